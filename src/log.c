@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TAIL_LINES 32
+#define LINE_MAX_LEN 512
+
+static const char *log_ident = "koompi";
+static int kmsg_fd = -1;
+static int console_fd = 2;
+static int max_level = LOG_LVL_INFO;
+static char tail[TAIL_LINES][LINE_MAX_LEN];
+static unsigned tail_next;
+
+void log_init(const char *ident) { log_ident = ident; }
+
+int log_open_kmsg(void) {
+        kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        return kmsg_fd < 0 ? -errno : 0;
+}
+
+void log_set_console_fd(int fd) { console_fd = fd; }
+void log_set_max_level(int level) { max_level = level; }
+int log_get_max_level(void) { return max_level; }
+
+static void write_all(int fd, const char *buf, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                buf += n;
+                len -= (size_t)n;
+        }
+}
+
+void log_vmsg(int level, const char *fmt, va_list ap) {
+        char text[LINE_MAX_LEN - 32];
+        char line[LINE_MAX_LEN];
+        int saved = errno;
+
+        vsnprintf(text, sizeof text, fmt, ap);
+        snprintf(tail[tail_next % TAIL_LINES], LINE_MAX_LEN, "%s", text);
+        tail_next++;
+
+        /* The kernel log gets everything up to debug; it has its own filter. */
+        if (kmsg_fd >= 0 && level <= max_level + 1) {
+                int n = snprintf(line, sizeof line, "<%d>%s: %s\n", level, log_ident, text);
+                write_all(kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        }
+        if (console_fd >= 0 && level <= max_level) {
+                int n = snprintf(line, sizeof line, "%s: %s\n", log_ident, text);
+                write_all(console_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        }
+        errno = saved;
+}
+
+void log_msg(int level, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_vmsg(level, fmt, ap);
+        va_end(ap);
+}
+
+int log_errno(int err, const char *fmt, ...) {
+        char text[LINE_MAX_LEN - 96];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        log_msg(LOG_LVL_ERR, "%s: %s", text, strerror(err < 0 ? -err : err));
+        return err;
+}
+
+void log_tail(void (*cb)(const char *line, void *userdata), void *userdata) {
+        unsigned n = tail_next < TAIL_LINES ? tail_next : TAIL_LINES;
+        for (unsigned i = tail_next - n; i < tail_next; i++)
+                cb(tail[i % TAIL_LINES], userdata);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+static inline bool streq_ptr(const char *a, const char *b) {
+        return a && b ? streq(a, b) : a == b;
+}
+/* Returns the rest of s after prefix, or NULL. */
+static inline const char *startswith(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+bool endswith(const char *s, const char *suffix);
+
+/* Reads a whole file (NUL-terminated) into *ret. 0 or negative errno. */
+int read_file(const char *path, char **ret, size_t *ret_len);
+/* Reads one line of a small file (a sysfs attribute), without the newline. */
+int read_line_file(const char *path, char *buf, size_t size);
+/* temp file in the same directory, fsync, rename over path, fsync of the directory. */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+int mkdir_p(const char *path, unsigned mode);
+/* Writes everything or fails with negative errno. */
+int write_full(int fd, const void *buf, size_t len);
+int parse_uint(const char *s, unsigned *ret);
+/* "30", "30s", "500ms", "2min" -> milliseconds. */
+int parse_duration_ms(const char *s, unsigned *ret);
+int parse_bool(const char *s);
+/* Milliseconds of CLOCK_BOOTTIME: time since the kernel started. */
+uint64_t now_boottime_ms(void);
+uint64_t now_monotonic_us(void);
+/* Wipes memory in a way the compiler cannot drop. */
+void secure_wipe(void *p, size_t n);
+char *strdup_or_die(const char *s);
+void *xmalloc(size_t n);
+/* JSON string escaping into a FILE*. */
+#include <stdio.h>
+void json_write_string(FILE *f, const char *s);
