@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdbool.h>
+
+/* /etc/koompi/boot.conf, every key documented and defaulted in config/boot.conf.
+ * Lists are space-separated words kept as a NULL-terminated vector. */
+struct koompi_config {
+        /* [boot] */
+        char *snapshot;       /* root subvolume booted without koompi.snapshot= */
+        char *home_subvol;    /* mounted read-write at /home */
+        char *var_subvol;     /* mounted read-write at /var */
+        unsigned timeout_ms;  /* device wait, overridden by rd.timeout= */
+        char *failure_action; /* halt | reboot | poweroff | shell */
+        unsigned boot_tries;  /* boot counter for new roots */
+        /* [luks] */
+        char *luks_uuid;      /* when the command line names none */
+        char *luks_name;      /* dm name of the unlocked volume */
+        char *luks_key;       /* keyfile inside the image, if any */
+        unsigned luks_tries;  /* passphrase attempts */
+        /* [modules] */
+        char **modules_load;     /* always loaded at boot (and carried in the image) */
+        char **modules_hardware; /* carried in the image, loaded when hardware asks */
+        /* [image] */
+        char *compression;    /* zstd | none */
+        int compression_level;
+        char **include;       /* extra SRC[:DEST] files */
+        /* [recovery] */
+        char *password_hash;
+        char *auth;           /* "" (password) | none */
+};
+
+/* Sets every field to its default. */
+void config_init_defaults(struct koompi_config *c);
+/* Reads path over the defaults. -ENOENT when missing (defaults stay), -EINVAL on a corrupt
+ * file; *ret_error_line then names what was wrong (free it). */
+int config_load(struct koompi_config *c, const char *path, char **ret_error);
+void config_free(struct koompi_config *c);
+/* Splits a space/comma separated list into a NULL-terminated vector. */
+char **strv_split(const char *s);
+void strv_free(char **v);
+unsigned strv_length(char *const *v);
