@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The only file that talks to libcryptsetup. */
+#include "luks.h"
+
+#include <errno.h>
+#include <libcryptsetup.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "util.h"
+
+struct luks_volume {
+        struct crypt_device *cd;
+};
+
+static void crypt_log_cb(int level, const char *msg, void *usrptr) {
+        char line[512];
+        snprintf(line, sizeof line, "%s", msg);
+        line[strcspn(line, "\n")] = 0;
+        log_msg(level == CRYPT_LOG_ERROR ? LOG_LVL_WARNING : LOG_LVL_DEBUG, "cryptsetup: %s", line);
+}
+
+int luks_open(const char *device, struct luks_volume **ret) {
+        struct crypt_device *cd = NULL;
+        crypt_set_log_callback(NULL, crypt_log_cb, NULL);
+        int r = crypt_init(&cd, device);
+        if (r < 0)
+                return r;
+        r = crypt_load(cd, CRYPT_LUKS, NULL);
+        if (r < 0) {
+                crypt_free(cd);
+                return r;
+        }
+        struct luks_volume *v = calloc(1, sizeof *v);
+        if (!v) {
+                crypt_free(cd);
+                return -ENOMEM;
+        }
+        v->cd = cd;
+        *ret = v;
+        return 0;
+}
+
+void luks_close(struct luks_volume *v) {
+        if (!v)
+                return;
+        crypt_free(v->cd);
+        free(v);
+}
+
+int luks_keyslot_count(struct luks_volume *v) {
+        int n = 0, max = crypt_keyslot_max(crypt_get_type(v->cd));
+        for (int i = 0; i < max; i++) {
+                crypt_keyslot_info ki = crypt_keyslot_status(v->cd, i);
+                if (ki == CRYPT_SLOT_ACTIVE || ki == CRYPT_SLOT_ACTIVE_LAST)
+                        n++;
+        }
+        return n;
+}
+
+static uint32_t activate_flags(bool discard) { return discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0; }
+
+int luks_activate_passphrase(struct luks_volume *v, const char *name, int keyslot,
+                             const char *pass, size_t len, bool discard) {
+        return crypt_activate_by_passphrase(v->cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot,
+                                            pass, len, activate_flags(discard));
+}
+
+int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *keyfile,
+                          bool discard) {
+        return crypt_activate_by_keyfile_device_offset(v->cd, name, CRYPT_ANY_SLOT, keyfile, 0, 0,
+                                                       activate_flags(discard));
+}
+
+char *luks_secret_alloc(size_t size) { return crypt_safe_alloc(size); }
+void luks_secret_free(char *p) { crypt_safe_free(p); }

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+struct luks_volume;
+
+/* Opens the LUKS header on device. -EINVAL when it is not LUKS. */
+int luks_open(const char *device, struct luks_volume **ret);
+void luks_close(struct luks_volume *v);
+/* Keyslots in use, for messages and for "try the remembered slot first". */
+int luks_keyslot_count(struct luks_volume *v);
+/* Activates as /dev/mapper/name. keyslot < 0 means any. Returns the keyslot that opened it,
+ * -EPERM for a wrong passphrase or key, other negative errno on failure. */
+int luks_activate_passphrase(struct luks_volume *v, const char *name, int keyslot,
+                             const char *pass, size_t len, bool discard);
+int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *keyfile,
+                          bool discard);
+/* Memory for secrets: locked, wiped on free. */
+char *luks_secret_alloc(size_t size);
+void luks_secret_free(char *p);
