@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cmdline.h"
+#include "config.h"
+
+#define INIT_CONFIG_PATH "/etc/koompi/boot.conf"
+#define INIT_NEWROOT "/sysroot"
+#define INIT_TOP "/run/koompi/top"
+#define INIT_STATE_DIR "/run/koompi"
+#define TIMELINE_MAX 16
+
+struct init_ctx;
+
+/* Every side effect of the boot goes through this table, so the stages can be run against a
+ * fake in unit tests. Each returns 0 or a negative errno and, on failure, may describe what
+ * was missing in ctx->why. */
+struct init_ops {
+        int (*mount_api)(struct init_ctx *ctx);
+        int (*read_settings)(struct init_ctx *ctx, char **cmdline, bool *config_found);
+        int (*start_modules)(struct init_ctx *ctx);
+        int (*find_device)(struct init_ctx *ctx);
+        int (*unlock)(struct init_ctx *ctx);
+        int (*mount_root)(struct init_ctx *ctx);
+        int (*switch_root)(struct init_ctx *ctx);
+        /* Shows what failed and carries out the failure action; returns only in tests. */
+        void (*fail)(struct init_ctx *ctx, const char *stage, int err);
+};
+
+struct timeline_mark {
+        const char *stage;
+        uint64_t ms; /* CLOCK_BOOTTIME: since the kernel started */
+};
+
+/* The settings in force: command line over config over defaults. */
+struct boot_settings {
+        const char *snapshot;
+        const char *root;        /* root= spec, may be NULL: then the unlocked volume */
+        const char *rootflags;   /* without subvol=/subvolid= */
+        const char *luks_uuid;   /* "" when the root is not encrypted */
+        const char *luks_name;
+        const char *luks_key;    /* "" when a passphrase is asked */
+        unsigned luks_tries;
+        unsigned luks_timeout_ms; /* passphrase prompt timeout, 0 = none */
+        bool discard;
+        unsigned timeout_ms;
+        const char *failure_action; /* halt reboot poweroff shell */
+        const char *init;
+        bool rw;
+        bool stop_before_switch; /* rd.break */
+};
+
+struct init_ctx {
+        const struct init_ops *ops;
+        struct boot_cmdline cmdline;
+        struct koompi_config config;
+        struct boot_settings s;
+        char rootflags_buf[512];
+        char snapshot_buf[256];
+
+        char luks_device[PATH_MAX]; /* the LUKS container, found by find_device */
+        char root_device[PATH_MAX]; /* the Btrfs filesystem, after unlock */
+        int keyslot;                /* the keyslot that opened the volume, -1 for none */
+        pid_t modules_pid;          /* the background loader of the slow modules */
+        void *kmod;                 /* struct kmod_ctx * */
+        char why[512];              /* what exactly was missing or wrong */
+
+        struct timeline_mark timeline[TIMELINE_MAX];
+        unsigned n_timeline;
+        uint64_t prompt_ms; /* time spent waiting on a person at the prompt */
+};
+
+struct init_stage {
+        const char *name;
+        int (*run)(struct init_ctx *ctx);
+        const char *failure; /* what its failure means, for the person at the screen */
+};
+
+extern const struct init_stage init_stages[];
+extern const unsigned init_n_stages;
+
+/* Runs the stages in order; on the first failure calls ops->fail and returns its error. */
+int init_run(struct init_ctx *ctx);
+/* Merges command line, config and defaults into ctx->s. Pure. */
+void init_resolve_settings(struct init_ctx *ctx);
+void timeline_mark(struct init_ctx *ctx, const char *stage);
+/* Writes the timeline as JSON (for /run/koompi/boot.json). */
+int timeline_write_json(const struct init_ctx *ctx, const char *path);
+
+/* The real operations (ops.c). */
+extern const struct init_ops init_real_ops;
+/* switchroot.c */
+int switch_root_exec(const char *newroot, const char *init);

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real side effects of the boot stages. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "btrfs.h"
+#include "devices.h"
+#include "init.h"
+#include "log.h"
+#include "luks.h"
+#include "modules.h"
+#include "mount.h"
+#include "prompt.h"
+#include "util.h"
+
+#define PASSPHRASE_MAX 512
+
+static int real_mount_api(struct init_ctx *ctx) {
+        static const struct {
+                const char *what, *where, *type, *options;
+        } api[] = {
+                {"proc", "/proc", "proc", "nosuid,nodev,noexec"},
+                {"sysfs", "/sys", "sysfs", "nosuid,nodev,noexec"},
+                {"devtmpfs", "/dev", "devtmpfs", "nosuid,mode=0755"},
+                {"tmpfs", "/run", "tmpfs", "nosuid,nodev,mode=0755"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(api); i++) {
+                mkdir(api[i].where, 0755);
+                int r = mount_fs(api[i].what, api[i].where, api[i].type, api[i].options);
+                if (r < 0 && r != -EBUSY) {
+                        snprintf(ctx->why, sizeof ctx->why, "mounting %s on %s failed: %s",
+                                 api[i].type, api[i].where, strerror(-r));
+                        return r;
+                }
+        }
+        /* Without /dev/console in the image the kernel gave us no stdio; take it now. */
+        if (fcntl(0, F_GETFD) < 0) {
+                int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+                if (fd >= 0) {
+                        dup2(fd, 0);
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                        if (fd > 2)
+                                close(fd);
+                }
+        }
+        log_open_kmsg();
+        mkdir_p(INIT_STATE_DIR, 0755);
+        mkdir_p("/run/cryptsetup", 0700);
+        mkdir(INIT_NEWROOT, 0755);
+        return 0;
+}
+
+static int real_read_settings(struct init_ctx *ctx, char **cmdline, bool *config_found) {
+        int r = read_file("/proc/cmdline", cmdline, NULL);
+        if (r < 0) {
+                snprintf(ctx->why, sizeof ctx->why, "reading /proc/cmdline failed: %s",
+                         strerror(-r));
+                return r;
+        }
+        char *error = NULL;
+        r = config_load(&ctx->config, INIT_CONFIG_PATH, &error);
+        *config_found = r != -ENOENT;
+        if (r == -EINVAL) {
+                /* A broken config must not stop the boot: the defaults boot a standard layout. */
+                log_error("%s; booting with the built-in defaults. Fix the file and run "
+                          "koompi-mkinitramfs again", error ? error : INIT_CONFIG_PATH);
+                config_free(&ctx->config);
+                config_init_defaults(&ctx->config);
+        } else if (r < 0 && r != -ENOENT)
+                log_errno(r, "reading %s failed; booting with the built-in defaults",
+                          INIT_CONFIG_PATH);
+        free(error);
+        return 0;
+}
+
+/* The slow modules (btrfs benchmarks its RAID code when it loads) load in a child process
+ * while the parent looks for the disk. */
+static int real_start_modules(struct init_ctx *ctx) {
+        struct kmod_ctx *kctx = NULL;
+        int r = modules_ctx_new(NULL, &kctx);
+        if (r < 0) {
+                snprintf(ctx->why, sizeof ctx->why, "the module directory of this kernel is "
+                         "missing from the image (%s); was it built for another kernel?",
+                         strerror(-r));
+                return r;
+        }
+        ctx->kmod = kctx;
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int failed = 0;
+                for (char **m = ctx->config.modules_load; m && *m; m++) {
+                        int q = modules_load(kctx, *m);
+                        if (q < 0) {
+                                log_errno(q, "loading module %s failed", *m);
+                                failed = 1;
+                        }
+                }
+                _exit(failed);
+        }
+        ctx->modules_pid = pid;
+        return 0;
+}
+
+static int wait_modules(struct init_ctx *ctx) {
+        if (ctx->modules_pid <= 0)
+                return 0;
+        int status = 0;
+        while (waitpid(ctx->modules_pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        ctx->modules_pid = 0;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                log_warning("some configured modules did not load (see above); going on");
+        return 0;
+}
+
+struct coldplug_state {
+        struct init_ctx *ctx;
+        unsigned loaded;
+        char unmatched[256];
+};
+
+static int load_alias(const char *modalias, void *userdata) {
+        struct coldplug_state *st = userdata;
+        unsigned n = 0;
+        int r = modules_load_modalias(st->ctx->kmod, modalias, &n);
+        if (r < 0)
+                log_debug("no module loaded for %s: %s", modalias, strerror(-r));
+        st->loaded += n;
+        /* Remember storage-like devices nothing drove, to name them if the disk never shows. */
+        if (n == 0 && (startswith(modalias, "virtio:d00000002") || startswith(modalias, "pci:") ||
+                       startswith(modalias, "virtio:d00000008")) &&
+            strlen(st->unmatched) + strlen(modalias) + 3 < sizeof st->unmatched &&
+            (strstr(modalias, "bc01") || startswith(modalias, "virtio:")))
+                snprintf(st->unmatched + strlen(st->unmatched),
+                         sizeof st->unmatched - strlen(st->unmatched), "%s%s",
+                         *st->unmatched ? ", " : "", modalias);
+        return 0;
+}
+
+static void describe_block_devices(char *out, size_t size) {
+        size_t used = 0;
+        out[0] = 0;
+        DIR *d = opendir("/sys/class/block");
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX], type[32] = "no filesystem";
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof path, "/dev/%s", de->d_name);
+                devices_probe_type(path, type, sizeof type);
+                int n = snprintf(out + used, size - used, "%s%s (%s)", used ? ", " : "",
+                                 de->d_name, type);
+                if (n < 0 || (size_t)n >= size - used)
+                        break;
+                used += (size_t)n;
+        }
+        closedir(d);
+        if (!used)
+                snprintf(out, size, "none");
+}
+
+static int real_find_device(struct init_ctx *ctx) {
+        bool luks = *ctx->s.luks_uuid;
+        char spec[300];
+        if (luks)
+                snprintf(spec, sizeof spec, "UUID=%s", ctx->s.luks_uuid);
+        else
+                snprintf(spec, sizeof spec, "%s", ctx->s.root);
+        char *found = luks ? ctx->luks_device : ctx->root_device;
+
+        int fd = uevent_open();
+        if (fd < 0)
+                log_errno(fd, "listening for kernel device events failed; polling instead");
+        struct coldplug_state st = {.ctx = ctx};
+        int r = coldplug_modaliases("/sys/devices", load_alias, &st);
+        if (r < 0)
+                log_errno(r, "walking /sys/devices failed");
+        log_debug("coldplug loaded %u modules", st.loaded);
+
+        uint64_t start = now_monotonic_us();
+        uint64_t deadline = start + (uint64_t)ctx->s.timeout_ms * 1000;
+        for (;;) {
+                r = devices_find(spec, found, PATH_MAX);
+                if (r == 0)
+                        break;
+                uint64_t now = now_monotonic_us();
+                if (now >= deadline) {
+                        char seen[256];
+                        describe_block_devices(seen, sizeof seen);
+                        snprintf(ctx->why, sizeof ctx->why,
+                                 "no disk with %s %s appeared within %u s. Block devices seen: %s."
+                                 "%s%s",
+                                 luks ? "LUKS UUID" : "root", luks ? ctx->s.luks_uuid : spec,
+                                 ctx->s.timeout_ms / 1000, seen,
+                                 *st.unmatched ? " Devices with no driver in this image: " : "",
+                                 st.unmatched);
+                        if (fd >= 0)
+                                close(fd);
+                        return -ENODEV;
+                }
+                if (fd < 0) {
+                        usleep(50000);
+                        continue;
+                }
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                uint64_t left_ms = (deadline - now) / 1000;
+                poll(&p, 1, left_ms > 200 ? 200 : (int)left_ms + 1);
+                struct uevent ev;
+                while (uevent_receive(fd, &ev) > 0)
+                        if (streq(ev.action, "add") && *ev.modalias)
+                                load_alias(ev.modalias, &st);
+        }
+        if (fd >= 0)
+                close(fd);
+        log_info("found %s at %s", spec, found);
+        return 0;
+}
+
+static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
+        char prompt[300];
+        char *pass = luks_secret_alloc(PASSPHRASE_MAX);
+        if (!pass)
+                return -ENOMEM;
+        int r = -EPERM;
+        for (unsigned attempt = 1; attempt <= ctx->s.luks_tries; attempt++) {
+                snprintf(prompt, sizeof prompt, "Please enter passphrase for disk %s (%s): ",
+                         ctx->s.luks_name, ctx->luks_device);
+                uint64_t asked = now_boottime_ms();
+                int len = prompt_secret(0, prompt, pass, PASSPHRASE_MAX, ctx->s.luks_timeout_ms);
+                ctx->prompt_ms += now_boottime_ms() - asked;
+                if (len < 0) {
+                        r = len;
+                        snprintf(ctx->why, sizeof ctx->why, "no passphrase was entered for %s (%s)",
+                                 ctx->luks_device,
+                                 len == -ETIMEDOUT ? "timed out" : "the console closed");
+                        break;
+                }
+                r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, (size_t)len,
+                                             ctx->s.discard);
+                secure_wipe(pass, PASSPHRASE_MAX);
+                if (r >= 0)
+                        break;
+                if (r != -EPERM) {
+                        snprintf(ctx->why, sizeof ctx->why, "unlocking %s failed: %s",
+                                 ctx->luks_device, strerror(-r));
+                        break;
+                }
+                unsigned left = ctx->s.luks_tries - attempt;
+                log_error("wrong passphrase for disk %s: %u %s left", ctx->s.luks_name, left,
+                          left == 1 ? "try" : "tries");
+                snprintf(ctx->why, sizeof ctx->why,
+                         "the passphrase for %s (LUKS UUID %s) was wrong %u times", ctx->luks_device,
+                         ctx->s.luks_uuid, ctx->s.luks_tries);
+        }
+        luks_secret_free(pass);
+        return r;
+}
+
+static int real_unlock(struct init_ctx *ctx) {
+        /* dm-crypt must be there before the prompt, so no delay follows the Enter key. */
+        int r = modules_load(ctx->kmod, "dm-crypt");
+        if (r < 0)
+                log_errno(r, "loading dm-crypt failed");
+        struct luks_volume *v = NULL;
+        r = luks_open(ctx->luks_device, &v);
+        if (r < 0) {
+                snprintf(ctx->why, sizeof ctx->why, "%s (UUID %s) has no readable LUKS header: %s",
+                         ctx->luks_device, ctx->s.luks_uuid, strerror(-r));
+                return r;
+        }
+        r = -EPERM;
+        if (*ctx->s.luks_key) {
+                r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
+                if (r < 0)
+                        log_warning("the keyfile %s does not open %s (%s); asking for the "
+                                    "passphrase", ctx->s.luks_key, ctx->luks_device,
+                                    strerror(-r));
+        }
+        if (r < 0)
+                r = unlock_with_passphrase(ctx, v);
+        luks_close(v);
+        if (r < 0)
+                return r;
+        ctx->keyslot = r;
+        snprintf(ctx->root_device, sizeof ctx->root_device, "/dev/mapper/%s", ctx->s.luks_name);
+        log_info("unlocked %s as %s (keyslot %d)", ctx->luks_device, ctx->root_device, r);
+        return 0;
+}
+
+static void join_options(char *out, size_t size, const char *a, const char *b) {
+        snprintf(out, size, "%s%s%s", a, *b ? "," : "", b);
+}
+
+static int mount_subvol(struct init_ctx *ctx, const char *name, const char *where, bool rw) {
+        char opts[700], base[300];
+        snprintf(base, sizeof base, "%s,subvol=/%s", rw ? "rw" : "ro", name);
+        join_options(opts, sizeof opts, base, ctx->s.rootflags);
+        int r = mount_fs(ctx->root_device, where, "btrfs", opts);
+        if (r < 0)
+                snprintf(ctx->why, sizeof ctx->why, "mounting subvolume %s of %s at %s failed: %s",
+                         name, ctx->root_device, where, strerror(-r));
+        return r;
+}
+
+static int real_mount_root(struct init_ctx *ctx) {
+        wait_modules(ctx);
+        /* root= names the filesystem inside the volume when given; else the volume is it. */
+        if (ctx->s.root && *ctx->s.luks_uuid) {
+                int r = devices_find(ctx->s.root, ctx->root_device, sizeof ctx->root_device);
+                if (r < 0) {
+                        snprintf(ctx->why, sizeof ctx->why,
+                                 "root=%s was not found after unlocking %s", ctx->s.root,
+                                 ctx->luks_device);
+                        return r;
+                }
+        }
+        char opts[600];
+        join_options(opts, sizeof opts, "rw,subvolid=5", ctx->s.rootflags);
+        mkdir_p(INIT_TOP, 0700);
+        int r = mount_fs(ctx->root_device, INIT_TOP, "btrfs", opts);
+        if (r < 0) {
+                snprintf(ctx->why, sizeof ctx->why, "mounting the Btrfs filesystem on %s failed: %s",
+                         ctx->root_device, strerror(-r));
+                return r;
+        }
+        bool ro = false;
+        r = btrfs_subvol_check(INIT_TOP, ctx->s.snapshot, &ro);
+        if (r < 0) {
+                char names[200] = "";
+                btrfs_subvol_list_names(INIT_TOP, "@root", names, sizeof names);
+                snprintf(ctx->why, sizeof ctx->why,
+                         "the root %s does not exist on %s (%s). Roots on this disk: %s",
+                         ctx->s.snapshot, ctx->root_device, strerror(-r), *names ? names : "none");
+                umount_fs(INIT_TOP);
+                return r;
+        }
+        if (!ro)
+                log_warning("the root %s is not read-only; mounting it read-only anyway",
+                            ctx->s.snapshot);
+        if (ctx->s.rw)
+                log_notice("rw on the command line: root snapshots are read-only; writes go to "
+                           "/home and /var");
+        r = mount_subvol(ctx, ctx->s.snapshot, INIT_NEWROOT, false);
+        if (r == 0)
+                r = mount_subvol(ctx, ctx->config.home_subvol, INIT_NEWROOT "/home", true);
+        if (r == 0)
+                r = mount_subvol(ctx, ctx->config.var_subvol, INIT_NEWROOT "/var", true);
+        umount_fs(INIT_TOP);
+        if (r == 0)
+                log_info("mounted %s read-only, %s and %s read-write", ctx->s.snapshot,
+                         ctx->config.home_subvol, ctx->config.var_subvol);
+        return r;
+}
+
+static void log_timeline(struct init_ctx *ctx) {
+        char line[400];
+        size_t used = 0;
+        for (unsigned i = 0; i < ctx->n_timeline && used < sizeof line; i++)
+                used += (size_t)snprintf(line + used, sizeof line - used, " %s=%llums",
+                                         ctx->timeline[i].stage,
+                                         (unsigned long long)ctx->timeline[i].ms);
+        log_info("timeline%s (waited %llums at the prompt)", line,
+                 (unsigned long long)ctx->prompt_ms);
+}
+
+static int real_switch_root(struct init_ctx *ctx) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s%s", INIT_NEWROOT, ctx->s.init);
+        if (access(path, X_OK) < 0) {
+                snprintf(ctx->why, sizeof ctx->why, "the root %s has no executable %s",
+                         ctx->s.snapshot, ctx->s.init);
+                return -ENOENT;
+        }
+        struct kmod_ctx *k = ctx->kmod;
+        if (k)
+                kmod_unref(k);
+        ctx->kmod = NULL;
+        timeline_mark(ctx, "exec");
+        int r = timeline_write_json(ctx, INIT_STATE_DIR "/boot.json");
+        if (r < 0)
+                log_errno(r, "writing " INIT_STATE_DIR "/boot.json failed");
+        log_timeline(ctx);
+        r = switch_root_exec(INIT_NEWROOT, ctx->s.init);
+        snprintf(ctx->why, sizeof ctx->why, "switching to %s failed: %s", ctx->s.snapshot,
+                 strerror(-r));
+        return r;
+}
+
+static const char *advice(const char *stage) {
+        if (streq(stage, "device"))
+                return "Check that the disk is connected. If it is, the image may lack its driver: "
+                       "run koompi-mkinitramfs without --host-only. rd.timeout= waits longer.";
+        if (streq(stage, "unlock"))
+                return "Restart the machine to try the passphrase again.";
+        if (streq(stage, "root"))
+                return "Restart and choose another root in the boot menu, or set "
+                       "koompi.snapshot= to one of the roots listed.";
+        return "Restart the machine; if this happens again, call a technician with this screen.";
+}
+
+static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
+        const char *meaning = "";
+        for (unsigned i = 0; i < init_n_stages; i++)
+                if (streq(init_stages[i].name, stage))
+                        meaning = init_stages[i].failure;
+        wait_modules(ctx);
+        log_error("BOOT FAILED at stage %s: %s", stage, meaning);
+        log_error("%s", *ctx->why ? ctx->why : strerror(-err));
+        if (err != -ECANCELED)
+                log_error("What to do: %s", advice(stage));
+        const char *action = ctx->s.failure_action ? ctx->s.failure_action : "halt";
+        if (streq(action, "shell") || err == -ECANCELED) {
+                log_error("starting a shell (/bin/sh); 'exit' halts the machine");
+                pid_t pid = fork();
+                if (pid == 0) {
+                        execl("/bin/sh", "sh", NULL);
+                        _exit(127);
+                }
+                if (pid > 0)
+                        waitpid(pid, NULL, 0);
+                action = "halt";
+        }
+        sync();
+        if (streq(action, "reboot") || streq(action, "poweroff")) {
+                log_error("the machine will %s in 15 seconds", action);
+                sleep(15);
+                reboot(streq(action, "reboot") ? RB_AUTOBOOT : RB_POWER_OFF);
+        }
+        log_error("the machine is halted: hold the power button to switch it off");
+        reboot(RB_HALT_SYSTEM);
+        for (;;)
+                pause();
+}
+
+const struct init_ops init_real_ops = {
+        .mount_api = real_mount_api,
+        .read_settings = real_read_settings,
+        .start_modules = real_start_modules,
+        .find_device = real_find_device,
+        .unlock = real_unlock,
+        .mount_root = real_mount_root,
+        .switch_root = real_switch_root,
+        .fail = real_fail,
+};
