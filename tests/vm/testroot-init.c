@@ -18,6 +18,9 @@
  *   KOOMPI-TESTROOT: kmsg <kernel log records containing "koompi-init">
  *   KOOMPI-TESTROOT: done action=poweroff|reboot|halt
  *
+ * With the action "shell" it first runs /bin/sh of the root on the console
+ * (for interactive runs) and powers off when the shell exits.
+ *
  * Then it syncs and powers off (only when it runs as PID 1; otherwise it
  * writes the report to stdout and exits). The action is taken from, in order:
  * testroot.action= on the kernel command line, the first word of
@@ -33,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -340,6 +344,38 @@ static void run_program(const char *path)
                 say("run-status signal=%d", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
 }
 
+static void run_shell(void)
+{
+        if (access("/bin/sh", X_OK) < 0) {
+                say("shell: /bin/sh: %s", strerror(errno));
+                return;
+        }
+        say("shell: /bin/sh on the console; exit it to power off");
+        pid_t pid = fork();
+        if (pid == 0) {
+                setsid();
+                int fd = open("/dev/console", O_RDWR);
+                if (fd >= 0) {
+                        ioctl(fd, TIOCSCTTY, 1);
+                        dup2(fd, STDIN_FILENO);
+                        dup2(fd, STDOUT_FILENO);
+                        dup2(fd, STDERR_FILENO);
+                        if (fd > STDERR_FILENO)
+                                close(fd);
+                }
+                setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+                setenv("HOME", "/root", 1);
+                setenv("TERM", "linux", 0);
+                execl("/bin/sh", "sh", (char *)NULL);
+                _exit(127);
+        }
+        if (pid < 0)
+                return;
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+}
+
 int main(void)
 {
         long long start_boot = ms_of(CLOCK_BOOTTIME);
@@ -427,6 +463,10 @@ int main(void)
         free(cmdline);
 
         int how = RB_POWER_OFF;
+        if (strcmp(action, "shell") == 0 && pid1) {
+                run_shell();
+                snprintf(action, sizeof action, "poweroff");
+        }
         if (strcmp(action, "reboot") == 0)
                 how = RB_AUTOBOOT;
         else if (strcmp(action, "halt") == 0)
