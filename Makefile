@@ -98,6 +98,8 @@ deps:
 
 unit: $(UNIT_BIN) $(B)/koompi-mkinitramfs
 	@sh tests/run-unit.sh $(UNIT_BIN)
+	sh tests/hooks-test.sh
+	sh tests/man-test.sh
 
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
@@ -120,10 +122,10 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-mkinitramfs $(DESTDIR)$(BINDIR)/koompi-mkinitramfs
 	install -Dm755 $(B)/koompi-boot $(DESTDIR)$(BINDIR)/koompi-boot
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
-	for f in boot/*.service; do [ -e "$$f" ] && install -Dm644 $$f $(DESTDIR)$(UNITDIR)/$${f##*/}; done; true
-	for f in hooks/*.hook; do [ -e "$$f" ] && install -Dm644 $$f $(DESTDIR)$(HOOKDIR)/$${f##*/}; done; true
-	for f in hooks/*.sh; do [ -e "$$f" ] && install -Dm755 $$f $(DESTDIR)$(LIBEXECDIR)/$${f##*/}; done; true
-	for f in man/*.[1-8]; do [ -e "$$f" ] && install -Dm644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done; true
+	for f in boot/*.service boot/*.target; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(UNITDIR)/$${f##*/} || exit 1; done
+	for f in hooks/*.hook; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(HOOKDIR)/$${f##*/} || exit 1; done
+	for f in hooks/*.sh; do [ ! -e "$$f" ] || install -Dm755 $$f $(DESTDIR)$(LIBEXECDIR)/$${f##*/} || exit 1; done
+	for f in man/*.[1-8]; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/} || exit 1; done
 
 format:
 	clang-format -i $(LIB_SRC) src/*.h $(INIT_SRC) $(MKI_SRC) $(CLI_SRC) $(UNIT_SRC)

@@ -14,6 +14,7 @@
 #include "btrfs.h"
 #include "devices.h"
 #include "init.h"
+#include "keymap.h"
 #include "log.h"
 #include "luks.h"
 #include "modules.h"
@@ -289,8 +290,13 @@ static int real_unlock(struct init_ctx *ctx) {
                                     "passphrase", ctx->s.luks_key, ctx->luks_device,
                                     strerror(-r));
         }
-        if (r < 0)
+        if (r < 0) {
+                /* The OS's keymap before the prompt, so the passphrase reads as typed. */
+                int k = keymap_load_path(KEYMAP_IMAGE_PATH);
+                if (k < 0 && k != -ENOENT && k != -ENOTTY)
+                        log_errno(k, "loading the console keymap failed; the US layout stays");
                 r = unlock_with_passphrase(ctx, v);
+        }
         luks_close(v);
         if (r < 0)
                 return r;
