@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The only file that talks to efivar. */
+#include "efi.h"
+
+#include <efivar/efivar.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+static int loader_guid(efi_guid_t *g) { return efi_str_to_guid(LOADER_GUID_STR, g) < 0 ? -EINVAL : 0; }
+
+bool efi_loader_available(void) { return efi_variables_supported() != 0; }
+
+void efi_utf16le_to_ascii(const unsigned char *data, size_t len, char *ret, size_t size) {
+        size_t n = 0;
+        for (size_t i = 0; i + 1 < len && n + 1 < size; i += 2) {
+                unsigned c = data[i] | (unsigned)data[i + 1] << 8;
+                if (c == 0)
+                        break;
+                ret[n++] = c < 0x80 ? (char)c : '?';
+        }
+        ret[n] = 0;
+}
+
+int efi_loader_get_string(const char *name, char *ret, size_t size) {
+        efi_guid_t g;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        uint32_t attrs = 0;
+        if (loader_guid(&g) < 0)
+                return -EINVAL;
+        if (efi_get_variable(g, name, &data, &len, &attrs) < 0)
+                return errno ? -errno : -ENOENT;
+        efi_utf16le_to_ascii(data, len, ret, size);
+        free(data);
+        return 0;
+}
+
+int efi_loader_set_string(const char *name, const char *value) {
+        efi_guid_t g;
+        if (loader_guid(&g) < 0)
+                return -EINVAL;
+        size_t n = strlen(value);
+        uint8_t *buf = calloc(n + 1, 2);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                buf[2 * i] = (uint8_t)value[i];
+        int r = efi_set_variable(g, name, buf, (n + 1) * 2,
+                                 EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
+                                         EFI_VARIABLE_RUNTIME_ACCESS,
+                                 0644);
+        free(buf);
+        return r < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+int efi_loader_delete(const char *name) {
+        efi_guid_t g;
+        if (loader_guid(&g) < 0)
+                return -EINVAL;
+        return efi_del_variable(g, name) < 0 ? (errno ? -errno : -EIO) : 0;
+}
