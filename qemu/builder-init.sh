@@ -38,7 +38,7 @@ done
 
 say "kernel $(uname -r), $(cat /proc/uptime | cut -d' ' -f1) s since boot"
 # crc32c first: btrfs needs it through a soft dependency that busybox modprobe does not follow.
-for m in crc32c_generic virtio_pci virtio_blk dm_crypt btrfs xts algif_skcipher; do
+for m in crc32c_generic virtio_pci virtio_blk dm_crypt btrfs ecb xts algif_skcipher; do
 	modprobe "$m" || die "modprobe $m"
 done
 # Faster AES when the CPU has it; not required.

@@ -52,7 +52,7 @@ LUKS_PART_TYPE = "CA7D7CCB-63ED-4C53-861C-1742536059CC"  # "Linux LUKS"
 ESP_PART_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 
 # Modules the builder VM needs (with their dependencies).
-BUILDER_MODULES = ["crc32c_generic", "virtio_pci", "virtio_blk", "dm-crypt", "btrfs", "xts", "algif_skcipher",
+BUILDER_MODULES = ["crc32c_generic", "virtio_pci", "virtio_blk", "dm-crypt", "btrfs", "ecb", "xts", "algif_skcipher",
                    "aesni_intel"]
 BUILDER_TOOLS = ["cryptsetup", "mkfs.btrfs", "btrfs"]
 

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""VM tests of the encrypted boot path (make vm-check).
+
+    python3 tests/vm/run.py                 every scenario
+    python3 tests/vm/run.py NAME...         only these
+    python3 tests/vm/run.py --list          their names
+    python3 tests/vm/run.py -j 2            two VMs at a time
+    python3 tests/vm/run.py -v              echo the consoles
+
+Each scenario boots QEMU (TCG) through OVMF and systemd-boot from its own ESP
+disk, with a copy-on-write overlay of the shared encrypted root disk built
+once in build/vm/ (qemu/disk.py). The test root's init (tests/vm/testroot-init.c)
+reports on the console what it finds; the scenarios check those lines.
+Console transcripts: build/vm/run/NAME/console.log.
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "qemu"))
+import disk  # noqa: E402
+from disk import Entry  # noqa: E402
+from vm import VM, Disk, Firmware, VMError, qcow2_overlay, timeout_scale  # noqa: E402
+
+RUNDIR = os.path.join(disk.VMDIR, "run")
+KOOMPI_INIT = os.path.join(disk.BUILD, "koompi-init")
+BOOT_CONF = os.path.join(ROOT, "config", "boot.conf")
+
+# A UUID no attached disk has (missing-device).
+ABSENT_UUID = "0badc0de-0000-4000-8000-00000000dead"
+WRONG_PASSPHRASE = "not-the-koompi-passphrase"
+
+PROMPT = r"(?im)passphrase[^\n]*: $"
+WRONG = r"(?i)(wrong passphrase|no key available)[^\n]*"
+TESTROOT = r"KOOMPI-TESTROOT: root=(\S+) ro=(\d) home=(\S+) var=(\S+)\n"
+# Console output meaning the boot went wrong, whatever the scenario waits for.
+FATAL = [r"Kernel panic - not syncing[^\n]*", r"Shell> ", r"KOOMPI-TESTROOT: done[^\n]*\n"]
+
+# Generous: TCG on a busy machine can be several times slower than usual.
+T_PROMPT = 300
+T_ROOT = 300
+T_EXIT = 120
+
+
+class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+# ---- what the scenarios share, built on first use ---------------------------------
+
+class Shared:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._done = {}
+        self.timings = {}
+
+    def _once(self, key, fn):
+        with self._lock:
+            if key not in self._done:
+                t = time.monotonic()
+                try:
+                    self._done[key] = (True, fn())
+                except Exception as e:  # remembered: every scenario needing it fails the same way
+                    self._done[key] = (False, e)
+                self.timings[key] = time.monotonic() - t
+            ok, val = self._done[key]
+            if not ok:
+                raise val
+            return val
+
+    def luks_disk(self):
+        return self._once("encrypted root disk", disk.build_luks_disk)
+
+    def initramfs(self, kind="standard"):
+        def build():
+            if not os.access(KOOMPI_INIT, os.X_OK):
+                raise Failure(f"{KOOMPI_INIT} is missing (run make)")
+            includes = []
+            if kind == "keyfile":
+                includes.append(f"{disk.keyfile()}:{disk.KEYFILE_IN_IMAGE}")
+            out = os.path.join(RUNDIR, f"initramfs-{kind}.img")
+            return disk.make_initramfs(out, config=BOOT_CONF, includes=includes)
+        return self._once(f"initramfs ({kind})", build)
+
+
+class Scenario:
+    """One VM boot. Subclasses set name/doc and define run(self)."""
+    name = ""
+    doc = ""
+
+    def __init__(self, shared, echo=False):
+        self.shared = shared
+        self.echo = echo
+        self.notes = []
+        self.vm = None
+        self.workdir = os.path.join(RUNDIR, self.name)
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+    def boot(self, entries, default, initramfs="standard", luks=True):
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        os.makedirs(self.workdir)
+        initrd = self.shared.initramfs(initramfs)
+        esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, entries, default)
+        disks = [Disk(esp, "raw", bootindex=0)]
+        if luks:
+            base = self.shared.luks_disk()
+            disks.append(Disk(qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2")),
+                              "qcow2"))
+        self.vm = VM(self.name, self.workdir, firmware=Firmware.OVMF, disks=disks, echo=self.echo)
+        self.vm.start()
+        return self.vm
+
+    def expect(self, pattern, timeout, bad=()):
+        """Waits for pattern; fails at once if a FATAL or `bad` pattern comes first."""
+        pats = [pattern] + list(bad) + FATAL
+        idx, m = self.vm.expect_any(pats, timeout)
+        if idx != 0:
+            self.vm._fail(VMError, f"waiting for /{pattern}/, the console showed instead: "
+                                   f"{m.group(0).strip()!r}")
+        return m
+
+    def testroot_report(self, timeout=T_ROOT, bad=()):
+        """Waits for the test root's report; returns its fields."""
+        m = self.expect(TESTROOT, timeout, bad)
+        up = self.vm.elapsed()
+        rep = {"root": m.group(1), "ro": m.group(2), "home": m.group(3), "var": m.group(4),
+               "up_s": up}
+        rep["root_name"] = self.vm.expect(r"KOOMPI-TESTROOT: root-name=(.*)\n", 60).group(1)
+        rep["home_marker"] = self.vm.expect(r"KOOMPI-TESTROOT: home-marker=(.*)\n", 60).group(1)
+        w = self.vm.expect(r"KOOMPI-TESTROOT: write root=(\S+) home=(\S+) var=(\S+)\n", 60)
+        rep["write"] = {"root": w.group(1), "home": w.group(2), "var": w.group(3)}
+        bj = self.vm.expect(r"KOOMPI-TESTROOT: boot.json (.*)\n", 60).group(1)
+        try:
+            rep["boot_json"] = json.loads(bj)
+        except ValueError:
+            rep["boot_json"] = None
+            rep["boot_json_raw"] = bj
+        done = self.vm.expect(r"KOOMPI-TESTROOT: done action=(\w+)", 60)
+        # The kernel log lines of koompi-init the test root found, printed before "done".
+        block = self.vm.transcript[m.start():done.end()]
+        rep["kmsg"] = re.findall(r"KOOMPI-TESTROOT: kmsg (.*)", block)
+        return rep
+
+    def check_root(self, rep, snapshot):
+        check(rep["root"] == snapshot, f"/ is {rep['root']}, expected {snapshot}")
+        check(rep["root_name"] == snapshot,
+              f"/etc/koompi-root-name says {rep['root_name']}, expected {snapshot}")
+        check(rep["ro"] == "1", "/ is mounted read-write")
+        check(rep["home"] == f"rw:{disk.SUBVOL_HOME}",
+              f"/home is {rep['home']}, expected rw:{disk.SUBVOL_HOME}")
+        check(rep["var"] == f"rw:{disk.SUBVOL_VAR}",
+              f"/var is {rep['var']}, expected rw:{disk.SUBVOL_VAR}")
+        check(rep["home_marker"] == "koompi-home",
+              f"/home/koompi-home-marker: {rep['home_marker']}")
+        check(rep["write"]["root"] == "EROFS", f"writing to / gave {rep['write']['root']}")
+        check(rep["write"]["home"] == "ok", f"writing to /home gave {rep['write']['home']}")
+        check(rep["write"]["var"] == "ok", f"writing to /var gave {rep['write']['var']}")
+        bj = rep["boot_json"]
+        check(bj is not None, f"/run/koompi/boot.json missing or not JSON: "
+                              f"{rep.get('boot_json_raw', '')[:300]}")
+        check(snapshot in json.dumps(bj), f"boot.json does not name {snapshot}: {json.dumps(bj)}")
+        check(any("timeline" in k for k in rep["kmsg"]),
+              "no \"koompi-init: timeline\" line in the kernel log")
+        self.note(f"root up {rep['up_s']:.1f} s after QEMU started")
+        self.note("boot.json " + json.dumps(bj, separators=(",", ":")))
+
+    def finish(self):
+        st = self.vm.wait_exit(T_EXIT)
+        check(st == 0, f"QEMU exit status {st}")
+
+    def check_secrets(self):
+        if not self.vm:
+            return
+        text = self.vm.transcript
+        for secret in (disk.PASSPHRASE, WRONG_PASSPHRASE):
+            check(secret not in text, f"the passphrase {secret!r} appears in the console transcript")
+
+    def execute(self):
+        try:
+            self.run()
+            self.check_secrets()
+        finally:
+            if self.vm:
+                self.vm.kill()
+
+
+def entries_for(snapshots=(disk.SNAPSHOT_CURRENT, disk.SNAPSHOT_OLD), extra="quiet"):
+    out = []
+    for i, snap in enumerate(snapshots):
+        out.append(Entry(f"koompi-{snap.lstrip('@')}", disk.kernel_cmdline(snap, extra=extra),
+                         title=f"KOOMPI OS {snap}", sort_key=f"koompi-{i}"))
+    return out
+
+
+# ---- the scenarios ---------------------------------------------------------------
+
+class BootPassphrase(Scenario):
+    name = "boot-passphrase"
+    doc = "passphrase typed at the prompt; @root-current read-only, @home and @var writable"
+
+    def run(self):
+        ents = entries_for()
+        self.boot(ents, ents[0].id)
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+        self.note(f"prompt {self.vm.elapsed():.1f} s after QEMU started")
+        self.vm.sendline(disk.PASSPHRASE)
+        rep = self.testroot_report(bad=[WRONG, PROMPT])
+        self.check_root(rep, disk.SNAPSHOT_CURRENT)
+        self.finish()
+
+
+class BootSnapshot(Scenario):
+    name = "boot-snapshot"
+    doc = "an entry with koompi.snapshot=@root-2024-12-01 boots that root"
+
+    def run(self):
+        ents = entries_for()
+        self.boot(ents, ents[1].id)
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+        self.vm.sendline(disk.PASSPHRASE)
+        rep = self.testroot_report(bad=[WRONG, PROMPT])
+        self.check_root(rep, disk.SNAPSHOT_OLD)
+        self.finish()
+
+
+class BootKeyfile(Scenario):
+    name = "boot-keyfile"
+    doc = "a key file in the image unlocks the volume: no prompt"
+
+    def run(self):
+        ents = entries_for(extra=f"quiet rd.luks.key={disk.KEYFILE_IN_IMAGE}")
+        self.boot(ents, ents[0].id, initramfs="keyfile")
+        rep = self.testroot_report(bad=[PROMPT, WRONG])
+        self.check_root(rep, disk.SNAPSHOT_CURRENT)
+        self.finish()
+
+
+class WrongPassphrase(Scenario):
+    name = "wrong-passphrase"
+    doc = "a wrong passphrase is refused with the tries left, then the right one boots"
+
+    def run(self):
+        ents = entries_for(extra="quiet rd.luks.options=tries=3")
+        self.boot(ents, ents[0].id)
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+        self.vm.sendline(WRONG_PASSPHRASE)
+        m = self.expect(WRONG, T_PROMPT)
+        said = m.group(0).strip()
+        p = self.expect(PROMPT, T_PROMPT, bad=[TESTROOT])
+        between = self.vm.transcript[m.start():p.start()]
+        check(re.search(r"\b2\b", between),
+              f"the refusal does not give the tries left (2): {between.strip()!r}")
+        self.note(f"refusal: {said!r}")
+        self.vm.sendline(disk.PASSPHRASE)
+        rep = self.testroot_report(bad=[WRONG, PROMPT])
+        self.check_root(rep, disk.SNAPSHOT_CURRENT)
+        self.finish()
+
+
+class MissingDevice(Scenario):
+    name = "missing-device"
+    doc = "rd.luks.uuid= of a volume not attached: a message naming it within rd.timeout + 5 s"
+    RD_TIMEOUT = 5
+    FAILURE_WORDS = (r"(?i)(not found|never appeared|did not appear|missing|no (luks )?(device|volume)"
+                     r"|timed? ?out|gave up|not attached|cannot|could not|couldn't|failed|no disk)")
+
+    def run(self):
+        # The real encrypted disk stays attached: the UUID asked for is another one.
+        opts = (f"console=ttyS0,115200 panic=-1 rd.luks.uuid={ABSENT_UUID} "
+                f"root=UUID={disk.FS_UUID} rd.timeout={self.RD_TIMEOUT}")
+        ents = [Entry("koompi-absent", opts, title="KOOMPI OS (absent volume)")]
+        self.boot(ents, ents[0].id)
+        # No "quiet": the kernel says when it starts /init, and koompi-init's log shows.
+        self.expect(r"Run /init as init process|koompi-init", T_PROMPT)
+        start = self.vm.match_time
+        self.note(f"koompi-init started {start - self.vm.started_at:.1f} s after QEMU started")
+        limit = self.RD_TIMEOUT + 5
+        deadline = start + limit * 1.0
+        while True:
+            m = self.expect(r"[^\n]*" + re.escape(ABSENT_UUID) + r"[^\n]*\n", T_ROOT,
+                            bad=[PROMPT, TESTROOT])
+            line = m.group(0).strip()
+            if re.search(self.FAILURE_WORDS, line):
+                break
+            self.note(f"(not yet the failure) {line!r}")
+        took = self.vm.match_time - start
+        self.note(f"message {took:.1f} s after koompi-init started: {line!r}")
+        check(self.vm.match_time <= deadline,
+              f"the message came {took:.1f} s after koompi-init started, more than "
+              f"rd.timeout + 5 = {limit} s")
+
+
+SCENARIOS = [BootPassphrase, BootSnapshot, BootKeyfile, WrongPassphrase, MissingDevice]
+
+
+# ---- running them ------------------------------------------------------------------
+
+_print_lock = threading.Lock()
+
+
+def say(msg=""):
+    with _print_lock:
+        print(msg, flush=True)
+
+
+def run_one(cls, shared, echo):
+    sc = cls(shared, echo)
+    t0 = time.monotonic()
+    status, detail = "PASS", ""
+    try:
+        sc.execute()
+    except Skip as e:
+        status, detail = "SKIP", str(e)
+    except (Failure, VMError, disk.BuildError) as e:
+        status, detail = "FAIL", str(e)
+    except Exception:
+        status, detail = "FAIL", traceback.format_exc()
+    dt = time.monotonic() - t0
+    lines = [f"{status} {sc.name} ({dt:.1f} s)"]
+    lines += [f"    {n}" for n in sc.notes]
+    if detail:
+        lines += ["    " + ln for ln in detail.rstrip().split("\n")]
+    if sc.vm:
+        lines.append(f"    console: {os.path.relpath(sc.vm.log_path, ROOT)}")
+    say("\n".join(lines))
+    return sc.name, status, dt, detail
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("names", nargs="*", help="scenarios to run (default: all)")
+    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("KOOMPI_VM_JOBS", "1")),
+                    help="VMs run at the same time (default 1, or $KOOMPI_VM_JOBS)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="echo the VM consoles to stderr")
+    ap.add_argument("--list", action="store_true", help="list the scenarios")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the encrypted disk")
+    args = ap.parse_args()
+
+    if args.list:
+        for c in SCENARIOS:
+            print(f"{c.name:20} {c.doc}")
+        return 0
+    by_name = {c.name: c for c in SCENARIOS}
+    unknown = [n for n in args.names if n not in by_name]
+    if unknown:
+        print(f"vm: unknown scenario(s): {' '.join(unknown)}; known: {' '.join(by_name)}",
+              file=sys.stderr)
+        return 2
+    chosen = [by_name[n] for n in args.names] if args.names else SCENARIOS
+
+    t0 = time.monotonic()
+    os.makedirs(RUNDIR, exist_ok=True)
+    shared = Shared()
+    if args.rebuild:
+        shared._once("encrypted root disk", lambda: disk.build_luks_disk(force=True))
+    say(f"vm: {len(chosen)} scenario(s), kernel {disk.KVER}, {args.jobs} at a time, "
+        f"timeouts x{timeout_scale():g}")
+    results = []
+    if args.jobs <= 1:
+        for c in chosen:
+            results.append(run_one(c, shared, args.verbose))
+    else:
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+            futs = [ex.submit(run_one, c, shared, args.verbose) for c in chosen]
+            results = [f.result() for f in futs]
+
+    for what, secs in shared.timings.items():
+        say(f"vm: {what}: {secs:.1f} s")
+    passed = sum(1 for r in results if r[1] == "PASS")
+    failed = [r for r in results if r[1] == "FAIL"]
+    skipped = [r for r in results if r[1] == "SKIP"]
+    for name, _, _, why in skipped:
+        say(f"vm: skipped {name}: {why}")
+    summary = f"vm: {passed} passed, {len(failed)} failed"
+    if skipped:
+        summary += f", {len(skipped)} skipped"
+    say(f"vm: total {time.monotonic() - t0:.1f} s")
+    say(summary)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
