@@ -62,12 +62,12 @@ struct init_ctx {
         char rootflags_buf[512];
         char snapshot_buf[256];
 
-        char luks_device[PATH_MAX]; /* the LUKS container, found by find_device */
-        char root_device[PATH_MAX]; /* the Btrfs filesystem, after unlock */
+        char luks_device[128]; /* the LUKS container, found by find_device */
+        char root_device[128]; /* the Btrfs filesystem, after unlock */
         int keyslot;                /* the keyslot that opened the volume, -1 for none */
         pid_t modules_pid;          /* the background loader of the slow modules */
         void *kmod;                 /* struct kmod_ctx * */
-        char why[512];              /* what exactly was missing or wrong */
+        char why[1024];            /* what exactly was missing or wrong */
 
         struct timeline_mark timeline[TIMELINE_MAX];
         unsigned n_timeline;

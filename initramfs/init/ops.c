@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The real side effects of the boot stages. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -194,7 +195,7 @@ static int real_find_device(struct init_ctx *ctx) {
         uint64_t start = now_monotonic_us();
         uint64_t deadline = start + (uint64_t)ctx->s.timeout_ms * 1000;
         for (;;) {
-                r = devices_find(spec, found, PATH_MAX);
+                r = devices_find(spec, found, sizeof ctx->luks_device);
                 if (r == 0)
                         break;
                 uint64_t now = now_monotonic_us();
