@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cpio.h"
+#include "log.h"
+#include "util.h"
+
+static char dir[] = "/tmp/koompi-test-cpio-XXXXXX";
+
+static int setup(void **state) {
+        if (!mkdtemp(dir))
+                return -1;
+        log_init("test-cpio");
+        log_set_max_level(LOG_LVL_ERR - 1);
+        return 0;
+}
+
+static int teardown(void **state) {
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *path_in(const char *name) {
+        static char p[4][PATH_MAX];
+        static unsigned next;
+        char *s = p[next++ % 4];
+        snprintf(s, PATH_MAX, "%s/%s", dir, name);
+        return s;
+}
+
+static void write_text(const char *path, const char *text, mode_t mode) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        assert_true(fd >= 0);
+        assert_int_equal(write_full(fd, text, strlen(text)), 0);
+        fchmod(fd, mode);
+        close(fd);
+}
+
+/* Runs a shell command, returns its standard output (free it); fails the test on a non-zero
+ * exit. */
+static char *run(const char *fmt, ...) {
+        char cmd[4096];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof cmd, fmt, ap);
+        va_end(ap);
+        FILE *f = popen(cmd, "r");
+        assert_non_null(f);
+        size_t cap = 4096, len = 0;
+        char *out = malloc(cap);
+        assert_non_null(out);
+        size_t n;
+        while ((n = fread(out + len, 1, cap - len - 1, f)) > 0) {
+                len += n;
+                if (len + 1 == cap) {
+                        cap *= 2;
+                        out = realloc(out, cap);
+                        assert_non_null(out);
+                }
+        }
+        out[len] = 0;
+        int status = pclose(f);
+        if (status != 0)
+                fail_msg("'%s' failed (%d): %s", cmd, status, out);
+        return out;
+}
+
+/* Finds the line of name in a `bsdtar -tv` listing ("MODE NLINK UID GID SIZE MON DAY YEAR
+ * NAME") and checks its fields; owners must be 0 and the date the epoch. */
+static void check_listed(const char *listing, const char *name, const char *mode,
+                         const char *size) {
+        char m[32], uid[32], gid[32], sz[32], mon[8], day[8], year[8], n[PATH_MAX];
+        unsigned nlink;
+        for (const char *l = listing; *l; l = strchr(l, '\n') + 1) {
+                if (sscanf(l, "%31s %u %31s %31s %31s %7s %7s %7s %4095s", m, &nlink, uid,
+                           gid, sz, mon, day, year, n) != 9)
+                        fail_msg("cannot parse: %.80s", l);
+                if (streq(n, name)) {
+                        assert_string_equal(m, mode);
+                        assert_string_equal(uid, "0");
+                        assert_string_equal(gid, "0");
+                        assert_string_equal(sz, size);
+                        assert_string_equal(year, "1970");
+                        return;
+                }
+                if (!strchr(l, '\n'))
+                        break;
+        }
+        fail_msg("%s is not listed", name);
+}
+
+static struct cpio *sample(void) {
+        struct cpio *c = NULL;
+        assert_int_equal(cpio_new(0, &c), 0);
+        write_text(path_in("hello"), "hello world\n", 0644);
+        write_text(path_in("script"), "#!/bin/sh\necho hi\n", 0755);
+        write_text(path_in("empty"), "", 0600);
+        /* Out of order, and "usr/bin" implied by its file. */
+        assert_int_equal(cpio_add_file(c, "/usr/bin/script", CPIO_MODE_FROM_SOURCE,
+                                       path_in("script")),
+                         0);
+        assert_int_equal(cpio_add_symlink(c, "/bin", "usr/bin"), 0);
+        assert_int_equal(cpio_add_dir(c, "/proc", 0555), 0);
+        assert_int_equal(cpio_add_dir(c, "/tmp", 01777), 0);
+        assert_int_equal(cpio_add_chardev(c, "/dev/console", 0600, 5, 1), 0);
+        assert_int_equal(cpio_add_chardev(c, "/dev/null", 0666, 1, 3), 0);
+        assert_int_equal(cpio_add_file(c, "/etc/hello", 0644, path_in("hello")), 0);
+        assert_int_equal(cpio_add_file(c, "/etc/empty", CPIO_MODE_FROM_SOURCE,
+                                       path_in("empty")),
+                         0);
+        assert_int_equal(cpio_add_data(c, "/etc/abc", 0640, "abc", 3), 0);
+        assert_int_equal(cpio_add_data(c, "/etc/five", 0644, "12345", 5), 0);
+        assert_int_equal(cpio_add_symlink(c, "/etc/link", "/etc/hello"), 0);
+        return c;
+}
+
+/* The entries every reader must list, sorted. */
+static const char *const sample_paths[] = {
+        "bin", "dev", "dev/console", "dev/null", "etc", "etc/abc", "etc/empty", "etc/five",
+        "etc/hello", "etc/link", "proc", "tmp", "usr", "usr/bin", "usr/bin/script",
+};
+
+static void test_cpio_tool_lists(void **state) {
+        _cleanup_cpio_ struct cpio *c = sample();
+        assert_int_equal(cpio_count(c), ELEMENTSOF(sample_paths));
+        char img[PATH_MAX];
+        snprintf(img, sizeof img, "%s", path_in("a.cpio"));
+        int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        uint64_t size = 0;
+        assert_int_equal(cpio_write_fd(c, fd, &size), 0);
+        close(fd);
+        struct stat st;
+        assert_int_equal(stat(img, &st), 0);
+        assert_int_equal((uint64_t)st.st_size, size);
+        assert_int_equal(size % 4, 0);
+
+        _cleanup_free_ char *list = run("cpio --quiet -t < '%s'", img);
+        char expect[1024] = "";
+        for (size_t i = 0; i < ELEMENTSOF(sample_paths); i++)
+                strcat(strcat(expect, sample_paths[i]), "\n");
+        assert_string_equal(list, expect);
+
+        /* bsdtar reads the same archive independently: types, modes, owners, sizes. */
+        _cleanup_free_ char *v = run("bsdtar -tvf '%s'", img);
+        check_listed(v, "dev/console", "crw-------", "5,1");
+        check_listed(v, "dev/null", "crw-rw-rw-", "1,3");
+        check_listed(v, "usr/bin/script", "-rwxr-xr-x", "18");
+        check_listed(v, "etc/abc", "-rw-r-----", "3");
+        check_listed(v, "etc/empty", "-rw-------", "0");
+        check_listed(v, "bin", "lrwxrwxrwx", "7");
+        check_listed(v, "tmp", "drwxrwxrwt", "0");
+        check_listed(v, "proc", "dr-xr-xr-x", "0");
+        assert_non_null(strstr(v, " bin -> usr/bin\n"));
+        assert_null(strstr(v, "TRAILER"));
+}
+
+static void test_cpio_extracts(void **state) {
+        _cleanup_cpio_ struct cpio *c = sample();
+        char img[PATH_MAX], out[PATH_MAX];
+        snprintf(img, sizeof img, "%s", path_in("b.cpio"));
+        int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(cpio_write_fd(c, fd, NULL), 0);
+        close(fd);
+
+        snprintf(out, sizeof out, "%s", path_in("x"));
+        assert_int_equal(mkdir(out, 0755), 0);
+        _cleanup_free_ char *o = run("cd '%s' && cpio --quiet -i -d -m --no-absolute-filenames "
+                                     "--nonmatching 'dev/*' < '%s'",
+                                     out, img);
+        char *data = NULL;
+        size_t len = 0;
+        assert_int_equal(read_file(path_in("x/etc/hello"), &data, &len), 0);
+        assert_string_equal(data, "hello world\n");
+        free(data);
+        assert_int_equal(read_file(path_in("x/etc/five"), &data, &len), 0);
+        assert_int_equal(len, 5);
+        assert_memory_equal(data, "12345", 5);
+        free(data);
+        assert_int_equal(read_file(path_in("x/bin/script"), &data, &len), 0);
+        assert_string_equal(data, "#!/bin/sh\necho hi\n");
+        free(data);
+        char target[PATH_MAX] = "";
+        assert_true(readlink(path_in("x/etc/link"), target, sizeof target - 1) > 0);
+        assert_string_equal(target, "/etc/hello");
+        struct stat st;
+        assert_int_equal(stat(path_in("x/usr/bin/script"), &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0755);
+        assert_int_equal(st.st_mtime, 0);
+
+        /* One file at a time through bsdtar, to its standard output. */
+        _cleanup_free_ char *abc = run("bsdtar -xOf '%s' etc/abc", img);
+        assert_string_equal(abc, "abc");
+}
+
+static unsigned long hex8(const char *p) {
+        char b[9];
+        memcpy(b, p, 8);
+        b[8] = 0;
+        return strtoul(b, NULL, 16);
+}
+
+/* Walks the archive with the rules of the format: every header at a multiple of 4, the
+ * fields, and the trailer last. */
+static void test_cpio_format(void **state) {
+        _cleanup_cpio_ struct cpio *c = sample();
+        _cleanup_free_ void *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(cpio_write_mem(c, &buf, &len), 0);
+        const char *p = buf;
+        size_t off = 0, n = 0;
+        unsigned long last_ino = 0;
+        for (;;) {
+                assert_true(off + 110 <= len);
+                assert_int_equal(off % 4, 0);
+                assert_memory_equal(p + off, "070701", 6);
+                unsigned long ino = hex8(p + off + 6), mode = hex8(p + off + 14);
+                unsigned long uid = hex8(p + off + 22), gid = hex8(p + off + 30);
+                unsigned long mtime = hex8(p + off + 46), size = hex8(p + off + 54);
+                unsigned long namesize = hex8(p + off + 94);
+                const char *name = p + off + 110;
+                assert_int_equal(name[namesize - 1], 0);
+                assert_int_equal(uid, 0);
+                assert_int_equal(gid, 0);
+                assert_int_equal(mtime, 0);
+                off += 110 + namesize;
+                off = (off + 3) & ~(size_t)3;
+                if (streq(name, "TRAILER!!!")) {
+                        assert_int_equal(ino, 0);
+                        assert_int_equal(off, len);
+                        break;
+                }
+                assert_true(n < ELEMENTSOF(sample_paths));
+                assert_string_equal(name, sample_paths[n]);
+                assert_int_equal(ino, last_ino + 1);
+                last_ino = ino;
+                if (streq(name, "etc/five")) {
+                        assert_int_equal(size, 5);
+                        assert_int_equal(mode, 0100644);
+                        assert_memory_equal(p + off, "12345", 5);
+                }
+                if (streq(name, "bin")) {
+                        assert_int_equal(size, 7);
+                        assert_memory_equal(p + off, "usr/bin", 7);
+                }
+                off += size;
+                off = (off + 3) & ~(size_t)3;
+                n++;
+        }
+        assert_int_equal(n, ELEMENTSOF(sample_paths));
+}
+
+static void test_cpio_reproducible(void **state) {
+        _cleanup_cpio_ struct cpio *a = sample();
+        _cleanup_free_ void *b1 = NULL, *b2 = NULL, *b3 = NULL;
+        size_t l1 = 0, l2 = 0, l3 = 0;
+        assert_int_equal(cpio_write_mem(a, &b1, &l1), 0);
+        assert_int_equal(cpio_write_mem(a, &b2, &l2), 0);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(b1, b2, l1);
+
+        /* The same entries added in another order give the same bytes. */
+        _cleanup_cpio_ struct cpio *c = NULL;
+        assert_int_equal(cpio_new(0, &c), 0);
+        assert_int_equal(cpio_add_symlink(c, "etc/link", "/etc/hello"), 0);
+        assert_int_equal(cpio_add_data(c, "etc/five", 0644, "12345", 5), 0);
+        assert_int_equal(cpio_add_data(c, "etc/abc", 0640, "abc", 3), 0);
+        assert_int_equal(cpio_add_file(c, "etc/empty", 0600, path_in("empty")), 0);
+        assert_int_equal(cpio_add_file(c, "etc/hello", 0644, path_in("hello")), 0);
+        assert_int_equal(cpio_add_chardev(c, "dev/null", 0666, 1, 3), 0);
+        assert_int_equal(cpio_add_chardev(c, "dev/console", 0600, 5, 1), 0);
+        assert_int_equal(cpio_add_dir(c, "tmp", 01777), 0);
+        assert_int_equal(cpio_add_dir(c, "proc", 0555), 0);
+        assert_int_equal(cpio_add_dir(c, "usr/bin", 0755), 0);
+        assert_int_equal(cpio_add_symlink(c, "bin", "usr/bin"), 0);
+        assert_int_equal(cpio_add_file(c, "bin/script", 0755, path_in("script")), 0);
+        assert_int_equal(cpio_write_mem(c, &b3, &l3), 0);
+        assert_int_equal(l1, l3);
+        assert_memory_equal(b1, b3, l1);
+}
+
+static void test_cpio_mtime(void **state) {
+        uint32_t t = 1;
+        unsetenv("SOURCE_DATE_EPOCH");
+        assert_int_equal(cpio_mtime_from_env(&t), 0);
+        assert_int_equal(t, 0);
+        setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+        assert_int_equal(cpio_mtime_from_env(&t), 0);
+        assert_int_equal(t, 1700000000);
+        setenv("SOURCE_DATE_EPOCH", "soon", 1);
+        assert_int_equal(cpio_mtime_from_env(&t), -EINVAL);
+        setenv("SOURCE_DATE_EPOCH", "99999999999", 1);
+        assert_int_equal(cpio_mtime_from_env(&t), -EINVAL);
+        unsetenv("SOURCE_DATE_EPOCH");
+
+        _cleanup_cpio_ struct cpio *c = NULL;
+        assert_int_equal(cpio_new(1700000000, &c), 0);
+        assert_int_equal(cpio_add_data(c, "f", 0644, "x", 1), 0);
+        _cleanup_free_ void *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(cpio_write_mem(c, &buf, &len), 0);
+        assert_int_equal(hex8((char *)buf + 46), 1700000000);
+}
+
+static void test_cpio_paths(void **state) {
+        _cleanup_cpio_ struct cpio *c = NULL;
+        unsigned mode = 0;
+        assert_int_equal(cpio_new(0, &c), 0);
+        assert_int_equal(cpio_add_symlink(c, "/lib64", "usr/lib64"), 0);
+        assert_int_equal(cpio_add_symlink(c, "/usr/lib64/ld.so", "/lib/x/ld.so"), 0);
+        assert_int_equal(cpio_add_symlink(c, "/lib", "usr/lib"), 0);
+        assert_int_equal(cpio_add_data(c, "/lib/x/ld.so", 0755, "ELF", 3), 0);
+        /* Stored below the targets of the symlinked parents. */
+        assert_int_equal(cpio_stat(c, "usr/lib/x/ld.so", &mode), 0);
+        assert_true(S_ISREG(mode));
+        assert_int_equal(cpio_stat(c, "/usr/lib64/ld.so", &mode), 0);
+        assert_true(S_ISLNK(mode));
+        assert_int_equal(cpio_stat(c, "//lib64/./ld.so", &mode), 0);
+        assert_true(S_ISLNK(mode));
+        assert_int_equal(cpio_stat(c, "lib/x/../x/ld.so", &mode), 0);
+        assert_true(S_ISREG(mode));
+        assert_int_equal(cpio_stat(c, "lib/x/nothing", NULL), -ENOENT);
+        assert_int_equal(cpio_stat(c, "usr/lib", &mode), 0);
+        assert_true(S_ISDIR(mode));
+
+        /* Relative targets with "..". */
+        assert_int_equal(cpio_add_symlink(c, "/usr/share/up", "../lib/x"), 0);
+        assert_int_equal(cpio_add_data(c, "/usr/share/up/y", 0644, "y", 1), 0);
+        assert_int_equal(cpio_stat(c, "usr/lib/x/y", NULL), 0);
+
+        /* The same entry again is fine, a different one is not. */
+        assert_int_equal(cpio_add_symlink(c, "/lib", "usr/lib"), 0);
+        assert_int_equal(cpio_add_symlink(c, "/lib", "usr/lib32"), -EEXIST);
+        assert_int_equal(cpio_add_data(c, "/lib/x/ld.so", 0755, "ELF", 3), 0);
+        assert_int_equal(cpio_add_data(c, "/lib/x/ld.so", 0755, "ELG", 3), -EEXIST);
+        assert_int_equal(cpio_add_dir(c, "/lib/x/ld.so", 0755), -EEXIST);
+        assert_int_equal(cpio_add_dir(c, "/usr/lib/x", 0700), 0);
+        assert_int_equal(cpio_add_dir(c, "/usr/lib/x", 0755), 0);
+        /* An implicit directory takes the mode of a later explicit add. */
+        assert_int_equal(cpio_stat(c, "/usr/lib/x", &mode), 0);
+        assert_int_equal(mode, S_IFDIR | 0700);
+
+        /* A file as a parent, loops, and paths above the root. */
+        assert_int_equal(cpio_add_data(c, "/lib/x/ld.so/z", 0644, "", 0), -ENOTDIR);
+        assert_int_equal(cpio_add_symlink(c, "/loop", "loop"), 0);
+        assert_int_equal(cpio_add_data(c, "/loop/z", 0644, "", 0), -ELOOP);
+        assert_int_equal(cpio_add_dir(c, "/../etc", 0755), -EINVAL);
+        assert_int_equal(cpio_add_dir(c, "/", 0755), -EINVAL);
+        assert_int_equal(cpio_add_symlink(c, "/empty", ""), -EINVAL);
+}
+
+static void test_cpio_bad_sources(void **state) {
+        _cleanup_cpio_ struct cpio *c = NULL;
+        assert_int_equal(cpio_new(0, &c), 0);
+        assert_int_equal(cpio_add_file(c, "/x", 0644, path_in("does-not-exist")), -ENOENT);
+        assert_int_equal(cpio_add_file(c, "/x", 0644, dir), -EISDIR);
+        assert_int_equal(cpio_add_file(c, "/x", 0644, "/dev/null"), -EINVAL);
+        assert_int_equal(cpio_count(c), 0);
+
+        /* A file removed between adding and writing fails the write. */
+        write_text(path_in("gone"), "soon gone", 0644);
+        assert_int_equal(cpio_add_file(c, "/x", 0644, path_in("gone")), 0);
+        assert_int_equal(unlink(path_in("gone")), 0);
+        void *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(cpio_write_mem(c, &buf, &len), -ENOENT);
+        assert_null(buf);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_cpio_tool_lists),
+                cmocka_unit_test(test_cpio_extracts),
+                cmocka_unit_test(test_cpio_format),
+                cmocka_unit_test(test_cpio_reproducible),
+                cmocka_unit_test(test_cpio_mtime),
+                cmocka_unit_test(test_cpio_paths),
+                cmocka_unit_test(test_cpio_bad_sources),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
