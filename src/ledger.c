@@ -461,12 +461,14 @@ static void sort_alerts(struct ledger_alert *a, size_t n) {
 }
 
 int ledger_parse(struct ledger *l, const char *text, size_t len) {
-        const char *p = text, *end = text + len;
+        const char *p, *end;
         bool first = true;
 
         ledger_clear(l);
         if (!text)
                 return 0;
+        p = text;
+        end = text + len;
 
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -609,13 +611,13 @@ static bool outcome_is_failure(enum ledger_outcome o) {
 }
 
 static void trim_boots(struct ledger *l) {
-        size_t n = l->n_boots, drop, n_roots = 0;
+        size_t n = l->n_boots, max = l->max_boots > 0 ? l->max_boots : 1, drop, n_roots = 0;
         _cleanup_free_ bool *keep = NULL;
         _cleanup_free_ struct root_keep *roots = NULL;
 
-        if (n <= l->max_boots)
+        if (n <= max)
                 return;
-        drop = n - l->max_boots;
+        drop = n - max;
         keep = calloc(n, sizeof(bool));
         roots = calloc(n, sizeof(struct root_keep));
 
@@ -705,18 +707,21 @@ static void trim_marks(struct ledger *l) {
 }
 
 static void trim_alerts(struct ledger *l) {
-        if (l->n_alerts <= l->max_alerts)
+        size_t max = l->max_alerts > 0 ? l->max_alerts : 1;
+
+        if (l->n_alerts <= max)
                 return;
 
-        size_t drop = l->n_alerts - l->max_alerts, o = 0;
-        /* Acknowledged ones first, oldest first; then the oldest of the rest. */
-        for (size_t i = 0; i < l->n_alerts && drop > 0; i++)
+        size_t drop = l->n_alerts - max, o = 0;
+        /* Acknowledged ones first, oldest first; then the oldest of the rest. The newest stays,
+         * so that numbers are never given twice. */
+        for (size_t i = 0; i + 1 < l->n_alerts && drop > 0; i++)
                 if (l->alerts[i].acked) {
                         alert_done(&l->alerts[i]);
                         l->alerts[i].kind = NULL;
                         drop--;
                 }
-        for (size_t i = 0; i < l->n_alerts && drop > 0; i++)
+        for (size_t i = 0; i + 1 < l->n_alerts && drop > 0; i++)
                 if (l->alerts[i].kind) {
                         alert_done(&l->alerts[i]);
                         l->alerts[i].kind = NULL;

@@ -114,9 +114,13 @@ struct ledger {
         unsigned ignored;       /* lines of a newer version not understood */
 };
 
-#define LEDGER_FOREACH_BOOT(b, l) for (const struct ledger_boot *b = (l)->boots; b < (l)->boots + (l)->n_boots; b++)
-#define LEDGER_FOREACH_MARK(m, l) for (const struct ledger_mark *m = (l)->marks; m < (l)->marks + (l)->n_marks; m++)
-#define LEDGER_FOREACH_ALERT(a, l) for (const struct ledger_alert *a = (l)->alerts; a < (l)->alerts + (l)->n_alerts; a++)
+/* Iteration, oldest first: LEDGER_FOREACH_BOOT(b, &ledger) { ... b->root ... } */
+#define LEDGER_FOREACH_BOOT(b, l) \
+        for (const struct ledger_boot *b = (l)->boots; b < (l)->boots + (l)->n_boots; b++)
+#define LEDGER_FOREACH_MARK(m, l) \
+        for (const struct ledger_mark *m = (l)->marks; m < (l)->marks + (l)->n_marks; m++)
+#define LEDGER_FOREACH_ALERT(a, l) \
+        for (const struct ledger_alert *a = (l)->alerts; a < (l)->alerts + (l)->n_alerts; a++)
 
 void ledger_init(struct ledger *l);
 void ledger_free(struct ledger *l);
@@ -138,7 +142,8 @@ int ledger_save(struct ledger *l, const char *path);
  *          64 per root) are dropped last; the newest boot overall is never dropped, so sequence
  *          numbers keep growing;
  *   marks: only the newest of each root is kept, then the oldest go;
- *   alerts: acknowledged ones go first. */
+ *   alerts: acknowledged ones go first; the newest is never dropped either.
+ * A limit of 0 counts as 1. */
 void ledger_trim(struct ledger *l);
 
 /* Call once per boot after loading and before appending the new boot: any boot still

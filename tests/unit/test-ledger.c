@@ -99,8 +99,12 @@ static void fill_sample(struct ledger *l) {
         assert_int_equal(ledger_set_outcome(l, LEDGER_OUTCOME_FAILED, NULL), 0);
         ledger_close_stale(l);
         assert_int_equal(ledger_append_boot(l, T0 + 120, "-", "-x", "-", "-", &seq), 0);
-        assert_int_equal(ledger_mark_root(l, T0 + 130, "@root new", LEDGER_MARK_REARM, "ស្វាគមន៍ — try again"), 0);
-        assert_int_equal(ledger_add_alert(l, T0 + 121, "fallback", "@root new failed 3 boots in a row; booted @root-current", &seq), 1);
+        assert_int_equal(ledger_mark_root(l, T0 + 130, "@root new", LEDGER_MARK_REARM,
+                                          "ស្វាគមន៍ — try again"),
+                         0);
+        assert_int_equal(ledger_add_alert(l, T0 + 121, "fallback",
+                                          "@root new failed 3 boots in a row; booted @root-current", &seq),
+                         1);
         assert_int_equal(seq, 1);
         assert_int_equal(ledger_add_alert(l, T0 + 122, "odd kind", "", &seq), 1);
         assert_int_equal(seq, 2);
@@ -125,7 +129,8 @@ static void test_round_trip(void **state) {
                                          "boot 2 1732400060 - @root%20new - switched failed "));
         assert_non_null(strstr(text, "\nboot 3 1732400120 %2D -x %2D started in-progress %2D\n"));
         assert_non_null(strstr(text, "\nmark 3 1732400130 @root%20new rearm ស្វាគមន៍%20—%20try%20again\n"));
-        assert_non_null(strstr(text, " switched failed tab%09here,%20newline%0Athere,%20100%25%20sure,%20cr%0D,%20-\n"));
+        assert_non_null(strstr(text, " switched failed "
+                                     "tab%09here,%20newline%0Athere,%20100%25%20sure,%20cr%0D,%20-\n"));
         assert_non_null(strstr(text, "\nalert 2 1732400122 odd%20kind acked -\n"));
         /* One record per line whatever the notes hold. */
         size_t lines = 0;
@@ -448,7 +453,10 @@ static void test_close_stale(void **state) {
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char text[256];
-                snprintf(text, sizeof text, "koompi-boot-ledger 1\nboot 1 1 - @a - started failed -\nboot 2 2 - @a - %s in-progress -\n",
+                snprintf(text, sizeof text,
+                         "koompi-boot-ledger 1\n"
+                         "boot 1 1 - @a - started failed -\n"
+                         "boot 2 2 - @a - %s in-progress -\n",
                          ledger_stage_to_string(cases[i].stage));
                 ledger_init(&l);
                 assert_int_equal(ledger_parse(&l, text, strlen(text)), 0);
@@ -664,6 +672,22 @@ static void test_alerts(void **state) {
         assert_int_equal(m.n_alerts, 4);
         assert_int_equal(ledger_count_unacked(&m), 1);
         assert_true(m.alerts[1].acked);
+
+        /* Trimmed hard, the newest alert stays even though it is acknowledged, so numbers are
+         * never given twice. */
+        assert_int_equal(ledger_ack_alerts(&m, 4), 1);
+        assert_int_equal(ledger_add_alert(&m, T0, "x", "unacked", &seq), 1);
+        assert_int_equal(seq, 5);
+        assert_int_equal(ledger_ack_alerts(&m, 5), 1);
+        assert_int_equal(ledger_add_alert(&m, T0, "x", "older, unacked", NULL), 1);
+        assert_int_equal(ledger_ack_alerts(&m, 6), 1);
+        m.alerts[4].acked = false; /* 5 unacknowledged again, 6 acknowledged and newest */
+        m.max_alerts = 0;
+        ledger_trim(&m);
+        assert_int_equal(m.n_alerts, 1);
+        assert_int_equal(m.alerts[0].seq, 6);
+        assert_int_equal(ledger_add_alert(&m, T0, "x", "next", &seq), 1);
+        assert_int_equal(seq, 7);
         ledger_free(&m);
         ledger_free(&l);
 }
