@@ -18,6 +18,7 @@ The environment variable KOOMPI_VM_TIMEOUT_SCALE multiplies every timeout
 (default 1), for slow or busy machines.
 """
 
+import atexit
 import bisect
 import os
 import re
@@ -31,6 +32,17 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 QEMU = os.environ.get("KOOMPI_QEMU", "qemu-system-x86_64")
 TAIL_LINES = 150
+# Terminal control sequences of the firmware (screen clears, colours), dropped when echoing.
+_ANSI = re.compile(r"\x1b(\[[0-9;=?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78cDEHM])")
+
+_running = set()
+
+
+@atexit.register
+def _kill_leftovers():
+    # A VM must not outlive the program that started it, whatever went wrong there.
+    for vm in list(_running):
+        vm.kill()
 
 
 def timeout_scale():
@@ -92,7 +104,10 @@ class VM:
         self.smp = smp if smp is not None else int(os.environ.get("KOOMPI_VM_SMP", "1"))
         self.no_reboot = no_reboot
         self.interactive = interactive
-        self.echo = echo if echo is not None else os.environ.get("KOOMPI_VM_ECHO") == "1"
+        # echo: True (stderr), a text file, or None/False; $KOOMPI_VM_ECHO=1 turns it on.
+        if echo is None:
+            echo = os.environ.get("KOOMPI_VM_ECHO") == "1"
+        self.echo = sys.stderr if echo is True else echo or None
         self.extra_args = list(extra_args)
         self.fresh_vars = fresh_vars
         self.vars_path = os.path.join(workdir, "OVMF_VARS.fd")
@@ -109,6 +124,7 @@ class VM:
         self._reader = None
         self._log = None
         self.match_time = None     # arrival time of the end of the last expect() match
+        self._echo_pending = ""
         os.makedirs(workdir, exist_ok=True)
 
     # ---------------------------------------------------------------- start/stop
@@ -155,10 +171,12 @@ class VM:
         self.started_at = time.monotonic()
         if self.interactive:
             self.proc = subprocess.Popen(cmd)
+            _running.add(self)
             return self
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
+        _running.add(self)
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
         return self
@@ -174,9 +192,6 @@ class VM:
             if data:
                 self._log.write(data)
                 self._log.flush()
-                if self.echo:
-                    sys.stderr.buffer.write(data)
-                    sys.stderr.buffer.flush()
             with self._cond:
                 if data:
                     self._buf += data
@@ -196,12 +211,30 @@ class VM:
                     self._text += text.replace("\r", "")
                     self._chunk_ends.append(len(self._text))
                     self._chunk_times.append(now)
+                    # Echoed before waiters wake, so what they print comes after it.
+                    if self.echo:
+                        self._echo(text)
                 else:
                     self._eof = True
+                    if self.echo and self._echo_pending:
+                        self._echo("", final=True)
                 self._cond.notify_all()
             if not data:
                 break
         self._log.close()
+
+    def _echo(self, text, final=False):
+        text = self._echo_pending + text
+        self._echo_pending = ""
+        esc = text.rfind("\x1b")
+        # A control sequence cut by the end of the chunk waits for its end.
+        if not final and esc >= 0 and len(text) - esc < 16 and not _ANSI.match(text, esc):
+            text, self._echo_pending = text[:esc], text[esc:]
+        try:
+            self.echo.write(_ANSI.sub("", text).replace("\r", ""))
+            self.echo.flush()
+        except (OSError, ValueError):
+            pass
 
     def kill(self):
         """Stops QEMU at once (safe to call more than once)."""
@@ -210,6 +243,7 @@ class VM:
             self.proc.wait()
         if self._reader:
             self._reader.join(5)
+        _running.discard(self)
 
     def __enter__(self):
         return self
@@ -226,7 +260,8 @@ class VM:
             return self._text
 
     def tail(self, lines=TAIL_LINES):
-        text = self.transcript
+        """The last LINES lines of the transcript, terminal control sequences removed."""
+        text = _ANSI.sub("", self.transcript)
         return "\n".join(text.split("\n")[-lines:])
 
     def _fail(self, cls, msg):

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -31,6 +32,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "qemu"))
 import disk  # noqa: E402
 from disk import Entry  # noqa: E402
+import testroot  # noqa: E402
+from testroot import FATAL, PROMPT, WRONG  # noqa: E402
+from testroot import REPORT as TESTROOT  # noqa: E402
 from vm import VM, Disk, Firmware, VMError, qcow2_overlay, timeout_scale  # noqa: E402
 
 RUNDIR = os.path.join(disk.VMDIR, "run")
@@ -40,12 +44,6 @@ BOOT_CONF = os.path.join(ROOT, "config", "boot.conf")
 # A UUID no attached disk has (missing-device).
 ABSENT_UUID = "0badc0de-0000-4000-8000-00000000dead"
 WRONG_PASSPHRASE = "not-the-koompi-passphrase"
-
-PROMPT = r"(?im)passphrase[^\n]*: $"
-WRONG = r"(?i)(wrong passphrase|no key available)[^\n]*"
-TESTROOT = r"KOOMPI-TESTROOT: root=(\S+) ro=(\d) home=(\S+) var=(\S+)\n"
-# Console output meaning the boot went wrong, whatever the scenario waits for.
-FATAL = [r"Kernel panic - not syncing[^\n]*", r"Shell> ", r"KOOMPI-TESTROOT: done[^\n]*\n"]
 
 # Generous: TCG on a busy machine can be several times slower than usual.
 T_PROMPT = 300
@@ -107,6 +105,7 @@ class Scenario:
     """One VM boot. Subclasses set name/doc and define run(self)."""
     name = ""
     doc = ""
+    exclusive = False  # timing-sensitive: runs alone, after the others
 
     def __init__(self, shared, echo=False):
         self.shared = shared
@@ -144,24 +143,7 @@ class Scenario:
     def testroot_report(self, timeout=T_ROOT, bad=()):
         """Waits for the test root's report; returns its fields."""
         m = self.expect(TESTROOT, timeout, bad)
-        up = self.vm.elapsed()
-        rep = {"root": m.group(1), "ro": m.group(2), "home": m.group(3), "var": m.group(4),
-               "up_s": up}
-        rep["root_name"] = self.vm.expect(r"KOOMPI-TESTROOT: root-name=(.*)\n", 60).group(1)
-        rep["home_marker"] = self.vm.expect(r"KOOMPI-TESTROOT: home-marker=(.*)\n", 60).group(1)
-        w = self.vm.expect(r"KOOMPI-TESTROOT: write root=(\S+) home=(\S+) var=(\S+)\n", 60)
-        rep["write"] = {"root": w.group(1), "home": w.group(2), "var": w.group(3)}
-        bj = self.vm.expect(r"KOOMPI-TESTROOT: boot.json (.*)\n", 60).group(1)
-        try:
-            rep["boot_json"] = json.loads(bj)
-        except ValueError:
-            rep["boot_json"] = None
-            rep["boot_json_raw"] = bj
-        done = self.vm.expect(r"KOOMPI-TESTROOT: done action=(\w+)", 60)
-        # The kernel log lines of koompi-init the test root found, printed before "done".
-        block = self.vm.transcript[m.start():done.end()]
-        rep["kmsg"] = re.findall(r"KOOMPI-TESTROOT: kmsg (.*)", block)
-        return rep
+        return testroot.read_report(self.vm, m)
 
     def check_root(self, rep, snapshot):
         check(rep["root"] == snapshot, f"/ is {rep['root']}, expected {snapshot}")
@@ -283,6 +265,7 @@ class MissingDevice(Scenario):
     name = "missing-device"
     doc = "rd.luks.uuid= of a volume not attached: a message naming it within rd.timeout + 5 s"
     RD_TIMEOUT = 5
+    exclusive = True
     FAILURE_WORDS = (r"(?i)(not found|never appeared|did not appear|missing|no (luks )?(device|volume)"
                      r"|timed? ?out|gave up|not attached|cannot|could not|couldn't|failed|no disk)")
 
@@ -351,12 +334,15 @@ def run_one(cls, shared, echo):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="scenarios to run (default: all)")
-    ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("KOOMPI_VM_JOBS", "1")),
-                    help="VMs run at the same time (default 1, or $KOOMPI_VM_JOBS)")
+    ap.add_argument("-j", "--jobs", type=int,
+                    default=int(os.environ.get("KOOMPI_VM_JOBS", "0")) or min(2, os.cpu_count() or 1),
+                    help="VMs run at the same time (default: 2 on 2 or more CPUs, or $KOOMPI_VM_JOBS);"
+                         " timing-sensitive scenarios always run alone")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the VM consoles to stderr")
     ap.add_argument("--list", action="store_true", help="list the scenarios")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the encrypted disk")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # so the VMs are killed on the way out
 
     if args.list:
         for c in SCENARIOS:
@@ -377,14 +363,19 @@ def main():
         shared._once("encrypted root disk", lambda: disk.build_luks_disk(force=True))
     say(f"vm: {len(chosen)} scenario(s), kernel {disk.KVER}, {args.jobs} at a time, "
         f"timeouts x{timeout_scale():g}")
+    together = [c for c in chosen if not c.exclusive]
+    alone = [c for c in chosen if c.exclusive]
     results = []
-    if args.jobs <= 1:
-        for c in chosen:
+    if args.jobs <= 1 or len(together) <= 1:
+        for c in together:
             results.append(run_one(c, shared, args.verbose))
     else:
+        # The first scenario needing the shared disk or an image builds it; the others wait.
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
-            futs = [ex.submit(run_one, c, shared, args.verbose) for c in chosen]
+            futs = [ex.submit(run_one, c, shared, args.verbose) for c in together]
             results = [f.result() for f in futs]
+    for c in alone:
+        results.append(run_one(c, shared, args.verbose))
 
     for what, secs in shared.timings.items():
         say(f"vm: {what}: {secs:.1f} s")
