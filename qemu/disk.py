@@ -31,6 +31,7 @@ BUILD = os.path.join(ROOT, "build")
 VMDIR = os.path.join(BUILD, "vm")
 MKINITRAMFS = os.environ.get("KOOMPI_MKINITRAMFS") or os.path.join(BUILD, "koompi-mkinitramfs")
 TESTROOT_INIT = os.path.join(BUILD, "koompi-testroot-init")
+TESTROOT_SRC = os.path.join(ROOT, "tests", "vm", "testroot-init.c")
 BUILDER_INIT = os.path.join(HERE, "builder-init.sh")
 SYSTEMD_BOOT = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 
@@ -174,6 +175,9 @@ def build_luks_disk(force=False):
     """Returns the path of the raw encrypted root disk, building it when needed."""
     if not os.access(TESTROOT_INIT, os.X_OK):
         raise BuildError(f"{TESTROOT_INIT} is missing; run make {os.path.relpath(TESTROOT_INIT, ROOT)}")
+    if os.path.exists(TESTROOT_SRC) and os.path.getmtime(TESTROOT_SRC) > os.path.getmtime(TESTROOT_INIT):
+        raise BuildError(f"{TESTROOT_INIT} is older than its source; run make "
+                         f"{os.path.relpath(TESTROOT_INIT, ROOT)}")
     img = os.path.join(VMDIR, "luks-root.img")
     stamp = img + ".stamp"
     with _Lock(os.path.join(VMDIR, ".luks-root.lock")):

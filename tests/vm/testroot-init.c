@@ -15,7 +15,7 @@
  *   KOOMPI-TESTROOT: write root=EROFS home=ok var=ok   (a probe file created and removed)
  *   KOOMPI-TESTROOT: mount <mountpoint> <fstype> <source> <mount options> <super options>
  *   KOOMPI-TESTROOT: boot.json {...}                   (joined onto one line)
- *   KOOMPI-TESTROOT: kmsg <kernel log records containing "koompi-init">
+ *   KOOMPI-TESTROOT: kmsg <kernel log records containing "koompi-init" or "ratelimiting">
  *   KOOMPI-TESTROOT: done action=poweroff|reboot|halt
  *
  * With the action "shell" it first runs /bin/sh of the root on the console
@@ -314,7 +314,8 @@ static void print_kmsg(void)
                         continue;
                 msg++;
                 first_line(msg);
-                if (strstr(msg, "koompi-init"))
+                /* koompi-init's records, and the kernel saying it dropped some. */
+                if (strstr(msg, "koompi-init") || strstr(msg, "ratelimiting"))
                         say("kmsg %s", msg);
         }
         close(fd);
