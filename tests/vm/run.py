@@ -71,6 +71,7 @@ class Shared:
         self._lock = threading.Lock()
         self._done = {}
         self.timings = {}
+        self.rebuild = False
 
     def _once(self, key, fn):
         with self._lock:
@@ -87,7 +88,7 @@ class Shared:
             return val
 
     def luks_disk(self):
-        return self._once("encrypted root disk", disk.build_luks_disk)
+        return self._once("encrypted root disk", lambda: disk.build_luks_disk(force=self.rebuild))
 
     def initramfs(self, kind="standard"):
         def build():
@@ -364,8 +365,7 @@ def main():
     t0 = time.monotonic()
     os.makedirs(RUNDIR, exist_ok=True)
     shared = Shared()
-    if args.rebuild:
-        shared._once("encrypted root disk", lambda: disk.build_luks_disk(force=True))
+    shared.rebuild = args.rebuild
     say(f"vm: {len(chosen)} scenario(s), kernel {disk.KVER}, {args.jobs} at a time, "
         f"timeouts x{timeout_scale():g}")
     together = [c for c in chosen if not c.exclusive]
