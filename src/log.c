@@ -49,8 +49,9 @@ void log_vmsg(int level, const char *fmt, va_list ap) {
         snprintf(tail[tail_next % TAIL_LINES], LINE_MAX_LEN, "%s", text);
         tail_next++;
 
-        /* The kernel log gets everything up to debug; it has its own filter. */
-        if (kmsg_fd >= 0 && level <= max_level + 1) {
+        /* The kernel log gets everything but debug (unless asked): it has its own filter, and
+         * `quiet` only quiets the console. */
+        if (kmsg_fd >= 0 && (level <= LOG_LVL_INFO || level <= max_level)) {
                 int n = snprintf(line, sizeof line, "<%d>%s: %s\n", level, log_ident, text);
                 write_all(kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }
