@@ -129,7 +129,6 @@ static int wait_modules(struct init_ctx *ctx) {
 struct coldplug_state {
         struct init_ctx *ctx;
         unsigned loaded;
-        char unmatched[256];
 };
 
 static int load_alias(const char *modalias, void *userdata) {
@@ -139,15 +138,43 @@ static int load_alias(const char *modalias, void *userdata) {
         if (r < 0)
                 log_debug("no module loaded for %s: %s", modalias, strerror(-r));
         st->loaded += n;
-        /* Remember storage-like devices nothing drove, to name them if the disk never shows. */
-        if (n == 0 && (startswith(modalias, "virtio:d00000002") || startswith(modalias, "pci:") ||
-                       startswith(modalias, "virtio:d00000008")) &&
-            strlen(st->unmatched) + strlen(modalias) + 3 < sizeof st->unmatched &&
-            (strstr(modalias, "bc01") || startswith(modalias, "virtio:")))
-                snprintf(st->unmatched + strlen(st->unmatched),
-                         sizeof st->unmatched - strlen(st->unmatched), "%s%s",
-                         *st->unmatched ? ", " : "", modalias);
         return 0;
+}
+
+/* Storage controllers (PCI class 01) and virtio disks that no driver claimed: what the image
+ * lacks when the disk never shows. */
+static void describe_unbound_storage(char *out, size_t size) {
+        static const char *const buses[] = {"/sys/bus/pci/devices", "/sys/bus/virtio/devices"};
+        size_t used = 0;
+        out[0] = 0;
+        for (size_t b = 0; b < ELEMENTSOF(buses); b++) {
+                DIR *d = opendir(buses[b]);
+                if (!d)
+                        continue;
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        char path[PATH_MAX], alias[256];
+                        if (de->d_name[0] == '.')
+                                continue;
+                        snprintf(path, sizeof path, "%s/%s/driver", buses[b], de->d_name);
+                        if (access(path, F_OK) == 0)
+                                continue;
+                        snprintf(path, sizeof path, "%s/%s/modalias", buses[b], de->d_name);
+                        if (read_line_file(path, alias, sizeof alias) < 0)
+                                continue;
+                        bool storage = b == 0 ? strstr(alias, "bc01sc") != NULL
+                                              : startswith(alias, "virtio:d00000002v") ||
+                                                        startswith(alias, "virtio:d00000008v");
+                        if (!storage)
+                                continue;
+                        int n = snprintf(out + used, size - used, "%s%s (%s)", used ? ", " : "",
+                                         de->d_name, alias);
+                        if (n < 0 || (size_t)n >= size - used)
+                                break;
+                        used += (size_t)n;
+                }
+                closedir(d);
+        }
 }
 
 static void describe_block_devices(char *out, size_t size) {
@@ -200,15 +227,17 @@ static int real_find_device(struct init_ctx *ctx) {
                         break;
                 uint64_t now = now_monotonic_us();
                 if (now >= deadline) {
-                        char seen[256];
+                        char seen[256], unbound[256];
                         describe_block_devices(seen, sizeof seen);
+                        describe_unbound_storage(unbound, sizeof unbound);
                         snprintf(ctx->why, sizeof ctx->why,
                                  "no disk with %s %s appeared within %u s. Block devices seen: %s."
                                  "%s%s",
                                  luks ? "LUKS UUID" : "root", luks ? ctx->s.luks_uuid : spec,
                                  ctx->s.timeout_ms / 1000, seen,
-                                 *st.unmatched ? " Devices with no driver in this image: " : "",
-                                 st.unmatched);
+                                 *unbound ? " Disk controllers with no driver in this image: "
+                                          : "",
+                                 unbound);
                         if (fd >= 0)
                                 close(fd);
                         return -ENODEV;
