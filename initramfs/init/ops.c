@@ -103,7 +103,11 @@ static int real_start_modules(struct init_ctx *ctx) {
                 int failed = 0;
                 for (char **m = ctx->config.modules_load; m && *m; m++) {
                         int q = modules_load(kctx, *m);
-                        if (q < 0) {
+                        /* ENODEV: the hardware or firmware it drives is absent (efivarfs on a
+                         * machine not booted through UEFI); nothing to worry about. */
+                        if (q == -ENODEV)
+                                log_debug("module %s: no such device here", *m);
+                        else if (q < 0) {
                                 log_errno(q, "loading module %s failed", *m);
                                 failed = 1;
                         }
@@ -210,6 +214,8 @@ static int real_find_device(struct init_ctx *ctx) {
                 snprintf(spec, sizeof spec, "%s", ctx->s.root);
         char *found = luks ? ctx->luks_device : ctx->root_device;
 
+        uint64_t start = now_monotonic_us();
+        uint64_t deadline = start + (uint64_t)ctx->s.timeout_ms * 1000;
         int fd = uevent_open();
         if (fd < 0)
                 log_errno(fd, "listening for kernel device events failed; polling instead");
@@ -219,8 +225,6 @@ static int real_find_device(struct init_ctx *ctx) {
                 log_errno(r, "walking /sys/devices failed");
         log_debug("coldplug loaded %u modules", st.loaded);
 
-        uint64_t start = now_monotonic_us();
-        uint64_t deadline = start + (uint64_t)ctx->s.timeout_ms * 1000;
         for (;;) {
                 r = devices_find(spec, found, sizeof ctx->luks_device);
                 if (r == 0)
