@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The build of one image, start to end. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include "keymap.h"
+#include "log.h"
+#include "mkinitramfs.h"
+#include "util.h"
+
+static int find_moddir(struct mki *m) {
+        const char *kver = m->opt->kernel;
+        if (!kver || !*kver || strchr(kver, '/') || streq(kver, ".") || streq(kver, ".."))
+                return mki_bad_input(m, -EINVAL, "kernel '%s': not a kernel release",
+                                     kver ? kver : "");
+        if (m->opt->moddir) {
+                struct stat st;
+                snprintf(m->moddir, sizeof m->moddir, "%s", m->opt->moddir);
+                if (stat(m->moddir, &st) < 0 || !S_ISDIR(st.st_mode))
+                        return mki_bad_input(m, -ENOENT, "kernel %s: no module directory at %s",
+                                             kver, m->moddir);
+                return 0;
+        }
+        int r = modules_find_dir(kver, m->moddir, sizeof m->moddir);
+        if (r < 0)
+                return mki_bad_input(m, r, "kernel %s: no module directory at %s", kver,
+                                     m->moddir);
+        return 0;
+}
+
+static int load_config(struct mki *m) {
+        const char *path = m->opt->config ? m->opt->config : MKI_DEFAULT_CONFIG;
+        _cleanup_free_ char *error = NULL;
+        config_init_defaults(&m->config);
+        int r = config_load(&m->config, path, &error);
+        if (r == -ENOENT && !m->opt->config) {
+                log_debug("%s does not exist: using the defaults", path);
+                return 0;
+        }
+        if (r == -EINVAL)
+                return mki_bad_input(m, r, "config %s", error ? error : path);
+        if (r == -ENOMEM)
+                return log_errno(r, "reading %s failed", path);
+        if (r < 0)
+                return mki_bad_input(m, r, "config %s: %s", path, strerror(-r));
+        m->config_path = strdup(path);
+        return m->config_path ? 0 : -ENOMEM;
+}
+
+static int check_compression(struct mki *m, const char **ret) {
+        const char *c = m->opt->compress ? m->opt->compress : m->config.compression;
+        if (!c || !*c)
+                c = "zstd";
+        if (!streq(c, "zstd") && !streq(c, "none"))
+                return mki_bad_input(m, -EINVAL, "compression %s: zstd or none", c);
+        int level = m->config.compression_level;
+        if (streq(c, "zstd") && (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()))
+                return mki_bad_input(m, -EINVAL,
+                                     "compression_level %d: zstd takes %d (fastest) to %d",
+                                     level, ZSTD_minCLevel(), ZSTD_maxCLevel());
+        m->zstd_level = level;
+        *ret = c;
+        return 0;
+}
+
+static int find_koompi_init(struct mki *m, char *ret) {
+        if (m->opt->koompi_init) {
+                snprintf(ret, PATH_MAX, "%s", m->opt->koompi_init);
+                return 0;
+        }
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n > 0) {
+                self[n] = 0;
+                char *slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = 0;
+                        if (path_join(ret, self, "koompi-init") == 0 && access(ret, X_OK) == 0)
+                                return 0;
+                }
+        }
+        snprintf(ret, PATH_MAX, "%s", MKI_DEFAULT_KOOMPI_INIT);
+        if (access(ret, X_OK) == 0)
+                return 0;
+        return mki_bad_input(m, -ENOENT,
+                             "koompi-init is neither next to koompi-mkinitramfs nor at %s; "
+                             "give --koompi-init PATH (or --init FILE)",
+                             MKI_DEFAULT_KOOMPI_INIT);
+}
+
+static int add_init(struct mki *m) {
+        char path[PATH_MAX];
+        const char *what = m->opt->init ? "--init" : "koompi-init";
+        struct stat st;
+        int r;
+
+        if (m->opt->init)
+                snprintf(path, sizeof path, "%s", m->opt->init);
+        else if ((r = find_koompi_init(m, path)) < 0)
+                return r;
+        if (stat(path, &st) < 0)
+                return mki_bad_input(m, -errno, "%s %s: %s", what, path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return mki_bad_input(m, -EINVAL, "%s %s: not a regular file", what, path);
+        if (!(st.st_mode & 0111))
+                return mki_bad_input(m, -EACCES, "%s %s: not executable", what, path);
+        r = cpio_add_file(m->cpio, "/init", CPIO_MODE_FROM_SOURCE, path);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return mki_bad_input(m, r, "%s %s: %s", what, path, strerror(-r));
+        log_debug("/init is %s", path);
+        return image_elf_deps(m, path);
+}
+
+static int add_keymap(struct mki *m) {
+        const char *conf = m->opt->vconsole ? m->opt->vconsole : MKI_VCONSOLE_CONF;
+        _cleanup_free_ char *data = NULL;
+        char name[256];
+        size_t len = 0;
+
+        int r = keymap_from_vconsole(conf, name, sizeof name);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return mki_bad_input(m, r, "%s: reading KEYMAP= failed: %s", conf,
+                                     strerror(-r));
+        r = keymap_compile(name, &data, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return mki_bad_input(m, r, "the console keymap %s (KEYMAP= of %s) cannot be "
+                                     "compiled (see above)",
+                                     name, conf);
+        r = cpio_add_data(m->cpio, KEYMAP_IMAGE_PATH, 0644, data, len);
+        if (r < 0)
+                return log_errno(r, "adding %s failed", KEYMAP_IMAGE_PATH);
+        log_debug("console keymap %s: %zu bytes", name, len);
+        return 0;
+}
+
+static bool strv_contains(char *const *v, const char *s) {
+        for (; v && *v; v++)
+                if (streq(*v, s))
+                        return true;
+        return false;
+}
+
+int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra,
+                     char **ret, size_t *ret_len) {
+        bool added = false;
+        for (char *const *e = extra; e && *e; e++)
+                added = added || !strv_contains(load, *e);
+        *ret = NULL;
+        *ret_len = 0;
+        if (!text && !added)
+                return 0;
+
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        if (text) {
+                fwrite(text, 1, len, f);
+                if (len > 0 && text[len - 1] != '\n')
+                        fputc('\n', f);
+        }
+        if (added) {
+                /* A section given again overrides the keys it sets: these come last. */
+                fputs("\n# Added by koompi-mkinitramfs: the modules of --module.\n"
+                      "[modules]\nload =",
+                      f);
+                for (char *const *l = load; l && *l; l++)
+                        fprintf(f, " %s", *l);
+                for (char *const *e = extra; e && *e; e++)
+                        if (!strv_contains(load, *e) && !strv_contains(e + 1, *e))
+                                fprintf(f, " %s", *e);
+                fputc('\n', f);
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        *ret_len = size;
+        return 0;
+}
+
+static int add_config(struct mki *m) {
+        _cleanup_free_ char *text = NULL, *out = NULL;
+        size_t len = 0, out_len = 0;
+        int r;
+        if (m->config_path) {
+                r = read_file(m->config_path, &text, &len);
+                if (r < 0)
+                        return mki_bad_input(m, r, "config %s: %s", m->config_path,
+                                             strerror(-r));
+        }
+        r = mki_image_config(text, len, m->config.modules_load, m->opt->modules, &out, &out_len);
+        if (r < 0)
+                return r;
+        if (!out)
+                return 0;
+        r = cpio_add_data(m->cpio, MKI_IMAGE_CONFIG, 0644, out, out_len);
+        return r < 0 ? log_errno(r, "adding %s failed", MKI_IMAGE_CONFIG) : 0;
+}
+
+static int make_stage(struct mki *m) {
+        const char *tmp = getenv("TMPDIR");
+        if (!tmp || !*tmp)
+                tmp = "/tmp";
+        snprintf(m->stage, sizeof m->stage, "%s/koompi-mkinitramfs.XXXXXX", tmp);
+        if (!mkdtemp(m->stage)) {
+                int r = -errno;
+                m->stage[0] = 0;
+                return log_errno(r, "creating a temporary directory in %s failed", tmp);
+        }
+        return 0;
+}
+
+static int build(struct mki *m, struct mki_result *ret) {
+        const char *compress = NULL;
+        const char *busybox = m->opt->busybox ? m->opt->busybox : MKI_DEFAULT_BUSYBOX;
+        uint32_t mtime = 0;
+        int r;
+
+        if (!m->opt->output || !*m->opt->output)
+                return mki_bad_input(m, -EINVAL, "no --output given");
+        if ((r = find_moddir(m)) < 0 || (r = load_config(m)) < 0 ||
+            (r = check_compression(m, &compress)) < 0)
+                return r;
+        if (cpio_mtime_from_env(&mtime) < 0)
+                return mki_bad_input(m, -EINVAL, "SOURCE_DATE_EPOCH=%s: not a number of seconds",
+                                     getenv("SOURCE_DATE_EPOCH"));
+        if ((r = cpio_new(mtime, &m->cpio)) < 0 || (r = make_stage(m)) < 0)
+                return r;
+
+        if ((r = image_layout(m)) < 0 || (r = add_init(m)) < 0 ||
+            (r = image_busybox(m, busybox, m->opt->busybox != NULL)) < 0 ||
+            (r = add_config(m)) < 0 || (r = add_keymap(m)) < 0)
+                return r;
+        for (char **i = m->config.include; i && *i; i++)
+                if ((r = image_include(m, *i)) < 0)
+                        return r;
+        for (char **i = m->opt->includes; i && *i; i++)
+                if ((r = image_include(m, *i)) < 0)
+                        return r;
+        if ((r = kmods_collect(m)) < 0 || (r = kmods_install(m)) < 0 ||
+            (r = image_flush_elf(m)) < 0 || (r = image_busybox_links(m, busybox)) < 0)
+                return r;
+
+        r = output_write(m, m->opt->output, compress, &ret->size);
+        if (r < 0)
+                return r;
+        ret->files = cpio_count(m->cpio);
+        ret->modules = m->modules.n;
+        return 0;
+}
+
+int mki_build(const struct mki_options *o, struct mki_result *ret) {
+        struct mki m = {.opt = o};
+        *ret = (struct mki_result){0};
+        int r = build(&m, ret);
+        if (m.stage[0] && rm_rf(m.stage) < 0)
+                log_warning("removing %s failed", m.stage);
+        cpio_free(m.cpio);
+        elf_closure_done(&m.elf);
+        module_set_free(&m.modules);
+        config_free(&m.config);
+        free(m.config_path);
+        if (r == -ENOMEM)
+                log_error("out of memory");
+        if (r >= 0)
+                return MKI_EXIT_OK;
+        return m.bad_input ? MKI_EXIT_INPUT : MKI_EXIT_INTERNAL;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "cpio.h"
+#include "elfdeps.h"
+#include "modules.h"
+
+#define MKI_DEFAULT_CONFIG "/etc/koompi/boot.conf"
+#define MKI_IMAGE_CONFIG "/etc/koompi/boot.conf"
+#define MKI_DEFAULT_KOOMPI_INIT "/usr/lib/koompi/koompi-init"
+#define MKI_DEFAULT_BUSYBOX "/bin/busybox"
+#define MKI_VCONSOLE_CONF "/etc/vconsole.conf"
+
+/* Exit codes of koompi-mkinitramfs. */
+enum {
+        MKI_EXIT_OK = 0,
+        MKI_EXIT_INPUT = 1,    /* bad usage or input: the message says which */
+        MKI_EXIT_INTERNAL = 2, /* could not write, compressor or depmod failed, no memory */
+};
+
+struct mki_options {
+        const char *kernel;      /* KVER, required */
+        const char *output;      /* required */
+        const char *config;      /* NULL: MKI_DEFAULT_CONFIG when it exists */
+        char **includes;         /* "SRC[:DEST]", NULL-terminated, may be NULL */
+        char **modules;          /* --module, NULL-terminated, may be NULL */
+        const char *init;        /* --init: this file is /init */
+        const char *koompi_init; /* NULL: next to our executable, else the default */
+        const char *busybox;     /* NULL: MKI_DEFAULT_BUSYBOX, skipped when missing */
+        const char *moddir;      /* NULL: /lib/modules/KVER or /usr/lib/modules/KVER */
+        const char *compress;    /* "zstd" | "none", NULL: the config's */
+        const char *vconsole;    /* NULL: MKI_VCONSOLE_CONF */
+        bool host_only;
+};
+
+struct mki_result {
+        uint64_t size;  /* bytes written to the output */
+        size_t files;   /* entries of the archive */
+        size_t modules; /* module files carried */
+};
+
+/* Builds the image. Returns MKI_EXIT_*; every failure is logged, and leaves nothing at
+ * options->output (a previous file there is kept). */
+int mki_build(const struct mki_options *o, struct mki_result *ret);
+
+/* --- the parts, for the unit tests --- */
+
+struct mki {
+        const struct mki_options *opt;
+        struct koompi_config config;
+        char *config_path;       /* the file read, NULL when the defaults are used */
+        char moddir[PATH_MAX];
+        struct cpio *cpio;
+        struct elf_closure elf;
+        struct module_set modules;
+        char stage[PATH_MAX];    /* temporary directory, "" when none */
+        bool bad_input;          /* the failure is the caller's: exit 1 */
+        int zstd_level;
+};
+
+/* Logs an error caused by the input, marks it as such and returns r (negative). */
+int mki_bad_input(struct mki *m, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Splits "SRC[:DEST]" (DEST defaults to SRC; both must be absolute). */
+int mki_parse_include(const char *spec, char **ret_src, char **ret_dest);
+
+/* The boot.conf of the image: the text of the file read (or nothing), then a [modules]
+ * section naming every module to load when --module added some. *ret is NULL when the
+ * image needs no boot.conf (no file and no --module). */
+int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra,
+                     char **ret, size_t *ret_len);
+
+/* image.c */
+int image_layout(struct mki *m);
+/* Copies a host file into the image at the same path, each symlink met on the way (of the
+ * directories too) copied as a symlink, then what it points to. A directory is copied with
+ * everything below it. ELF files bring their libraries. */
+int image_install(struct mki *m, const char *path);
+/* Copies src to dest (a directory with everything below it). ELF files bring their
+ * libraries. */
+int image_install_as(struct mki *m, const char *src, const char *dest);
+int image_include(struct mki *m, const char *spec);
+/* Adds the libraries and interpreter of an ELF file (nothing when it is no ELF file). */
+int image_elf_deps(struct mki *m, const char *path);
+/* Copies the collected libraries into the image. */
+int image_flush_elf(struct mki *m);
+int image_busybox(struct mki *m, const char *path, bool required);
+int image_busybox_links(struct mki *m, const char *path);
+
+/* kmods.c */
+int kmods_collect(struct mki *m);
+int kmods_install(struct mki *m);
+
+/* output.c */
+int output_write(struct mki *m, const char *path, const char *compress, uint64_t *ret_size);
+
+/* spawn.c */
+/* Runs argv[0] (a path) with argv, stdin from /dev/null. *ret_out (may be NULL) gets its
+ * standard output, err (may be NULL) the start of its standard error. 0 when it exited 0,
+ * -EPROTO when it failed otherwise, the errno of starting it. */
+int spawn_capture(char *const argv[], char **ret_out, char *err, size_t err_size);
+/* The first of dirs holding an executable name, in ret (PATH_MAX). */
+int find_program(const char *name, char *ret);
+int rm_rf(const char *path);
+/* a/b into ret (PATH_MAX bytes); -ENAMETOOLONG. */
+int path_join(char *ret, const char *a, const char *b);

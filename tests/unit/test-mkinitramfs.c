@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* koompi-mkinitramfs as a program, building images for the installed kernel, and the parts
+ * of it that need no kernel. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "log.h"
+#include "mkinitramfs.h"
+#include "modules.h"
+#include "util.h"
+
+/* snprintf into a PATH_MAX buffer, failing the test when it does not fit. */
+static char *fmt_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *fmt_path(char *buf, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, PATH_MAX, fmt, ap);
+        va_end(ap);
+        if (n < 0 || n >= PATH_MAX)
+                fail_msg("path too long");
+        return buf;
+}
+
+static char dir[] = "/tmp/koompi-test-mki-XXXXXX";
+static char kver[256];
+static char program[PATH_MAX];
+/* Options naming /init's source: empty when the koompi-init next to the program is used. */
+static char init_args[PATH_MAX + 32];
+
+static int find_kernel(void) {
+        DIR *d = opendir("/lib/modules");
+        if (!d)
+                return -errno;
+        struct dirent *de;
+        int r = -ENOENT;
+        while ((de = readdir(d))) {
+                char p[PATH_MAX];
+                if (de->d_name[0] == '.')
+                        continue;
+                fmt_path(p, "/lib/modules/%s/modules.dep", de->d_name);
+                if (access(p, R_OK) == 0 && (r < 0 || strcmp(de->d_name, kver) < 0)) {
+                        fmt_path(kver, "%s", de->d_name);
+                        r = 0;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+static int setup(void **state) {
+        char self[PATH_MAX];
+        log_init("test-mkinitramfs");
+        log_set_max_level(LOG_LVL_ERR - 1);
+        if (!mkdtemp(dir) || find_kernel() < 0)
+                return -1;
+        /* build/tests/test-mkinitramfs -> build/koompi-mkinitramfs (build/san/ alike) */
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0)
+                return -1;
+        self[n] = 0;
+        *strrchr(self, '/') = 0;
+        *strrchr(self, '/') = 0;
+        fmt_path(program, "%s/koompi-mkinitramfs", self);
+        if (access(program, X_OK) < 0) {
+                fprintf(stderr, "%s is missing\n", program);
+                return -1;
+        }
+        /* Without a built koompi-init next to it, another dynamic program stands in. */
+        snprintf(self + strlen(self), sizeof self - strlen(self), "/koompi-init");
+        if (access(self, X_OK) < 0)
+                fmt_path(init_args, "--koompi-init /bin/ls");
+        return 0;
+}
+
+static int teardown(void **state) {
+        char cmd[PATH_MAX + 16];
+        fmt_path(cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *in_dir(char *buf, const char *name) {
+        snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+        return buf;
+}
+
+/* Runs a shell command; returns its exit status, *ret_out (may be NULL) its output and
+ * error output. */
+static int run(char **ret_out, const char *fmt, ...) {
+        char cmd[8192];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof cmd, fmt, ap);
+        va_end(ap);
+        strcat(cmd, " 2>&1");
+        FILE *f = popen(cmd, "r");
+        assert_non_null(f);
+        size_t cap = 65536, len = 0, n;
+        char *out = malloc(cap);
+        assert_non_null(out);
+        while ((n = fread(out + len, 1, cap - len - 1, f)) > 0) {
+                len += n;
+                if (len + 1 == cap) {
+                        cap *= 2;
+                        out = realloc(out, cap);
+                        assert_non_null(out);
+                }
+        }
+        out[len] = 0;
+        int status = pclose(f);
+        if (ret_out)
+                *ret_out = out;
+        else
+                free(out);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Builds an image; returns the exit status and the messages. */
+static int mki(char **ret_out, const char *output, const char *fmt, ...) {
+        char extra[4096];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(extra, sizeof extra, fmt, ap);
+        va_end(ap);
+        return run(ret_out, "'%s' --kernel '%s' --output '%s' %s %s", program, kver, output,
+                   init_args, extra);
+}
+
+static bool listed(const char *list, const char *path) {
+        size_t n = strlen(path);
+        for (const char *p = list; p && *p;) {
+                size_t len = strcspn(p, "\n");
+                if (len == n && strncmp(p, path, n) == 0)
+                        return true;
+                p += len;
+                p += *p == '\n';
+        }
+        return false;
+}
+
+/* path, or the same below usr/ when the host merges / into /usr. */
+static void assert_listed(const char *list, const char *path) {
+        char usr[PATH_MAX];
+        fmt_path(usr, "usr/%s", path);
+        if (!listed(list, path) && !listed(list, usr))
+                fail_msg("%s is not in the image", path);
+}
+
+static void file_is_absent(const char *path) {
+        struct stat st;
+        if (stat(path, &st) == 0)
+                fail_msg("%s exists", path);
+}
+
+/* Nothing but the files named is left in the directory (no temporary file). */
+static void only_files(const char *d, const char *const *names, size_t n) {
+        DIR *dd = opendir(d);
+        assert_non_null(dd);
+        struct dirent *de;
+        while ((de = readdir(dd))) {
+                bool known = de->d_name[0] == '.' && (!de->d_name[1] || streq(de->d_name, ".."));
+                for (size_t i = 0; i < n && !known; i++)
+                        known = streq(de->d_name, names[i]);
+                if (!known)
+                        fail_msg("%s/%s was left behind", d, de->d_name);
+        }
+        closedir(dd);
+}
+
+static void test_mki_parse_include(void **state) {
+        char *src = NULL, *dest = NULL;
+        assert_int_equal(mki_parse_include("/etc/key", &src, &dest), 0);
+        assert_string_equal(src, "/etc/key");
+        assert_string_equal(dest, "/etc/key");
+        free(src);
+        free(dest);
+        assert_int_equal(mki_parse_include("/root/disk.key:/etc/koompi/disk.key", &src, &dest),
+                         0);
+        assert_string_equal(src, "/root/disk.key");
+        assert_string_equal(dest, "/etc/koompi/disk.key");
+        free(src);
+        free(dest);
+        assert_int_equal(mki_parse_include("etc/key", &src, &dest), -EINVAL);
+        assert_int_equal(mki_parse_include("/etc/key:", &src, &dest), -EINVAL);
+        assert_int_equal(mki_parse_include("/etc/key:etc/key", &src, &dest), -EINVAL);
+        assert_int_equal(mki_parse_include("/etc/key:/", &src, &dest), -EINVAL);
+}
+
+static void test_mki_image_config(void **state) {
+        char *load[] = {(char *)"dm-crypt", (char *)"btrfs", NULL};
+        char *none[] = {NULL};
+        char *extra[] = {(char *)"btrfs", (char *)"loop", (char *)"loop", (char *)"nbd", NULL};
+        char *out = NULL;
+        size_t len = 0;
+
+        assert_int_equal(mki_image_config(NULL, 0, load, none, &out, &len), 0);
+        assert_null(out);
+        assert_int_equal(mki_image_config(NULL, 0, load, extra + 0, &out, &len), 0);
+        assert_non_null(out);
+        assert_non_null(strstr(out, "[modules]\nload = dm-crypt btrfs loop nbd\n"));
+        free(out);
+        /* Already loaded: the file is copied as it is. */
+        char *same[] = {(char *)"btrfs", NULL};
+        const char *text = "[boot]\ntimeout = 5s\n";
+        assert_int_equal(mki_image_config(text, strlen(text), load, same, &out, &len), 0);
+        assert_int_equal(len, strlen(text));
+        assert_memory_equal(out, text, len);
+        free(out);
+
+        /* The result reads back with the modules added and the rest kept. */
+        const char *conf = "[modules]\nload = dm-crypt btrfs\nhardware = nvme\n[boot]\ntries = 5";
+        assert_int_equal(mki_image_config(conf, strlen(conf), load, extra, &out, &len), 0);
+        char p[PATH_MAX];
+        int fd = open(in_dir(p, "merged.conf"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write_full(fd, out, len), 0);
+        close(fd);
+        free(out);
+        struct koompi_config c;
+        char *error = NULL;
+        config_init_defaults(&c);
+        assert_int_equal(config_load(&c, p, &error), 0);
+        assert_int_equal(strv_length(c.modules_load), 4);
+        assert_string_equal(c.modules_load[2], "loop");
+        assert_string_equal(c.modules_load[3], "nbd");
+        assert_int_equal(strv_length(c.modules_hardware), 1);
+        assert_int_equal(c.boot_tries, 5);
+        config_free(&c);
+}
+
+static void test_mki_default_image(void **state) {
+        char img[PATH_MAX], x[PATH_MAX], p[PATH_MAX];
+        _cleanup_free_ char *out = NULL, *list = NULL, *verbose = NULL;
+        in_dir(img, "default.img");
+        assert_int_equal(mki(&out, img, "--compress none --include /bin/ls"), 0);
+        /* The summary line: path, size, files, time. */
+        assert_non_null(strstr(out, img));
+        assert_non_null(strstr(out, " bytes, "));
+
+        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        static const char *const expected[] = {
+                "init", "bin/busybox", "bin/sh", "bin/mount", "bin/switch_root", "dev", "proc",
+                "sys", "run", "sysroot", "etc/initrd-release", "tmp", "bin/ls",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(expected); i++)
+                assert_listed(list, expected[i]);
+        assert_true(listed(list, "dev/console") && listed(list, "dev/null"));
+        char m[PATH_MAX];
+        static const char *const modules[] = {
+                "kernel/fs/btrfs/btrfs.ko", "kernel/drivers/md/dm-crypt.ko",
+                "kernel/drivers/md/dm-mod.ko", "modules.dep", "modules.dep.bin",
+                "modules.alias.bin", "modules.symbols.bin", "modules.builtin.bin",
+                "modules.softdep",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
+                fmt_path(m, "lib/modules/%s/%s", kver, modules[i]);
+                assert_listed(list, m);
+        }
+        assert_listed(list, "lib/x86_64-linux-gnu/libc.so.6");
+
+        /* Types, modes and owners as bsdtar reads them. */
+        assert_int_equal(run(&verbose, "bsdtar -tvf '%s'", img), 0);
+        assert_non_null(strstr(verbose, "crw-------  1 0      0         5,1 Jan  1  1970 dev/console"));
+        assert_non_null(strstr(verbose, "crw-rw-rw-  1 0      0         1,3 Jan  1  1970 dev/null"));
+        assert_non_null(strstr(verbose, " init\n"));
+        assert_non_null(strstr(verbose, "-rwxr-xr-x"));
+
+        /* Unpacked, the modules resolve with the image's own indexes and are all there. */
+        in_dir(x, "x");
+        assert_int_equal(mkdir(x, 0755), 0);
+        assert_int_equal(run(NULL, "cd '%s' && bsdtar -xf '%s' --exclude 'dev/*'", x, img), 0);
+        fmt_path(p, "%s/lib/modules/%s", x, kver);
+        struct kmod_ctx *ctx = NULL;
+        assert_int_equal(modules_ctx_new(p, &ctx), 0);
+        struct koompi_config c;
+        config_init_defaults(&c);
+        struct module_set s = {0};
+        for (char **name = c.modules_load; *name; name++) {
+                int r = modules_resolve(ctx, *name, 0, &s);
+                assert_true(r == MODULES_ADDED || r == MODULES_BUILTIN);
+        }
+        assert_true(s.n > 3);
+        for (size_t i = 0; i < s.n; i++) {
+                assert_non_null(startswith(s.files[i].path, p));
+                if (access(s.files[i].path, R_OK) < 0)
+                        fail_msg("%s is indexed but missing", s.files[i].path);
+        }
+        module_set_free(&s);
+        config_free(&c);
+        modules_ctx_free(ctx);
+
+        /* The libraries are complete: the included ls runs inside the image. */
+        if (getuid() == 0) {
+                _cleanup_free_ char *ls = NULL;
+                assert_int_equal(run(&ls, "chroot '%s' /bin/ls /etc", x), 0);
+                assert_non_null(strstr(ls, "initrd-release"));
+                /* busybox runs too. */
+                free(ls);
+                ls = NULL;
+                assert_int_equal(run(&ls, "chroot '%s' /bin/sh -c 'echo shell-ok'", x), 0);
+                assert_non_null(strstr(ls, "shell-ok"));
+        }
+}
+
+static void test_mki_reproducible(void **state) {
+        char a[PATH_MAX], b[PATH_MAX];
+        in_dir(a, "r1.img");
+        in_dir(b, "r2.img");
+        assert_int_equal(mki(NULL, a, "--quiet"), 0);
+        assert_int_equal(mki(NULL, b, "--quiet"), 0);
+        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, b), 0);
+        /* zstd, with its frame magic. */
+        int fd = open(a, O_RDONLY | O_CLOEXEC);
+        unsigned char magic[4] = {0};
+        assert_true(fd >= 0);
+        assert_int_equal(read(fd, magic, 4), 4);
+        close(fd);
+        assert_memory_equal(magic, "\x28\xb5\x2f\xfd", 4);
+        assert_int_equal(run(NULL, "bsdtar -tf '%s' init", a), 0);
+
+        /* SOURCE_DATE_EPOCH is every entry's time. */
+        _cleanup_free_ char *v = NULL;
+        assert_int_equal(run(NULL, "SOURCE_DATE_EPOCH=1700000000 '%s' --kernel '%s' --output "
+                                   "'%s' --quiet --compress none %s",
+                             program, kver, b, init_args),
+                         0);
+        assert_int_equal(run(&v, "TZ=UTC bsdtar -tvf '%s' init", b), 0);
+        assert_non_null(strstr(v, "Nov 14  2023 init"));
+}
+
+static void test_mki_unknown_kernel(void **state) {
+        char d[PATH_MAX], img[PATH_MAX];
+        _cleanup_free_ char *out = NULL;
+        in_dir(d, "fail");
+        assert_int_equal(mkdir(d, 0755), 0);
+        fmt_path(img, "%s/k.img", d);
+        assert_int_equal(run(&out, "'%s' --kernel 6.9-foo --output '%s'", program, img), 1);
+        assert_non_null(strstr(out, "kernel 6.9-foo: no module directory at /lib/modules/6.9-foo"));
+        file_is_absent(img);
+        only_files(d, NULL, 0);
+}
+
+static void test_mki_bad_inputs(void **state) {
+        char d[PATH_MAX], img[PATH_MAX], conf[PATH_MAX];
+        char *out = NULL;
+        in_dir(d, "bad");
+        assert_int_equal(mkdir(d, 0755), 0);
+        fmt_path(img, "%s/b.img", d);
+        /* A previous image stays as it was. */
+        assert_int_equal(run(NULL, "echo previous > '%s'", img), 0);
+
+        assert_int_equal(mki(&out, img, "--module no_such_module_xyz"), 1);
+        assert_non_null(strstr(out, "module no_such_module_xyz (--module): not found"));
+        free(out);
+
+        fmt_path(conf, "%s/missing.conf", d);
+        assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
+        assert_non_null(strstr(out, conf));
+        free(out);
+
+        fmt_path(conf, "%s/corrupt.conf", dir);
+        assert_int_equal(run(NULL, "printf '[boot]\\ntimeuot = 5\\n' > '%s'", conf), 0);
+        assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
+        assert_non_null(strstr(out, "timeuot"));
+        free(out);
+
+        assert_int_equal(run(NULL, "printf '[modules]\\nload = btrfs not_a_module_q\\n' > '%s'",
+                             conf),
+                         0);
+        assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
+        assert_non_null(strstr(out, "module not_a_module_q ([modules] load of"));
+        free(out);
+
+        assert_int_equal(mki(&out, img, "--include /nonexistent/file"), 1);
+        assert_non_null(strstr(out, "/nonexistent/file"));
+        free(out);
+
+        assert_int_equal(mki(&out, img, "--include relative/file"), 1);
+        free(out);
+
+        assert_int_equal(mki(&out, img, "--busybox /nonexistent/busybox"), 1);
+        assert_non_null(strstr(out, "/nonexistent/busybox"));
+        free(out);
+
+        assert_int_equal(mki(&out, img, "--init /nonexistent/init"), 1);
+        assert_non_null(strstr(out, "/nonexistent/init"));
+        free(out);
+
+        char noexec[PATH_MAX];
+        in_dir(noexec, "noexec");
+        assert_int_equal(run(NULL, "echo x > '%s' && chmod 644 '%s'", noexec, noexec), 0);
+        assert_int_equal(mki(&out, img, "--init '%s'", noexec), 1);
+        assert_non_null(strstr(out, "not executable"));
+        free(out);
+
+        /* Usage. */
+        assert_int_equal(run(&out, "'%s' --output '%s'", program, img), 1);
+        assert_non_null(strstr(out, "--kernel"));
+        free(out);
+        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --compress xz", program,
+                             kver, img),
+                         1);
+        free(out);
+        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --bogus", program, kver,
+                             img),
+                         1);
+        free(out);
+
+        /* Cannot write there: an internal error. */
+        assert_int_equal(mki(&out, "/proc/koompi-test.img", "--compress none"), 2);
+        free(out);
+
+        _cleanup_free_ char *prev = NULL;
+        assert_int_equal(read_file(img, &prev, NULL), 0);
+        assert_string_equal(prev, "previous\n");
+        static const char *const left[] = {"b.img"};
+        only_files(d, left, 1);
+}
+
+static void test_mki_help(void **state) {
+        _cleanup_free_ char *out = NULL;
+        assert_int_equal(run(&out, "'%s' --help", program), 0);
+        assert_non_null(strstr(out, "--kernel KVER"));
+        assert_non_null(strstr(out, "Exit status"));
+        assert_non_null(strstr(out, "  2  internal error"));
+}
+
+static void test_mki_init_script_and_modules(void **state) {
+        char img[PATH_MAX], script[PATH_MAX], conf[PATH_MAX], x[PATH_MAX], p[PATH_MAX];
+        _cleanup_free_ char *out = NULL, *list = NULL;
+        in_dir(img, "script.img");
+        in_dir(script, "init.sh");
+        in_dir(conf, "hw.conf");
+        assert_int_equal(run(NULL, "printf '#!/bin/sh\\necho hi\\n' > '%s' && chmod 755 '%s'",
+                             script, script),
+                         0);
+        /* A hardware module the kernel lacks is only a warning. */
+        assert_int_equal(run(NULL, "printf '[modules]\\nhardware = virtio_blk no_such_hw_q\\n' "
+                                   "> '%s'",
+                             conf),
+                         0);
+        /* koompi-init is not needed with --init. */
+        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --init '%s' "
+                                   "--koompi-init /nonexistent --config '%s' --module loop "
+                                   "--include '%s:/etc/copy.sh' --compress none",
+                             program, kver, img, script, conf, script),
+                         0);
+        assert_non_null(strstr(out, "no_such_hw_q"));
+        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_true(listed(list, "init"));
+        assert_true(listed(list, "etc/copy.sh"));
+        assert_true(listed(list, "etc/koompi/boot.conf"));
+        fmt_path(p, "lib/modules/%s/kernel/drivers/block/loop.ko", kver);
+        assert_listed(list, p);
+        fmt_path(p, "lib/modules/%s/kernel/drivers/block/virtio_blk.ko", kver);
+        assert_listed(list, p);
+
+        in_dir(x, "sx");
+        assert_int_equal(mkdir(x, 0755), 0);
+        assert_int_equal(run(NULL, "cd '%s' && bsdtar -xf '%s' --exclude 'dev/*'", x, img), 0);
+        _cleanup_free_ char *init = NULL;
+        fmt_path(p, "%s/init", x);
+        assert_int_equal(read_file(p, &init, NULL), 0);
+        assert_string_equal(init, "#!/bin/sh\necho hi\n");
+        /* The image's boot.conf loads --module too, and keeps the rest of the file. */
+        struct koompi_config c;
+        char *error = NULL;
+        config_init_defaults(&c);
+        fmt_path(p, "%s/etc/koompi/boot.conf", x);
+        assert_int_equal(config_load(&c, p, &error), 0);
+        assert_string_equal(c.modules_load[strv_length(c.modules_load) - 1], "loop");
+        assert_int_equal(strv_length(c.modules_hardware), 2);
+        config_free(&c);
+}
+
+static void test_mki_host_only(void **state) {
+        char img[PATH_MAX], conf[PATH_MAX], p[PATH_MAX];
+        _cleanup_free_ char *list = NULL;
+        in_dir(img, "host.img");
+        in_dir(conf, "host.conf");
+        assert_int_equal(run(NULL, "printf '[modules]\\nload = dm-crypt\\nhardware = nvme ahci "
+                                   "virtio_blk\\n' > '%s'",
+                             conf),
+                         0);
+        assert_int_equal(mki(NULL, img, "--config '%s' --host-only --compress none --quiet", conf),
+                         0);
+        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        static const char *const hw[] = {
+                "nvme:kernel/drivers/nvme/host/nvme.ko",
+                "ahci:kernel/drivers/ata/ahci.ko",
+                "virtio_blk:kernel/drivers/block/virtio_blk.ko",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hw); i++) {
+                char name[32];
+                const char *colon = strchr(hw[i], ':');
+                snprintf(name, sizeof name, "%.*s", (int)(colon - hw[i]), hw[i]);
+                fmt_path(p, "lib/modules/%s/%s", kver, colon + 1);
+                char usr[PATH_MAX];
+                fmt_path(usr, "usr/%s", p);
+                bool in = listed(list, p) || listed(list, usr);
+                if (in != modules_host_has(name))
+                        fail_msg("--host-only: %s is %s the image but %s loaded here", name,
+                                 in ? "in" : "not in", in ? "not" : "is");
+        }
+        fmt_path(p, "lib/modules/%s/kernel/drivers/md/dm-crypt.ko", kver);
+        assert_listed(list, p);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_mki_parse_include),
+                cmocka_unit_test(test_mki_image_config),
+                cmocka_unit_test(test_mki_default_image),
+                cmocka_unit_test(test_mki_reproducible),
+                cmocka_unit_test(test_mki_unknown_kernel),
+                cmocka_unit_test(test_mki_bad_inputs),
+                cmocka_unit_test(test_mki_help),
+                cmocka_unit_test(test_mki_init_script_and_modules),
+                cmocka_unit_test(test_mki_host_only),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
