@@ -61,3 +61,65 @@ int btrfs_subvol_list_names(const char *top, const char *prefix, char *ret, size
         btrfs_util_destroy_subvolume_iterator(it);
         return 0;
 }
+
+static void uuid_unparse(const uint8_t u[16], char out[37]) {
+        snprintf(out, 37,
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+                 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+                 u[15]);
+}
+
+static int by_otransid_desc(const void *a, const void *b) {
+        const struct btrfs_root_info *x = a, *y = b;
+        if (x->otransid != y->otransid)
+                return x->otransid > y->otransid ? -1 : 1;
+        return strcmp(y->name, x->name);
+}
+
+int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info **ret,
+                     size_t *ret_n) {
+        struct btrfs_util_subvolume_iterator *it;
+        enum btrfs_util_error e = btrfs_util_create_subvolume_iterator(top, 5, 0, &it);
+        if (e != BTRFS_UTIL_OK)
+                return btrfs_errno(e);
+        struct btrfs_root_info *v = NULL;
+        size_t n = 0, cap = 0;
+        char *path;
+        struct btrfs_util_subvolume_info info;
+        int r = 0;
+        while ((e = btrfs_util_subvolume_iterator_next_info(it, &path, &info)) == BTRFS_UTIL_OK) {
+                if (strchr(path, '/') || !startswith(path, prefix) || strlen(path) >= 256) {
+                        free(path);
+                        continue;
+                }
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        struct btrfs_root_info *nv = realloc(v, cap * sizeof *v);
+                        if (!nv) {
+                                free(path);
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                }
+                struct btrfs_root_info *ri = &v[n++];
+                *ri = (struct btrfs_root_info){0};
+                snprintf(ri->name, sizeof ri->name, "%s", path);
+                ri->read_only = (info.flags & 1ULL) != 0; /* BTRFS_ROOT_SUBVOL_RDONLY */
+                ri->id = info.id;
+                ri->otransid = info.otransid;
+                ri->otime = info.otime.tv_sec;
+                uuid_unparse(info.uuid, ri->uuid);
+                free(path);
+        }
+        btrfs_util_destroy_subvolume_iterator(it);
+        if (r < 0) {
+                free(v);
+                return r;
+        }
+        if (n > 1)
+                qsort(v, n, sizeof *v, by_otransid_desc);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
