@@ -27,7 +27,7 @@ run() {
 mkdir -p /proc /sys /dev /run /tmp /mnt
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+grep -q "^[^ ]* /dev devtmpfs" /proc/mounts || mount -t devtmpfs devtmpfs /dev
 mkdir -p /run/cryptsetup
 
 [ -r /builder.env ] || die "no /builder.env in the image"
