@@ -65,5 +65,5 @@ def format_timeline(boot_json, indent="  "):
         out.append(f"{indent}{stage:<{w}}  {at:>12}  {'' if took is None else took:>9}")
     prompt = boot_json.get("prompt_ms")
     if prompt:
-        out.append(f"{indent}(of which {prompt} ms waiting at the passphrase prompt)")
+        out.append(f"{indent}(unlock includes {prompt} ms waiting at the passphrase prompt)")
     return "\n".join(out)
