@@ -7,6 +7,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "ledger.h"
 
 #define INIT_CONFIG_PATH "/etc/koompi/boot.conf"
 #define INIT_NEWROOT "/sysroot"
@@ -69,6 +70,20 @@ struct init_ctx {
         void *kmod;                 /* struct kmod_ctx * */
         char why[1024];            /* what exactly was missing or wrong */
 
+        /* Rollback (rollback.c): what systemd-boot started, the ledger, the fallback. */
+        bool counting;              /* systemd-boot counts tries in the entry's name */
+        char entry_id[256];         /* LoaderEntrySelected, "" without a loader */
+        char entry_file[512];     /* basename of LoaderBootCountPath: the counted entry file */
+        char esp_partuuid[64];      /* LoaderDevicePartUUID */
+        bool esp_mounted;
+        bool prompt_pending;        /* a marker on the ESP says a prompt is open for entry_file */
+        struct ledger ledger;
+        bool ledger_loaded;
+        uint64_t ledger_seq;        /* this boot's record */
+        char root_uuid[37];
+        bool fallback;
+        char requested[256];        /* the root asked for, when a fallback replaced it */
+
         struct timeline_mark timeline[TIMELINE_MAX];
         unsigned n_timeline;
         uint64_t prompt_ms; /* time spent waiting on a person at the prompt */
@@ -93,5 +108,12 @@ int timeline_write_json(const struct init_ctx *ctx, const char *path);
 
 /* The real operations (ops.c). */
 extern const struct init_ops init_real_ops;
+/* rollback.c */
+void rollback_read_loader(struct init_ctx *ctx);
+void rollback_before_prompt(struct init_ctx *ctx);
+void rollback_after_unlock(struct init_ctx *ctx);
+int rollback_choose_root(struct init_ctx *ctx, const char *top);
+void rollback_record_boot(struct init_ctx *ctx, const char *top);
+void rollback_record_switch(struct init_ctx *ctx, const char *newroot);
 /* switchroot.c */
 int switch_root_exec(const char *newroot, const char *init);

@@ -309,6 +309,7 @@ static int real_unlock(struct init_ctx *ctx) {
         int r = modules_load(ctx->kmod, "dm-crypt");
         if (r < 0)
                 log_errno(r, "loading dm-crypt failed");
+        rollback_read_loader(ctx);
         struct luks_volume *v = NULL;
         r = luks_open(ctx->luks_device, &v);
         if (r < 0) {
@@ -325,6 +326,7 @@ static int real_unlock(struct init_ctx *ctx) {
                                     strerror(-r));
         }
         if (r < 0) {
+                rollback_before_prompt(ctx);
                 /* The OS's keymap before the prompt, so the passphrase reads as typed. */
                 int k = keymap_load_path(KEYMAP_IMAGE_PATH);
                 if (k < 0 && k != -ENOENT && k != -ENOTTY)
@@ -335,6 +337,7 @@ static int real_unlock(struct init_ctx *ctx) {
         if (r < 0)
                 return r;
         ctx->keyslot = r;
+        rollback_after_unlock(ctx);
         snprintf(ctx->root_device, sizeof ctx->root_device, "/dev/mapper/%s", ctx->s.luks_name);
         log_info("unlocked %s as %s (keyslot %d)", ctx->luks_device, ctx->root_device, r);
         return 0;
@@ -376,6 +379,13 @@ static int real_mount_root(struct init_ctx *ctx) {
                          ctx->root_device, strerror(-r));
                 return r;
         }
+        if (!*ctx->s.luks_uuid)
+                rollback_read_loader(ctx);
+        r = rollback_choose_root(ctx, INIT_TOP);
+        if (r < 0) {
+                umount_fs(INIT_TOP);
+                return r;
+        }
         bool ro = false;
         r = btrfs_subvol_check(INIT_TOP, ctx->s.snapshot, &ro);
         if (r < 0) {
@@ -398,6 +408,8 @@ static int real_mount_root(struct init_ctx *ctx) {
                 r = mount_subvol(ctx, ctx->config.home_subvol, INIT_NEWROOT "/home", true);
         if (r == 0)
                 r = mount_subvol(ctx, ctx->config.var_subvol, INIT_NEWROOT "/var", true);
+        if (r == 0)
+                rollback_record_boot(ctx, INIT_TOP);
         umount_fs(INIT_TOP);
         if (r == 0)
                 log_info("mounted %s read-only, %s and %s read-write", ctx->s.snapshot,
@@ -428,6 +440,7 @@ static int real_switch_root(struct init_ctx *ctx) {
         if (k)
                 kmod_unref(k);
         ctx->kmod = NULL;
+        rollback_record_switch(ctx, INIT_NEWROOT);
         timeline_mark(ctx, "exec");
         int r = timeline_write_json(ctx, INIT_STATE_DIR "/boot.json");
         if (r < 0)

@@ -86,6 +86,16 @@ int timeline_write_json(const struct init_ctx *ctx, const char *path) {
         fprintf(f, ",\"keyslot\":%d,\"prompt_ms\":%llu,\"init\":", ctx->keyslot,
                 (unsigned long long)ctx->prompt_ms);
         json_write_string(f, ctx->s.init);
+        fputs(",\"entry\":", f);
+        json_write_string(f, ctx->entry_id);
+        fputs(",\"entry_file\":", f);
+        json_write_string(f, ctx->entry_file);
+        fprintf(f, ",\"counting\":%s,\"fallback\":%s,\"ledger_seq\":%llu,\"requested\":",
+                ctx->counting ? "true" : "false", ctx->fallback ? "true" : "false",
+                (unsigned long long)ctx->ledger_seq);
+        json_write_string(f, ctx->fallback ? ctx->requested : ctx->s.snapshot);
+        fputs(",\"root_uuid\":", f);
+        json_write_string(f, ctx->root_uuid);
         fputs(",\"timeline\":[", f);
         for (unsigned i = 0; i < ctx->n_timeline; i++) {
                 fprintf(f, "%s{\"stage\":", i ? "," : "");
