@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define MAX_ZSTD_WORKERS 8
+#define ZSTD_JOB_SIZE (4 * 1024 * 1024)
 
 struct zout {
         ZSTD_CCtx *cctx;
@@ -60,8 +61,13 @@ static int write_zstd(struct mki *m, int fd) {
         /* The output does not depend on the number of workers, only on there being some
          * (one worker on a single CPU gives the same bytes as eight). A libzstd built
          * without threads refuses this and compresses in this thread. */
-        ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_nbWorkers,
-                               cpus < 1 ? 1 : cpus > MAX_ZSTD_WORKERS ? MAX_ZSTD_WORKERS : (int)cpus);
+        if (!ZSTD_isError(ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_nbWorkers,
+                                                 cpus < 1                  ? 1
+                                                 : cpus > MAX_ZSTD_WORKERS ? MAX_ZSTD_WORKERS
+                                                                           : (int)cpus)))
+                /* Jobs of a fixed size, small enough to keep every worker busy on an image
+                 * of a few tens of megabytes (the default grows with the level). */
+                ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_jobSize, ZSTD_JOB_SIZE);
         r = cpio_write(m->cpio, zout_sink, &z, NULL);
         if (r == 0)
                 r = zout_stream(&z, NULL, 0, ZSTD_e_end);
