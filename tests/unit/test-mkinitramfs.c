@@ -516,6 +516,49 @@ static void test_mki_host_only(void **state) {
         assert_listed(list, p);
 }
 
+
+/* In this process: the console keymap of vconsole.conf is compiled into the image. */
+static void test_mki_build_keymap(void **state) {
+        char img[PATH_MAX], vc[PATH_MAX];
+        _cleanup_free_ char *list = NULL;
+        struct mki_result res;
+        if (access("/usr/bin/loadkeys", X_OK) < 0 && access("/bin/loadkeys", X_OK) < 0)
+                skip();
+        in_dir(img, "keymap.img");
+        in_dir(vc, "vconsole.conf");
+        assert_int_equal(run(NULL, "printf 'FONT=x\\nKEYMAP=\"us\"\\n' > '%s'", vc), 0);
+        struct mki_options o = {
+                .kernel = kver,
+                .output = img,
+                .koompi_init = "/bin/ls",
+                .compress = "none",
+                .vconsole = vc,
+                .config = NULL,
+        };
+        assert_int_equal(mki_build(&o, &res), MKI_EXIT_OK);
+        assert_true(res.files > 50);
+        assert_true(res.modules > 3);
+        struct stat st;
+        assert_int_equal(stat(img, &st), 0);
+        assert_int_equal((uint64_t)st.st_size, res.size);
+        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_true(listed(list, "etc/koompi/keymap.bmap"));
+
+        /* A keymap that does not exist fails the build, and nothing is written. */
+        assert_int_equal(unlink(img), 0);
+        assert_int_equal(run(NULL, "printf 'KEYMAP=no-such-map-q\\n' > '%s'", vc), 0);
+        assert_int_equal(mki_build(&o, &res), MKI_EXIT_INPUT);
+        file_is_absent(img);
+
+        /* Without KEYMAP= there is none. */
+        assert_int_equal(run(NULL, "printf 'FONT=x\\n' > '%s'", vc), 0);
+        assert_int_equal(mki_build(&o, &res), MKI_EXIT_OK);
+        free(list);
+        list = NULL;
+        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_false(listed(list, "etc/koompi/keymap.bmap"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mki_parse_include),
@@ -527,6 +570,7 @@ int main(void) {
                 cmocka_unit_test(test_mki_help),
                 cmocka_unit_test(test_mki_init_script_and_modules),
                 cmocka_unit_test(test_mki_host_only),
+                cmocka_unit_test(test_mki_build_keymap),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
