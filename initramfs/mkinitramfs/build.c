@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The build of one image, start to end. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <zstd.h>
@@ -221,6 +222,23 @@ static int make_stage(struct mki *m) {
         return 0;
 }
 
+bool mki_interrupted(void) {
+        sigset_t pending;
+        if (sigpending(&pending) < 0)
+                return false;
+        return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+               sigismember(&pending, SIGHUP) == 1;
+}
+
+static int step(int r) {
+        if (r < 0)
+                return r;
+        if (!mki_interrupted())
+                return 0;
+        log_error("interrupted; nothing was written");
+        return -EINTR;
+}
+
 static int build(struct mki *m, struct mki_result *ret) {
         const char *compress = NULL;
         const char *busybox = m->opt->busybox ? m->opt->busybox : MKI_DEFAULT_BUSYBOX;
@@ -238,18 +256,19 @@ static int build(struct mki *m, struct mki_result *ret) {
         if ((r = cpio_new(mtime, &m->cpio)) < 0 || (r = make_stage(m)) < 0)
                 return r;
 
-        if ((r = image_layout(m)) < 0 || (r = add_init(m)) < 0 ||
-            (r = image_busybox(m, busybox, m->opt->busybox != NULL)) < 0 ||
-            (r = add_config(m)) < 0 || (r = add_keymap(m)) < 0)
+        if ((r = step(image_layout(m))) < 0 || (r = step(add_init(m))) < 0 ||
+            (r = step(image_busybox(m, busybox, m->opt->busybox != NULL))) < 0 ||
+            (r = step(add_config(m))) < 0 || (r = step(add_keymap(m))) < 0)
                 return r;
         for (char **i = m->config.include; i && *i; i++)
-                if ((r = image_include(m, *i)) < 0)
+                if ((r = step(image_include(m, *i))) < 0)
                         return r;
         for (char **i = m->opt->includes; i && *i; i++)
-                if ((r = image_include(m, *i)) < 0)
+                if ((r = step(image_include(m, *i))) < 0)
                         return r;
-        if ((r = kmods_collect(m)) < 0 || (r = kmods_install(m)) < 0 ||
-            (r = image_flush_elf(m)) < 0 || (r = image_busybox_links(m, busybox)) < 0)
+        if ((r = step(kmods_collect(m))) < 0 || (r = step(kmods_install(m))) < 0 ||
+            (r = step(image_flush_elf(m))) < 0 ||
+            (r = step(image_busybox_links(m, busybox))) < 0)
                 return r;
 
         r = output_write(m, m->opt->output, compress, &ret->size);

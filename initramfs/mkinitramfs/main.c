@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -181,8 +182,17 @@ int main(int argc, char **argv) {
         o.includes = includes;
         o.modules = modules;
 
+        /* Held back during the build, which stops cleanly when one is pending; then it is
+         * delivered and ends the process as usual. */
+        sigset_t stop, old;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGHUP);
+        sigprocmask(SIG_BLOCK, &stop, &old);
         struct mki_result res;
         int r = mki_build(&o, &res);
+        sigprocmask(SIG_SETMASK, &old, NULL);
         if (r != MKI_EXIT_OK)
                 return r;
         if (!quiet)

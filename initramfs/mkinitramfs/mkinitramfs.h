@@ -45,8 +45,11 @@ struct mki_result {
 };
 
 /* Builds the image. Returns MKI_EXIT_*; every failure is logged, and leaves nothing at
- * options->output (a previous file there is kept). */
+ * options->output (a previous file there is kept). A caller that blocks SIGINT, SIGTERM and
+ * SIGHUP around it gets a build that stops, cleaned up, when one of them is pending. */
 int mki_build(const struct mki_options *o, struct mki_result *ret);
+/* Whether SIGINT, SIGTERM or SIGHUP is pending (blocked by the caller of mki_build()). */
+bool mki_interrupted(void);
 
 /* --- the parts, for the unit tests --- */
 

@@ -114,6 +114,8 @@ int output_write(struct mki *m, const char *path, const char *compress, uint64_t
         if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
                 return mki_bad_input(m, -ENOENT, "--output %s: the directory %s does not exist",
                                      path, dir);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                return mki_bad_input(m, -EISDIR, "--output %s: a directory", path);
         int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return log_errno(-errno, "creating a temporary file in %s failed", dir);
@@ -131,6 +133,10 @@ int output_write(struct mki *m, const char *path, const char *compress, uint64_t
                 r = log_errno(-errno, "writing %s failed", tmp);
         if (close(fd) < 0 && r == 0)
                 r = log_errno(-errno, "writing %s failed", tmp);
+        if (r == 0 && mki_interrupted()) {
+                log_error("interrupted; nothing was written");
+                r = -EINTR;
+        }
         if (r == 0 && rename(tmp, path) < 0)
                 r = log_errno(-errno, "renaming %s to %s failed", tmp, path);
         if (r < 0) {

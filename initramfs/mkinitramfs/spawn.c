@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -91,12 +92,20 @@ int spawn_capture(char *const argv[], char **ret_out, char *err, size_t err_size
                 close(out_pipe[1]);
                 return r;
         }
+        /* The child gets the signals that the build holds back. */
+        posix_spawnattr_t attr;
+        sigset_t none;
+        sigemptyset(&none);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
         posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-        r = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+        r = -posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
         close(out_pipe[1]);
         close(err_pipe[1]);
         bool spawned = r == 0;
