@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "entryplan.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry.h"
+#include "fallback.h"
+#include "layout.h"
+#include "util.h"
+
+bool plan_is_kernel_id(const char *name) {
+        if (!name || strlen(name) != PLAN_KERNEL_ID_LEN)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+                        return false;
+        return true;
+}
+
+/* A root name that can stand in "koompi.snapshot=NAME" unquoted. */
+static bool root_name_ok(const char *name) {
+        if (!name || !*name)
+                return false;
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+                if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\'' || *p == '\\')
+                        return false;
+        return true;
+}
+
+int plan_entry_text(const struct plan_root *root, const char *options, char **ret) {
+        char title[512], version[32], kernel[64], initrd[64];
+        _cleanup_free_ char *opts = NULL;
+
+        if (!root_name_ok(root->name) || !plan_is_kernel_id(root->kernel_id))
+                return -EINVAL;
+        snprintf(title, sizeof title, "KOOMPI OS (%s)", root->name);
+        snprintf(version, sizeof version, "%" PRIu64, root->generation);
+        snprintf(kernel, sizeof kernel, "/%s/%s/vmlinuz", LAYOUT_KERNELS_DIR, root->kernel_id);
+        snprintf(initrd, sizeof initrd, "/%s/%s/initramfs.img", LAYOUT_KERNELS_DIR, root->kernel_id);
+        if (asprintf(&opts, "%s%skoompi.snapshot=%s", options ? options : "",
+                     options && *options ? " " : "", root->name) < 0) {
+                opts = NULL;
+                return -ENOMEM;
+        }
+        struct entry_content c = {
+                .title = title,
+                .version = version,
+                .sort_key = (char *)PLAN_SORT_KEY,
+                .kernel = kernel,
+                .initrd = initrd,
+                .options = opts,
+        };
+        return entry_content_format(&c, ret);
+}
+
+/* ---- loader.conf ---- */
+
+struct text {
+        char *data;
+        size_t len, cap;
+        bool oom;
+};
+
+static void text_add(struct text *t, const char *s, size_t n) {
+        if (t->oom)
+                return;
+        if (t->len + n + 1 > t->cap) {
+                size_t cap = (t->len + n + 1) * 2;
+                char *d = realloc(t->data, cap);
+                if (!d) {
+                        t->oom = true;
+                        return;
+                }
+                t->data = d;
+                t->cap = cap;
+        }
+        memcpy(t->data + t->len, s, n);
+        t->len += n;
+        t->data[t->len] = 0;
+}
+
+static void text_line(struct text *t, const char *s) {
+        text_add(t, s, strlen(s));
+        text_add(t, "\n", 1);
+}
+
+/* The key of a loader.conf line: its first word, or NULL for blank and comment lines. */
+static bool line_key_is(const char *line, size_t len, const char *key) {
+        size_t i = 0, k = strlen(key);
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        if (len - i < k || memcmp(line + i, key, k) != 0)
+                return false;
+        return i + k == len || line[i + k] == ' ' || line[i + k] == '\t' || line[i + k] == '\r';
+}
+
+int plan_loader_conf(const char *old, char **ret) {
+        struct text t = {};
+        bool have_timeout = false, have_default = false, have_editor = false;
+
+        text_add(&t, "", 0);
+        for (const char *p = old; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+                if (line_key_is(p, len, "default")) {
+                        if (!have_default)
+                                text_line(&t, "default " PLAN_DEFAULT_PATTERN);
+                        have_default = true;
+                } else if (line_key_is(p, len, "editor")) {
+                        if (!have_editor)
+                                text_line(&t, "editor no");
+                        have_editor = true;
+                } else {
+                        if (line_key_is(p, len, "timeout"))
+                                have_timeout = true;
+                        text_add(&t, p, len);
+                        text_add(&t, "\n", 1);
+                }
+                p += len + (nl ? 1 : 0);
+        }
+        if (!have_timeout)
+                text_line(&t, "timeout " PLAN_TIMEOUT_DEFAULT);
+        if (!have_default)
+                text_line(&t, "default " PLAN_DEFAULT_PATTERN);
+        if (!have_editor)
+                text_line(&t, "editor no");
+        if (t.oom) {
+                free(t.data);
+                return -ENOMEM;
+        }
+        *ret = t.data;
+        return !old || !streq(old, t.data);
+}
+
+/* ---- kernel command line ---- */
+
+int plan_base_options(const char *cmdline, char **ret) {
+        static const char *const drop[] = { "BOOT_IMAGE=", "initrd=", "koompi.snapshot=" };
+        struct text t = {};
+        const char *p = cmdline ? cmdline : "";
+
+        text_add(&t, "", 0);
+        for (;;) {
+                while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                        p++;
+                if (!*p)
+                        break;
+                const char *w = p;
+                bool quoted = false;
+                for (; *p; p++) {
+                        if (*p == '"')
+                                quoted = !quoted;
+                        else if (!quoted && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+                                break;
+                }
+                bool skip = false;
+                for (size_t i = 0; i < ELEMENTSOF(drop); i++)
+                        skip = skip || strncmp(w, drop[i], strlen(drop[i])) == 0;
+                if (skip)
+                        continue;
+                if (t.len > 0)
+                        text_add(&t, " ", 1);
+                text_add(&t, w, (size_t)(p - w));
+        }
+        if (t.oom) {
+                free(t.data);
+                return -ENOMEM;
+        }
+        *ret = t.data;
+        return 0;
+}
+
+/* ---- the plan ---- */
+
+void plan_free(struct plan *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n_entries; i++) {
+                free(p->entries[i].file);
+                free(p->entries[i].text);
+        }
+        free(p->entries);
+        for (size_t i = 0; i < p->n_kernels_needed; i++)
+                free(p->kernels_needed[i]);
+        free(p->kernels_needed);
+        for (size_t i = 0; i < p->n_kernels_unused; i++)
+                free(p->kernels_unused[i]);
+        free(p->kernels_unused);
+        free(p->loader_conf);
+        *p = (struct plan) {};
+}
+
+static int add_entry(struct plan *p, enum plan_op op, const char *file, char *text, const char *root,
+                     const char *reason) {
+        struct plan_entry *e = realloc(p->entries, (p->n_entries + 1) * sizeof *e);
+        if (!e) {
+                free(text);
+                return -ENOMEM;
+        }
+        p->entries = e;
+        e = &p->entries[p->n_entries];
+        *e = (struct plan_entry) { .op = op, .file = strdup(file), .text = text, .root = root, .reason = reason };
+        if (!e->file) {
+                free(text);
+                return -ENOMEM;
+        }
+        p->n_entries++;
+        return 0;
+}
+
+static int add_name(char ***list, size_t *n, const char *name) {
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*list)[i], name))
+                        return 0;
+        char **l = realloc(*list, (*n + 1) * sizeof *l);
+        if (!l)
+                return -ENOMEM;
+        *list = l;
+        l[*n] = strdup(name);
+        if (!l[*n])
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+/* An existing koompi entry file, parsed. */
+struct existing {
+        const struct plan_file *file;
+        struct entry_name name;
+        char id[ENTRY_NAME_MAX + 1];    /* "koompi-x.conf", lower case, no counter */
+        bool claimed;
+};
+
+/* Whether a is the better twin to keep than b. */
+static bool keep_over(const struct existing *a, const struct existing *b) {
+        if (a->name.has_counter != b->name.has_counter)
+                return a->name.has_counter;
+        if (a->name.has_counter) {
+                if (a->name.left != b->name.left)
+                        return a->name.left < b->name.left;
+                if (a->name.done != b->name.done)
+                        return a->name.done > b->name.done;
+        }
+        return strcmp(a->file->name, b->file->name) < 0;
+}
+
+static int plan_root_entry(const struct plan_input *in, const struct plan_root *r, struct existing *ex,
+                           size_t n_ex, struct plan *p) {
+        char want_id[ENTRY_NAME_MAX + 1], file[ENTRY_NAME_MAX + 1];
+        _cleanup_free_ char *text = NULL;
+        struct existing *keep = NULL;
+        int k;
+
+        k = entry_filename_for_root(r->name, 0, file, sizeof file);
+        if (k < 0)
+                return k;
+        k = entry_id_from_filename(file, want_id, sizeof want_id);
+        if (k < 0)
+                return k;
+        k = plan_entry_text(r, in->options, &text);
+        if (k < 0)
+                return k;
+
+        for (size_t i = 0; i < n_ex; i++) {
+                if (ex[i].claimed || !streq(ex[i].id, want_id))
+                        continue;
+                ex[i].claimed = true;
+                if (!keep || keep_over(&ex[i], keep))
+                        keep = &ex[i];
+        }
+
+        if (!keep) {
+                struct entry_name e;
+                unsigned tries = in->tries > 0 ? in->tries : FALLBACK_TRIES_DEFAULT;
+                k = entry_name_parse(file, ".conf", &e);
+                if (k < 0)
+                        return k;
+                if (r->bad)
+                        entry_counter_mark_bad(&e);
+                else if (!r->good) {
+                        k = entry_counter_set(&e, tries);
+                        if (k < 0)
+                                return k;
+                }
+                k = entry_name_format(&e, file, sizeof file);
+                if (k < 0)
+                        return k;
+                k = add_entry(p, PLAN_CREATE, file, text, r->name, NULL);
+                text = NULL;
+                return k;
+        }
+
+        if (keep->file->text && streq(keep->file->text, text))
+                k = add_entry(p, PLAN_KEEP, keep->file->name, NULL, r->name, NULL);
+        else {
+                k = add_entry(p, PLAN_UPDATE, keep->file->name, text, r->name, NULL);
+                text = NULL;
+        }
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < n_ex; i++)
+                if (&ex[i] != keep && ex[i].claimed && streq(ex[i].id, want_id)) {
+                        k = add_entry(p, PLAN_REMOVE, ex[i].file->name, NULL, r->name, "twin");
+                        if (k < 0)
+                                return k;
+                }
+        return 0;
+}
+
+int plan_entries(const struct plan_input *in, struct plan *ret) {
+        _cleanup_free_ struct existing *ex = NULL;
+        size_t n_ex = 0, n_ro = 0;
+        int r;
+
+        *ret = (struct plan) {};
+        if (!in || (in->n_roots > 0 && !in->roots) || (in->n_entries > 0 && !in->entries))
+                return -EINVAL;
+
+        /* The roots: names, kernels, IDs that do not collide. */
+        for (size_t i = 0; i < in->n_roots; i++) {
+                const struct plan_root *a = &in->roots[i];
+                char ida[ENTRY_ROOT_ID_MAX + 1], idb[ENTRY_ROOT_ID_MAX + 1];
+
+                if (!a->read_only)
+                        continue;
+                n_ro++;
+                if (!root_name_ok(a->name) || !plan_is_kernel_id(a->kernel_id) ||
+                    entry_id_from_root(a->name, ida, sizeof ida) < 0) {
+                        ret->conflict[0] = a->name;
+                        return -EINVAL;
+                }
+                for (size_t j = 0; j < i; j++) {
+                        const struct plan_root *b = &in->roots[j];
+                        if (b->read_only && entry_id_from_root(b->name, idb, sizeof idb) == 0 &&
+                            streq(ida, idb)) {
+                                ret->conflict[0] = b->name;
+                                ret->conflict[1] = a->name;
+                                return -EEXIST;
+                        }
+                }
+        }
+        if (n_ro == 0)
+                return -ENOENT;
+
+        /* The koompi entries on the ESP. */
+        ex = calloc(in->n_entries ? in->n_entries : 1, sizeof *ex);
+        if (!ex)
+                return -ENOMEM;
+        for (size_t i = 0; i < in->n_entries; i++) {
+                struct existing *e = &ex[n_ex];
+                if (!in->entries[i].name || entry_name_parse(in->entries[i].name, ".conf", &e->name) < 0 ||
+                    !entry_name_koompi_id(&e->name) || entry_name_id(&e->name, e->id, sizeof e->id) < 0)
+                        continue;
+                e->file = &in->entries[i];
+                n_ex++;
+        }
+
+        for (size_t i = 0; i < in->n_roots; i++) {
+                if (!in->roots[i].read_only)
+                        continue;
+                r = plan_root_entry(in, &in->roots[i], ex, n_ex, ret);
+                if (r < 0)
+                        return r;
+        }
+
+        /* Entries of no read-only root. */
+        for (size_t i = 0; i < n_ex; i++) {
+                const char *reason = "no such root";
+                if (ex[i].claimed)
+                        continue;
+                for (size_t j = 0; j < in->n_roots; j++) {
+                        char file[ENTRY_NAME_MAX + 1], id[ENTRY_NAME_MAX + 1];
+                        if (entry_filename_for_root(in->roots[j].name, 0, file, sizeof file) == 0 &&
+                            entry_id_from_filename(file, id, sizeof id) == 0 && streq(id, ex[i].id))
+                                reason = "root not read-only";
+                }
+                r = add_entry(ret, PLAN_REMOVE, ex[i].file->name, NULL, NULL, reason);
+                if (r < 0)
+                        return r;
+        }
+
+        /* Kernels. */
+        for (size_t i = 0; i < in->n_roots; i++) {
+                const struct plan_root *a = &in->roots[i];
+                bool present = false;
+                if (!a->read_only)
+                        continue;
+                for (size_t j = 0; j < in->n_kernel_dirs; j++)
+                        present = present || streq_ptr(in->kernel_dirs[j], a->kernel_id);
+                if (!present && add_name(&ret->kernels_needed, &ret->n_kernels_needed, a->kernel_id) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t j = 0; j < in->n_kernel_dirs; j++) {
+                bool used = false;
+                if (!plan_is_kernel_id(in->kernel_dirs[j]))
+                        continue;
+                for (size_t i = 0; i < in->n_roots; i++)
+                        used = used || (in->roots[i].read_only && streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
+                if (!used && add_name(&ret->kernels_unused, &ret->n_kernels_unused, in->kernel_dirs[j]) < 0)
+                        return -ENOMEM;
+        }
+
+        /* loader.conf. */
+        _cleanup_free_ char *conf = NULL;
+        r = plan_loader_conf(in->loader_conf, &conf);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                ret->loader_conf = conf;
+                conf = NULL;
+        }
+        return 0;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What `koompi-boot entries sync` does to the ESP, decided by a pure function of what is there
+ * (the files in loader/entries, the kernel directories under koompi/, loader.conf) and what
+ * should be there (the roots). The caller reads the ESP, plans, checks the free space for the
+ * kernels needed, then carries the plan out in this order, so that an entry never points to a
+ * missing kernel and a crash between two steps leaves a bootable ESP:
+ *   1. kernels_needed: write koompi/<KERNEL-ID>/{vmlinuz,initramfs.img};
+ *   2. entries PLAN_CREATE (never replacing) and PLAN_UPDATE (same name, new contents);
+ *   3. entries PLAN_REMOVE;
+ *   4. loader_conf, when not NULL;
+ *   5. kernels_unused: remove those directories.
+ *
+ * The rules:
+ *   - one entry per read-only root, "koompi-<ID>[+N].conf" (entry_id_from_root()), only for
+ *     roots whose names are safe on a kernel command line;
+ *   - a new entry of a root known good gets no counter, of a root known bad "+0", of any other
+ *     root "+TRIES"; an existing entry keeps its name, so its counter state is never reset
+ *     (a "+1-2" is not re-armed to "+3", a spent "+0-3" stays spent, a blessed entry stays
+ *     blessed); only its contents are brought up to date;
+ *   - twins (several files with the same ID, counters and case aside): one is kept, the others
+ *     removed. A counted file is kept over an uncounted one, so no uncounted twin ever stands
+ *     beside a counted entry (systemd-bless-boot cannot bless such an entry); among counted
+ *     files the one with the fewest tries left, then the most tries done: a try once spent is
+ *     never given back by a sync;
+ *   - koompi entries of roots that are gone or not read-only are removed; other entries are
+ *     never touched;
+ *   - kernel directories are named by the first 16 hex digits of the SHA-256 of the SHA-256
+ *     of the kernel followed by the SHA-256 of the initramfs, so identical pairs are stored
+ *     once and shared; directories no entry refers to are removed; only names of exactly 16
+ *     lower-case hex digits are taken as kernel directories (koompi/ holds other things);
+ *   - loader.conf: "timeout" kept when present (else "timeout 3"), "editor no", and
+ *     "default koompi-*": a glob, so systemd-boot's own order (spent entries last, then the
+ *     newest version) picks the default and no default pins an entry still counting or spent;
+ *     other lines are kept. */
+
+#define PLAN_KERNEL_ID_LEN 16
+#define PLAN_SORT_KEY "koompi"
+#define PLAN_DEFAULT_PATTERN "koompi-*"
+#define PLAN_TIMEOUT_DEFAULT "3"
+
+struct plan_root {
+        const char *name;       /* "@root-2024-12-01" */
+        bool read_only;
+        uint64_t generation;    /* newer roots have larger values (Btrfs otransid): "version" */
+        bool good;              /* known good (the ledger): a new entry gets no counter */
+        bool bad;               /* known bad (the ledger): a new entry starts spent, "+0" */
+        const char *kernel_id;  /* PLAN_KERNEL_ID_LEN hex digits; needed for read-only roots */
+};
+
+struct plan_file {
+        const char *name;       /* file name in loader/entries */
+        const char *text;       /* its contents; NULL when unreadable (then always updated) */
+};
+
+struct plan_input {
+        const struct plan_root *roots;
+        size_t n_roots;
+        const struct plan_file *entries;
+        size_t n_entries;
+        const char *const *kernel_dirs; /* names of the directories under koompi/ */
+        size_t n_kernel_dirs;
+        const char *options;    /* base kernel options, without koompi.snapshot= */
+        unsigned tries;         /* 0: FALLBACK_TRIES_DEFAULT */
+        const char *loader_conf; /* its text, NULL when there is none */
+};
+
+enum plan_op {
+        PLAN_KEEP,      /* up to date */
+        PLAN_CREATE,    /* new file; must not replace one */
+        PLAN_UPDATE,    /* new contents under the same name */
+        PLAN_REMOVE,
+};
+
+struct plan_entry {
+        enum plan_op op;
+        char *file;
+        char *text;             /* PLAN_CREATE, PLAN_UPDATE: the new contents */
+        const char *root;       /* into the input; NULL for an entry of no root */
+        const char *reason;     /* PLAN_REMOVE: "no such root", "root not read-only", "twin"
+                                 * (then the entry of the same root that is kept comes first) */
+};
+
+struct plan {
+        struct plan_entry *entries;     /* roots in input order, then what is removed */
+        size_t n_entries;
+        char **kernels_needed;          /* referenced and absent, each once */
+        size_t n_kernels_needed;
+        char **kernels_unused;          /* present and referenced by no entry */
+        size_t n_kernels_unused;
+        char *loader_conf;              /* new text, NULL when unchanged */
+        const char *conflict[2];        /* on failure: the root(s) at fault, into the input */
+};
+
+/* Fills *ret (free with plan_free(), also after a failure). 0 on success;
+ * -ENOENT: no read-only root at all (refusing to remove every entry);
+ * -EEXIST: two roots give the same entry ID (conflict[0] and conflict[1]);
+ * -EINVAL: a read-only root whose name cannot go on a kernel command line (bytes outside
+ *          printable ASCII, spaces, quotes) or has no valid kernel_id (conflict[0]);
+ * -ENOMEM. */
+int plan_entries(const struct plan_input *in, struct plan *ret);
+void plan_free(struct plan *p);
+
+/* The contents of the entry of one root. */
+int plan_entry_text(const struct plan_root *root, const char *options, char **ret);
+/* loader.conf as it should be (old may be NULL). Returns 1 when it differs from old, else 0. */
+int plan_loader_conf(const char *old, char **ret);
+/* A kernel command line (/proc/cmdline) without the words that name a boot image or a root
+ * (BOOT_IMAGE=, initrd=, koompi.snapshot=), words joined by single spaces; quotes kept. */
+int plan_base_options(const char *cmdline, char **ret);
+/* Whether name is PLAN_KERNEL_ID_LEN lower-case hex digits. */
+bool plan_is_kernel_id(const char *name);

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "entryplan.h"
+#include "util.h"
+
+#define K1 "0123456789abcdef"
+#define K2 "fedcba9876543210"
+#define OPTS "root=UUID=1234 quiet"
+
+/* The roots of a machine during an update: the factory root, the current one (booted well),
+ * the update (never booted) and a root still being written (not read-only). */
+static struct plan_root roots[] = {
+        { .name = "@root-factory", .read_only = true, .generation = 10, .good = true, .kernel_id = K1 },
+        { .name = "@root-current", .read_only = true, .generation = 100, .good = true, .kernel_id = K1 },
+        { .name = "@root-new", .read_only = true, .generation = 200, .kernel_id = K2 },
+        { .name = "@root-wip", .read_only = false, .generation = 300 },
+};
+
+static struct plan_input input(const struct plan_file *entries, size_t n, const char *const *kdirs, size_t nk) {
+        return (struct plan_input) {
+                .roots = roots,
+                .n_roots = ELEMENTSOF(roots),
+                .entries = entries,
+                .n_entries = n,
+                .kernel_dirs = kdirs,
+                .n_kernel_dirs = nk,
+                .options = OPTS,
+                .tries = 3,
+                .loader_conf = "timeout 3\ndefault koompi-*\neditor no\n",
+        };
+}
+
+static const struct plan_entry *find(const struct plan *p, const char *file) {
+        for (size_t i = 0; i < p->n_entries; i++)
+                if (streq(p->entries[i].file, file))
+                        return &p->entries[i];
+        return NULL;
+}
+
+static void expect_op(const struct plan *p, const char *file, enum plan_op op) {
+        const struct plan_entry *e = find(p, file);
+        if (!e)
+                fail_msg("no plan for %s", file);
+        if (e->op != op)
+                fail_msg("%s: op %d, expected %d", file, e->op, op);
+}
+
+static size_t count_op(const struct plan *p, enum plan_op op) {
+        size_t n = 0;
+        for (size_t i = 0; i < p->n_entries; i++)
+                n += p->entries[i].op == op;
+        return n;
+}
+
+static char *text_of(const char *root) {
+        for (size_t i = 0; i < ELEMENTSOF(roots); i++)
+                if (streq(roots[i].name, root)) {
+                        char *t = NULL;
+                        assert_int_equal(plan_entry_text(&roots[i], OPTS, &t), 0);
+                        return t;
+                }
+        fail_msg("no root %s", root);
+        return NULL;
+}
+
+static void test_entry_text(void **state) {
+        _cleanup_free_ char *t = text_of("@root-new");
+        assert_string_equal(t, "title KOOMPI OS (@root-new)\n"
+                               "version 200\n"
+                               "sort-key koompi\n"
+                               "linux /koompi/fedcba9876543210/vmlinuz\n"
+                               "initrd /koompi/fedcba9876543210/initramfs.img\n"
+                               "options root=UUID=1234 quiet koompi.snapshot=@root-new\n");
+        _cleanup_free_ char *bare = NULL;
+        assert_int_equal(plan_entry_text(&roots[0], "", &bare), 0);
+        assert_non_null(strstr(bare, "\noptions koompi.snapshot=@root-factory\n"));
+}
+
+static void test_fresh_esp(void **state) {
+        struct plan p;
+        struct plan_input in = input(NULL, 0, NULL, 0);
+        in.loader_conf = NULL;
+        assert_int_equal(plan_entries(&in, &p), 0);
+
+        assert_int_equal(p.n_entries, 3);
+        expect_op(&p, "koompi-root-factory.conf", PLAN_CREATE);
+        expect_op(&p, "koompi-root-current.conf", PLAN_CREATE);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_CREATE);
+        _cleanup_free_ char *t = text_of("@root-new");
+        assert_string_equal(find(&p, "koompi-root-new+3.conf")->text, t);
+        assert_string_equal(find(&p, "koompi-root-new+3.conf")->root, "@root-new");
+
+        /* Two roots share a kernel: stored once. */
+        assert_int_equal(p.n_kernels_needed, 2);
+        assert_string_equal(p.kernels_needed[0], K1);
+        assert_string_equal(p.kernels_needed[1], K2);
+        assert_int_equal(p.n_kernels_unused, 0);
+        assert_string_equal(p.loader_conf, "timeout 3\ndefault koompi-*\neditor no\n");
+        plan_free(&p);
+}
+
+/* What a sync wrote, read back, plans nothing. */
+static void test_resync_idempotent(void **state) {
+        struct plan p, q;
+        struct plan_input in = input(NULL, 0, NULL, 0);
+        assert_int_equal(plan_entries(&in, &p), 0);
+
+        struct plan_file files[8];
+        size_t n = 0;
+        for (size_t i = 0; i < p.n_entries; i++)
+                files[n++] = (struct plan_file) { .name = p.entries[i].file, .text = p.entries[i].text };
+        files[n++] = (struct plan_file) { .name = "debian-6.1.conf", .text = "title Debian\n" };
+        const char *kdirs[] = { K1, K2, "pending" };
+        in = input(files, n, kdirs, ELEMENTSOF(kdirs));
+        assert_int_equal(plan_entries(&in, &q), 0);
+        assert_int_equal(q.n_entries, 3);
+        assert_int_equal(count_op(&q, PLAN_KEEP), 3);
+        assert_null(find(&q, "debian-6.1.conf"));
+        assert_int_equal(q.n_kernels_needed, 0);
+        assert_int_equal(q.n_kernels_unused, 0);
+        assert_null(q.loader_conf);
+        plan_free(&q);
+        plan_free(&p);
+}
+
+/* A re-sync never resets or re-arms a counter, and never blesses: the name stays. */
+static void test_counters_preserved(void **state) {
+        _cleanup_free_ char *tn = text_of("@root-new"), *tc = text_of("@root-current"), *tf = text_of("@root-factory");
+        struct plan_file files[] = {
+                { "koompi-root-new+1-2.conf", tn },
+                { "koompi-root-current+0-3.conf", tc },
+                /* Blessed by hand though the ledger never saw it good: stays blessed. */
+                { "koompi-root-factory.conf", tf },
+        };
+        const char *kdirs[] = { K1, K2 };
+        struct plan p;
+        struct plan_input in = input(files, ELEMENTSOF(files), kdirs, 2);
+        roots[0].good = false;
+        assert_int_equal(plan_entries(&in, &p), 0);
+        roots[0].good = true;
+        assert_int_equal(p.n_entries, 3);
+        expect_op(&p, "koompi-root-new+1-2.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-current+0-3.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-factory.conf", PLAN_KEEP);
+        plan_free(&p);
+
+        /* New options: the contents change, the names do not. */
+        in.options = "root=UUID=1234 quiet splash";
+        assert_int_equal(plan_entries(&in, &p), 0);
+        assert_int_equal(count_op(&p, PLAN_UPDATE), 3);
+        expect_op(&p, "koompi-root-new+1-2.conf", PLAN_UPDATE);
+        assert_non_null(strstr(find(&p, "koompi-root-new+1-2.conf")->text,
+                               "options root=UUID=1234 quiet splash koompi.snapshot=@root-new\n"));
+        plan_free(&p);
+
+        /* An unreadable file is rewritten under its name. */
+        files[0].text = NULL;
+        in = input(files, ELEMENTSOF(files), kdirs, 2);
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+1-2.conf", PLAN_UPDATE);
+        plan_free(&p);
+}
+
+static void test_new_entry_counters(void **state) {
+        struct plan p;
+        struct plan_input in = input(NULL, 0, NULL, 0);
+
+        in.tries = 5;
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+5.conf", PLAN_CREATE);
+        plan_free(&p);
+
+        in.tries = 0; /* the default */
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_CREATE);
+        plan_free(&p);
+
+        /* Known bad: starts spent, so systemd-boot sorts it last and never picks it itself. */
+        roots[2].bad = true;
+        assert_int_equal(plan_entries(&in, &p), 0);
+        roots[2].bad = false;
+        expect_op(&p, "koompi-root-new+0.conf", PLAN_CREATE);
+        plan_free(&p);
+
+        /* Bad wins over good. */
+        roots[1].bad = true;
+        assert_int_equal(plan_entries(&in, &p), 0);
+        roots[1].bad = false;
+        expect_op(&p, "koompi-root-current+0.conf", PLAN_CREATE);
+        plan_free(&p);
+}
+
+static void test_twins(void **state) {
+        _cleanup_free_ char *tn = text_of("@root-new"), *tc = text_of("@root-current");
+        const char *kdirs[] = { K1, K2 };
+        struct plan p;
+
+        /* An uncounted twin beside a counted entry goes, whatever the ledger says. */
+        struct plan_file a[] = {
+                { "koompi-root-new.conf", tn },
+                { "koompi-root-new+2-1.conf", tn },
+                { "koompi-root-current.conf", tc },
+                { "koompi-root-current+3.conf", tc },
+        };
+        struct plan_input in = input(a, ELEMENTSOF(a), kdirs, 2);
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+2-1.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-new.conf", PLAN_REMOVE);
+        assert_string_equal(find(&p, "koompi-root-new.conf")->reason, "twin");
+        expect_op(&p, "koompi-root-current+3.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-current.conf", PLAN_REMOVE);
+        assert_int_equal(count_op(&p, PLAN_CREATE), 1); /* the factory root */
+        plan_free(&p);
+
+        /* Among counted twins, the fewest tries left, then the most done; case is ignored. */
+        struct plan_file b[] = {
+                { "koompi-root-new+3.conf", tn },
+                { "koompi-Root-New+1-1.conf", tn },
+                { "koompi-root-new+1-2.conf", tn },
+                { "koompi-root-new+2-1.conf", NULL },
+        };
+        in = input(b, ELEMENTSOF(b), kdirs, 2);
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+1-2.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_REMOVE);
+        expect_op(&p, "koompi-Root-New+1-1.conf", PLAN_REMOVE);
+        expect_op(&p, "koompi-root-new+2-1.conf", PLAN_REMOVE);
+        /* No uncounted koompi-root-new file is planned anywhere. */
+        for (size_t i = 0; i < p.n_entries; i++)
+                if (p.entries[i].op != PLAN_REMOVE)
+                        assert_false(streq(p.entries[i].file, "koompi-root-new.conf"));
+        plan_free(&p);
+
+        /* A spent twin is kept over a fresh one: tries are never handed back by a sync. */
+        struct plan_file c[] = {
+                { "koompi-root-new+0-3.conf", tn },
+                { "koompi-root-new+3.conf", tn },
+        };
+        in = input(c, ELEMENTSOF(c), kdirs, 2);
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+0-3.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_REMOVE);
+        plan_free(&p);
+}
+
+static void test_stale(void **state) {
+        _cleanup_free_ char *tn = text_of("@root-new");
+        struct plan_file files[] = {
+                { "koompi-root-new+3.conf", tn },
+                { "koompi-root-gone+0-3.conf", "title x\n" },
+                { "koompi-root-wip+3.conf", "title x\n" },
+                { "debian.conf", "title Debian\n" },
+                { "koompi-.conf", "title odd\n" },
+                { "koompi-root-x.efi", "" },
+                { "README", "" },
+        };
+        const char *kdirs[] = { K1, K2, "00000000deadbeef", "pending", "initramfs-6.12.img", "DEADBEEF00000000" };
+        struct plan p;
+        struct plan_input in = input(files, ELEMENTSOF(files), kdirs, ELEMENTSOF(kdirs));
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-gone+0-3.conf", PLAN_REMOVE);
+        assert_string_equal(find(&p, "koompi-root-gone+0-3.conf")->reason, "no such root");
+        assert_null(find(&p, "koompi-root-gone+0-3.conf")->root);
+        expect_op(&p, "koompi-root-wip+3.conf", PLAN_REMOVE);
+        assert_string_equal(find(&p, "koompi-root-wip+3.conf")->reason, "root not read-only");
+        assert_null(find(&p, "debian.conf"));
+        assert_null(find(&p, "koompi-.conf"));
+        assert_null(find(&p, "koompi-root-x.efi"));
+        assert_null(find(&p, "README"));
+        /* Only a kernel directory nothing refers to goes; other names under koompi/ stay. */
+        assert_int_equal(p.n_kernels_unused, 1);
+        assert_string_equal(p.kernels_unused[0], "00000000deadbeef");
+        assert_int_equal(p.n_kernels_needed, 0);
+        plan_free(&p);
+}
+
+static void test_refusals(void **state) {
+        struct plan p;
+        struct plan_input in = input(NULL, 0, NULL, 0);
+
+        /* Nothing read-only: every entry would go. */
+        struct plan_root none[] = { { .name = "@root-wip", .read_only = false } };
+        in.roots = none;
+        in.n_roots = 1;
+        assert_int_equal(plan_entries(&in, &p), -ENOENT);
+        plan_free(&p);
+        in.n_roots = 0;
+        assert_int_equal(plan_entries(&in, &p), -ENOENT);
+        plan_free(&p);
+
+        /* Two roots, one entry ID. */
+        struct plan_root clash[] = {
+                { .name = "@root-A", .read_only = true, .kernel_id = K1 },
+                { .name = "@root-a", .read_only = true, .kernel_id = K1 },
+        };
+        in.roots = clash;
+        in.n_roots = 2;
+        assert_int_equal(plan_entries(&in, &p), -EEXIST);
+        assert_string_equal(p.conflict[0], "@root-A");
+        assert_string_equal(p.conflict[1], "@root-a");
+        plan_free(&p);
+
+        /* A name that cannot go on the command line. */
+        struct plan_root spaced[] = { { .name = "@root-my backup", .read_only = true, .kernel_id = K1 } };
+        in.roots = spaced;
+        in.n_roots = 1;
+        assert_int_equal(plan_entries(&in, &p), -EINVAL);
+        assert_string_equal(p.conflict[0], "@root-my backup");
+        plan_free(&p);
+
+        /* No kernel. */
+        struct plan_root nokernel[] = { { .name = "@root-a", .read_only = true, .kernel_id = "xyz" } };
+        in.roots = nokernel;
+        assert_int_equal(plan_entries(&in, &p), -EINVAL);
+        plan_free(&p);
+}
+
+static void test_loader_conf(void **state) {
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+        assert_int_equal(plan_loader_conf(NULL, &a), 1);
+        assert_string_equal(a, "timeout 3\ndefault koompi-*\neditor no\n");
+        assert_int_equal(plan_loader_conf(a, &b), 0);
+        assert_string_equal(a, b);
+
+        /* The timeout and other keys are kept; a pinned default and the editor are not. */
+        assert_int_equal(plan_loader_conf("# mine\ntimeout 10\ndefault koompi-root-new+3.conf\n"
+                                          "console-mode max\neditor yes\ndefault @saved",
+                                          &c),
+                         1);
+        assert_string_equal(c, "# mine\ntimeout 10\ndefault koompi-*\nconsole-mode max\neditor no\n");
+
+        /* A key is the whole first word. */
+        assert_int_equal(plan_loader_conf("timeoutx 5\n  default  x\n", &d), 1);
+        assert_string_equal(d, "timeoutx 5\ndefault koompi-*\ntimeout 3\neditor no\n");
+}
+
+static void test_base_options(void **state) {
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+        assert_int_equal(plan_base_options("BOOT_IMAGE=/vmlinuz-linux root=UUID=x rw quiet "
+                                           "koompi.snapshot=@root-a initrd=\\koompi\\x foo=\"a b\"\n",
+                                           &a),
+                         0);
+        assert_string_equal(a, "root=UUID=x rw quiet foo=\"a b\"");
+        assert_int_equal(plan_base_options("", &b), 0);
+        assert_string_equal(b, "");
+        assert_int_equal(plan_base_options("  initrd=x   koompi.snapshot=y  ", &c), 0);
+        assert_string_equal(c, "");
+}
+
+static void test_kernel_id(void **state) {
+        assert_true(plan_is_kernel_id("0123456789abcdef"));
+        assert_false(plan_is_kernel_id("0123456789ABCDEF"));
+        assert_false(plan_is_kernel_id("0123456789abcde"));
+        assert_false(plan_is_kernel_id("0123456789abcdef0"));
+        assert_false(plan_is_kernel_id("pending"));
+        assert_false(plan_is_kernel_id(NULL));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_entry_text),
+                cmocka_unit_test(test_fresh_esp),
+                cmocka_unit_test(test_resync_idempotent),
+                cmocka_unit_test(test_counters_preserved),
+                cmocka_unit_test(test_new_entry_counters),
+                cmocka_unit_test(test_twins),
+                cmocka_unit_test(test_stale),
+                cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_loader_conf),
+                cmocka_unit_test(test_base_options),
+                cmocka_unit_test(test_kernel_id),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
