@@ -26,6 +26,12 @@ static const char *const applets[] = {
         "wc",
 };
 
+/* Also linked in /sbin: the kernel runs /sbin/modprobe for the modules it asks for itself
+ * (crypto algorithms, filesystems), and scripts expect the others there. */
+static const char *const sbin_applets[] = {
+        "blkid", "insmod", "losetup", "mdev", "modprobe", "poweroff", "reboot", "switch_root",
+};
+
 /* The merged-/usr symlinks of the host, mirrored so that every file lands where the host
  * has it and /bin/busybox, /lib/modules, ... follow the same links. */
 static const char *const usr_links[] = {"bin", "sbin", "lib", "lib64", "usr/sbin"};
@@ -316,6 +322,16 @@ static bool in_list(const char *list, const char *name) {
         return false;
 }
 
+static int add_applet(struct mki *m, const char *dir, const char *name, const char *target) {
+        char p[64];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        /* A real program included under that name wins. */
+        if (cpio_stat(m->cpio, p, NULL) == 0)
+                return 0;
+        int r = cpio_add_symlink(m->cpio, p, target);
+        return r < 0 ? add_failed(m, r, p) : 0;
+}
+
 int image_busybox_links(struct mki *m, const char *path) {
         _cleanup_free_ char *list = NULL;
         if (cpio_stat(m->cpio, "/bin/busybox", NULL) < 0)
@@ -325,16 +341,19 @@ int image_busybox_links(struct mki *m, const char *path) {
         if (r < 0)
                 log_debug("%s --list failed (%s): linking every applet", path, strerror(-r));
         for (size_t i = 0; i < ELEMENTSOF(applets); i++) {
-                char p[64];
                 if (list && !in_list(list, applets[i]))
                         continue;
-                snprintf(p, sizeof p, "/bin/%s", applets[i]);
-                /* A real program included under that name wins. */
-                if (cpio_stat(m->cpio, p, NULL) == 0)
-                        continue;
-                r = cpio_add_symlink(m->cpio, p, "busybox");
+                r = add_applet(m, "/bin", applets[i], "busybox");
                 if (r < 0)
-                        return add_failed(m, r, p);
+                        return r;
+        }
+        /* Where /sbin is /bin (or links to the same place) these exist already. */
+        for (size_t i = 0; i < ELEMENTSOF(sbin_applets); i++) {
+                if (list && !in_list(list, sbin_applets[i]))
+                        continue;
+                r = add_applet(m, "/sbin", sbin_applets[i], "/bin/busybox");
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

@@ -309,6 +309,11 @@ static void test_mki_default_image(void **state) {
                 ls = NULL;
                 assert_int_equal(run(&ls, "chroot '%s' /bin/sh -c 'echo shell-ok'", x), 0);
                 assert_non_null(strstr(ls, "shell-ok"));
+                /* The kernel's own module requests run /sbin/modprobe. */
+                assert_int_equal(run(NULL, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
+                                           "/sbin/modprobe --help'",
+                                     x),
+                                 0);
         }
 }
 
