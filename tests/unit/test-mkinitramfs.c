@@ -270,8 +270,10 @@ static void test_mki_default_image(void **state) {
 
         /* Types, modes and owners as bsdtar reads them. */
         assert_int_equal(run(&verbose, "bsdtar -tvf '%s'", img), 0);
-        assert_non_null(strstr(verbose, "crw-------  1 0      0         5,1 Jan  1  1970 dev/console"));
-        assert_non_null(strstr(verbose, "crw-rw-rw-  1 0      0         1,3 Jan  1  1970 dev/null"));
+        assert_non_null(strstr(verbose, "crw-------  1 0      0         5,1 Jan  1  1970 "
+                                        "dev/console\n"));
+        assert_non_null(strstr(verbose, "crw-rw-rw-  1 0      0         1,3 Jan  1  1970 "
+                                        "dev/null\n"));
         assert_non_null(strstr(verbose, " init\n"));
         assert_non_null(strstr(verbose, "-rwxr-xr-x"));
 
