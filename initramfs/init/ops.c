@@ -25,6 +25,15 @@
 
 #define PASSPHRASE_MAX 512
 
+/* sysctl-style write: no temp file, /proc does not do renames. */
+static void write_sysctl(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        write_full(fd, text, strlen(text));
+        close(fd);
+}
+
 static int real_mount_api(struct init_ctx *ctx) {
         static const struct {
                 const char *what, *where, *type, *options;
@@ -55,6 +64,9 @@ static int real_mount_api(struct init_ctx *ctx) {
                 }
         }
         log_open_kmsg();
+        /* The kernel keeps only 10 lines per 5 s from /dev/kmsg by default; the boot's own
+         * lines must all reach the log. Restored before the switch. */
+        write_sysctl("/proc/sys/kernel/printk_devkmsg", "on\n");
         mkdir_p(INIT_STATE_DIR, 0755);
         mkdir_p("/run/cryptsetup", 0700);
         mkdir(INIT_NEWROOT, 0755);
@@ -442,10 +454,11 @@ static int real_switch_root(struct init_ctx *ctx) {
         ctx->kmod = NULL;
         rollback_record_switch(ctx, INIT_NEWROOT);
         timeline_mark(ctx, "exec");
+        log_timeline(ctx);
+        write_sysctl("/proc/sys/kernel/printk_devkmsg", "ratelimit\n");
         int r = timeline_write_json(ctx, INIT_STATE_DIR "/boot.json");
         if (r < 0)
                 log_errno(r, "writing " INIT_STATE_DIR "/boot.json failed");
-        log_timeline(ctx);
         r = switch_root_exec(INIT_NEWROOT, ctx->s.init);
         snprintf(ctx->why, sizeof ctx->why, "switching to %s failed: %s", ctx->s.snapshot,
                  strerror(-r));
