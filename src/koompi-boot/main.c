@@ -1,158 +1,165 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* koompi-boot: the admin's view of the boot. Verbs dispatch through a table. */
+/* koompi-boot: the admin's view of the boot and its boot loader entries. Verbs dispatch
+ * through a table; each lives in the file of its group (status.c, sync.c, bless.c,
+ * history.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "btrfs.h"
+#include "koompi-boot.h"
+#include "layout.h"
 #include "log.h"
 #include "util.h"
 
-#define EXIT_USAGE 1
-#define EXIT_NO_STATE 2
-
-struct options {
-        bool json;
-        const char *state; /* boot.json written by koompi-init */
-        const char *top;   /* a mounted Btrfs top level, to list the roots */
+static const struct verb {
+        const char *name;
+        int (*run)(struct context *c);
+        const char *usage;
+        const char *help;
+} verbs[] = {
+        { "status", verb_status, "status", "the booted root, the default, each root's state, alerts, last boots" },
+        { "list", verb_list, "list", "the roots and their boot loader entries" },
+        { "entries", verb_entries, "entries sync", "write one boot loader entry per root on the ESP" },
+        { "mark-good", verb_mark_good, "mark-good", "bless the running boot (drop its entry's counter)" },
+        { "mark-bad", verb_mark_bad, "mark-bad", "mark the running boot bad at once (+0)" },
+        { "history", verb_history, "history [-n N]", "the boots recorded in the ledger" },
+        { "alerts", verb_alerts, "alerts [ack [SEQ]]", "the alerts, or acknowledge one (all without SEQ)" },
 };
 
-/* Reads "key":"value" from our own flat JSON. */
-static bool json_get(const char *text, const char *key, char *out, size_t size) {
-        char pat[64];
-        snprintf(pat, sizeof pat, "\"%s\":", key);
-        const char *p = strstr(text, pat);
-        if (!p)
-                return false;
-        p += strlen(pat);
-        if (*p == '"') {
-                p++;
-                size_t n = 0;
-                for (; *p && *p != '"' && n + 1 < size; p++) {
-                        if (*p == '\\' && p[1])
-                                p++;
-                        out[n++] = *p;
-                }
-                out[n] = 0;
-        } else
-                snprintf(out, size, "%.*s", (int)strcspn(p, ",}"), p);
-        return true;
-}
-
-static int verb_status(const struct options *o) {
-        _cleanup_free_ char *text = NULL;
-        int r = read_file(o->state, &text, NULL);
-        if (r < 0) {
-                log_errno(r, "reading %s failed: this system was not started by koompi-init",
-                          o->state);
-                return EXIT_NO_STATE;
-        }
-        char snapshot[256] = "", luks[256] = "", root[256] = "", keyslot[16] = "", prompt[32] = "";
-        json_get(text, "snapshot", snapshot, sizeof snapshot);
-        json_get(text, "luks_device", luks, sizeof luks);
-        json_get(text, "root_device", root, sizeof root);
-        json_get(text, "keyslot", keyslot, sizeof keyslot);
-        json_get(text, "prompt_ms", prompt, sizeof prompt);
-        char roots[1024] = "";
-        if (o->top && btrfs_subvol_list_names(o->top, "@root", roots, sizeof roots) < 0)
-                log_warning("cannot list the roots under %s", o->top);
-
-        const char *tl = strstr(text, "\"timeline\":[");
-        if (o->json) {
-                printf("{\"booted\":{\"snapshot\":");
-                json_write_string(stdout, snapshot);
-                printf(",\"luks_device\":");
-                json_write_string(stdout, luks);
-                printf(",\"root_device\":");
-                json_write_string(stdout, root);
-                printf(",\"keyslot\":%s,\"prompt_ms\":%s},\"snapshots\":[", *keyslot ? keyslot : "null",
-                       *prompt ? prompt : "0");
-                char *save = NULL, *copy = strdup_or_die(roots);
-                bool first = true;
-                for (char *n = strtok_r(copy, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
-                        printf("%s{\"name\":", first ? "" : ",");
-                        json_write_string(stdout, n);
-                        printf(",\"state\":\"%s\"}", streq(n, snapshot) ? "booted" : "untested");
-                        first = false;
-                }
-                free(copy);
-                printf("],\"alerts\":[],\"timeline\":%.*s}\n",
-                       tl ? (int)strcspn(tl + 11, "]") + 1 : 2, tl ? tl + 11 : "[]");
-                return 0;
-        }
-        printf("Booted root:    %s\n", snapshot);
-        printf("Encrypted disk: %s (keyslot %s)\n", *luks ? luks : "none", keyslot);
-        printf("Filesystem:     %s\n", root);
-        if (o->top)
-                printf("Roots:          %s\n", *roots ? roots : "none");
-        printf("Boot timeline (ms since the kernel started):\n");
-        const char *p = tl;
-        while (p && (p = strstr(p, "{\"stage\":\""))) {
-                char stage[64];
-                unsigned long long ms;
-                if (sscanf(p, "{\"stage\":\"%63[^\"]\",\"ms\":%llu}", stage, &ms) == 2)
-                        printf("  %-12s %8llu\n", stage, ms);
-                p++;
-        }
-        printf("  (%s ms of it waiting at the passphrase prompt)\n", *prompt ? prompt : "0");
-        return 0;
-}
-
 static void usage(FILE *f) {
-        fputs("Usage: koompi-boot [--json] [--state FILE] [--top DIR] VERB\n"
-              "\n"
-              "Verbs:\n"
-              "  status    the booted root, its disk and the boot timeline\n"
-              "\n"
+        fputs("Usage: koompi-boot [OPTIONS] VERB [ARGS]\n\nVerbs:\n", f);
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                fprintf(f, "  %-20s %s\n", verbs[i].usage, verbs[i].help);
+        fputs("\n"
               "Options:\n"
-              "  --json        print one JSON object\n"
-              "  --state FILE  boot record of koompi-init (default /run/koompi/boot.json)\n"
-              "  --top DIR     a mounted Btrfs top level, to list the roots\n"
+              "  --json             print one JSON object (status, list, history, alerts, entries sync)\n"
+              "  --top DIR          the mounted Btrfs top level (default: the one of /, mounted privately)\n"
+              "  --esp DIR          the mounted ESP (default: /efi, /boot or /boot/efi, whichever holds loader/)\n"
+              "  --state FILE       koompi-init's record of this boot (default " LAYOUT_BOOT_JSON ")\n"
+              "  --config FILE      settings (default " DEFAULT_CONFIG ")\n"
+              "  --entry FILE       mark-good/mark-bad: the booted entry file, instead of LoaderBootCountPath\n"
+              "  --kernel FILE      entries sync: the kernel of roots that carry none\n"
+              "  --initrd FILE      entries sync: the initramfs going with --kernel\n"
+              "  --options \"...\"    entries sync: kernel options (default: /proc/cmdline)\n"
+              "  --dry-run          entries sync: say what would change, change nothing\n"
+              "  -n N               history: the last N boots\n"
+              "  -h, --help         this help\n"
               "\n"
-              "Exit codes: 0 success, 1 bad usage, 2 no boot record (not booted by koompi-init).\n",
+              "Exit codes: 0 success; 1 bad usage; 2 state missing or unreadable (boot record, ledger,\n"
+              "roots, ESP); 3 refused as unsafe, nothing changed; 4 ESP full, nothing changed;\n"
+              "5 writing the ESP or the ledger failed.\n",
               f);
 }
 
-static const struct verb {
-        const char *name;
-        int (*run)(const struct options *o);
-} verbs[] = {
-        {"status", verb_status},
+enum {
+        ARG_JSON = 0x100,
+        ARG_TOP,
+        ARG_ESP,
+        ARG_STATE,
+        ARG_CONFIG,
+        ARG_ENTRY,
+        ARG_KERNEL,
+        ARG_INITRD,
+        ARG_OPTIONS,
+        ARG_DRY_RUN,
 };
 
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
-                {"json", no_argument, NULL, 'j'},  {"state", required_argument, NULL, 's'},
-                {"top", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                { "json", no_argument, NULL, ARG_JSON },
+                { "top", required_argument, NULL, ARG_TOP },
+                { "esp", required_argument, NULL, ARG_ESP },
+                { "state", required_argument, NULL, ARG_STATE },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "entry", required_argument, NULL, ARG_ENTRY },
+                { "kernel", required_argument, NULL, ARG_KERNEL },
+                { "initrd", required_argument, NULL, ARG_INITRD },
+                { "options", required_argument, NULL, ARG_OPTIONS },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "help", no_argument, NULL, 'h' },
+                {},
         };
-        struct options o = {.state = "/run/koompi/boot.json"};
-        int c;
+        struct options o = { .state = LAYOUT_BOOT_JSON };
+        struct context ctx;
+        int c, r;
+
         log_init("koompi-boot");
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "hn:", longopts, NULL)) != -1) {
                 switch (c) {
-                case 'j':
+                case ARG_JSON:
                         o.json = true;
                         break;
-                case 's':
+                case ARG_TOP:
+                        o.top = optarg;
+                        break;
+                case ARG_ESP:
+                        o.esp = optarg;
+                        break;
+                case ARG_STATE:
                         o.state = optarg;
                         break;
-                case 't':
-                        o.top = optarg;
+                case ARG_CONFIG:
+                        o.config = optarg;
+                        break;
+                case ARG_ENTRY:
+                        o.entry = optarg;
+                        break;
+                case ARG_KERNEL:
+                        o.kernel = optarg;
+                        break;
+                case ARG_INITRD:
+                        o.initrd = optarg;
+                        break;
+                case ARG_OPTIONS:
+                        o.kernel_options = optarg;
+                        break;
+                case ARG_DRY_RUN:
+                        o.dry_run = true;
+                        break;
+                case 'n':
+                        if (parse_uint(optarg, &o.limit) < 0) {
+                                log_error("-n wants a number of boots, not \"%s\"", optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.has_limit = true;
                         break;
                 case 'h':
                         usage(stdout);
-                        return 0;
+                        return EXIT_OK;
                 default:
-                        usage(stderr);
+                        log_error("see koompi-boot --help");
                         return EXIT_USAGE;
                 }
         }
-        const char *name = optind < argc ? argv[optind] : "status";
+        const char *paths[] = { o.top, o.esp, o.state, o.config, o.entry, o.kernel, o.initrd };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                if (paths[i] && strlen(paths[i]) > ARG_PATH_MAX) {
+                        log_error("the path \"%.40s...\" is longer than %d bytes", paths[i], ARG_PATH_MAX);
+                        return EXIT_USAGE;
+                }
+        if (!!o.kernel != !!o.initrd) {
+                log_error("--kernel and --initrd go together");
+                return EXIT_USAGE;
+        }
+
+        const char *name = optind < argc ? argv[optind++] : "status";
+        const struct verb *v = NULL;
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(verbs[i].name, name))
-                        return verbs[i].run(&o);
-        log_error("unknown verb '%s'; see koompi-boot --help", name);
-        return EXIT_USAGE;
+                        v = &verbs[i];
+        if (!v) {
+                log_error("unknown verb '%s'; see koompi-boot --help", name);
+                return EXIT_USAGE;
+        }
+        o.args = argv + optind;
+        o.n_args = argc - optind;
+
+        r = ctx_init(&ctx, &o);
+        if (r != 0)
+                return r;
+        r = v->run(&ctx);
+        fflush(stdout);
+        ctx_done(&ctx);
+        return r;
 }

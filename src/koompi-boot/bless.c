@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* mark-good and mark-bad: the verdict of the running system on its own boot, written where
+ * systemd-boot reads it (the counter in the entry's file name) and in the ledger. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "efi.h"
+#include "entry.h"
+#include "esp.h"
+#include "koompi-boot.h"
+#include "log.h"
+#include "util.h"
+
+static const char *entry_suffix(const char *name) {
+        size_t n = strlen(name);
+        return n > 4 && strcasecmp(name + n - 4, ".efi") == 0 ? ".efi" : ".conf";
+}
+
+static bool exists_at(int dirfd, const char *name) {
+        struct stat st;
+        return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The one other file of the same entry (counters and case aside), for when the booted name is
+ * gone: koompi-init may have given tries back, or an admin renamed it. */
+static int find_same_entry(int dirfd, const char *booted, const char *except, char *ret, size_t size) {
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -ENOMEM;
+        }
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || streq(de->d_name, booted) || streq(de->d_name, except) ||
+                    !entry_id_equal(de->d_name, booted))
+                        continue;
+                if (n++ == 0)
+                        snprintf(ret, size, "%s", de->d_name);
+        }
+        closedir(d);
+        return n == 0 ? -ENOENT : n > 1 ? -ENOTUNIQ : 0;
+}
+
+static int sync_dir(int dirfd, const char *dir) {
+        int r = esp_fsync_dir(dirfd);
+        if (r == 0 && syncfs(dirfd) < 0)
+                r = -errno;
+        if (r < 0)
+                log_errno(r, "syncing %s failed", dir);
+        return r;
+}
+
+/* Renames the booted entry in dir to its good or bad name. Returns an exit code. */
+static int rename_entry(const char *dir, const char *booted, bool good) {
+        char target[ENTRY_NAME_MAX + 1], other[ENTRY_NAME_MAX + 1];
+        const char *from = booted;
+        struct entry_name e;
+        int r;
+
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0) {
+                log_errno(-errno, "opening %s failed", dir);
+                return EXIT_NO_STATE;
+        }
+        r = entry_name_parse(booted, entry_suffix(booted), &e);
+        if (r < 0) {
+                log_errno(r, "%s is not the name of a boot loader entry", booted);
+                return EXIT_USAGE;
+        }
+        if (good)
+                entry_counter_bless(&e);
+        else
+                entry_counter_mark_bad(&e);
+        r = entry_name_format(&e, target, sizeof target);
+        if (r < 0)
+                return log_errno(r, "naming the entry failed"), EXIT_USAGE;
+
+        if (!exists_at(dirfd, booted)) {
+                if (exists_at(dirfd, target)) {
+                        /* Done before: by us, or by systemd-bless-boot. */
+                        printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
+                        return EXIT_OK;
+                }
+                r = find_same_entry(dirfd, booted, target, other, sizeof other);
+                if (r == -ENOENT) {
+                        log_error("the booted entry %s is not in %s, under any name; nothing to rename "
+                                  "(is the ESP mounted? see koompi-boot list)",
+                                  booted, dir);
+                        return EXIT_NO_STATE;
+                }
+                if (r < 0) {
+                        log_error("the booted entry %s is gone and several files in %s have its ID; run "
+                                  "koompi-boot entries sync, then mark the boot again",
+                                  booted, dir);
+                        return EXIT_REFUSED;
+                }
+                struct entry_name o;
+                if (entry_name_parse(other, entry_suffix(other), &o) < 0)
+                        return EXIT_NO_STATE;
+                if (good && entry_name_state(&o) == ENTRY_BAD) {
+                        log_error("the booted entry is now %s: it was marked bad during this boot, and "
+                                  "mark-good does not undo that; rename it by hand to re-arm it",
+                                  other);
+                        return EXIT_REFUSED;
+                }
+                if (good && !o.has_counter) {
+                        printf("entry %s is already good (%s)\n", booted, other);
+                        return EXIT_OK;
+                }
+                /* The entry carries another counter now (tries given back): judge that file. */
+                if (good)
+                        entry_counter_bless(&o);
+                else
+                        entry_counter_mark_bad(&o);
+                if (entry_name_format(&o, target, sizeof target) < 0)
+                        return EXIT_USAGE;
+                if (streq(other, target)) {
+                        printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
+                        return EXIT_OK;
+                }
+                from = other;
+        } else if (streq(booted, target)) {
+                printf("entry %s is already %s\n", booted, good ? "good (it has no boot counter)" : "bad");
+                return EXIT_OK;
+        }
+
+        r = esp_rename_noreplace(dirfd, from, dirfd, target);
+        if (r == -EEXIST) {
+                log_error("cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
+                          "sync to remove the twin, then mark the boot again",
+                          from, target, dir, target);
+                return EXIT_REFUSED;
+        }
+        if (r < 0) {
+                log_errno(r, "renaming %s to %s in %s failed", from, target, dir);
+                return EXIT_WRITE_FAILED;
+        }
+        if (sync_dir(dirfd, dir) < 0)
+                return EXIT_WRITE_FAILED;
+        printf("entry %s is now %s\n", from, target);
+        return EXIT_OK;
+}
+
+/* Where the booted entry is: --entry, else LoaderBootCountPath under the ESP. Returns an exit
+ * code; *ret_found false when systemd-boot did not count this boot. */
+static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, size_t nsize, bool *ret_found) {
+        char path[PATH_MAX], var[PATH_MAX];
+        int r;
+
+        *ret_found = false;
+        if (c->o->entry)
+                snprintf(path, sizeof path, "%s", c->o->entry);
+        else {
+                if (!efi_loader_available())
+                        return EXIT_OK;
+                r = efi_loader_get_string("LoaderBootCountPath", var, sizeof var);
+                if (r == -ENOENT)
+                        return EXIT_OK;
+                if (r < 0) {
+                        log_errno(r, "reading the EFI variable LoaderBootCountPath failed");
+                        return EXIT_NO_STATE;
+                }
+                /* "\loader\entries\x+2-1.conf", relative to the ESP. */
+                for (char *p = var; *p; p++)
+                        if (*p == '\\')
+                                *p = '/';
+                const char *rel = var;
+                while (*rel == '/')
+                        rel++;
+                if (!*rel || strstr(rel, "..")) {
+                        log_error("LoaderBootCountPath \"%s\" is not a path on the ESP", var);
+                        return EXIT_NO_STATE;
+                }
+                r = ctx_need_esp(c);
+                if (r != 0)
+                        return r;
+                pathf(path, sizeof path, "%s/%s", c->esp, rel);
+        }
+        char *slash = strrchr(path, '/');
+        if (!slash)
+                snprintf(dir, dsize, ".");
+        else if (slash == path)
+                snprintf(dir, dsize, "/");
+        else
+                snprintf(dir, dsize, "%.*s", (int)(slash - path), path);
+        snprintf(name, nsize, "%s", slash ? slash + 1 : path);
+        if (!*name) {
+                log_error("%s names no entry file", path);
+                return EXIT_USAGE;
+        }
+        *ret_found = true;
+        return EXIT_OK;
+}
+
+/* The ledger's record of the running boot. */
+static struct ledger_boot *this_boot(struct ledger *l, const struct boot_state *s) {
+        if (s->ledger_seq > 0) {
+                for (size_t i = 0; i < l->n_boots; i++)
+                        if (l->boots[i].seq == s->ledger_seq)
+                                return &l->boots[i];
+                return NULL;
+        }
+        /* An older koompi-init: the newest record, when it is of the booted root. */
+        struct ledger_boot *b = ledger_current(l);
+        return b && *s->snapshot && streq(b->root, s->snapshot) ? b : NULL;
+}
+
+static int record(struct context *c, const struct boot_state *s, bool good) {
+        enum ledger_stage stage = good ? LEDGER_STAGE_GOOD : LEDGER_STAGE_MARKED_BAD;
+        _cleanup_free_ char *root = NULL;
+        struct ledger l;
+        int r;
+
+        ledger_init(&l);
+        r = ctx_ledger_load(c, &l, true);
+        if (r != 0)
+                goto out;
+        struct ledger_boot *b = this_boot(&l, s);
+        if (!b) {
+                if (s->ledger_seq > 0)
+                        log_error("the ledger %s has no boot #%" PRIu64 " (the record of this boot); "
+                                  "nothing recorded there",
+                                  c->ledger, s->ledger_seq);
+                else
+                        log_error("the ledger %s has no record of this boot of %s; nothing recorded there",
+                                  c->ledger, *s->snapshot ? s->snapshot : "(unknown root)");
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        if (b->stage == stage) {
+                printf("boot #%" PRIu64 " of %s was already recorded %s\n", b->seq, b->root,
+                       ledger_stage_to_string(stage));
+                r = EXIT_OK;
+                goto out;
+        }
+        if (good && b->stage == LEDGER_STAGE_MARKED_BAD) {
+                log_error("boot #%" PRIu64 " of %s was marked bad; mark-good does not undo that", b->seq,
+                          b->root);
+                r = EXIT_REFUSED;
+                goto out;
+        }
+        if (b == ledger_current(&l))
+                r = ledger_set_stage(&l, stage, NULL);
+        else {
+                /* Not the newest record (should not happen while it runs): same rules by hand. */
+                if (stage > b->stage) {
+                        b->stage = stage;
+                        b->outcome = good ? LEDGER_OUTCOME_GOOD : LEDGER_OUTCOME_BAD;
+                }
+                r = 0;
+        }
+        if (r < 0) {
+                log_errno(r, "recording the boot failed");
+                r = EXIT_WRITE_FAILED;
+                goto out;
+        }
+        uint64_t seq = b->seq;
+        root = strdup_or_die(b->root);
+        r = ctx_ledger_save(c, &l);
+        if (r == 0)
+                printf("boot #%" PRIu64 " of %s recorded %s in the ledger\n", seq, root,
+                       ledger_stage_to_string(stage));
+out:
+        ledger_free(&l);
+        return r;
+}
+
+static int mark(struct context *c, bool good) {
+        char dir[PATH_MAX], name[PATH_MAX];
+        struct boot_state s;
+        bool found, have_state;
+        int r, r_entry = EXIT_OK, r_ledger;
+
+        r = boot_state_load(c->o->state, &s);
+        have_state = r == 0;
+        if (r < 0)
+                log_errno(r, "reading %s failed: this boot was not started by koompi-init, so the ledger "
+                          "cannot be updated", c->o->state);
+
+        /* The entry first: it is what systemd-boot acts on at the next boot. */
+        r_entry = booted_entry(c, dir, sizeof dir, name, sizeof name, &found);
+        if (r_entry == EXIT_OK && found)
+                r_entry = rename_entry(dir, name, good);
+        else if (r_entry == EXIT_OK && have_state && s.counting && !c->o->entry) {
+                log_error("koompi-init saw systemd-boot count this boot, but LoaderBootCountPath is not "
+                          "readable (is efivarfs mounted?); the entry keeps its counter");
+                r_entry = EXIT_NO_STATE;
+        } else if (r_entry == EXIT_OK)
+                printf("this boot was not counted by the boot loader: only the ledger is updated\n");
+
+        if (!have_state) {
+                boot_state_free(&s);
+                return r_entry != EXIT_OK ? r_entry : EXIT_NO_STATE;
+        }
+        r_ledger = record(c, &s, good);
+        boot_state_free(&s);
+        return r_entry != EXIT_OK ? r_entry : r_ledger;
+}
+
+int verb_mark_good(struct context *c) {
+        return mark(c, true);
+}
+
+int verb_mark_bad(struct context *c) {
+        return mark(c, false);
+}

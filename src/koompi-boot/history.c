@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* history and alerts: the ledger, read and acknowledged. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "koompi-boot.h"
+#include "log.h"
+#include "util.h"
+
+#define HISTORY_DEFAULT 20
+
+int verb_history(struct context *c) {
+        struct ledger l;
+        char when[32];
+        int r;
+
+        if (c->o->n_args > 0) {
+                log_error("history takes no arguments; use -n N for the number of boots");
+                return EXIT_USAGE;
+        }
+        ledger_init(&l);
+        r = ctx_ledger_load(c, &l, false);
+        if (r != 0) {
+                ledger_free(&l);
+                return r;
+        }
+        size_t n = c->o->has_limit ? c->o->limit : c->o->json ? l.n_boots : HISTORY_DEFAULT;
+        size_t from = l.n_boots > n ? l.n_boots - n : 0;
+
+        if (c->o->json) {
+                printf("{\"boots\":[");
+                for (size_t i = from; i < l.n_boots; i++) {
+                        printf("%s", i > from ? "," : "");
+                        json_boot(&l.boots[i]);
+                }
+                printf("],\"marks\":[");
+                for (size_t i = 0; i < l.n_marks; i++) {
+                        const struct ledger_mark *m = &l.marks[i];
+                        printf("%s{\"boot\":%" PRIu64 ",\"time\":%" PRIu64 ",\"root\":", i ? "," : "", m->boot, m->time);
+                        json_write_string(stdout, m->root);
+                        printf(",\"action\":\"%s\",\"note\":", ledger_mark_action_to_string(m->action));
+                        json_write_string(stdout, m->note);
+                        printf("}");
+                }
+                printf("],\"ledger\":");
+                json_write_string(stdout, c->ledger);
+                printf(",\"recovered\":%u}\n", l.recovered);
+                ledger_free(&l);
+                return EXIT_OK;
+        }
+
+        if (l.n_boots == 0)
+                printf("no boots recorded in %s\n", c->ledger);
+        else
+                printf("%-5s %-16s %-22s %-26s %-12s %-11s %s\n", "BOOT", "TIME", "ROOT", "ENTRY", "STAGE", "OUTCOME",
+                       "NOTE");
+        for (size_t i = from; i < l.n_boots; i++) {
+                const struct ledger_boot *b = &l.boots[i];
+                format_time(b->time, when, sizeof when);
+                printf("%-5" PRIu64 " %-16s %-22s %-26s %-12s %-11s %s\n", b->seq, when, b->root, *b->entry ? b->entry : "-",
+                       ledger_stage_to_string(b->stage), ledger_outcome_to_string(b->outcome), b->note);
+        }
+        for (size_t i = 0; i < l.n_marks; i++) {
+                const struct ledger_mark *m = &l.marks[i];
+                format_time(m->time, when, sizeof when);
+                printf("mark after boot #%" PRIu64 " (%s): %s %s%s%s\n", m->boot, when, m->root,
+                       ledger_mark_action_to_string(m->action), *m->note ? ": " : "", m->note);
+        }
+        ledger_free(&l);
+        return EXIT_OK;
+}
+
+static int alerts_ack(struct context *c, const char *arg) {
+        uint64_t seq = 0;
+        struct ledger l;
+        int r;
+
+        if (arg) {
+                char *end;
+                errno = 0;
+                unsigned long long v = strtoull(arg, &end, 10);
+                if (errno || *end || !*arg || *arg == '-' || v == 0) {
+                        log_error("\"%s\" is not an alert number (see koompi-boot alerts)", arg);
+                        return EXIT_USAGE;
+                }
+                seq = v;
+        }
+        ledger_init(&l);
+        r = ctx_ledger_load(c, &l, true);
+        if (r != 0)
+                goto out;
+        r = ledger_ack_alerts(&l, seq);
+        if (r == -ENOENT) {
+                log_error("there is no alert #%" PRIu64 " in %s (see koompi-boot alerts)", seq, c->ledger);
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        if (r < 0) {
+                log_errno(r, "acknowledging failed");
+                r = EXIT_WRITE_FAILED;
+                goto out;
+        }
+        if (r == 0) {
+                printf(seq ? "alert #%" PRIu64 " was already acknowledged\n" : "no alert to acknowledge\n", seq);
+                r = EXIT_OK;
+                goto out;
+        }
+        int n = r;
+        r = ctx_ledger_save(c, &l);
+        if (r == 0)
+                printf("%d alert%s acknowledged\n", n, n == 1 ? "" : "s");
+out:
+        ledger_free(&l);
+        return r;
+}
+
+int verb_alerts(struct context *c) {
+        struct ledger l;
+        char when[32];
+        int r;
+
+        if (c->o->n_args > 0 && streq(c->o->args[0], "ack")) {
+                if (c->o->n_args > 2) {
+                        log_error("usage: koompi-boot alerts ack [SEQ]");
+                        return EXIT_USAGE;
+                }
+                return alerts_ack(c, c->o->n_args == 2 ? c->o->args[1] : NULL);
+        }
+        if (c->o->n_args > 0) {
+                log_error("unknown alerts command '%s'; usage: koompi-boot alerts [ack [SEQ]]", c->o->args[0]);
+                return EXIT_USAGE;
+        }
+        ledger_init(&l);
+        r = ctx_ledger_load(c, &l, false);
+        if (r != 0) {
+                ledger_free(&l);
+                return r;
+        }
+        if (c->o->json) {
+                printf("{\"alerts\":[");
+                for (size_t i = 0; i < l.n_alerts; i++) {
+                        printf("%s", i ? "," : "");
+                        json_alert(&l.alerts[i]);
+                }
+                printf("],\"unacknowledged\":%zu}\n", ledger_count_unacked(&l));
+        } else if (l.n_alerts == 0)
+                printf("no alerts\n");
+        else
+                for (size_t i = 0; i < l.n_alerts; i++) {
+                        const struct ledger_alert *a = &l.alerts[i];
+                        format_time(a->time, when, sizeof when);
+                        printf("#%-4" PRIu64 " %s %-5s %s: %s\n", a->seq, when, a->acked ? "acked" : "NEW", a->kind,
+                               a->message);
+                }
+        ledger_free(&l);
+        return EXIT_OK;
+}

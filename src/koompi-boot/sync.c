@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* entries sync: the ESP brought in line with the roots, through the plan of entryplan.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btrfs.h"
+#include "entryplan.h"
+#include "esp.h"
+#include "fallback.h"
+#include "koompi-boot.h"
+#include "layout.h"
+#include "log.h"
+#include "sha256.h"
+#include "util.h"
+
+#define ENTRY_FILE_MAX (64 * 1024)
+
+/* A kernel and its initramfs, and the directory name they are stored under on the ESP. */
+struct kernel_pair {
+        char kernel[PATH_MAX];
+        char initrd[PATH_MAX];
+        uint64_t kernel_size, initrd_size;
+        char id[PLAN_KERNEL_ID_LEN + 1];
+};
+
+struct sync_state {
+        struct btrfs_root_info *roots;
+        size_t n_roots;
+        struct plan_root *proots;
+        struct kernel_pair *pairs;      /* per root; id "" for roots not read-only */
+        struct plan_file *files;
+        size_t n_files;
+        char **kdirs;
+        size_t n_kdirs;
+        char *loader_conf;
+        char *options;
+        struct plan plan;
+        char **repair;                  /* kernel directories present but damaged */
+        size_t n_repair;
+};
+
+static void sync_state_free(struct sync_state *s) {
+        free(s->roots);
+        free(s->proots);
+        free(s->pairs);
+        for (size_t i = 0; i < s->n_files; i++) {
+                free((char *)s->files[i].name);
+                free((char *)s->files[i].text);
+        }
+        free(s->files);
+        for (size_t i = 0; i < s->n_kdirs; i++)
+                free(s->kdirs[i]);
+        free(s->kdirs);
+        free(s->loader_conf);
+        free(s->options);
+        plan_free(&s->plan);
+        for (size_t i = 0; i < s->n_repair; i++)
+                free(s->repair[i]);
+        free(s->repair);
+}
+
+static bool is_regular(const char *path, uint64_t *ret_size) {
+        struct stat st;
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        if (ret_size)
+                *ret_size = (uint64_t)st.st_size;
+        return true;
+}
+
+/* The newest KVER under root/usr/lib/modules with a vmlinuz. */
+static bool newest_kernel(const char *rootdir, char *kver, size_t size) {
+        char path[PATH_MAX];
+        bool found = false;
+
+        pathf(path, sizeof path, "%s/usr/lib/modules", rootdir);
+        DIR *d = opendir(path);
+        if (!d)
+                return false;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                char vmlinuz[PATH_MAX];
+                if (de->d_name[0] == '.')
+                        continue;
+                pathf(vmlinuz, sizeof vmlinuz, "%s/%s/vmlinuz", path, de->d_name);
+                if (!is_regular(vmlinuz, NULL))
+                        continue;
+                if (!found || strverscmp(de->d_name, kver) > 0) {
+                        snprintf(kver, size, "%s", de->d_name);
+                        found = true;
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+static int hash_pair(struct kernel_pair *p) {
+        uint8_t dk[SHA256_DIGEST_SIZE], di[SHA256_DIGEST_SIZE], both[2 * SHA256_DIGEST_SIZE], id[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE];
+        int r;
+
+        r = sha256_file(p->kernel, dk, &p->kernel_size);
+        if (r < 0)
+                return log_errno(r, "reading %s failed", p->kernel);
+        r = sha256_file(p->initrd, di, &p->initrd_size);
+        if (r < 0)
+                return log_errno(r, "reading %s failed", p->initrd);
+        memcpy(both, dk, sizeof dk);
+        memcpy(both + sizeof dk, di, sizeof di);
+        sha256(both, sizeof both, id);
+        sha256_to_hex(id, hex);
+        snprintf(p->id, sizeof p->id, "%.*s", PLAN_KERNEL_ID_LEN, hex);
+        return 0;
+}
+
+/* The kernel and initramfs of one root: its own, else --kernel/--initrd. Returns an exit code. */
+static int root_kernel(struct context *c, const char *root, struct kernel_pair *cache, size_t n_cache,
+                       struct kernel_pair *ret) {
+        char rootdir[PATH_MAX], kver[256];
+
+        *ret = (struct kernel_pair) {};
+        pathf(rootdir, sizeof rootdir, "%s/%s", c->top, root);
+        if (newest_kernel(rootdir, kver, sizeof kver)) {
+                pathf(ret->kernel, sizeof ret->kernel, "%s/usr/lib/modules/%s/vmlinuz", rootdir, kver);
+                pathf(ret->initrd, sizeof ret->initrd, "%s/usr/lib/modules/%s/initramfs-koompi.img", rootdir,
+                         kver);
+                if (!is_regular(ret->initrd, NULL))
+                        /* Where the pacman hook builds it when /boot is not the ESP. */
+                        pathf(ret->initrd, sizeof ret->initrd, "%s/boot/koompi/initramfs-%s.img", rootdir, kver);
+                if (!is_regular(ret->initrd, NULL)) {
+                        if (!c->o->kernel || !c->o->initrd) {
+                                log_error("%s has the kernel %s but no initramfs for it (neither "
+                                          "usr/lib/modules/%s/initramfs-koompi.img nor boot/koompi/initramfs-%s.img); "
+                                          "build it with koompi-mkinitramfs in that root, or give --kernel and --initrd",
+                                          root, kver, kver, kver);
+                                return EXIT_NO_STATE;
+                        }
+                        ret->kernel[0] = 0;
+                }
+        }
+        if (!ret->kernel[0]) {
+                if (!c->o->kernel || !c->o->initrd) {
+                        log_error("%s carries no kernel (no usr/lib/modules/*/vmlinuz); give --kernel FILE "
+                                  "and --initrd FILE to boot it with those",
+                                  root);
+                        return EXIT_NO_STATE;
+                }
+                snprintf(ret->kernel, sizeof ret->kernel, "%s", c->o->kernel);
+                snprintf(ret->initrd, sizeof ret->initrd, "%s", c->o->initrd);
+        }
+        for (size_t i = 0; i < n_cache; i++)
+                if (cache[i].id[0] && streq(cache[i].kernel, ret->kernel) && streq(cache[i].initrd, ret->initrd)) {
+                        *ret = cache[i];
+                        return EXIT_OK;
+                }
+        if (hash_pair(ret) < 0) {
+                log_error("the kernel of %s cannot be read; nothing was changed", root);
+                return EXIT_NO_STATE;
+        }
+        return EXIT_OK;
+}
+
+static int read_esp(struct context *c, struct sync_state *s) {
+        char path[PATH_MAX];
+        int r;
+
+        pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
+        DIR *d = opendir(path);
+        if (!d && errno != ENOENT) {
+                log_errno(-errno, "reading %s failed", path);
+                return EXIT_NO_STATE;
+        }
+        for (struct dirent *de; d && (de = readdir(d));) {
+                char file[PATH_MAX];
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] == '.' || n < 5 || strcasecmp(de->d_name + n - 5, ".conf") != 0)
+                        continue;
+                struct plan_file *nf = realloc(s->files, (s->n_files + 1) * sizeof *nf);
+                if (!nf)
+                        abort();
+                s->files = nf;
+                char *text = NULL;
+                size_t len = 0;
+                pathf(file, sizeof file, "%s/%s", path, de->d_name);
+                r = read_file(file, &text, &len);
+                if (r < 0)
+                        log_errno(r, "reading %s failed; it will be rewritten if it is a koompi entry", file);
+                else if (len > ENTRY_FILE_MAX || strlen(text) != len) {
+                        free(text);
+                        text = NULL;
+                }
+                s->files[s->n_files++] = (struct plan_file) { .name = strdup_or_die(de->d_name), .text = text };
+        }
+        if (d)
+                closedir(d);
+
+        pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_KERNELS_DIR);
+        d = opendir(path);
+        if (!d && errno != ENOENT) {
+                log_errno(-errno, "reading %s failed", path);
+                return EXIT_NO_STATE;
+        }
+        for (struct dirent *de; d && (de = readdir(d));) {
+                char sub[PATH_MAX];
+                struct stat st;
+                pathf(sub, sizeof sub, "%s/%s", path, de->d_name);
+                if (de->d_name[0] == '.' || stat(sub, &st) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                char **nk = realloc(s->kdirs, (s->n_kdirs + 1) * sizeof *nk);
+                if (!nk)
+                        abort();
+                s->kdirs = nk;
+                s->kdirs[s->n_kdirs++] = strdup_or_die(de->d_name);
+        }
+        if (d)
+                closedir(d);
+
+        pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_LOADER_CONF);
+        r = read_file(path, &s->loader_conf, NULL);
+        if (r < 0 && r != -ENOENT) {
+                log_errno(r, "reading %s failed", path);
+                return EXIT_NO_STATE;
+        }
+        return EXIT_OK;
+}
+
+static const struct kernel_pair *pair_of(const struct sync_state *s, const char *id) {
+        for (size_t i = 0; i < s->n_roots; i++)
+                if (streq(s->pairs[i].id, id))
+                        return &s->pairs[i];
+        return NULL;
+}
+
+static bool in_list(char **list, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(list[i], name))
+                        return true;
+        return false;
+}
+
+/* Kernel directories that are there but do not hold what their name promises (a crash while
+ * an older version wrote them, a damaged FAT): rewritten like new ones. Sizes are checked; the
+ * name already says the contents. */
+static void find_damaged(struct context *c, struct sync_state *s) {
+        for (size_t i = 0; i < s->n_roots; i++) {
+                const struct kernel_pair *p = &s->pairs[i];
+                char k[PATH_MAX], img[PATH_MAX];
+                uint64_t ks, is;
+                if (!p->id[0] || in_list(s->plan.kernels_needed, s->plan.n_kernels_needed, p->id) ||
+                    in_list(s->repair, s->n_repair, p->id))
+                        continue;
+                pathf(k, sizeof k, "%s/%s/%s/vmlinuz", c->esp, LAYOUT_KERNELS_DIR, p->id);
+                pathf(img, sizeof img, "%s/%s/%s/initramfs.img", c->esp, LAYOUT_KERNELS_DIR, p->id);
+                if (is_regular(k, &ks) && ks == p->kernel_size && is_regular(img, &is) && is == p->initrd_size)
+                        continue;
+                char **nr = realloc(s->repair, (s->n_repair + 1) * sizeof *nr);
+                if (!nr)
+                        abort();
+                s->repair = nr;
+                s->repair[s->n_repair++] = strdup_or_die(p->id);
+        }
+}
+
+static uint64_t space_needed(const struct sync_state *s, uint64_t block) {
+        uint64_t need = 0;
+        for (size_t i = 0; i < s->plan.n_kernels_needed + s->n_repair; i++) {
+                const char *id = i < s->plan.n_kernels_needed ? s->plan.kernels_needed[i]
+                                                              : s->repair[i - s->plan.n_kernels_needed];
+                const struct kernel_pair *p = pair_of(s, id);
+                if (p)
+                        need += esp_blocks_bytes(p->kernel_size, block) + esp_blocks_bytes(p->initrd_size, block) +
+                                block;
+        }
+        for (size_t i = 0; i < s->plan.n_entries; i++)
+                if (s->plan.entries[i].op == PLAN_CREATE || s->plan.entries[i].op == PLAN_UPDATE)
+                        need += esp_blocks_bytes(strlen(s->plan.entries[i].text), block);
+        if (s->plan.loader_conf)
+                need += esp_blocks_bytes(strlen(s->plan.loader_conf), block);
+        return need;
+}
+
+/* Writes koompi/<id>/ through a temporary directory renamed into place. */
+static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, bool replace) {
+        char tmp[64], old[64];
+        int r;
+
+        snprintf(tmp, sizeof tmp, ".%s.%d" ESP_TMP_SUFFIX, p->id, (int)getpid());
+        snprintf(old, sizeof old, ".%s.old.%d" ESP_TMP_SUFFIX, p->id, (int)getpid());
+        esp_remove_tree(kfd, tmp);
+        if (mkdirat(kfd, tmp, 0755) < 0)
+                return log_errno(-errno, "creating %s/%s failed", kdir, tmp);
+        _cleanup_close_ int tfd = openat(kfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0)
+                r = -errno;
+        else {
+                r = esp_copy_file(p->kernel, tfd, "vmlinuz");
+                if (r == 0)
+                        r = esp_copy_file(p->initrd, tfd, "initramfs.img");
+                if (r == 0)
+                        r = esp_fsync_dir(tfd);
+        }
+        if (r == 0 && replace && renameat(kfd, p->id, kfd, old) < 0)
+                r = -errno;
+        if (r == 0)
+                r = esp_rename_noreplace(kfd, tmp, kfd, p->id);
+        if (r < 0) {
+                esp_remove_tree(kfd, tmp);
+                return log_errno(r, "storing %s and %s as %s/%s failed", p->kernel, p->initrd, kdir, p->id);
+        }
+        r = esp_fsync_dir(kfd);
+        if (r < 0)
+                return log_errno(r, "syncing %s failed", kdir);
+        if (replace)
+                esp_remove_tree(kfd, old);
+        return 0;
+}
+
+static void json_action(bool *first, const char *action, const char *file, const char *root, const char *reason) {
+        printf("%s{\"action\":", *first ? "" : ",");
+        json_write_string(stdout, action);
+        printf(",\"file\":");
+        json_write_string(stdout, file);
+        printf(",\"root\":");
+        if (root)
+                json_write_string(stdout, root);
+        else
+                printf("null");
+        if (reason) {
+                printf(",\"reason\":");
+                json_write_string(stdout, reason);
+        }
+        printf("}");
+        *first = false;
+}
+
+static const char *op_name(enum plan_op op, bool done) {
+        switch (op) {
+        case PLAN_KEEP:
+                return "keep";
+        case PLAN_CREATE:
+                return done ? "created" : "create";
+        case PLAN_UPDATE:
+                return done ? "updated" : "update";
+        case PLAN_REMOVE:
+                return done ? "removed" : "remove";
+        }
+        return "?";
+}
+
+static void report(struct context *c, const struct sync_state *s, bool done) {
+        const struct plan *p = &s->plan;
+        if (c->o->json) {
+                bool first = true;
+                printf("{\"esp\":");
+                json_write_string(stdout, c->esp);
+                printf(",\"dry_run\":%s,\"entries\":[", c->o->dry_run ? "true" : "false");
+                for (size_t i = 0; i < p->n_entries; i++)
+                        json_action(&first, op_name(p->entries[i].op, false), p->entries[i].file, p->entries[i].root,
+                                    p->entries[i].reason);
+                printf("],\"kernels_added\":[");
+                for (size_t i = 0; i < p->n_kernels_needed + s->n_repair; i++) {
+                        printf("%s", i ? "," : "");
+                        json_write_string(stdout, i < p->n_kernels_needed ? p->kernels_needed[i]
+                                                                          : s->repair[i - p->n_kernels_needed]);
+                }
+                printf("],\"kernels_removed\":[");
+                for (size_t i = 0; i < p->n_kernels_unused; i++) {
+                        printf("%s", i ? "," : "");
+                        json_write_string(stdout, p->kernels_unused[i]);
+                }
+                printf("],\"loader_conf_changed\":%s}\n", p->loader_conf ? "true" : "false");
+                return;
+        }
+        const char *pre = c->o->dry_run ? "would " : "";
+        for (size_t i = 0; i < p->n_kernels_needed + s->n_repair; i++) {
+                const char *id = i < p->n_kernels_needed ? p->kernels_needed[i] : s->repair[i - p->n_kernels_needed];
+                const struct kernel_pair *k = pair_of(s, id);
+                printf("%s%s kernel %s/%s (%s, %s)\n", pre, done ? "stored" : "store", LAYOUT_KERNELS_DIR, id,
+                       k ? k->kernel : "?", k ? k->initrd : "?");
+        }
+        for (size_t i = 0; i < p->n_entries; i++) {
+                const struct plan_entry *e = &p->entries[i];
+                if (e->op == PLAN_KEEP)
+                        printf("up to date: %s (%s)\n", e->file, e->root);
+                else if (e->op == PLAN_REMOVE)
+                        printf("%s%s %s (%s%s%s)\n", pre, op_name(e->op, done && !c->o->dry_run), e->file, e->reason,
+                               e->root ? " of " : "", e->root ? e->root : "");
+                else
+                        printf("%s%s %s (%s)\n", pre, op_name(e->op, done && !c->o->dry_run), e->file, e->root);
+        }
+        if (p->loader_conf)
+                printf("%s%s %s: default %s, editor no\n", pre, c->o->dry_run ? "update" : "updated",
+                       LAYOUT_LOADER_CONF, PLAN_DEFAULT_PATTERN);
+        for (size_t i = 0; i < p->n_kernels_unused; i++)
+                printf("%s%s unused kernel %s/%s\n", pre, c->o->dry_run ? "remove" : "removed", LAYOUT_KERNELS_DIR,
+                       p->kernels_unused[i]);
+}
+
+static int execute(struct context *c, struct sync_state *s) {
+        char edir[PATH_MAX], kdir[PATH_MAX];
+        int r;
+
+        pathf(edir, sizeof edir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
+        pathf(kdir, sizeof kdir, "%s/%s", c->esp, LAYOUT_KERNELS_DIR);
+        r = mkdir_p(edir, 0755);
+        if (r == 0)
+                r = mkdir_p(kdir, 0755);
+        if (r < 0)
+                return log_errno(r, "creating %s and %s failed", edir, kdir), EXIT_WRITE_FAILED;
+        _cleanup_close_ int efd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int lfd = -EBADF;
+        if (efd < 0 || kfd < 0)
+                return log_errno(-errno, "opening the ESP's directories failed"), EXIT_WRITE_FAILED;
+        /* What a crash left half written. */
+        esp_remove_temporaries(efd);
+        esp_remove_temporaries(kfd);
+
+        /* 1. Kernels first: no entry ever points to a missing one. */
+        for (size_t i = 0; i < s->plan.n_kernels_needed + s->n_repair; i++) {
+                bool repair = i >= s->plan.n_kernels_needed;
+                const char *id = repair ? s->repair[i - s->plan.n_kernels_needed] : s->plan.kernels_needed[i];
+                const struct kernel_pair *p = pair_of(s, id);
+                if (!p || write_kernel(kfd, kdir, p, repair) < 0)
+                        return EXIT_WRITE_FAILED;
+        }
+        /* 2. Entries created (never replacing: a counter is never overwritten) or updated. */
+        for (size_t i = 0; i < s->plan.n_entries; i++) {
+                const struct plan_entry *e = &s->plan.entries[i];
+                if (e->op != PLAN_CREATE && e->op != PLAN_UPDATE)
+                        continue;
+                r = esp_write_file(efd, e->file, e->text, strlen(e->text), e->op == PLAN_CREATE);
+                if (r == -EEXIST) {
+                        log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", edir, e->file);
+                        return EXIT_WRITE_FAILED;
+                }
+                if (r < 0)
+                        return log_errno(r, "writing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
+        }
+        /* 3. Twins and stale entries. */
+        bool removed = false;
+        for (size_t i = 0; i < s->plan.n_entries; i++) {
+                const struct plan_entry *e = &s->plan.entries[i];
+                if (e->op != PLAN_REMOVE)
+                        continue;
+                if (unlinkat(efd, e->file, 0) < 0 && errno != ENOENT)
+                        return log_errno(-errno, "removing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
+                removed = true;
+        }
+        if (removed && (r = esp_fsync_dir(efd)) < 0)
+                return log_errno(r, "syncing %s failed", edir), EXIT_WRITE_FAILED;
+        /* 4. loader.conf. */
+        if (s->plan.loader_conf) {
+                char ldir[PATH_MAX];
+                pathf(ldir, sizeof ldir, "%s/loader", c->esp);
+                lfd = open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (lfd < 0)
+                        return log_errno(-errno, "opening %s failed", ldir), EXIT_WRITE_FAILED;
+                r = esp_write_file(lfd, "loader.conf", s->plan.loader_conf, strlen(s->plan.loader_conf), false);
+                if (r < 0)
+                        return log_errno(r, "writing %s/loader.conf failed", ldir), EXIT_WRITE_FAILED;
+        }
+        /* 5. Kernels nothing refers to any more. */
+        for (size_t i = 0; i < s->plan.n_kernels_unused; i++) {
+                r = esp_remove_tree(kfd, s->plan.kernels_unused[i]);
+                if (r < 0)
+                        log_errno(r, "removing %s/%s failed; the next sync tries again", kdir,
+                                  s->plan.kernels_unused[i]);
+        }
+        if (s->plan.n_kernels_unused > 0)
+                esp_fsync_dir(kfd);
+        if (syncfs(efd) < 0)
+                return log_errno(-errno, "syncing the ESP %s failed", c->esp), EXIT_WRITE_FAILED;
+        return EXIT_OK;
+}
+
+static int options_of(struct context *c, char **ret) {
+        _cleanup_free_ char *cmdline = NULL;
+        int r;
+        if (c->o->kernel_options)
+                r = plan_base_options(c->o->kernel_options, ret);
+        else {
+                r = read_file("/proc/cmdline", &cmdline, NULL);
+                if (r < 0)
+                        return log_errno(r, "reading /proc/cmdline failed; give --options \"...\""), EXIT_NO_STATE;
+                r = plan_base_options(cmdline, ret);
+        }
+        return r < 0 ? (log_errno(r, "parsing the kernel options failed"), EXIT_NO_STATE) : EXIT_OK;
+}
+
+static int entries_sync(struct context *c) {
+        _cleanup_close_ int espfd = -EBADF;
+        struct sync_state s = {};
+        struct ledger l;
+        int r;
+
+        ledger_init(&l);
+        /* The ESP before the private mount namespace: an automounted ESP is mounted now. */
+        r = ctx_need_esp(c);
+        if (r == 0)
+                r = ctx_need_top(c);
+        if (r == 0)
+                r = options_of(c, &s.options);
+        if (r != 0)
+                goto out;
+
+        r = btrfs_list_roots(c->top, LAYOUT_ROOT_PREFIX, &s.roots, &s.n_roots);
+        if (r < 0) {
+                log_errno(r, "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
+                          c->top);
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        /* The ledger says which roots are known good or bad; unreadable, every root is untested. */
+        if (ctx_ledger_load(c, &l, false) != 0)
+                log_warning("every root is taken as untested");
+
+        s.proots = calloc(s.n_roots ? s.n_roots : 1, sizeof *s.proots);
+        s.pairs = calloc(s.n_roots ? s.n_roots : 1, sizeof *s.pairs);
+        if (!s.proots || !s.pairs)
+                abort();
+        for (size_t i = 0; i < s.n_roots; i++) {
+                struct fallback_root fr = { .name = s.roots[i].name, .read_only = s.roots[i].read_only };
+                fallback_root_from_ledger(&fr, &l, c->config.boot_tries);
+                s.proots[i] = (struct plan_root) {
+                        .name = s.roots[i].name,
+                        .read_only = s.roots[i].read_only,
+                        .generation = s.roots[i].otransid,
+                        .good = fr.state == FALLBACK_GOOD,
+                        .bad = fr.state == FALLBACK_BAD,
+                };
+                if (!s.roots[i].read_only)
+                        continue;
+                r = root_kernel(c, s.roots[i].name, s.pairs, i, &s.pairs[i]);
+                if (r != 0)
+                        goto out;
+                s.proots[i].kernel_id = s.pairs[i].id;
+        }
+
+        r = read_esp(c, &s);
+        if (r != 0)
+                goto out;
+        struct plan_input in = {
+                .roots = s.proots,
+                .n_roots = s.n_roots,
+                .entries = s.files,
+                .n_entries = s.n_files,
+                .kernel_dirs = (const char *const *)s.kdirs,
+                .n_kernel_dirs = s.n_kdirs,
+                .options = s.options,
+                .tries = c->config.boot_tries,
+                .loader_conf = s.loader_conf,
+        };
+        r = plan_entries(&in, &s.plan);
+        if (r == -ENOENT) {
+                log_error("no read-only root snapshot (%s*) under %s: refusing to remove every entry; nothing "
+                          "was changed",
+                          LAYOUT_ROOT_PREFIX, c->top);
+                r = EXIT_REFUSED;
+                goto out;
+        }
+        if (r == -EEXIST) {
+                log_error("the roots %s and %s would get the same entry (IDs ignore case and odd characters); "
+                          "rename one of them; nothing was changed",
+                          s.plan.conflict[0], s.plan.conflict[1]);
+                r = EXIT_REFUSED;
+                goto out;
+        }
+        if (r == -EINVAL) {
+                log_error("the root name \"%s\" cannot go on a kernel command line (spaces, quotes or "
+                          "non-ASCII bytes); rename it; nothing was changed",
+                          s.plan.conflict[0] ? s.plan.conflict[0] : "?");
+                r = EXIT_REFUSED;
+                goto out;
+        }
+        if (r < 0) {
+                log_errno(r, "planning the entries failed");
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        find_damaged(c, &s);
+
+        /* Room for everything before anything is written. */
+        uint64_t avail = 0, block = 4096;
+        espfd = open(c->esp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (espfd < 0 || esp_free_space(espfd, &avail, &block) < 0) {
+                log_errno(-errno, "finding the free space of %s failed", c->esp);
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        uint64_t need = space_needed(&s, block);
+        if (need > avail) {
+                log_error("ESP full: need %" PRIu64 " bytes, %" PRIu64 " free on %s; remove old kernels or root "
+                          "snapshots, then run koompi-boot entries sync again; nothing was changed",
+                          need, avail, c->esp);
+                r = EXIT_ESP_FULL;
+                goto out;
+        }
+
+        if (c->o->dry_run) {
+                report(c, &s, false);
+                r = EXIT_OK;
+                goto out;
+        }
+        r = execute(c, &s);
+        if (r == EXIT_OK)
+                report(c, &s, true);
+out:
+        ledger_free(&l);
+        sync_state_free(&s);
+        return r;
+}
+
+int verb_entries(struct context *c) {
+        const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
+        if (sub && streq(sub, "sync") && c->o->n_args == 1)
+                return entries_sync(c);
+        log_error("usage: koompi-boot entries sync [--kernel FILE --initrd FILE] [--options \"...\"] [--dry-run]");
+        return EXIT_USAGE;
+}
