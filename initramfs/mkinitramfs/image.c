@@ -26,8 +26,9 @@ static const char *const applets[] = {
         "wc",
 };
 
-/* Also linked in /sbin: the kernel runs /sbin/modprobe for the modules it asks for itself
- * (crypto algorithms, filesystems), and scripts expect the others there. */
+/* Also linked in /sbin, where scripts expect them. /sbin/modprobe is koompi-init when it is
+ * /init (see add_init()), else busybox's: the kernel runs it for the modules it asks for
+ * itself (crypto algorithms, character sets). */
 static const char *const sbin_applets[] = {
         "blkid", "insmod", "losetup", "mdev", "modprobe", "poweroff", "reboot", "switch_root",
 };
