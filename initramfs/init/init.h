@@ -67,6 +67,7 @@ struct init_ctx {
         char root_device[128]; /* the Btrfs filesystem, after unlock */
         int keyslot;                /* the keyslot that opened the volume, -1 for none */
         pid_t modules_pid;          /* the background loader of the slow modules */
+        pid_t coldplug_pid;         /* the background loader of the hardware's drivers */
         void *kmod;                 /* struct kmod_ctx * */
         char why[1024];            /* what exactly was missing or wrong */
 

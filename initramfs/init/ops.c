@@ -131,6 +131,11 @@ static int real_start_modules(struct init_ctx *ctx) {
 }
 
 static int wait_modules(struct init_ctx *ctx) {
+        if (ctx->coldplug_pid > 0) {
+                while (waitpid(ctx->coldplug_pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                ctx->coldplug_pid = 0;
+        }
         if (ctx->modules_pid <= 0)
                 return 0;
         int status = 0;
@@ -142,13 +147,31 @@ static int wait_modules(struct init_ctx *ctx) {
         return 0;
 }
 
+#define SEEN_MAX 1024
+
 struct coldplug_state {
         struct init_ctx *ctx;
         unsigned loaded;
+        unsigned n_seen;
+        uint64_t seen[SEEN_MAX]; /* hashes of the modaliases already handled */
 };
+
+static uint64_t hash_string(const char *s) {
+        uint64_t h = 1469598103934665603ULL;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
 
 static int load_alias(const char *modalias, void *userdata) {
         struct coldplug_state *st = userdata;
+        /* Many devices share an alias (CPUs, ports, identical disks): look each up once. */
+        uint64_t h = hash_string(modalias);
+        for (unsigned i = 0; i < st->n_seen; i++)
+                if (st->seen[i] == h)
+                        return 0;
+        if (st->n_seen < SEEN_MAX)
+                st->seen[st->n_seen++] = h;
         unsigned n = 0;
         int r = modules_load_modalias(st->ctx->kmod, modalias, &n);
         if (r < 0)
@@ -231,12 +254,25 @@ static int real_find_device(struct init_ctx *ctx) {
         int fd = uevent_open();
         if (fd < 0)
                 log_errno(fd, "listening for kernel device events failed; polling instead");
-        struct coldplug_state st = {.ctx = ctx};
-        int r = coldplug_modaliases("/sys/devices", load_alias, &st);
-        if (r < 0)
-                log_errno(r, "walking /sys/devices failed");
-        log_debug("coldplug loaded %u modules", st.loaded);
+        static struct coldplug_state st;
+        st = (struct coldplug_state){.ctx = ctx};
+        /* Coldplug runs beside the search: the disk is probed the moment its uevent arrives,
+         * not after every other device of the machine has its driver. */
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (fd >= 0)
+                        close(fd);
+                int q = coldplug_modaliases("/sys/devices", load_alias, &st);
+                if (q < 0)
+                        log_errno(q, "walking /sys/devices failed");
+                log_debug("coldplug loaded %u modules", st.loaded);
+                _exit(0);
+        }
+        if (pid < 0)
+                coldplug_modaliases("/sys/devices", load_alias, &st);
+        ctx->coldplug_pid = pid > 0 ? pid : 0;
 
+        int r;
         for (;;) {
                 r = devices_find(spec, found, sizeof ctx->luks_device);
                 if (r == 0)
