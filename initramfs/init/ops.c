@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "btrfs.h"
@@ -352,6 +353,22 @@ static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
         return r;
 }
 
+/* There is no udevd here: leave the record udev would have written for the dm device, so the
+ * real system's udev treats /dev/mapper/NAME as set up, not as a half-made device. */
+static void adopt_by_udev(const char *mapper) {
+        struct stat st;
+        char path[64];
+        static const char rec[] = "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES_VSN=2\n"
+                                  "E:DM_ACTIVATION=1\n";
+        if (stat(mapper, &st) < 0 || !S_ISBLK(st.st_mode))
+                return;
+        mkdir_p("/run/udev/data", 0755);
+        snprintf(path, sizeof path, "/run/udev/data/b%u:%u", major(st.st_rdev), minor(st.st_rdev));
+        int r = write_file_atomic(path, rec, sizeof rec - 1, 0644);
+        if (r < 0)
+                log_errno(r, "writing %s failed", path);
+}
+
 static int real_unlock(struct init_ctx *ctx) {
         /* dm-crypt must be there before the prompt, so no delay follows the Enter key. */
         int r = modules_load(ctx->kmod, "dm-crypt");
@@ -385,8 +402,9 @@ static int real_unlock(struct init_ctx *ctx) {
         if (r < 0)
                 return r;
         ctx->keyslot = r;
-        rollback_after_unlock(ctx);
         snprintf(ctx->root_device, sizeof ctx->root_device, "/dev/mapper/%s", ctx->s.luks_name);
+        adopt_by_udev(ctx->root_device);
+        rollback_after_unlock(ctx);
         log_info("unlocked %s as %s (keyslot %d)", ctx->luks_device, ctx->root_device, r);
         return 0;
 }
