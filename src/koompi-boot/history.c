@@ -40,13 +40,13 @@ int verb_history(struct context *c) {
                 for (size_t i = 0; i < l.n_marks; i++) {
                         const struct ledger_mark *m = &l.marks[i];
                         printf("%s{\"boot\":%" PRIu64 ",\"time\":%" PRIu64 ",\"root\":", i ? "," : "", m->boot, m->time);
-                        json_write_string(stdout, m->root);
+                        json_str(m->root);
                         printf(",\"action\":\"%s\",\"note\":", ledger_mark_action_to_string(m->action));
-                        json_write_string(stdout, m->note);
+                        json_str(m->note);
                         printf("}");
                 }
                 printf("],\"ledger\":");
-                json_write_string(stdout, c->ledger);
+                json_str(c->ledger);
                 printf(",\"recovered\":%u}\n", l.recovered);
                 ledger_free(&l);
                 return EXIT_OK;

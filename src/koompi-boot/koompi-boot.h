@@ -84,6 +84,9 @@ void boot_state_timeline(const struct boot_state *s, void (*cb)(const char *stag
 /* snprintf for paths built from bounded parts; -ENAMETOOLONG when cut. */
 int pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A JSON string on stdout; bytes that are not UTF-8 become U+FFFD. */
+void json_str(const char *s);
+
 /* One ledger record as a JSON object on stdout. */
 void json_boot(const struct ledger_boot *b);
 void json_alert(const struct ledger_alert *a);

@@ -242,29 +242,29 @@ static const struct ledger_boot *last_good(const struct ledger *l) {
 
 static void json_str_or_null(const char *s) {
         if (s && *s)
-                json_write_string(stdout, s);
+                json_str(s);
         else
                 printf("null");
 }
 
 void json_boot(const struct ledger_boot *b) {
         printf("{\"seq\":%" PRIu64 ",\"time\":%" PRIu64 ",\"entry\":", b->seq, b->time);
-        json_write_string(stdout, b->entry);
+        json_str(b->entry);
         printf(",\"root\":");
-        json_write_string(stdout, b->root);
+        json_str(b->root);
         printf(",\"uuid\":");
-        json_write_string(stdout, b->uuid);
+        json_str(b->uuid);
         printf(",\"stage\":\"%s\",\"outcome\":\"%s\",\"note\":", ledger_stage_to_string(b->stage),
                ledger_outcome_to_string(b->outcome));
-        json_write_string(stdout, b->note);
+        json_str(b->note);
         printf("}");
 }
 
 void json_alert(const struct ledger_alert *a) {
         printf("{\"seq\":%" PRIu64 ",\"time\":%" PRIu64 ",\"kind\":", a->seq, a->time);
-        json_write_string(stdout, a->kind);
+        json_str(a->kind);
         printf(",\"message\":");
-        json_write_string(stdout, a->message);
+        json_str(a->message);
         printf(",\"acked\":%s}", a->acked ? "true" : "false");
 }
 
@@ -276,7 +276,7 @@ static void timeline_cb(const char *stage, uint64_t ms, void *ud) {
         struct tl_ctx *t = ud;
         if (t->json) {
                 printf("%s{\"stage\":", t->first ? "" : ",");
-                json_write_string(stdout, stage);
+                json_str(stage);
                 printf(",\"ms\":%" PRIu64 "}", ms);
         } else
                 printf("  %-12s %8" PRIu64 "\n", stage, ms);
@@ -326,7 +326,7 @@ static void status_json(struct context *c, const struct view *v, const char *pat
                 const struct entry_file *e = v->entry_of[i] >= 0 ? &v->entries[v->entry_of[i]] : NULL;
                 const struct ledger_boot *lb = ledger_last_boot_of(&v->ledger, r->name);
                 printf("%s{\"name\":", i ? "," : "");
-                json_write_string(stdout, r->name);
+                json_str(r->name);
                 printf(",\"state\":\"%s\",\"state_from\":\"%s\",\"booted\":%s,\"read_only\":%s,\"entry\":",
                        fallback_state_to_string(v->states[i].state), v->source[i],
                        have && streq(b->snapshot, r->name) ? "true" : "false", r->read_only ? "true" : "false");
@@ -351,7 +351,7 @@ static void status_json(struct context *c, const struct view *v, const char *pat
         printf(",\"last_good\":");
         if (g) {
                 printf("{\"snapshot\":");
-                json_write_string(stdout, g->root);
+                json_str(g->root);
                 printf(",\"seq\":%" PRIu64 ",\"time\":%" PRIu64 "}", g->seq, g->time);
         } else
                 printf("null");
@@ -370,7 +370,7 @@ static void status_json(struct context *c, const struct view *v, const char *pat
                 json_boot(&v->ledger.boots[i]);
         }
         printf("],\"ledger\":{\"path\":");
-        json_write_string(stdout, c->ledger);
+        json_str(c->ledger);
         printf(",\"error\":");
         json_str_or_null(v->ledger_error < 0 ? strerror(-v->ledger_error) : NULL);
         printf(",\"recovered\":%u,\"ignored\":%u}", v->ledger.recovered, v->ledger.ignored);
@@ -504,7 +504,7 @@ int verb_list(struct context *c) {
                 for (size_t i = 0; i < v.n_roots; i++) {
                         const struct btrfs_root_info *r = &v.roots[i];
                         printf("%s{\"name\":", i ? "," : "");
-                        json_write_string(stdout, r->name);
+                        json_str(r->name);
                         printf(",\"read_only\":%s,\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"uuid\":",
                                r->read_only ? "true" : "false", r->otransid, r->otime);
                         json_str_or_null(r->uuid);
@@ -513,7 +513,7 @@ int verb_list(struct context *c) {
                         for (size_t j = 0; j < v.n_entries; j++)
                                 if (v.entries[j].root == (int)i) {
                                         printf("%s{\"file\":", first ? "" : ",");
-                                        json_write_string(stdout, v.entries[j].file);
+                                        json_str(v.entries[j].file);
                                         printf(",\"kernel\":");
                                         json_str_or_null(v.entries[j].kernel);
                                         printf("}");
@@ -526,7 +526,7 @@ int verb_list(struct context *c) {
                 for (size_t j = 0; j < v.n_entries; j++)
                         if (v.entries[j].koompi && v.entries[j].root < 0) {
                                 printf("%s", first ? "" : ",");
-                                json_write_string(stdout, v.entries[j].file);
+                                json_str(v.entries[j].file);
                                 first = false;
                         }
                 printf("],\"other_entries\":[");
@@ -534,7 +534,7 @@ int verb_list(struct context *c) {
                 for (size_t j = 0; j < v.n_entries; j++)
                         if (!v.entries[j].koompi) {
                                 printf("%s", first ? "" : ",");
-                                json_write_string(stdout, v.entries[j].file);
+                                json_str(v.entries[j].file);
                                 first = false;
                         }
                 printf("],\"esp\":");

@@ -325,17 +325,17 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
 
 static void json_action(bool *first, const char *action, const char *file, const char *root, const char *reason) {
         printf("%s{\"action\":", *first ? "" : ",");
-        json_write_string(stdout, action);
+        json_str(action);
         printf(",\"file\":");
-        json_write_string(stdout, file);
+        json_str(file);
         printf(",\"root\":");
         if (root)
-                json_write_string(stdout, root);
+                json_str(root);
         else
                 printf("null");
         if (reason) {
                 printf(",\"reason\":");
-                json_write_string(stdout, reason);
+                json_str(reason);
         }
         printf("}");
         *first = false;
@@ -360,7 +360,7 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
         if (c->o->json) {
                 bool first = true;
                 printf("{\"esp\":");
-                json_write_string(stdout, c->esp);
+                json_str(c->esp);
                 printf(",\"dry_run\":%s,\"entries\":[", c->o->dry_run ? "true" : "false");
                 for (size_t i = 0; i < p->n_entries; i++)
                         json_action(&first, op_name(p->entries[i].op, false), p->entries[i].file, p->entries[i].root,
@@ -368,13 +368,13 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
                 printf("],\"kernels_added\":[");
                 for (size_t i = 0; i < p->n_kernels_needed + s->n_repair; i++) {
                         printf("%s", i ? "," : "");
-                        json_write_string(stdout, i < p->n_kernels_needed ? p->kernels_needed[i]
+                        json_str(i < p->n_kernels_needed ? p->kernels_needed[i]
                                                                           : s->repair[i - p->n_kernels_needed]);
                 }
                 printf("],\"kernels_removed\":[");
                 for (size_t i = 0; i < p->n_kernels_unused; i++) {
                         printf("%s", i ? "," : "");
-                        json_write_string(stdout, p->kernels_unused[i]);
+                        json_str(p->kernels_unused[i]);
                 }
                 printf("],\"loader_conf_changed\":%s}\n", p->loader_conf ? "true" : "false");
                 return;

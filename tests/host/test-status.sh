@@ -76,6 +76,13 @@ check "still valid JSON with the good records" json_true "$T/out" \
 check "the damage is reported" grep -q "damaged line" "$T/err"
 expect_rc "status in text with a corrupt ledger" 0 st status
 expect_rc "history with a corrupt ledger" 0 "$K" --top "$TOP" history
+# Records that parse but hold bytes that are not UTF-8.
+printf 'koompi-boot-ledger 1\nboot 1 1732400000 - @root-current - switched good caf\351%%0A\377\nalert 1 1732400000 fallback new \300\200bad%%22quote\n' >"$LEDGER"
+expect_rc "status --json with bytes that are not UTF-8" 0 st status --json
+check "still valid JSON, the bytes replaced" json_true "$T/out" \
+	'j["boots"][0]["note"] == "caf\ufffd\n\ufffd" and j["alerts"][0]["message"] == "\ufffd\ufffdbad\"quote"'
+expect_rc "history --json with bytes that are not UTF-8" 0 "$K" --top "$TOP" history --json
+check "history: valid JSON" json_true "$T/out" 'len(j["boots"]) == 1'
 head -c 5000 /dev/urandom >"$LEDGER"
 expect_rc "status --json with a ledger of pure garbage" 0 st status --json
 check "valid JSON, no boots" json_true "$T/out" 'j["boots"] == [] and j["alerts"] == []'
