@@ -177,7 +177,8 @@ static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, 
                 const char *rel = var;
                 while (*rel == '/')
                         rel++;
-                if (!*rel || strstr(rel, "..")) {
+                if (!*rel || streq(rel, "..") || startswith(rel, "../") || strstr(rel, "/../") ||
+                    endswith(rel, "/..")) {
                         log_error("LoaderBootCountPath \"%s\" is not a path on the ESP", var);
                         return EXIT_NO_STATE;
                 }
