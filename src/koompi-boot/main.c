@@ -22,7 +22,7 @@ static const struct verb {
         { "list", verb_list, "list", "the roots and their boot loader entries" },
         { "entries", verb_entries, "entries sync", "write one boot loader entry per root on the ESP" },
         { "mark-good", verb_mark_good, "mark-good", "bless the running boot (drop its entry's counter)" },
-        { "mark-bad", verb_mark_bad, "mark-bad", "mark the running boot bad at once (+0)" },
+        { "mark-bad", verb_mark_bad, "mark-bad", "mark the running boot bad at once (+0-DONE)" },
         { "history", verb_history, "history [-n N]", "the boots recorded in the ledger" },
         { "alerts", verb_alerts, "alerts [ack [SEQ]]", "the alerts, or acknowledge one (all without SEQ)" },
 };
@@ -47,7 +47,7 @@ static void usage(FILE *f) {
               "  -h, --help         this help\n"
               "\n"
               "Exit codes: 0 success; 1 bad usage; 2 state missing or unreadable (boot record, ledger,\n"
-              "roots, ESP); 3 refused as unsafe, nothing changed; 4 ESP full, nothing changed;\n"
+              "roots, ESP); 3 refused as unsafe, the ESP left as it was; 4 ESP full, nothing changed;\n"
               "5 writing the ESP or the ledger failed.\n",
               f);
 }
