@@ -92,7 +92,7 @@ $(TESTROOT): tests/vm/testroot-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
-.PHONY: all deps unit check vm-check demo run bench install clean format
+.PHONY: all deps unit check host-check vm-check demo run bench install clean format
 deps:
 	@sh tests/deps.sh
 
@@ -104,8 +104,12 @@ unit: $(UNIT_BIN) $(B)/koompi-mkinitramfs
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
 
+host-check: $(B)/koompi-boot
+	sh tests/host/run.sh $(B)/koompi-boot
+
 check: deps
 	$(MAKE) unit
+	$(MAKE) host-check
 	$(MAKE) vm-check
 
 demo: deps $(PROGS) $(TESTROOT)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "log.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,7 +58,12 @@ void log_vmsg(int level, const char *fmt, va_list ap) {
                 write_all(kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }
         if (console_fd >= 0 && level <= max_level) {
-                int n = snprintf(line, sizeof line, "%s: %s\n", log_ident, text);
+                /* With debugging on, console lines carry the time, to see where a boot waits. */
+                char stamp[32] = "";
+                if (max_level >= LOG_LVL_DEBUG)
+                        snprintf(stamp, sizeof stamp, "[%llu ms] ",
+                                 (unsigned long long)now_boottime_ms());
+                int n = snprintf(line, sizeof line, "%s%s: %s\n", stamp, log_ident, text);
                 write_all(console_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }
         errno = saved;

@@ -23,6 +23,8 @@ static void crypt_log_cb(int level, const char *msg, void *usrptr) {
 int luks_open(const char *device, struct luks_volume **ret) {
         struct crypt_device *cd = NULL;
         crypt_set_log_callback(NULL, crypt_log_cb, NULL);
+        if (log_get_max_level() >= LOG_LVL_DEBUG)
+                crypt_set_debug_level(CRYPT_DEBUG_ALL);
         int r = crypt_init(&cd, device);
         if (r < 0)
                 return r;
