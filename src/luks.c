@@ -76,3 +76,20 @@ int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *k
 
 char *luks_secret_alloc(size_t size) { return crypt_safe_alloc(size); }
 void luks_secret_free(char *p) { crypt_safe_free(p); }
+
+int luks_prefer_keyslot(struct luks_volume *v, int keyslot) {
+        if (!streq_ptr(crypt_get_type(v->cd), CRYPT_LUKS2))
+                return 0;
+        if (crypt_keyslot_get_priority(v->cd, keyslot) == CRYPT_SLOT_PRIORITY_PREFER)
+                return 0;
+        int max = crypt_keyslot_max(CRYPT_LUKS2);
+        for (int i = 0; i < max; i++)
+                if (i != keyslot &&
+                    crypt_keyslot_get_priority(v->cd, i) == CRYPT_SLOT_PRIORITY_PREFER) {
+                        int r = crypt_keyslot_set_priority(v->cd, i, CRYPT_SLOT_PRIORITY_NORMAL);
+                        if (r < 0)
+                                return r;
+                }
+        int r = crypt_keyslot_set_priority(v->cd, keyslot, CRYPT_SLOT_PRIORITY_PREFER);
+        return r < 0 ? r : 1;
+}

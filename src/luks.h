@@ -19,3 +19,7 @@ int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *k
 /* Memory for secrets: locked, wiped on free. */
 char *luks_secret_alloc(size_t size);
 void luks_secret_free(char *p);
+/* Makes keyslot the one libcryptsetup tries first next time (LUKS2 priority "prefer"), so a
+ * known key costs one key derivation, not one per keyslot. Writes the header only when the
+ * preference changes. 1 when it changed, 0 when it already was, negative errno. */
+int luks_prefer_keyslot(struct luks_volume *v, int keyslot);

@@ -398,6 +398,15 @@ static int real_unlock(struct init_ctx *ctx) {
                         log_errno(k, "loading the console keymap failed; the US layout stays");
                 r = unlock_with_passphrase(ctx, v);
         }
+        /* Remember the keyslot that opened the volume: next boot it is tried first, so the
+         * key derivation runs once, not once per keyslot. */
+        if (r >= 0 && luks_keyslot_count(v) > 1) {
+                int q = luks_prefer_keyslot(v, r);
+                if (q < 0)
+                        log_errno(q, "remembering keyslot %d in the LUKS header failed", r);
+                else if (q > 0)
+                        log_info("keyslot %d will be tried first from now on", r);
+        }
         luks_close(v);
         if (r < 0)
                 return r;
