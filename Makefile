@@ -137,4 +137,5 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' -type f 2>/dev/null)
+# build/vm holds whole root trees (the VM tests' Debian root): not dependency files.
+-include $(shell find build -path build/vm -prune -o -name '*.d' -type f -print 2>/dev/null)
