@@ -123,3 +123,76 @@ int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info
         *ret_n = n;
         return 0;
 }
+
+static int root_path(const char *top, const char *name, char *buf, size_t size) {
+        if (!name || !*name || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
+                return -EINVAL;
+        if ((size_t)snprintf(buf, size, "%s/%s", top, name) >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int btrfs_root_snapshot(const char *top, const char *source, const char *name, bool read_only) {
+        char from[PATH_MAX], to[PATH_MAX];
+        struct stat st;
+        int r = root_path(top, source, from, sizeof from);
+        if (r == 0)
+                r = root_path(top, name, to, sizeof to);
+        if (r < 0)
+                return r;
+        if (lstat(to, &st) == 0)
+                return -EEXIST;
+        errno = 0;
+        enum btrfs_util_error e = btrfs_util_create_snapshot(
+                from, to, read_only ? BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY : 0, NULL, NULL);
+        return btrfs_errno(e);
+}
+
+int btrfs_root_set_read_only(const char *top, const char *name, bool read_only) {
+        char path[PATH_MAX];
+        int r = root_path(top, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        errno = 0;
+        return btrfs_errno(btrfs_util_set_subvolume_read_only(path, read_only));
+}
+
+int btrfs_root_delete(const char *top, const char *name) {
+        char path[PATH_MAX];
+        struct stat st;
+        int r = root_path(top, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        if (lstat(path, &st) < 0)
+                return -errno;
+        errno = 0;
+        return btrfs_errno(btrfs_util_delete_subvolume(path, BTRFS_UTIL_DELETE_SUBVOLUME_RECURSIVE));
+}
+
+int btrfs_root_get_info(const char *top, const char *name, struct btrfs_root_info *ret) {
+        char path[PATH_MAX];
+        struct btrfs_util_subvolume_info info;
+        int r = root_path(top, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        errno = 0;
+        r = btrfs_errno(btrfs_util_is_subvolume(path));
+        if (r < 0)
+                return r;
+        r = btrfs_errno(btrfs_util_subvolume_info(path, 0, &info));
+        if (r < 0)
+                return r;
+        *ret = (struct btrfs_root_info){0};
+        snprintf(ret->name, sizeof ret->name, "%s", name);
+        ret->read_only = (info.flags & 1ULL) != 0;
+        ret->id = info.id;
+        ret->otransid = info.otransid;
+        ret->otime = info.otime.tv_sec;
+        uuid_unparse(info.uuid, ret->uuid);
+        return 0;
+}
+
+int btrfs_fs_sync(const char *top) {
+        errno = 0;
+        return btrfs_errno(btrfs_util_sync(top));
+}

@@ -26,3 +26,17 @@ struct btrfs_root_info {
  * first (by otransid). *ret is malloc'd. */
 int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info **ret,
                      size_t *ret_n);
+
+/* The operations of koompi-boot's transactions on root snapshots; name is a top-level
+ * subvolume name without '/'. Each returns 0 or a negative errno (-EEXIST when the new name
+ * exists, -ENOENT when the subvolume does not). */
+
+/* Snapshots top/source as top/name; read_only makes it read-only in the same step. */
+int btrfs_root_snapshot(const char *top, const char *source, const char *name, bool read_only);
+int btrfs_root_set_read_only(const char *top, const char *name, bool read_only);
+/* Deletes top/name and the subvolumes beneath it. */
+int btrfs_root_delete(const char *top, const char *name);
+/* What btrfs_list_roots() gives for one subvolume. */
+int btrfs_root_get_info(const char *top, const char *name, struct btrfs_root_info *ret);
+/* Commits the filesystem's transaction: what was done above survives a power cut. */
+int btrfs_fs_sync(const char *top);
