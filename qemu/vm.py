@@ -92,7 +92,8 @@ def qcow2_overlay(base, path, base_fmt="raw"):
 class VM:
     def __init__(self, name, workdir, *, firmware=Firmware.OVMF, kernel=None, initrd=None,
                  append=None, disks=(), memory=1024, smp=None, no_reboot=True,
-                 interactive=False, echo=None, extra_args=(), fresh_vars=True):
+                 interactive=False, echo=None, extra_args=(), fresh_vars=True,
+                 log_name="console.log"):
         self.name = name
         self.workdir = workdir
         self.firmware = firmware
@@ -111,7 +112,9 @@ class VM:
         self.extra_args = list(extra_args)
         self.fresh_vars = fresh_vars
         self.vars_path = os.path.join(workdir, "OVMF_VARS.fd")
-        self.log_path = os.path.join(workdir, "console.log")
+        # One scenario may start QEMU several times in one workdir (reboots with the same
+        # firmware variables and disks): each start then gets its own log_name.
+        self.log_path = os.path.join(workdir, log_name)
         self.proc = None
         self.started_at = None
         self._buf = bytearray()
@@ -166,7 +169,9 @@ class VM:
         if self.firmware == Firmware.OVMF and (self.fresh_vars or not os.path.exists(self.vars_path)):
             shutil.copyfile(OVMF_VARS, self.vars_path)
         cmd = self.command()
-        with open(os.path.join(self.workdir, "qemu-cmdline"), "w") as f:
+        base = os.path.splitext(os.path.basename(self.log_path))[0]
+        cmdfile = "qemu-cmdline" if base == "console" else f"qemu-cmdline-{base}"
+        with open(os.path.join(self.workdir, cmdfile), "w") as f:
             f.write(" ".join(_shquote(a) for a in cmd) + "\n")
         self.started_at = time.monotonic()
         if self.interactive:
@@ -241,6 +246,20 @@ class VM:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self._reader:
+            self._reader.join(5)
+        _running.discard(self)
+
+    def terminate(self, timeout=30):
+        """Stops QEMU like a power cut for the guest, but lets QEMU write its own caches
+        (qcow2 metadata) to the image files first: SIGTERM, then SIGKILL if it lingers."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         if self._reader:
             self._reader.join(5)
         _running.discard(self)
