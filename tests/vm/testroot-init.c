@@ -26,7 +26,8 @@
  * testroot.action= on the kernel command line, the first word of
  * /etc/testroot-action in the root, or poweroff.
  * testroot.run=PATH on the kernel command line runs PATH (no arguments) first
- * and reports its exit status.
+ * and reports its exit status; without it, /etc/testroot-run of the root runs
+ * when it is executable (a root that always reports more, e.g. koompi-boot status).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -445,6 +446,8 @@ int main(void)
         char val[512];
         if (cmdline && cmdline_value(cmdline, "testroot.run", val, sizeof val))
                 run_program(val);
+        else if (access("/etc/testroot-run", X_OK) == 0)
+                run_program("/etc/testroot-run");
 
         char action[sizeof val] = "poweroff";
         if (cmdline && cmdline_value(cmdline, "testroot.action", val, sizeof val))
