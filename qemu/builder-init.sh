@@ -7,7 +7,14 @@
 # Btrfs file system in it and lays out the subvolumes of a KOOMPI OS install:
 #   @root-2024-12-01, @root-current   read-only snapshots of a small root whose
 #                                     /sbin/init is the test-root init
+#   $ROOT_NEW (optional)              a third, newest such snapshot whose init
+#                                     reboots (/etc/testroot-action): an update
+#                                     that fails before it is marked good
+#   $EXTRA_ROOT (optional)            the newest, read-only: a whole root tree
+#                                     copied from the file system on $EXTRA_ROOT_DEV
 #   @home, @var                       writable
+# With STATUS_TOOL=1 the small roots also carry /usr/bin/koompi-boot, the
+# libraries in $STATUS_LIBS, and /etc/testroot-run (run by the test-root init).
 # It ends with the line "KOOMPI-BUILDER: OK ..." or "KOOMPI-BUILDER: FAILED: ..."
 # and powers off. Parameters come from /builder.env.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -41,6 +48,9 @@ say "kernel $(uname -r), $(cat /proc/uptime | cut -d' ' -f1) s since boot"
 for m in crc32c_generic virtio_pci virtio_blk dm_crypt btrfs ecb xts algif_skcipher; do
 	modprobe "$m" || die "modprobe $m"
 done
+if [ -n "${EXTRA_ROOT:-}" ]; then
+	modprobe ext4 || die "modprobe ext4"
+fi
 # Faster AES when the CPU has it; not required.
 modprobe aesni_intel 2>/dev/null || true
 
@@ -75,9 +85,20 @@ chmod 0755 "$R/sbin/init"
 # A shell in the root, for interactive runs (testroot.action=shell).
 if [ -x /bin/busybox ]; then
 	cp /bin/busybox "$R/bin/busybox"
-	for a in sh ls cat mount umount ps dmesg poweroff reboot uname df grep; do
+	for a in sh ls cat mount umount ps dmesg poweroff reboot uname df grep tr mkdir sed; do
 		ln -s busybox "$R/bin/$a"
 	done
+fi
+# koompi-boot and its libraries, for /etc/testroot-run to report what it says.
+if [ "${STATUS_TOOL:-0}" = 1 ]; then
+	run cp /usr/bin/koompi-boot "$R/usr/bin/koompi-boot"
+	for lib in $STATUS_LIBS; do
+		[ -e "$lib" ] || die "$lib (a library of koompi-boot) is not in the builder's image"
+		mkdir -p "$R${lib%/*}"
+		run cp -L "$lib" "$R$lib"
+	done
+	run cp /testroot/etc/testroot-run "$R/etc/testroot-run"
+	chmod 0755 "$R/etc/testroot-run"
 fi
 echo "koompi-test" >"$R/etc/hostname"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
@@ -97,7 +118,32 @@ snapshot() { # NAME BUILD_ID
 }
 snapshot "$SNAPSHOT_OLD" "${SNAPSHOT_OLD#@root-}"
 snapshot "$SNAPSHOT_CURRENT" current
+if [ -n "${ROOT_NEW:-}" ]; then
+	# Created last, so its generation (otransid) is the highest of the small roots.
+	echo reboot >"$R/etc/testroot-action"
+	snapshot "$ROOT_NEW" "${ROOT_NEW#@root-}"
+	rm -f "$R/etc/testroot-action"
+fi
 run btrfs subvolume delete "$R"
+
+if [ -n "${EXTRA_ROOT:-}" ]; then
+	i=0
+	while [ ! -b "$EXTRA_ROOT_DEV" ]; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && die "$EXTRA_ROOT_DEV did not appear"
+		sleep 0.1
+	done
+	mkdir -p /src
+	run mount -t ext4 -o ro "$EXTRA_ROOT_DEV" /src
+	run btrfs subvolume create "/mnt/$EXTRA_ROOT"
+	say "copying $EXTRA_ROOT_DEV ($(busybox du -sm /src | cut -f1) MiB) to $EXTRA_ROOT"
+	run cp -a /src/. "/mnt/$EXTRA_ROOT/"
+	rm -rf "/mnt/$EXTRA_ROOT/lost+found"
+	echo "$EXTRA_ROOT" >"/mnt/$EXTRA_ROOT/etc/koompi-root-name"
+	run umount /src
+	sync
+	run btrfs property set -ts "/mnt/$EXTRA_ROOT" ro true
+fi
 
 run btrfs subvolume create /mnt/@home
 echo "koompi-home" >/mnt/@home/koompi-home-marker

@@ -147,13 +147,48 @@ def _hash_files(h, paths):
             h.update(hashlib.sha256(f.read()).digest())
 
 
-def luks_disk_key():
-    """What the cached disk depends on: the builder script, this module (the fixed
-    identities), the test-root init and the kernel version."""
+# The variants of the encrypted disk. All have the same identities (LUKS and Btrfs UUIDs,
+# passphrase, key file) and the roots @root-2024-12-01 and @root-current, @home and @var.
+#   standard   the encrypted boot path (tests/vm/run.py, the demo, the benchmark)
+#   rollback   + ROOT_NEW, the newest small root, whose init reboots; the small roots carry
+#              koompi-boot and /etc/testroot-run (qemu/testroot-status.sh)
+#   systemd    + ROOT_SYSTEMD, the newest root: a Debian root with systemd as its init
+#              (qemu/systemd_root.py), copied in from an ext4 transfer image
+ROOT_NEW = "@root-new"
+ROOT_SYSTEMD = "@root-systemd"
+KOOMPI_BOOT = os.path.join(BUILD, "koompi-boot")
+STATUS_SCRIPT = os.path.join(HERE, "testroot-status.sh")
+DISK_FILES = {"standard": "luks-root.img", "rollback": "luks-rollback.img",
+              "systemd": "luks-systemd.img"}
+
+
+def luks_disk_key(variant="standard", extra=b""):
+    """What a cached disk depends on: the builder script, this module (the fixed
+    identities), the test-root init, the kernel version, and what the variant adds."""
     h = hashlib.sha256()
     _hash_files(h, [BUILDER_INIT, os.path.abspath(__file__), TESTROOT_INIT])
     h.update(KVER.encode())
+    if variant != "standard":
+        h.update(variant.encode() + b"\0" + extra)
     return h.hexdigest()
+
+
+def library_closure(binary):
+    """The shared libraries BINARY loads on this host, and its interpreter (ldd's view)."""
+    r = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if r.returncode != 0:
+        raise BuildError(f"ldd {binary} failed:\n{r.stdout}")
+    libs = []
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if "=>" in parts:
+            i = parts.index("=>")
+            if i + 1 < len(parts) and parts[i + 1].startswith("/"):
+                libs.append(parts[i + 1])
+        elif parts and parts[0].startswith("/"):
+            libs.append(parts[0])  # the interpreter
+    return libs
 
 
 class _Lock:
@@ -171,24 +206,54 @@ class _Lock:
         self.f.close()
 
 
-def build_luks_disk(force=False):
-    """Returns the path of the raw encrypted root disk, building it when needed."""
+def build_luks_disk(force=False, variant="standard", extra_root=None):
+    """Returns the path of the raw encrypted root disk of VARIANT, building it when needed.
+    extra_root: for "systemd", (path of the ext4 transfer image, its cache key)."""
     if not os.access(TESTROOT_INIT, os.X_OK):
         raise BuildError(f"{TESTROOT_INIT} is missing; run make {os.path.relpath(TESTROOT_INIT, ROOT)}")
     if os.path.exists(TESTROOT_SRC) and os.path.getmtime(TESTROOT_SRC) > os.path.getmtime(TESTROOT_INIT):
         raise BuildError(f"{TESTROOT_INIT} is older than its source; run make "
                          f"{os.path.relpath(TESTROOT_INIT, ROOT)}")
-    img = os.path.join(VMDIR, "luks-root.img")
+    if variant not in DISK_FILES:
+        raise ValueError(f"unknown disk variant {variant}")
+    img = os.path.join(VMDIR, DISK_FILES[variant])
+    name = DISK_FILES[variant][:-len(".img")]
+    env_extra = ""
+    includes = []
+    modules = list(BUILDER_MODULES)
+    disks = []
+    size_mib = LUKS_DISK_MIB
+    key_extra = b""
+    if variant == "rollback":
+        if not os.access(KOOMPI_BOOT, os.X_OK):
+            raise BuildError(f"{KOOMPI_BOOT} is missing; run make")
+        libs = library_closure(KOOMPI_BOOT)
+        env_extra = f"ROOT_NEW={ROOT_NEW}\nSTATUS_TOOL=1\nSTATUS_LIBS='{' '.join(libs)}'\n"
+        includes = [f"{KOOMPI_BOOT}:/usr/bin/koompi-boot",
+                    f"{STATUS_SCRIPT}:/testroot/etc/testroot-run"]
+        h = hashlib.sha256()
+        _hash_files(h, [KOOMPI_BOOT, STATUS_SCRIPT])
+        key_extra = h.digest() + " ".join(libs).encode()
+    elif variant == "systemd":
+        if not extra_root:
+            raise ValueError("the systemd disk needs its root (extra_root)")
+        xfer, xkey = extra_root
+        env_extra = f"EXTRA_ROOT={ROOT_SYSTEMD}\nEXTRA_ROOT_DEV=/dev/vdb\n"
+        modules.append("ext4")
+        disks = [Disk(xfer, "raw", readonly=True)]
+        # Room for the copied tree: the transfer image is sized from it with some slack.
+        size_mib = LUKS_DISK_MIB + (os.path.getsize(xfer) >> 20) * 3 // 2
+        key_extra = xkey.encode()
     stamp = img + ".stamp"
-    with _Lock(os.path.join(VMDIR, ".luks-root.lock")):
-        key = luks_disk_key()
+    with _Lock(os.path.join(VMDIR, f".{name}.lock")):
+        key = luks_disk_key(variant, key_extra)
         if not force and os.path.exists(img) and os.path.exists(stamp) \
                 and open(stamp).read().strip() == key:
             return img
         need_mkinitramfs()
         t0 = time.monotonic()
         log(f"building the encrypted root disk {os.path.relpath(img, ROOT)} (in a VM)")
-        work = os.path.join(VMDIR, "luks-build")
+        work = os.path.join(VMDIR, f"{name}-build" if variant != "standard" else "luks-build")
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
         for p in (img, stamp):
@@ -198,20 +263,20 @@ def build_luks_disk(force=False):
         with open(env, "w") as f:
             f.write(f"LUKS_UUID={LUKS_UUID}\nFS_UUID={FS_UUID}\nPASSPHRASE='{PASSPHRASE}'\n"
                     f"DISK=/dev/vda\nPART=/dev/vda1\nSNAPSHOT_OLD={SNAPSHOT_OLD}\n"
-                    f"SNAPSHOT_CURRENT={SNAPSHOT_CURRENT}\nPBKDF_ARGS='{PBKDF_ARGS}'\n")
+                    f"SNAPSHOT_CURRENT={SNAPSHOT_CURRENT}\nPBKDF_ARGS='{PBKDF_ARGS}'\n" + env_extra)
         initrd = make_initramfs(
             os.path.join(work, "builder-initramfs.img"), init=BUILDER_INIT,
             includes=[tool(t) for t in BUILDER_TOOLS] + [f"{TESTROOT_INIT}:/testroot/sbin/init",
-                                      f"{keyfile()}:/keyfile", f"{env}:/builder.env"],
-            modules=BUILDER_MODULES)
-        tmp = os.path.join(work, "luks-root.img")
+                                      f"{keyfile()}:/keyfile", f"{env}:/builder.env"] + includes,
+            modules=modules)
+        tmp = os.path.join(work, os.path.basename(img))
         with open(tmp, "wb") as f:
-            f.truncate(LUKS_DISK_MIB << 20)
+            f.truncate(size_mib << 20)
         _run(["sgdisk", "-o", "-n", "1:2048:0", "-t", f"1:{LUKS_PART_TYPE}",
               "-c", "1:koompi-root", "-u", f"1:{LUKS_PARTUUID}", tmp])
-        vm = VM("luks-builder", work, firmware=Firmware.DIRECT, kernel=KERNEL, initrd=initrd,
+        vm = VM(f"{name}-builder", work, firmware=Firmware.DIRECT, kernel=KERNEL, initrd=initrd,
                 append="console=ttyS0,115200 panic=-1 loglevel=4",
-                disks=[Disk(tmp, "raw")], smp=1)
+                disks=[Disk(tmp, "raw")] + disks, smp=1)
         try:
             vm.start()
             idx, m = vm.expect_any([r"KOOMPI-BUILDER: OK.*\n", r"KOOMPI-BUILDER: FAILED.*\n"], 900)
@@ -224,7 +289,8 @@ def build_luks_disk(force=False):
         os.replace(tmp, img)
         with open(stamp, "w") as f:
             f.write(key + "\n")
-        log(f"encrypted root disk built in {time.monotonic() - t0:.1f} s")
+        log(f"encrypted root disk {os.path.relpath(img, ROOT)} built in "
+            f"{time.monotonic() - t0:.1f} s")
         return img
 
 
@@ -264,6 +330,31 @@ def _mtools(args, img):
     r = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         raise BuildError(f"{' '.join(args)} failed on {img}:\n{r.stdout}")
+
+
+ESP_OFFSET = 2048 * 512  # where make_esp() puts the partition
+
+
+def esp_list(path, directory="/loader/entries"):
+    """The names of the files in DIRECTORY of the ESP disk PATH (read with mtools, no mount).
+    [] when the directory does not exist."""
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    r = subprocess.run(["mdir", "-b", "-i", f"{path}@@{ESP_OFFSET}", "::" + directory],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        if "not found" in r.stdout.lower():
+            return []
+        raise BuildError(f"mdir {directory} failed on {path}:\n{r.stdout}")
+    return sorted(os.path.basename(ln.strip().rstrip("/")) for ln in r.stdout.splitlines()
+                  if ln.strip())
+
+
+def esp_read(path, file):
+    """The text of FILE on the ESP disk PATH, None when it does not exist."""
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    r = subprocess.run(["mtype", "-i", f"{path}@@{ESP_OFFSET}", "::" + file],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return r.stdout if r.returncode == 0 else None
 
 
 def make_esp(path, initramfs, entries, default=None, *, timeout=0, size_mib=None,
@@ -313,7 +404,9 @@ def make_esp(path, initramfs, entries, default=None, *, timeout=0, size_mib=None
     with open(conf, "w") as f:
         f.write(f"timeout {timeout}\neditor no\nauto-entries no\nauto-firmware no\n")
         if default:
-            f.write(f"default {default}.conf\n")
+            # An entry id, or a pattern as systemd-boot takes it ("koompi-*").
+            pattern = "*" in default or default.endswith(".conf")
+            f.write(f"default {default if pattern else default + '.conf'}\n")
     copies.append((conf, "::/loader/loader.conf"))
     for e in entries:
         p = os.path.join(staged, "entries", f"{e.id}.conf")

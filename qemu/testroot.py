@@ -19,7 +19,9 @@ def read_report(vm, first, timeout=60):
     """Reads the rest of the test root's report, `first` being the match of REPORT.
     Returns a dict: root, ro, home, var, root_name, home_marker, write{root,home,var},
     boot_json (dict or None; boot_json_raw then), mounts [(point, fstype, source, opts, super)],
-    kmsg [lines], action, up_s (seconds from QEMU start to the report)."""
+    kmsg [lines], action, up_s (seconds from QEMU start to the report), block (the report's
+    text on the console), status (koompi-boot status --json of /etc/testroot-run: a dict, or
+    None; status_rc, status_raw, status_err)."""
     rep = {"root": first.group(1), "ro": first.group(2), "home": first.group(3),
            "var": first.group(4), "up_s": vm.match_time - vm.started_at}
     rep["root_name"] = vm.expect(r"KOOMPI-TESTROOT: root-name=(.*)\n", timeout).group(1)
@@ -38,7 +40,30 @@ def read_report(vm, first, timeout=60):
     rep["kmsg"] = re.findall(r"KOOMPI-TESTROOT: kmsg (.*)", block)
     rep["mounts"] = [tuple(m.split(" ", 4)) for m in
                      re.findall(r"KOOMPI-TESTROOT: mount (\S+ \S+ \S+ \S+ \S+)\n", block)]
+    rep["block"] = block
+    rep.update(read_status(block))
     return rep
+
+
+# What qemu/testroot-status.sh and the systemd root's report unit print.
+STATUS = r"KOOMPI-STATUS rc=(\d+) esp=(\S+) ([^\n]*)\n"
+
+
+def read_status(text):
+    """The last koompi-boot status line in TEXT: {status, status_rc, status_esp, status_raw,
+    status_err}; status is None when there is no such line or it is not JSON."""
+    found = re.findall(STATUS, text)
+    out = {"status": None, "status_rc": None, "status_esp": None, "status_raw": None,
+           "status_err": re.findall(r"KOOMPI-STATUS-ERR: ([^\n]*)", text)}
+    if not found:
+        return out
+    rc, esp, raw = found[-1]
+    out.update(status_rc=int(rc), status_esp=esp, status_raw=raw)
+    try:
+        out["status"] = json.loads(raw)
+    except ValueError:
+        pass
+    return out
 
 
 def timeline_rows(boot_json):
