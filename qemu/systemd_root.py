@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A root with real systemd as its init, for the VM test of blessing (systemd-bless).
+
+    tree = debian_tree()          Debian bookworm minbase with systemd, made with
+                                  debootstrap once and cached in build/vm/debian-systemd/
+    img, key = transfer_image()   the tree plus koompi-boot, its mark-good unit and a
+                                  test unit, as an ext4 image that the disk builder VM
+                                  copies into the encrypted disk (qemu/disk.py, "systemd")
+
+What is added to the tree:
+  /usr/bin/koompi-boot                        build/koompi-boot (libraries it needs and the
+                                              tree lacks are copied from this host)
+  koompi-boot-mark-good.service               boot/, enabled as its [Install] says
+  koompi-test-report.service                  after mark-good: prints koompi-boot status
+                                              --json on the console, then powers off
+  /etc/fstab                                  the ESP (label KOOMPI-ESP) at /efi, /tmp
+  /etc/machine-id, /etc/hostname              fixed
+
+Unavailable (debootstrap missing, the mirror unreachable) raises Unavailable with the
+reason; the test is then skipped, never passed.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import disk  # noqa: E402
+
+SUITE = "bookworm"
+PACKAGES = ["systemd", "systemd-sysv", "udev", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
+            "libcurl4", "libiniparser1", "libkmod2", "libzstd1"]
+TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
+TREE = os.path.join(TREE_DIR, "root")
+IMAGE = os.path.join(disk.VMDIR, "systemd-root.ext4")
+MARK_GOOD_UNIT = os.path.join(disk.ROOT, "boot", "koompi-boot-mark-good.service")
+MACHINE_ID = "6b6f6f6d7069626f6f74746573740001"
+ESP_LABEL = "KOOMPI-ESP"  # what disk.make_esp() names the ESP
+# Units of a minimal Debian that only cost time in a VM test.
+MASKED = ["apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer",
+          "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
+          "systemd-timesyncd.service", "getty@tty1.service", "serial-getty@ttyS0.service"]
+
+REPORT_UNIT = """\
+# Only for the VM tests: once the boot is blessed (or mark-good gave up), print what
+# koompi-boot says on the console, then power off.
+[Unit]
+Description=KOOMPI VM test report
+After=koompi-boot-mark-good.service boot-complete.target
+Wants=boot-complete.target
+
+[Service]
+Type=oneshot
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/console
+ExecStart=/usr/libexec/koompi-test-report
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+REPORT_SCRIPT = """\
+#!/bin/sh
+# koompi-test-report: one console line each for the VM tests, then power off.
+out=$(koompi-boot status --json 2>/run/koompi-test-status.err)
+rc=$?
+printf 'KOOMPI-STATUS rc=%s esp=%s %s\\n' "$rc" "$(findmnt -n -o TARGET /efi || echo none)" \\
+    "$(printf '%s' "$out" | tr -d '\\n')"
+[ -s /run/koompi-test-status.err ] && sed 's/^/KOOMPI-STATUS-ERR: /' /run/koompi-test-status.err
+printf 'KOOMPI-REPORT: mark-good=%s result=%s\\n' \\
+    "$(systemctl is-active koompi-boot-mark-good.service)" \\
+    "$(systemctl show -P Result koompi-boot-mark-good.service)"
+printf 'KOOMPI-REPORT: boot-complete=%s\\n' "$(systemctl is-active boot-complete.target)"
+printf 'KOOMPI-REPORT: entries %s\\n' "$(ls /efi/loader/entries 2>&1 | tr '\\n' ' ')"
+journalctl -b -o cat -u koompi-boot-mark-good.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: mark-good-log /'
+printf 'KOOMPI-REPORT: done\\n'
+systemctl --no-block poweroff
+"""
+
+FSTAB = f"""\
+# The VM test's ESP (made by qemu/disk.py) and a writable /tmp; / is a read-only snapshot.
+LABEL={ESP_LABEL} /efi vfat umask=0077,nofail,x-systemd.device-timeout=60s 0 0
+tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0
+"""
+
+
+class Unavailable(Exception):
+    """The root cannot be made on this machine; the message says why."""
+
+
+def log(msg):
+    print(f"systemd-root: {msg}", file=sys.stderr, flush=True)
+
+
+def mirror():
+    """The Debian mirror: $KOOMPI_DEBIAN_MIRROR, else the first one apt uses for bookworm."""
+    env = os.environ.get("KOOMPI_DEBIAN_MIRROR")
+    if env:
+        return env
+    for path in sorted(os.listdir("/etc/apt/sources.list.d")) if os.path.isdir(
+            "/etc/apt/sources.list.d") else []:
+        if not path.endswith(".sources"):
+            continue
+        text = open(os.path.join("/etc/apt/sources.list.d", path)).read()
+        for stanza in text.split("\n\n"):
+            uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
+            suites = re.search(r"^Suites:\s*(.*)$", stanza, re.M)
+            if uris and suites and SUITE in suites.group(1).split():
+                return uris.group(1)
+    if os.path.exists("/etc/apt/sources.list"):
+        for line in open("/etc/apt/sources.list"):
+            m = re.match(r"\s*deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+" + SUITE + r"\s", line)
+            if m:
+                return m.group(1)
+    return "http://deb.debian.org/debian"
+
+
+def _tree_key():
+    return f"debootstrap --variant=minbase --include={','.join(PACKAGES)} {SUITE} {mirror()}"
+
+
+def debian_tree():
+    """The cached debootstrap tree, made when missing or made with other inputs."""
+    stamp = os.path.join(TREE_DIR, "stamp")
+    with disk._Lock(os.path.join(disk.VMDIR, ".debian-systemd.lock")):
+        key = _tree_key()
+        if os.path.isdir(TREE) and os.path.exists(stamp) and open(stamp).read().strip() == key:
+            return TREE
+        tool = shutil.which("debootstrap", path="/usr/sbin:/usr/bin:/sbin:/bin")
+        if not tool:
+            raise Unavailable("debootstrap is not installed (apt-get install debootstrap)")
+        if os.geteuid() != 0:
+            raise Unavailable("debootstrap needs root")
+        shutil.rmtree(TREE_DIR, ignore_errors=True)
+        os.makedirs(TREE_DIR)
+        tmp = os.path.join(TREE_DIR, "root.tmp")
+        t0 = time.monotonic()
+        log(f"{key} (once; cached in {os.path.relpath(TREE_DIR, disk.ROOT)})")
+        cmd = [tool, "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, tmp, mirror()]
+        logf = os.path.join(TREE_DIR, "debootstrap.log")
+        with open(logf, "w") as f:
+            try:
+                r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=1200)
+            except subprocess.TimeoutExpired:
+                raise Unavailable(f"debootstrap took more than 20 minutes (log: {logf})")
+        if r.returncode != 0:
+            tail = open(logf, errors="replace").read().strip().split("\n")[-6:]
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise Unavailable(f"debootstrap from {mirror()} failed (status {r.returncode}; "
+                              f"{os.path.relpath(logf, disk.ROOT)}): " + " | ".join(tail))
+        # What apt downloaded is not needed in the root.
+        shutil.rmtree(os.path.join(tmp, "var/cache/apt/archives"), ignore_errors=True)
+        os.makedirs(os.path.join(tmp, "var/cache/apt/archives/partial"), exist_ok=True)
+        os.rename(tmp, TREE)
+        with open(stamp, "w") as f:
+            f.write(key + "\n")
+        log(f"debootstrap done in {time.monotonic() - t0:.1f} s")
+        return TREE
+
+
+def _write(path, text, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.lexists(path):
+        os.unlink(path)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def _symlink(target, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.lexists(path):
+        os.unlink(path)
+    os.symlink(target, path)
+
+
+def _install_targets(unit_text):
+    """The .wants/.requires directories an [Install] section puts the unit in."""
+    out = []
+    section = None
+    for line in unit_text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Install]" and "=" in line:
+            k, v = (x.strip() for x in line.split("=", 1))
+            if k == "WantedBy":
+                out += [f"{t}.wants" for t in v.split()]
+            elif k == "RequiredBy":
+                out += [f"{t}.requires" for t in v.split()]
+    return out
+
+
+def _lib_present(tree, soname):
+    for d in ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu", "usr/lib", "lib", "usr/lib64",
+              "lib64"):
+        if os.path.lexists(os.path.join(tree, d, soname)):
+            return True
+    return False
+
+
+def _overlay(tree):
+    """Puts what the test adds into the tree (idempotent). Returns notes."""
+    notes = []
+    if not os.access(disk.KOOMPI_BOOT, os.X_OK):
+        raise disk.BuildError(f"{disk.KOOMPI_BOOT} is missing; run make")
+    shutil.copy2(disk.KOOMPI_BOOT, os.path.join(tree, "usr/bin/koompi-boot"))
+    for lib in disk.library_closure(disk.KOOMPI_BOOT):
+        name = os.path.basename(lib)
+        if not _lib_present(tree, name):
+            dest = os.path.join(tree, "usr/lib/x86_64-linux-gnu", name)
+            shutil.copy2(os.path.realpath(lib), dest)
+            notes.append(f"copied {lib} from the host")
+    unitdir = os.path.join(tree, "usr/lib/systemd/system")
+    unit = open(MARK_GOOD_UNIT).read()
+    name = os.path.basename(MARK_GOOD_UNIT)
+    _write(os.path.join(unitdir, name), unit)
+    targets = _install_targets(unit)
+    if not targets:
+        raise disk.BuildError(f"{MARK_GOOD_UNIT} has no WantedBy=/RequiredBy= to enable it by")
+    for t in targets:
+        _symlink(f"/usr/lib/systemd/system/{name}", os.path.join(tree, "etc/systemd/system", t, name))
+    _write(os.path.join(unitdir, "koompi-test-report.service"), REPORT_UNIT)
+    _symlink("/usr/lib/systemd/system/koompi-test-report.service",
+             os.path.join(tree, "etc/systemd/system/multi-user.target.wants/koompi-test-report.service"))
+    _write(os.path.join(tree, "usr/libexec/koompi-test-report"), REPORT_SCRIPT, 0o755)
+    for u in MASKED:
+        _symlink("/dev/null", os.path.join(tree, "etc/systemd/system", u))
+    _write(os.path.join(tree, "etc/fstab"), FSTAB)
+    _write(os.path.join(tree, "etc/machine-id"), MACHINE_ID + "\n", 0o444)
+    _write(os.path.join(tree, "etc/hostname"), "koompi-systemd\n")
+    for d in ("efi", "home", "var", "tmp"):
+        os.makedirs(os.path.join(tree, d), exist_ok=True)
+    return notes
+
+
+def _hash_tree_inputs():
+    h = hashlib.sha256()
+    for p in (disk.KOOMPI_BOOT, MARK_GOOD_UNIT, os.path.abspath(__file__)):
+        h.update(p.encode() + b"\0")
+        with open(p, "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    return h.hexdigest()
+
+
+def transfer_image():
+    """(path, key) of the ext4 image holding the root, made when its inputs changed."""
+    tree = debian_tree()
+    stamp = IMAGE + ".stamp"
+    with disk._Lock(os.path.join(disk.VMDIR, ".systemd-root.lock")):
+        key = hashlib.sha256((_tree_key() + "\n" + _hash_tree_inputs()).encode()).hexdigest()
+        if os.path.exists(IMAGE) and os.path.exists(stamp) and open(stamp).read().strip() == key:
+            return IMAGE, key
+        t0 = time.monotonic()
+        for n in _overlay(tree):
+            log(n)
+        used = int(subprocess.run(["du", "-sm", "--apparent-size", tree], check=True,
+                                  stdout=subprocess.PIPE, text=True).stdout.split()[0])
+        size = used * 3 // 2 + 64
+        tmp = IMAGE + ".tmp"
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        mkfs = disk.tool("mkfs.ext4")
+        disk._run([mkfs, "-q", "-F", "-L", "koompi-xfer", "-O", "^has_journal", "-d", tree, tmp,
+                   f"{size}M"])
+        os.replace(tmp, IMAGE)
+        with open(stamp, "w") as f:
+            f.write(key + "\n")
+        log(f"transfer image {os.path.relpath(IMAGE, disk.ROOT)} ({used} MiB of files) made in "
+            f"{time.monotonic() - t0:.1f} s")
+        return IMAGE, key
+
+
+if __name__ == "__main__":
+    try:
+        print(transfer_image())
+    except Unavailable as e:
+        print(f"unavailable: {e}", file=sys.stderr)
+        sys.exit(1)
