@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""VM tests of the encrypted boot path (make vm-check).
+"""VM tests of the encrypted boot path and of rollback (make vm-check).
 
     python3 tests/vm/run.py                 every scenario
     python3 tests/vm/run.py NAME...         only these
@@ -9,18 +9,17 @@
     python3 tests/vm/run.py -v              echo the consoles
 
 Each scenario boots QEMU (TCG) through OVMF and systemd-boot from its own ESP
-disk, with a copy-on-write overlay of the shared encrypted root disk built
-once in build/vm/ (qemu/disk.py). The test root's init (tests/vm/testroot-init.c)
-reports on the console what it finds; the scenarios check those lines.
-Console transcripts: build/vm/run/NAME/console.log.
+disk (or with -kernel), with a copy-on-write overlay of a shared encrypted root
+disk built once in build/vm/ (qemu/disk.py). The test root's init
+(tests/vm/testroot-init.c) reports on the console what it finds; the scenarios
+check those lines. The rollback scenarios are in tests/vm/rollback.py.
+Console transcripts: build/vm/run/NAME/console*.log.
 """
 
 import argparse
 import concurrent.futures
-import json
 import os
 import re
-import shutil
 import signal
 import sys
 import threading
@@ -29,177 +28,19 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "qemu"))
 import disk  # noqa: E402
 from disk import Entry  # noqa: E402
-import testroot  # noqa: E402
-from testroot import FATAL, PROMPT, WRONG  # noqa: E402
+from testroot import PROMPT, WRONG  # noqa: E402
 from testroot import REPORT as TESTROOT  # noqa: E402
-from vm import VM, Disk, Firmware, VMError, qcow2_overlay, timeout_scale  # noqa: E402
-
-RUNDIR = os.path.join(disk.VMDIR, "run")
-KOOMPI_INIT = os.path.join(disk.BUILD, "koompi-init")
-BOOT_CONF = os.path.join(ROOT, "config", "boot.conf")
+from vm import VMError, timeout_scale  # noqa: E402
+from vmtest import (RUNDIR, T_PROMPT, T_ROOT, WRONG_PASSPHRASE, Failure, Scenario,  # noqa: E402
+                    Shared, Skip, check, entries_for)
+import rollback  # noqa: E402
 
 # A UUID no attached disk has (missing-device).
 ABSENT_UUID = "0badc0de-0000-4000-8000-00000000dead"
-WRONG_PASSPHRASE = "not-the-koompi-passphrase"
-
-# Generous: TCG on a busy machine can be several times slower than usual.
-T_PROMPT = 300
-T_ROOT = 300
-T_EXIT = 120
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-# ---- what the scenarios share, built on first use ---------------------------------
-
-class Shared:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._done = {}
-        self.timings = {}
-        self.rebuild = False
-
-    def _once(self, key, fn):
-        with self._lock:
-            if key not in self._done:
-                t = time.monotonic()
-                try:
-                    self._done[key] = (True, fn())
-                except Exception as e:  # remembered: every scenario needing it fails the same way
-                    self._done[key] = (False, e)
-                self.timings[key] = time.monotonic() - t
-            ok, val = self._done[key]
-            if not ok:
-                raise val
-            return val
-
-    def luks_disk(self):
-        return self._once("encrypted root disk", lambda: disk.build_luks_disk(force=self.rebuild))
-
-    def initramfs(self, kind="standard"):
-        def build():
-            if not os.access(KOOMPI_INIT, os.X_OK):
-                raise Failure(f"{KOOMPI_INIT} is missing (run make)")
-            includes = []
-            if kind == "keyfile":
-                includes.append(f"{disk.keyfile()}:{disk.KEYFILE_IN_IMAGE}")
-            out = os.path.join(RUNDIR, f"initramfs-{kind}.img")
-            return disk.make_initramfs(out, config=BOOT_CONF, includes=includes)
-        return self._once(f"initramfs ({kind})", build)
-
-
-class Scenario:
-    """One VM boot. Subclasses set name/doc and define run(self)."""
-    name = ""
-    doc = ""
-    exclusive = False  # timing-sensitive: runs alone, after the others
-
-    def __init__(self, shared, echo=False):
-        self.shared = shared
-        self.echo = echo
-        self.notes = []
-        self.vm = None
-        self.workdir = os.path.join(RUNDIR, self.name)
-
-    def note(self, msg):
-        self.notes.append(msg)
-
-    def boot(self, entries, default, initramfs="standard", luks=True):
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        os.makedirs(self.workdir)
-        initrd = self.shared.initramfs(initramfs)
-        esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, entries, default)
-        disks = [Disk(esp, "raw", bootindex=0)]
-        if luks:
-            base = self.shared.luks_disk()
-            disks.append(Disk(qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2")),
-                              "qcow2"))
-        self.vm = VM(self.name, self.workdir, firmware=Firmware.OVMF, disks=disks, echo=self.echo)
-        self.vm.start()
-        return self.vm
-
-    def expect(self, pattern, timeout, bad=()):
-        """Waits for pattern; fails at once if a FATAL or `bad` pattern comes first."""
-        pats = [pattern] + list(bad) + FATAL
-        idx, m = self.vm.expect_any(pats, timeout)
-        if idx != 0:
-            self.vm._fail(VMError, f"waiting for /{pattern}/, the console showed instead: "
-                                   f"{m.group(0).strip()!r}")
-        return m
-
-    def testroot_report(self, timeout=T_ROOT, bad=()):
-        """Waits for the test root's report; returns its fields."""
-        m = self.expect(TESTROOT, timeout, bad)
-        return testroot.read_report(self.vm, m)
-
-    def check_root(self, rep, snapshot):
-        check(rep["root"] == snapshot, f"/ is {rep['root']}, expected {snapshot}")
-        check(rep["root_name"] == snapshot,
-              f"/etc/koompi-root-name says {rep['root_name']}, expected {snapshot}")
-        check(rep["ro"] == "1", "/ is mounted read-write")
-        check(rep["home"] == f"rw:{disk.SUBVOL_HOME}",
-              f"/home is {rep['home']}, expected rw:{disk.SUBVOL_HOME}")
-        check(rep["var"] == f"rw:{disk.SUBVOL_VAR}",
-              f"/var is {rep['var']}, expected rw:{disk.SUBVOL_VAR}")
-        check(rep["home_marker"] == "koompi-home",
-              f"/home/koompi-home-marker: {rep['home_marker']}")
-        check(rep["write"]["root"] == "EROFS", f"writing to / gave {rep['write']['root']}")
-        check(rep["write"]["home"] == "ok", f"writing to /home gave {rep['write']['home']}")
-        check(rep["write"]["var"] == "ok", f"writing to /var gave {rep['write']['var']}")
-        bj = rep["boot_json"]
-        check(bj is not None, f"/run/koompi/boot.json missing or not JSON: "
-                              f"{rep.get('boot_json_raw', '')[:300]}")
-        check(snapshot in json.dumps(bj), f"boot.json does not name {snapshot}: {json.dumps(bj)}")
-        timeline = [k for k in rep["kmsg"] if "koompi-init: timeline" in k]
-        dropped = [k for k in rep["kmsg"] if "ratelimiting" in k]
-        check(timeline, "no \"koompi-init: timeline\" line in the kernel log; the test root found "
-                        f"{len(rep['kmsg']) - len(dropped)} koompi-init line(s) there"
-                        + (f", the last: {rep['kmsg'][-1 - len(dropped)]!r}"
-                           if len(rep["kmsg"]) > len(dropped) else "")
-                        + (f"; the kernel dropped some: {dropped[0]!r}" if dropped else ""))
-        self.note(f"root up {rep['up_s']:.1f} s after QEMU started")
-        self.note("boot.json " + json.dumps(bj, separators=(",", ":")))
-
-    def finish(self):
-        st = self.vm.wait_exit(T_EXIT)
-        check(st == 0, f"QEMU exit status {st}")
-
-    def check_secrets(self):
-        if not self.vm:
-            return
-        text = self.vm.transcript
-        for secret in (disk.PASSPHRASE, WRONG_PASSPHRASE):
-            check(secret not in text, f"the passphrase {secret!r} appears in the console transcript")
-
-    def execute(self):
-        try:
-            self.run()
-            self.check_secrets()
-        finally:
-            if self.vm:
-                self.vm.kill()
-
-
-def entries_for(snapshots=(disk.SNAPSHOT_CURRENT, disk.SNAPSHOT_OLD), extra="quiet"):
-    out = []
-    for i, snap in enumerate(snapshots):
-        out.append(Entry(f"koompi-{snap.lstrip('@')}", disk.kernel_cmdline(snap, extra=extra),
-                         title=f"KOOMPI OS {snap}", sort_key=f"koompi-{i}"))
-    return out
 
 
 # ---- the scenarios ---------------------------------------------------------------
@@ -301,7 +142,9 @@ class MissingDevice(Scenario):
               f"rd.timeout + 5 = {limit} s")
 
 
-SCENARIOS = [BootPassphrase, BootSnapshot, BootKeyfile, WrongPassphrase, MissingDevice]
+# The long scenarios first, so that two VMs run side by side as long as possible.
+SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, WrongPassphrase,
+                                  MissingDevice]
 
 
 # ---- running them ------------------------------------------------------------------
@@ -331,8 +174,8 @@ def run_one(cls, shared, echo):
     lines += [f"    {n}" for n in sc.notes]
     if detail:
         lines += ["    " + ln for ln in detail.rstrip().split("\n")]
-    if sc.vm:
-        lines.append(f"    console: {os.path.relpath(sc.vm.log_path, ROOT)}")
+    for vm in sc.vms:
+        lines.append(f"    console: {os.path.relpath(vm.log_path, ROOT)}")
     say("\n".join(lines))
     return sc.name, status, dt, detail
 
