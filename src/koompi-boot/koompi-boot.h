@@ -4,8 +4,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "btrfs.h"
 #include "config.h"
+#include "entry.h"
+#include "fallback.h"
 #include "ledger.h"
+#include "rootpolicy.h"
 
 /* Exit codes, documented in koompi-boot(8) and --help. */
 #define EXIT_OK 0
@@ -14,6 +18,7 @@
 #define EXIT_REFUSED 3          /* refused as unsafe or contradictory; nothing was changed */
 #define EXIT_ESP_FULL 4         /* the ESP lacks room; nothing was changed */
 #define EXIT_WRITE_FAILED 5     /* writing the ESP or the ledger failed part way */
+#define EXIT_COMMAND_FAILED 6   /* update: the command failed; its root was deleted, nothing changed */
 
 #define DEFAULT_CONFIG "/etc/koompi/boot.conf"
 
@@ -30,6 +35,11 @@ struct options {
         const char *kernel_options; /* entries sync: base options instead of /proc/cmdline */
         unsigned limit;         /* history -n */
         bool has_limit;
+        const char *run;        /* update --run: the command run in the new root */
+        const char *pacman;     /* update --pacman: the arguments of the new root's pacman */
+        unsigned keep;          /* prune --keep */
+        bool has_keep;
+        bool once;              /* rollback --once */
         char **args;            /* words after the verb */
         int n_args;
 };
@@ -101,3 +111,97 @@ int verb_mark_good(struct context *c);
 int verb_mark_bad(struct context *c);
 int verb_history(struct context *c);
 int verb_alerts(struct context *c);
+
+/* ---- Changing roots: update, snapshot, prune, rollback, recover (admin.c) ---- */
+
+/* Prune keeps this many of the newest roots unless --keep says otherwise. */
+#define PRUNE_KEEP_DEFAULT 10
+/* Beside the ledger (in @var): the transaction in progress, and the pinned roots. */
+#define ADMIN_JOURNAL_FILE "transaction"
+#define ADMIN_PINS_FILE "pinned"
+/* A test-only crash: koompi-boot _exit()s with this status at the fault point named by
+ * $KOOMPI_FAULT_POINT. Read by koompi-boot only, never by koompi-init. */
+#define FAULT_POINT_ENV "KOOMPI_FAULT_POINT"
+#define FAULT_POINT_EXIT 99
+
+/* One root as the verbs that change roots see it. */
+struct admin_root {
+        struct btrfs_root_info info;
+        char entry[ENTRY_NAME_MAX + 1];         /* its koompi entry on the ESP, "" when none */
+        struct entry_name entry_name;
+        enum fallback_state state;
+        struct policy_root policy;              /* its name points into info */
+};
+
+struct admin_view {
+        struct admin_root *roots;               /* newest first */
+        size_t n_roots;
+        struct ledger ledger;
+        int booted, next, last_good, configured; /* indices into roots, -1 when none or unknown */
+        char next_pattern[256];                 /* the default entry pattern, "" when none */
+        const char *next_source;                /* "LoaderEntryDefault", "loader/loader.conf" or NULL */
+        char **pins;                            /* UUIDs of pinned roots, NULL-terminated */
+};
+
+/* Reads the roots, the entries on the ESP, the ledger, the pins and this boot's record.
+ * Needs ctx_need_top() and ctx_need_esp() done. Returns 0 or an exit code. */
+int admin_view_load(struct context *c, struct admin_view *v);
+void admin_view_free(struct admin_view *v);
+/* Index of the root named name, -1 when there is none. */
+int admin_view_find(const struct admin_view *v, const char *name);
+/* The root an admin named: an existing root's exact name, or "@root-" added to what was typed
+ * ("2024-12-01" is "@root-2024-12-01"). Only "@root-*" subvolumes are ever named: @home and
+ * @var are out of reach. Its index, or -1 after saying why, with *ret_exit set. */
+int admin_view_find_arg(const struct admin_view *v, const char *arg, int *ret_exit);
+/* The root that updates and snapshots start from: the one booted next, else the booted one,
+ * else boot.conf's snapshot; -1 when none of them is a read-only root. *ret_why says which. */
+int admin_view_current(const struct admin_view *v, const char **ret_why);
+
+/* For every verb that changes roots, before anything else: the ESP, the top level mounted
+ * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
+ * finished or undone. Returns 0 or an exit code. */
+int admin_begin(struct context *c);
+/* Whether systemd-boot's EFI variables are this ESP's to read and write: the machine booted
+ * through UEFI and the ESP was found, not given with --esp (which may be another disk's). */
+bool admin_efi_ok(struct context *c);
+/* entries sync, its report indented under the caller's progress line. Returns an exit code. */
+int admin_sync_entries(struct context *c);
+/* Exits at once when $KOOMPI_FAULT_POINT names this point (tests). */
+void fault_point(const char *name);
+/* TOP/NAME */
+int admin_root_path(struct context *c, const char *name, char *buf, size_t size);
+/* Files beside the ledger. */
+int admin_state_path(struct context *c, const char *file, char *buf, size_t size);
+
+/* The record of a transaction in progress: what the next run finishes or undoes. */
+struct journal {
+        char op[16];            /* "update", "delete" or "rollback" */
+        char step[16];          /* update: "started", then "sealed" once the root is read-only */
+        char root[256];         /* update: the new root; rollback: its target */
+        char from[256];         /* update: the root it was made from */
+        char **roots;           /* delete: the roots being deleted, NULL-terminated */
+};
+int journal_save(struct context *c, const struct journal *j);
+int journal_clear(struct context *c);
+
+int pins_save(struct context *c, char *const *uuids, const struct admin_view *v);
+
+/* Deletes the roots named (NULL-terminated) under a journal, then brings the entries and the
+ * kernels on the ESP in line (prune.c). Returns an exit code. */
+int admin_delete_roots(struct context *c, char *const *names);
+/* Makes target the root booted next, for good: the roots newer than it are marked bad (their
+ * entries spent, the ledger told), target re-armed when it was bad (rollback.c). Repeating it
+ * finishes what a crash interrupted. Returns an exit code. */
+int admin_rollback_apply(struct context *c, const char *target);
+
+/* Runs argv[0] (an absolute path inside rootdir) chrooted in rootdir, in a mount and PID
+ * namespace of its own: /proc mounted, /sys read-only, /dev and /run bound, /tmp an empty
+ * tmpfs, /home an empty read-only tmpfs. env: extra "KEY=VALUE" strings (NULL-terminated, may
+ * be NULL). Returns the exit status (128+N for signal N) or a negative errno (sandbox.c). */
+int sandbox_run(const char *rootdir, char *const argv[], char *const env[]);
+
+int verb_update(struct context *c);
+int verb_snapshot(struct context *c);
+int verb_prune(struct context *c);
+int verb_rollback(struct context *c);
+int verb_recover(struct context *c);

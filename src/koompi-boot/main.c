@@ -25,6 +25,11 @@ static const struct verb {
         { "mark-bad", verb_mark_bad, "mark-bad", "mark the running boot bad at once (+0-DONE)" },
         { "history", verb_history, "history [-n N]", "the boots recorded in the ledger" },
         { "alerts", verb_alerts, "alerts [ack [SEQ]]", "the alerts, or acknowledge one (all without SEQ)" },
+        { "update", verb_update, "update --run 'CMD'", "a new root: CMD run in a snapshot, sealed, its entry tried next" },
+        { "snapshot", verb_snapshot, "snapshot create [N]", "a read-only copy of the current root named N; delete, pin, unpin N" },
+        { "rollback", verb_rollback, "rollback [NAME]", "NAME (default: the previous good root) boots next; --once: one boot" },
+        { "prune", verb_prune, "prune [--keep N]", "delete all but the newest N roots and the ones that matter" },
+        { "recover", verb_recover, "recover", "finish or undo an update, deletion or rollback a crash interrupted" },
 };
 
 static void usage(FILE *f) {
@@ -39,16 +44,21 @@ static void usage(FILE *f) {
               "  --state FILE       koompi-init's record of this boot (default " LAYOUT_BOOT_JSON ")\n"
               "  --config FILE      settings (default " DEFAULT_CONFIG ")\n"
               "  --entry FILE       mark-good/mark-bad: the booted entry file, instead of LoaderBootCountPath\n"
-              "  --kernel FILE      entries sync: the kernel of roots that carry none\n"
+              "  --kernel FILE      entries sync, update: the kernel of roots that carry none\n"
               "  --initrd FILE      entries sync: the initramfs going with --kernel\n"
               "  --options \"...\"    entries sync: kernel options (default: /proc/cmdline)\n"
-              "  --dry-run          entries sync: say what would change, change nothing\n"
+              "  --dry-run          entries sync, snapshot, prune, rollback: say what would change, change nothing\n"
               "  -n N               history: the last N boots\n"
+              "  --run 'CMD'        update: the command run in the new root (by its /bin/sh)\n"
+              "  --pacman 'ARGS'    update: the same as --run 'pacman ARGS'\n"
+              "  --keep N           prune: how many of the newest roots to keep (default 10)\n"
+              "  --once             rollback: for the next boot only (LoaderEntryOneShot)\n"
               "  -h, --help         this help\n"
               "\n"
               "Exit codes: 0 success; 1 bad usage; 2 state missing or unreadable (boot record, ledger,\n"
               "roots, ESP); 3 refused as unsafe, the ESP left as it was; 4 ESP full, nothing changed;\n"
-              "5 writing the ESP or the ledger failed.\n",
+              "5 writing the ESP or the ledger failed; 6 update: the command (or the initramfs build) failed,\n"
+              "its root was deleted and nothing else changed.\n",
               f);
 }
 
@@ -63,6 +73,10 @@ enum {
         ARG_INITRD,
         ARG_OPTIONS,
         ARG_DRY_RUN,
+        ARG_RUN,
+        ARG_PACMAN,
+        ARG_KEEP,
+        ARG_ONCE,
 };
 
 int main(int argc, char **argv) {
@@ -77,6 +91,10 @@ int main(int argc, char **argv) {
                 { "initrd", required_argument, NULL, ARG_INITRD },
                 { "options", required_argument, NULL, ARG_OPTIONS },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "run", required_argument, NULL, ARG_RUN },
+                { "pacman", required_argument, NULL, ARG_PACMAN },
+                { "keep", required_argument, NULL, ARG_KEEP },
+                { "once", no_argument, NULL, ARG_ONCE },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -116,6 +134,22 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_DRY_RUN:
                         o.dry_run = true;
+                        break;
+                case ARG_RUN:
+                        o.run = optarg;
+                        break;
+                case ARG_PACMAN:
+                        o.pacman = optarg;
+                        break;
+                case ARG_KEEP:
+                        if (parse_uint(optarg, &o.keep) < 0) {
+                                log_error("--keep wants a number of roots, not \"%s\"", optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.has_keep = true;
+                        break;
+                case ARG_ONCE:
+                        o.once = true;
                         break;
                 case 'n':
                         if (parse_uint(optarg, &o.limit) < 0) {

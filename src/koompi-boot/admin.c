@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the verbs that change roots share: the lock, the top level mounted writable, the
+ * journal of the transaction in progress and its recovery, the pins, the view of the roots
+ * (entries, states, booted, next, last good), entries sync run from inside a verb, and the
+ * test-only fault points. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "efi.h"
+#include "koompi-boot.h"
+#include "layout.h"
+#include "log.h"
+#include "util.h"
+
+#define JOURNAL_HEADER "koompi-boot-transaction 1"
+#define PINS_HEADER "koompi-boot-pins 1"
+#define STATE_FILE_MAX (256 * 1024)
+
+static int lock_fd = -1;
+
+void fault_point(const char *name) {
+        const char *want = getenv(FAULT_POINT_ENV);
+        if (want && streq(want, name))
+                _exit(FAULT_POINT_EXIT);
+}
+
+int admin_root_path(struct context *c, const char *name, char *buf, size_t size) {
+        return pathf(buf, size, "%s/%s", c->top, name);
+}
+
+int admin_state_path(struct context *c, const char *file, char *buf, size_t size) {
+        const char *slash = strrchr(c->ledger, '/');
+        if (!slash)
+                return pathf(buf, size, "%s", file);
+        return pathf(buf, size, "%.*s/%s", (int)(slash - c->ledger), c->ledger, file);
+}
+
+static void strv_add(char ***v, const char *s) {
+        unsigned n = strv_length(*v);
+        char **nv = realloc(*v, (n + 2) * sizeof *nv);
+        if (!nv)
+                abort();
+        nv[n] = strdup_or_die(s);
+        nv[n + 1] = NULL;
+        *v = nv;
+}
+
+/* ---- the journal ---- */
+
+static void journal_free(struct journal *j) {
+        strv_free(j->roots);
+        j->roots = NULL;
+}
+
+/* 0, -ENOENT when there is none, -EBADMSG when it cannot be understood. */
+static int journal_load(struct context *c, struct journal *j) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        size_t len;
+        int r;
+
+        *j = (struct journal) {};
+        admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
+        r = read_file(path, &text, &len);
+        if (r < 0)
+                return r;
+        if (len > STATE_FILE_MAX || strlen(text) != len)
+                return -EBADMSG;
+        bool header = false;
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (!header) {
+                        if (!streq(line, JOURNAL_HEADER))
+                                return -EBADMSG;
+                        header = true;
+                        continue;
+                }
+                char *sp = strchr(line, ' ');
+                if (!sp)
+                        continue;
+                *sp = 0;
+                const char *v = sp + 1;
+                if (streq(line, "op"))
+                        snprintf(j->op, sizeof j->op, "%s", v);
+                else if (streq(line, "step"))
+                        snprintf(j->step, sizeof j->step, "%s", v);
+                else if (streq(line, "from"))
+                        snprintf(j->from, sizeof j->from, "%s", v);
+                else if (streq(line, "root")) {
+                        if (root_name_check(v) < 0) {
+                                journal_free(j);
+                                return -EBADMSG;
+                        }
+                        if (!j->root[0])
+                                snprintf(j->root, sizeof j->root, "%s", v);
+                        strv_add(&j->roots, v);
+                }
+        }
+        if (!header || (!streq(j->op, "update") && !streq(j->op, "delete") && !streq(j->op, "rollback")) ||
+            (!streq(j->op, "delete") && !j->root[0])) {
+                journal_free(j);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+int journal_save(struct context *c, const struct journal *j) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX], dir[PATH_MAX];
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, JOURNAL_HEADER "\nop %s\n", j->op);
+        if (j->step[0])
+                fprintf(f, "step %s\n", j->step);
+        if (j->from[0])
+                fprintf(f, "from %s\n", j->from);
+        if (!streq(j->op, "delete"))
+                fprintf(f, "root %s\n", j->root);
+        for (char **p = j->roots; p && *p; p++)
+                fprintf(f, "root %s\n", *p);
+        fprintf(f, "pid %d\n", (int)getpid());
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        admin_state_path(c, "", dir, sizeof dir);
+        int r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
+        return write_file_atomic(path, text, len, 0644);
+}
+
+int journal_clear(struct context *c) {
+        char path[PATH_MAX], dir[PATH_MAX];
+        admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        admin_state_path(c, "", dir, sizeof dir);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0 && fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* ---- pins ---- */
+
+static int pins_load(struct context *c, char ***ret) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        size_t len;
+
+        *ret = calloc(1, sizeof(char *));
+        if (!*ret)
+                abort();
+        admin_state_path(c, ADMIN_PINS_FILE, path, sizeof path);
+        int r = read_file(path, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (len > STATE_FILE_MAX)
+                return -EFBIG;
+        /* "UUID NAME" per line; the name is for people, the UUID decides. */
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                size_t n = strcspn(line, " ");
+                if (n != 36 || startswith(line, PINS_HEADER))
+                        continue;
+                line[n] = 0;
+                strv_add(ret, line);
+        }
+        return 0;
+}
+
+int pins_save(struct context *c, char *const *uuids, const struct admin_view *v) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, PINS_HEADER "\n");
+        for (char *const *p = uuids; p && *p; p++) {
+                const char *name = "?";
+                for (size_t i = 0; i < v->n_roots; i++)
+                        if (streq(v->roots[i].info.uuid, *p))
+                                name = v->roots[i].info.name;
+                fprintf(f, "%s %s\n", *p, name);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        admin_state_path(c, ADMIN_PINS_FILE, path, sizeof path);
+        return write_file_atomic(path, text, len, 0644);
+}
+
+/* ---- the view ---- */
+
+static void read_entries(struct context *c, struct admin_view *v) {
+        char dir[PATH_MAX];
+        pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
+        DIR *d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        log_errno(-errno, "reading %s failed", dir);
+                return;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                struct entry_name e;
+                if (de->d_name[0] == '.' || entry_name_parse(de->d_name, ".conf", &e) < 0 || !entry_name_koompi_id(&e))
+                        continue;
+                for (size_t i = 0; i < v->n_roots; i++) {
+                        struct admin_root *r = &v->roots[i];
+                        char want[ENTRY_NAME_MAX + 1];
+                        if (entry_filename_for_root(r->info.name, 0, want, sizeof want) < 0 ||
+                            !entry_id_equal(de->d_name, want))
+                                continue;
+                        /* With twins, the counted one speaks (entries sync keeps it). */
+                        if (!r->entry[0] || (e.has_counter && !r->entry_name.has_counter)) {
+                                snprintf(r->entry, sizeof r->entry, "%s", de->d_name);
+                                r->entry_name = e;
+                        }
+                }
+        }
+        closedir(d);
+}
+
+bool admin_efi_ok(struct context *c) {
+        return !c->o->esp && efi_loader_available();
+}
+
+static void find_next(struct context *c, struct admin_view *v) {
+        char var[256];
+        v->next = -1;
+        v->next_pattern[0] = 0;
+        v->next_source = NULL;
+        if (admin_efi_ok(c) && efi_loader_get_string("LoaderEntryDefault", var, sizeof var) == 0 && *var) {
+                snprintf(v->next_pattern, sizeof v->next_pattern, "%s", var);
+                v->next_source = "LoaderEntryDefault";
+        } else {
+                char path[PATH_MAX];
+                _cleanup_free_ char *text = NULL;
+                pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_LOADER_CONF);
+                if (read_file(path, &text, NULL) == 0)
+                        for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                                l += strspn(l, " \t");
+                                const char *val = startswith(l, "default");
+                                if (val && (*val == ' ' || *val == '\t')) {
+                                        val += strspn(val, " \t");
+                                        snprintf(v->next_pattern, sizeof v->next_pattern, "%.*s",
+                                                 (int)strcspn(val, " \t\r"), val);
+                                        v->next_source = LAYOUT_LOADER_CONF;
+                                }
+                        }
+        }
+
+        struct bootnext_entry *e = calloc(v->n_roots ? v->n_roots : 1, sizeof *e);
+        char(*ids)[ENTRY_NAME_MAX + 1] = calloc(v->n_roots ? v->n_roots : 1, sizeof *ids);
+        int *idx = calloc(v->n_roots ? v->n_roots : 1, sizeof *idx);
+        size_t n = 0;
+        if (!e || !ids || !idx)
+                abort();
+        for (size_t i = 0; i < v->n_roots; i++) {
+                const struct admin_root *r = &v->roots[i];
+                if (!r->entry[0] || !r->info.read_only || entry_name_id(&r->entry_name, ids[n], sizeof ids[n]) < 0)
+                        continue;
+                e[n] = (struct bootnext_entry) { .id = ids[n], .file = r->entry, .version = r->info.otransid,
+                                                 .spent = entry_name_state(&r->entry_name) == ENTRY_BAD };
+                idx[n++] = (int)i;
+        }
+        /* No default: systemd-boot boots the first entry of its menu, the koompi ones first. */
+        int k = bootnext_choose(v->next_pattern[0] ? v->next_pattern : ENTRY_KOOMPI_PREFIX "*", e, n);
+        if (k >= 0)
+                v->next = idx[k];
+        free(e);
+        free(ids);
+        free(idx);
+}
+
+int admin_view_find(const struct admin_view *v, const char *name) {
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (streq(v->roots[i].info.name, name))
+                        return (int)i;
+        return -1;
+}
+
+int admin_view_find_arg(const struct admin_view *v, const char *arg, int *ret_exit) {
+        char name[ROOT_NAME_MAX + 1];
+        int i = admin_view_find(v, arg);
+        if (i >= 0 && startswith(arg, ROOT_NAME_PREFIX))
+                return i;
+        if (root_name_from_arg(arg, name, sizeof name) < 0) {
+                log_error("\"%s\" is not the name of a root snapshot (%s*); koompi-boot never touches other "
+                          "subvolumes",
+                          arg, ROOT_NAME_PREFIX);
+                *ret_exit = EXIT_REFUSED;
+                return -1;
+        }
+        i = admin_view_find(v, name);
+        if (i < 0) {
+                log_error("there is no root named %s; see koompi-boot list", name);
+                *ret_exit = EXIT_NO_STATE;
+        }
+        return i;
+}
+
+void admin_view_free(struct admin_view *v) {
+        free(v->roots);
+        ledger_free(&v->ledger);
+        strv_free(v->pins);
+        *v = (struct admin_view) {};
+}
+
+int admin_view_load(struct context *c, struct admin_view *v) {
+        struct btrfs_root_info *infos = NULL;
+        size_t n = 0;
+        int r;
+
+        *v = (struct admin_view) { .booted = -1, .next = -1, .last_good = -1, .configured = -1 };
+        ledger_init(&v->ledger);
+        r = btrfs_list_roots(c->top, LAYOUT_ROOT_PREFIX, &infos, &n);
+        if (r < 0) {
+                log_errno(r, "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
+                          c->top);
+                return EXIT_NO_STATE;
+        }
+        v->roots = calloc(n ? n : 1, sizeof *v->roots);
+        if (!v->roots)
+                abort();
+        v->n_roots = n;
+        for (size_t i = 0; i < n; i++)
+                v->roots[i].info = infos[i];
+        free(infos);
+
+        r = ledger_load(&v->ledger, c->ledger);
+        if (r < 0)
+                log_errno(r, "reading the ledger %s failed; every root is taken as untested", c->ledger);
+        r = pins_load(c, &v->pins);
+        if (r < 0) {
+                log_errno(r, "reading the pinned roots failed");
+                return EXIT_NO_STATE;
+        }
+        read_entries(c, v);
+
+        unsigned tries = c->config.boot_tries ? c->config.boot_tries : FALLBACK_TRIES_DEFAULT;
+        for (size_t i = 0; i < n; i++) {
+                struct admin_root *ar = &v->roots[i];
+                struct fallback_root fr = { .name = ar->info.name, .read_only = ar->info.read_only,
+                                            .generation = ar->info.otransid };
+                if (ar->entry[0] && ar->entry_name.has_counter)
+                        fallback_root_from_entry(&fr, &ar->entry_name);
+                else {
+                        fallback_root_from_ledger(&fr, &v->ledger, tries);
+                        /* A blessed entry is a good root unless the ledger knows it bad. */
+                        if (ar->entry[0] && fr.state != FALLBACK_BAD)
+                                fr.state = FALLBACK_GOOD;
+                }
+                ar->state = fr.state;
+                ar->policy = (struct policy_root) {
+                        .name = ar->info.name,
+                        .generation = ar->info.otransid,
+                        .read_only = ar->info.read_only,
+                        .good = fr.state == FALLBACK_GOOD,
+                        .bad = fr.state == FALLBACK_BAD,
+                        .in_trial = fr.state == FALLBACK_IN_TRIAL,
+                };
+                for (char **p = v->pins; p && *p; p++)
+                        if (streq(*p, ar->info.uuid))
+                                ar->policy.pinned = true;
+        }
+
+        struct boot_state s;
+        if (boot_state_load(c->o->state, &s) == 0) {
+                v->booted = *s.snapshot ? admin_view_find(v, s.snapshot) : -1;
+                boot_state_free(&s);
+        }
+        find_next(c, v);
+        const struct ledger_boot *good = NULL;
+        LEDGER_FOREACH_BOOT(b, &v->ledger)
+                if (b->outcome == LEDGER_OUTCOME_GOOD || b->stage == LEDGER_STAGE_GOOD)
+                        good = b;
+        if (good)
+                v->last_good = admin_view_find(v, good->root);
+        v->configured = c->config.snapshot ? admin_view_find(v, c->config.snapshot) : -1;
+        if (v->booted >= 0)
+                v->roots[v->booted].policy.booted = true;
+        if (v->next >= 0)
+                v->roots[v->next].policy.next = true;
+        if (v->last_good >= 0)
+                v->roots[v->last_good].policy.last_good = true;
+        if (v->configured >= 0)
+                v->roots[v->configured].policy.configured = true;
+        return EXIT_OK;
+}
+
+int admin_view_current(const struct admin_view *v, const char **ret_why) {
+        const struct {
+                int i;
+                const char *why;
+        } order[] = {
+                { v->next, "the root booted next" },
+                { v->booted, "the booted root" },
+                { v->configured, "boot.conf's snapshot" },
+        };
+        for (size_t k = 0; k < ELEMENTSOF(order); k++) {
+                int i = order[k].i;
+                if (i >= 0 && v->roots[i].info.read_only && v->roots[i].state != FALLBACK_BAD) {
+                        *ret_why = order[k].why;
+                        return i;
+                }
+        }
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (v->roots[i].info.read_only && v->roots[i].state == FALLBACK_GOOD) {
+                        *ret_why = "the newest good root";
+                        return (int)i;
+                }
+        *ret_why = NULL;
+        return -1;
+}
+
+/* ---- entries sync from inside a verb ---- */
+
+int admin_sync_entries(struct context *c) {
+        struct options o = *c->o;
+        char *args[] = { (char *)"sync", NULL };
+        const struct options *saved = c->o;
+        int out = -1, mem = -1, r;
+
+        o.args = args;
+        o.n_args = 1;
+        o.json = false;
+        o.dry_run = false;
+        fflush(stdout);
+        mem = memfd_create("koompi-boot-sync", MFD_CLOEXEC);
+        if (mem >= 0)
+                out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (out >= 0 && dup2(mem, STDOUT_FILENO) < 0) {
+                close(out);
+                out = -1;
+        }
+        c->o = &o;
+        r = verb_entries(c);
+        c->o = saved;
+        if (out < 0) {
+                if (mem >= 0)
+                        close(mem);
+                return r;
+        }
+        fflush(stdout);
+        dup2(out, STDOUT_FILENO);
+        close(out);
+        /* Its report, indented under our progress line. */
+        FILE *f = fdopen(mem, "r");
+        if (f) {
+                char line[1024];
+                rewind(f);
+                while (fgets(line, sizeof line, f))
+                        printf("      %s", line);
+                fclose(f);
+        } else
+                close(mem);
+        fflush(stdout);
+        return r;
+}
+
+/* ---- begin: lock, writable top level, recovery ---- */
+
+static int top_writable(struct context *c) {
+        /* Our own private mount of the top level is read-only: make it writable, in our
+         * namespace only. A --top given is used as it is. */
+        if (c->top_mount[0] && mount(NULL, c->top, NULL, MS_REMOUNT | MS_BIND, NULL) < 0)
+                return log_errno(-errno, "making the top level at %s writable failed", c->top);
+        if (access(c->top, W_OK) < 0)
+                return log_errno(-errno, "the Btrfs top level %s is not writable", c->top);
+        return 0;
+}
+
+static int take_lock(struct context *c) {
+        if (lock_fd >= 0)
+                return 0;
+        int fd = open(c->top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_errno(-errno, "opening %s failed", c->top);
+        /* The top level directory itself is the lock, the same inode in every mount of it. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = -errno;
+                close(fd);
+                if (r == -EWOULDBLOCK) {
+                        log_error("another koompi-boot is changing the roots (an update, snapshot, prune or "
+                                  "rollback); wait for it to finish");
+                        return -EBUSY;
+                }
+                return log_errno(r, "locking %s failed", c->top);
+        }
+        lock_fd = fd;
+        return 0;
+}
+
+static bool protected_now(const struct admin_view *v, int i, char *why, size_t size) {
+        const struct policy_root *p = &v->roots[i].policy;
+        unsigned reasons = (p->booted ? RETAIN_BOOTED : 0) | (p->next ? RETAIN_NEXT : 0) |
+                           (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
+                           (p->configured ? RETAIN_CONFIGURED : 0);
+        retention_reasons_format(reasons, why, size);
+        return reasons != 0;
+}
+
+static int recover_update(struct context *c, const struct journal *j) {
+        bool ro;
+        int r = btrfs_subvol_check(c->top, j->root, &ro);
+        if (r == -ENOENT) {
+                printf("recover: the interrupted update had not made %s yet; nothing to undo\n", j->root);
+                return EXIT_OK;
+        }
+        if (r < 0) {
+                log_errno(r, "checking %s, left by an interrupted update, failed", j->root);
+                return EXIT_NO_STATE;
+        }
+        if (!streq(j->step, "sealed")) {
+                /* Its command may not have finished: it is not a root anyone should boot. */
+                r = btrfs_root_delete(c->top, j->root);
+                if (r < 0) {
+                        log_errno(r, "deleting %s, left unfinished by an interrupted update, failed", j->root);
+                        return EXIT_WRITE_FAILED;
+                }
+                btrfs_fs_sync(c->top);
+                printf("recover: deleted %s, left unfinished by an interrupted update (from %s)\n", j->root,
+                       j->from[0] ? j->from : "?");
+                return EXIT_OK;
+        }
+        /* Complete and read-only: only its entry may be missing. */
+        if (!ro) {
+                log_error("%s is recorded as sealed but is not read-only; delete it with koompi-boot snapshot "
+                          "delete after checking it",
+                          j->root);
+                return EXIT_REFUSED;
+        }
+        printf("recover: finishing the interrupted update: the entry of %s\n", j->root);
+        return admin_sync_entries(c);
+}
+
+static int recover_delete(struct context *c, const struct journal *j) {
+        struct admin_view v;
+        int r = admin_view_load(c, &v);
+        if (r != 0)
+                return r;
+        for (char **p = j->roots; p && *p; p++) {
+                char why[128];
+                int i = admin_view_find(&v, *p);
+                if (i < 0)
+                        continue;
+                if (protected_now(&v, i, why, sizeof why)) {
+                        printf("recover: kept %s, whose deletion was interrupted: it is now %s\n", *p, why);
+                        continue;
+                }
+                r = btrfs_root_delete(c->top, *p);
+                if (r < 0) {
+                        log_errno(r, "deleting %s failed", *p);
+                        admin_view_free(&v);
+                        return EXIT_WRITE_FAILED;
+                }
+                printf("recover: deleted %s, whose deletion was interrupted\n", *p);
+        }
+        admin_view_free(&v);
+        btrfs_fs_sync(c->top);
+        printf("recover: removing the entries of deleted roots\n");
+        return admin_sync_entries(c);
+}
+
+/* Finishes or undoes what an interrupted transaction left. *ret_did: there was one. */
+static int recover(struct context *c, bool *ret_did) {
+        struct journal j;
+        int r = journal_load(c, &j);
+        *ret_did = false;
+        if (r == -ENOENT)
+                return EXIT_OK;
+        if (r < 0) {
+                char path[PATH_MAX];
+                admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
+                log_errno(r, "reading %s, the record of an interrupted transaction, failed; check the roots "
+                          "with koompi-boot list, then remove it",
+                          path);
+                return EXIT_NO_STATE;
+        }
+        *ret_did = true;
+        if (streq(j.op, "update"))
+                r = recover_update(c, &j);
+        else if (streq(j.op, "delete"))
+                r = recover_delete(c, &j);
+        else {
+                printf("recover: finishing the interrupted rollback to %s\n", j.root);
+                r = admin_rollback_apply(c, j.root);
+        }
+        journal_free(&j);
+        if (r != EXIT_OK)
+                return r;
+        r = journal_clear(c);
+        if (r < 0)
+                return log_errno(r, "removing the record of the interrupted transaction failed"), EXIT_WRITE_FAILED;
+        return EXIT_OK;
+}
+
+int admin_begin(struct context *c) {
+        bool did;
+        /* The ESP before the private mount namespace: an automounted ESP is mounted now. */
+        int r = ctx_need_esp(c);
+        if (r == 0)
+                r = ctx_need_top(c);
+        if (r != 0)
+                return r;
+        if (top_writable(c) < 0)
+                return EXIT_NO_STATE;
+        r = take_lock(c);
+        if (r == -EBUSY)
+                return EXIT_REFUSED;
+        if (r < 0)
+                return EXIT_NO_STATE;
+        return recover(c, &did);
+}
+
+int verb_recover(struct context *c) {
+        bool did;
+        if (c->o->n_args > 0) {
+                log_error("recover takes no arguments");
+                return EXIT_USAGE;
+        }
+        int r = ctx_need_esp(c);
+        if (r == 0)
+                r = ctx_need_top(c);
+        if (r != 0)
+                return r;
+        if (top_writable(c) < 0)
+                return EXIT_NO_STATE;
+        r = take_lock(c);
+        if (r != 0)
+                return r == -EBUSY ? EXIT_REFUSED : EXIT_NO_STATE;
+        r = recover(c, &did);
+        if (r == EXIT_OK && !did)
+                printf("nothing to recover: no update or deletion was interrupted\n");
+        return r;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rollback: which root boots next, chosen by the admin.
+ *
+ * systemd-boot boots the first entry matching loader.conf's "default koompi-*" in its order:
+ * spent entries ("+0-N") last, then the greatest version (the root's generation). So the root
+ * booted next is the newest root whose entry is not spent, and a rollback to TARGET, for good,
+ * is: every root newer than TARGET is marked bad (its entry renamed to "+0-DONE", the way
+ * systemd-bless-boot marks a bad boot, and the ledger told, so that koompi-init without a
+ * counting loader skips it too, and entries sync re-creates a lost entry spent); TARGET is
+ * re-armed when it was bad ("+TRIES", a rearm mark). The loader's own order then does the
+ * rest, and keeps doing it: no pinned default can keep booting a root that fails, and the next
+ * update, being newer, is tried next as usual. A LoaderEntryDefault or LoaderEntryOneShot
+ * naming another entry would override all this, so it is removed.
+ *
+ * `rollback --once NAME` sets LoaderEntryOneShot instead: NAME for the next boot only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "efi.h"
+#include "esp.h"
+#include "koompi-boot.h"
+#include "layout.h"
+#include "log.h"
+#include "util.h"
+
+static bool newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b) {
+        if (a->otransid != b->otransid)
+                return a->otransid > b->otransid;
+        return strcmp(a->name, b->name) > 0;
+}
+
+static int rename_entry(int dirfd, const char *dir, const char *from, const struct entry_name *to) {
+        char name[ENTRY_NAME_MAX + 1];
+        int r = entry_name_format(to, name, sizeof name);
+        if (r < 0)
+                return log_errno(r, "naming the entry %s failed", from);
+        if (streq(name, from))
+                return 0;
+        r = esp_rename_noreplace(dirfd, from, dirfd, name);
+        if (r < 0)
+                return log_errno(r, "renaming %s/%s to %s failed", dir, from, name);
+        r = esp_fsync_dir(dirfd);
+        if (r < 0)
+                return log_errno(r, "syncing %s failed", dir);
+        printf("  entry %s -> %s\n", from, name);
+        return 0;
+}
+
+static void clear_other(const char *var, const char *id) {
+        char value[256];
+        if (efi_loader_get_string(var, value, sizeof value) < 0 || !*value || (id && entry_id_equal(value, id)))
+                return;
+        int r = efi_loader_delete(var);
+        if (r < 0)
+                log_errno(r, "removing the EFI variable %s (%s) failed; it still decides the next boot", var, value);
+        else
+                printf("  removed the EFI variable %s (%s)\n", var, value);
+}
+
+int admin_rollback_apply(struct context *c, const char *target) {
+        struct admin_view v = {};
+        struct ledger l;
+        char dir[PATH_MAX], note[300];
+        unsigned tries = c->config.boot_tries ? c->config.boot_tries : FALLBACK_TRIES_DEFAULT;
+        uint64_t now = (uint64_t)time(NULL);
+        _cleanup_close_ int dfd = -EBADF;
+        bool changed = false;
+        int r;
+
+        ledger_init(&l);
+        r = admin_view_load(c, &v);
+        if (r != EXIT_OK)
+                goto out;
+        int t = admin_view_find(&v, target);
+        if (t < 0) {
+                log_error("the root %s is gone; nothing to roll back to", target);
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        const struct admin_root *tr = &v.roots[t];
+
+        /* 1. The ledger: newer roots bad, the target re-armed when it was bad. */
+        r = ctx_ledger_load(c, &l, true);
+        if (r != EXIT_OK)
+                goto out;
+        snprintf(note, sizeof note, "rollback to %s", target);
+        for (size_t i = 0; i < v.n_roots; i++) {
+                struct ledger_root_status ls;
+                const struct admin_root *ar = &v.roots[i];
+                if (!ar->info.read_only || !newer(&ar->info, &tr->info))
+                        continue;
+                ledger_root_status(&l, ar->info.name, &ls);
+                if (ls.mark == LEDGER_MARK_BAD)
+                        continue;
+                if (ledger_mark_root(&l, now, ar->info.name, LEDGER_MARK_BAD, note) < 0)
+                        abort();
+                printf("  %s marked bad in the ledger\n", ar->info.name);
+                changed = true;
+        }
+        {
+                struct ledger_root_status ls;
+                ledger_root_status(&l, target, &ls);
+                if (ls.bad) {
+                        if (ledger_mark_root(&l, now, target, LEDGER_MARK_REARM, "rollback") < 0)
+                                abort();
+                        printf("  %s re-armed in the ledger (it was bad)\n", target);
+                        changed = true;
+                }
+        }
+        if (changed)
+                r = ctx_ledger_save(c, &l);
+        if (r != EXIT_OK)
+                goto out;
+        fault_point("rollback-marked");
+
+        /* 2. The entries: newer ones spent, the target's re-armed. */
+        pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 && errno != ENOENT) {
+                log_errno(-errno, "opening %s failed", dir);
+                r = EXIT_NO_STATE;
+                goto out;
+        }
+        for (size_t i = 0; dfd >= 0 && i < v.n_roots; i++) {
+                struct admin_root *ar = &v.roots[i];
+                struct entry_name e = ar->entry_name;
+                if (!ar->entry[0])
+                        continue;
+                if (ar->info.read_only && newer(&ar->info, &tr->info)) {
+                        if (entry_name_state(&e) == ENTRY_BAD)
+                                continue;
+                        entry_counter_mark_bad(&e);
+                } else if ((int)i == t && entry_name_state(&e) == ENTRY_BAD) {
+                        if (entry_counter_set(&e, tries) < 0)
+                                continue;
+                } else
+                        continue;
+                if (rename_entry(dfd, dir, ar->entry, &e) < 0) {
+                        r = EXIT_WRITE_FAILED;
+                        goto out;
+                }
+        }
+        fault_point("rollback-renamed");
+
+        /* 3. Entries for roots that had none (the target's, or spent ones of newer roots). */
+        r = admin_sync_entries(c);
+        if (r != EXIT_OK)
+                goto out;
+
+        /* 4. Nothing else may decide the next boot. */
+        if (admin_efi_ok(c)) {
+                admin_view_free(&v);
+                r = admin_view_load(c, &v);
+                if (r != EXIT_OK)
+                        goto out;
+                t = admin_view_find(&v, target);
+                char id[ENTRY_NAME_MAX + 1];
+                bool have_id = t >= 0 && v.roots[t].entry[0] &&
+                               entry_name_id(&v.roots[t].entry_name, id, sizeof id) == 0;
+                clear_other("LoaderEntryDefault", have_id ? id : NULL);
+                clear_other("LoaderEntryOneShot", have_id ? id : NULL);
+        }
+        r = EXIT_OK;
+out:
+        ledger_free(&l);
+        admin_view_free(&v);
+        return r;
+}
+
+static int rollback_once(struct context *c, struct admin_view *v, int t) {
+        const struct admin_root *tr = &v->roots[t];
+        char id[ENTRY_NAME_MAX + 1];
+        if (!tr->entry[0] || entry_name_id(&tr->entry_name, id, sizeof id) < 0) {
+                log_error("%s has no boot loader entry on the ESP; run koompi-boot entries sync first", tr->info.name);
+                return EXIT_NO_STATE;
+        }
+        if (c->o->esp) {
+                log_error("--once sets an EFI variable of this machine, and --esp %s may be another machine's "
+                          "ESP; run it without --esp",
+                          c->o->esp);
+                return EXIT_REFUSED;
+        }
+        if (!efi_loader_available()) {
+                log_error("--once needs systemd-boot's EFI variables, and this machine did not boot through UEFI "
+                          "(or efivarfs is not mounted); koompi-boot rollback %s makes it boot next for good",
+                          tr->info.name);
+                return EXIT_NO_STATE;
+        }
+        int r = efi_loader_set_string("LoaderEntryOneShot", id);
+        if (r < 0) {
+                log_errno(r, "setting the EFI variable LoaderEntryOneShot failed");
+                return EXIT_WRITE_FAILED;
+        }
+        if (entry_name_state(&tr->entry_name) == ENTRY_BAD)
+                log_warning("the entry of %s is spent (%s): systemd-boot still starts it once", tr->info.name,
+                            tr->entry);
+        printf("next boot only: %s (entry %s, LoaderEntryOneShot=%s)\n", tr->info.name, tr->entry, id);
+        printf("the boots after it: %s, as before\n", v->next >= 0 ? v->roots[v->next].info.name : "the default entry");
+        return EXIT_OK;
+}
+
+int verb_rollback(struct context *c) {
+        struct admin_view v = {};
+        char target[256];
+        int r, t;
+
+        if (c->o->n_args > 1 || (c->o->once && c->o->n_args != 1)) {
+                log_error("usage: koompi-boot rollback [NAME] | rollback --once NAME");
+                return EXIT_USAGE;
+        }
+        r = admin_begin(c);
+        if (r != EXIT_OK)
+                return r;
+        r = admin_view_load(c, &v);
+        if (r != EXIT_OK)
+                goto out;
+        if (c->o->n_args == 1) {
+                t = admin_view_find_arg(&v, c->o->args[0], &r);
+                if (t < 0)
+                        goto out;
+        } else {
+                int from = v.booted >= 0 ? v.booted : v.next;
+                if (from < 0) {
+                        log_error("neither the booted root nor the one booted next is known; name the root: "
+                                  "koompi-boot rollback NAME");
+                        r = EXIT_NO_STATE;
+                        goto out;
+                }
+                struct policy_root *pr = calloc(v.n_roots, sizeof *pr);
+                if (!pr)
+                        abort();
+                for (size_t i = 0; i < v.n_roots; i++)
+                        pr[i] = v.roots[i].policy;
+                t = rollback_choose(pr, v.n_roots, (size_t)from);
+                free(pr);
+                if (t < 0) {
+                        log_error("no good root older than %s to go back to; name one: koompi-boot rollback NAME",
+                                  v.roots[from].info.name);
+                        r = EXIT_NO_STATE;
+                        goto out;
+                }
+        }
+        if (!v.roots[t].info.read_only) {
+                log_error("%s is not read-only (an update still being written?); it cannot be booted", v.roots[t].info.name);
+                r = EXIT_REFUSED;
+                goto out;
+        }
+        snprintf(target, sizeof target, "%s", v.roots[t].info.name);
+        if (c->o->once) {
+                r = c->o->dry_run ? EXIT_OK : rollback_once(c, &v, t);
+                if (c->o->dry_run)
+                        printf("would boot %s once (LoaderEntryOneShot)\n", target);
+                goto out;
+        }
+        if (c->o->dry_run) {
+                printf("would make %s the root booted next; the newer roots would be marked bad:", target);
+                for (size_t i = 0; i < v.n_roots; i++)
+                        if (v.roots[i].info.read_only && newer(&v.roots[i].info, &v.roots[t].info))
+                                printf(" %s", v.roots[i].info.name);
+                printf("\n");
+                r = EXIT_OK;
+                goto out;
+        }
+
+        printf("rollback to %s:\n", target);
+        struct journal j = { .op = "rollback" };
+        snprintf(j.root, sizeof j.root, "%s", target);
+        int k = journal_save(c, &j);
+        if (k < 0) {
+                log_errno(k, "recording the rollback beside the ledger %s failed; nothing was changed", c->ledger);
+                r = EXIT_WRITE_FAILED;
+                goto out;
+        }
+        r = admin_rollback_apply(c, target);
+        if (r != EXIT_OK)
+                goto out;
+        k = journal_clear(c);
+        if (k < 0) {
+                log_errno(k, "removing the record of the rollback failed");
+                r = EXIT_WRITE_FAILED;
+                goto out;
+        }
+
+        /* Say what will boot. */
+        admin_view_free(&v);
+        r = admin_view_load(c, &v);
+        if (r != EXIT_OK)
+                goto out;
+        t = admin_view_find(&v, target);
+        if (t >= 0 && v.next == t) {
+                const struct admin_root *tr = &v.roots[t];
+                printf("next boot: %s (entry %s%s), and every boot after it until the next update\n", target, tr->entry,
+                       tr->entry_name.has_counter ? ", counted" : "");
+                r = EXIT_OK;
+        } else {
+                log_error("%s will still not boot next: %s does (%s %s); check with koompi-boot status", target,
+                          v.next >= 0 ? v.roots[v.next].info.name : "no koompi entry",
+                          v.next_source ? v.next_source : "no default", v.next_pattern);
+                r = EXIT_REFUSED;
+        }
+out:
+        admin_view_free(&v);
+        return r;
+}

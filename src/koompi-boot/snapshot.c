@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* snapshot create, delete, pin and unpin. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "koompi-boot.h"
+#include "log.h"
+#include "util.h"
+
+#define SNAPSHOT_USAGE "usage: koompi-boot snapshot create [NAME] | delete NAME | pin NAME | unpin NAME"
+
+static int snapshot_create(struct context *c, struct admin_view *v) {
+        char name[ROOT_NAME_MAX + 1];
+        const char *why;
+        int r;
+
+        int cur = admin_view_current(v, &why);
+        if (cur < 0) {
+                log_error("no read-only root to snapshot (none boots next, none is booted, and %s is not "
+                          "there); nothing was changed",
+                          c->config.snapshot);
+                return EXIT_NO_STATE;
+        }
+        const struct admin_root *src = &v->roots[cur];
+        if (c->o->n_args == 2) {
+                r = root_name_from_arg(c->o->args[1], name, sizeof name);
+                if (r < 0) {
+                        log_error("\"%s\" cannot name a root: use letters, digits, '-', '_' and '.', at most %d "
+                                  "characters with the %s prefix",
+                                  c->o->args[1], ROOT_NAME_MAX, ROOT_NAME_PREFIX);
+                        return EXIT_USAGE;
+                }
+                for (size_t i = 0; i < v->n_roots; i++)
+                        if (root_name_same_id(v->roots[i].info.name, name)) {
+                                log_error("%s exists already (or a root whose boot entry would be the same: %s); "
+                                          "nothing was changed",
+                                          name, v->roots[i].info.name);
+                                return EXIT_REFUSED;
+                        }
+        } else {
+                time_t now = time(NULL);
+                struct tm tm;
+                const char **names = calloc(v->n_roots ? v->n_roots : 1, sizeof *names);
+                if (!names)
+                        abort();
+                for (size_t i = 0; i < v->n_roots; i++)
+                        names[i] = v->roots[i].info.name;
+                localtime_r(&now, &tm);
+                r = root_name_generate(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, names, v->n_roots, name,
+                                       sizeof name);
+                free(names);
+                if (r < 0) {
+                        log_errno(r, "naming the snapshot failed; give a NAME");
+                        return EXIT_REFUSED;
+                }
+        }
+        if (c->o->dry_run) {
+                printf("would snapshot %s (%s) as %s\n", src->info.name, why, name);
+                return EXIT_OK;
+        }
+
+        /* A read-only snapshot is made whole in one step: there is nothing to journal. */
+        r = btrfs_root_snapshot(c->top, src->info.name, name, true);
+        if (r == 0)
+                r = btrfs_fs_sync(c->top);
+        if (r < 0) {
+                log_errno(r, "snapshotting %s as %s failed", src->info.name, name);
+                return EXIT_WRITE_FAILED;
+        }
+        printf("snapshot: %s (%s) -> %s, read-only\n", src->info.name, why, name);
+        fault_point("snapshot-made");
+
+        /* The same bits as a root known good: known good too, so its entry carries no counter. */
+        if (src->state == FALLBACK_GOOD) {
+                struct ledger l;
+                char note[300];
+                ledger_init(&l);
+                snprintf(note, sizeof note, "snapshot of %s", src->info.name);
+                r = ctx_ledger_load(c, &l, true);
+                if (r == EXIT_OK && ledger_mark_root(&l, (uint64_t)time(NULL), name, LEDGER_MARK_GOOD, note) == 0)
+                        r = ctx_ledger_save(c, &l);
+                ledger_free(&l);
+                if (r != EXIT_OK)
+                        log_warning("%s is not recorded as good in the ledger: its entry gets a boot counter", name);
+        }
+        printf("entry:\n");
+        r = admin_sync_entries(c);
+        if (r != EXIT_OK)
+                return r;
+        struct admin_view after;
+        if (admin_view_load(c, &after) == EXIT_OK) {
+                int i = admin_view_find(&after, name);
+                if (i >= 0 && after.next == i)
+                        printf("%s boots next (the same contents as %s)\n", name, src->info.name);
+                admin_view_free(&after);
+        }
+        return EXIT_OK;
+}
+
+static int snapshot_delete(struct context *c, struct admin_view *v) {
+        char why[200];
+        int ex = EXIT_OK;
+        int i = admin_view_find_arg(v, c->o->args[1], &ex);
+        if (i < 0)
+                return ex;
+        const struct admin_root *r = &v->roots[i];
+        const struct policy_root *p = &r->policy;
+        unsigned reasons = (p->booted ? RETAIN_BOOTED : 0) | (p->next ? RETAIN_NEXT : 0) |
+                           (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
+                           (p->configured ? RETAIN_CONFIGURED : 0);
+        if (reasons) {
+                retention_reasons_format(reasons, why, sizeof why);
+                log_error("refusing to delete %s: it is %s%s; nothing was changed", r->info.name, why,
+                          p->pinned ? " (koompi-boot snapshot unpin it first)"
+                          : p->configured ? " (boot.conf's snapshot, booted without koompi.snapshot=)"
+                                          : "");
+                return EXIT_REFUSED;
+        }
+        if (c->o->dry_run) {
+                printf("would delete %s, its entry %s and any kernel only it uses\n", r->info.name,
+                       r->entry[0] ? r->entry : "(none)");
+                return EXIT_OK;
+        }
+        char *names[] = { (char *)r->info.name, NULL };
+        return admin_delete_roots(c, names);
+}
+
+static int snapshot_pin(struct context *c, struct admin_view *v, bool pin) {
+        int ex = EXIT_OK;
+        int i = admin_view_find_arg(v, c->o->args[1], &ex);
+        if (i < 0)
+                return ex;
+        const struct admin_root *r = &v->roots[i];
+        if (r->policy.pinned == pin) {
+                printf("%s is %s pinned\n", r->info.name, pin ? "already" : "not");
+                return EXIT_OK;
+        }
+        if (c->o->dry_run) {
+                printf("would %s %s\n", pin ? "pin" : "unpin", r->info.name);
+                return EXIT_OK;
+        }
+        char **pins = NULL;
+        unsigned n = strv_length(v->pins), k = 0;
+        pins = calloc(n + 2, sizeof *pins);
+        if (!pins)
+                abort();
+        for (unsigned j = 0; j < n; j++)
+                if (!streq(v->pins[j], r->info.uuid))
+                        pins[k++] = v->pins[j];
+        if (pin)
+                pins[k++] = (char *)r->info.uuid;
+        int rr = pins_save(c, pins, v);
+        free(pins);
+        if (rr < 0) {
+                log_errno(rr, "writing the pinned roots beside the ledger %s failed", c->ledger);
+                return EXIT_WRITE_FAILED;
+        }
+        if (pin)
+                printf("pinned %s: prune keeps it and snapshot delete refuses it\n", r->info.name);
+        else
+                printf("unpinned %s: prune may delete it once it is no longer among the newest\n", r->info.name);
+        return EXIT_OK;
+}
+
+int verb_snapshot(struct context *c) {
+        const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
+        struct admin_view v = {};
+        int r;
+
+        if (!sub || !((streq(sub, "create") && c->o->n_args <= 2) ||
+                      ((streq(sub, "delete") || streq(sub, "pin") || streq(sub, "unpin")) && c->o->n_args == 2))) {
+                log_error(SNAPSHOT_USAGE);
+                return EXIT_USAGE;
+        }
+        r = admin_begin(c);
+        if (r != EXIT_OK)
+                return r;
+        r = admin_view_load(c, &v);
+        if (r == EXIT_OK) {
+                if (streq(sub, "create"))
+                        r = snapshot_create(c, &v);
+                else if (streq(sub, "delete"))
+                        r = snapshot_delete(c, &v);
+                else
+                        r = snapshot_pin(c, &v, streq(sub, "pin"));
+        }
+        admin_view_free(&v);
+        return r;
+}
