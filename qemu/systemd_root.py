@@ -14,6 +14,9 @@ What is added to the tree:
   koompi-test-report.service                  after mark-good: prints koompi-boot status
                                               --json on the console, then powers off
   /etc/fstab                                  the ESP (label KOOMPI-ESP) at /efi, /tmp
+  /usr/lib/modules/KVER                       the few modules the root loads itself (FAT and
+                                              its character sets, for /efi; efivarfs) with
+                                              depmod's indexes: the test kernel is the host's
   /etc/machine-id, /etc/hostname              fixed
 
 Unavailable (debootstrap missing, the mirror unreachable) raises Unavailable with the
@@ -205,6 +208,23 @@ def _lib_present(tree, soname):
     return False
 
 
+KMOD_DIRS = ["kernel/fs/fat", "kernel/fs/nls", "kernel/fs/efivarfs"]
+KMOD_FILES = ["modules.order", "modules.builtin", "modules.builtin.modinfo"]
+
+
+def _modules(tree):
+    src = f"/lib/modules/{disk.KVER}"
+    dst = os.path.join(tree, "usr/lib/modules", disk.KVER)
+    shutil.rmtree(dst, ignore_errors=True)
+    for d in KMOD_DIRS:
+        if os.path.isdir(os.path.join(src, d)):
+            shutil.copytree(os.path.join(src, d), os.path.join(dst, d))
+    for f in KMOD_FILES:
+        if os.path.exists(os.path.join(src, f)):
+            shutil.copy2(os.path.join(src, f), os.path.join(dst, f))
+    disk._run([disk.tool("depmod"), "-b", tree, disk.KVER])
+
+
 def _overlay(tree):
     """Puts what the test adds into the tree (idempotent). Returns notes."""
     notes = []
@@ -235,6 +255,7 @@ def _overlay(tree):
     _write(os.path.join(tree, "etc/fstab"), FSTAB)
     _write(os.path.join(tree, "etc/machine-id"), MACHINE_ID + "\n", 0o444)
     _write(os.path.join(tree, "etc/hostname"), "koompi-systemd\n")
+    _modules(tree)
     for d in ("efi", "home", "var", "tmp"):
         os.makedirs(os.path.join(tree, d), exist_ok=True)
     return notes
@@ -242,6 +263,7 @@ def _overlay(tree):
 
 def _hash_tree_inputs():
     h = hashlib.sha256()
+    h.update(disk.KVER.encode() + b"\0")
     for p in (disk.KOOMPI_BOOT, MARK_GOOD_UNIT, os.path.abspath(__file__)):
         h.update(p.encode() + b"\0")
         with open(p, "rb") as f:
