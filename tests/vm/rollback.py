@@ -36,6 +36,8 @@ NEW = disk.ROOT_NEW
 CURRENT = disk.SNAPSHOT_CURRENT
 SYSTEMD = disk.ROOT_SYSTEMD
 ALERT = r"(?m)^(?:\[[^]\n]*\] )?koompi-init: ALERT: ([^\n]*)"
+# koompi-init gave up: waiting on would only run into the timeout.
+BOOT_FAILED = r"koompi-init: BOOT FAILED[^\n]*\n(?:[^\n]*\n){0,3}"
 TRIES = 3
 # Extra kernel command line words for the entries of these scenarios, e.g. to try a
 # workaround while looking into a failure.
@@ -104,10 +106,10 @@ class RollbackScenario(Scenario):
     def unlock_and_report(self, snapshot, what, bad=()):
         """Types the passphrase at the prompt and reads the test root's report; checks that
         SNAPSHOT came up. WHAT names the boot in messages."""
-        self.expect(PROMPT, T_PROMPT, bad=[WRONG] + list(bad))
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED] + list(bad))
         start = self.vm.match_time
         self.vm.sendline(disk.PASSPHRASE)
-        rep = self.testroot_report(bad=[WRONG, PROMPT])
+        rep = self.testroot_report(bad=[WRONG, PROMPT, BOOT_FAILED])
         if rep["root"] != snapshot:
             raise Failure(f"{what}: came up on {rep['root']}, expected {snapshot}; "
                           f"boot.json {json.dumps(rep['boot_json'])}\n"
@@ -245,14 +247,14 @@ class AbandonedPrompt(RollbackScenario):
         disks = self.setup(ents)
         for n in range(1, TRIES + 1):
             self.start_vm(log_name=f"console-{n}.log", disks=disks)
-            self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+            self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
             self.vm.terminate()  # the power cut at the prompt
             self.note(f"killed at prompt {n}: entries {' '.join(self.entries())}, "
                       f"pending markers {self.pending()}")
         self.start_vm(log_name=f"console-{TRIES + 1}.log", disks=disks)
-        self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
-        rep = self.testroot_report(bad=[WRONG, PROMPT])
+        rep = self.testroot_report(bad=[WRONG, PROMPT, BOOT_FAILED])
         self.finish()
         self.check_root(rep, rep["root"], note=False)
         names = self.entries()
@@ -309,11 +311,11 @@ class SystemdBless(RollbackScenario):
                       version="1", sort_key="koompi")]
         disks = self.setup(ents)
         self.start_vm(disks=disks)
-        self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
         t0 = self.vm.match_time
         # The test root's init would mean the wrong root came up.
-        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT])
+        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
         self.note(f"systemd started {self.vm.match_time - t0:.1f} s after the passphrase")
         self.expect(r"Reached target[^\n]*(boot-complete|Boot Completion)", T_SYSTEMD)
         self.note(f"boot-complete.target {self.vm.match_time - t0:.1f} s after the passphrase")

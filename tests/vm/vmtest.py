@@ -22,7 +22,8 @@ from vm import VM, Disk, Firmware, VMError, qcow2_overlay  # noqa: E402
 
 RUNDIR = os.path.join(disk.VMDIR, "run")
 KOOMPI_INIT = os.path.join(disk.BUILD, "koompi-init")
-BOOT_CONF = os.path.join(ROOT, "config", "boot.conf")
+# The boot.conf carried in the test images; another can be given to look into a failure.
+BOOT_CONF = os.environ.get("KOOMPI_VM_BOOT_CONF") or os.path.join(ROOT, "config", "boot.conf")
 
 WRONG_PASSPHRASE = "not-the-koompi-passphrase"
 
