@@ -105,7 +105,9 @@ static int journal_load(struct context *c, struct journal *j) {
                         strv_add(&j->roots, v);
                 }
         }
-        if (!header || (!streq(j->op, "update") && !streq(j->op, "delete") && !streq(j->op, "rollback")) ||
+        if (!header ||
+            (!streq(j->op, "update") && !streq(j->op, "snapshot") && !streq(j->op, "delete") &&
+             !streq(j->op, "rollback")) ||
             (!streq(j->op, "delete") && !j->root[0])) {
                 journal_free(j);
                 return -EBADMSG;
@@ -517,7 +519,7 @@ static int recover_update(struct context *c, const struct journal *j) {
         bool ro;
         int r = btrfs_subvol_check(c->top, j->root, &ro);
         if (r == -ENOENT) {
-                printf("recover: the interrupted update had not made %s yet; nothing to undo\n", j->root);
+                printf("recover: the interrupted %s had not made %s yet; nothing to undo\n", j->op, j->root);
                 return EXIT_OK;
         }
         if (r < 0) {
@@ -543,7 +545,7 @@ static int recover_update(struct context *c, const struct journal *j) {
                           j->root);
                 return EXIT_REFUSED;
         }
-        printf("recover: finishing the interrupted update: the entry of %s\n", j->root);
+        printf("recover: finishing the interrupted %s: the entry of %s\n", j->op, j->root);
         return admin_sync_entries(c);
 }
 
@@ -591,7 +593,7 @@ static int recover(struct context *c, bool *ret_did) {
                 return EXIT_NO_STATE;
         }
         *ret_did = true;
-        if (streq(j.op, "update"))
+        if (streq(j.op, "update") || streq(j.op, "snapshot"))
                 r = recover_update(c, &j);
         else if (streq(j.op, "delete"))
                 r = recover_delete(c, &j);
@@ -644,6 +646,6 @@ int verb_recover(struct context *c) {
                 return r == -EBUSY ? EXIT_REFUSED : EXIT_NO_STATE;
         r = recover(c, &did);
         if (r == EXIT_OK && !did)
-                printf("nothing to recover: no update or deletion was interrupted\n");
+                printf("nothing to recover: no update, snapshot, deletion or rollback was interrupted\n");
         return r;
 }

@@ -175,9 +175,10 @@ int admin_state_path(struct context *c, const char *file, char *buf, size_t size
 
 /* The record of a transaction in progress: what the next run finishes or undoes. */
 struct journal {
-        char op[16];            /* "update", "delete" or "rollback" */
-        char step[16];          /* update: "started", then "sealed" once the root is read-only */
-        char root[256];         /* update: the new root; rollback: its target */
+        char op[16];            /* "update", "snapshot", "delete" or "rollback" */
+        char step[16];          /* update: "started", then "sealed" once the root is read-only;
+                                 * snapshot: always "sealed" (made read-only in one step) */
+        char root[256];         /* update, snapshot: the new root; rollback: its target */
         char from[256];         /* update: the root it was made from */
         char **roots;           /* delete: the roots being deleted, NULL-terminated */
 };

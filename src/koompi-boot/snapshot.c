@@ -61,12 +61,23 @@ static int snapshot_create(struct context *c, struct admin_view *v) {
                 return EXIT_OK;
         }
 
-        /* A read-only snapshot is made whole in one step: there is nothing to journal. */
+        /* A read-only snapshot is made whole in one step; the journal only makes sure that a
+         * crash before its entry is written is finished by the next run. */
+        struct journal j = { .op = "snapshot", .step = "sealed" };
+        snprintf(j.root, sizeof j.root, "%s", name);
+        snprintf(j.from, sizeof j.from, "%s", src->info.name);
+        r = journal_save(c, &j);
+        if (r < 0) {
+                log_errno(r, "recording the snapshot beside the ledger %s failed; nothing was changed", c->ledger);
+                return EXIT_WRITE_FAILED;
+        }
+        fault_point("snapshot-marked");
         r = btrfs_root_snapshot(c->top, src->info.name, name, true);
         if (r == 0)
                 r = btrfs_fs_sync(c->top);
         if (r < 0) {
                 log_errno(r, "snapshotting %s as %s failed", src->info.name, name);
+                journal_clear(c);
                 return EXIT_WRITE_FAILED;
         }
         printf("snapshot: %s (%s) -> %s, read-only\n", src->info.name, why, name);
@@ -89,6 +100,9 @@ static int snapshot_create(struct context *c, struct admin_view *v) {
         r = admin_sync_entries(c);
         if (r != EXIT_OK)
                 return r;
+        r = journal_clear(c);
+        if (r < 0)
+                return log_errno(r, "removing the record of the snapshot failed"), EXIT_WRITE_FAILED;
         struct admin_view after;
         if (admin_view_load(c, &after) == EXIT_OK) {
                 int i = admin_view_find(&after, name);
