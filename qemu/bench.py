@@ -453,8 +453,12 @@ def analyse_klog(klog):
             a["exec_init"] = t
         if "filename=/sbin/init " in msg + " ":
             a["exec_real_init"] = t
-    a["modules_loaded"] = sum(1 for t, msg in klog if "module_load:" in msg
-                              and a.get("exec_init", 1e9) <= t <= a.get("exec_real_init", 0))
+    lo, hi = a.get("exec_init", 1e9), a.get("exec_real_init", 0)
+    a["modules_loaded"] = sum(1 for t, msg in klog if "module_load:" in msg and lo <= t <= hi)
+    # The kernel's own module requests (request_module: crypto algorithms, file systems)
+    # each start the usermode helper /sbin/modprobe when the image has one.
+    a["modprobe_helper_execs"] = sum(1 for t, msg in klog if lo <= t <= hi and
+                                     "sched_process_exec: filename=/sbin/modprobe " in msg)
     return a
 
 
@@ -637,6 +641,8 @@ def boot_all(images, runs, results):
         res["unpack"] = stats([r.get("unpack_s") for r in rs])
         res["run_init_at"] = stats([r["phases"].get("run_init") for r in rs])
         res["modules_loaded"] = stats([r["phases"].get("modules_loaded") for r in rs])
+        res["modprobe_helper_execs"] = stats([r["phases"].get("modprobe_helper_execs")
+                                              for r in rs])
         if rs and "home=none" in rs[-1].get("mounts", ""):
             res.setdefault("notes", []).append(
                 f"mounts only the root ({rs[-1]['mounts']}): @home and @var are left to the "
@@ -685,6 +691,8 @@ def flat(res):
     put("run_init_at_s", res.get("run_init_at"))
     if res.get("modules_loaded"):
         out["modules_loaded"] = int(res["modules_loaded"]["median"])
+    if res.get("modprobe_helper_execs"):
+        out["modprobe_helper_execs"] = int(res["modprobe_helper_execs"]["median"])
     o = res.get("overhead")
     if o:
         for k in ("overhead_ms", "koompi_init_ms", "module_loading_ms", "unlock_ms",
@@ -810,6 +818,10 @@ def write_results(results, runs, took):
                                  "sched_process_exec trace events in the kernel log",
             "unpack_s": "kernel log: 'Trying to unpack rootfs image' to 'Freeing initrd memory'",
             "run_init_at_s": "kernel log: 'Run /init as init process'",
+            "modules_loaded": "module_load trace events during the initramfs phase",
+            "modprobe_helper_execs": "execs of /sbin/modprobe during the initramfs phase: the "
+                                     "kernel's request_module usermode helper (and, in "
+                                     "shell-script images, modprobe run by the script)",
             "overhead_ms": " ".join(overhead.__doc__.split()),
             "boots": "one vCPU, 1 GiB, TCG, direct -kernel/-initrd/-append, a fresh "
                      "copy-on-write overlay of the test disk per boot; images take turns",
@@ -842,8 +854,8 @@ def write_markdown(doc):
                  f"{v[0]:.1f}" for v in doc.get("load_average", {}).values()) + ".")
     L.append("")
     L.append("| image | size (MB) | build warm (s) | build cold (s) | kernel start → real init (s) "
-             "| initramfs phase (s) | unpack (s) | modules loaded |")
-    L.append("|---|---|---|---|---|---|---|---|")
+             "| initramfs phase (s) | unpack (s) | modules loaded | kernel modprobe calls |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
     for name in IMAGES:
         i = imgs.get(name)
         if not i:
@@ -852,7 +864,7 @@ def write_markdown(doc):
         L.append(f"| {name} | {size} | {fmt_range(i, 'build_s', '{:.3f}')} | "
                  f"{fmt_range(i, 'build_cold_s', '{:.3f}')} | {fmt_range(i, 'real_init_s')} | "
                  f"{fmt_range(i, 'initramfs_phase_s')} | {fmt_range(i, 'unpack_s')} | "
-                 f"{i.get('modules_loaded', '—')} |")
+                 f"{i.get('modules_loaded', '—')} | {i.get('modprobe_helper_execs', '—')} |")
     L.append("")
     if doc["ratios"]:
         L.append("Ratios, ours / peer (below 1: ours is smaller or faster):")
