@@ -610,6 +610,15 @@ static int recover(struct context *c, bool *ret_did) {
         return EXIT_OK;
 }
 
+void admin_end(void) {
+        /* The lock's fd is under the private mount of the top level, which ctx_done() then
+         * unmounts. */
+        if (lock_fd >= 0) {
+                close(lock_fd);
+                lock_fd = -1;
+        }
+}
+
 int admin_begin(struct context *c) {
         bool did;
         /* The ESP before the private mount namespace: an automounted ESP is mounted now. */
@@ -628,7 +637,7 @@ int admin_begin(struct context *c) {
         return recover(c, &did);
 }
 
-int verb_recover(struct context *c) {
+static int recover_run(struct context *c) {
         bool did;
         if (c->o->n_args > 0) {
                 log_error("recover takes no arguments");
@@ -647,5 +656,11 @@ int verb_recover(struct context *c) {
         r = recover(c, &did);
         if (r == EXIT_OK && !did)
                 printf("nothing to recover: no update, snapshot, deletion or rollback was interrupted\n");
+        return r;
+}
+
+int verb_recover(struct context *c) {
+        int r = recover_run(c);
+        admin_end();
         return r;
 }

@@ -161,6 +161,8 @@ int admin_view_current(const struct admin_view *v, const char **ret_why);
  * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
  * finished or undone. Returns 0 or an exit code. */
 int admin_begin(struct context *c);
+/* Releases the lock; every verb that called admin_begin() calls it before returning. */
+void admin_end(void);
 /* Whether systemd-boot's EFI variables are this ESP's to read and write: the machine booted
  * through UEFI and the ESP was found, not given with --esp (which may be another disk's). */
 bool admin_efi_ok(struct context *c);

@@ -48,7 +48,7 @@ int admin_delete_roots(struct context *c, char *const *names) {
         return EXIT_OK;
 }
 
-int verb_prune(struct context *c) {
+static int prune_run(struct context *c) {
         struct admin_view v = {};
         unsigned keep = c->o->has_keep ? c->o->keep : PRUNE_KEEP_DEFAULT;
         int r;
@@ -76,9 +76,9 @@ int verb_prune(struct context *c) {
         for (size_t i = 0; i < v.n_roots; i++)
                 pr[i] = v.roots[i].policy;
         size_t n_gone = retention_choose(pr, v.n_roots, keep, why), k = 0;
-        printf("keeping the %u newest roots and every root booted, booted next, last good, in trial, pinned or "
+        printf("keeping the newest %u root%s and every root booted, booted next, last good, in trial, pinned or "
                "configured:\n",
-               keep);
+               keep, keep == 1 ? "" : "s");
         for (size_t i = 0; i < v.n_roots; i++) {
                 char reasons[160];
                 retention_reasons_format(why[i], reasons, sizeof reasons);
@@ -101,5 +101,11 @@ int verb_prune(struct context *c) {
         free(gone);
 out:
         admin_view_free(&v);
+        return r;
+}
+
+int verb_prune(struct context *c) {
+        int r = prune_run(c);
+        admin_end();
         return r;
 }

@@ -203,7 +203,7 @@ static int rollback_once(struct context *c, struct admin_view *v, int t) {
         return EXIT_OK;
 }
 
-int verb_rollback(struct context *c) {
+static int rollback_run(struct context *c) {
         struct admin_view v = {};
         char target[256];
         int r, t;
@@ -304,5 +304,11 @@ int verb_rollback(struct context *c) {
         }
 out:
         admin_view_free(&v);
+        return r;
+}
+
+int verb_rollback(struct context *c) {
+        int r = rollback_run(c);
+        admin_end();
         return r;
 }

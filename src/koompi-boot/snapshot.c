@@ -178,7 +178,7 @@ static int snapshot_pin(struct context *c, struct admin_view *v, bool pin) {
         return EXIT_OK;
 }
 
-int verb_snapshot(struct context *c) {
+static int snapshot_run(struct context *c) {
         const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
         struct admin_view v = {};
         int r;
@@ -201,5 +201,11 @@ int verb_snapshot(struct context *c) {
                         r = snapshot_pin(c, &v, streq(sub, "pin"));
         }
         admin_view_free(&v);
+        return r;
+}
+
+int verb_snapshot(struct context *c) {
+        int r = snapshot_run(c);
+        admin_end();
         return r;
 }

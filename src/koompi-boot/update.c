@@ -298,7 +298,7 @@ static double seconds(uint64_t us) {
         return (double)us / 1e6;
 }
 
-int verb_update(struct context *c) {
+static int update_run(struct context *c) {
         _cleanup_free_ char *command = NULL;
         char name[ROOT_NAME_MAX + 1], rootdir[PATH_MAX], what[512], src[256];
         struct admin_view v = {};
@@ -491,5 +491,11 @@ int verb_update(struct context *c) {
         r = EXIT_OK;
 out:
         admin_view_free(&v);
+        return r;
+}
+
+int verb_update(struct context *c) {
+        int r = update_run(c);
+        admin_end();
         return r;
 }

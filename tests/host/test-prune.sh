@@ -101,7 +101,7 @@ check "consistent after the second prune" consistent
 
 # ---- the default and usage ----
 expect_rc "prune with the default (10)" 0 kb prune
-grep -q "keeping the 10 newest" "$T/out" && grep -q "nothing to prune" "$T/out" && ok "the default keeps 10" ||
+grep -q "keeping the newest 10 roots" "$T/out" && grep -q "nothing to prune" "$T/out" && ok "the default keeps 10" ||
 	not_ok "the default keeps 10" "$(cat "$T/out")"
 expect_rc "prune --keep 0 is refused" 1 kb prune --keep 0
 expect_rc "prune --keep x is refused" 1 kb prune --keep x
