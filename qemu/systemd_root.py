@@ -36,7 +36,9 @@ sys.path.insert(0, HERE)
 import disk  # noqa: E402
 
 SUITE = "bookworm"
-PACKAGES = ["systemd", "systemd-sysv", "udev", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
+# kmod: the root loads the modules it needs itself (the ESP's character sets), as a real
+# root does; minbase has libkmod but no modprobe.
+PACKAGES = ["systemd", "systemd-sysv", "udev", "kmod", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
             "libcurl4", "libiniparser1", "libkmod2", "libzstd1"]
 TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
 TREE = os.path.join(TREE_DIR, "root")
@@ -47,7 +49,8 @@ ESP_LABEL = "KOOMPI-ESP"  # what disk.make_esp() names the ESP
 # Units of a minimal Debian that only cost time in a VM test.
 MASKED = ["apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer",
           "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
-          "systemd-timesyncd.service", "getty@tty1.service", "serial-getty@ttyS0.service"]
+          "systemd-timesyncd.service", "getty@tty1.service", "serial-getty@ttyS0.service",
+          "getty-static.service"]
 
 REPORT_UNIT = """\
 # Only for the VM tests: once the boot is blessed (or mark-good gave up), print what
@@ -88,7 +91,7 @@ systemctl --no-block poweroff
 
 FSTAB = f"""\
 # The VM test's ESP (made by qemu/disk.py) and a writable /tmp; / is a read-only snapshot.
-LABEL={ESP_LABEL} /efi vfat umask=0077,nofail,x-systemd.device-timeout=60s 0 0
+LABEL={ESP_LABEL} /efi vfat umask=0077,x-systemd.device-timeout=60s 0 0
 tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0
 """
 
@@ -125,11 +128,13 @@ def mirror():
 
 
 def _tree_key():
-    return f"debootstrap --variant=minbase --include={','.join(PACKAGES)} {SUITE} {mirror()}"
+    # The mirror is not part of it: any bookworm mirror gives the same root.
+    return f"debootstrap --variant=minbase --include={','.join(PACKAGES)} {SUITE}"
 
 
 def debian_tree():
-    """The cached debootstrap tree, made when missing or made with other inputs."""
+    """The cached debootstrap tree, made when missing or made with other inputs. A failed
+    attempt leaves the cache as it was."""
     stamp = os.path.join(TREE_DIR, "stamp")
     with disk._Lock(os.path.join(disk.VMDIR, ".debian-systemd.lock")):
         key = _tree_key()
@@ -140,29 +145,32 @@ def debian_tree():
             raise Unavailable("debootstrap is not installed (apt-get install debootstrap)")
         if os.geteuid() != 0:
             raise Unavailable("debootstrap needs root")
-        shutil.rmtree(TREE_DIR, ignore_errors=True)
-        os.makedirs(TREE_DIR)
-        tmp = os.path.join(TREE_DIR, "root.tmp")
+        new = TREE_DIR + ".new"
+        shutil.rmtree(new, ignore_errors=True)
+        os.makedirs(new)
+        tmp = os.path.join(new, "root")
         t0 = time.monotonic()
-        log(f"{key} (once; cached in {os.path.relpath(TREE_DIR, disk.ROOT)})")
+        log(f"{key} {mirror()} (once; cached in {os.path.relpath(TREE_DIR, disk.ROOT)})")
         cmd = [tool, "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, tmp, mirror()]
-        logf = os.path.join(TREE_DIR, "debootstrap.log")
+        logf = os.path.join(disk.VMDIR, "debootstrap.log")
         with open(logf, "w") as f:
             try:
                 r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=1200)
             except subprocess.TimeoutExpired:
+                shutil.rmtree(new, ignore_errors=True)
                 raise Unavailable(f"debootstrap took more than 20 minutes (log: {logf})")
         if r.returncode != 0:
-            tail = open(logf, errors="replace").read().strip().split("\n")[-6:]
-            shutil.rmtree(tmp, ignore_errors=True)
+            tail = open(logf, errors="replace").read().strip().split("\n")[-4:]
+            shutil.rmtree(new, ignore_errors=True)
             raise Unavailable(f"debootstrap from {mirror()} failed (status {r.returncode}; "
                               f"{os.path.relpath(logf, disk.ROOT)}): " + " | ".join(tail))
         # What apt downloaded is not needed in the root.
         shutil.rmtree(os.path.join(tmp, "var/cache/apt/archives"), ignore_errors=True)
         os.makedirs(os.path.join(tmp, "var/cache/apt/archives/partial"), exist_ok=True)
-        os.rename(tmp, TREE)
-        with open(stamp, "w") as f:
+        with open(os.path.join(new, "stamp"), "w") as f:
             f.write(key + "\n")
+        shutil.rmtree(TREE_DIR, ignore_errors=True)
+        os.rename(new, TREE_DIR)
         log(f"debootstrap done in {time.monotonic() - t0:.1f} s")
         return TREE
 
