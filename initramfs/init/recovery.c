@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -265,6 +266,13 @@ int recovery_tries_left(const struct fallback_root *r, unsigned tries) {
         return r->failures >= tries ? 0 : (int)(tries - r->failures);
 }
 
+unsigned recovery_idle_ms(const char *failure_action) {
+        if (failure_action &&
+            (streq(failure_action, "reboot") || streq(failure_action, "poweroff")))
+                return RECOVERY_IDLE_MS;
+        return 0;
+}
+
 bool recovery_wanted(const char *stage, int err) {
         if (!stage || err == -ETIMEDOUT || err == -ECANCELED)
                 return false;
@@ -281,6 +289,7 @@ static size_t n_pending;
 static unsigned n_lost;
 static bool told_locked_disk;
 static bool top_mounted;
+static unsigned idle_ms; /* 0: wait for input forever */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...) {
@@ -308,12 +317,22 @@ static void console_sane(int fd) {
 }
 
 /* One line typed at the console (echoed: never a secret). -ECANCELED when the console is
- * gone. */
+ * gone, -ETIMEDOUT when nothing came for idle_ms. */
 static int read_line(char *buf, size_t size) {
         size_t len = 0;
         console_sane(STDIN_FILENO);
         for (;;) {
                 char c;
+                if (idle_ms && len == 0) {
+                        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+                        int q = poll(&p, 1, (int)idle_ms);
+                        if (q < 0 && errno == EINTR)
+                                continue;
+                        if (q == 0) {
+                                buf[0] = 0;
+                                return -ETIMEDOUT;
+                        }
+                }
                 ssize_t n = read(STDIN_FILENO, &c, 1);
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -566,8 +585,8 @@ static void explain(struct init_ctx *ctx, const char *stage, int err) {
                         say(", found at %s", ctx->luks_device);
                 else
                         say(", not found");
-                say(", %s as /dev/mapper/%s\n", volume_unlocked(ctx) ? "unlocked" : "to be unlocked",
-                    ctx->s.luks_name);
+                say(", %s as /dev/mapper/%s\n",
+                    volume_unlocked(ctx) ? "unlocked" : "to be unlocked", ctx->s.luks_name);
         }
         if (ctx->s.root)
                 say("  the Btrfs filesystem root=%s\n", ctx->s.root);
@@ -642,7 +661,8 @@ static int ask_password(struct init_ctx *ctx) {
                 return -ENOMEM;
         int r = -EACCES;
         while (recovery_auth_may_ask(&auth)) {
-                int len = prompt_secret(STDIN_FILENO, "Technician password: ", pw, PASSWORD_MAX, 0);
+                int len = prompt_secret(STDIN_FILENO, "Technician password: ", pw, PASSWORD_MAX,
+                                        idle_ms);
                 if (len < 0) {
                         r = len;
                         break;
@@ -760,10 +780,10 @@ static void do_list(struct init_ctx *ctx) {
                 if (left >= 0)
                         snprintf(tries, sizeof tries, "%d", left);
                 const char *state = fallback_state_to_string(fr.state);
+                bool chosen = ctx->s.snapshot && streq(rs.v[i].name, ctx->s.snapshot);
                 say("  %-30s %-10s %-10s%s%s\n", rs.v[i].name, state, tries,
                     rs.v[i].read_only ? "" : " not read-only",
-                    ctx->s.snapshot && streq(rs.v[i].name, ctx->s.snapshot) ? " <- this boot's"
-                                                                             : "");
+                    chosen ? " <- chosen for this boot" : "");
         }
         say("Roots are listed newest first. State and tries come from the ledger (%s/%s).\n",
             ctx->config.var_subvol, LAYOUT_LEDGER_IN_VAR);
@@ -914,7 +934,8 @@ static void do_power(struct init_ctx *ctx, enum recovery_item item) {
         leave(ctx);
         sync();
         say("%s.\n", reboot_it ? "Restarting" : "Switching off");
-        log_notice("recovery: the technician %s the machine", reboot_it ? "restarts" : "switches off");
+        log_notice("recovery: the technician %s the machine",
+                   reboot_it ? "restarts" : "switches off");
         reboot(reboot_it ? RB_AUTOBOOT : RB_POWER_OFF);
         say("That failed: %s\n", strerror(errno));
 }
@@ -949,7 +970,17 @@ static void say_parse_error(int r) {
         }
 }
 
+static int run_menu(struct init_ctx *ctx, const char *stage, int err);
+
 int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
+        /* Time at the menu is time spent waiting on a person, like the passphrase prompt. */
+        uint64_t opened = now_boottime_ms();
+        int r = run_menu(ctx, stage, err);
+        ctx->prompt_ms += now_boottime_ms() - opened;
+        return r;
+}
+
+static int run_menu(struct init_ctx *ctx, const char *stage, int err) {
         if (!auth_ready) {
                 recovery_auth_init(&auth, recovery_auth_mode_of(ctx->config.auth,
                                                                 ctx->config.password_hash));
@@ -961,12 +992,19 @@ int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
         if (k < 0 && k != -ENOENT && k != -ENOTTY)
                 log_errno(k, "loading the console keymap failed; the US layout stays");
 
+        idle_ms = recovery_idle_ms(ctx->s.failure_action);
+        explain(ctx, stage, err);
+        if (idle_ms)
+                say("If nothing is typed for %u minutes, the machine will %s (failure_action).\n",
+                    idle_ms / 60000, ctx->s.failure_action);
+        /* For the kernel log only: the screen just said it in full. */
+        log_set_console_fd(-1);
         if (stage)
-                log_error("recovery: the boot stopped at stage %s: %s", stage, *ctx->why ? ctx->why
-                                                                                     : strerror(-err));
+                log_error("recovery: the boot stopped at stage %s: %s", stage,
+                          *ctx->why ? ctx->why : strerror(-err));
         else
                 log_notice("recovery: asked for on the kernel command line");
-        explain(ctx, stage, err);
+        log_set_console_fd(STDERR_FILENO);
         if (stage)
                 record(ctx, true, "recovery menu opened: the boot stopped at stage %s", stage);
         else
@@ -974,7 +1012,8 @@ int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
 
         switch (auth.mode) {
         case RECOVERY_AUTH_NONE:
-                say("\nauth = none in this image: no technician password is asked (lab setting).\n");
+                say("\nauth = none in this image: no technician password is asked (lab "
+                    "setting).\n");
                 break;
         case RECOVERY_AUTH_UNSET:
         case RECOVERY_AUTH_BROKEN:
@@ -986,7 +1025,7 @@ int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
                         say("\nType the technician password, or just Enter for the menu without "
                             "a shell.\n");
                         int r = ask_password(ctx);
-                        if (r == -ECANCELED) {
+                        if (r == -ECANCELED || r == -ETIMEDOUT) {
                                 leave(ctx);
                                 return r;
                         }
@@ -1004,7 +1043,11 @@ int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
                 say("recovery> ");
                 int n = read_line(line, sizeof line);
                 if (n < 0) {
-                        log_error("recovery: the console is gone");
+                        if (n == -ETIMEDOUT)
+                                log_error("recovery: nothing typed for %u minutes",
+                                          idle_ms / 60000);
+                        else
+                                log_error("recovery: the console is gone");
                         leave(ctx);
                         return n;
                 }
@@ -1022,7 +1065,7 @@ int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
                                 continue;
                         }
                         r = ask_password(ctx);
-                        if (r == -ECANCELED) {
+                        if (r == -ECANCELED || r == -ETIMEDOUT) {
                                 leave(ctx);
                                 return r;
                         }

@@ -36,9 +36,16 @@ bool recovery_wanted(const char *stage, int err);
 
 /* Opens the menu. stage and err: the stage that failed and its error; stage NULL when it was
  * asked for on the command line (after the unlock, before the root is mounted). Returns
- * RECOVERY_RETRY or RECOVERY_BOOT, or a negative errno when the console is gone (the caller
- * then runs the failure action). reboot and poweroff do not return. */
+ * RECOVERY_RETRY or RECOVERY_BOOT, or a negative errno when the console is gone or nothing
+ * was typed for recovery_idle_ms() (the caller then runs the failure action). reboot and
+ * poweroff do not return. */
 int recovery_run(struct init_ctx *ctx, const char *stage, int err);
+
+/* How long the menu waits for input before it gives up and the failure action runs: 5 minutes
+ * when that action is reboot or poweroff (an unattended machine must not wait forever), else 0
+ * (forever: halt would only keep the screen). */
+#define RECOVERY_IDLE_MS (5u * 60u * 1000u)
+unsigned recovery_idle_ms(const char *failure_action);
 
 /* Records kept in memory while the disk was locked go into ctx->ledger, once it is loaded
  * (call after rollback_choose_root(), before the ledger is saved). */

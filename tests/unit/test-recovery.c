@@ -296,10 +296,21 @@ static void test_wanted(void **state) {
         assert_false(recovery_wanted(NULL, -EIO));
 }
 
+static void test_idle(void **state) {
+        /* An unattended machine set to reboot or power off must not wait at the menu forever. */
+        assert_int_equal(recovery_idle_ms("reboot"), RECOVERY_IDLE_MS);
+        assert_int_equal(recovery_idle_ms("poweroff"), RECOVERY_IDLE_MS);
+        assert_int_equal(recovery_idle_ms("halt"), 0);
+        assert_int_equal(recovery_idle_ms("shell"), 0);
+        assert_int_equal(recovery_idle_ms(NULL), 0);
+        assert_true(RECOVERY_IDLE_MS >= 60000);
+}
+
 static void test_format_record(void **state) {
         char buf[LEDGER_NOTE_MAX + 1];
         assert_int_equal(recovery_format_record(buf, sizeof buf, 1736505125, "opened a shell"), 0);
-        assert_string_equal(buf, "technician at the console, 2025-01-10 10:32:05 UTC: opened a shell");
+        assert_string_equal(buf,
+                            "technician at the console, 2025-01-10 10:32:05 UTC: opened a shell");
         assert_int_equal(recovery_format_record(buf, sizeof buf, 0, "x"), 0);
         assert_string_equal(buf, "technician at the console, at an unknown time: x");
         char small[16];
@@ -382,7 +393,8 @@ static void test_config_hash(void **state) {
         int fd = mkstemp(path);
         assert_true(fd >= 0);
         char text[512];
-        int n = snprintf(text, sizeof text, "[recovery]\npassword_hash = %s\nauth = password\n", hash6);
+        int n = snprintf(text, sizeof text, "[recovery]\npassword_hash = %s\nauth = password\n",
+                         hash6);
         assert_int_equal(write(fd, text, (size_t)n), n);
         close(fd);
         struct koompi_config c;
@@ -419,6 +431,7 @@ int main(void) {
                 cmocka_unit_test(test_auth_none),
                 cmocka_unit_test(test_items_needing_auth),
                 cmocka_unit_test(test_wanted),
+                cmocka_unit_test(test_idle),
                 cmocka_unit_test(test_format_record),
                 cmocka_unit_test(test_apply_records),
                 cmocka_unit_test(test_tries_left),
