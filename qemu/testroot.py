@@ -34,7 +34,8 @@ def read_report(vm, first, timeout=60):
     except ValueError:
         rep["boot_json"] = None
         rep["boot_json_raw"] = bj
-    done = vm.expect(r"KOOMPI-TESTROOT: done action=(\w+)", timeout)
+    # Up to the end of the word: a match on a line still arriving would cut it short.
+    done = vm.expect(r"KOOMPI-TESTROOT: done action=(\w+)[ \n]", timeout)
     rep["action"] = done.group(1)
     block = vm.transcript[first.start():done.end()]
     rep["kmsg"] = re.findall(r"KOOMPI-TESTROOT: kmsg (.*)", block)

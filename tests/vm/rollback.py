@@ -29,7 +29,7 @@ import vmtest  # noqa: E402,F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
 from disk import Entry  # noqa: E402
 from testroot import PROMPT, WRONG, read_status  # noqa: E402
-from vm import Disk, Firmware, qcow2_overlay  # noqa: E402
+from vm import Disk, Firmware, VMError, qcow2_overlay  # noqa: E402
 from vmtest import T_EXIT, T_PROMPT, T_ROOT, Failure, Scenario, check  # noqa: E402
 
 NEW = disk.ROOT_NEW
@@ -77,6 +77,40 @@ def snapshot_state(status, name):
 
 class RollbackScenario(Scenario):
     variant = "rollback"
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.problems = []
+
+    def soft_check(self, cond, msg):
+        """A check whose failure is reported at the end, so that one run shows every
+        problem of the scenario, not only the first."""
+        if not cond:
+            self.problems.append(msg)
+        return bool(cond)
+
+    def execute(self):
+        try:
+            super().execute()
+        except Failure as e:
+            if self.problems:
+                raise Failure("\n".join(self.problems + [str(e)]))
+            raise
+        if self.problems:
+            raise Failure("\n".join(self.problems))
+
+    def expect(self, pattern, timeout, bad=()):
+        try:
+            return super().expect(pattern, timeout, bad)
+        except VMError:
+            # After koompi-init's BOOT FAILED come the reason and what to do: show them.
+            if re.search(r"BOOT FAILED", self.vm.transcript[-4000:]):
+                try:
+                    self.vm.expect(r"koompi-init: (What to do|the machine is)[^\n]*\n", 20)
+                except VMError:
+                    pass
+                self.vm._fail(Failure, "koompi-init: BOOT FAILED (reason above)")
+            raise
 
     def setup(self, entries=None, default="koompi-*"):
         """The ESP (OVMF scenarios) and the disk overlay of this scenario; returns the disks."""
@@ -173,10 +207,16 @@ class RollbackCounting(RollbackScenario):
         check(f"koompi-root-new+0-{TRIES}.conf" in names,
               f"the spent entry is not koompi-root-new+0-{TRIES}.conf; the ESP has: {names}")
         alerts = self.boot_alerts(since)
-        line = self.check_alert(alerts, NEW, CURRENT, f"boot {TRIES + 1}")
-        self.note(f"console: koompi-init: ALERT: {line}")
-        a = self.check_status_alert(rep, NEW, CURRENT, f"boot {TRIES + 1}")
-        self.note(f"status --json alert: {json.dumps(a)}")
+        try:
+            line = self.check_alert(alerts, NEW, CURRENT, f"boot {TRIES + 1}")
+            self.note(f"console: koompi-init: ALERT: {line}")
+        except Failure as e:
+            self.soft_check(False, str(e) + f"; boot.json {json.dumps(bj)}")
+        try:
+            a = self.check_status_alert(rep, NEW, CURRENT, f"boot {TRIES + 1}")
+            self.note(f"status --json alert: {json.dumps(a)}")
+        except Failure as e:
+            self.soft_check(False, str(e))
 
         # A further boot: straight to @root-current, no attempt on @root-new.
         self.start_vm(log_name="console-next.log", disks=disks, no_reboot=False)
