@@ -500,18 +500,25 @@ static void collect_line(const char *line, void *userdata) {
         t->n++;
 }
 
-static void show_log_tail(unsigned max) {
-        static struct tail t;
-        t.n = 0;
-        log_tail(collect_line, &t);
-        unsigned have = t.n < ELEMENTSOF(t.lines) ? t.n : ELEMENTSOF(t.lines);
+/* The last lines of the log, as they were when the menu opened (before its own lines). */
+static struct tail before;
+
+static void show_tail(const struct tail *t, unsigned max) {
+        unsigned have = t->n < ELEMENTSOF(t->lines) ? t->n : ELEMENTSOF(t->lines);
         unsigned shown = have < max ? have : max;
         if (shown == 0) {
                 say("  (nothing logged)\n");
                 return;
         }
-        for (unsigned i = t.n - shown; i < t.n; i++)
-                say("  | %s\n", t.lines[i % ELEMENTSOF(t.lines)]);
+        for (unsigned i = t->n - shown; i < t->n; i++)
+                say("  | %s\n", t->lines[i % ELEMENTSOF(t->lines)]);
+}
+
+static void show_log_tail(unsigned max) {
+        static struct tail t;
+        t.n = 0;
+        log_tail(collect_line, &t);
+        show_tail(&t, max);
 }
 
 /* The kernel's last lines, from /dev/kmsg ("PRIO,SEQ,USEC,FLAGS;TEXT\n"). */
@@ -571,7 +578,7 @@ static void explain(struct init_ctx *ctx, const char *stage, int err) {
         say("\n==================== KOOMPI OS RECOVERY ====================\n");
         if (stage) {
                 say("The last lines of the boot log:\n");
-                show_log_tail(LOG_LINES_SHOWN);
+                show_tail(&before, LOG_LINES_SHOWN);
                 say("\nThe boot stopped at stage %s: %s.\n", stage, stage_meaning(stage));
                 say("What went wrong: %s\n", *ctx->why ? ctx->why : strerror(-err));
         } else
@@ -986,29 +993,29 @@ static int run_menu(struct init_ctx *ctx, const char *stage, int err) {
                                                                 ctx->config.password_hash));
                 auth_ready = true;
         }
+        idle_ms = recovery_idle_ms(ctx->s.failure_action);
+        before.n = 0;
+        log_tail(collect_line, &before);
+        /* The same first lines as a failure without the menu (the kernel log keeps them, and
+         * whoever watches the console knows them), then the screen of the menu. */
+        if (stage) {
+                log_error("BOOT FAILED at stage %s: %s", stage, stage_meaning(stage));
+                log_error("%s", *ctx->why ? ctx->why : strerror(-err));
+        } else
+                log_notice("recovery: asked for on the kernel command line");
+        explain(ctx, stage, err);
+        if (idle_ms)
+                say("If nothing is typed for %u minutes, the machine will %s (failure_action).\n",
+                    idle_ms / 60000, ctx->s.failure_action);
+        if (stage)
+                record(ctx, true, "recovery menu opened: the boot stopped at stage %s", stage);
+        else
+                record(ctx, true, "recovery menu opened: asked for on the kernel command line");
         /* The console's keymap, so the password reads as typed (also when the disk never
          * appeared, and the unlock stage did not load it). */
         int k = keymap_load_path(KEYMAP_IMAGE_PATH);
         if (k < 0 && k != -ENOENT && k != -ENOTTY)
                 log_errno(k, "loading the console keymap failed; the US layout stays");
-
-        idle_ms = recovery_idle_ms(ctx->s.failure_action);
-        explain(ctx, stage, err);
-        if (idle_ms)
-                say("If nothing is typed for %u minutes, the machine will %s (failure_action).\n",
-                    idle_ms / 60000, ctx->s.failure_action);
-        /* For the kernel log only: the screen just said it in full. */
-        log_set_console_fd(-1);
-        if (stage)
-                log_error("recovery: the boot stopped at stage %s: %s", stage,
-                          *ctx->why ? ctx->why : strerror(-err));
-        else
-                log_notice("recovery: asked for on the kernel command line");
-        log_set_console_fd(STDERR_FILENO);
-        if (stage)
-                record(ctx, true, "recovery menu opened: the boot stopped at stage %s", stage);
-        else
-                record(ctx, true, "recovery menu opened: asked for on the kernel command line");
 
         switch (auth.mode) {
         case RECOVERY_AUTH_NONE:
