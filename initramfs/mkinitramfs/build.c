@@ -113,13 +113,6 @@ static int add_init(struct mki *m) {
         if (r < 0)
                 return mki_bad_input(m, r, "%s %s: %s", what, path, strerror(-r));
         log_debug("/init is %s", path);
-        /* The kernel runs /sbin/modprobe for the modules it asks for itself (crypto
-         * algorithms, character sets); called so, koompi-init loads them with libkmod. */
-        if (!m->opt->init) {
-                r = cpio_add_symlink(m->cpio, "/sbin/modprobe", "/init");
-                if (r < 0)
-                        return log_errno(r, "adding /sbin/modprobe failed");
-        }
         return image_elf_deps(m, path);
 }
 
