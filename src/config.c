@@ -63,6 +63,7 @@ void config_init_defaults(struct koompi_config *c) {
         c->timeout_ms = 30000;
         set_str(&c->failure_action, "halt");
         c->boot_tries = 3;
+        c->keep = 10;
         set_str(&c->luks_uuid, "");
         set_str(&c->luks_name, "root");
         set_str(&c->luks_key, "");
@@ -110,6 +111,7 @@ static const struct config_key config_keys[] = {
         {"boot:timeout", V_DURATION, F(timeout_ms), NULL},
         {"boot:failure_action", V_CHOICE, F(failure_action), "halt reboot poweroff shell"},
         {"boot:tries", V_UINT, F(boot_tries), NULL},
+        {"boot:keep", V_UINT, F(keep), NULL},
         {"luks:uuid", V_STR, F(luks_uuid), NULL},
         {"luks:name", V_STR, F(luks_name), NULL},
         {"luks:key", V_STR, F(luks_key), NULL},

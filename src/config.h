@@ -12,6 +12,7 @@ struct koompi_config {
         unsigned timeout_ms;  /* device wait, overridden by rd.timeout= */
         char *failure_action; /* halt | reboot | poweroff | shell */
         unsigned boot_tries;  /* boot counter for new roots */
+        unsigned keep;        /* roots koompi-boot prune keeps besides the protected ones */
         /* [luks] */
         char *luks_uuid;      /* when the command line names none */
         char *luks_name;      /* dm name of the unlocked volume */

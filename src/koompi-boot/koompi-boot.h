@@ -115,7 +115,6 @@ int verb_alerts(struct context *c);
 /* ---- Changing roots: update, snapshot, prune, rollback, recover (admin.c) ---- */
 
 /* Prune keeps this many of the newest roots unless --keep says otherwise. */
-#define PRUNE_KEEP_DEFAULT 10
 /* Beside the ledger (in @var): the transaction in progress, and the pinned roots. */
 #define ADMIN_JOURNAL_FILE "transaction"
 #define ADMIN_PINS_FILE "pinned"

@@ -50,7 +50,7 @@ int admin_delete_roots(struct context *c, char *const *names) {
 
 static int prune_run(struct context *c) {
         struct admin_view v = {};
-        unsigned keep = c->o->has_keep ? c->o->keep : PRUNE_KEEP_DEFAULT;
+        unsigned keep = c->o->has_keep ? c->o->keep : c->config.keep;
         int r;
 
         if (c->o->n_args > 0) {
