@@ -12,12 +12,14 @@ Each scenario boots QEMU (TCG) through OVMF and systemd-boot from its own ESP
 disk (or with -kernel), with a copy-on-write overlay of a shared encrypted root
 disk built once in build/vm/ (qemu/disk.py). The test root's init
 (tests/vm/testroot-init.c) reports on the console what it finds; the scenarios
-check those lines. The rollback scenarios are in tests/vm/rollback.py.
+check those lines. The rollback scenarios are in tests/vm/rollback.py, those of the
+recovery menu in tests/vm/recovery.py.
 Console transcripts: build/vm/run/NAME/console*.log.
 """
 
 import argparse
 import concurrent.futures
+import importlib
 import os
 import re
 import signal
@@ -38,6 +40,9 @@ from vm import VMError, timeout_scale  # noqa: E402
 from vmtest import (RUNDIR, T_PROMPT, T_ROOT, WRONG_PASSPHRASE, Failure, Scenario,  # noqa: E402
                     Shared, Skip, check, entries_for)
 import rollback  # noqa: E402
+
+# Other scenario modules beside this file, each with a SCENARIOS list, run with these.
+EXTRA_MODULES = ["recovery"]
 
 # A UUID no attached disk has (missing-device).
 ABSENT_UUID = "0badc0de-0000-4000-8000-00000000dead"
@@ -145,6 +150,9 @@ class MissingDevice(Scenario):
 # The long scenarios first, so that two VMs run side by side as long as possible.
 SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, WrongPassphrase,
                                   MissingDevice]
+for _name in EXTRA_MODULES:
+    if os.path.exists(os.path.join(HERE, _name + ".py")):
+        SCENARIOS += importlib.import_module(_name).SCENARIOS
 
 
 # ---- running them ------------------------------------------------------------------
