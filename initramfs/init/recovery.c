@@ -647,11 +647,12 @@ static void show_menu(const char *stage) {
 static void say_refused(void) {
         if (auth.mode == RECOVERY_AUTH_UNSET)
                 say("Not available: this image has no technician password ([recovery] "
-                    "password_hash in /etc/koompi/boot.conf). Only retry, log, reboot and "
-                    "poweroff are.\n");
+                    "password_hash in /etc/koompi/boot.conf, see man koompi-recovery). Only "
+                    "retry, log, reboot and poweroff work.\n");
         else if (auth.mode == RECOVERY_AUTH_BROKEN)
                 say("Not available: the technician password hash in this image is not a crypt(3) "
-                    "hash. Only retry, log, reboot and poweroff are.\n");
+                    "hash (see man koompi-recovery). Only retry, log, reboot and poweroff "
+                    "work.\n");
         else if (recovery_auth_locked_out(&auth))
                 say("Not available: the technician password was refused %u times. The shell and "
                     "the roots stay locked until the machine restarts; retry, log, reboot and "

@@ -112,9 +112,13 @@ class RecoveryScenario(base.Scenario):
     """A boot of the recovery image, on an overlay of the shared encrypted disk."""
 
     def boot_recovery(self, ents, default, variant="recovery", settings=()):
+        """VARIANT "standard": the image of the other VM tests, whose boot.conf has no hash."""
         shutil.rmtree(self.workdir, ignore_errors=True)
         os.makedirs(self.workdir)
-        initrd = recovery_initramfs(self.shared, variant, settings)
+        if variant == "standard":
+            initrd = self.shared.initramfs("standard")
+        else:
+            initrd = recovery_initramfs(self.shared, variant, settings)
         esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, ents, default)
         overlay = qcow2_overlay(self.shared.luks_disk(),
                                 os.path.join(self.workdir, "luks-root.qcow2"))
@@ -429,7 +433,35 @@ class RootFailure(RecoveryScenario):
         self.finish()
 
 
-SCENARIOS = [AfterPassphrases, CmdlineBoot, Lockout, MissingDevice, Secrets, RootFailure]
+class NoPassword(RecoveryScenario):
+    name = "recovery-no-password"
+    doc = ("no password_hash in boot.conf: the menu explains, never asks a password, gives no "
+           "shell; retry and poweroff work")
+
+    def run(self):
+        ents = entries("quiet rd.luks.options=tries=1")
+        self.boot_recovery(ents, ents[0].id, variant="standard")
+        self.wrong_passphrases(1)
+        self.expect(r"The boot stopped at stage unlock", T_PROMPT, bad=[TESTROOT])
+        said = self.expect(r"(?i)no technician password[^\n]*\n", 60, bad=[PASSWORD_PROMPT])
+        self.note(said.group(0).strip())
+        self.menu(60)
+        for item in ("shell", "7", "list", f"boot {disk.SNAPSHOT_OLD}"):
+            self.choose(item)
+            self.expect(REFUSED, 60, bad=[SHELL, PASSWORD_PROMPT])
+            self.menu(60)
+        # retry: the passphrase again (wrong again), then the menu again.
+        self.choose("retry")
+        self.wrong_passphrases(1)
+        self.menu(T_PROMPT)
+        check(not re.search(PASSWORD_PROMPT, self.vm.transcript), "a password was asked")
+        check(SHELL not in self.vm.transcript, "a shell prompt appeared")
+        self.choose("9")
+        self.finish()
+
+
+SCENARIOS = [AfterPassphrases, CmdlineBoot, Lockout, MissingDevice, Secrets, RootFailure,
+             NoPassword]
 
 
 if __name__ == "__main__":
