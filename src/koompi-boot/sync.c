@@ -29,6 +29,7 @@ struct kernel_pair {
         char initrd[PATH_MAX];
         uint64_t kernel_size, initrd_size;
         char id[PLAN_KERNEL_ID_LEN + 1];
+        bool own;                       /* both files are inside the root itself */
 };
 
 struct sync_state {
@@ -102,6 +103,13 @@ static bool newest_kernel(const char *rootdir, char *kver, size_t size) {
         return found;
 }
 
+static bool in_list(char **list, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(list[i], name))
+                        return true;
+        return false;
+}
+
 static int hash_pair(struct kernel_pair *p) {
         uint8_t dk[SHA256_DIGEST_SIZE], di[SHA256_DIGEST_SIZE], both[2 * SHA256_DIGEST_SIZE], id[SHA256_DIGEST_SIZE];
         char hex[SHA256_HEX_SIZE];
@@ -122,8 +130,7 @@ static int hash_pair(struct kernel_pair *p) {
 }
 
 /* The kernel and initramfs of one root: its own, else --kernel/--initrd. Returns an exit code. */
-static int root_kernel(struct context *c, const char *root, struct kernel_pair *cache, size_t n_cache,
-                       struct kernel_pair *ret) {
+static int root_kernel_files(struct context *c, const char *root, struct kernel_pair *ret) {
         char rootdir[PATH_MAX], kver[256];
 
         *ret = (struct kernel_pair) {};
@@ -133,7 +140,7 @@ static int root_kernel(struct context *c, const char *root, struct kernel_pair *
                 pathf(ret->initrd, sizeof ret->initrd, "%s/usr/lib/modules/%s/initramfs-koompi.img", rootdir,
                          kver);
                 if (!is_regular(ret->initrd, NULL))
-                        /* Where the pacman hook builds it when /boot is not the ESP. */
+                        /* Where older versions of the pacman hook built it. */
                         pathf(ret->initrd, sizeof ret->initrd, "%s/boot/koompi/initramfs-%s.img", rootdir, kver);
                 if (!is_regular(ret->initrd, NULL)) {
                         if (!c->o->kernel || !c->o->initrd) {
@@ -144,7 +151,8 @@ static int root_kernel(struct context *c, const char *root, struct kernel_pair *
                                 return EXIT_NO_STATE;
                         }
                         ret->kernel[0] = 0;
-                }
+                } else
+                        ret->own = true;
         }
         if (!ret->kernel[0]) {
                 if (!c->o->kernel || !c->o->initrd) {
@@ -156,13 +164,85 @@ static int root_kernel(struct context *c, const char *root, struct kernel_pair *
                 snprintf(ret->kernel, sizeof ret->kernel, "%s", c->o->kernel);
                 snprintf(ret->initrd, sizeof ret->initrd, "%s", c->o->initrd);
         }
-        for (size_t i = 0; i < n_cache; i++)
-                if (cache[i].id[0] && streq(cache[i].kernel, ret->kernel) && streq(cache[i].initrd, ret->initrd)) {
-                        *ret = cache[i];
+        return EXIT_OK;
+}
+
+/* The kernel ID named by an entry's linux and initrd lines, "/koompi/<ID>/vmlinuz" and
+ * "/koompi/<ID>/initramfs.img"; false when they name anything else. */
+static bool entry_kernel_id(const struct entry_content *e, char id[static PLAN_KERNEL_ID_LEN + 1]) {
+        char want[64];
+        const char *k = e->kernel ? startswith(e->kernel, "/" LAYOUT_KERNELS_DIR "/") : NULL;
+
+        if (!k || !e->initrd || strlen(k) != PLAN_KERNEL_ID_LEN + strlen("/vmlinuz") ||
+            !streq(k + PLAN_KERNEL_ID_LEN, "/vmlinuz"))
+                return false;
+        snprintf(id, PLAN_KERNEL_ID_LEN + 1, "%.*s", PLAN_KERNEL_ID_LEN, k);
+        snprintf(want, sizeof want, "/%s/%s/initramfs.img", LAYOUT_KERNELS_DIR, id);
+        return plan_is_kernel_id(id) && streq(e->initrd, want);
+}
+
+/* A read-only subvolume never changes, so a read-only root's kernel ID is the one its entry
+ * already names when the entry was written for this very subvolume (its version is the root's
+ * generation) and koompi/<ID>/ on the ESP holds files of the sizes of the root's own kernel and
+ * image: then they are not read again. A kernel given with --kernel may change between runs
+ * and is always hashed. (A root made writable, changed and made read-only again keeps its
+ * generation; entries sync removes its entry while it is writable, and without an entry it is
+ * hashed anew.) */
+static bool reuse_kernel_id(struct context *c, const struct sync_state *s, const struct btrfs_root_info *root,
+                            struct kernel_pair *p) {
+        char want[ENTRY_NAME_MAX + 1], version[32];
+        uint64_t ks, is;
+
+        if (!root->read_only || !p->own || entry_filename_for_root(root->name, 0, want, sizeof want) < 0 ||
+            !is_regular(p->kernel, &ks) || !is_regular(p->initrd, &is))
+                return false;
+        snprintf(version, sizeof version, "%" PRIu64, root->otransid);
+        for (size_t f = 0; f < s->n_files; f++) {
+                struct entry_content e = {};
+                char id[PLAN_KERNEL_ID_LEN + 1], k[PATH_MAX], img[PATH_MAX];
+                uint64_t eks, eis;
+                bool match;
+
+                if (!s->files[f].text || !entry_id_equal(s->files[f].name, want) ||
+                    entry_content_parse(s->files[f].text, &e) < 0)
+                        continue;
+                match = e.version && streq(e.version, version) && entry_kernel_id(&e, id);
+                entry_content_free(&e);
+                if (!match || !in_list(s->kdirs, s->n_kdirs, id))
+                        continue;
+                pathf(k, sizeof k, "%s/%s/%s/vmlinuz", c->esp, LAYOUT_KERNELS_DIR, id);
+                pathf(img, sizeof img, "%s/%s/%s/initramfs.img", c->esp, LAYOUT_KERNELS_DIR, id);
+                if (!is_regular(k, &eks) || eks != ks || !is_regular(img, &eis) || eis != is)
+                        continue;
+                snprintf(p->id, sizeof p->id, "%s", id);
+                p->kernel_size = ks;
+                p->initrd_size = is;
+                log_debug("%s: kernel %s reused from %s, not hashed", root->name, id, s->files[f].name);
+                return true;
+        }
+        return false;
+}
+
+/* The kernel ID of one root: reused, shared with an earlier root of the same files, or hashed.
+ * Returns an exit code. */
+static int root_kernel(struct context *c, struct sync_state *s, size_t i) {
+        struct kernel_pair *ret = &s->pairs[i];
+        int r;
+
+        r = root_kernel_files(c, s->roots[i].name, ret);
+        if (r != EXIT_OK)
+                return r;
+        if (reuse_kernel_id(c, s, &s->roots[i], ret))
+                return EXIT_OK;
+        for (size_t k = 0; k < i; k++)
+                if (s->pairs[k].id[0] && streq(s->pairs[k].kernel, ret->kernel) &&
+                    streq(s->pairs[k].initrd, ret->initrd)) {
+                        *ret = s->pairs[k];
                         return EXIT_OK;
                 }
+        log_debug("%s: hashing %s and %s", s->roots[i].name, ret->kernel, ret->initrd);
         if (hash_pair(ret) < 0) {
-                log_error("the kernel of %s cannot be read; nothing was changed", root);
+                log_error("the kernel of %s cannot be read; nothing was changed", s->roots[i].name);
                 return EXIT_NO_STATE;
         }
         return EXIT_OK;
@@ -237,13 +317,6 @@ static const struct kernel_pair *pair_of(const struct sync_state *s, const char 
                 if (streq(s->pairs[i].id, id))
                         return &s->pairs[i];
         return NULL;
-}
-
-static bool in_list(char **list, size_t n, const char *name) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(list[i], name))
-                        return true;
-        return false;
 }
 
 /* Kernel directories that are there but do not hold what their name promises (a crash while
@@ -523,6 +596,10 @@ static int entries_sync(struct context *c) {
         if (ctx_ledger_load(c, &l, false) != 0)
                 log_warning("every root is taken as untested");
 
+        /* The ESP first: the entries there save hashing the kernels of unchanged roots. */
+        r = read_esp(c, &s);
+        if (r != 0)
+                goto out;
         s.proots = calloc(s.n_roots ? s.n_roots : 1, sizeof *s.proots);
         s.pairs = calloc(s.n_roots ? s.n_roots : 1, sizeof *s.pairs);
         if (!s.proots || !s.pairs)
@@ -539,15 +616,12 @@ static int entries_sync(struct context *c) {
                 };
                 if (!s.roots[i].read_only)
                         continue;
-                r = root_kernel(c, s.roots[i].name, s.pairs, i, &s.pairs[i]);
+                r = root_kernel(c, &s, i);
                 if (r != 0)
                         goto out;
                 s.proots[i].kernel_id = s.pairs[i].id;
         }
 
-        r = read_esp(c, &s);
-        if (r != 0)
-                goto out;
         struct plan_input in = {
                 .roots = s.proots,
                 .n_roots = s.n_roots,
