@@ -485,6 +485,10 @@ static int top_writable(struct context *c) {
         return 0;
 }
 
+bool admin_locked(void) {
+        return lock_fd >= 0;
+}
+
 static int take_lock(struct context *c) {
         if (lock_fd >= 0)
                 return 0;
@@ -496,8 +500,8 @@ static int take_lock(struct context *c) {
                 int r = -errno;
                 close(fd);
                 if (r == -EWOULDBLOCK) {
-                        log_error("another koompi-boot is changing the roots (an update, snapshot, prune or "
-                                  "rollback); wait for it to finish");
+                        log_error("another koompi-boot is changing the roots or their entries (an update, "
+                                  "snapshot, prune, rollback or entries sync); wait for it to finish");
                         return -EBUSY;
                 }
                 return log_errno(r, "locking %s failed", c->top);
@@ -608,6 +612,11 @@ static int recover(struct context *c, bool *ret_did) {
         if (r < 0)
                 return log_errno(r, "removing the record of the interrupted transaction failed"), EXIT_WRITE_FAILED;
         return EXIT_OK;
+}
+
+int admin_lock(struct context *c) {
+        int r = take_lock(c);
+        return r == -EBUSY ? EXIT_REFUSED : r < 0 ? EXIT_NO_STATE : EXIT_OK;
 }
 
 void admin_end(void) {

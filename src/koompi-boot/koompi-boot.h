@@ -160,6 +160,10 @@ int admin_view_current(const struct admin_view *v, const char **ret_why);
  * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
  * finished or undone. Returns 0 or an exit code. */
 int admin_begin(struct context *c);
+/* Only the lock that keeps the verbs changing roots or entries apart (entries sync takes it
+ * without admin_begin()). Returns 0 or an exit code; holding it already is fine. */
+int admin_lock(struct context *c);
+bool admin_locked(void);
 /* Releases the lock; every verb that called admin_begin() calls it before returning. */
 void admin_end(void);
 /* Whether systemd-boot's EFI variables are this ESP's to read and write: the machine booted

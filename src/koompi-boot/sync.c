@@ -582,6 +582,11 @@ static int entries_sync(struct context *c) {
                 r = ctx_need_top(c);
         if (r == 0)
                 r = options_of(c, &s.options);
+        /* The lock of update, snapshot, prune and rollback (already held when one of them syncs):
+         * a sync run by hand never writes the ESP under a transaction's feet. A dry run writes
+         * nothing and goes without. */
+        if (r == 0 && !c->o->dry_run)
+                r = admin_lock(c);
         if (r != 0)
                 goto out;
 
@@ -695,8 +700,13 @@ out:
 
 int verb_entries(struct context *c) {
         const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
-        if (sub && streq(sub, "sync") && c->o->n_args == 1)
-                return entries_sync(c);
+        if (sub && streq(sub, "sync") && c->o->n_args == 1) {
+                bool locked = admin_locked();
+                int r = entries_sync(c);
+                if (!locked)
+                        admin_end();
+                return r;
+        }
         log_error("usage: koompi-boot entries sync [--kernel FILE --initrd FILE] [--options \"...\"] [--dry-run]");
         return EXIT_USAGE;
 }

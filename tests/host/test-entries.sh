@@ -133,6 +133,19 @@ expect_rc "usage: entries without sync" 1 "$K" --top "$TOP" --esp "$ESP" entries
 expect_rc "usage: --kernel without --initrd" 1 "$K" --top "$TOP" --esp "$ESP" entries sync --kernel "$T/vmlinuz"
 expect_rc "no ESP: exit 2" 2 "$K" --top "$TOP" --esp "$T/nonexistent" entries sync --options x
 
+# ---- one koompi-boot changing the entries at a time ----
+rm "$ESP"/loader/entries/koompi-root-next*.conf
+before=$(tree_state "$ESP")
+flock "$TOP" sleep 3 &
+sleep 0.5
+expect_rc "a sync while an update holds the lock: exit 3" 3 sync_entries
+check "the message says another koompi-boot holds it" grep -q "another koompi-boot is changing" "$T/err"
+check "and nothing changed" test "$before" = "$(tree_state "$ESP")"
+expect_rc "a dry run goes without the lock" 0 sync_entries --dry-run
+wait
+expect_rc "a sync once the lock is free" 0 sync_entries
+check "writes what was missing" test -n "$(ls "$ESP"/loader/entries/koompi-root-next*.conf)"
+
 # ---- ESP full ----
 mount_small_fs "$T/small" 512
 mkdir -p "$T/small/loader/entries"
