@@ -57,13 +57,12 @@ static void strv_add(char ***v, const char *s) {
 
 /* ---- the journal ---- */
 
-static void journal_free(struct journal *j) {
+void journal_free(struct journal *j) {
         strv_free(j->roots);
         j->roots = NULL;
 }
 
-/* 0, -ENOENT when there is none, -EBADMSG when it cannot be understood. */
-static int journal_load(struct context *c, struct journal *j) {
+int journal_load(struct context *c, struct journal *j) {
         _cleanup_free_ char *text = NULL;
         char path[PATH_MAX];
         size_t len;
@@ -156,7 +155,7 @@ int journal_clear(struct context *c) {
 
 /* ---- pins ---- */
 
-static int pins_load(struct context *c, char ***ret) {
+int pins_load(struct context *c, char ***ret) {
         _cleanup_free_ char *text = NULL;
         char path[PATH_MAX];
         size_t len;

@@ -187,9 +187,14 @@ struct journal {
         char from[256];         /* update: the root it was made from */
         char **roots;           /* delete: the roots being deleted, NULL-terminated */
 };
+/* 0, -ENOENT when there is none, -EBADMSG when it cannot be understood. */
+int journal_load(struct context *c, struct journal *j);
+void journal_free(struct journal *j);
 int journal_save(struct context *c, const struct journal *j);
 int journal_clear(struct context *c);
 
+/* The UUIDs of the pinned roots, NULL-terminated (empty when there is no pins file). */
+int pins_load(struct context *c, char ***ret);
 int pins_save(struct context *c, char *const *uuids, const struct admin_view *v);
 
 /* Deletes the roots named (NULL-terminated) under a journal, then brings the entries and the

@@ -45,6 +45,12 @@ struct view {
         int *entry_of;                  /* index into entries of the root's entry, -1 for none */
         int *tries_left;                /* -1 when unknown */
         const char **source;            /* "entry" or "ledger" */
+        bool *pinned;
+        /* beside the ledger: the transaction a crash interrupted, and the pinned roots */
+        struct journal journal;
+        int journal_error;              /* 0 when there is one, -ENOENT when none, else unreadable */
+        char **pins;                    /* UUIDs */
+        int pins_error;
 };
 
 static void view_free(struct view *v) {
@@ -56,6 +62,10 @@ static void view_free(struct view *v) {
         free(v->entry_of);
         free(v->tries_left);
         free(v->source);
+        free(v->pinned);
+        if (v->journal_error == 0)
+                journal_free(&v->journal);
+        strv_free(v->pins);
 }
 
 /* The directory under koompi/ an entry's "linux" line names. */
@@ -119,6 +129,8 @@ static void gather(struct context *c, struct view *v, bool need_roots) {
                         v->have_roots = true;
         }
         v->ledger_error = ledger_load(&v->ledger, c->ledger);
+        v->journal_error = journal_load(c, &v->journal);
+        v->pins_error = pins_load(c, &v->pins);
         if (v->ledger.recovered > 0)
                 log_warning("the ledger %s had %u damaged line%s; they were skipped", c->ledger,
                             v->ledger.recovered, v->ledger.recovered == 1 ? "" : "s");
@@ -128,7 +140,8 @@ static void gather(struct context *c, struct view *v, bool need_roots) {
         v->entry_of = calloc(n, sizeof *v->entry_of);
         v->tries_left = calloc(n, sizeof *v->tries_left);
         v->source = calloc(n, sizeof *v->source);
-        if (!v->states || !v->entry_of || !v->tries_left || !v->source)
+        v->pinned = calloc(n, sizeof *v->pinned);
+        if (!v->states || !v->entry_of || !v->tries_left || !v->source || !v->pinned)
                 abort();
         unsigned tries = c->config.boot_tries ? c->config.boot_tries : FALLBACK_TRIES_DEFAULT;
         for (size_t i = 0; i < v->n_roots; i++) {
@@ -137,6 +150,9 @@ static void gather(struct context *c, struct view *v, bool need_roots) {
                 *fr = (struct fallback_root) { .name = v->roots[i].name, .read_only = v->roots[i].read_only,
                                                .generation = v->roots[i].otransid };
                 v->entry_of[i] = -1;
+                for (char **p = v->pins; p && *p; p++)
+                        if (streq(*p, v->roots[i].uuid))
+                                v->pinned[i] = true;
                 if (entry_filename_for_root(v->roots[i].name, 0, want, sizeof want) == 0)
                         for (size_t j = 0; j < v->n_entries; j++) {
                                 struct entry_file *e = &v->entries[j];
@@ -283,6 +299,17 @@ static void timeline_cb(const char *stage, uint64_t ms, void *ud) {
         t->first = false;
 }
 
+/* What an interrupted transaction was, for people: "an update", "a deletion", ... */
+static const char *journal_what(const struct journal *j) {
+        if (streq(j->op, "update"))
+                return "an update";
+        if (streq(j->op, "snapshot"))
+                return "a snapshot";
+        if (streq(j->op, "delete"))
+                return "a deletion";
+        return "a rollback";
+}
+
 static void status_json(struct context *c, const struct view *v, const char *pattern, const char *dsource,
                         const struct entry_file *def) {
         const struct boot_state *b = &v->boot;
@@ -335,8 +362,8 @@ static void status_json(struct context *c, const struct view *v, const char *pat
                         printf(",\"tries_left\":%d", v->tries_left[i]);
                 else
                         printf(",\"tries_left\":null");
-                printf(",\"failures\":%u,\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"uuid\":",
-                       v->states[i].failures, r->otransid, r->otime);
+                printf(",\"failures\":%u,\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"pinned\":%s,\"uuid\":",
+                       v->states[i].failures, r->otransid, r->otime, v->pinned[i] ? "true" : "false");
                 json_str_or_null(r->uuid);
                 printf(",\"last_boot\":");
                 if (lb)
@@ -346,6 +373,40 @@ static void status_json(struct context *c, const struct view *v, const char *pat
                 printf("}");
         }
         printf("]");
+
+        printf(",\"pinned\":[");
+        bool first = true;
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (v->pinned[i]) {
+                        printf("%s", first ? "" : ",");
+                        json_str(v->roots[i].name);
+                        first = false;
+                }
+        printf("],\"transaction\":");
+        if (v->journal_error == -ENOENT)
+                printf("null");
+        else if (v->journal_error < 0) {
+                printf("{\"op\":null,\"step\":null,\"roots\":[],\"from\":null,\"error\":");
+                json_str(strerror(-v->journal_error));
+                printf("}");
+        } else {
+                const struct journal *j = &v->journal;
+                printf("{\"op\":");
+                json_str(j->op);
+                printf(",\"step\":");
+                json_str_or_null(j->step);
+                printf(",\"roots\":[");
+                if (streq(j->op, "delete"))
+                        for (char **p = j->roots; p && *p; p++) {
+                                printf("%s", p == j->roots ? "" : ",");
+                                json_str(*p);
+                        }
+                else
+                        json_str(j->root);
+                printf("],\"from\":");
+                json_str_or_null(j->from);
+                printf(",\"error\":null}");
+        }
 
         const struct ledger_boot *g = last_good(&v->ledger);
         printf(",\"last_good\":");
@@ -357,7 +418,7 @@ static void status_json(struct context *c, const struct view *v, const char *pat
                 printf("null");
 
         printf(",\"alerts\":[");
-        bool first = true;
+        first = true;
         for (const struct ledger_alert *a = NULL; (a = ledger_next_unacked(&v->ledger, a));) {
                 printf("%s", first ? "" : ",");
                 json_alert(a);
@@ -416,11 +477,44 @@ static void status_text(struct context *c, const struct view *v, const char *pat
                 for (size_t i = 0; i < v->n_roots; i++) {
                         const struct entry_file *e = v->entry_of[i] >= 0 ? &v->entries[v->entry_of[i]] : NULL;
                         bool booted = have && streq(b->snapshot, v->roots[i].name);
-                        printf("  %s %-22s %-23s %s\n", booted ? "*" : " ", v->roots[i].name,
-                               state_text(v, i, buf, sizeof buf), e ? e->file : v->have_esp ? "(no entry)" : "");
+                        printf("  %s %-22s %-23s %s%s\n", booted ? "*" : " ", v->roots[i].name,
+                               state_text(v, i, buf, sizeof buf), e ? e->file : v->have_esp ? "(no entry)" : "",
+                               v->pinned[i] ? " (pinned)" : "");
                 }
         } else
                 printf("Roots:          unknown (run as root, or give --top DIR)\n");
+        if (v->have_roots) {
+                bool any = false;
+                for (size_t i = 0; i < v->n_roots; i++)
+                        if (v->pinned[i]) {
+                                printf("%s%s", any ? ", " : "Pinned:         ", v->roots[i].name);
+                                any = true;
+                        }
+                if (any)
+                        printf(" (prune keeps them; koompi-boot snapshot unpin NAME)\n");
+        }
+        if (v->pins_error < 0)
+                printf("Pinned:         unknown (the pins beside %s are unreadable: %s)\n", c->ledger,
+                       strerror(-v->pins_error));
+        if (v->journal_error == 0) {
+                const struct journal *j = &v->journal;
+                printf("Transaction:    %s was interrupted: run koompi-boot recover (", journal_what(j));
+                if (streq(j->op, "delete")) {
+                        printf("roots");
+                        for (char **p = j->roots; p && *p; p++)
+                                printf(" %s", *p);
+                } else if (streq(j->op, "rollback"))
+                        printf("to %s", j->root);
+                else
+                        printf("%s%s%s", j->root, *j->from ? ", from " : "", j->from);
+                printf(")\n");
+        } else if (v->journal_error != -ENOENT) {
+                char path[PATH_MAX];
+                admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
+                printf("Transaction:    %s, the record of an interrupted transaction, is unreadable (%s): check "
+                       "the roots with koompi-boot list, then remove it\n",
+                       path, strerror(-v->journal_error));
+        }
 
         const struct ledger_boot *g = last_good(&v->ledger);
         if (g) {

@@ -58,6 +58,37 @@ check "text: the alert" grep -q "#1 .*fallback: @root-new failed 3 boots" "$T/ou
 check "text: a root in its state" grep -q "@root-new *bad *koompi-root-new+0-3.conf" "$T/out"
 check "text: fits one screen" test "$(wc -l <"$T/out")" -le 30
 
+# ---- an interrupted transaction and pinned roots ----
+check "no transaction, no pins: null and []" json_true "$T/status.json" \
+	'j["transaction"] is None and j["pinned"] == [] and not any(s["pinned"] for s in j["snapshots"])'
+uuid=$(python3 -c 'import json,sys; print([s["uuid"] for s in json.load(open(sys.argv[1]))["snapshots"] if s["name"] == "@root-factory"][0])' "$T/status.json")
+printf 'koompi-boot-pins 1\n%s @root-factory\n' "$uuid" >"$TOP/@var/lib/koompi/pinned"
+printf 'koompi-boot-transaction 1\nop update\nstep started\nfrom @root-current\nroot @root-next\npid 1\n' \
+	>"$TOP/@var/lib/koompi/transaction"
+expect_rc "status with an interrupted update" 0 st status
+check "text: the interrupted update and what to do" \
+	grep -q "^Transaction: *an update was interrupted: run koompi-boot recover (@root-next, from @root-current)" "$T/out"
+check "text: the pinned roots" grep -q "^Pinned: *@root-factory " "$T/out"
+check "text: the pinned root marked in the roots" grep -q "@root-factory .*(pinned)$" "$T/out"
+expect_rc "status --json with an interrupted update" 0 st status --json
+check "json: transaction" json_true "$T/out" \
+	'j["transaction"] == {"op":"update","step":"started","roots":["@root-next"],"from":"@root-current","error":None}'
+check "json: pinned" json_true "$T/out" \
+	'j["pinned"] == ["@root-factory"] and [s["name"] for s in j["snapshots"] if s["pinned"]] == ["@root-factory"]'
+printf 'koompi-boot-transaction 1\nop delete\nroot @root-a\nroot @root-b\npid 1\n' >"$TOP/@var/lib/koompi/transaction"
+expect_rc "status with an interrupted deletion" 0 st status
+check "text: the interrupted deletion" \
+	grep -q "^Transaction: *a deletion was interrupted: run koompi-boot recover (roots @root-a @root-b)" "$T/out"
+expect_rc "status --json with an interrupted deletion" 0 st status --json
+check "json: the roots being deleted" json_true "$T/out" \
+	'j["transaction"]["op"] == "delete" and j["transaction"]["roots"] == ["@root-a","@root-b"]'
+echo garbage >"$TOP/@var/lib/koompi/transaction"
+expect_rc "status with an unreadable transaction record" 0 st status
+check "text: it is unreadable, and what to do" grep -q "^Transaction: .*transaction, the record of an interrupted transaction, is unreadable" "$T/out"
+expect_rc "status --json with an unreadable transaction record" 0 st status --json
+check "json: the error" json_true "$T/out" 'j["transaction"]["op"] is None and j["transaction"]["error"]'
+rm -f "$TOP/@var/lib/koompi/transaction" "$TOP/@var/lib/koompi/pinned"
+
 # ---- a root on trial, from the ledger only (no entry) ----
 rm "$ESP/loader/entries/koompi-root-factory+3.conf"
 write_ledger "boot 1 1732400000 - @root-factory - switched failed -" \
