@@ -289,6 +289,7 @@ static size_t n_pending;
 static unsigned n_lost;
 static bool told_locked_disk;
 static bool top_mounted;
+static bool top_failed; /* mounting it failed: records stop trying, list and shell still do */
 static unsigned idle_ms; /* 0: wait for input forever */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -381,6 +382,7 @@ static int mount_top(struct init_ctx *ctx) {
                  ctx->s.rootflags);
         mkdir_p(INIT_TOP, 0700);
         int r = mount_fs(dev, INIT_TOP, "btrfs", opts);
+        top_failed = r < 0;
         if (r < 0)
                 return log_errno(r, "recovery: mounting the Btrfs top level of %s at %s failed",
                                  dev, INIT_TOP);
@@ -410,6 +412,8 @@ static int write_pending(struct init_ctx *ctx) {
         struct ledger l;
         if (n_pending == 0)
                 return 0;
+        if (top_failed && !top_mounted)
+                return -EIO;
         int r = mount_top(ctx);
         if (r < 0)
                 return r;
@@ -925,6 +929,7 @@ static void leave(struct init_ctx *ctx) {
         static const char *const sysroot[] = {INIT_NEWROOT "/var", INIT_NEWROOT "/home",
                                               INIT_NEWROOT};
         umount_top();
+        top_failed = false;
         for (size_t i = 0; i < ELEMENTSOF(sysroot); i++)
                 umount2(sysroot[i], MNT_DETACH);
         /* The root stage reads the ledger again, with the technician's records. */
