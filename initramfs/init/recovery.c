@@ -962,10 +962,11 @@ static int ask_root(char *buf, size_t size) {
                 return n;
         const char *p = line, *w;
         size_t len = next_word(&p, &w);
-        if (len == 0 || check_root_name(w, len) < 0)
-                return 0;
-        snprintf(buf, size, "%.*s", (int)len, w);
-        return 1;
+        int r = len > 0 && check_root_name(w, len) == 0;
+        if (r)
+                snprintf(buf, size, "%.*s", (int)len, w);
+        secure_wipe(line, sizeof line);
+        return r;
 }
 
 static void say_parse_error(int r) {
