@@ -22,7 +22,7 @@ CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 B           := build
 
-PKGS        := libkmod blkid mount libbtrfsutil libcryptsetup efivar libcurl libzstd
+PKGS        := libkmod blkid mount libbtrfsutil libcryptsetup efivar libcurl libzstd libxcrypt
 INIPARSER_CFLAGS ?= -I/usr/include/iniparser
 INIPARSER_LIBS   ?= -liniparser
 CMOCKA_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)

@@ -30,6 +30,9 @@ struct init_ops {
         int (*switch_root)(struct init_ctx *ctx);
         /* Shows what failed and carries out the failure action; returns only in tests. */
         void (*fail)(struct init_ctx *ctx, const char *stage, int err);
+        /* The recovery menu (recovery.h): stage NULL when asked for on the command line.
+         * RECOVERY_RETRY, RECOVERY_BOOT or a negative errno. NULL: no menu. */
+        int (*recover)(struct init_ctx *ctx, const char *stage, int err);
 };
 
 struct timeline_mark {

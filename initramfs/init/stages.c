@@ -5,6 +5,7 @@
 
 #include "init.h"
 #include "log.h"
+#include "recovery.h"
 #include "util.h"
 
 static const char *nonempty(const char *a, const char *b) { return a && *a ? a : b; }
@@ -175,12 +176,41 @@ const struct init_stage init_stages[] = {
 };
 const unsigned init_n_stages = ELEMENTSOF(init_stages);
 
+static unsigned stage_index(const char *name) {
+        for (unsigned i = 0; i < init_n_stages; i++)
+                if (streq(init_stages[i].name, name))
+                        return i;
+        return 0;
+}
+
 int init_run(struct init_ctx *ctx) {
+        bool asked = false;
         for (unsigned i = 0; i < init_n_stages; i++) {
                 const struct init_stage *st = &init_stages[i];
                 ctx->why[0] = 0;
                 int r = st->run(ctx);
                 timeline_mark(ctx, st->name);
+                if (r >= 0 && ctx->ops->recover && !asked && streq(st->name, "unlock") &&
+                    (ctx->cmdline.recovery || ctx->s.stop_before_switch)) {
+                        /* koompi.recovery or rd.break: the menu, once the volume is open so
+                         * that it can list the roots; then the boot goes on with the root the
+                         * menu chose (or the one asked for). */
+                        asked = true;
+                        ctx->s.stop_before_switch = false;
+                        ctx->ops->recover(ctx, NULL, 0);
+                        continue;
+                }
+                if (r < 0 && ctx->ops->recover && recovery_wanted(st->name, r)) {
+                        int a = ctx->ops->recover(ctx, st->name, r);
+                        if (a == RECOVERY_RETRY) {
+                                i--; /* the same stage again */
+                                continue;
+                        }
+                        if (a == RECOVERY_BOOT) {
+                                i = stage_index("root") - 1;
+                                continue;
+                        }
+                }
                 if (r < 0) {
                         ctx->ops->fail(ctx, st->name, r);
                         return r;

@@ -10,6 +10,7 @@
 
 #include "init.h"
 #include "log.h"
+#include "recovery.h"
 #include "util.h"
 
 static char calls[256];
@@ -38,14 +39,23 @@ static int fake_find(struct init_ctx *ctx) {
 }
 static int fake_unlock(struct init_ctx *ctx) {
         called("unlock");
-        if (fail_at_unlock) {
+        if (fail_at_unlock > 0) {
+                fail_at_unlock--;
                 snprintf(ctx->why, sizeof ctx->why, "wrong 3 times");
                 return -EPERM;
         }
         ctx->keyslot = 1;
         return 0;
 }
-static int fake_mount(struct init_ctx *ctx) { called("mount"); return 0; }
+static int fail_mounts; /* how many mounts fail */
+static int fake_mount(struct init_ctx *ctx) {
+        called("mount");
+        if (fail_mounts > 0) {
+                fail_mounts--;
+                return -EIO;
+        }
+        return 0;
+}
 static int fake_switch(struct init_ctx *ctx) { called("switch"); return 0; }
 static void fake_fail(struct init_ctx *ctx, const char *stage, int err) {
         snprintf(failed_stage, sizeof failed_stage, "%s", stage);
@@ -53,13 +63,30 @@ static void fake_fail(struct init_ctx *ctx, const char *stage, int err) {
 }
 
 static const struct init_ops fake_ops = {fake_api, fake_settings, fake_modules, fake_find,
-                                         fake_unlock, fake_mount, fake_switch, fake_fail};
+                                         fake_unlock, fake_mount, fake_switch, fake_fail, NULL};
+
+/* The recovery menu, answering from a script: one answer per opening. */
+static const int *answers;
+static int fake_recover(struct init_ctx *ctx, const char *stage, int err) {
+        called(stage ? "recover" : "recover-asked");
+        int a = *answers;
+        if (a)
+                answers++;
+        if (a == RECOVERY_BOOT)
+                ctx->s.snapshot = "@root-chosen";
+        return a ? a : -ECANCELED;
+}
+
+static const struct init_ops recover_ops = {fake_api, fake_settings, fake_modules, fake_find,
+                                            fake_unlock, fake_mount, fake_switch, fake_fail,
+                                            fake_recover};
 
 static int reset(void **state) {
         calls[0] = 0;
         failed_stage[0] = 0;
         failed_err = 0;
         fail_at_unlock = 0;
+        fail_mounts = 0;
         log_set_console_fd(-1);
         return 0;
 }
@@ -184,6 +211,78 @@ static void test_timeline_json(void **state) {
         done(&ctx);
 }
 
+static void test_recovery_retry_runs_the_stage_again(void **state) {
+        static const int script[] = {RECOVERY_RETRY, 0};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        ctx.ops = &recover_ops;
+        answers = script;
+        fail_at_unlock = 1;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_string_equal(calls, "api settings modules find unlock recover unlock mount switch ");
+        assert_string_equal(failed_stage, "");
+        done(&ctx);
+}
+
+static void test_recovery_boot_runs_the_root_stage(void **state) {
+        static const int script[] = {RECOVERY_BOOT, RECOVERY_BOOT, 0};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        ctx.ops = &recover_ops;
+        answers = script;
+        fail_mounts = 2;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_string_equal(calls, "api settings modules find unlock mount recover mount recover "
+                                   "mount switch ");
+        assert_string_equal(ctx.s.snapshot, "@root-chosen");
+        done(&ctx);
+}
+
+static void test_recovery_gone_runs_the_failure_action(void **state) {
+        static const int script[] = {0};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        ctx.ops = &recover_ops;
+        answers = script;
+        fail_at_unlock = 1;
+        assert_int_equal(init_run(&ctx), -EPERM);
+        assert_string_equal(calls, "api settings modules find unlock recover ");
+        assert_string_equal(failed_stage, "unlock");
+        done(&ctx);
+}
+
+static void test_recovery_asked_after_unlock(void **state) {
+        static const char *const lines[] = {"rd.luks.uuid=abcd koompi.recovery",
+                                            "rd.luks.uuid=abcd rd.break"};
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                static const int script[] = {RECOVERY_BOOT, 0};
+                struct init_ctx ctx;
+                reset(NULL);
+                run(&ctx, lines[i]);
+                ctx.ops = &recover_ops;
+                answers = script;
+                /* rd.break no longer stops before the switch: the menu replaced it. */
+                assert_int_equal(init_run(&ctx), 0);
+                assert_string_equal(calls, "api settings modules find unlock recover-asked mount "
+                                           "switch ");
+                assert_string_equal(ctx.s.snapshot, "@root-chosen");
+                done(&ctx);
+        }
+}
+
+static void test_recovery_opens_again_after_a_failed_retry(void **state) {
+        static const int script[] = {RECOVERY_RETRY, 0};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        ctx.ops = &recover_ops;
+        answers = script;
+        fail_at_unlock = 2;
+        assert_int_equal(init_run(&ctx), -EPERM);
+        assert_string_equal(calls, "api settings modules find unlock recover unlock recover ");
+        assert_string_equal(failed_stage, "unlock");
+        done(&ctx);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_happy_path_order, reset),
@@ -193,6 +292,11 @@ int main(void) {
                 cmocka_unit_test_setup(test_rd_break_stops_before_switch, reset),
                 cmocka_unit_test_setup(test_settings_precedence, reset),
                 cmocka_unit_test_setup(test_timeline_json, reset),
+                cmocka_unit_test_setup(test_recovery_retry_runs_the_stage_again, reset),
+                cmocka_unit_test_setup(test_recovery_boot_runs_the_root_stage, reset),
+                cmocka_unit_test_setup(test_recovery_gone_runs_the_failure_action, reset),
+                cmocka_unit_test_setup(test_recovery_asked_after_unlock, reset),
+                cmocka_unit_test_setup(test_recovery_opens_again_after_a_failed_retry, reset),
         };
         return cmocka_run_group_tests_name("init-stages", tests, NULL, NULL);
 }
