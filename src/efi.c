@@ -4,6 +4,7 @@
 
 #include <efivar/efivar.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "util.h"
@@ -23,16 +24,21 @@ void efi_utf16le_to_ascii(const unsigned char *data, size_t len, char *ret, size
         ret[n] = 0;
 }
 
+/* Read straight from efivarfs (4 bytes of attributes, then the data): libefivar chooses how
+ * to reach the variables when it is loaded, which in PID 1 is before /sys is mounted. */
 int efi_loader_get_string(const char *name, char *ret, size_t size) {
-        efi_guid_t g;
-        uint8_t *data = NULL;
+        char path[256];
+        char *data = NULL;
         size_t len = 0;
-        uint32_t attrs = 0;
-        if (loader_guid(&g) < 0)
-                return -EINVAL;
-        if (efi_get_variable(g, name, &data, &len, &attrs) < 0)
-                return errno ? -errno : -ENOENT;
-        efi_utf16le_to_ascii(data, len, ret, size);
+        snprintf(path, sizeof path, "/sys/firmware/efi/efivars/%s-%s", name, LOADER_GUID_STR);
+        int r = read_file(path, &data, &len);
+        if (r < 0)
+                return r;
+        if (len < 4) {
+                free(data);
+                return -ENODATA;
+        }
+        efi_utf16le_to_ascii((const unsigned char *)data + 4, len - 4, ret, size);
         free(data);
         return 0;
 }

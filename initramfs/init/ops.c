@@ -22,6 +22,7 @@
 #include "modules.h"
 #include "mount.h"
 #include "prompt.h"
+#include "recovery.h"
 #include "util.h"
 
 #define PASSPHRASE_MAX 512
@@ -483,8 +484,10 @@ static int real_mount_root(struct init_ctx *ctx) {
                 r = mount_subvol(ctx, ctx->config.home_subvol, INIT_NEWROOT "/home", true);
         if (r == 0)
                 r = mount_subvol(ctx, ctx->config.var_subvol, INIT_NEWROOT "/var", true);
-        if (r == 0)
+        if (r == 0) {
+                recovery_flush(ctx);
                 rollback_record_boot(ctx, INIT_TOP);
+        }
         umount_fs(INIT_TOP);
         if (r == 0)
                 log_info("mounted %s read-only, %s and %s read-write", ctx->s.snapshot,
@@ -503,10 +506,22 @@ static void log_timeline(struct init_ctx *ctx) {
                  (unsigned long long)ctx->prompt_ms);
 }
 
+/* Whether init is executable inside root: checked from a child chrooted there, so absolute
+ * symlinks (/sbin/init -> /lib/systemd/systemd) resolve in the root, not in the initramfs. */
+static bool init_executable_in(const char *root, const char *init) {
+        pid_t pid = fork();
+        if (pid < 0)
+                return true; /* cannot check: let the exec say */
+        if (pid == 0)
+                _exit(chroot(root) == 0 && chdir("/") == 0 && access(init, X_OK) == 0 ? 0 : 1);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static int real_switch_root(struct init_ctx *ctx) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s%s", INIT_NEWROOT, ctx->s.init);
-        if (access(path, X_OK) < 0) {
+        if (!init_executable_in(INIT_NEWROOT, ctx->s.init)) {
                 snprintf(ctx->why, sizeof ctx->why, "the root %s has no executable %s",
                          ctx->s.snapshot, ctx->s.init);
                 return -ENOENT;
@@ -574,6 +589,12 @@ static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
                 pause();
 }
 
+static int real_recover(struct init_ctx *ctx, const char *stage, int err) {
+        /* The modules (btrfs) must be there for the menu to mount the top level. */
+        wait_modules(ctx);
+        return recovery_run(ctx, stage, err);
+}
+
 const struct init_ops init_real_ops = {
         .mount_api = real_mount_api,
         .read_settings = real_read_settings,
@@ -583,4 +604,5 @@ const struct init_ops init_real_ops = {
         .mount_root = real_mount_root,
         .switch_root = real_switch_root,
         .fail = real_fail,
+        .recover = real_recover,
 };

@@ -173,7 +173,10 @@ static void give_back(const char *id, unsigned n) {
 
 void rollback_after_unlock(struct init_ctx *ctx) {
         char path[512];
-        if (!ctx->counting && !ctx->prompt_pending)
+        /* Any boot systemd-boot started may find prompts left open by earlier boots, of
+         * this entry or of another one (an entry out of tries sorts last, so the next boot is
+         * usually another root's). */
+        if (!*ctx->entry_id && !ctx->prompt_pending)
                 return;
         if (esp_mount(ctx) < 0)
                 return;
@@ -247,20 +250,21 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
                 free(roots);
                 return -ENOMEM;
         }
-        if (ctx->counting)
-                esp_mount(ctx);
+        /* Under systemd-boot its counters are the count, whether or not the entry it started
+         * is counted itself: a spent newer entry means this boot is a fallback. */
+        bool loader = *ctx->entry_id && esp_mount(ctx) == 0;
         for (size_t i = 0; i < n; i++) {
                 fr[i] = (struct fallback_root){.name = roots[i].name,
                                                .read_only = roots[i].read_only,
                                                .generation = roots[i].otransid};
-                if (ctx->counting && ctx->esp_mounted)
+                if (loader)
                         entry_state_of_root(ctx, &fr[i]);
                 else
                         fallback_root_from_ledger(&fr[i], &ctx->ledger, ctx->config.boot_tries);
         }
         struct fallback_input in = {.requested = ctx->s.snapshot, .roots = fr, .n_roots = n,
                                     .tries = ctx->config.boot_tries,
-                                    .counting_loader = ctx->counting};
+                                    .counting_loader = loader};
         struct fallback_choice c;
         r = fallback_choose(&in, &c);
         if (c.mark_entry_bad && ctx->esp_mounted && *ctx->entry_file) {
