@@ -96,7 +96,7 @@ $(TESTROOT): tests/vm/testroot-init.c
 deps:
 	@sh tests/deps.sh
 
-unit: $(UNIT_BIN) $(B)/koompi-mkinitramfs
+unit: $(UNIT_BIN) $(PROGS)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	sh tests/hooks-test.sh
 	sh tests/man-test.sh
@@ -104,7 +104,7 @@ unit: $(UNIT_BIN) $(B)/koompi-mkinitramfs
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
 
-host-check: $(B)/koompi-boot
+host-check: $(PROGS)
 	sh tests/host/run.sh $(B)/koompi-boot
 
 check: deps
