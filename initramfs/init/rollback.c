@@ -65,7 +65,9 @@ static int esp_mount(struct init_ctx *ctx) {
         int r = devices_find(spec, dev, sizeof dev);
         if (r < 0)
                 return log_errno(r, "the ESP (%s) was not found", spec);
+        /* Loaded here, not on every boot: only a boot started by systemd-boot needs them. */
         modules_load(ctx->kmod, "vfat");
+        modules_load(ctx->kmod, "nls_cp437");
         modules_load(ctx->kmod, "nls_ascii");
         mkdir_p(ESP_DIR, 0700);
         r = mount_fs(dev, ESP_DIR, "vfat", "rw,noatime,flush");
