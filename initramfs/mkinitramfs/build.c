@@ -46,6 +46,13 @@ static int load_config(struct mki *m) {
                 return log_errno(r, "reading %s failed", path);
         if (r < 0)
                 return mki_bad_input(m, r, "config %s: %s", path, strerror(-r));
+        if (streq_ptr(m->config.auth, "none"))
+                log_warning("config %s: [recovery] auth = none: the recovery menu will give a root "
+                            "shell to anyone at the keyboard, with no password. For labs only.",
+                            path);
+        else if (!m->config.password_hash || !*m->config.password_hash)
+                log_notice("config %s: no [recovery] password_hash: the recovery menu will offer "
+                           "no shell (see koompi-recovery(7))", path);
         m->config_path = strdup(path);
         return m->config_path ? 0 : -ENOMEM;
 }

@@ -360,6 +360,26 @@ static void test_mki_unknown_kernel(void **state) {
         only_files(d, NULL, 0);
 }
 
+/* A config opening the recovery shell without a password is built, with a warning. */
+static void test_mki_warns_auth_none(void **state) {
+        char d[PATH_MAX], img[PATH_MAX], conf[PATH_MAX];
+        _cleanup_free_ char *out = NULL;
+        in_dir(d, "authnone");
+        assert_int_equal(mkdir(d, 0755), 0);
+        fmt_path(img, "%s/k.img", d);
+        fmt_path(conf, "%s/boot.conf", d);
+        FILE *f = fopen(conf, "w");
+        assert_non_null(f);
+        fputs("[recovery]\nauth = none\n", f);
+        fclose(f);
+        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --config '%s' --compress none",
+                             program, kver, img, conf),
+                         0);
+        assert_non_null(strstr(out, "auth = none"));
+        assert_non_null(strstr(out, "no password"));
+        assert_int_equal(access(img, F_OK), 0);
+}
+
 static void test_mki_bad_inputs(void **state) {
         char d[PATH_MAX], img[PATH_MAX], conf[PATH_MAX];
         char *out = NULL;
@@ -586,6 +606,7 @@ int main(void) {
                 cmocka_unit_test(test_mki_reproducible),
                 cmocka_unit_test(test_mki_unknown_kernel),
                 cmocka_unit_test(test_mki_bad_inputs),
+                cmocka_unit_test(test_mki_warns_auth_none),
                 cmocka_unit_test(test_mki_help),
                 cmocka_unit_test(test_mki_init_script_and_modules),
                 cmocka_unit_test(test_mki_host_only),
