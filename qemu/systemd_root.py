@@ -12,7 +12,9 @@ What is added to the tree:
                                               tree lacks are copied from this host)
   koompi-boot-mark-good.service               boot/, enabled as its [Install] says
   koompi-test-report.service                  after mark-good: prints koompi-boot status
-                                              --json on the console, then powers off
+                                              --json on the console, then powers off; with
+                                              koompi.test=update (update-in-vm) on a root
+                                              not yet updated: koompi-boot update, reboot
   /etc/fstab                                  the ESP (label KOOMPI-ESP) at /efi, /tmp
   /usr/lib/modules/KVER                       the few modules the root loads itself (FAT and
                                               its character sets, for /efi; efivarfs) with
@@ -74,6 +76,22 @@ WantedBy=multi-user.target
 REPORT_SCRIPT = """\
 #!/bin/sh
 # koompi-test-report: one console line each for the VM tests, then power off.
+# With koompi.test=update on the command line (update-in-vm) and the root not yet updated:
+# koompi-boot update with the booted entry's kernel and initramfs, then reboot.
+if grep -qw koompi.test=update /proc/cmdline && [ ! -e /etc/koompi-updated ]; then
+    ent=$(grep -lw koompi.test=update /efi/loader/entries/*.conf | head -n 1)
+    k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
+    i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
+    printf 'KOOMPI-UPDATE: entry=%s linux=%s initrd=%s\\n' "$ent" "$k" "$i"
+    koompi-boot update --run 'touch /etc/koompi-updated' --kernel "/efi$k" --initrd "/efi$i" \\
+        >/run/koompi-update.log 2>&1
+    rc=$?
+    sed 's/^/KOOMPI-UPDATE: /' /run/koompi-update.log
+    printf 'KOOMPI-UPDATE: done rc=%s entries %s\\n' "$rc" "$(ls /efi/loader/entries | tr '\\n' ' ')"
+    sync
+    systemctl --no-block reboot
+    exit 0
+fi
 out=$(koompi-boot status --json 2>/run/koompi-test-status.err)
 rc=$?
 printf 'KOOMPI-STATUS rc=%s esp=%s %s\\n' "$rc" "$(findmnt -n -o TARGET /efi || echo none)" \\
@@ -82,6 +100,7 @@ printf 'KOOMPI-STATUS rc=%s esp=%s %s\\n' "$rc" "$(findmnt -n -o TARGET /efi || 
 printf 'KOOMPI-REPORT: mark-good=%s result=%s\\n' \\
     "$(systemctl is-active koompi-boot-mark-good.service)" \\
     "$(systemctl show -P Result koompi-boot-mark-good.service)"
+printf 'KOOMPI-REPORT: updated=%s\\n' "$([ -e /etc/koompi-updated ] && echo yes || echo no)"
 printf 'KOOMPI-REPORT: boot-complete=%s\\n' "$(systemctl is-active boot-complete.target)"
 printf 'KOOMPI-REPORT: entries %s\\n' "$(ls /efi/loader/entries 2>&1 | tr '\\n' ' ')"
 journalctl -b -o cat -u koompi-boot-mark-good.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: mark-good-log /'

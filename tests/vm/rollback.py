@@ -12,6 +12,8 @@ tests/vm/run.py with the others.
   systemd-bless      a Debian root with systemd as its init: boot-complete.target is
                      reached, koompi-boot-mark-good.service blesses the boot, the entry
                      loses its counter
+  update-in-vm       the same root runs koompi-boot update itself, reboots: the new dated
+                     root comes up with its change, is blessed and shown booted and good
 
 The OVMF scenarios keep one firmware variable store (OVMF_VARS.fd in the workdir) and one
 ESP and disk overlay across all their boots: guest reboots stay in the same QEMU
@@ -391,4 +393,76 @@ class SystemdBless(RollbackScenario):
                                     self.vm.transcript))
 
 
-SCENARIOS = [SystemdBless, RollbackCounting, RollbackKernel, AbandonedPrompt]
+class UpdateInVm(SystemdBless):
+    name = "update-in-vm"
+    doc = ("koompi-boot update inside the booted systemd root, reboot: the new root boots, "
+           "is blessed and is shown booted and good by status --json")
+
+    def run(self):
+        # koompi.test=update: the root's report unit runs koompi-boot update with the
+        # booted entry's kernel and initramfs (the root carries none), then reboots.
+        words = "systemd.show_status=1 koompi.test=update"
+        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
+                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
+                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
+                      version="1", sort_key="koompi")]
+        disks = self.setup(ents)
+        # The guest's reboot after the update stays in this QEMU.
+        self.start_vm(disks=disks, no_reboot=False)
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
+        self.vm.sendline(disk.PASSPHRASE)
+        t0 = self.vm.match_time
+        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+        # systemd shortens the unit names and descriptions to the console's width.
+        idx, m = self.vm.expect_any([r"Finished[^\n]*(koompi-boot-mark-|KOOMPI OS as Good)",
+                                     r"Failed[^\n]*(koompi-boot-mark-|KOOMPI OS as Good)[^\n]*",
+                                     r"KOOMPI-UPDATE: "], T_SYSTEMD)
+        if idx == 1:
+            raise Failure(f"first boot: koompi-boot-mark-good.service failed: "
+                          f"{m.group(0).strip()!r}")
+        check(idx == 0, "first boot: the update started before mark-good said it finished")
+        self.note(f"first boot blessed {self.vm.match_time - t0:.1f} s after the passphrase")
+        self.expect(r"KOOMPI-UPDATE: done rc=\d+ [^\n]*\n", T_SYSTEMD,
+                    bad=[r"KOOMPI-REPORT: done"])
+        m = re.search(r"KOOMPI-UPDATE: done rc=(\d+) entries ([^\n]*)\n", self.vm.transcript)
+        upd = "\n".join(re.findall(r"KOOMPI-UPDATE: [^\n]*", self.vm.transcript))
+        self.note(f"update finished {self.vm.match_time - t0:.1f} s after the passphrase: "
+                  f"rc={m.group(1)}, entries {m.group(2).strip()}")
+        check(m.group(1) == "0", f"koompi-boot update failed:\n{upd}")
+        check("koompi-root-systemd.conf" in m.group(2).split(),
+              f"the first boot was not blessed before the update: entries {m.group(2).strip()}")
+        # The guest reboots in the same QEMU: systemd-boot must pick the new root's entry.
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED, r"KOOMPI-REPORT: done"])
+        self.vm.sendline(disk.PASSPHRASE)
+        t1 = self.vm.match_time
+        self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED])
+        self.note(f"second boot reported {self.vm.match_time - t1:.1f} s after the passphrase")
+        st = read_status(self.vm.transcript)
+        report = self.report_lines()
+        self.finish()
+        names = self.entries()
+        self.note(f"ESP entries after the second boot: {' '.join(names)}")
+        check("KOOMPI-REPORT: updated=yes" in report,
+              f"the second boot is not on the updated root (no /etc/koompi-updated)\n{report}")
+        check(st["status"] is not None,
+              f"no koompi-boot status --json on the console (rc={st['status_rc']}, "
+              f"{st['status_raw']!r}, stderr {st['status_err']!r})\n{report}")
+        booted = st["status"].get("booted", {}).get("snapshot")
+        check(isinstance(booted, str) and re.fullmatch(r"@root-\d{4}-\d{2}-\d{2}(\.\d+)?", booted)
+              and booted != SYSTEMD,
+              f"status --json: booted.snapshot is {booted!r}, expected a new @root-YYYY-MM-DD")
+        state = snapshot_state(st["status"], booted)
+        check(state == "good", f"status --json: {booted} is {state!r}, expected good\n{report}")
+        self.note(f"status --json: booted {booted}, {state}")
+        # entries sync writes an entry for every root; the new root's is named after it.
+        new = entry_of(names, "koompi-" + (booted or "").lstrip("@"))
+        check(isinstance(new, str), f"no single entry of {booted} on the ESP: {names}\n{upd}")
+        _, left, _ = parse_entry(new)
+        check(left is None, f"the new root's entry {new} still counts: not blessed")
+        text = disk.esp_read(self.esp, f"/loader/entries/{new}") or ""
+        check(f"koompi.snapshot={booted}" in text,
+              f"the blessed entry {new} does not boot {booted}:\n{text}")
+        self.note(f"the new root's entry is {new} (blessed)")
+
+
+SCENARIOS = [SystemdBless, UpdateInVm, RollbackCounting, RollbackKernel, AbandonedPrompt]
