@@ -169,16 +169,6 @@ int parse_duration_ms(const char *s, unsigned *ret) {
         return 0;
 }
 
-int parse_bool(const char *s) {
-        if (!s)
-                return -EINVAL;
-        if (streq(s, "1") || streq(s, "yes") || streq(s, "true") || streq(s, "on"))
-                return 1;
-        if (streq(s, "0") || streq(s, "no") || streq(s, "false") || streq(s, "off"))
-                return 0;
-        return -EINVAL;
-}
-
 uint64_t now_boottime_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_BOOTTIME, &ts);

@@ -41,7 +41,6 @@ int write_full(int fd, const void *buf, size_t len);
 int parse_uint(const char *s, unsigned *ret);
 /* "30", "30s", "500ms", "2min" -> milliseconds. */
 int parse_duration_ms(const char *s, unsigned *ret);
-int parse_bool(const char *s);
 /* Milliseconds of CLOCK_BOOTTIME: time since the kernel started. */
 uint64_t now_boottime_ms(void);
 uint64_t now_monotonic_us(void);
