@@ -32,8 +32,9 @@ int uevent_open(void) {
         return fd;
 }
 
-static void copy_value(char *dst, size_t size, const char *value) {
-        snprintf(dst, size, "%s", value);
+/* value may end at the message's end without a NUL: copy at most avail bytes. */
+static void copy_value(char *dst, size_t size, const char *value, size_t avail) {
+        snprintf(dst, size, "%.*s", (int)strnlen(value, avail), value);
 }
 
 int uevent_parse(const char *buf, size_t len, struct uevent *ret) {
@@ -44,13 +45,13 @@ int uevent_parse(const char *buf, size_t len, struct uevent *ret) {
         for (size_t off = strnlen(buf, len) + 1; off < len; off += strnlen(buf + off, len - off) + 1) {
                 const char *kv = buf + off, *v;
                 if ((v = startswith(kv, "ACTION=")))
-                        copy_value(ret->action, sizeof ret->action, v);
+                        copy_value(ret->action, sizeof ret->action, v, len - (size_t)(v - buf));
                 else if ((v = startswith(kv, "SUBSYSTEM=")))
-                        copy_value(ret->subsystem, sizeof ret->subsystem, v);
+                        copy_value(ret->subsystem, sizeof ret->subsystem, v, len - (size_t)(v - buf));
                 else if ((v = startswith(kv, "DEVNAME=")))
-                        copy_value(ret->devname, sizeof ret->devname, v);
+                        copy_value(ret->devname, sizeof ret->devname, v, len - (size_t)(v - buf));
                 else if ((v = startswith(kv, "MODALIAS=")))
-                        copy_value(ret->modalias, sizeof ret->modalias, v);
+                        copy_value(ret->modalias, sizeof ret->modalias, v, len - (size_t)(v - buf));
         }
         return 0;
 }
