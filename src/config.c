@@ -72,7 +72,7 @@ void config_init_defaults(struct koompi_config *c) {
         c->modules_load = strv_split(DEFAULT_MODULES_LOAD);
         c->modules_hardware = strv_split(DEFAULT_MODULES_HW);
         set_str(&c->compression, "zstd");
-        c->compression_level = 10;
+        c->compression_level = 19;
         c->include = strv_split("");
         set_str(&c->password_hash, "");
         set_str(&c->auth, "password");

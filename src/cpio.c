@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "sha256.h"
 #include "util.h"
 
 #define CPIO_MAGIC "070701"
@@ -24,10 +25,15 @@ struct entry {
         char *data;        /* regular file content, or symlink target */
         size_t size;
         bool implicit;     /* directory added for a child; explicit adds may change it */
+        unsigned segment;  /* see cpio_set_segment(); unused for directories */
+        bool keep;         /* scratch of segment_entries() */
 };
+
+#define ALL_SEGMENTS UINT_MAX
 
 struct cpio {
         uint32_t mtime;
+        unsigned segment; /* of the entries added next */
         struct entry **entries;
         size_t n, allocated;
         size_t *table; /* open addressing on path: index + 1, 0 = free */
@@ -293,6 +299,7 @@ static int add_entry(struct cpio *c, const char *path, struct entry *e) {
                 entry_free(e);
                 return r;
         }
+        e->segment = c->segment;
         e->path = strdup(resolved);
         if (!e->path) {
                 entry_free(e);
@@ -531,29 +538,131 @@ static int entry_cmp(const void *a, const void *b) {
         return strcmp(x->path, y->path);
 }
 
-int cpio_write(struct cpio *c, cpio_sink_t sink, void *userdata, uint64_t *ret_size) {
-        _cleanup_free_ struct entry **sorted = malloc((c->n ? c->n : 1) * sizeof *sorted);
-        _cleanup_free_ char *buf = malloc(OUT_BUFFER_SIZE);
-        if (!sorted || !buf)
+void cpio_set_segment(struct cpio *c, unsigned segment) { c->segment = segment; }
+
+size_t cpio_segment_count(const struct cpio *c, unsigned segment) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->n; i++)
+                n += !S_ISDIR(c->entries[i]->mode) && c->entries[i]->segment == segment;
+        return n;
+}
+
+/* The entries of a segment (ALL_SEGMENTS: every entry), sorted by path, with the directories
+ * above them: a parent sorts before its children, a path being a prefix of theirs. The
+ * parents of a path are found by its prefixes, which are normalized paths too. */
+static int segment_entries(const struct cpio *c, unsigned segment, struct entry ***ret,
+                           size_t *ret_n) {
+        struct entry **sorted = malloc((c->n ? c->n : 1) * sizeof *sorted);
+        if (!sorted)
                 return -ENOMEM;
-        /* Sorting a copy keeps the hash table's indexes valid. A parent sorts before its
-         * children: a path is a prefix of theirs. */
-        memcpy(sorted, c->entries, c->n * sizeof *sorted);
-        qsort(sorted, c->n, sizeof *sorted, entry_cmp);
+        for (size_t i = 0; i < c->n; i++) {
+                struct entry *e = c->entries[i];
+                e->keep = segment == ALL_SEGMENTS || (!S_ISDIR(e->mode) && e->segment == segment);
+        }
+        if (segment != ALL_SEGMENTS)
+                for (size_t i = 0; i < c->n; i++) {
+                        const struct entry *e = c->entries[i];
+                        if (!e->keep || S_ISDIR(e->mode))
+                                continue;
+                        for (const char *s = strchr(e->path, '/'); s; s = strchr(s + 1, '/')) {
+                                struct entry *d = find(c, e->path, (size_t)(s - e->path));
+                                if (d)
+                                        d->keep = true;
+                        }
+                }
+        size_t n = 0;
+        for (size_t i = 0; i < c->n; i++)
+                if (c->entries[i]->keep)
+                        sorted[n++] = c->entries[i];
+        /* Sorting a copy keeps the hash table's indexes valid. */
+        qsort(sorted, n, sizeof *sorted, entry_cmp);
+        *ret = sorted;
+        *ret_n = n;
+        return 0;
+}
+
+static int write_entries(const struct cpio *c, unsigned segment, cpio_sink_t sink,
+                         void *userdata, uint64_t *ret_size) {
+        _cleanup_free_ struct entry **sorted = NULL;
+        _cleanup_free_ char *buf = malloc(OUT_BUFFER_SIZE);
+        size_t n = 0;
+        if (!buf)
+                return -ENOMEM;
+        int r = segment_entries(c, segment, &sorted, &n);
+        if (r < 0)
+                return r;
 
         struct out o = {.buf = buf, .sink = sink, .userdata = userdata};
-        for (size_t i = 0; i < c->n; i++) {
-                int r = write_entry(&o, sorted[i], (uint32_t)(i + 1), c->mtime);
+        for (size_t i = 0; i < n; i++) {
+                r = write_entry(&o, sorted[i], (uint32_t)(i + 1), c->mtime);
                 if (r < 0)
                         return r;
         }
-        int r = out_header(&o, CPIO_TRAILER, 0, 0, 1, 0, 0, 0, 0);
+        r = out_header(&o, CPIO_TRAILER, 0, 0, 1, 0, 0, 0, 0);
         if (r == 0)
                 r = out_flush(&o);
         if (r < 0)
                 return r;
         if (ret_size)
                 *ret_size = o.total;
+        return 0;
+}
+
+int cpio_write(struct cpio *c, cpio_sink_t sink, void *userdata, uint64_t *ret_size) {
+        return write_entries(c, ALL_SEGMENTS, sink, userdata, ret_size);
+}
+
+int cpio_write_segment(struct cpio *c, unsigned segment, cpio_sink_t sink, void *userdata,
+                       uint64_t *ret_size) {
+        return write_entries(c, segment, sink, userdata, ret_size);
+}
+
+static void digest_u64(struct sha256_ctx *h, uint64_t v) {
+        uint8_t b[8];
+        for (unsigned i = 0; i < 8; i++)
+                b[i] = (uint8_t)(v >> (8 * i));
+        sha256_update(h, b, sizeof b);
+}
+
+static void digest_str(struct sha256_ctx *h, const char *s) {
+        digest_u64(h, strlen(s));
+        sha256_update(h, s, strlen(s));
+}
+
+int cpio_segment_digest(const struct cpio *c, unsigned segment, uint8_t ret[32]) {
+        _cleanup_free_ struct entry **sorted = NULL;
+        size_t n = 0;
+        int r = segment_entries(c, segment, &sorted, &n);
+        if (r < 0)
+                return r;
+        struct sha256_ctx h;
+        sha256_init(&h);
+        digest_str(&h, "koompi cpio segment 1");
+        digest_u64(&h, c->mtime);
+        for (size_t i = 0; i < n; i++) {
+                const struct entry *e = sorted[i];
+                digest_str(&h, e->path);
+                digest_u64(&h, e->mode);
+                digest_u64(&h, (uint64_t)e->rmajor << 32 | e->rminor);
+                if (e->src) {
+                        struct stat st;
+                        if (stat(e->src, &st) < 0)
+                                return -errno;
+                        digest_str(&h, e->src);
+                        digest_u64(&h, st.st_dev);
+                        digest_u64(&h, st.st_ino);
+                        digest_u64(&h, (uint64_t)st.st_size);
+                        digest_u64(&h, (uint64_t)st.st_mtim.tv_sec);
+                        digest_u64(&h, (uint64_t)st.st_mtim.tv_nsec);
+                        digest_u64(&h, (uint64_t)st.st_ctim.tv_sec);
+                        digest_u64(&h, (uint64_t)st.st_ctim.tv_nsec);
+                } else {
+                        digest_u64(&h, e->size);
+                        if (e->size)
+                                sha256_update(&h, e->data, e->size);
+                }
+        }
+        sha256_final(&h, ret);
         return 0;
 }
 

@@ -52,6 +52,20 @@ int cpio_stat(struct cpio *c, const char *path, unsigned *ret_mode);
 /* Number of entries, the directories added implicitly included, the trailer not. */
 size_t cpio_count(const struct cpio *c);
 
+/* Segments. Every entry belongs to the segment current when it was added (0 at first);
+ * cpio_write_segment() writes one segment as a whole archive of its own: its entries and the
+ * directories above them. The kernel unpacks archives laid end to end (each compressed or
+ * not) one after the other, so an image may be made of segments, and a segment whose inputs
+ * did not change can be reused, already compressed. Directories belong to no segment. */
+void cpio_set_segment(struct cpio *c, unsigned segment);
+/* Number of entries of a segment, directories not counted. */
+size_t cpio_segment_count(const struct cpio *c, unsigned segment);
+/* A digest of everything the bytes of cpio_write_segment() depend on: each entry's path,
+ * mode and content, content read from a file stood for by its path and its identity
+ * (device, inode, size, modification and change times), the mtime of the archive. A source
+ * file that is gone fails with its negative errno. */
+int cpio_segment_digest(const struct cpio *c, unsigned segment, uint8_t ret[32]);
+
 /* Where the archive goes: called with consecutive pieces; a negative return stops. */
 typedef int (*cpio_sink_t)(const void *buf, size_t len, void *userdata);
 
@@ -59,5 +73,8 @@ typedef int (*cpio_sink_t)(const void *buf, size_t len, void *userdata);
  * became unreadable fails with its negative errno (logged with its path). */
 int cpio_write(struct cpio *c, cpio_sink_t sink, void *userdata, uint64_t *ret_size);
 int cpio_write_fd(struct cpio *c, int fd, uint64_t *ret_size);
+/* Writes one segment as a whole archive (see cpio_set_segment()). */
+int cpio_write_segment(struct cpio *c, unsigned segment, cpio_sink_t sink, void *userdata,
+                       uint64_t *ret_size);
 /* *ret gets a malloc()ed buffer. */
 int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len);

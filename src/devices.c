@@ -78,8 +78,31 @@ int uevent_receive(int fd, struct uevent *ret) {
         }
 }
 
-static int walk_modaliases(int dirfd, int depth, int (*cb)(const char *, void *), void *userdata) {
-        char alias[512];
+#define MODALIAS_MAX 512
+
+struct alias_list {
+        char **v;
+        size_t n, allocated;
+};
+
+static int alias_list_add(struct alias_list *l, const char *alias) {
+        if (l->n == l->allocated) {
+                size_t a = l->allocated ? 2 * l->allocated : 64;
+                char **nv = realloc(l->v, a * sizeof *nv);
+                if (!nv)
+                        return -ENOMEM;
+                l->v = nv;
+                l->allocated = a;
+        }
+        l->v[l->n] = strdup(alias);
+        if (!l->v[l->n])
+                return -ENOMEM;
+        l->n++;
+        return 0;
+}
+
+static int walk_modaliases(int dirfd, int depth, struct alias_list *out) {
+        char alias[MODALIAS_MAX];
         int fd = openat(dirfd, "modalias", O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
                 ssize_t n = read(fd, alias, sizeof alias - 1);
@@ -87,7 +110,7 @@ static int walk_modaliases(int dirfd, int depth, int (*cb)(const char *, void *)
                 if (n > 0) {
                         alias[n] = 0;
                         alias[strcspn(alias, "\n")] = 0;
-                        int r = cb(alias, userdata);
+                        int r = alias_list_add(out, alias);
                         if (r < 0)
                                 return r;
                 }
@@ -111,7 +134,7 @@ static int walk_modaliases(int dirfd, int depth, int (*cb)(const char *, void *)
                                                           O_NOFOLLOW);
                 if (child < 0)
                         continue;
-                int r = walk_modaliases(child, depth + 1, cb, userdata);
+                int r = walk_modaliases(child, depth + 1, out);
                 close(child);
                 if (r < 0) {
                         closedir(d);
@@ -122,12 +145,64 @@ static int walk_modaliases(int dirfd, int depth, int (*cb)(const char *, void *)
         return 0;
 }
 
+/* The PCI base class and subclass of a "pci:v...d...sv...sd...bcXXscXXi..." alias, -1 when
+ * it has none. */
+static int pci_class(const char *alias, int *ret_sub) {
+        const char *bc = strstr(alias, "bc");
+        const char *sc = bc ? strstr(bc, "sc") : NULL;
+        unsigned b, s;
+        if (!sc || sscanf(bc + 2, "%2X", &b) != 1 || sscanf(sc + 2, "%2X", &s) != 1)
+                return -1;
+        *ret_sub = (int)s;
+        return (int)b;
+}
+
+int modalias_priority(const char *alias) {
+        int sub = -1;
+        if (startswith(alias, "virtio:d00000002v") || startswith(alias, "virtio:d00000008v"))
+                return 0;
+        if (startswith(alias, "pci:")) {
+                int cls = pci_class(alias, &sub);
+                if (startswith(alias, "pci:v00001AF4")) /* virtio transport: its disks */
+                        return 0;
+                if (cls == 0x01 && sub == 0x08) /* NVMe */
+                        return 0;
+                if (cls == 0x01) /* other storage: AHCI, SCSI, RAID */
+                        return 1;
+                if (cls == 0x0C && sub == 0x03) /* USB: USB disks and keyboards */
+                        return 2;
+                return 3;
+        }
+        if (startswith(alias, "usb:") || startswith(alias, "hid:") ||
+            startswith(alias, "serio:") || startswith(alias, "scsi:"))
+                return 2;
+        return 3;
+}
+
+static int by_priority(const void *a, const void *b) {
+        const char *x = *(char *const *)a, *y = *(char *const *)b;
+        int px = modalias_priority(x), py = modalias_priority(y);
+        if (px != py)
+                return px - py;
+        return strcmp(x, y);
+}
+
 int coldplug_modaliases(const char *sysdir, int (*cb)(const char *modalias, void *userdata),
                         void *userdata) {
+        struct alias_list l = {0};
         _cleanup_close_ int fd = open(sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        return walk_modaliases(fd, 0, cb, userdata);
+        int r = walk_modaliases(fd, 0, &l);
+        /* The disks' drivers first: the boot waits for the disk, not for the sound card. */
+        if (r == 0)
+                qsort(l.v, l.n, sizeof *l.v, by_priority);
+        for (size_t i = 0; r == 0 && i < l.n; i++)
+                r = cb(l.v[i], userdata);
+        for (size_t i = 0; i < l.n; i++)
+                free(l.v[i]);
+        free(l.v);
+        return r;
 }
 
 /* Probes one device and compares the wanted tag. 1 match, 0 no match. */

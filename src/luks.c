@@ -74,6 +74,65 @@ int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *k
                                                        activate_flags(discard));
 }
 
+static void alias_add(const char *name, size_t len, char *ret, size_t size, size_t *used) {
+        char a[64];
+        if (len == 0 || len >= sizeof a - 8)
+                return;
+        snprintf(a, sizeof a, "crypto-%.*s", (int)len, name);
+        for (const char *p = ret; p < ret + *used && *p; p += strlen(p) + 1)
+                if (streq(p, a))
+                        return;
+        size_t n = strlen(a) + 1;
+        if (*used + n + 1 > size)
+                return;
+        memcpy(ret + *used, a, n);
+        *used += n;
+        ret[*used] = 0;
+}
+
+void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, size_t size,
+                            size_t *used) {
+        if (size == 0)
+                return;
+        ret[*used] = 0;
+        if (cipher)
+                alias_add(cipher, strcspn(cipher, ":"), ret, size, used);
+        if (!mode)
+                return;
+        /* "xts-plain64": the chaining mode, then the IV generator, which may name a hash
+         * ("essiv:sha256"); plain, plain64, benbi and null are dm-crypt's own. */
+        size_t chain = strcspn(mode, "-");
+        alias_add(mode, chain, ret, size, used);
+        const char *iv = mode[chain] ? mode + chain + 1 : NULL;
+        if (!iv)
+                return;
+        size_t ivlen = strcspn(iv, ":");
+        if (ivlen == 5 && strncmp(iv, "essiv", 5) == 0)
+                alias_add(iv, ivlen, ret, size, used);
+        if (iv[ivlen] == ':')
+                alias_add(iv + ivlen + 1, strlen(iv + ivlen + 1), ret, size, used);
+}
+
+void luks_crypto_aliases(struct luks_volume *v, char *ret, size_t size) {
+        size_t used = 0;
+        if (size == 0)
+                return;
+        ret[0] = 0;
+        luks_crypto_aliases_of(crypt_get_cipher(v->cd), crypt_get_cipher_mode(v->cd), ret, size,
+                               &used);
+        /* LUKS2 keyslots carry their own encryption, "aes-xts-plain64". */
+        size_t key_size = 0;
+        const char *ks = crypt_keyslot_get_encryption(v->cd, CRYPT_ANY_SLOT, &key_size);
+        if (!ks)
+                return;
+        char cipher[32];
+        size_t n = strcspn(ks, "-");
+        if (n >= sizeof cipher)
+                return;
+        snprintf(cipher, sizeof cipher, "%.*s", (int)n, ks);
+        luks_crypto_aliases_of(cipher, ks[n] ? ks + n + 1 : NULL, ret, size, &used);
+}
+
 char *luks_secret_alloc(size_t size) { return crypt_safe_alloc(size); }
 void luks_secret_free(char *p) { crypt_safe_free(p); }
 

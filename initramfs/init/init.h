@@ -71,6 +71,7 @@ struct init_ctx {
         int keyslot;                /* the keyslot that opened the volume, -1 for none */
         pid_t modules_pid;          /* the background loader of the slow modules */
         pid_t coldplug_pid;         /* the background loader of the hardware's drivers */
+        int coldplug_stop_fd;       /* closing it stops that loader; valid while its pid > 0 */
         void *kmod;                 /* struct kmod_ctx * */
         char why[1024];            /* what exactly was missing or wrong */
 

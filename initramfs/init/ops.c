@@ -132,12 +132,8 @@ static int real_start_modules(struct init_ctx *ctx) {
         return 0;
 }
 
-static int wait_modules(struct init_ctx *ctx) {
-        if (ctx->coldplug_pid > 0) {
-                while (waitpid(ctx->coldplug_pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
-                ctx->coldplug_pid = 0;
-        }
+/* The configured modules (btrfs): the root cannot be mounted without them. */
+static int wait_config_modules(struct init_ctx *ctx) {
         if (ctx->modules_pid <= 0)
                 return 0;
         int status = 0;
@@ -149,10 +145,34 @@ static int wait_modules(struct init_ctx *ctx) {
         return 0;
 }
 
+/* Every module, the hardware's drivers too (keyboards, for the recovery menu). */
+static int wait_modules(struct init_ctx *ctx) {
+        if (ctx->coldplug_pid > 0) {
+                while (waitpid(ctx->coldplug_pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                ctx->coldplug_pid = 0;
+                if (ctx->coldplug_stop_fd >= 0)
+                        close(ctx->coldplug_stop_fd);
+        }
+        return wait_config_modules(ctx);
+}
+
+/* The root is mounted: the drivers of the devices the boot did not need load in the real
+ * system (udev coldplugs every device again), not here. The loader stops after the module it
+ * is loading; it is not waited for, the real init reaps it. */
+static void stop_coldplug(struct init_ctx *ctx) {
+        if (ctx->coldplug_pid <= 0)
+                return;
+        if (ctx->coldplug_stop_fd >= 0)
+                close(ctx->coldplug_stop_fd);
+        ctx->coldplug_pid = 0;
+}
+
 #define SEEN_MAX 1024
 
 struct coldplug_state {
         struct init_ctx *ctx;
+        int stop_fd; /* readable (end of file) once the boot no longer needs the loads */
         unsigned loaded;
         unsigned n_seen;
         uint64_t seen[SEEN_MAX]; /* hashes of the modaliases already handled */
@@ -167,6 +187,11 @@ static uint64_t hash_string(const char *s) {
 
 static int load_alias(const char *modalias, void *userdata) {
         struct coldplug_state *st = userdata;
+        if (st->stop_fd >= 0) {
+                struct pollfd p = {.fd = st->stop_fd, .events = POLLIN};
+                if (poll(&p, 1, 0) > 0)
+                        return -ECANCELED;
+        }
         /* Many devices share an alias (CPUs, ports, identical disks): look each up once. */
         uint64_t h = hash_string(modalias);
         for (unsigned i = 0; i < st->n_seen; i++)
@@ -257,22 +282,38 @@ static int real_find_device(struct init_ctx *ctx) {
         if (fd < 0)
                 log_errno(fd, "listening for kernel device events failed; polling instead");
         static struct coldplug_state st;
-        st = (struct coldplug_state){.ctx = ctx};
+        st = (struct coldplug_state){.ctx = ctx, .stop_fd = -1};
         /* Coldplug runs beside the search: the disk is probed the moment its uevent arrives,
          * not after every other device of the machine has its driver. */
+        int stop[2] = {-1, -1};
+        if (pipe2(stop, O_CLOEXEC) < 0)
+                log_errno(-errno, "creating a pipe failed; coldplug will run to its end");
         pid_t pid = fork();
         if (pid == 0) {
                 if (fd >= 0)
                         close(fd);
+                if (stop[1] >= 0)
+                        close(stop[1]);
+                st.stop_fd = stop[0];
                 int q = coldplug_modaliases("/sys/devices", load_alias, &st);
-                if (q < 0)
+                if (q == -ECANCELED)
+                        log_debug("coldplug stopped: the root is mounted");
+                else if (q < 0)
                         log_errno(q, "walking /sys/devices failed");
                 log_debug("coldplug loaded %u modules", st.loaded);
                 _exit(0);
         }
-        if (pid < 0)
+        if (stop[0] >= 0)
+                close(stop[0]);
+        if (pid < 0) {
+                if (stop[1] >= 0)
+                        close(stop[1]);
+                stop[1] = -1;
                 coldplug_modaliases("/sys/devices", load_alias, &st);
+        }
+        /* Without the pipe (-1) the loader cannot be stopped and runs to its end. */
         ctx->coldplug_pid = pid > 0 ? pid : 0;
+        ctx->coldplug_stop_fd = stop[1];
 
         int r;
         for (;;) {
@@ -314,6 +355,82 @@ static int real_find_device(struct init_ctx *ctx) {
         return 0;
 }
 
+#define MODPROBE_SYSCTL "/proc/sys/kernel/modprobe"
+
+/* While the volume is set up, the kernel looks up each cipher, mode and template by names no
+ * module carries ("crypto-xts(aes)", "...-all") and starts its module helper for each: some
+ * sixteen runs, half a second under emulation, all finding nothing once the volume's
+ * modules are loaded (load_crypto_modules()). So the helper is switched off for the
+ * activation (an empty path: the kernel then fails such lookups at once) and switched back
+ * on after it; an activation that failed for another reason than a wrong key is tried again
+ * with the helper on, in case an algorithm only it could find was missing. */
+struct helper_pause {
+        char saved[256];
+        bool off;
+};
+
+static void helper_off(struct helper_pause *p) {
+        p->off = false;
+        if (read_line_file(MODPROBE_SYSCTL, p->saved, sizeof p->saved) < 0 || !*p->saved)
+                return;
+        write_sysctl(MODPROBE_SYSCTL, "\n");
+        p->off = true;
+}
+
+/* true when the helper was off: the caller retries a failure other than -EPERM. */
+static bool helper_on(struct helper_pause *p) {
+        if (!p->off)
+                return false;
+        char line[300];
+        snprintf(line, sizeof line, "%s\n", p->saved);
+        write_sysctl(MODPROBE_SYSCTL, line);
+        p->off = false;
+        return true;
+}
+
+static bool retry_with_helper(struct helper_pause *p, int r) {
+        bool was_off = helper_on(p);
+        if (!was_off || r >= 0 || r == -EPERM || r == -ENOMEM)
+                return false;
+        log_info("setting up the volume failed (%s) without the kernel's module helper; "
+                 "trying again with it", strerror(-r));
+        return true;
+}
+
+static void load_crypto_modules(struct init_ctx *ctx, struct luks_volume *v) {
+        char aliases[256];
+        /* AF_ALG: libcryptsetup decrypts the keyslots with the kernel's ciphers. */
+        int r = modules_load(ctx->kmod, "algif_skcipher");
+        if (r < 0 && r != -ENOENT)
+                log_errno(r, "loading algif_skcipher failed");
+        luks_crypto_aliases(v, aliases, sizeof aliases);
+        for (const char *a = aliases; *a; a += strlen(a) + 1) {
+                r = modules_load(ctx->kmod, a);
+                /* -ENOENT: built in, or no module: the kernel's own then serves. */
+                if (r < 0 && r != -ENOENT)
+                        log_errno(r, "loading the module of %s failed", a);
+        }
+}
+
+static int activate_passphrase(struct luks_volume *v, struct init_ctx *ctx, const char *pass,
+                               size_t len) {
+        struct helper_pause p;
+        helper_off(&p);
+        int r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
+        if (retry_with_helper(&p, r))
+                r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
+        return r;
+}
+
+static int activate_keyfile(struct luks_volume *v, struct init_ctx *ctx) {
+        struct helper_pause p;
+        helper_off(&p);
+        int r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
+        if (retry_with_helper(&p, r))
+                r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
+        return r;
+}
+
 static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
         char prompt[300];
         char *pass = luks_secret_alloc(PASSPHRASE_MAX);
@@ -333,8 +450,7 @@ static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
                                  len == -ETIMEDOUT ? "timed out" : "the console closed");
                         break;
                 }
-                r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, (size_t)len,
-                                             ctx->s.discard);
+                r = activate_passphrase(v, ctx, pass, (size_t)len);
                 secure_wipe(pass, PASSPHRASE_MAX);
                 if (r >= 0)
                         break;
@@ -383,9 +499,10 @@ static int real_unlock(struct init_ctx *ctx) {
                          ctx->luks_device, ctx->s.luks_uuid, strerror(-r));
                 return r;
         }
+        load_crypto_modules(ctx, v);
         r = -EPERM;
         if (*ctx->s.luks_key) {
-                r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
+                r = activate_keyfile(v, ctx);
                 if (r < 0)
                         log_warning("the keyfile %s does not open %s (%s); asking for the "
                                     "passphrase", ctx->s.luks_key, ctx->luks_device,
@@ -435,7 +552,7 @@ static int mount_subvol(struct init_ctx *ctx, const char *name, const char *wher
 }
 
 static int real_mount_root(struct init_ctx *ctx) {
-        wait_modules(ctx);
+        wait_config_modules(ctx);
         /* root= names the filesystem inside the volume when given; else the volume is it. */
         if (ctx->s.root && *ctx->s.luks_uuid) {
                 int r = devices_find(ctx->s.root, ctx->root_device, sizeof ctx->root_device);
@@ -526,6 +643,7 @@ static int real_switch_root(struct init_ctx *ctx) {
                          ctx->s.snapshot, ctx->s.init);
                 return -ENOENT;
         }
+        stop_coldplug(ctx);
         struct kmod_ctx *k = ctx->kmod;
         if (k)
                 kmod_unref(k);

@@ -114,7 +114,9 @@ static int add_init(struct mki *m) {
                 return mki_bad_input(m, -EINVAL, "%s %s: not a regular file", what, path);
         if (!(st.st_mode & 0111))
                 return mki_bad_input(m, -EACCES, "%s %s: not executable", what, path);
+        cpio_set_segment(m->cpio, MKI_SEGMENT_HOST);
         r = cpio_add_file(m->cpio, "/init", CPIO_MODE_FROM_SOURCE, path);
+        cpio_set_segment(m->cpio, MKI_SEGMENT_IMAGE);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

@@ -288,14 +288,13 @@ int image_include(struct mki *m, const char *spec) {
 }
 
 int image_flush_elf(struct mki *m) {
-        for (size_t i = 0; i < m->elf.n; i++) {
-                if (m->elf.files[i].kind == ELF_FILE_BINARY)
-                        continue;
-                int r = install_host(m, m->elf.files[i].path, false);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        int r = 0;
+        cpio_set_segment(m->cpio, MKI_SEGMENT_HOST);
+        for (size_t i = 0; r == 0 && i < m->elf.n; i++)
+                if (m->elf.files[i].kind != ELF_FILE_BINARY)
+                        r = install_host(m, m->elf.files[i].path, false);
+        cpio_set_segment(m->cpio, MKI_SEGMENT_IMAGE);
+        return r;
 }
 
 int image_busybox(struct mki *m, const char *path, bool required) {
@@ -306,7 +305,9 @@ int image_busybox(struct mki *m, const char *path, bool required) {
                 log_warning("no busybox at %s: the image has no shell", path);
                 return 0;
         }
+        cpio_set_segment(m->cpio, MKI_SEGMENT_HOST);
         int r = cpio_add_file(m->cpio, "/bin/busybox", 0755, path);
+        cpio_set_segment(m->cpio, MKI_SEGMENT_IMAGE);
         if (r < 0)
                 return add_failed(m, r, path);
         return image_elf_deps(m, path);

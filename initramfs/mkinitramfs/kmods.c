@@ -157,14 +157,20 @@ int kmods_install(struct mki *m) {
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < m->modules.n; i++) {
+        /* The module files go with the host's files; the indexes made for this image
+         * with its own. */
+        cpio_set_segment(m->cpio, MKI_SEGMENT_HOST);
+        for (size_t i = 0; r == 0 && i < m->modules.n; i++) {
                 const struct module_file *f = &m->modules.files[i];
                 r = path_join(dest, base, f->relpath);
                 if (r == 0)
                         r = cpio_add_file(m->cpio, dest, 0644, f->path);
                 if (r < 0)
-                        return mki_bad_input(m, r, "module %s: %s", f->path, strerror(-r));
+                        r = mki_bad_input(m, r, "module %s: %s", f->path, strerror(-r));
         }
+        cpio_set_segment(m->cpio, MKI_SEGMENT_IMAGE);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(depmod_outputs); i++) {
                 r = path_join(p, dir, depmod_outputs[i]);
                 if (r == 0)

@@ -33,6 +33,9 @@ static void help(void) {
                "      --koompi-init PATH    the koompi-init to carry (default: the one next to\n"
                "                            this program, else %s)\n"
                "      --busybox PATH        the busybox to carry (default %s)\n"
+               "      --cache-dir DIR       where the compressed host files are kept between\n"
+               "                            builds (default %s)\n"
+               "      --no-cache            compress everything, use and keep no cache\n"
                "      --quiet               print errors only\n"
                "      --verbose             print what is being done\n"
                "  -h, --help                print this help\n"
@@ -51,7 +54,8 @@ static void help(void) {
                "\n"
                "Environment:\n"
                "  SOURCE_DATE_EPOCH  modification time of every entry (default 0)\n",
-               MKI_DEFAULT_CONFIG, MKI_DEFAULT_KOOMPI_INIT, MKI_DEFAULT_BUSYBOX);
+               MKI_DEFAULT_CONFIG, MKI_DEFAULT_KOOMPI_INIT, MKI_DEFAULT_BUSYBOX,
+               MKI_DEFAULT_CACHE_DIR);
 }
 
 enum {
@@ -66,6 +70,8 @@ enum {
         ARG_MODDIR,
         ARG_KOOMPI_INIT,
         ARG_BUSYBOX,
+        ARG_CACHE_DIR,
+        ARG_NO_CACHE,
         ARG_QUIET,
         ARG_VERBOSE,
 };
@@ -104,6 +110,8 @@ int main(int argc, char **argv) {
                 {"moddir", required_argument, NULL, ARG_MODDIR},
                 {"koompi-init", required_argument, NULL, ARG_KOOMPI_INIT},
                 {"busybox", required_argument, NULL, ARG_BUSYBOX},
+                {"cache-dir", required_argument, NULL, ARG_CACHE_DIR},
+                {"no-cache", no_argument, NULL, ARG_NO_CACHE},
                 {"quiet", no_argument, NULL, ARG_QUIET},
                 {"verbose", no_argument, NULL, ARG_VERBOSE},
                 {"help", no_argument, NULL, 'h'},
@@ -156,6 +164,15 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_BUSYBOX:
                         o.busybox = optarg;
+                        break;
+                case ARG_CACHE_DIR:
+                        if (optarg[0] != '/')
+                                return usage_error("--cache-dir %s: not an absolute path",
+                                                   optarg);
+                        o.cache_dir = optarg;
+                        break;
+                case ARG_NO_CACHE:
+                        o.no_cache = true;
                         break;
                 case ARG_QUIET:
                         quiet = true;

@@ -15,6 +15,14 @@
 #define MKI_DEFAULT_KOOMPI_INIT "/usr/lib/koompi/koompi-init"
 #define MKI_DEFAULT_BUSYBOX "/bin/busybox"
 #define MKI_VCONSOLE_CONF "/etc/vconsole.conf"
+#define MKI_DEFAULT_CACHE_DIR "/var/cache/koompi-mkinitramfs"
+
+/* The segments of the archive (see output.c): the host's files, cached compressed, then the
+ * image's own. */
+enum {
+        MKI_SEGMENT_IMAGE = 0,
+        MKI_SEGMENT_HOST = 1,
+};
 
 /* Exit codes of koompi-mkinitramfs. */
 enum {
@@ -35,6 +43,8 @@ struct mki_options {
         const char *moddir;      /* NULL: /lib/modules/KVER or /usr/lib/modules/KVER */
         const char *compress;    /* "zstd" | "none", NULL: the config's */
         const char *vconsole;    /* NULL: MKI_VCONSOLE_CONF */
+        const char *cache_dir;   /* NULL: MKI_DEFAULT_CACHE_DIR */
+        bool no_cache;           /* compress every segment, keep nothing */
         bool host_only;
 };
 

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing the archive: compressed with libzstd or not, to a temporary file beside the
- * output, renamed over it only when complete. */
+ * output, renamed over it only when complete. A compressed image is two archives laid end
+ * to end: the host's files (koompi-init, busybox, libraries, modules: the bulk, the same from
+ * one build to the next until a package changes), compressed once and kept in the cache,
+ * then this image's own files (settings, keymap, included files, module indexes), compressed
+ * on every build. Included files are never cached: a keyfile stays in the image only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <zstd.h>
 
 #include "log.h"
 #include "mkinitramfs.h"
+#include "sha256.h"
 #include "util.h"
 
 #define MAX_ZSTD_WORKERS 8
 #define ZSTD_JOB_SIZE (4 * 1024 * 1024)
+/* Cached segments kept: a few kernels' worth, so switching back and forth stays fast. */
+#define CACHE_KEEP 4
 
 struct zout {
         ZSTD_CCtx *cctx;
@@ -42,7 +50,8 @@ static int zout_sink(const void *buf, size_t len, void *userdata) {
         return zout_stream(userdata, buf, len, ZSTD_e_continue);
 }
 
-static int write_zstd(struct mki *m, int fd) {
+/* Compresses one segment of the archive into fd as one zstd frame. */
+static int write_zstd(struct mki *m, int fd, unsigned segment) {
         struct zout z = {.fd = fd, .size = ZSTD_CStreamOutSize()};
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         int r;
@@ -68,12 +77,220 @@ static int write_zstd(struct mki *m, int fd) {
                 /* Jobs of a fixed size, small enough to keep every worker busy on an image
                  * of a few tens of megabytes (the default grows with the level). */
                 ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_jobSize, ZSTD_JOB_SIZE);
-        r = cpio_write(m->cpio, zout_sink, &z, NULL);
+        r = cpio_write_segment(m->cpio, segment, zout_sink, &z, NULL);
         if (r == 0)
                 r = zout_stream(&z, NULL, 0, ZSTD_e_end);
 out:
         ZSTD_freeCCtx(z.cctx);
         free(z.buf);
+        return r;
+}
+
+/* Whether fd holds whole zstd frames whose content checksums hold: a cached segment is
+ * checked before it goes into an image, so a damaged cache cannot make a damaged image. */
+static int zstd_check(int fd) {
+        ZSTD_DCtx *d = ZSTD_createDCtx();
+        size_t in_size = ZSTD_DStreamInSize(), out_size = ZSTD_DStreamOutSize();
+        void *in_buf = malloc(in_size), *out_buf = malloc(out_size);
+        size_t left = 1;
+        int r = 0;
+        if (!d || !in_buf || !out_buf) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (;;) {
+                ssize_t n = read(fd, in_buf, in_size);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                ZSTD_inBuffer in = {in_buf, (size_t)n, 0};
+                while (in.pos < in.size) {
+                        ZSTD_outBuffer out = {out_buf, out_size, 0};
+                        left = ZSTD_decompressStream(d, &out, &in);
+                        if (ZSTD_isError(left)) {
+                                r = -EBADMSG;
+                                goto out;
+                        }
+                }
+        }
+        if (left != 0)
+                r = -EBADMSG; /* cut short */
+out:
+        ZSTD_freeDCtx(d);
+        free(in_buf);
+        free(out_buf);
+        return r;
+}
+
+static int copy_fd(int from, int to) {
+        char buf[1 << 16];
+        if (lseek(from, 0, SEEK_SET) < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = read(from, buf, sizeof buf);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                int r = write_full(to, buf, (size_t)n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+struct cached_file {
+        char name[256];
+        struct timespec t;
+};
+
+static int by_mtime_newest_first(const void *a, const void *b) {
+        const struct cached_file *x = a, *y = b;
+        if (x->t.tv_sec != y->t.tv_sec)
+                return x->t.tv_sec < y->t.tv_sec ? 1 : -1;
+        if (x->t.tv_nsec != y->t.tv_nsec)
+                return x->t.tv_nsec < y->t.tv_nsec ? 1 : -1;
+        return strcmp(x->name, y->name);
+}
+
+/* Keeps the CACHE_KEEP segments used last (a hit touches its file). */
+static void cache_prune(const char *dir) {
+        struct cached_file files[64];
+        size_t n = 0;
+        DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d)) && n < ELEMENTSOF(files)) {
+                struct stat st;
+                if (!endswith(de->d_name, ".cpio.zst") ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                snprintf(files[n].name, sizeof files[n].name, "%s", de->d_name);
+                files[n++].t = st.st_mtim;
+        }
+        qsort(files, n, sizeof *files, by_mtime_newest_first);
+        for (size_t i = CACHE_KEEP; i < n; i++)
+                if (unlinkat(dirfd(d), files[i].name, 0) == 0)
+                        log_debug("cache: removed %s/%s", dir, files[i].name);
+        closedir(d);
+}
+
+/* The segment of the host's files, from the cache when its inputs did not change, else
+ * compressed and stored there. Without a usable cache it is compressed straight into fd. */
+static int write_host_segment(struct mki *m, int fd) {
+        const char *dir = m->opt->cache_dir ? m->opt->cache_dir : MKI_DEFAULT_CACHE_DIR;
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE], path[PATH_MAX], tmp[PATH_MAX];
+
+        if (m->opt->no_cache)
+                return write_zstd(m, fd, MKI_SEGMENT_HOST);
+        int r = cpio_segment_digest(m->cpio, MKI_SEGMENT_HOST, digest);
+        if (r < 0)
+                return log_errno(r, "reading the files of the image failed");
+        sha256_to_hex(digest, hex);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s-%d.cpio.zst", dir, hex, m->zstd_level) >=
+                    sizeof path ||
+            (size_t)snprintf(tmp, sizeof tmp, "%s/.new.XXXXXX", dir) >= sizeof tmp)
+                return mki_bad_input(m, -ENAMETOOLONG, "--cache-dir %s: path too long", dir);
+
+        _cleanup_close_ int cached = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (cached >= 0) {
+                r = zstd_check(cached);
+                if (r == 0) {
+                        log_debug("cache: %s", path);
+                        futimens(cached, NULL);
+                        return copy_fd(cached, fd);
+                }
+                log_warning("the cached segment %s is damaged (%s); making it again", path,
+                            strerror(-r));
+                unlink(path);
+        }
+
+        _cleanup_close_ int out = -1;
+        if (mkdir_p(dir, 0700) < 0 || (out = mkostemp(tmp, O_CLOEXEC)) < 0) {
+                log_debug("cache %s not usable (%m): compressing without it", dir);
+                return write_zstd(m, fd, MKI_SEGMENT_HOST);
+        }
+        r = write_zstd(m, out, MKI_SEGMENT_HOST);
+        if (r == 0 && fsync(out) < 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                log_debug("cache: storing %s failed (%s): compressing without it", path,
+                          strerror(-r));
+                return r == -ENOMEM ? r : write_zstd(m, fd, MKI_SEGMENT_HOST);
+        }
+        log_debug("cache: stored %s", path);
+        cache_prune(dir);
+        return copy_fd(out, fd);
+}
+
+struct membuf {
+        char *data;
+        size_t len, allocated;
+};
+
+static int mem_sink(const void *buf, size_t len, void *userdata) {
+        struct membuf *b = userdata;
+        if (b->len + len > b->allocated) {
+                size_t a = b->allocated ? b->allocated : 1 << 16;
+                while (a < b->len + len)
+                        a *= 2;
+                char *n = realloc(b->data, a);
+                if (!n)
+                        return -ENOMEM;
+                b->data = n;
+                b->allocated = a;
+        }
+        memcpy(b->data + b->len, buf, len);
+        b->len += len;
+        return 0;
+}
+
+/* The image's own segment is small: compressed in one call that knows its size, so zstd
+ * sizes its tables to it (at high levels, tables sized for an unknown length take longer to
+ * set up than the compression itself). */
+static int write_small_zstd(struct mki *m, int fd, unsigned segment) {
+        struct membuf in = {0};
+        void *out = NULL;
+        ZSTD_CCtx *cctx = ZSTD_createCCtx();
+        int r = cctx ? cpio_write_segment(m->cpio, segment, mem_sink, &in, NULL) : -ENOMEM;
+        if (r == 0 && (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+                                                            m->zstd_level)) ||
+                       ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1))))
+                r = log_errno(-EINVAL, "zstd refused level %d", m->zstd_level);
+        size_t bound = ZSTD_compressBound(in.len);
+        if (r == 0 && !(out = malloc(bound)))
+                r = -ENOMEM;
+        if (r == 0) {
+                size_t n = ZSTD_compress2(cctx, out, bound, in.data, in.len);
+                if (ZSTD_isError(n))
+                        r = log_errno(-EIO, "zstd compression failed: %s", ZSTD_getErrorName(n));
+                else
+                        r = write_full(fd, out, n);
+        }
+        ZSTD_freeCCtx(cctx);
+        free(in.data);
+        free(out);
+        return r;
+}
+
+static int write_image_zstd(struct mki *m, int fd) {
+        int r = 0;
+        if (cpio_segment_count(m->cpio, MKI_SEGMENT_HOST) > 0)
+                r = write_host_segment(m, fd);
+        if (r == 0)
+                r = write_small_zstd(m, fd, MKI_SEGMENT_IMAGE);
         return r;
 }
 
@@ -122,7 +339,7 @@ int output_write(struct mki *m, const char *path, const char *compress, uint64_t
 
         int r;
         if (streq(compress, "zstd"))
-                r = write_zstd(m, fd);
+                r = write_image_zstd(m, fd);
         else
                 r = cpio_write_fd(m->cpio, fd, NULL);
         if (r < 0)

@@ -99,6 +99,10 @@ static void check_listed(const char *listing, const char *name, const char *mode
         fail_msg("%s is not listed", name);
 }
 
+static int sink_to_fd(const void *buf, size_t len, void *userdata) {
+        return write_full(*(int *)userdata, buf, len);
+}
+
 static struct cpio *sample(void) {
         struct cpio *c = NULL;
         assert_int_equal(cpio_new(0, &c), 0);
@@ -378,6 +382,65 @@ static void test_cpio_bad_sources(void **state) {
         assert_null(buf);
 }
 
+/* Writes one segment to a file and returns bsdtar's listing of it (free it). */
+static char *segment_listing(struct cpio *c, unsigned segment, const char *name) {
+        char img[PATH_MAX];
+        snprintf(img, sizeof img, "%s", path_in(name));
+        int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(cpio_write_segment(c, segment, sink_to_fd, &fd, NULL), 0);
+        close(fd);
+        return run("bsdtar -tf '%s'", img);
+}
+
+static void test_cpio_segments(void **state) {
+        _cleanup_cpio_ struct cpio *c = NULL;
+        assert_int_equal(cpio_new(0, &c), 0);
+        write_text(path_in("lib"), "a library", 0644);
+        write_text(path_in("conf"), "a setting", 0644);
+        assert_int_equal(cpio_add_dir(c, "/etc", 0755), 0);
+        assert_int_equal(cpio_add_data(c, "/etc/release", 0644, "v1", 2), 0);
+        cpio_set_segment(c, 1);
+        assert_int_equal(cpio_add_file(c, "/usr/lib/x/libx.so", 0644, path_in("lib")), 0);
+        assert_int_equal(cpio_add_symlink(c, "/usr/lib/x/libx.so.1", "libx.so"), 0);
+        cpio_set_segment(c, 0);
+        assert_int_equal(cpio_add_file(c, "/etc/koompi/conf", 0600, path_in("conf")), 0);
+        assert_int_equal(cpio_segment_count(c, 1), 2);
+        assert_int_equal(cpio_segment_count(c, 0), 2);
+        assert_int_equal(cpio_segment_count(c, 7), 0);
+
+        /* Each segment is a whole archive: its entries and the directories above them. */
+        _cleanup_free_ char *one = segment_listing(c, 1, "seg1.cpio");
+        assert_string_equal(one, "usr\nusr/lib\nusr/lib/x\nusr/lib/x/libx.so\n"
+                                 "usr/lib/x/libx.so.1\n");
+        _cleanup_free_ char *zero = segment_listing(c, 0, "seg0.cpio");
+        assert_string_equal(zero, "etc\netc/koompi\netc/koompi/conf\netc/release\n");
+
+        /* Unpacked one after the other, as the kernel unpacks archives laid end to end
+         * (cpio(1) stops at the first trailer), they give the whole tree. */
+        _cleanup_free_ char *x = run("cd '%s' && mkdir -p u && cd u && cpio --quiet -i -d "
+                                     "< ../seg1.cpio && cpio --quiet -i -d < ../seg0.cpio && "
+                                     "cd .. && find u | sort | tr '\\n' ' '",
+                                     dir);
+        assert_string_equal(x, "u u/etc u/etc/koompi u/etc/koompi/conf u/etc/release u/usr "
+                               "u/usr/lib u/usr/lib/x u/usr/lib/x/libx.so u/usr/lib/x/libx.so.1 ");
+
+        /* The digest follows the files of its segment, and only them. */
+        uint8_t a[32], b[32], d[32];
+        assert_int_equal(cpio_segment_digest(c, 1, a), 0);
+        assert_int_equal(cpio_segment_digest(c, 1, b), 0);
+        assert_memory_equal(a, b, 32);
+        write_text(path_in("conf"), "another setting", 0644);
+        assert_int_equal(cpio_segment_digest(c, 1, b), 0);
+        assert_memory_equal(a, b, 32);
+        assert_int_equal(cpio_segment_digest(c, 0, d), 0);
+        write_text(path_in("lib"), "a new library", 0644);
+        assert_int_equal(cpio_segment_digest(c, 1, b), 0);
+        assert_memory_not_equal(a, b, 32);
+        assert_int_equal(unlink(path_in("lib")), 0);
+        assert_int_equal(cpio_segment_digest(c, 1, b), -ENOENT);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cpio_tool_lists),
@@ -387,6 +450,7 @@ int main(void) {
                 cmocka_unit_test(test_cpio_mtime),
                 cmocka_unit_test(test_cpio_paths),
                 cmocka_unit_test(test_cpio_bad_sources),
+                cmocka_unit_test(test_cpio_segments),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "devices.h"
 #include "util.h"
@@ -63,9 +65,66 @@ static void test_truncated_and_long_values(void **state) {
         assert_int_equal(strlen(ev.devname), sizeof ev.devname - 1);
 }
 
+static void test_modalias_priority(void **state) {
+        /* QEMU's q35 machine: AHCI, a virtio disk on PCI, USB, a network card, the CPU. */
+        static const char *const ahci = "pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01";
+        static const char *const virtio_pci =
+                "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00";
+        static const char *const virtio_blk = "virtio:d00000002v00001AF4";
+        static const char *const nvme = "pci:v0000144Dd0000A808sv0000144Dsd0000A801bc01sc08i02";
+        static const char *const xhci = "pci:v00001B36d0000000Dsv00001AF4sd00001100bc0Csc03i30";
+        static const char *const hid = "hid:b0003g0001v00000627p00000001";
+        static const char *const nic = "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00";
+        static const char *const cpu = "cpu:type:x86,ven0000fam0006mod003F:feature:,0000,0001";
+        assert_int_equal(modalias_priority(virtio_pci), 0);
+        assert_int_equal(modalias_priority(virtio_blk), 0);
+        assert_int_equal(modalias_priority(nvme), 0);
+        assert_int_equal(modalias_priority(ahci), 1);
+        assert_int_equal(modalias_priority(xhci), 2);
+        assert_int_equal(modalias_priority(hid), 2);
+        assert_int_equal(modalias_priority(nic), 3);
+        assert_int_equal(modalias_priority(cpu), 3);
+        assert_int_equal(modalias_priority("pci:garbage"), 3);
+        assert_int_equal(modalias_priority(""), 3);
+}
+
+/* A /sys tree of three devices: the walk hands the disk's driver out first. */
+static int collect(const char *alias, void *userdata) {
+        char *out = userdata;
+        strcat(out, alias);
+        strcat(out, "\n");
+        return strstr(alias, "stop") ? -ECANCELED : 0;
+}
+
+static void test_coldplug_order(void **state) {
+        char d[] = "/tmp/koompi-test-sys-XXXXXX", cmd[512], got[1024] = "";
+        assert_non_null(mkdtemp(d));
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && mkdir -p a/sound b/disk c/usb && "
+                 "echo pci:v00008086d00002668sv0sd0bc04sc03i00 > a/sound/modalias && "
+                 "echo pci:v00001AF4d00001001sv0sd0bc01sc00i00 > b/disk/modalias && "
+                 "echo pci:v00001B36d0000000Dsv0sd0bc0Csc03i30 > c/usb/modalias",
+                 d);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(coldplug_modaliases(d, collect, got), 0);
+        assert_string_equal(got, "pci:v00001AF4d00001001sv0sd0bc01sc00i00\n"
+                                 "pci:v00001B36d0000000Dsv0sd0bc0Csc03i30\n"
+                                 "pci:v00008086d00002668sv0sd0bc04sc03i00\n");
+        /* A callback's error stops the walk and is returned. */
+        snprintf(cmd, sizeof cmd, "echo usb:stop > %s/c/usb/modalias", d);
+        assert_int_equal(system(cmd), 0);
+        got[0] = 0;
+        assert_int_equal(coldplug_modaliases(d, collect, got), -ECANCELED);
+        assert_string_equal(got, "pci:v00001AF4d00001001sv0sd0bc01sc00i00\nusb:stop\n");
+        snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+        assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_block_add),
+                cmocka_unit_test(test_modalias_priority),
+                cmocka_unit_test(test_coldplug_order),
                 cmocka_unit_test(test_modalias),
                 cmocka_unit_test(test_rejects_non_kernel_messages),
                 cmocka_unit_test(test_truncated_and_long_values),

@@ -76,6 +76,11 @@ static int setup(void **state) {
                 fprintf(stderr, "%s is missing\n", program);
                 return -1;
         }
+        char fast[PATH_MAX];
+        fmt_path(fast, "%s/fast.conf", dir);
+        static const char fast_conf[] = "[image]\ncompression_level = 3\n";
+        if (write_file_atomic(fast, fast_conf, sizeof fast_conf - 1, 0644) < 0)
+                return -1;
         /* Without a built koompi-init next to it, another dynamic program stands in. */
         snprintf(self + strlen(self), sizeof self - strlen(self), "/koompi-init");
         if (access(self, X_OK) < 0)
@@ -132,8 +137,11 @@ static int mki(char **ret_out, const char *output, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(extra, sizeof extra, fmt, ap);
         va_end(ap);
-        return run(ret_out, "'%s' --kernel '%s' --output '%s' %s %s", program, kver, output,
-                   init_args, extra);
+        /* A low level keeps the tests quick; a later --config wins. */
+        return run(ret_out,
+                   "'%s' --kernel '%s' --output '%s' --cache-dir '%s/cache' --config '%s/fast.conf' "
+                   "%s %s",
+                   program, kver, output, dir, dir, init_args, extra);
 }
 
 static bool listed(const char *list, const char *path) {
@@ -346,6 +354,63 @@ static void test_mki_reproducible(void **state) {
                          0);
         assert_int_equal(run(&v, "TZ=UTC bsdtar -tvf '%s' init", b), 0);
         assert_non_null(strstr(v, "Nov 14  2023 init"));
+}
+
+/* The number of files in the cache directory d. */
+static int cached_files(const char *d) {
+        _cleanup_free_ char *n = NULL;
+        assert_int_equal(run(&n, "ls -A '%s' | wc -l", d), 0);
+        return atoi(n);
+}
+
+static void test_mki_cache(void **state) {
+        char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], cache[PATH_MAX], key[PATH_MAX];
+        _cleanup_free_ char *out = NULL, *n = NULL;
+        in_dir(a, "cache-a.img");
+        in_dir(b, "cache-b.img");
+        in_dir(c, "cache-c.img");
+        in_dir(cache, "cache2");
+        in_dir(key, "secret.key");
+        run(NULL, "rm -rf '%s'", cache);
+
+        /* First build: the host's files compressed and kept; second: the same bytes. */
+        assert_int_equal(mki(NULL, a, "--quiet --cache-dir '%s'", cache), 0);
+        assert_int_equal(cached_files(cache), 1);
+        assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s'", cache), 0);
+        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, b), 0);
+        assert_int_equal(cached_files(cache), 1);
+        assert_int_equal(mki(NULL, c, "--quiet --no-cache"), 0);
+        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
+
+        /* Two archives end to end: the host's files, then the image's own. */
+        assert_int_equal(run(&n, "zstd -l '%s' | awk 'NR == 2 { print $1 }'", a), 0);
+        assert_int_equal(atoi(n), 2);
+
+        /* A damaged cached segment is not used: made again, the image unchanged. */
+        assert_int_equal(run(NULL, "f=$(ls '%s'/*.cpio.zst) && "
+                                   "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=4000 conv=notrunc",
+                             cache),
+                         0);
+        assert_int_equal(mki(&out, b, "--cache-dir '%s'", cache), 0);
+        assert_non_null(strstr(out, "is damaged"));
+        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, b), 0);
+        assert_int_equal(run(NULL, "zstd -tq '%s'/*.cpio.zst", cache), 0);
+
+        /* An included keyfile is in the image, never in the cache. */
+        assert_int_equal(run(NULL, "printf 'koompi-unique-secret-7781' > '%s'", key), 0);
+        assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s' --include '%s:/etc/root.key'",
+                             cache, key),
+                         0);
+        assert_int_equal(run(NULL, "zstd -dc '%s' | grep -q -a koompi-unique-secret-7781", b),
+                         0);
+        assert_int_equal(run(NULL, "for f in '%s'/*; do zstd -dc \"$f\"; done | "
+                                   "grep -q -a koompi-unique-secret-7781",
+                             cache),
+                         1);
+
+        /* A cache that cannot be written is no failure. */
+        assert_int_equal(mki(NULL, c, "--quiet --cache-dir /proc/koompi-no-such-dir"), 0);
+        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
 }
 
 static void test_mki_unknown_kernel(void **state) {
@@ -611,6 +676,7 @@ int main(void) {
                 cmocka_unit_test(test_mki_init_script_and_modules),
                 cmocka_unit_test(test_mki_host_only),
                 cmocka_unit_test(test_mki_build_keymap),
+                cmocka_unit_test(test_mki_cache),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
