@@ -72,6 +72,8 @@ struct init_ctx {
         pid_t modules_pid;          /* the background loader of the slow modules */
         pid_t coldplug_pid;         /* the background loader of the hardware's drivers */
         int coldplug_stop_fd;       /* closing it stops that loader; valid while its pid > 0 */
+        bool modprobe_off;          /* the kernel's module helper is switched off (ops.c) */
+        char modprobe_saved[256];   /* its path, to switch it back on */
         void *kmod;                 /* struct kmod_ctx * */
         char why[1024];            /* what exactly was missing or wrong */
 

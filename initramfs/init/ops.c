@@ -36,6 +36,45 @@ static void write_sysctl(const char *path, const char *text) {
         close(fd);
 }
 
+#define MODPROBE_SYSCTL "/proc/sys/kernel/modprobe"
+
+/* The kernel's module helper (/sbin/modprobe) is switched off while koompi-init loads
+ * modules itself: every module the boot needs is loaded by name, alias or modalias here, and
+ * the kernel's own requests meanwhile are for names no module carries. Loading aesni_intel
+ * alone makes it ask for "crypto-cryptd(__xts-aes-aesni)" and fifteen more such names, one
+ * helper run each, some half a second under emulation, every one finding nothing. With an
+ * empty path the kernel fails such a request at once. The helper is switched back on before
+ * the real init, the recovery menu or a shell, and before an activation is tried again
+ * after failing for another reason than a wrong key, in case a module only the helper would
+ * have found was missing. */
+static void helper_off(struct init_ctx *ctx) {
+        ctx->modprobe_off = false;
+        if (read_line_file(MODPROBE_SYSCTL, ctx->modprobe_saved, sizeof ctx->modprobe_saved) < 0 ||
+            !*ctx->modprobe_saved)
+                return;
+        write_sysctl(MODPROBE_SYSCTL, "\n");
+        ctx->modprobe_off = true;
+}
+
+/* true when the helper was off. */
+static bool helper_on(struct init_ctx *ctx) {
+        if (!ctx->modprobe_off)
+                return false;
+        char line[sizeof ctx->modprobe_saved + 1];
+        snprintf(line, sizeof line, "%s\n", ctx->modprobe_saved);
+        write_sysctl(MODPROBE_SYSCTL, line);
+        ctx->modprobe_off = false;
+        return true;
+}
+
+static bool retry_with_helper(struct init_ctx *ctx, int r) {
+        if (r >= 0 || r == -EPERM || r == -ENOMEM || !helper_on(ctx))
+                return false;
+        log_info("setting up the volume failed (%s) without the kernel's module helper; "
+                 "trying again with it", strerror(-r));
+        return true;
+}
+
 static int real_mount_api(struct init_ctx *ctx) {
         static const struct {
                 const char *what, *where, *type, *options;
@@ -110,6 +149,7 @@ static int real_start_modules(struct init_ctx *ctx) {
                 return r;
         }
         ctx->kmod = kctx;
+        helper_off(ctx);
         pid_t pid = fork();
         if (pid < 0)
                 return -errno;
@@ -172,7 +212,12 @@ static void stop_coldplug(struct init_ctx *ctx) {
 
 struct coldplug_state {
         struct init_ctx *ctx;
-        int stop_fd; /* readable (end of file) once the boot no longer needs the loads */
+        /* The parent's news, for the loader in the child: a byte when the disk was found,
+         * end of file when the root is mounted and the loads are no longer needed. */
+        int stop_fd;
+        bool disk_found;
+        bool fast_storage; /* a driver of priority 0 (virtio, NVMe) was loaded */
+        bool waited;
         unsigned loaded;
         unsigned n_seen;
         uint64_t seen[SEEN_MAX]; /* hashes of the modaliases already handled */
@@ -185,12 +230,38 @@ static uint64_t hash_string(const char *s) {
         return h;
 }
 
+/* Reads what the parent said, waiting up to wait_ms for it. -ECANCELED: stop. */
+static int coldplug_news(struct coldplug_state *st, unsigned wait_ms) {
+        struct pollfd p = {.fd = st->stop_fd, .events = POLLIN};
+        while (poll(&p, 1, st->disk_found ? 0 : (int)wait_ms) > 0) {
+                char b;
+                ssize_t n = read(st->stop_fd, &b, 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -ECANCELED;
+                st->disk_found = true;
+                wait_ms = 0;
+        }
+        return 0;
+}
+
 static int load_alias(const char *modalias, void *userdata) {
         struct coldplug_state *st = userdata;
         if (st->stop_fd >= 0) {
-                struct pollfd p = {.fd = st->stop_fd, .events = POLLIN};
-                if (poll(&p, 1, 0) > 0)
+                int prio = modalias_priority(modalias);
+                /* The disk is more likely behind the virtio or NVMe controller just set up
+                 * than behind the SATA one: a moment to show it before AHCI's slow probe. */
+                unsigned wait_ms = prio == 1 && st->fast_storage && !st->waited ? 250 : 0;
+                st->waited = st->waited || wait_ms > 0;
+                if (coldplug_news(st, wait_ms) < 0)
                         return -ECANCELED;
+                /* The disk is there: other storage controllers' drivers load in the real
+                 * system. Keyboards (USB, input) still load here, for the prompt. */
+                if (st->disk_found && prio <= 1)
+                        return 0;
+                if (prio == 0)
+                        st->fast_storage = true;
         }
         /* Many devices share an alias (CPUs, ports, identical disks): look each up once. */
         uint64_t h = hash_string(modalias);
@@ -352,49 +423,10 @@ static int real_find_device(struct init_ctx *ctx) {
         if (fd >= 0)
                 close(fd);
         log_info("found %s at %s", spec, found);
+        if (ctx->coldplug_pid > 0 && ctx->coldplug_stop_fd >= 0 &&
+            write(ctx->coldplug_stop_fd, "f", 1) < 0)
+                log_debug("telling the coldplug loader the disk was found failed: %m");
         return 0;
-}
-
-#define MODPROBE_SYSCTL "/proc/sys/kernel/modprobe"
-
-/* While the volume is set up, the kernel looks up each cipher, mode and template by names no
- * module carries ("crypto-xts(aes)", "...-all") and starts its module helper for each: some
- * sixteen runs, half a second under emulation, all finding nothing once the volume's
- * modules are loaded (load_crypto_modules()). So the helper is switched off for the
- * activation (an empty path: the kernel then fails such lookups at once) and switched back
- * on after it; an activation that failed for another reason than a wrong key is tried again
- * with the helper on, in case an algorithm only it could find was missing. */
-struct helper_pause {
-        char saved[256];
-        bool off;
-};
-
-static void helper_off(struct helper_pause *p) {
-        p->off = false;
-        if (read_line_file(MODPROBE_SYSCTL, p->saved, sizeof p->saved) < 0 || !*p->saved)
-                return;
-        write_sysctl(MODPROBE_SYSCTL, "\n");
-        p->off = true;
-}
-
-/* true when the helper was off: the caller retries a failure other than -EPERM. */
-static bool helper_on(struct helper_pause *p) {
-        if (!p->off)
-                return false;
-        char line[300];
-        snprintf(line, sizeof line, "%s\n", p->saved);
-        write_sysctl(MODPROBE_SYSCTL, line);
-        p->off = false;
-        return true;
-}
-
-static bool retry_with_helper(struct helper_pause *p, int r) {
-        bool was_off = helper_on(p);
-        if (!was_off || r >= 0 || r == -EPERM || r == -ENOMEM)
-                return false;
-        log_info("setting up the volume failed (%s) without the kernel's module helper; "
-                 "trying again with it", strerror(-r));
-        return true;
 }
 
 static void load_crypto_modules(struct init_ctx *ctx, struct luks_volume *v) {
@@ -414,19 +446,15 @@ static void load_crypto_modules(struct init_ctx *ctx, struct luks_volume *v) {
 
 static int activate_passphrase(struct luks_volume *v, struct init_ctx *ctx, const char *pass,
                                size_t len) {
-        struct helper_pause p;
-        helper_off(&p);
         int r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
-        if (retry_with_helper(&p, r))
+        if (retry_with_helper(ctx, r))
                 r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
         return r;
 }
 
 static int activate_keyfile(struct luks_volume *v, struct init_ctx *ctx) {
-        struct helper_pause p;
-        helper_off(&p);
         int r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
-        if (retry_with_helper(&p, r))
+        if (retry_with_helper(ctx, r))
                 r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
         return r;
 }
@@ -644,6 +672,7 @@ static int real_switch_root(struct init_ctx *ctx) {
                 return -ENOENT;
         }
         stop_coldplug(ctx);
+        helper_on(ctx);
         struct kmod_ctx *k = ctx->kmod;
         if (k)
                 kmod_unref(k);
@@ -679,6 +708,7 @@ static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
                 if (streq(init_stages[i].name, stage))
                         meaning = init_stages[i].failure;
         wait_modules(ctx);
+        helper_on(ctx);
         log_error("BOOT FAILED at stage %s: %s", stage, meaning);
         log_error("%s", *ctx->why ? ctx->why : strerror(-err));
         if (err != -ECANCELED)
@@ -710,6 +740,7 @@ static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
 static int real_recover(struct init_ctx *ctx, const char *stage, int err) {
         /* The modules (btrfs) must be there for the menu to mount the top level. */
         wait_modules(ctx);
+        helper_on(ctx);
         return recovery_run(ctx, stage, err);
 }
 
