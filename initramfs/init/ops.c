@@ -251,8 +251,10 @@ static int load_alias(const char *modalias, void *userdata) {
         if (st->stop_fd >= 0) {
                 int prio = modalias_priority(modalias);
                 /* The disk is more likely behind the virtio or NVMe controller just set up
-                 * than behind the SATA one: a moment to show it before AHCI's slow probe. */
-                unsigned wait_ms = prio == 1 && st->fast_storage && !st->waited ? 250 : 0;
+                 * than behind the SATA one: up to a second for it to show (0.4 s under
+                 * emulation) before AHCI's slow probe (0.5 s there). A machine without such
+                 * a controller does not wait. */
+                unsigned wait_ms = prio == 1 && st->fast_storage && !st->waited ? 1000 : 0;
                 st->waited = st->waited || wait_ms > 0;
                 if (coldplug_news(st, wait_ms) < 0)
                         return -ECANCELED;

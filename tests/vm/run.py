@@ -91,6 +91,42 @@ class BootKeyfile(Scenario):
         self.finish()
 
 
+class KeyslotRemembered(Scenario):
+    name = "keyslot-remembered"
+    doc = ("two keyslots (passphrase, key file): the first boot derives a key for each, "
+           "remembers the key file's, the next derives one")
+    # libcryptsetup's debug log says this once per key derived from a keyslot (on the
+    # console; the test root's copy of the kernel log repeats it, and is not counted).
+    DERIVED = r"(?m)^(?!KOOMPI-TESTROOT)[^\n]*Verifying key from keyslot (\d+)"
+
+    def derived(self):
+        return [int(s) for s in re.findall(self.DERIVED, self.vm.transcript)]
+
+    def run(self):
+        ents = entries_for(extra=f"rd.debug rd.luks.key={disk.KEYFILE_IN_IMAGE}")
+        self.boot(ents, ents[0].id, initramfs="keyfile")
+        rep = self.testroot_report(bad=[PROMPT, WRONG])
+        self.check_root(rep, disk.SNAPSHOT_CURRENT, note=False)
+        first = self.derived()
+        self.note(f"first boot: keys derived from keyslots {first}")
+        check(first == [0, 1], f"the first boot derived keys from keyslots {first}, "
+                               "expected [0, 1] (the passphrase's slot first, then the key file's)")
+        check("keyslot 1 will be tried first from now on" in self.vm.transcript,
+              "koompi-init did not say it remembers keyslot 1")
+        self.finish()
+
+        self.start_vm(log_name="console-2.log", disks=self.vm.disks)
+        rep = self.testroot_report(bad=[PROMPT, WRONG])
+        self.check_root(rep, disk.SNAPSHOT_CURRENT, note=False)
+        second = self.derived()
+        self.note(f"second boot: keys derived from keyslots {second}")
+        check(second == [1], f"the second boot derived keys from keyslots {second}, expected "
+                             "[1]: one key derivation, the remembered keyslot")
+        check("will be tried first" not in self.vm.transcript,
+              "the second boot wrote the keyslot preference again")
+        self.finish()
+
+
 class WrongPassphrase(Scenario):
     name = "wrong-passphrase"
     doc = "a wrong passphrase is refused with the tries left, then the right one boots"
@@ -148,8 +184,8 @@ class MissingDevice(Scenario):
 
 
 # The long scenarios first, so that two VMs run side by side as long as possible.
-SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, WrongPassphrase,
-                                  MissingDevice]
+SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, KeyslotRemembered,
+                                  WrongPassphrase, MissingDevice]
 for _name in EXTRA_MODULES:
     if os.path.exists(os.path.join(HERE, _name + ".py")):
         SCENARIOS += importlib.import_module(_name).SCENARIOS
