@@ -169,10 +169,14 @@ int modalias_priority(const char *alias) {
                         return 0;
                 if (cls == 0x01) /* other storage: AHCI, SCSI, RAID */
                         return 1;
+                if (cls == 0x08 && sub == 0x05) /* SD host: eMMC disks of small laptops */
+                        return 1;
                 if (cls == 0x0C && sub == 0x03) /* USB: USB disks and keyboards */
                         return 2;
                 return 3;
         }
+        if (startswith(alias, "mmc:") || startswith(alias, "sdio:"))
+                return 1;
         if (startswith(alias, "usb:") || startswith(alias, "hid:") ||
             startswith(alias, "serio:") || startswith(alias, "scsi:"))
                 return 2;

@@ -24,8 +24,8 @@ int coldplug_modaliases(const char *sysdir, int (*cb)(const char *modalias, void
                         void *userdata);
 
 /* How early the driver of a device with this modalias loads at coldplug, 0 first: virtio
- * disks and NVMe, then other storage controllers, then USB and input (USB disks, keyboards
- * for the passphrase), then the rest. Pure. */
+ * disks and NVMe, then other storage controllers (AHCI, SD/eMMC), then USB and input (USB
+ * disks, keyboards for the passphrase), then the rest. Pure. */
 int modalias_priority(const char *alias);
 
 /* Finds the block device whose tag matches: spec is "UUID=...", "LABEL=...", "PARTUUID=...",

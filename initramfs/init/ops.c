@@ -258,9 +258,10 @@ static int load_alias(const char *modalias, void *userdata) {
                 st->waited = st->waited || wait_ms > 0;
                 if (coldplug_news(st, wait_ms) < 0)
                         return -ECANCELED;
-                /* The disk is there: other storage controllers' drivers load in the real
-                 * system. Keyboards (USB, input) still load here, for the prompt. */
-                if (st->disk_found && prio <= 1)
+                /* The disk is there: only keyboards (USB, input) still matter here, for the
+                 * prompt; other storage controllers and the rest load in the real system,
+                 * instead of taking the processor from the unlock. */
+                if (st->disk_found && prio != 2)
                         return 0;
                 if (prio == 0)
                         st->fast_storage = true;
@@ -718,11 +719,15 @@ static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
         const char *action = ctx->s.failure_action ? ctx->s.failure_action : "halt";
         if (streq(action, "shell") || err == -ECANCELED) {
                 log_error("starting a shell (/bin/sh); 'exit' halts the machine");
-                pid_t pid = fork();
+                pid_t pid = access("/bin/sh", X_OK) == 0 ? fork() : -1;
                 if (pid == 0) {
                         execl("/bin/sh", "sh", NULL);
                         _exit(127);
                 }
+                if (pid < 0)
+                        log_error("this image has no shell: it carries busybox only when its "
+                                  "settings offer one ([recovery] password_hash, auth = none "
+                                  "or failure_action = shell); rebuild it with one of them");
                 if (pid > 0)
                         waitpid(pid, NULL, 0);
                 action = "halt";

@@ -218,6 +218,25 @@ static int add_config(struct mki *m) {
         return r < 0 ? log_errno(r, "adding %s failed", MKI_IMAGE_CONFIG) : 0;
 }
 
+/* busybox is the recovery shell (and what a custom init may be written for). An image whose
+ * settings offer no shell, no technician password and no shell on failure, does not need it:
+ * koompi-init does the boot and the recovery menu by itself, and switches the kernel's module
+ * helper off while it loads modules. That is 2 MB less to unpack at every boot. */
+static bool image_needs_busybox(const struct mki *m) {
+        if (m->opt->init || m->opt->busybox)
+                return true;
+        return (m->config.password_hash && *m->config.password_hash) ||
+               streq_ptr(m->config.auth, "none") || streq_ptr(m->config.failure_action, "shell");
+}
+
+static int add_busybox(struct mki *m, const char *path) {
+        if (!image_needs_busybox(m)) {
+                log_debug("no busybox: the settings offer no shell");
+                return 0;
+        }
+        return image_busybox(m, path, m->opt->busybox != NULL);
+}
+
 static int make_stage(struct mki *m) {
         const char *tmp = getenv("TMPDIR");
         if (!tmp || !*tmp)
@@ -266,7 +285,7 @@ static int build(struct mki *m, struct mki_result *ret) {
                 return r;
 
         if ((r = step(image_layout(m))) < 0 || (r = step(add_init(m))) < 0 ||
-            (r = step(image_busybox(m, busybox, m->opt->busybox != NULL))) < 0 ||
+            (r = step(add_busybox(m, busybox))) < 0 ||
             (r = step(add_config(m))) < 0 || (r = step(add_keymap(m))) < 0)
                 return r;
         for (char **i = m->config.include; i && *i; i++)

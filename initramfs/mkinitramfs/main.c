@@ -13,8 +13,8 @@ static void help(void) {
         printf("Usage: koompi-mkinitramfs --kernel KVER --output FILE [OPTIONS]\n"
                "\n"
                "Builds the initramfs of KOOMPI OS: koompi-init as /init with the libraries it\n"
-               "needs, busybox, /etc/koompi/boot.conf and the kernel modules it names with their\n"
-               "indexes, as a reproducible cpio archive.\n"
+               "needs, busybox (when the settings offer a shell), /etc/koompi/boot.conf and\n"
+               "the kernel modules it names with their indexes, as a reproducible cpio archive.\n"
                "\n"
                "      --kernel KVER         the kernel release the image is for\n"
                "      --output FILE         where to write the image (replaced when complete)\n"
@@ -32,7 +32,8 @@ static void help(void) {
                "                            /lib/modules/KVER, else /usr/lib/modules/KVER)\n"
                "      --koompi-init PATH    the koompi-init to carry (default: the one next to\n"
                "                            this program, else %s)\n"
-               "      --busybox PATH        the busybox to carry (default %s)\n"
+               "      --busybox PATH        carry this busybox (default: %s, and only\n"
+               "                            when the settings offer a shell or --init is given)\n"
                "      --cache-dir DIR       where the compressed host files are kept between\n"
                "                            builds (default %s)\n"
                "      --no-cache            compress everything, use and keep no cache\n"
@@ -53,7 +54,10 @@ static void help(void) {
                "     failed, out of memory; nothing is written\n"
                "\n"
                "Environment:\n"
-               "  SOURCE_DATE_EPOCH  modification time of every entry (default 0)\n",
+               "  SOURCE_DATE_EPOCH  modification time of every entry (default 0)\n"
+               "  KOOMPI_MKINITRAMFS_CACHE\n"
+               "                     the cache directory when --cache-dir is not given;\n"
+               "                     empty: no cache\n",
                MKI_DEFAULT_CONFIG, MKI_DEFAULT_KOOMPI_INIT, MKI_DEFAULT_BUSYBOX,
                MKI_DEFAULT_CACHE_DIR);
 }
@@ -198,6 +202,16 @@ int main(int argc, char **argv) {
                 return usage_error("%s is required", "--output FILE");
         o.includes = includes;
         o.modules = modules;
+        const char *cache_env = getenv("KOOMPI_MKINITRAMFS_CACHE");
+        if (!o.cache_dir && !o.no_cache && cache_env) {
+                if (!*cache_env)
+                        o.no_cache = true;
+                else if (cache_env[0] != '/')
+                        return usage_error("KOOMPI_MKINITRAMFS_CACHE=%s: not an absolute path",
+                                           cache_env);
+                else
+                        o.cache_dir = cache_env;
+        }
 
         /* Held back during the build, which stops cleanly when one is pending; then it is
          * delivered and ends the process as usual. */

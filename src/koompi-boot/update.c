@@ -166,7 +166,11 @@ static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
                 pathf(out, sizeof out, "/usr/lib/modules/%s/%s", kver, IMAGE_TMP);
                 char *argv[] = { (char *)"/usr/bin/koompi-mkinitramfs", (char *)"--kernel", kver, (char *)"--output",
                                  out, (char *)"--quiet", NULL };
-                r = sandbox_run(rootdir, argv, NULL);
+                /* /var there is the root's own directory: the builder's cache of compressed
+                 * host files goes to /run (shared with the host) rather than into the root.
+                 * An environment variable, which a builder of any version accepts. */
+                char *env[] = { (char *)"KOOMPI_MKINITRAMFS_CACHE=/run/koompi/mkinitramfs-cache", NULL };
+                r = sandbox_run(rootdir, argv, env);
         } else {
                 char builder[PATH_MAX];
                 host_builder(builder, sizeof builder);

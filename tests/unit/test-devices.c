@@ -80,6 +80,8 @@ static void test_modalias_priority(void **state) {
         assert_int_equal(modalias_priority(virtio_blk), 0);
         assert_int_equal(modalias_priority(nvme), 0);
         assert_int_equal(modalias_priority(ahci), 1);
+        assert_int_equal(modalias_priority("pci:v00008086d00009D2Bsv0sd0bc08sc05i01"), 1);
+        assert_int_equal(modalias_priority("mmc:block"), 1);
         assert_int_equal(modalias_priority(xhci), 2);
         assert_int_equal(modalias_priority(hid), 2);
         assert_int_equal(modalias_priority(nic), 3);

@@ -81,6 +81,11 @@ static int setup(void **state) {
         static const char fast_conf[] = "[image]\ncompression_level = 3\n";
         if (write_file_atomic(fast, fast_conf, sizeof fast_conf - 1, 0644) < 0)
                 return -1;
+        static const char shell_conf[] = "[image]\ncompression_level = 3\n[recovery]\n"
+                                         "password_hash = $6$salt$hash\n";
+        fmt_path(fast, "%s/shell.conf", dir);
+        if (write_file_atomic(fast, shell_conf, sizeof shell_conf - 1, 0644) < 0)
+                return -1;
         /* Without a built koompi-init next to it, another dynamic program stands in. */
         snprintf(self + strlen(self), sizeof self - strlen(self), "/koompi-init");
         if (access(self, X_OK) < 0)
@@ -250,7 +255,10 @@ static void test_mki_default_image(void **state) {
         char img[PATH_MAX], x[PATH_MAX], p[PATH_MAX];
         _cleanup_free_ char *out = NULL, *list = NULL, *verbose = NULL;
         in_dir(img, "default.img");
-        assert_int_equal(mki(&out, img, "--compress none --include /bin/ls"), 0);
+        /* A technician password: the image carries busybox for the recovery shell. */
+        assert_int_equal(mki(&out, img, "--config '%s/shell.conf' --compress none --include /bin/ls",
+                             dir),
+                         0);
         /* The summary line: path, size, files, time. */
         assert_non_null(strstr(out, img));
         assert_non_null(strstr(out, " bytes, "));
@@ -411,6 +419,35 @@ static void test_mki_cache(void **state) {
         /* A cache that cannot be written is no failure. */
         assert_int_equal(mki(NULL, c, "--quiet --cache-dir /proc/koompi-no-such-dir"), 0);
         assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
+}
+
+/* busybox only when the settings can give a shell. */
+static void test_mki_busybox_for_shell_only(void **state) {
+        char img[PATH_MAX], conf[PATH_MAX];
+        _cleanup_free_ char *list = NULL, *list2 = NULL, *list3 = NULL;
+        in_dir(img, "noshell.img");
+        assert_int_equal(mki(NULL, img, "--quiet --compress none"), 0);
+        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_false(listed(list, "bin/busybox") || listed(list, "usr/bin/busybox"));
+        assert_false(listed(list, "bin/sh") || listed(list, "usr/bin/sh"));
+        assert_listed(list, "init");
+
+        static const char *const shells[] = {"[recovery]\nauth = none\n",
+                                             "[boot]\nfailure_action = shell\n"};
+        for (size_t i = 0; i < ELEMENTSOF(shells); i++) {
+                in_dir(conf, "shell-setting.conf");
+                assert_int_equal(write_file_atomic(conf, shells[i], strlen(shells[i]), 0644), 0);
+                assert_int_equal(mki(NULL, img, "--quiet --compress none --config '%s'", conf), 0);
+                free(list2);
+                list2 = NULL;
+                assert_int_equal(run(&list2, "bsdtar -tf '%s'", img), 0);
+                if (!listed(list2, "bin/busybox") && !listed(list2, "usr/bin/busybox"))
+                        fail_msg("no busybox with the settings %s", shells[i]);
+        }
+        /* Asked for by name, it is carried whatever the settings. */
+        assert_int_equal(mki(NULL, img, "--quiet --compress none --busybox /bin/busybox"), 0);
+        assert_int_equal(run(&list3, "bsdtar -tf '%s'", img), 0);
+        assert_true(listed(list3, "bin/busybox") || listed(list3, "usr/bin/busybox"));
 }
 
 static void test_mki_unknown_kernel(void **state) {
@@ -677,6 +714,7 @@ int main(void) {
                 cmocka_unit_test(test_mki_host_only),
                 cmocka_unit_test(test_mki_build_keymap),
                 cmocka_unit_test(test_mki_cache),
+                cmocka_unit_test(test_mki_busybox_for_shell_only),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
