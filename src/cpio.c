@@ -696,9 +696,9 @@ static int sink_mem(const void *buf, size_t len, void *userdata) {
         return 0;
 }
 
-int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len) {
+static int write_mem(struct cpio *c, unsigned segment, void **ret, size_t *ret_len) {
         struct mem m = {0};
-        int r = cpio_write(c, sink_mem, &m, NULL);
+        int r = write_entries(c, segment, sink_mem, &m, NULL);
         if (r < 0) {
                 free(m.data);
                 return r;
@@ -706,4 +706,12 @@ int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len) {
         *ret = m.data;
         *ret_len = m.len;
         return 0;
+}
+
+int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len) {
+        return write_mem(c, ALL_SEGMENTS, ret, ret_len);
+}
+
+int cpio_write_segment_mem(struct cpio *c, unsigned segment, void **ret, size_t *ret_len) {
+        return write_mem(c, segment, ret, ret_len);
 }

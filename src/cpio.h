@@ -76,5 +76,6 @@ int cpio_write_fd(struct cpio *c, int fd, uint64_t *ret_size);
 /* Writes one segment as a whole archive (see cpio_set_segment()). */
 int cpio_write_segment(struct cpio *c, unsigned segment, cpio_sink_t sink, void *userdata,
                        uint64_t *ret_size);
+int cpio_write_segment_mem(struct cpio *c, unsigned segment, void **ret, size_t *ret_len);
 /* *ret gets a malloc()ed buffer. */
 int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len);

@@ -235,52 +235,30 @@ static int write_host_segment(struct mki *m, int fd) {
         return copy_fd(out, fd);
 }
 
-struct membuf {
-        char *data;
-        size_t len, allocated;
-};
-
-static int mem_sink(const void *buf, size_t len, void *userdata) {
-        struct membuf *b = userdata;
-        if (b->len + len > b->allocated) {
-                size_t a = b->allocated ? b->allocated : 1 << 16;
-                while (a < b->len + len)
-                        a *= 2;
-                char *n = realloc(b->data, a);
-                if (!n)
-                        return -ENOMEM;
-                b->data = n;
-                b->allocated = a;
-        }
-        memcpy(b->data + b->len, buf, len);
-        b->len += len;
-        return 0;
-}
-
 /* The image's own segment is small: compressed in one call that knows its size, so zstd
  * sizes its tables to it (at high levels, tables sized for an unknown length take longer to
  * set up than the compression itself). */
 static int write_small_zstd(struct mki *m, int fd, unsigned segment) {
-        struct membuf in = {0};
-        void *out = NULL;
+        void *in = NULL, *out = NULL;
+        size_t in_len = 0;
         ZSTD_CCtx *cctx = ZSTD_createCCtx();
-        int r = cctx ? cpio_write_segment(m->cpio, segment, mem_sink, &in, NULL) : -ENOMEM;
+        int r = cctx ? cpio_write_segment_mem(m->cpio, segment, &in, &in_len) : -ENOMEM;
         if (r == 0 && (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
                                                             m->zstd_level)) ||
                        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1))))
                 r = log_errno(-EINVAL, "zstd refused level %d", m->zstd_level);
-        size_t bound = ZSTD_compressBound(in.len);
+        size_t bound = ZSTD_compressBound(in_len);
         if (r == 0 && !(out = malloc(bound)))
                 r = -ENOMEM;
         if (r == 0) {
-                size_t n = ZSTD_compress2(cctx, out, bound, in.data, in.len);
+                size_t n = ZSTD_compress2(cctx, out, bound, in, in_len);
                 if (ZSTD_isError(n))
                         r = log_errno(-EIO, "zstd compression failed: %s", ZSTD_getErrorName(n));
                 else
                         r = write_full(fd, out, n);
         }
         ZSTD_freeCCtx(cctx);
-        free(in.data);
+        free(in);
         free(out);
         return r;
 }

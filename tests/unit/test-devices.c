@@ -66,28 +66,28 @@ static void test_truncated_and_long_values(void **state) {
 }
 
 static void test_modalias_priority(void **state) {
-        /* QEMU's q35 machine: AHCI, a virtio disk on PCI, USB, a network card, the CPU. */
-        static const char *const ahci = "pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01";
-        static const char *const virtio_pci =
-                "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00";
-        static const char *const virtio_blk = "virtio:d00000002v00001AF4";
-        static const char *const nvme = "pci:v0000144Dd0000A808sv0000144Dsd0000A801bc01sc08i02";
-        static const char *const xhci = "pci:v00001B36d0000000Dsv00001AF4sd00001100bc0Csc03i30";
-        static const char *const hid = "hid:b0003g0001v00000627p00000001";
-        static const char *const nic = "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00";
-        static const char *const cpu = "cpu:type:x86,ven0000fam0006mod003F:feature:,0000,0001";
-        assert_int_equal(modalias_priority(virtio_pci), 0);
-        assert_int_equal(modalias_priority(virtio_blk), 0);
-        assert_int_equal(modalias_priority(nvme), 0);
-        assert_int_equal(modalias_priority(ahci), 1);
-        assert_int_equal(modalias_priority("pci:v00008086d00009D2Bsv0sd0bc08sc05i01"), 1);
-        assert_int_equal(modalias_priority("mmc:block"), 1);
-        assert_int_equal(modalias_priority(xhci), 2);
-        assert_int_equal(modalias_priority(hid), 2);
-        assert_int_equal(modalias_priority(nic), 3);
-        assert_int_equal(modalias_priority(cpu), 3);
-        assert_int_equal(modalias_priority("pci:garbage"), 3);
-        assert_int_equal(modalias_priority(""), 3);
+        /* QEMU's q35 machine and a laptop: AHCI, virtio, NVMe, eMMC, USB, HID, NIC, CPU. */
+        static const struct {
+                const char *alias;
+                int priority;
+        } cases[] = {
+                {"pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", 0}, /* virtio PCI */
+                {"virtio:d00000002v00001AF4", 0},                             /* virtio disk */
+                {"pci:v0000144Dd0000A808sv0000144Dsd0000A801bc01sc08i02", 0}, /* NVMe */
+                {"pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", 1}, /* AHCI */
+                {"pci:v00008086d00009D2Bsv0sd0bc08sc05i01", 1},               /* SD host */
+                {"mmc:block", 1},
+                {"pci:v00001B36d0000000Dsv00001AF4sd00001100bc0Csc03i30", 2}, /* xHCI */
+                {"hid:b0003g0001v00000627p00000001", 2},
+                {"pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00", 3}, /* network */
+                {"cpu:type:x86,ven0000fam0006mod003F:feature:,0000,0001", 3},
+                {"pci:garbage", 3},
+                {"", 3},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+                if (modalias_priority(cases[i].alias) != cases[i].priority)
+                        fail_msg("%s: priority %d, expected %d", cases[i].alias,
+                                 modalias_priority(cases[i].alias), cases[i].priority);
 }
 
 /* A /sys tree of three devices: the walk hands the disk's driver out first. */
