@@ -122,7 +122,9 @@ def make_initramfs(output, *, init=None, includes=(), modules=(), config=None,
                    compress="zstd", kver=None):
     """Builds an initramfs with build/koompi-mkinitramfs. includes: "SRC" or "SRC:DEST"."""
     need_mkinitramfs()
-    cmd = [MKINITRAMFS, "--kernel", kver or KVER, "--output", output, "--compress", compress]
+    # The cache of compressed host files stays in the build tree (make clean removes it).
+    cmd = [MKINITRAMFS, "--kernel", kver or KVER, "--output", output, "--compress", compress,
+           "--cache-dir", os.path.join(BUILD, "mkinitramfs-cache")]
     if config:
         cmd += ["--config", config]
     if init:
