@@ -11,8 +11,9 @@
 
 Every image is built for the same kernel (qemu/disk.py's KVER) and boots the
 same LUKS2 + Btrfs test disk (qemu/disk.py: a copy-on-write overlay per image,
-booted once untimed first, so the timed boots are those of a machine that has
-booted before) in the same QEMU (TCG, one vCPU, direct -kernel/-initrd/-append).
+booted once untimed; each timed boot on a fresh overlay of that, so the timed
+boots are those of a machine that has booted before) in the same QEMU (TCG, one
+vCPU, direct -kernel/-initrd/-append).
 The volume is unlocked by its key file (LUKS keyslot 1, keyslot 0 holding the
 passphrase) in every image, so each key derivation costs the same for all; the
 others try keyslot 0 first on every boot, koompi-init the keyslot that opened
@@ -648,28 +649,35 @@ def boot_all(images, runs, results):
     base = disk.build_luks_disk()
     bootable = [img for img in images if "build_error" not in results[img.name]]
     recs = {img.name: [] for img in bootable}
-    # Each image boots its own copy of the disk, first once untimed: the timed boots are
-    # those of a machine that has booted before, as every boot but the first is (koompi-init
-    # has remembered the keyslot that opened the volume; the others keep nothing).
-    overlays = {}
+    # Each image boots its own copy of the disk once, untimed; every timed boot then starts
+    # from a fresh overlay of that copy, i.e. the disk of a machine that has booted once
+    # (koompi-init has remembered the keyslot that opened the volume; the others keep
+    # nothing). Fresh each time, because the test root never marks its boot good: boots of
+    # one disk in a row would count as failures and end in a rollback.
+    warm = {}
     os.makedirs(os.path.join(OUT, "boots"), exist_ok=True)
     for img in bootable:
-        overlays[img.name] = qcow2_overlay(base, os.path.join(OUT, "boots",
-                                                              f"{img.name}-disk.qcow2"))
+        warm[img.name] = qcow2_overlay(base, os.path.join(OUT, "boots",
+                                                          f"{img.name}-warm.qcow2"))
         t = time.monotonic()
-        rec = boot_once(img, "warmup", overlays[img.name])
+        rec = boot_once(img, "warmup", warm[img.name])
         if "error" in rec:
             results[img.name]["boot_error"] = excerpt(rec["error"])
             say(f"{img.name}: warm-up boot FAILED ({time.monotonic() - t:.0f} s); console "
                 f"{rec['console']}")
         else:
             say(f"{img.name}: warm-up boot: real init at {rec['real_init_s']:.2f} s (untimed)")
+
+    def fresh(img):
+        return qcow2_overlay(warm[img.name], os.path.join(OUT, "boots", f"{img.name}-boot.qcow2"),
+                             base_fmt="qcow2")
+
     for i in range(runs):
         for img in bootable:
             if results[img.name].get("boot_error"):
                 continue
             t = time.monotonic()
-            rec = boot_once(img, i + 1, overlays[img.name])
+            rec = boot_once(img, i + 1, fresh(img))
             recs[img.name].append(rec)
             if "error" in rec:
                 results[img.name]["boot_error"] = excerpt(rec["error"])
@@ -679,18 +687,19 @@ def boot_all(images, runs, results):
                 say(f"{img.name}: boot {i + 1}: real init at {rec['real_init_s']:.2f} s "
                     f"(QEMU ran {time.monotonic() - t:.0f} s)")
     # One more boot of ours, untimed, with libcryptsetup's debug log: the keys it derives.
-    if "koompi" in overlays and not results["koompi"].get("boot_error"):
-        rec = boot_once(next(i for i in bootable if i.name == "koompi"), "debug",
-                        overlays["koompi"], extra="rd.debug")
+    koompi = next((i for i in bootable if i.name == "koompi"), None)
+    if koompi and not results["koompi"].get("boot_error"):
+        rec = boot_once(koompi, "debug", fresh(koompi), extra="rd.debug")
         if "error" in rec:
             say(f"koompi: debug boot FAILED; console {rec['console']}")
         else:
             results["koompi"]["keyslots_derived"] = rec["keyslots_derived"]
             say(f"koompi: keys derived at an unlock after the first boot: keyslots "
                 f"{rec['keyslots_derived']}")
-    for path in overlays.values():
-        if os.path.exists(path):
-            os.unlink(path)
+    for img in bootable:
+        for path in (warm[img.name], os.path.join(OUT, "boots", f"{img.name}-boot.qcow2")):
+            if os.path.exists(path):
+                os.unlink(path)
     for img in bootable:
         rs = [r for r in recs[img.name] if "error" not in r]
         res = results[img.name]

@@ -36,7 +36,7 @@ import disk  # noqa: E402
 from disk import Entry  # noqa: E402
 from testroot import PROMPT, WRONG  # noqa: E402
 from testroot import REPORT as TESTROOT  # noqa: E402
-from vm import VMError, timeout_scale  # noqa: E402
+from vm import Disk, VMError, qcow2_overlay, timeout_scale  # noqa: E402
 from vmtest import (RUNDIR, T_PROMPT, T_ROOT, WRONG_PASSPHRASE, Failure, Scenario,  # noqa: E402
                     Shared, Skip, check, entries_for)
 import rollback  # noqa: E402
@@ -127,6 +127,31 @@ class KeyslotRemembered(Scenario):
         self.finish()
 
 
+class BootArgon2(Scenario):
+    name = "boot-argon2id"
+    doc = ("keyslots with argon2id, cryptsetup's default key derivation (64 MiB, 4 passes): "
+           "the passphrase typed at the prompt opens the volume")
+
+    def run(self):
+        ents = entries_for()
+        self.fresh_workdir()
+        esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), self.shared.initramfs(),
+                            ents, ents[0].id)
+        base = self.shared.luks_disk("argon2")
+        overlay = qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2"))
+        self.start_vm(disks=[Disk(esp, "raw", bootindex=0), Disk(overlay, "qcow2")])
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG])
+        typed = time.monotonic()
+        self.vm.sendline(disk.PASSPHRASE)
+        rep = self.testroot_report(bad=[WRONG, PROMPT])
+        self.note(f"root up {time.monotonic() - typed:.1f} s after the passphrase was typed")
+        self.check_root(rep, disk.SNAPSHOT_CURRENT, note=False)
+        check(rep["boot_json"].get("keyslot") == 0,
+              f"boot.json says keyslot {rep['boot_json'].get('keyslot')}, expected 0 (the "
+              "passphrase's)")
+        self.finish()
+
+
 class WrongPassphrase(Scenario):
     name = "wrong-passphrase"
     doc = "a wrong passphrase is refused with the tries left, then the right one boots"
@@ -185,7 +210,7 @@ class MissingDevice(Scenario):
 
 # The long scenarios first, so that two VMs run side by side as long as possible.
 SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, KeyslotRemembered,
-                                  WrongPassphrase, MissingDevice]
+                                  BootArgon2, WrongPassphrase, MissingDevice]
 for _name in EXTRA_MODULES:
     if os.path.exists(os.path.join(HERE, _name + ".py")):
         SCENARIOS += importlib.import_module(_name).SCENARIOS
