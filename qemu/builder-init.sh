@@ -68,7 +68,8 @@ printf '%s' "$PASSPHRASE" | run cryptsetup luksFormat --batch-mode --type luks2 
 printf '%s' "$PASSPHRASE" | run cryptsetup luksAddKey --batch-mode $PBKDF_ARGS \
 	--key-slot 1 --key-file - "$PART" /keyfile
 run cryptsetup open --key-file /keyfile "$PART" koompi-build
-run mkfs.btrfs -q -f -U "$FS_UUID" -L koompi /dev/mapper/koompi-build
+# shellcheck disable=SC2086
+run mkfs.btrfs -q -f ${MKFS_ARGS:-} -U "$FS_UUID" -L koompi /dev/mapper/koompi-build
 run mount -t btrfs /dev/mapper/koompi-build /mnt
 
 # The root, built once and snapshotted read-only under two names, with a file

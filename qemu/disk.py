@@ -160,7 +160,8 @@ def _hash_files(h, paths):
 #              koompi-boot and /etc/testroot-run (qemu/testroot-status.sh)
 #   systemd    + ROOT_SYSTEMD, the newest root: a Debian root with systemd as its init
 #              (qemu/systemd_root.py), copied in from an ext4 transfer image
-#   argon2     the standard disk with argon2id keyslots (ARGON2_PBKDF_ARGS)
+#   argon2     the standard disk with argon2id keyslots (ARGON2_PBKDF_ARGS) and Btrfs
+#              checksums by xxhash (whose driver the kernel asks for at mount time)
 ROOT_NEW = "@root-new"
 ROOT_SYSTEMD = "@root-systemd"
 KOOMPI_BOOT = os.path.join(BUILD, "koompi-boot")
@@ -234,7 +235,9 @@ def build_luks_disk(force=False, variant="standard", extra_root=None):
     pbkdf = PBKDF_ARGS
     if variant == "argon2":
         pbkdf = ARGON2_PBKDF_ARGS
-        key_extra = pbkdf.encode()
+        env_extra = "MKFS_ARGS='--csum xxhash'\n"
+        modules.append("xxhash_generic")
+        key_extra = (pbkdf + env_extra).encode()
     elif variant == "rollback":
         if not os.access(KOOMPI_BOOT, os.X_OK):
             raise BuildError(f"{KOOMPI_BOOT} is missing; run make")

@@ -13,7 +13,7 @@
 #define DEFAULT_MODULES_HW                                                                        \
         "virtio_pci virtio_blk virtio_scsi nvme ahci sd_mod sdhci_pci sdhci_acpi mmc_block "      \
         "usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd usbhid hid_generic atkbd i8042 "     \
-        "aesni_intel crc32c_intel efivarfs vfat nls_cp437 nls_ascii"
+        "aesni_intel crc32c_intel xxhash64 blake2b-256 efivarfs vfat nls_cp437 nls_ascii"
 
 char **strv_split(const char *s) {
         unsigned n = 0, cap = 8;

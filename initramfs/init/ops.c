@@ -582,6 +582,20 @@ static int mount_subvol(struct init_ctx *ctx, const char *name, const char *wher
         return r;
 }
 
+/* Btrfs asks the kernel for its checksum's driver when it mounts; with the module helper off
+ * nobody answers. btrfs.ko names them all as soft dependencies, but libkmod follows only the
+ * first of its softdep lines: a filesystem made with --csum xxhash or blake2 would not mount.
+ * They are loaded when a mount failed, and the mount tried again. Returns how many loaded. */
+static int load_btrfs_checksums(struct init_ctx *ctx) {
+        static const char *const csums[] = {"crypto-xxhash64", "crypto-blake2b-256",
+                                            "crypto-sha256", "crypto-crc32c"};
+        int loaded = 0;
+        for (size_t i = 0; i < ELEMENTSOF(csums); i++)
+                if (modules_load(ctx->kmod, csums[i]) == 0)
+                        loaded++;
+        return loaded;
+}
+
 static int real_mount_root(struct init_ctx *ctx) {
         wait_config_modules(ctx);
         /* root= names the filesystem inside the volume when given; else the volume is it. */
@@ -598,6 +612,8 @@ static int real_mount_root(struct init_ctx *ctx) {
         join_options(opts, sizeof opts, "rw,subvolid=5", ctx->s.rootflags);
         mkdir_p(INIT_TOP, 0700);
         int r = mount_fs(ctx->root_device, INIT_TOP, "btrfs", opts);
+        if (r < 0 && load_btrfs_checksums(ctx) > 0)
+                r = mount_fs(ctx->root_device, INIT_TOP, "btrfs", opts);
         if (r < 0) {
                 snprintf(ctx->why, sizeof ctx->why, "mounting the Btrfs filesystem on %s failed: %s",
                          ctx->root_device, strerror(-r));
