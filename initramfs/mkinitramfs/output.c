@@ -5,10 +5,10 @@
  * one build to the next until a package changes), compressed once and kept in the cache,
  * then this image's own files (settings, keymap, included files, module indexes), compressed
  * on every build. Included files are never cached: a keyfile stays in the image only. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <zstd.h>
 
@@ -183,6 +183,21 @@ static void cache_prune(const char *dir) {
         closedir(d);
 }
 
+/* What is in the cache goes into images as it is: a directory others can write to, or owned by
+ * another user, is not used. A missing one is fine (made 0700 when a segment is stored). */
+static bool cache_dir_safe(const char *dir) {
+        struct stat st;
+        if (lstat(dir, &st) < 0)
+                return errno == ENOENT;
+        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+                log_warning("the cache directory %s is not a directory of this user that only it "
+                            "can write to: not used",
+                            dir);
+                return false;
+        }
+        return true;
+}
+
 /* The segment of the host's files, from the cache when its inputs did not change, else
  * compressed and stored there. Without a usable cache it is compressed straight into fd. */
 static int write_host_segment(struct mki *m, int fd) {
@@ -196,11 +211,16 @@ static int write_host_segment(struct mki *m, int fd) {
         if (r < 0)
                 return log_errno(r, "reading the files of the image failed");
         sha256_to_hex(digest, hex);
-        if ((size_t)snprintf(path, sizeof path, "%s/%s-%d.cpio.zst", dir, hex, m->zstd_level) >=
-                    sizeof path ||
+        /* The level and the library's version in the name: another libzstd may compress the
+         * same input to other (valid) bytes, and a build should give what a build without the
+         * cache gives. */
+        if ((size_t)snprintf(path, sizeof path, "%s/%s-%d-%u.cpio.zst", dir, hex, m->zstd_level,
+                             ZSTD_versionNumber()) >= sizeof path ||
             (size_t)snprintf(tmp, sizeof tmp, "%s/.new.XXXXXX", dir) >= sizeof tmp)
                 return mki_bad_input(m, -ENAMETOOLONG, "--cache-dir %s: path too long", dir);
 
+        if (!cache_dir_safe(dir))
+                return write_zstd(m, fd, MKI_SEGMENT_HOST);
         _cleanup_close_ int cached = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (cached >= 0) {
                 r = zstd_check(cached);
@@ -215,7 +235,8 @@ static int write_host_segment(struct mki *m, int fd) {
         }
 
         _cleanup_close_ int out = -1;
-        if (mkdir_p(dir, 0700) < 0 || (out = mkostemp(tmp, O_CLOEXEC)) < 0) {
+        if (mkdir_p(dir, 0700) < 0 || !cache_dir_safe(dir) ||
+            (out = mkostemp(tmp, O_CLOEXEC)) < 0) {
                 log_debug("cache %s not usable (%m): compressing without it", dir);
                 return write_zstd(m, fd, MKI_SEGMENT_HOST);
         }

@@ -419,6 +419,15 @@ static void test_mki_cache(void **state) {
         /* A cache that cannot be written is no failure. */
         assert_int_equal(mki(NULL, c, "--quiet --cache-dir /proc/koompi-no-such-dir"), 0);
         assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
+
+        /* One others may write to is not used: said, and the image is the same. */
+        assert_int_equal(run(NULL, "chmod 0777 '%s'", cache), 0);
+        assert_int_equal(run(NULL, "for f in '%s'/*; do printf X >> \"$f\"; done", cache), 0);
+        free(out);
+        out = NULL;
+        assert_int_equal(mki(&out, c, "--cache-dir '%s'", cache), 0);
+        assert_non_null(strstr(out, "not used"));
+        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
 }
 
 /* busybox only when the settings can give a shell. */
