@@ -93,8 +93,9 @@ class VM:
     def __init__(self, name, workdir, *, firmware=Firmware.OVMF, kernel=None, initrd=None,
                  append=None, disks=(), memory=1024, smp=None, no_reboot=True,
                  interactive=False, echo=None, extra_args=(), fresh_vars=True,
-                 log_name="console.log"):
+                 log_name="console.log", cpu="max"):
         self.name = name
+        self.cpu = cpu
         self.workdir = workdir
         self.firmware = firmware
         self.kernel = kernel
@@ -133,7 +134,7 @@ class VM:
     # ---------------------------------------------------------------- start/stop
 
     def command(self):
-        cmd = [QEMU, "-name", self.name, "-machine", "q35", "-accel", "tcg", "-cpu", "max",
+        cmd = [QEMU, "-name", self.name, "-machine", "q35", "-accel", "tcg", "-cpu", self.cpu,
                "-m", str(self.memory), "-smp", str(self.smp), "-display", "none",
                "-vga", "none", "-nodefaults", "-no-user-config",
                "-serial", "mon:stdio" if self.interactive else "stdio"]

@@ -80,24 +80,29 @@ int uevent_receive(int fd, struct uevent *ret) {
 
 #define MODALIAS_MAX 512
 
+struct found_alias {
+        char *alias;
+        int priority;
+};
+
 struct alias_list {
-        char **v;
+        struct found_alias *v;
         size_t n, allocated;
 };
 
 static int alias_list_add(struct alias_list *l, const char *alias) {
         if (l->n == l->allocated) {
                 size_t a = l->allocated ? 2 * l->allocated : 64;
-                char **nv = realloc(l->v, a * sizeof *nv);
+                struct found_alias *nv = realloc(l->v, a * sizeof *nv);
                 if (!nv)
                         return -ENOMEM;
                 l->v = nv;
                 l->allocated = a;
         }
-        l->v[l->n] = strdup(alias);
-        if (!l->v[l->n])
+        char *s = strdup(alias);
+        if (!s)
                 return -ENOMEM;
-        l->n++;
+        l->v[l->n++] = (struct found_alias){s, modalias_priority(s)};
         return 0;
 }
 
@@ -184,14 +189,14 @@ int modalias_priority(const char *alias) {
 }
 
 static int by_priority(const void *a, const void *b) {
-        const char *x = *(char *const *)a, *y = *(char *const *)b;
-        int px = modalias_priority(x), py = modalias_priority(y);
-        if (px != py)
-                return px - py;
-        return strcmp(x, y);
+        const struct found_alias *x = a, *y = b;
+        if (x->priority != y->priority)
+                return x->priority - y->priority;
+        return strcmp(x->alias, y->alias);
 }
 
-int coldplug_modaliases(const char *sysdir, int (*cb)(const char *modalias, void *userdata),
+int coldplug_modaliases(const char *sysdir,
+                        int (*cb)(const char *modalias, int priority, void *userdata),
                         void *userdata) {
         struct alias_list l = {0};
         _cleanup_close_ int fd = open(sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -202,9 +207,9 @@ int coldplug_modaliases(const char *sysdir, int (*cb)(const char *modalias, void
         if (r == 0)
                 qsort(l.v, l.n, sizeof *l.v, by_priority);
         for (size_t i = 0; r == 0 && i < l.n; i++)
-                r = cb(l.v[i], userdata);
+                r = cb(l.v[i].alias, l.v[i].priority, userdata);
         for (size_t i = 0; i < l.n; i++)
-                free(l.v[i]);
+                free(l.v[i].alias);
         free(l.v);
         return r;
 }

@@ -103,6 +103,11 @@ void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, siz
          * ("essiv:sha256"); plain, plain64, benbi and null are dm-crypt's own. */
         size_t chain = strcspn(mode, "-");
         alias_add(mode, chain, ret, size, used);
+        /* xts and lrw are built on ecb of the cipher, the kernel's generic AES included (a
+         * processor without AES-NI). */
+        if ((chain == 3 && strncmp(mode, "xts", 3) == 0) ||
+            (chain == 3 && strncmp(mode, "lrw", 3) == 0))
+                alias_add("ecb", 3, ret, size, used);
         const char *iv = mode[chain] ? mode + chain + 1 : NULL;
         if (!iv)
                 return;

@@ -44,9 +44,8 @@ static void write_sysctl(const char *path, const char *text) {
  * alone makes it ask for "crypto-cryptd(__xts-aes-aesni)" and fifteen more such names, one
  * helper run each, some half a second under emulation, every one finding nothing. With an
  * empty path the kernel fails such a request at once. The helper is switched back on before
- * the real init, the recovery menu or a shell, and before an activation is tried again
- * after failing for another reason than a wrong key, in case a module only the helper would
- * have found was missing. */
+ * the real init, the recovery menu or a shell, and before a failed activation is tried again
+ * (retry_activation()). */
 static void helper_off(struct init_ctx *ctx) {
         ctx->modprobe_off = false;
         if (read_line_file(MODPROBE_SYSCTL, ctx->modprobe_saved, sizeof ctx->modprobe_saved) < 0 ||
@@ -64,14 +63,6 @@ static bool helper_on(struct init_ctx *ctx) {
         snprintf(line, sizeof line, "%s\n", ctx->modprobe_saved);
         write_sysctl(MODPROBE_SYSCTL, line);
         ctx->modprobe_off = false;
-        return true;
-}
-
-static bool retry_with_helper(struct init_ctx *ctx, int r) {
-        if (r >= 0 || r == -EPERM || r == -ENOMEM || !helper_on(ctx))
-                return false;
-        log_info("setting up the volume failed (%s) without the kernel's module helper; "
-                 "trying again with it", strerror(-r));
         return true;
 }
 
@@ -216,7 +207,7 @@ struct coldplug_state {
          * end of file when the root is mounted and the loads are no longer needed. */
         int stop_fd;
         bool disk_found;
-        bool fast_storage; /* a driver of priority 0 (virtio, NVMe) was loaded */
+        bool fast_storage; /* a device of priority 0 (virtio, NVMe) was seen */
         bool waited;
         unsigned loaded;
         unsigned n_seen;
@@ -246,10 +237,9 @@ static int coldplug_news(struct coldplug_state *st, unsigned wait_ms) {
         return 0;
 }
 
-static int load_alias(const char *modalias, void *userdata) {
+static int load_alias(const char *modalias, int prio, void *userdata) {
         struct coldplug_state *st = userdata;
         if (st->stop_fd >= 0) {
-                int prio = modalias_priority(modalias);
                 /* The disk is more likely behind the virtio or NVMe controller just set up
                  * than behind the SATA one: up to a second for it to show (0.4 s under
                  * emulation) before AHCI's slow probe (0.5 s there). A machine without such
@@ -421,7 +411,7 @@ static int real_find_device(struct init_ctx *ctx) {
                 struct uevent ev;
                 while (uevent_receive(fd, &ev) > 0)
                         if (streq(ev.action, "add") && *ev.modalias)
-                                load_alias(ev.modalias, &st);
+                                load_alias(ev.modalias, modalias_priority(ev.modalias), &st);
         }
         if (fd >= 0)
                 close(fd);
@@ -441,23 +431,41 @@ static void load_crypto_modules(struct init_ctx *ctx, struct luks_volume *v) {
         luks_crypto_aliases(v, aliases, sizeof aliases);
         for (const char *a = aliases; *a; a += strlen(a) + 1) {
                 r = modules_load(ctx->kmod, a);
-                /* -ENOENT: built in, or no module: the kernel's own then serves. */
-                if (r < 0 && r != -ENOENT)
+                /* -ENOENT: built in, or no module: the kernel's own then serves. -ENODEV: an
+                 * accelerated one for instructions this processor lacks (aesni_intel). */
+                if (r < 0 && r != -ENOENT && r != -ENODEV)
                         log_errno(r, "loading the module of %s failed", a);
         }
+}
+
+/* An activation that failed for another reason than a wrong key may have lacked a crypto
+ * module the configured list loads in the background, or that only the helper would have
+ * found: once, the configured modules are waited for, the helper switched on, and it is
+ * tried again. */
+static bool retry_activation(struct init_ctx *ctx, int r) {
+        if (r >= 0 || r == -EPERM || r == -ENOMEM)
+                return false;
+        bool pending = ctx->modules_pid > 0;
+        wait_config_modules(ctx);
+        if (!helper_on(ctx) && !pending)
+                return false;
+        log_info("setting up the volume failed (%s); trying again with every configured module "
+                 "loaded and the kernel's module helper on",
+                 strerror(-r));
+        return true;
 }
 
 static int activate_passphrase(struct luks_volume *v, struct init_ctx *ctx, const char *pass,
                                size_t len) {
         int r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
-        if (retry_with_helper(ctx, r))
+        if (retry_activation(ctx, r))
                 r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
         return r;
 }
 
 static int activate_keyfile(struct luks_volume *v, struct init_ctx *ctx) {
         int r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
-        if (retry_with_helper(ctx, r))
+        if (retry_activation(ctx, r))
                 r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
         return r;
 }

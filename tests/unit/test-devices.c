@@ -91,8 +91,9 @@ static void test_modalias_priority(void **state) {
 }
 
 /* A /sys tree of three devices: the walk hands the disk's driver out first. */
-static int collect(const char *alias, void *userdata) {
+static int collect(const char *alias, int priority, void *userdata) {
         char *out = userdata;
+        assert_int_equal(priority, modalias_priority(alias));
         strcat(out, alias);
         strcat(out, "\n");
         return strstr(alias, "stop") ? -ECANCELED : 0;

@@ -91,6 +91,21 @@ class BootKeyfile(Scenario):
         self.finish()
 
 
+class BootNoAesni(Scenario):
+    name = "boot-no-aesni"
+    doc = ("a processor without AES-NI (the kernel's generic AES, xts over ecb) and the key "
+           "file: the volume opens with the module helper off, no module load is said to fail")
+
+    def run(self):
+        ents = entries_for(extra=f"quiet rd.luks.key={disk.KEYFILE_IN_IMAGE}")
+        self.boot(ents, ents[0].id, initramfs="keyfile", cpu="max,aes=off")
+        rep = self.testroot_report(bad=[PROMPT, WRONG])
+        self.check_root(rep, disk.SNAPSHOT_CURRENT)
+        failed = [k for k in rep["kmsg"] if "failed" in k or "trying again" in k]
+        check(not failed, f"koompi-init reported: {failed}")
+        self.finish()
+
+
 class KeyslotRemembered(Scenario):
     name = "keyslot-remembered"
     doc = ("two keyslots (passphrase, key file): the first boot derives a key for each, "
@@ -213,8 +228,8 @@ class MissingDevice(Scenario):
 
 
 # The long scenarios first, so that two VMs run side by side as long as possible.
-SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, KeyslotRemembered,
-                                  BootArgon2, WrongPassphrase, MissingDevice]
+SCENARIOS = rollback.SCENARIOS + [BootPassphrase, BootSnapshot, BootKeyfile, BootNoAesni,
+                                  KeyslotRemembered, BootArgon2, WrongPassphrase, MissingDevice]
 for _name in EXTRA_MODULES:
     if os.path.exists(os.path.join(HERE, _name + ".py")):
         SCENARIOS += importlib.import_module(_name).SCENARIOS

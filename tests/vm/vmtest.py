@@ -124,7 +124,7 @@ class Scenario:
         shutil.rmtree(self.workdir, ignore_errors=True)
         os.makedirs(self.workdir)
 
-    def boot(self, entries, default, initramfs="standard", luks=True):
+    def boot(self, entries, default, initramfs="standard", luks=True, **vm_args):
         self.fresh_workdir()
         initrd = self.shared.initramfs(initramfs)
         esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, entries, default)
@@ -133,7 +133,7 @@ class Scenario:
             base = self.shared.luks_disk()
             disks.append(Disk(qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2")),
                               "qcow2"))
-        return self.start_vm(disks=disks)
+        return self.start_vm(disks=disks, **vm_args)
 
     def start_vm(self, log_name="console.log", **kw):
         """Starts QEMU (OVMF by default) in the workdir. Later starts in one scenario keep
