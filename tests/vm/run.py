@@ -36,7 +36,7 @@ import disk  # noqa: E402
 from disk import Entry  # noqa: E402
 from testroot import PROMPT, WRONG  # noqa: E402
 from testroot import REPORT as TESTROOT  # noqa: E402
-from vm import Disk, VMError, qcow2_overlay, timeout_scale  # noqa: E402
+from vm import VMError, timeout_scale  # noqa: E402
 from vmtest import (RUNDIR, T_PROMPT, T_ROOT, WRONG_PASSPHRASE, Failure, Scenario,  # noqa: E402
                     Shared, Skip, check, entries_for)
 import rollback  # noqa: E402
@@ -149,12 +149,7 @@ class BootArgon2(Scenario):
 
     def run(self):
         ents = entries_for()
-        self.fresh_workdir()
-        esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), self.shared.initramfs(),
-                            ents, ents[0].id)
-        base = self.shared.luks_disk("argon2")
-        overlay = qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2"))
-        self.start_vm(disks=[Disk(esp, "raw", bootindex=0), Disk(overlay, "qcow2")])
+        self.boot(ents, ents[0].id, variant="argon2")
         self.expect(PROMPT, T_PROMPT, bad=[WRONG])
         typed = time.monotonic()
         self.vm.sendline(disk.PASSPHRASE)

@@ -124,13 +124,14 @@ class Scenario:
         shutil.rmtree(self.workdir, ignore_errors=True)
         os.makedirs(self.workdir)
 
-    def boot(self, entries, default, initramfs="standard", luks=True, **vm_args):
+    def boot(self, entries, default, initramfs="standard", luks=True, variant="standard",
+             **vm_args):
         self.fresh_workdir()
         initrd = self.shared.initramfs(initramfs)
         esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, entries, default)
         disks = [Disk(esp, "raw", bootindex=0)]
         if luks:
-            base = self.shared.luks_disk()
+            base = self.shared.luks_disk(variant)
             disks.append(Disk(qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2")),
                               "qcow2"))
         return self.start_vm(disks=disks, **vm_args)
