@@ -5,8 +5,10 @@ report of the test root's init (tests/vm/testroot-init.c)."""
 import json
 import re
 
-# koompi-init asks with a line containing "passphrase" and ending with ": ".
-PROMPT = r"(?im)passphrase[^\n]*: $"
+# koompi-init asks with a line containing "passphrase" and ending with ": ". Not its refusal,
+# "wrong passphrase for disk root: 1 try left", which also ends with ": " when the console has
+# delivered only that much of it so far.
+PROMPT = r"(?im)^(?![^\n]*wrong passphrase)[^\n]*passphrase[^\n]*: $"
 # ... and refuses a wrong one with one of these.
 WRONG = r"(?i)(wrong passphrase|no key available)[^\n]*"
 # The first line of the test root's report that the tests read.
