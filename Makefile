@@ -23,7 +23,30 @@ PKG_CONFIG  ?= pkg-config
 B           := build
 
 comma       := ,
-PKGS        := libkmod blkid mount libbtrfsutil libcryptsetup efivar libcurl libzstd libxcrypt
+# The library in layers, one way: each layer sees only its own headers and those of the layers
+# below it, so an include that crosses upwards does not compile.
+#   src/basic        libc only
+#   src/boot         what koompi-init links (libkmod, libblkid, libmount, libbtrfsutil,
+#                    libcryptsetup, iniparser); size-budgeted
+#   src/image        the image builder's (cpio, ELF closure)
+#   src/admin        the OS side: roots, entries, the ESP, the loader's variables (libefivar)
+BASIC_INC   := -Isrc/basic
+BOOT_INC    := $(BASIC_INC) -Isrc/boot
+IMAGE_INC   := $(BOOT_INC) -Isrc/image
+ADMIN_INC   := $(BOOT_INC) -Isrc/admin
+INIT_INC    := $(BOOT_INC) -Iinitramfs/init
+MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
+CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
+
+# Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
+# package that provides them, and the build stops naming that package when one is missing.
+BOOT_PKGS   := libkmod blkid mount libbtrfsutil libcryptsetup
+INIT_PKGS   := $(BOOT_PKGS) libxcrypt
+MKI_PKGS    := $(BOOT_PKGS) libzstd
+CLI_PKGS    := $(BOOT_PKGS) efivar
+ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS))
+pkg_cflags   = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs     = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 INIPARSER_CFLAGS ?= -I/usr/include/iniparser
 INIPARSER_LIBS   ?= -liniparser
 # Linked statically into koompi-init, so the image carries fewer shared objects and PID 1
@@ -32,15 +55,16 @@ INIPARSER_LIBS   ?= -liniparser
 INIT_STATIC_LIBS ?= btrfsutil iniparser crypt
 INIT_STATIC := $(foreach l,$(INIT_STATIC_LIBS),$(if $(wildcard /usr/lib/x86_64-linux-gnu/lib$(l).a /usr/lib/lib$(l).a /usr/lib64/lib$(l).a),-l$(l)))
 INIT_STATIC_LINK := $(if $(INIT_STATIC),-Wl$(comma)-Bstatic $(INIT_STATIC) -Wl$(comma)-Bdynamic)
-CMOCKA_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_CFLAGS    ?= $(call pkg_cflags,cmocka)
 CMOCKA_LIBS      ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# koompi-init's budget: its stripped size in bytes and the shared libraries it may need.
+INIT_SIZE_MAX    ?= 366352
+INIT_NEEDED_MAX  ?= libkmod.so.2 libblkid.so.1 libmount.so.1 libcryptsetup.so.12 libc.so.6
 
 WARN        := -Wall -Wextra -Wshadow -Wformat=2 -Wwrite-strings -Wstrict-prototypes \
                -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wimplicit-fallthrough
 BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -fno-strict-aliasing -ffunction-sections \
-               -fdata-sections -Isrc $(WARN) \
-               $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(INIPARSER_CFLAGS)
-LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(INIPARSER_LIBS)
+               -fdata-sections $(WARN)
 BASE_LDFLAGS:= -Wl,--as-needed -Wl,-z,relro -Wl,-z,now
 
 ifneq ($(SANITIZE),)
@@ -49,55 +73,82 @@ B           := build/san
 endif
 
 # User CFLAGS/LDFLAGS are appended, never replace ours.
-ALL_CFLAGS  = $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS  = $(BASE_CFLAGS) $(LAYER_CFLAGS) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(SAN_FLAGS) $(LDFLAGS)
 
-LIB_SRC     := $(sort $(wildcard src/*.c))
-INIT_SRC    := $(sort $(wildcard initramfs/init/*.c))
-MKI_SRC     := $(sort $(wildcard initramfs/mkinitramfs/*.c))
-CLI_SRC     := $(sort $(wildcard src/koompi-boot/*.c))
+obj = $(patsubst %.c,$(B)/obj/%.o,$(sort $(wildcard $(1)/*.c)))
+BASIC_OBJ   := $(call obj,src/basic)
+BOOT_OBJ    := $(call obj,src/boot)
+IMAGE_OBJ   := $(call obj,src/image)
+ADMIN_OBJ   := $(call obj,src/admin)
+INIT_OBJ    := $(call obj,initramfs/init)
+MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
+CLI_OBJ     := $(call obj,src/koompi-boot)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_LIB_OBJ:= $(filter-out $(B)/obj/tests/unit/test-%,$(call obj,tests/unit))
 
-obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
-LIB_OBJ     := $(call obj,$(LIB_SRC))
-INIT_OBJ    := $(call obj,$(INIT_SRC))
-MKI_OBJ     := $(call obj,$(MKI_SRC))
-CLI_OBJ     := $(call obj,$(CLI_SRC))
+$(BASIC_OBJ): LAYER_CFLAGS = $(BASIC_INC)
+$(BOOT_OBJ):  LAYER_CFLAGS = $(BOOT_INC) $(call pkg_cflags,$(BOOT_PKGS)) $(INIPARSER_CFLAGS)
+$(IMAGE_OBJ): LAYER_CFLAGS = $(IMAGE_INC)
+$(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
+$(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
+$(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
+$(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
+UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
+               $(call pkg_cflags,$(ALL_PKGS)) $(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS)
+$(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
+
 # Unit tests may link the program objects (minus their main) to test stages.
 INIT_NOMAIN := $(filter-out %/main.o,$(INIT_OBJ))
 MKI_NOMAIN  := $(filter-out %/main.o,$(MKI_OBJ))
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+LIBBASIC    := $(B)/libbasic.a
+LIBBOOT     := $(B)/libboot.a
+LIBIMAGE    := $(B)/libimage.a
+LIBADMIN    := $(B)/libadmin.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot
 TESTROOT    := $(B)/koompi-testroot-init
+PKGS_OK     := $(B)/.pkgs-ok
 
 all: $(PROGS)
 
-$(B)/obj/%.o: %.c
+# Every library the build needs, checked once, naming the Debian package of what is missing.
+$(PKGS_OK): config/pkg-debian.txt
+	@mkdir -p $(dir $@)
+	@PKG_CONFIG="$(PKG_CONFIG)" sh config/pkgcheck.sh config/pkg-debian.txt $(ALL_PKGS) cmocka
+	@touch $@
+
+$(B)/obj/%.o: %.c | $(PKGS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/libkoompi.a: $(LIB_OBJ)
+$(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+$(LIBBASIC): $(BASIC_OBJ)
+$(LIBBOOT): $(BOOT_OBJ)
+$(LIBIMAGE): $(IMAGE_OBJ)
+$(LIBADMIN): $(ADMIN_OBJ)
 
 # koompi-init goes into every image: unused sections dropped, no debug information
 # (build/koompi-init.debug keeps it, for gdb).
-$(B)/koompi-init: $(INIT_OBJ) $(B)/libkoompi.a
+$(B)/koompi-init: $(INIT_OBJ) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -Wl,--gc-sections -o $@.debug $^ \
-		$(INIT_STATIC_LINK) $(LIBS)
+		$(INIT_STATIC_LINK) $(call pkg_libs,$(INIT_PKGS)) $(INIPARSER_LIBS)
 	objcopy --strip-debug $@.debug $@
 
-$(B)/koompi-mkinitramfs: $(MKI_OBJ) $(B)/libkoompi.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/koompi-mkinitramfs: $(MKI_OBJ) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(MKI_PKGS)) $(INIPARSER_LIBS)
 
-$(B)/koompi-boot: $(CLI_OBJ) $(B)/libkoompi.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/koompi-boot: $(CLI_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(CLI_PKGS)) $(INIPARSER_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(INIT_NOMAIN) $(MKI_NOMAIN) $(B)/libkoompi.a
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+$(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -Iinitramfs/init -Iinitramfs/mkinitramfs \
-		$(ALL_LDFLAGS) -o $@ $< $(INIT_NOMAIN) $(MKI_NOMAIN) $(B)/libkoompi.a $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LIBS) \
+		$(call pkg_libs,$(ALL_PKGS)) $(INIPARSER_LIBS) $(CMOCKA_LIBS)
 
 # The init of the test roots: static, tiny, no libraries.
 $(TESTROOT): tests/vm/testroot-init.c
@@ -110,6 +161,8 @@ deps:
 
 unit: $(UNIT_BIN) $(PROGS)
 	@sh tests/run-unit.sh $(UNIT_BIN)
+	sh tests/budget-test.sh $(B)/koompi-init $(INIT_SIZE_MAX) $(INIT_NEEDED_MAX)
+	python3 tests/layers.py $(B)
 	sh tests/hooks-test.sh
 	sh tests/man-test.sh
 
@@ -143,8 +196,9 @@ install: $(PROGS)
 	for f in hooks/*.sh; do [ ! -e "$$f" ] || install -Dm755 $$f $(DESTDIR)$(LIBEXECDIR)/$${f##*/} || exit 1; done
 	for f in man/*.[1-8]; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/} || exit 1; done
 
+FORMAT_SRC  = $(sort $(wildcard src/*/*.[ch] initramfs/*/*.[ch] tests/unit/*.[ch]))
 format:
-	clang-format -i $(LIB_SRC) src/*.h $(INIT_SRC) $(MKI_SRC) $(CLI_SRC) $(UNIT_SRC)
+	clang-format -i $(FORMAT_SRC)
 
 clean:
 	rm -rf build

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "efi.h"
+#include "efivars.h"
 #include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"

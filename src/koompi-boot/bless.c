@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "efi.h"
+#include "efivars.h"
 #include "entry.h"
 #include "esp.h"
 #include "koompi-boot.h"

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "efi.h"
+#include "efivars.h"
 #include "esp.h"
 #include "koompi-boot.h"
 #include "layout.h"

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "btrfs.h"
-#include "efi.h"
+#include "efivars.h"
 #include "entry.h"
 #include "fallback.h"
 #include "koompi-boot.h"

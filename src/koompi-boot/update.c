@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include "efi.h"
+#include "efivars.h"
 #include "esp.h"
 #include "koompi-boot.h"
 #include "layout.h"

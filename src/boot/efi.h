@@ -7,13 +7,8 @@
  * 4a67b082-0a4c-41cf-b6c7-440b29bb8c4f), read through efivarfs. */
 #define LOADER_GUID_STR "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 
-/* true when the machine booted through UEFI and efivarfs is mounted. */
-bool efi_loader_available(void);
 /* Reads a UTF-16LE string variable of the loader ("LoaderEntrySelected") as UTF-8/ASCII.
  * -ENOENT when it is not set. */
 int efi_loader_get_string(const char *name, char *ret, size_t size);
-/* Writes a non-volatile string variable ("LoaderEntryOneShot", "LoaderEntryDefault"). */
-int efi_loader_set_string(const char *name, const char *value);
-int efi_loader_delete(const char *name);
 /* Converts UTF-16LE to ASCII, replacing what is outside it with '?'. Pure. */
 void efi_utf16le_to_ascii(const unsigned char *data, size_t len, char *ret, size_t size);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The only file that talks to efivar. */
-#include "efi.h"
+#include "efivars.h"
 
 #include <efivar/efivar.h>
 #include <errno.h>
