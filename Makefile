@@ -155,7 +155,7 @@ $(TESTROOT): tests/vm/testroot-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
-.PHONY: all deps unit check host-check vm-check demo run bench install clean format
+.PHONY: all deps unit check host-check vm-check demo run bench install clean format format-check
 deps:
 	@sh tests/deps.sh
 
@@ -199,6 +199,11 @@ install: $(PROGS)
 FORMAT_SRC  = $(sort $(wildcard src/*/*.[ch] initramfs/*/*.[ch] tests/unit/*.[ch]))
 format:
 	clang-format -i $(FORMAT_SRC)
+
+# The sources as `make format` leaves them (clang-format from Debian's clang-format package).
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format: 1 passed, 0 failed" || \
+		{ echo "format: 0 passed, 1 failed (run: make format)"; exit 1; }
 
 clean:
 	rm -rf build
