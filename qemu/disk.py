@@ -100,7 +100,7 @@ def keyfile():
 
 def kernel_cmdline(snapshot=SNAPSHOT_CURRENT, luks=True, extra=""):
     """The options= of a boot entry for the test install."""
-    words = ["console=ttyS0,115200", "panic=-1"]
+    words = ["console=ttyS0,115200", "panic=-1", "no_timer_check"]
     if luks:
         words.append(f"rd.luks.name={LUKS_UUID}={LUKS_NAME}")
     words += [f"root=UUID={FS_UUID}", f"koompi.snapshot={snapshot}"]
@@ -289,7 +289,7 @@ def build_luks_disk(force=False, variant="standard", extra_root=None):
         _run(["sgdisk", "-o", "-n", "1:2048:0", "-t", f"1:{LUKS_PART_TYPE}",
               "-c", "1:koompi-root", "-u", f"1:{LUKS_PARTUUID}", tmp])
         vm = VM(f"{name}-builder", work, firmware=Firmware.DIRECT, kernel=KERNEL, initrd=initrd,
-                append="console=ttyS0,115200 panic=-1 loglevel=4",
+                append="console=ttyS0,115200 panic=-1 no_timer_check loglevel=4",
                 disks=[Disk(tmp, "raw")] + disks, smp=1)
         try:
             vm.start()

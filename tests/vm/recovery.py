@@ -304,7 +304,7 @@ class MissingDevice(RecoveryScenario):
     RD_TIMEOUT = 5
 
     def run(self):
-        opts = (f"console=ttyS0,115200 panic=-1 rd.luks.uuid={ABSENT_UUID} "
+        opts = (f"console=ttyS0,115200 panic=-1 no_timer_check rd.luks.uuid={ABSENT_UUID} "
                 f"root=UUID={disk.FS_UUID} rd.timeout={self.RD_TIMEOUT} quiet")
         ents = [Entry("koompi-absent", opts, title="KOOMPI OS (absent volume)")]
         self.boot_recovery(ents, ents[0].id)

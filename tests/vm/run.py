@@ -198,7 +198,7 @@ class MissingDevice(Scenario):
 
     def run(self):
         # The real encrypted disk stays attached: the UUID asked for is another one.
-        opts = (f"console=ttyS0,115200 panic=-1 rd.luks.uuid={ABSENT_UUID} "
+        opts = (f"console=ttyS0,115200 panic=-1 no_timer_check rd.luks.uuid={ABSENT_UUID} "
                 f"root=UUID={disk.FS_UUID} rd.timeout={self.RD_TIMEOUT}")
         ents = [Entry("koompi-absent", opts, title="KOOMPI OS (absent volume)")]
         self.boot(ents, ents[0].id)
