@@ -293,24 +293,6 @@ static int write_image_zstd(struct mki *m, int fd) {
         return r;
 }
 
-static int fsync_parent(const char *path) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", path);
-        char *slash = strrchr(dir, '/');
-        if (!slash)
-                snprintf(dir, sizeof dir, ".");
-        else
-                slash[slash == dir] = 0;
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        /* Some filesystems (vfat, the ESP) refuse fsync on a directory; the rename is still
-         * ordered after the file's own fsync. */
-        if (fsync(fd) < 0 && errno != EINVAL)
-                return -errno;
-        return 0;
-}
-
 int output_write(struct mki *m, const char *path, const char *compress, uint64_t *ret_size) {
         char tmp[PATH_MAX];
         const char *slash = strrchr(path, '/');
@@ -359,7 +341,7 @@ int output_write(struct mki *m, const char *path, const char *compress, uint64_t
                 unlink(tmp);
                 return r;
         }
-        r = fsync_parent(path);
+        r = fsync_parent_dir(path);
         if (r < 0)
                 log_warning("syncing the directory of %s failed: %s", path, strerror(-r));
         *ret_size = (uint64_t)st.st_size;

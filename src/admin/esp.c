@@ -27,16 +27,6 @@ int esp_find(char *ret, size_t size) {
         return -ENOENT;
 }
 
-int esp_fsync_dir(int dirfd) {
-        if (fsync(dirfd) == 0)
-                return 0;
-        if (errno != EINVAL && errno != EROFS)
-                return -errno;
-        /* FAT: no fsync on directories. The entry lives in its parent's clusters; syncfs
-         * writes them and the FAT itself. */
-        return syncfs(dirfd) < 0 ? -errno : 0;
-}
-
 int esp_rename_noreplace(int fromdirfd, const char *from, int todirfd, const char *to) {
         struct stat st;
 
@@ -94,7 +84,7 @@ int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bo
                 unlinkat(dirfd, tmp, 0);
                 return r;
         }
-        return esp_fsync_dir(dirfd);
+        return fsync_dir(dirfd);
 }
 
 int esp_copy_file(const char *src, int dirfd, const char *name) {

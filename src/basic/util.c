@@ -76,24 +76,29 @@ int write_full(int fd, const void *buf, size_t len) {
         return 0;
 }
 
-static int fsync_dir_of(const char *path) {
+int fsync_dir(int dirfd) {
+        if (fsync(dirfd) == 0)
+                return 0;
+        if (errno != EINVAL && errno != EROFS)
+                return -errno;
+        /* FAT (the ESP): no fsync on directories. The entry lives in its parent's clusters;
+         * syncfs writes them and the FAT itself. */
+        return syncfs(dirfd) < 0 ? -errno : 0;
+}
+
+int fsync_parent_dir(const char *path) {
         char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", path);
+        if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+                return -ENAMETOOLONG;
         char *slash = strrchr(dir, '/');
         if (!slash)
                 snprintf(dir, sizeof dir, ".");
-        else if (slash == dir)
-                dir[1] = 0;
         else
-                *slash = 0;
+                slash[slash == dir] = 0;
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        /* FAT (the ESP) may refuse fsync on a directory; the rename is still ordered after
-         * the file's own fsync, which is what matters for a torn write. */
-        if (fsync(fd) < 0 && errno != EINVAL)
-                return -errno;
-        return 0;
+        return fsync_dir(fd);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode) {
@@ -114,7 +119,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
                 unlink(tmp);
                 return r;
         }
-        return fsync_dir_of(path);
+        return fsync_parent_dir(path);
 }
 
 int mkdir_p(const char *path, unsigned mode) {

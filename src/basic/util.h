@@ -33,7 +33,15 @@ bool endswith(const char *s, const char *suffix);
 int read_file(const char *path, char **ret, size_t *ret_len);
 /* Reads one line of a small file (a sysfs attribute), without the newline. */
 int read_line_file(const char *path, char *buf, size_t size);
-/* temp file in the same directory, fsync, rename over path, fsync of the directory. */
+/* Makes the names in a directory durable (after a rename, a create or an unlink): fsync of the
+ * directory, or where the filesystem refuses that (FAT, the ESP: EINVAL) a syncfs of the whole
+ * filesystem. 0 or negative errno. */
+int fsync_dir(int dirfd);
+/* fsync_dir() of the directory holding path ("." for a bare name). 0, -ENAMETOOLONG, or the
+ * negative errno of opening or syncing the directory. */
+int fsync_parent_dir(const char *path);
+/* temp file in the same directory, fsync, rename over path, fsync of the directory. 0 or
+ * negative errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 int mkdir_p(const char *path, unsigned mode);
 /* Writes everything or fails with negative errno. */

@@ -148,9 +148,7 @@ int journal_clear(struct context *c) {
                 return -errno;
         admin_state_path(c, "", dir, sizeof dir);
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0 && fsync(fd) < 0)
-                return -errno;
-        return 0;
+        return fd >= 0 ? fsync_dir(fd) : 0;
 }
 
 /* ---- pins ---- */

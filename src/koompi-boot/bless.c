@@ -52,7 +52,7 @@ static int find_same_entry(int dirfd, const char *booted, const char *except, ch
 }
 
 static int sync_dir(int dirfd, const char *dir) {
-        int r = esp_fsync_dir(dirfd);
+        int r = fsync_dir(dirfd);
         if (r == 0 && syncfs(dirfd) < 0)
                 r = -errno;
         if (r < 0)

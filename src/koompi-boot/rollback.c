@@ -43,7 +43,7 @@ static int rename_entry(int dirfd, const char *dir, const char *from, const stru
         r = esp_rename_noreplace(dirfd, from, dirfd, name);
         if (r < 0)
                 return log_errno(r, "renaming %s/%s to %s failed", dir, from, name);
-        r = esp_fsync_dir(dirfd);
+        r = fsync_dir(dirfd);
         if (r < 0)
                 return log_errno(r, "syncing %s failed", dir);
         printf("  entry %s -> %s\n", from, name);

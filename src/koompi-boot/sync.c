@@ -378,7 +378,7 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
                 if (r == 0)
                         r = esp_copy_file(p->initrd, tfd, "initramfs.img");
                 if (r == 0)
-                        r = esp_fsync_dir(tfd);
+                        r = fsync_dir(tfd);
         }
         if (r == 0 && replace && renameat(kfd, p->id, kfd, old) < 0)
                 r = -errno;
@@ -388,7 +388,7 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
                 esp_remove_tree(kfd, tmp);
                 return log_errno(r, "storing %s and %s as %s/%s failed", p->kernel, p->initrd, kdir, p->id);
         }
-        r = esp_fsync_dir(kfd);
+        r = fsync_dir(kfd);
         if (r < 0)
                 return log_errno(r, "syncing %s failed", kdir);
         if (replace)
@@ -528,7 +528,7 @@ static int execute(struct context *c, struct sync_state *s) {
                         return log_errno(-errno, "removing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
                 removed = true;
         }
-        if (removed && (r = esp_fsync_dir(efd)) < 0)
+        if (removed && (r = fsync_dir(efd)) < 0)
                 return log_errno(r, "syncing %s failed", edir), EXIT_WRITE_FAILED;
         /* 4. loader.conf. */
         if (s->plan.loader_conf) {
@@ -549,7 +549,7 @@ static int execute(struct context *c, struct sync_state *s) {
                                   s->plan.kernels_unused[i]);
         }
         if (s->plan.n_kernels_unused > 0)
-                esp_fsync_dir(kfd);
+                fsync_dir(kfd);
         if (syncfs(efd) < 0)
                 return log_errno(-errno, "syncing the ESP %s failed", c->esp), EXIT_WRITE_FAILED;
         return EXIT_OK;
