@@ -151,13 +151,6 @@ static int add_keymap(struct mki *m) {
         return 0;
 }
 
-static bool strv_contains(char *const *v, const char *s) {
-        for (; v && *v; v++)
-                if (streq(*v, s))
-                        return true;
-        return false;
-}
-
 int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra,
                      char **ret, size_t *ret_len) {
         bool added = false;

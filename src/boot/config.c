@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "strv.h"
 #include "util.h"
 
 #define DEFAULT_MODULES_LOAD "dm-crypt btrfs xts ecb algif_skcipher"
@@ -14,42 +15,6 @@
         "virtio_pci virtio_blk virtio_scsi nvme ahci sd_mod sdhci_pci sdhci_acpi mmc_block "      \
         "usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd usbhid hid_generic atkbd i8042 "     \
         "aesni_intel crc32c_intel xxhash64 blake2b-256 efivarfs vfat nls_cp437 nls_ascii"
-
-char **strv_split(const char *s) {
-        unsigned n = 0, cap = 8;
-        char **v = xmalloc(sizeof(char *) * cap);
-        const char *p = s ? s : "";
-        for (;;) {
-                p += strspn(p, " \t,");
-                if (!*p)
-                        break;
-                size_t len = strcspn(p, " \t,");
-                if (n + 2 > cap) {
-                        cap *= 2;
-                        char **nv = realloc(v, sizeof(char *) * cap);
-                        if (!nv)
-                                abort();
-                        v = nv;
-                }
-                v[n++] = strndup(p, len);
-                p += len;
-        }
-        v[n] = NULL;
-        return v;
-}
-
-void strv_free(char **v) {
-        for (char **p = v; p && *p; p++)
-                free(*p);
-        free(v);
-}
-
-unsigned strv_length(char *const *v) {
-        unsigned n = 0;
-        while (v && v[n])
-                n++;
-        return n;
-}
 
 static void set_str(char **field, const char *value) {
         free(*field);

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdbool.h>
 
+#include "strv.h" /* the lists below are string vectors */
+
 /* /etc/koompi/boot.conf, every key documented and defaulted in config/boot.conf.
  * Lists are space-separated words kept as a NULL-terminated vector. */
 struct koompi_config {
@@ -36,7 +38,3 @@ void config_init_defaults(struct koompi_config *c);
  * file; *ret_error_line then names what was wrong (free it). */
 int config_load(struct koompi_config *c, const char *path, char **ret_error);
 void config_free(struct koompi_config *c);
-/* Splits a space/comma separated list into a NULL-terminated vector. */
-char **strv_split(const char *s);
-void strv_free(char **v);
-unsigned strv_length(char *const *v);

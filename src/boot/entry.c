@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strv.h"
 #include "util.h"
 
 static char ascii_tolower(char c) {
@@ -244,14 +245,6 @@ const char *entry_name_koompi_id(const struct entry_name *e) {
 
 /* ---- contents ---- */
 
-static void strv_free_local(char **v) {
-        if (!v)
-                return;
-        for (char **p = v; *p; p++)
-                free(*p);
-        free(v);
-}
-
 void entry_content_free(struct entry_content *c) {
         if (!c)
                 return;
@@ -261,20 +254,8 @@ void entry_content_free(struct entry_content *c) {
         free(c->kernel);
         free(c->initrd);
         free(c->options);
-        strv_free_local(c->extra);
+        strv_free(c->extra);
         *c = (struct entry_content) {};
-}
-
-static int strv_push(char ***v, size_t *n, char *s) {
-        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (!nv) {
-                free(s);
-                return -ENOMEM;
-        }
-        nv[(*n)++] = s;
-        nv[*n] = NULL;
-        *v = nv;
-        return 0;
 }
 
 static bool is_space(char c) {
@@ -306,7 +287,7 @@ static int append_options(char **field, const char *v, size_t len) {
         return 0;
 }
 
-static int parse_line(struct entry_content *c, size_t *n_extra, const char *line, size_t len) {
+static int parse_line(struct entry_content *c, const char *line, size_t len) {
         const char *end = line + len;
 
         while (line < end && is_space(*line))
@@ -351,18 +332,17 @@ static int parse_line(struct entry_content *c, size_t *n_extra, const char *line
                 s[klen + 1 + vlen] = 0;
         } else
                 s[klen] = 0;
-        return strv_push(&c->extra, n_extra, s);
+        return strv_consume(&c->extra, s);
 }
 
 int entry_content_parse(const char *text, struct entry_content *ret) {
         struct entry_content c = {};
-        size_t n_extra = 0;
 
         if (!text || !ret)
                 return -EINVAL;
         for (const char *p = text; *p;) {
                 size_t len = strcspn(p, "\n");
-                int r = parse_line(&c, &n_extra, p, len);
+                int r = parse_line(&c, p, len);
                 if (r < 0) {
                         entry_content_free(&c);
                         return r;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "strv.h"
 #include "util.h"
 
 #define LD_SO_CONF "/etc/ld.so.conf"
@@ -27,36 +28,6 @@ static const char *const standard_libdirs[] = {
         "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
         "/lib",                  "/usr/lib",
 };
-
-/* --- small string vectors --- */
-
-static int strv_push(char ***v, size_t *n, const char *s) {
-        char *copy = strdup(s);
-        if (!copy)
-                return -ENOMEM;
-        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (!nv) {
-                free(copy);
-                return -ENOMEM;
-        }
-        nv[(*n)++] = copy;
-        nv[*n] = NULL;
-        *v = nv;
-        return 0;
-}
-
-static bool strv_has(char *const *v, size_t n, const char *s) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i], s))
-                        return true;
-        return false;
-}
-
-static void strv_drop(char **v) {
-        for (char **p = v; p && *p; p++)
-                free(*p);
-        free(v);
-}
 
 /* --- reading one file --- */
 
@@ -123,7 +94,6 @@ static int read_dynamic(const struct map *m, const Elf64_Phdr *ph, unsigned n,
                         const Elf64_Phdr *dyn, struct elf_info *info) {
         uint64_t strtab_addr = 0, strsz = 0, strtab = 0;
         uint64_t soname = UINT64_MAX, runpath = UINT64_MAX, rpath = UINT64_MAX;
-        size_t n_needed = 0;
 
         if (!in_file(m, dyn->p_offset, dyn->p_filesz) || dyn->p_offset % 8)
                 return -EBADMSG;
@@ -163,7 +133,7 @@ static int read_dynamic(const struct map *m, const Elf64_Phdr *ph, unsigned n,
                 r = dyn_string(m, strtab, strsz, d[i].d_un.d_val, &s);
                 if (r < 0)
                         return r;
-                r = strv_push(&info->needed, &n_needed, s);
+                r = strv_extend(&info->needed, s);
                 if (r < 0)
                         return r;
         }
@@ -215,7 +185,7 @@ void elf_info_done(struct elf_info *info) {
         free(info->soname);
         free(info->runpath);
         free(info->rpath);
-        strv_drop(info->needed);
+        strv_free(info->needed);
         *info = (struct elf_info){0};
 }
 
@@ -239,9 +209,12 @@ int elf_read(const char *path, struct elf_info *ret) {
 /* --- ld.so.conf --- */
 
 static int libdirs_add(struct elf_closure *c, const char *dir) {
-        if (strv_has(c->libdirs, c->n_libdirs, dir))
+        if (strv_contains(c->libdirs, dir))
                 return 0;
-        return strv_push(&c->libdirs, &c->n_libdirs, dir);
+        int r = strv_extend(&c->libdirs, dir);
+        if (r == 0)
+                c->n_libdirs++;
+        return r;
 }
 
 static int read_ld_so_conf(struct elf_closure *c, const char *path, unsigned depth);
@@ -330,7 +303,7 @@ void elf_closure_done(struct elf_closure *c) {
         for (size_t i = 0; i < c->n; i++)
                 free(c->files[i].path);
         free(c->files);
-        strv_drop(c->libdirs);
+        strv_free(c->libdirs);
         *c = (struct elf_closure){.ld_so_conf = c->ld_so_conf};
 }
 
@@ -370,7 +343,6 @@ struct program {
         struct object *objects;
         size_t n, allocated;
         char **loaded; /* names (DT_NEEDED as written, sonames) already satisfied */
-        size_t n_loaded;
         uint16_t machine;
 };
 
@@ -380,7 +352,7 @@ static void program_done(struct program *p) {
                 elf_info_done(&p->objects[i].info);
         }
         free(p->objects);
-        strv_drop(p->loaded);
+        strv_free(p->loaded);
 }
 
 static int program_push(struct program *p, const char *path, struct elf_info *info,
@@ -402,9 +374,9 @@ static int program_push(struct program *p, const char *path, struct elf_info *in
 }
 
 static int mark_loaded(struct program *p, const char *name) {
-        if (!name || strv_has(p->loaded, p->n_loaded, name))
+        if (!name || strv_contains(p->loaded, name))
                 return 0;
-        return strv_push(&p->loaded, &p->n_loaded, name);
+        return strv_extend(&p->loaded, name);
 }
 
 /* Whether path is a library the loader would take: an ELF file of the same machine.
@@ -519,7 +491,7 @@ static int resolve_program(struct elf_closure *c, struct program *p) {
                 for (char **n = p->objects[i].info.needed; n && *n; n++) {
                         char path[PATH_MAX];
                         struct elf_info info = {0};
-                        if (strv_has(p->loaded, p->n_loaded, *n))
+                        if (strv_contains(p->loaded, *n))
                                 continue;
                         int r = find_library(c, p, i, *n, path, &info);
                         if (r < 0)

@@ -45,16 +45,6 @@ int admin_state_path(struct context *c, const char *file, char *buf, size_t size
         return pathf(buf, size, "%.*s/%s", (int)(slash - c->ledger), c->ledger, file);
 }
 
-static void strv_add(char ***v, const char *s) {
-        unsigned n = strv_length(*v);
-        char **nv = realloc(*v, (n + 2) * sizeof *nv);
-        if (!nv)
-                abort();
-        nv[n] = strdup_or_die(s);
-        nv[n + 1] = NULL;
-        *v = nv;
-}
-
 /* ---- the journal ---- */
 
 void journal_free(struct journal *j) {
@@ -101,7 +91,10 @@ int journal_load(struct context *c, struct journal *j) {
                         }
                         if (!j->root[0])
                                 snprintf(j->root, sizeof j->root, "%s", v);
-                        strv_add(&j->roots, v);
+                        if (strv_extend(&j->roots, v) < 0) {
+                                journal_free(j);
+                                return -ENOMEM;
+                        }
                 }
         }
         if (!header ||
@@ -175,7 +168,8 @@ int pins_load(struct context *c, char ***ret) {
                 if (n != 36 || startswith(line, PINS_HEADER))
                         continue;
                 line[n] = 0;
-                strv_add(ret, line);
+                if (strv_extend(ret, line) < 0)
+                        return -ENOMEM;
         }
         return 0;
 }
