@@ -209,17 +209,55 @@ char *strdup_or_die(const char *s) {
         return d;
 }
 
+/* A UTF-8 sequence starting at p: its length, or 0 when it is not valid (overlong, surrogate,
+ * beyond U+10FFFF, cut). */
+static size_t utf8_len(const unsigned char *p) {
+        unsigned c = p[0];
+        size_t n;
+        unsigned min, v;
+        if (c < 0x80)
+                return 1;
+        if ((c & 0xe0) == 0xc0)
+                n = 2, min = 0x80, v = c & 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+                n = 3, min = 0x800, v = c & 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+                n = 4, min = 0x10000, v = c & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                v = v << 6 | (p[i] & 0x3f);
+        }
+        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+                return 0;
+        return n;
+}
+
 void json_write_string(FILE *f, const char *s) {
+        const unsigned char *p = (const unsigned char *)(s ? s : "");
         fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        fprintf(f, "\\%c", *p);
-                else if (*p == '\n')
-                        fputs("\\n", f);
-                else if (*p < 0x20)
-                        fprintf(f, "\\u%04x", *p);
-                else
-                        fputc(*p, f);
+        while (*p) {
+                size_t n = utf8_len(p);
+                if (n == 0) {
+                        /* Names and notes read from disk may hold any bytes: never let them break the JSON. */
+                        fputs("\\ufffd", f);
+                        p++;
+                } else if (n > 1) {
+                        fwrite(p, 1, n, f);
+                        p += n;
+                } else {
+                        if (*p == '"' || *p == '\\')
+                                fprintf(f, "\\%c", *p);
+                        else if (*p == '\n')
+                                fputs("\\n", f);
+                        else if (*p < 0x20 || *p == 0x7f)
+                                fprintf(f, "\\u%04x", *p);
+                        else
+                                fputc(*p, f);
+                        p++;
+                }
         }
         fputc('"', f);
 }

@@ -56,6 +56,8 @@ uint64_t now_monotonic_us(void);
 void secure_wipe(void *p, size_t n);
 char *strdup_or_die(const char *s);
 void *xmalloc(size_t n);
-/* JSON string escaping into a FILE*. */
+/* Writes s (NULL: "") as a JSON string to f: '"', '\\' and control characters escaped, valid
+ * UTF-8 kept as it is, every byte that is not part of valid UTF-8 written as U+FFFD. Errors
+ * stay in f (ferror). */
 #include <stdio.h>
 void json_write_string(FILE *f, const char *s);

@@ -254,55 +254,6 @@ void format_time(uint64_t t, char *buf, size_t size) {
                 snprintf(buf, size, "%s", t == 0 ? "-" : "?");
 }
 
-/* A UTF-8 sequence starting at p: its length, or 0 when it is not valid (overlong, surrogate,
- * beyond U+10FFFF, cut). */
-static size_t utf8_len(const unsigned char *p) {
-        unsigned c = p[0];
-        size_t n;
-        unsigned min, v;
-        if (c < 0x80)
-                return 1;
-        if ((c & 0xe0) == 0xc0)
-                n = 2, min = 0x80, v = c & 0x1f;
-        else if ((c & 0xf0) == 0xe0)
-                n = 3, min = 0x800, v = c & 0x0f;
-        else if ((c & 0xf8) == 0xf0)
-                n = 4, min = 0x10000, v = c & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                v = v << 6 | (p[i] & 0x3f);
-        }
-        if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-                return 0;
-        return n;
-}
-
 void json_str(const char *s) {
-        const unsigned char *p = (const unsigned char *)(s ? s : "");
-        putchar('"');
-        while (*p) {
-                size_t n = utf8_len(p);
-                if (n == 0) {
-                        /* The ledger may hold any bytes: never let them break the JSON. */
-                        fputs("\\ufffd", stdout);
-                        p++;
-                } else if (n > 1) {
-                        fwrite(p, 1, n, stdout);
-                        p += n;
-                } else {
-                        if (*p == '"' || *p == '\\')
-                                printf("\\%c", *p);
-                        else if (*p == '\n')
-                                fputs("\\n", stdout);
-                        else if (*p < 0x20 || *p == 0x7f)
-                                printf("\\u%04x", *p);
-                        else
-                                putchar(*p);
-                        p++;
-                }
-        }
-        putchar('"');
+        json_write_string(stdout, s);
 }

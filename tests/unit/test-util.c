@@ -59,11 +59,38 @@ static void test_write_file_atomic(void **state) {
         assert_int_equal(write_file_atomic(tl_path(dir, "missing/atomic"), "x", 1, 0600), -ENOENT);
 }
 
+static void expect_json(const char *s, const char *want) {
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+        assert_non_null(f);
+        json_write_string(f, s);
+        assert_int_equal(fclose(f), 0);
+        assert_string_equal(out, want);
+        free(out);
+}
+
+static void test_json_write_string(void **state) {
+        expect_json(NULL, "\"\"");
+        expect_json("", "\"\"");
+        expect_json("@root-2024", "\"@root-2024\"");
+        expect_json("a\"b\\c\nd\te\x7f", "\"a\\\"b\\\\c\\nd\\u0009e\\u007f\"");
+        /* Valid UTF-8 stays; a stray byte, an overlong form, a surrogate and a cut sequence
+         * become U+FFFD, one per byte. */
+        expect_json("ស្វាគមន៍ — é", "\"ស្វាគមន៍ — é\"");
+        expect_json("a\xff" "b", "\"a\\ufffdb\"");
+        expect_json("\xc0\xaf", "\"\\ufffd\\ufffd\"");
+        expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
+        expect_json("x\xe2\x82", "\"x\\ufffd\\ufffd\"");
+        expect_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fsync_dir),
                 cmocka_unit_test(test_fsync_parent_dir),
                 cmocka_unit_test(test_write_file_atomic),
+                cmocka_unit_test(test_json_write_string),
         };
         return cmocka_run_group_tests_name("util", tests, setup, teardown);
 }
