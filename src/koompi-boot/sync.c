@@ -15,6 +15,7 @@
 #include "entryplan.h"
 #include "esp.h"
 #include "fallback.h"
+#include "kernels.h"
 #include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
@@ -77,32 +78,6 @@ static bool is_regular(const char *path, uint64_t *ret_size) {
         return true;
 }
 
-/* The newest KVER under root/usr/lib/modules with a vmlinuz. */
-static bool newest_kernel(const char *rootdir, char *kver, size_t size) {
-        char path[PATH_MAX];
-        bool found = false;
-
-        pathf(path, sizeof path, "%s/usr/lib/modules", rootdir);
-        DIR *d = opendir(path);
-        if (!d)
-                return false;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                char vmlinuz[PATH_MAX];
-                if (de->d_name[0] == '.')
-                        continue;
-                pathf(vmlinuz, sizeof vmlinuz, "%s/%s/vmlinuz", path, de->d_name);
-                if (!is_regular(vmlinuz, NULL))
-                        continue;
-                if (!found || strverscmp(de->d_name, kver) > 0) {
-                        snprintf(kver, size, "%s", de->d_name);
-                        found = true;
-                }
-        }
-        closedir(d);
-        return found;
-}
-
 static bool in_list(char **list, size_t n, const char *name) {
         for (size_t i = 0; i < n; i++)
                 if (streq(list[i], name))
@@ -135,7 +110,7 @@ static int root_kernel_files(struct context *c, const char *root, struct kernel_
 
         *ret = (struct kernel_pair) {};
         pathf(rootdir, sizeof rootdir, "%s/%s", c->top, root);
-        if (newest_kernel(rootdir, kver, sizeof kver)) {
+        if (kernel_find_newest(rootdir, kver, sizeof kver) == 0) {
                 pathf(ret->kernel, sizeof ret->kernel, "%s/usr/lib/modules/%s/vmlinuz", rootdir, kver);
                 pathf(ret->initrd, sizeof ret->initrd, "%s/usr/lib/modules/%s/initramfs-koompi.img", rootdir,
                          kver);

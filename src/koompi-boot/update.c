@@ -32,6 +32,7 @@
 
 #include "efivars.h"
 #include "esp.h"
+#include "kernels.h"
 #include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
@@ -57,28 +58,6 @@ static void step(unsigned n, const char *fmt, ...) {
 static uint64_t file_size(const char *path) {
         struct stat st;
         return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-}
-
-/* The newest KVER under rootdir/usr/lib/modules with a vmlinuz, as entries sync picks it. */
-static bool newest_kernel(const char *rootdir, char *kver, size_t size) {
-        char dir[PATH_MAX];
-        bool found = false;
-        pathf(dir, sizeof dir, "%s/usr/lib/modules", rootdir);
-        DIR *d = opendir(dir);
-        if (!d)
-                return false;
-        for (struct dirent *de; (de = readdir(d));) {
-                char vmlinuz[PATH_MAX];
-                if (de->d_name[0] == '.' || pathf(vmlinuz, sizeof vmlinuz, "%s/%s/vmlinuz", dir, de->d_name) < 0 ||
-                    file_size(vmlinuz) == 0)
-                        continue;
-                if (!found || strverscmp(de->d_name, kver) > 0) {
-                        snprintf(kver, size, "%s", de->d_name);
-                        found = true;
-                }
-        }
-        closedir(d);
-        return found;
 }
 
 /* 1: the same bytes, 0: not, negative errno. */
@@ -150,7 +129,7 @@ static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
         char kver[256], moddir[PATH_MAX], tmp[PATH_MAX], img[PATH_MAX], own[PATH_MAX], conf[PATH_MAX];
         int r;
 
-        if (!newest_kernel(rootdir, kver, sizeof kver)) {
+        if (kernel_find_newest(rootdir, kver, sizeof kver) < 0) {
                 snprintf(what, wsize, "none: the root carries no kernel (its entry uses --kernel and --initrd)");
                 return EXIT_OK;
         }
@@ -219,7 +198,7 @@ static int check_room(struct context *c, const char *src) {
         uint64_t kernel = 0, image = 0, avail = 0, block = 4096;
 
         admin_root_path(c, src, rootdir, sizeof rootdir);
-        if (newest_kernel(rootdir, kver, sizeof kver)) {
+        if (kernel_find_newest(rootdir, kver, sizeof kver) == 0) {
                 char p[PATH_MAX];
                 pathf(p, sizeof p, "%s/usr/lib/modules/%s/vmlinuz", rootdir, kver);
                 kernel = file_size(p);
