@@ -21,6 +21,7 @@
 #include "devices.h"
 #include "efi.h"
 #include "entry.h"
+#include "entryfile.h"
 #include "fallback.h"
 #include "init.h"
 #include "layout.h"
@@ -142,21 +143,17 @@ static int find_entry_file(const char *id, char *out, size_t size) {
 }
 
 static int rename_entry(const char *from, const struct entry_name *to) {
-        char src[768], dst[768], name[300];
+        char name[ENTRY_NAME_MAX + 1];
         int r = entry_name_format(to, name, sizeof name);
-        if (r < 0)
+        if (r < 0 || streq(name, from))
                 return r;
-        snprintf(src, sizeof src, "%s/%s/%s", ESP_DIR, LAYOUT_ENTRIES_DIR, from);
-        snprintf(dst, sizeof dst, "%s/%s/%s", ESP_DIR, LAYOUT_ENTRIES_DIR, name);
-        if (streq(src, dst))
-                return 0;
-        if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0)
-                return -errno;
         _cleanup_close_ int dfd = open(ESP_DIR "/" LAYOUT_ENTRIES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0 && fsync(dfd) < 0)
-                syncfs(dfd);
-        log_info("entry %s is now %s", from, name);
-        return 0;
+        if (dfd < 0)
+                return -errno;
+        r = entry_file_rename(dfd, from, name);
+        if (r == 0)
+                log_info("entry %s is now %s", from, name);
+        return r;
 }
 
 static void give_back(const char *id, unsigned n) {

@@ -27,32 +27,6 @@ int esp_find(char *ret, size_t size) {
         return -ENOENT;
 }
 
-int esp_rename_noreplace(int fromdirfd, const char *from, int todirfd, const char *to) {
-        struct stat st;
-
-        if (renameat2(fromdirfd, from, todirfd, to, RENAME_NOREPLACE) == 0)
-                return 0;
-        /* EINVAL: the filesystem does not know the flag; ENOSYS: an old kernel. */
-        if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-                return -errno;
-
-        if (linkat(fromdirfd, from, todirfd, to, 0) == 0) {
-                if (unlinkat(fromdirfd, from, 0) < 0)
-                        return -errno;
-                return 0;
-        }
-        if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
-                return -errno;
-
-        /* No hard links either (FAT): check, then rename. Only koompi-boot and the boot loader
-         * rename these files, and never at the same time. */
-        if (fstatat(todirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                return -EEXIST;
-        if (errno != ENOENT)
-                return -errno;
-        return renameat(fromdirfd, from, todirfd, to) < 0 ? -errno : 0;
-}
-
 static int tmp_name(const char *name, char *buf, size_t size) {
         if ((size_t)snprintf(buf, size, ".%s.%d" ESP_TMP_SUFFIX, name, (int)getpid()) >= size)
                 return -ENAMETOOLONG;
@@ -76,7 +50,7 @@ int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bo
                 r = -errno;
         if (r == 0) {
                 if (noreplace)
-                        r = esp_rename_noreplace(dirfd, tmp, dirfd, name);
+                        r = rename_noreplace(dirfd, tmp, dirfd, name);
                 else if (renameat(dirfd, tmp, dirfd, name) < 0)
                         r = -errno;
         }

@@ -7,11 +7,11 @@
 /* Crash-safe writes on the EFI system partition (FAT), where a power cut at any moment must
  * leave either the old or the new file, never a torn one:
  *   - files are written to a temporary name, fsync'd, then renamed into place, then the
- *     directory is fsync'd (fsync_dir() of util.h: where FAT refuses fsync on a directory, a syncfs of
- *     the whole filesystem);
- *   - renames that must not replace use renameat2(RENAME_NOREPLACE); where the kernel or the
- *     filesystem refuses it, link + unlink; where there are no hard links (FAT), a check that
- *     the target is absent, then a plain rename.
+ *     directory is fsync'd (fsync_dir() of util.h: where FAT refuses fsync on a directory, a
+ *     syncfs of the whole filesystem);
+ *   - renames that must not replace use rename_noreplace() of util.h: renameat2(RENAME_NOREPLACE);
+ *     where the kernel or the filesystem refuses it, link + unlink; where there are no hard
+ *     links (FAT), a check that the target is absent, then a plain rename.
  * Temporary names start with '.' and end in ".tmp", so systemd-boot (which reads "*.conf")
  * never sees them; esp_remove_temporaries() clears what a crash left. */
 
@@ -20,8 +20,6 @@
 /* The mounted ESP: the first of /efi, /boot, /boot/efi that holds loader/. -ENOENT if none. */
 int esp_find(char *ret, size_t size);
 
-/* -EEXIST when `to` exists. */
-int esp_rename_noreplace(int fromdirfd, const char *from, int todirfd, const char *to);
 /* Writes name in dirfd through a temporary file. noreplace: fail with -EEXIST when name
  * exists, else replace it. */
 int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bool noreplace);

@@ -12,6 +12,7 @@
 
 #include "efivars.h"
 #include "entry.h"
+#include "entryfile.h"
 #include "esp.h"
 #include "koompi-boot.h"
 #include "log.h"
@@ -49,15 +50,6 @@ static int find_same_entry(int dirfd, const char *booted, const char *except, ch
         }
         closedir(d);
         return n == 0 ? -ENOENT : n > 1 ? -ENOTUNIQ : 0;
-}
-
-static int sync_dir(int dirfd, const char *dir) {
-        int r = fsync_dir(dirfd);
-        if (r == 0 && syncfs(dirfd) < 0)
-                r = -errno;
-        if (r < 0)
-                log_errno(r, "syncing %s failed", dir);
-        return r;
 }
 
 /* Renames the booted entry in dir to its good or bad name. Returns an exit code. */
@@ -134,7 +126,7 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
                 return EXIT_OK;
         }
 
-        r = esp_rename_noreplace(dirfd, from, dirfd, target);
+        r = entry_file_rename(dirfd, from, target);
         if (r == -EEXIST) {
                 log_error("cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
                           "sync to remove the twin, then mark the boot again",
@@ -145,8 +137,11 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
                 log_errno(r, "renaming %s to %s in %s failed", from, target, dir);
                 return EXIT_WRITE_FAILED;
         }
-        if (sync_dir(dirfd, dir) < 0)
+        /* The loader reads the name on the next boot: the whole ESP to the disk. */
+        if (syncfs(dirfd) < 0) {
+                log_errno(-errno, "syncing %s failed", dir);
                 return EXIT_WRITE_FAILED;
+        }
         printf("entry %s is now %s\n", from, target);
         return EXIT_OK;
 }

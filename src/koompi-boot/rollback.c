@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "efivars.h"
+#include "entryfile.h"
 #include "esp.h"
 #include "koompi-boot.h"
 #include "layout.h"
@@ -40,12 +41,9 @@ static int rename_entry(int dirfd, const char *dir, const char *from, const stru
                 return log_errno(r, "naming the entry %s failed", from);
         if (streq(name, from))
                 return 0;
-        r = esp_rename_noreplace(dirfd, from, dirfd, name);
+        r = entry_file_rename(dirfd, from, name);
         if (r < 0)
                 return log_errno(r, "renaming %s/%s to %s failed", dir, from, name);
-        r = fsync_dir(dirfd);
-        if (r < 0)
-                return log_errno(r, "syncing %s failed", dir);
         printf("  entry %s -> %s\n", from, name);
         return 0;
 }

@@ -358,7 +358,7 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
         if (r == 0 && replace && renameat(kfd, p->id, kfd, old) < 0)
                 r = -errno;
         if (r == 0)
-                r = esp_rename_noreplace(kfd, tmp, kfd, p->id);
+                r = rename_noreplace(kfd, tmp, kfd, p->id);
         if (r < 0) {
                 esp_remove_tree(kfd, tmp);
                 return log_errno(r, "storing %s and %s as %s/%s failed", p->kernel, p->initrd, kdir, p->id);
