@@ -243,14 +243,6 @@ static int make_stage(struct mki *m) {
         return 0;
 }
 
-bool mki_interrupted(void) {
-        sigset_t pending;
-        if (sigpending(&pending) < 0)
-                return false;
-        return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
-               sigismember(&pending, SIGHUP) == 1;
-}
-
 static int step(int r) {
         if (r < 0)
                 return r;

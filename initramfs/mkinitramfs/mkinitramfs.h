@@ -58,8 +58,6 @@ struct mki_result {
  * options->output (a previous file there is kept). A caller that blocks SIGINT, SIGTERM and
  * SIGHUP around it gets a build that stops, cleaned up, when one of them is pending. */
 int mki_build(const struct mki_options *o, struct mki_result *ret);
-/* Whether SIGINT, SIGTERM or SIGHUP is pending (blocked by the caller of mki_build()). */
-bool mki_interrupted(void);
 
 /* --- the parts, for the unit tests --- */
 
@@ -113,6 +111,9 @@ int kmods_install(struct mki *m);
 int output_write(struct mki *m, const char *path, const char *compress, uint64_t *ret_size);
 
 /* spawn.c */
+/* Whether SIGINT, SIGTERM or SIGHUP is pending (blocked by the caller of mki_build()): every
+ * step and the output check it, so the build stops before anything is written. */
+bool mki_interrupted(void);
 /* Runs argv[0] (a path) with argv, stdin from /dev/null. *ret_out (may be NULL) gets its
  * standard output, err (may be NULL) the start of its standard error. 0 when it exited 0,
  * -EPROTO when it failed otherwise, the errno of starting it. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Running the few helper programs of the build (depmod, busybox --list) and cleaning up. */
+/* Running the few helper programs of the build (depmod, busybox --list), cleaning up, and
+ * whether the build was asked to stop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -164,4 +165,12 @@ int rm_rf(const char *path) {
 int path_join(char *ret, const char *a, const char *b) {
         int n = snprintf(ret, PATH_MAX, "%s/%s", a, b);
         return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+bool mki_interrupted(void) {
+        sigset_t pending;
+        if (sigpending(&pending) < 0)
+                return false;
+        return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+               sigismember(&pending, SIGHUP) == 1;
 }
