@@ -323,6 +323,8 @@ int output_write(struct mki *m, const char *path, const char *compress, uint64_t
                 r = write_image_zstd(m, fd);
         else
                 r = cpio_write_fd(m->cpio, fd, NULL);
+        if (r < 0 && *cpio_write_error(m->cpio))
+                log_errno(r, "%s", cpio_write_error(m->cpio));
         if (r < 0)
                 log_errno(r, "writing %s failed", tmp);
         if (r == 0 && fstat(fd, &st) < 0)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "log.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -38,6 +37,7 @@ struct cpio {
         size_t n, allocated;
         size_t *table; /* open addressing on path: index + 1, 0 = free */
         size_t table_size;
+        char write_error[PATH_MAX + 64]; /* the source file the last write failed on */
 };
 
 int cpio_mtime_from_env(uint32_t *ret) {
@@ -418,6 +418,8 @@ struct out {
         uint64_t total;
         cpio_sink_t sink;
         void *userdata;
+        char *error; /* what went wrong with a source file, for the caller's message */
+        size_t error_size;
 };
 
 static int out_flush(struct out *o) {
@@ -496,25 +498,30 @@ static int out_header(struct out *o, const char *name, uint32_t ino, uint32_t mo
         return r;
 }
 
+static int source_failed(struct out *o, int r, const char *before, const char *src, const char *after) {
+        snprintf(o->error, o->error_size, "%s%s%s", before, src, after);
+        return r;
+}
+
 static int write_file_entry(struct out *o, const struct entry *e, uint32_t ino, uint32_t mtime) {
         struct stat st;
         _cleanup_close_ int fd = open(e->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return log_errno(-errno, "cannot open %s", e->src);
+                return source_failed(o, -errno, "cannot open ", e->src, "");
         if (fstat(fd, &st) < 0)
-                return log_errno(-errno, "cannot stat %s", e->src);
+                return source_failed(o, -errno, "cannot stat ", e->src, "");
         if (!S_ISREG(st.st_mode))
-                return log_errno(-EINVAL, "%s is no longer a regular file", e->src);
+                return source_failed(o, -EINVAL, "", e->src, " is no longer a regular file");
         if ((uint64_t)st.st_size > UINT32_MAX)
-                return log_errno(-EFBIG, "%s", e->src);
+                return source_failed(o, -EFBIG, "", e->src, "");
         int r = out_header(o, e->path, ino, e->mode, 1, mtime, (uint32_t)st.st_size, 0, 0);
         if (r < 0)
                 return r;
         r = out_copy_fd(o, fd, (size_t)st.st_size);
         if (r == -ENODATA)
-                return log_errno(-EIO, "%s shrank while it was being read", e->src);
+                return source_failed(o, -EIO, "", e->src, " shrank while it was being read");
         if (r < 0)
-                return log_errno(r, "reading %s failed", e->src);
+                return source_failed(o, r, "reading ", e->src, " failed");
         return out_pad(o);
 }
 
@@ -581,18 +588,20 @@ static int segment_entries(const struct cpio *c, unsigned segment, struct entry 
         return 0;
 }
 
-static int write_entries(const struct cpio *c, unsigned segment, cpio_sink_t sink,
-                         void *userdata, uint64_t *ret_size) {
+static int write_entries(struct cpio *c, unsigned segment, cpio_sink_t sink, void *userdata,
+                         uint64_t *ret_size) {
         _cleanup_free_ struct entry **sorted = NULL;
         _cleanup_free_ char *buf = malloc(OUT_BUFFER_SIZE);
         size_t n = 0;
+        c->write_error[0] = 0;
         if (!buf)
                 return -ENOMEM;
         int r = segment_entries(c, segment, &sorted, &n);
         if (r < 0)
                 return r;
 
-        struct out o = {.buf = buf, .sink = sink, .userdata = userdata};
+        struct out o = {.buf = buf, .sink = sink, .userdata = userdata, .error = c->write_error,
+                        .error_size = sizeof c->write_error};
         for (size_t i = 0; i < n; i++) {
                 r = write_entry(&o, sorted[i], (uint32_t)(i + 1), c->mtime);
                 if (r < 0)
@@ -706,6 +715,10 @@ static int write_mem(struct cpio *c, unsigned segment, void **ret, size_t *ret_l
         *ret = m.data;
         *ret_len = m.len;
         return 0;
+}
+
+const char *cpio_write_error(const struct cpio *c) {
+        return c->write_error;
 }
 
 int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len) {

@@ -70,7 +70,7 @@ int cpio_segment_digest(const struct cpio *c, unsigned segment, uint8_t ret[32])
 typedef int (*cpio_sink_t)(const void *buf, size_t len, void *userdata);
 
 /* Writes the archive; *ret_size (may be NULL) gets its length in bytes. A source file that
- * became unreadable fails with its negative errno (logged with its path). */
+ * became unreadable fails with its negative errno, and cpio_write_error() then says which. */
 int cpio_write(struct cpio *c, cpio_sink_t sink, void *userdata, uint64_t *ret_size);
 int cpio_write_fd(struct cpio *c, int fd, uint64_t *ret_size);
 /* Writes one segment as a whole archive (see cpio_set_segment()). */
@@ -79,3 +79,8 @@ int cpio_write_segment(struct cpio *c, unsigned segment, cpio_sink_t sink, void 
 int cpio_write_segment_mem(struct cpio *c, unsigned segment, void **ret, size_t *ret_len);
 /* *ret gets a malloc()ed buffer. */
 int cpio_write_mem(struct cpio *c, void **ret, size_t *ret_len);
+/* After a cpio_write*() that failed on a source file, what happened to which file, for the
+ * caller's message ("cannot open /usr/lib/x.so", "/etc/y shrank while it was being read");
+ * "" when the last write succeeded or failed for another reason (the sink, memory). Valid
+ * until the next write or cpio_free(). */
+const char *cpio_write_error(const struct cpio *c);

@@ -380,6 +380,19 @@ static void test_cpio_bad_sources(void **state) {
         size_t len = 0;
         assert_int_equal(cpio_write_mem(c, &buf, &len), -ENOENT);
         assert_null(buf);
+        /* The library does not log: it says which file, for the program's message. */
+        char want[PATH_MAX + 64];
+        snprintf(want, sizeof want, "cannot open %s", path_in("gone"));
+        assert_string_equal(cpio_write_error(c), want);
+        assert_int_equal(mkdir(path_in("gone"), 0755), 0);
+        assert_int_equal(cpio_write_mem(c, &buf, &len), -EINVAL);
+        snprintf(want, sizeof want, "%s is no longer a regular file", path_in("gone"));
+        assert_string_equal(cpio_write_error(c), want);
+        assert_int_equal(rmdir(path_in("gone")), 0);
+        write_text(path_in("gone"), "back", 0644);
+        assert_int_equal(cpio_write_mem(c, &buf, &len), 0);
+        assert_string_equal(cpio_write_error(c), "");
+        free(buf);
 }
 
 /* Writes one segment to a file and returns bsdtar's listing of it (free it). */
