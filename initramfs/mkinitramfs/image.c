@@ -99,8 +99,15 @@ int image_layout(struct mki *m) {
         return r < 0 ? add_failed(m, r, "the base layout") : 0;
 }
 
+static void elf_note(const char *message, void *userdata) {
+        log_debug("%s", message);
+}
+
 int image_elf_deps(struct mki *m, const char *path) {
+        m->elf.note = elf_note;
         int r = elf_closure_add(&m->elf, path);
+        if (r < 0 && *elf_closure_error(&m->elf))
+                log_error("%s", elf_closure_error(&m->elf));
         if (r == -ENOEXEC)
                 return 0;
         if (r == -EPROTONOSUPPORT) {

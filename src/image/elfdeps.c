@@ -7,11 +7,11 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "log.h"
 #include "strv.h"
 #include "util.h"
 
@@ -239,6 +239,23 @@ static int conf_include(struct elf_closure *c, const char *conf, const char *pat
         return r;
 }
 
+/* Keeps a message naming the files for elf_closure_error(); returns r. */
+static int closure_failed(struct elf_closure *c, int r, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int closure_failed(struct elf_closure *c, int r, const char *fmt, ...) {
+        va_list ap;
+        free(c->error);
+        va_start(ap, fmt);
+        if (vasprintf(&c->error, fmt, ap) < 0)
+                c->error = NULL;
+        va_end(ap);
+        return r;
+}
+
+const char *elf_closure_error(const struct elf_closure *c) {
+        return c->error ? c->error : "";
+}
+
 static int read_ld_so_conf(struct elf_closure *c, const char *path, unsigned depth) {
         _cleanup_free_ char *text = NULL;
         if (depth > LD_SO_CONF_MAX_DEPTH)
@@ -247,7 +264,7 @@ static int read_ld_so_conf(struct elf_closure *c, const char *path, unsigned dep
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
-                return log_errno(r, "reading %s failed", path);
+                return closure_failed(c, r, "reading %s failed: %s", path, strerror(-r));
 
         for (char *line = text, *next; line; line = next) {
                 next = strchr(line, '\n');
@@ -304,7 +321,9 @@ void elf_closure_done(struct elf_closure *c) {
                 free(c->files[i].path);
         free(c->files);
         strv_free(c->libdirs);
-        *c = (struct elf_closure){.ld_so_conf = c->ld_so_conf};
+        free(c->error);
+        *c = (struct elf_closure){.ld_so_conf = c->ld_so_conf, .note = c->note,
+                                  .note_userdata = c->note_userdata};
 }
 
 bool elf_closure_contains(const struct elf_closure *c, const char *path) {
@@ -343,6 +362,7 @@ struct program {
         struct object *objects;
         size_t n, allocated;
         char **loaded; /* names (DT_NEEDED as written, sonames) already satisfied */
+        const struct elf_closure *closure; /* for its note callback */
         uint16_t machine;
 };
 
@@ -399,6 +419,18 @@ static int try_candidate(struct program *p, const char *dir, const char *name, c
         return check_candidate(p, ret, ret_info);
 }
 
+static void note(const struct elf_closure *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const struct elf_closure *c, const char *fmt, ...) {
+        char msg[2 * PATH_MAX];
+        va_list ap;
+        if (!c->note)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        c->note(msg, c->note_userdata);
+}
+
 /* Tries each directory of a colon-separated list, $ORIGIN being origin's directory. */
 static int try_search_path(struct program *p, const char *list, const char *origin,
                            const char *name, char *ret, struct elf_info *ret_info) {
@@ -439,7 +471,7 @@ static int try_search_path(struct program *p, const char *list, const char *orig
                 *o = 0;
                 s = e + (*e == ':');
                 if (!ok) {
-                        log_debug("%s: search path entry of %s skipped", name, origin);
+                        note(p->closure, "%s: search path entry of %s skipped", name, origin);
                         continue;
                 }
                 int r = try_candidate(p, dir, name, ret, ret_info);
@@ -496,11 +528,9 @@ static int resolve_program(struct elf_closure *c, struct program *p) {
                         int r = find_library(c, p, i, *n, path, &info);
                         if (r < 0)
                                 return r;
-                        if (r == 0) {
-                                log_error("%s, needed by %s, was not found", *n,
-                                          p->objects[i].path);
-                                return -ENOENT;
-                        }
+                        if (r == 0)
+                                return closure_failed(c, -ENOENT, "%s, needed by %s, was not found", *n,
+                                                      p->objects[i].path);
                         r = mark_loaded(p, *n);
                         if (r == 0)
                                 r = mark_loaded(p, info.soname);
@@ -519,9 +549,11 @@ static int resolve_program(struct elf_closure *c, struct program *p) {
 static int add_interpreter(struct elf_closure *c, struct program *p, const char *interp) {
         struct elf_info info = {0};
         int r = elf_read(interp, &info);
+        if (r == -ENOEXEC)
+                r = -ENOENT;
         if (r < 0)
-                return log_errno(r == -ENOEXEC ? -ENOENT : r, "the interpreter %s of %s",
-                                 interp, p->objects[0].path);
+                return closure_failed(c, r, "the interpreter %s of %s: %s", interp, p->objects[0].path,
+                                      strerror(-r));
         /* Libraries that name the loader (libc does) get the one already there. */
         const char *base = strrchr(interp, '/');
         r = mark_loaded(p, base ? base + 1 : interp);
@@ -535,7 +567,9 @@ static int add_interpreter(struct elf_closure *c, struct program *p, const char 
 
 int elf_closure_add(struct elf_closure *c, const char *binary) {
         struct elf_info info = {0};
-        struct program p = {0};
+        struct program p = {.closure = c};
+        free(c->error);
+        c->error = NULL;
         int r = elf_read(binary, &info);
         if (r < 0)
                 return r;

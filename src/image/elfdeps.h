@@ -47,9 +47,22 @@ struct elf_closure {
         char **libdirs;
         size_t n_libdirs;
         bool libdirs_loaded;
+        /* Optional: told of what is skipped on the way (a search path entry that cannot be
+         * used), for the caller's debug output. */
+        void (*note)(const char *message, void *userdata);
+        void *note_userdata;
+        /* Why the last elf_closure_add() failed, when the reason names files: see
+         * elf_closure_error(). */
+        char *error;
 };
 
+/* Frees what was collected; ld_so_conf and the note callback stay. */
 void elf_closure_done(struct elf_closure *c);
+/* After elf_closure_add() failed: what was wrong, naming the files ("libx.so.1, needed by
+ * /usr/bin/y, was not found", "the interpreter ... of ...: ...", "reading /etc/ld.so.conf
+ * failed: ..."), for the caller's message; "" when the failure names no file (memory, a
+ * binary that is no ELF file) or the last call succeeded. */
+const char *elf_closure_error(const struct elf_closure *c);
 bool elf_closure_contains(const struct elf_closure *c, const char *path);
 
 /* Adds binary (an executable or a shared library) and what it needs, resolving DT_NEEDED as
@@ -59,6 +72,7 @@ bool elf_closure_contains(const struct elf_closure *c, const char *path);
  * and /usr/lib; $ORIGIN is expanded; a candidate of another machine or class is skipped.
  * A static binary brings nothing else.
  * 0; -ENOEXEC when binary is no ELF file and -EPROTONOSUPPORT when it is a foreign one
- * (nothing added: the caller decides); -ENOENT when a needed library is found nowhere
- * (logged, with which file needs it); other negative errnos. */
+ * (nothing added: the caller decides); -ENOENT when a needed library or the interpreter is
+ * found nowhere (elf_closure_error() says which, and which file needs it); other negative
+ * errnos. */
 int elf_closure_add(struct elf_closure *c, const char *binary);

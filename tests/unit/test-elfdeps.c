@@ -264,6 +264,25 @@ static void test_elf_closure_rpath(void **state) {
         elf_info_done(&info);
 }
 
+static void count_note(const char *message, void *userdata) {
+        if (strstr(message, "search path entry of") && strstr(message, "/note/exe skipped"))
+                (*(unsigned *)userdata)++;
+}
+
+static void test_elf_closure_note(void **state) {
+        char exe[PATH_MAX];
+        unsigned skipped = 0;
+        /* $PLATFORM is not expanded: that entry is skipped, and the caller told so. */
+        build_tree("note", "", "-Wl,--disable-new-dtags,-rpath,'$PLATFORM/x:$ORIGIN/lib:$ORIGIN/lib2'",
+                   true);
+        snprintf(exe, sizeof exe, "%s/note/exe", dir);
+        struct elf_closure c = {.note = count_note, .note_userdata = &skipped};
+        assert_int_equal(elf_closure_add(&c, exe), 0);
+        assert_true(skipped > 0);
+        elf_closure_done(&c);
+        assert_ptr_equal(c.note, count_note);
+}
+
 static void test_elf_closure_missing(void **state) {
         char exe[PATH_MAX];
         build_tree("missing", "-Wl,-rpath,'$ORIGIN/../lib2'", "-Wl,-rpath,'$ORIGIN/lib'", true);
@@ -271,7 +290,12 @@ static void test_elf_closure_missing(void **state) {
         snprintf(exe, sizeof exe, "%s/missing/exe", dir);
         struct elf_closure c = {0};
         assert_int_equal(elf_closure_add(&c, exe), -ENOENT);
+        /* The library does not log: it says what is missing and who needs it. */
+        char want[2 * PATH_MAX];
+        snprintf(want, sizeof want, "libbar.so, needed by %s/missing/lib/libfoo.so.1, was not found", dir);
+        assert_string_equal(elf_closure_error(&c), want);
         elf_closure_done(&c);
+        assert_string_equal(elf_closure_error(&c), "");
 }
 
 static void test_elf_closure_ld_so_conf(void **state) {
@@ -312,6 +336,7 @@ int main(void) {
                 cmocka_unit_test(test_elf_closure_not_elf),
                 cmocka_unit_test(test_elf_closure_runpath),
                 cmocka_unit_test(test_elf_closure_rpath),
+                cmocka_unit_test(test_elf_closure_note),
                 cmocka_unit_test(test_elf_closure_missing),
                 cmocka_unit_test(test_elf_closure_ld_so_conf),
         };
