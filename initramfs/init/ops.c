@@ -553,6 +553,9 @@ static int real_unlock(struct init_ctx *ctx) {
                 int k = keymap_load_path(KEYMAP_IMAGE_PATH);
                 if (k < 0 && k != -ENOENT && k != -ENOTTY)
                         log_errno(k, "loading the console keymap failed; the US layout stays");
+                else if (k > 0)
+                        log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
+                                  "Unicode mode?)", k);
                 r = unlock_with_passphrase(ctx, v);
         }
         /* Remember the keyslot that opened the volume: next boot it is tried first, so the

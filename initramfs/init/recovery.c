@@ -1023,6 +1023,9 @@ static int run_menu(struct init_ctx *ctx, const char *stage, int err) {
         int k = keymap_load_path(KEYMAP_IMAGE_PATH);
         if (k < 0 && k != -ENOENT && k != -ENOTTY)
                 log_errno(k, "loading the console keymap failed; the US layout stays");
+        else if (k > 0)
+                log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
+                          "Unicode mode?)", k);
 
         switch (auth.mode) {
         case RECOVERY_AUTH_NONE:

@@ -126,7 +126,7 @@ static int add_init(struct mki *m) {
 
 static int add_keymap(struct mki *m) {
         const char *conf = m->opt->vconsole ? m->opt->vconsole : MKI_VCONSOLE_CONF;
-        _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char *data = NULL, *error = NULL;
         char name[256];
         size_t len = 0;
 
@@ -136,7 +136,9 @@ static int add_keymap(struct mki *m) {
         if (r < 0)
                 return mki_bad_input(m, r, "%s: reading KEYMAP= failed: %s", conf,
                                      strerror(-r));
-        r = keymap_compile(name, &data, &len);
+        r = keymap_compile(name, &data, &len, &error);
+        if (error)
+                log_error("%s", error);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

@@ -7,11 +7,11 @@
 #include <fcntl.h>
 #include <linux/kd.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include "log.h"
 #include "util.h"
 
 /* <linux/keyboard.h> (MAX_NR_KEYMAPS 256, NR_KEYS 256) pulls in <linux/wait.h>, which clashes
@@ -168,11 +168,22 @@ static void close_pair(int p[2]) {
                         close(p[i]);
 }
 
-int keymap_compile(const char *name, char **ret_data, size_t *ret_len) {
-        if (!name || !*name || name[0] == '-' || strchr(name, '\n')) {
-                log_error("'%s' is not a keymap name", name ? name : "");
-                return -EINVAL;
-        }
+/* Hands the caller a message for its log (when it asked for one); returns r. */
+static int compile_failed(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int compile_failed(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+        if (!ret_error)
+                return r;
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return r;
+}
+
+int keymap_compile(const char *name, char **ret_data, size_t *ret_len, char **ret_error) {
+        if (!name || !*name || name[0] == '-' || strchr(name, '\n'))
+                return compile_failed(ret_error, -EINVAL, "'%s' is not a keymap name", name ? name : "");
         int out[2] = {-1, -1}, err[2] = {-1, -1}, exec_err[2] = {-1, -1};
         if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
             pipe2(exec_err, O_CLOEXEC) < 0) {
@@ -180,7 +191,7 @@ int keymap_compile(const char *name, char **ret_data, size_t *ret_len) {
                 close_pair(out);
                 close_pair(err);
                 close_pair(exec_err);
-                return log_errno(e, "creating pipes for loadkeys failed");
+                return compile_failed(ret_error, e, "creating pipes for loadkeys failed: %s", strerror(-e));
         }
         pid_t pid = fork();
         if (pid < 0) {
@@ -188,7 +199,7 @@ int keymap_compile(const char *name, char **ret_data, size_t *ret_len) {
                 close_pair(out);
                 close_pair(err);
                 close_pair(exec_err);
-                return log_errno(e, "starting loadkeys failed");
+                return compile_failed(ret_error, e, "starting loadkeys failed: %s", strerror(-e));
         }
         if (pid == 0) {
                 int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -222,41 +233,42 @@ int keymap_compile(const char *name, char **ret_data, size_t *ret_len) {
                 ;
         if (n == (ssize_t)sizeof exec_errno) {
                 free(data);
-                if (exec_errno == ENOENT) {
-                        log_error("loadkeys was not found in PATH: it compiles the console "
-                                  "keymap '%s'; install the package kbd", name);
-                        return -ENOENT;
-                }
-                return log_errno(-exec_errno, "running loadkeys failed");
+                if (exec_errno == ENOENT)
+                        return compile_failed(ret_error, -ENOENT,
+                                              "loadkeys was not found in PATH: it compiles the console "
+                                              "keymap '%s'; install the package kbd",
+                                              name);
+                return compile_failed(ret_error, -exec_errno, "running loadkeys failed: %s",
+                                      strerror(exec_errno));
         }
         if (r < 0) {
                 free(data);
-                if (r == -EFBIG) {
-                        log_error("loadkeys wrote more than any keymap holds for '%s'", name);
-                        return -EINVAL;
-                }
-                return log_errno(r, "reading the output of loadkeys failed");
+                if (r == -EFBIG)
+                        return compile_failed(ret_error, -EINVAL,
+                                              "loadkeys wrote more than any keymap holds for '%s'", name);
+                return compile_failed(ret_error, r, "reading the output of loadkeys failed: %s",
+                                      strerror(-r));
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 free(data);
                 /* loadkeys says "Unable to open file: NAME: No such file or directory". */
                 bool missing = strstr(errbuf, "Unable to open") || strstr(errbuf, "No such file");
                 const char *why = first_line(errbuf);
-                if (missing) {
-                        log_error("the console keymap '%s' does not exist (loadkeys: %s). "
-                                  "Keymaps live in /usr/share/kbd/keymaps (Arch, package kbd) "
-                                  "or /usr/share/keymaps (Debian, package console-data); fix "
-                                  "KEYMAP= in " KEYMAP_VCONSOLE_PATH, name, why);
-                        return -ENOENT;
-                }
-                log_error("loadkeys could not compile the console keymap '%s': %s", name, why);
-                return -EINVAL;
+                if (missing)
+                        return compile_failed(ret_error, -ENOENT,
+                                              "the console keymap '%s' does not exist (loadkeys: %s). "
+                                              "Keymaps live in /usr/share/kbd/keymaps (Arch, package kbd) "
+                                              "or /usr/share/keymaps (Debian, package console-data); fix "
+                                              "KEYMAP= in " KEYMAP_VCONSOLE_PATH,
+                                              name, why);
+                return compile_failed(ret_error, -EINVAL,
+                                      "loadkeys could not compile the console keymap '%s': %s", name, why);
         }
         r = keymap_parse(data, len, NULL, NULL);
         if (r < 0) {
                 free(data);
-                log_error("loadkeys wrote a corrupt binary keymap for '%s' (%zu bytes)", name, len);
-                return -EINVAL;
+                return compile_failed(ret_error, -EINVAL,
+                                      "loadkeys wrote a corrupt binary keymap for '%s' (%zu bytes)", name, len);
         }
         *ret_data = data;
         *ret_len = len;
@@ -331,10 +343,7 @@ int keymap_load(int console_fd, const char *data, size_t len) {
         r = keymap_parse(data, len, load_entry, &st);
         if (r < 0)
                 return r;
-        if (st.rejected)
-                log_debug("the kernel refused %u keymap entries (Unicode keysyms on a console "
-                          "not in Unicode mode?)", st.rejected);
-        return 0;
+        return (int)st.rejected;
 }
 
 int keymap_load_path(const char *path) {

@@ -31,9 +31,12 @@ int keymap_from_vconsole(const char *vconsole_conf_path, char *ret_name, size_t 
 /* Compiles the keymap NAME ("de", "fr", "us", or a path to a .map file) with `loadkeys -b -u`
  * (package kbd; the keymaps are in /usr/share/kbd/keymaps on Arch, /usr/share/keymaps from
  * console-data on Debian). The result is checked with keymap_parse() and returned in
- * *ret_data (free it). Logs the cause of a failure. -ENOENT when loadkeys is not installed or
- * the keymap does not exist, -EINVAL when loadkeys rejects it or writes something corrupt. */
-int keymap_compile(const char *name, char **ret_data, size_t *ret_len);
+ * *ret_data (free it). -ENOENT when loadkeys is not installed or the keymap does not exist,
+ * -EINVAL when NAME is no keymap name or loadkeys rejects it or writes something corrupt,
+ * another negative errno when loadkeys cannot be run. On failure *ret_error (ret_error may
+ * be NULL) gets the cause for the caller's message, naming what to install or fix (free it;
+ * NULL when even that is out of memory). */
+int keymap_compile(const char *name, char **ret_data, size_t *ret_len, char **ret_error);
 
 /* --- boot side (koompi-init) --- */
 
@@ -48,15 +51,16 @@ typedef int (*keymap_entry_cb)(unsigned table, unsigned key, uint16_t value, voi
 int keymap_parse(const char *data, size_t len, keymap_entry_cb cb, void *userdata);
 
 /* Loads a binary keymap into the kernel through console_fd (a virtual terminal: /dev/tty0)
- * with KDSKBENT. The file is checked whole before the first entry is set. -EINVAL for a
- * corrupt file, -ENOTTY when console_fd is no virtual terminal (a serial console), or the
- * error of the first entry the kernel refused for a reason other than its value. Entries
- * whose value the kernel rejects (a Unicode keysym on a console not in Unicode mode) are
- * skipped; their number is logged. */
+ * with KDSKBENT. The file is checked whole before the first entry is set. Entries whose value
+ * the kernel rejects (a Unicode keysym on a console not in Unicode mode) are skipped: returns
+ * how many (0 when every entry was taken), -EINVAL for a corrupt file, -ENOTTY when
+ * console_fd is no virtual terminal (a serial console), or the error of the first entry the
+ * kernel refused for a reason other than its value. */
 int keymap_load(int console_fd, const char *data, size_t len);
 
 /* Reads path (KEYMAP_IMAGE_PATH in the image) and loads it on the first virtual terminal that
- * opens (/dev/tty0, /dev/tty1, /dev/console). -ENOENT when the file is absent (no keymap
+ * opens (/dev/tty0, /dev/tty1, /dev/console). Returns what keymap_load() does: the number of
+ * entries skipped (>= 0) or a negative errno; -ENOENT when the file is absent (no keymap
  * was configured: the kernel's US map stays), -ENOTTY when the machine has no virtual
  * terminal; both are normal and need no message. */
 int keymap_load_path(const char *path);

@@ -187,7 +187,7 @@ static void test_compile_de(void **state) {
                 skip();
         char *data = NULL;
         size_t len = 0;
-        int r = keymap_compile("de", &data, &len);
+        int r = keymap_compile("de", &data, &len, NULL);
         if (r == -ENOENT) /* loadkeys without keymaps (no console-data) */
                 skip();
         assert_int_equal(r, 0);
@@ -205,7 +205,7 @@ static void test_compile_de(void **state) {
         free(data);
 
         /* The US map differs exactly there. */
-        r = keymap_compile("us", &data, &len);
+        r = keymap_compile("us", &data, &len, NULL);
         assert_int_equal(r, 0);
         struct seen u = {.in_order = true};
         assert_true(keymap_parse(data, len, record, &u) >= 2);
@@ -217,15 +217,27 @@ static void test_compile_de(void **state) {
 static void test_compile_missing(void **state) {
         char *data = NULL;
         size_t len = 0;
-        if (have_loadkeys())
-                assert_int_equal(keymap_compile("no-such-keymap-koompi", &data, &len), -ENOENT);
-        assert_int_equal(keymap_compile("-h", &data, &len), -EINVAL);
-        assert_int_equal(keymap_compile("", &data, &len), -EINVAL);
+        char *error = NULL;
+        if (have_loadkeys()) {
+                assert_int_equal(keymap_compile("no-such-keymap-koompi", &data, &len, &error), -ENOENT);
+                /* The library does not log: the caller gets the cause and what to fix. */
+                assert_non_null(strstr(error, "'no-such-keymap-koompi' does not exist"));
+                assert_non_null(strstr(error, "KEYMAP= in " KEYMAP_VCONSOLE_PATH));
+                free(error);
+                error = NULL;
+        }
+        assert_int_equal(keymap_compile("-h", &data, &len, &error), -EINVAL);
+        assert_string_equal(error, "'-h' is not a keymap name");
+        free(error);
+        assert_int_equal(keymap_compile("", &data, &len, NULL), -EINVAL);
 
         /* loadkeys not installed. */
         char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
         setenv("PATH", "/nonexistent", 1);
-        assert_int_equal(keymap_compile("de", &data, &len), -ENOENT);
+        assert_int_equal(keymap_compile("de", &data, &len, &error), -ENOENT);
+        assert_non_null(strstr(error, "loadkeys was not found in PATH"));
+        assert_non_null(strstr(error, "install the package kbd"));
+        free(error);
         if (old) {
                 setenv("PATH", old, 1);
                 free(old);
