@@ -1,7 +1,7 @@
 # koompi-boot: one non-recursive Makefile.
 #   make            build build/koompi-init, build/koompi-mkinitramfs, build/koompi-boot
 #   make check      unit tests, then the VM tests (installs Debian packages it needs)
-#   make unit       unit tests only
+#   make unit       unit tests only (and make lint: cppcheck)
 #   make demo       build, make a demo disk, boot it under QEMU, show the result
 #   make run        same, console left to you
 #   make install DESTDIR=...
@@ -155,11 +155,17 @@ $(TESTROOT): tests/vm/testroot-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
-.PHONY: all deps unit check host-check vm-check demo run bench install clean format format-check
+.PHONY: all deps unit lint check host-check vm-check demo run bench install clean format format-check
 deps:
 	@sh tests/deps.sh
 
-unit: $(UNIT_BIN) $(PROGS)
+# cppcheck's warnings (not its style advice), over every C file; a few seconds.
+LINT_SRC    := src initramfs tests/unit
+lint:
+	@command -v cppcheck >/dev/null || { echo "lint: cppcheck is missing: make deps (Debian package cppcheck)" >&2; exit 1; }
+	cppcheck --enable=warning --inline-suppr -q --error-exitcode=1 $(LINT_SRC)
+
+unit: $(UNIT_BIN) $(PROGS) lint
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	sh tests/budget-test.sh $(B)/koompi-init $(INIT_SIZE_MAX) $(INIT_NEEDED_MAX)
 	python3 tests/layers.py $(B)

@@ -347,7 +347,8 @@ static int closure_push(struct elf_closure *c, const char *path, enum elf_file_k
         char *p = strdup(path);
         if (!p)
                 return -ENOMEM;
-        c->files[c->n++] = (struct elf_file){p, kind};
+        c->files[c->n].path = p;
+        c->files[c->n++].kind = kind;
         return 0;
 }
 
@@ -388,7 +389,10 @@ static int program_push(struct program *p, const char *path, struct elf_info *in
         char *copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
-        p->objects[p->n++] = (struct object){copy, *info, parent};
+        struct object *o = &p->objects[p->n++];
+        o->path = copy;
+        o->info = *info;
+        o->parent = parent;
         *info = (struct elf_info){0};
         return 0;
 }

@@ -38,7 +38,7 @@
 #include "log.h"
 #include "util.h"
 
-#define STEPS 7
+#define STEPS 7u
 /* Room kept for an initramfs not built yet. */
 #define IMAGE_RESERVE (32ULL << 20)
 #define IMAGE_NAME "initramfs-koompi.img"
