@@ -4,27 +4,22 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
+#include "testlib.h"
 #include "util.h"
 
-static char path[] = "/tmp/koompi-test-config-XXXXXX";
+static char path[TL_TMP_MAX];
 
 static void write_conf(const char *text) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
+        tl_write_text(path, text);
 }
 
 static int setup(void **state) {
-        int fd = mkstemp(path);
-        if (fd < 0)
-                return -1;
-        close(fd);
-        return 0;
+        return tl_tmpfile_new(path, sizeof path, "config") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {

@@ -11,68 +11,21 @@
 #include <sys/stat.h>
 
 #include "cpio.h"
-#include "log.h"
+#include "testlib.h"
 #include "util.h"
 
-static char dir[] = "/tmp/koompi-test-cpio-XXXXXX";
+static char dir[TL_TMP_MAX];
 
 static int setup(void **state) {
-        if (!mkdtemp(dir))
-                return -1;
-        log_init("test-cpio");
-        log_set_max_level(LOG_LVL_ERR - 1);
-        return 0;
+        return tl_tmpdir_new(dir, sizeof dir, "cpio") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {
-        char cmd[PATH_MAX + 16];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        return system(cmd) == 0 ? 0 : -1;
+        return tl_tmpdir_remove(dir) < 0 ? -1 : 0;
 }
 
-static char *path_in(const char *name) {
-        static char p[4][PATH_MAX];
-        static unsigned next;
-        char *s = p[next++ % 4];
-        snprintf(s, PATH_MAX, "%s/%s", dir, name);
-        return s;
-}
-
-static void write_text(const char *path, const char *text, mode_t mode) {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        assert_true(fd >= 0);
-        assert_int_equal(write_full(fd, text, strlen(text)), 0);
-        fchmod(fd, mode);
-        close(fd);
-}
-
-/* Runs a shell command, returns its standard output (free it); fails the test on a non-zero
- * exit. */
-static char *run(const char *fmt, ...) {
-        char cmd[4096];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof cmd, fmt, ap);
-        va_end(ap);
-        FILE *f = popen(cmd, "r");
-        assert_non_null(f);
-        size_t cap = 4096, len = 0;
-        char *out = malloc(cap);
-        assert_non_null(out);
-        size_t n;
-        while ((n = fread(out + len, 1, cap - len - 1, f)) > 0) {
-                len += n;
-                if (len + 1 == cap) {
-                        cap *= 2;
-                        out = realloc(out, cap);
-                        assert_non_null(out);
-                }
-        }
-        out[len] = 0;
-        int status = pclose(f);
-        if (status != 0)
-                fail_msg("'%s' failed (%d): %s", cmd, status, out);
-        return out;
+static const char *path_in(const char *name) {
+        return tl_path(dir, name);
 }
 
 /* Finds the line of name in a `bsdtar -tv` listing ("MODE NLINK UID GID SIZE MON DAY YEAR
@@ -106,9 +59,9 @@ static int sink_to_fd(const void *buf, size_t len, void *userdata) {
 static struct cpio *sample(void) {
         struct cpio *c = NULL;
         assert_int_equal(cpio_new(0, &c), 0);
-        write_text(path_in("hello"), "hello world\n", 0644);
-        write_text(path_in("script"), "#!/bin/sh\necho hi\n", 0755);
-        write_text(path_in("empty"), "", 0600);
+        tl_write_mode(path_in("hello"), "hello world\n", 0644);
+        tl_write_mode(path_in("script"), "#!/bin/sh\necho hi\n", 0755);
+        tl_write_mode(path_in("empty"), "", 0600);
         /* Out of order, and "usr/bin" implied by its file. */
         assert_int_equal(cpio_add_file(c, "/usr/bin/script", CPIO_MODE_FROM_SOURCE,
                                        path_in("script")),
@@ -149,14 +102,14 @@ static void test_cpio_tool_lists(void **state) {
         assert_int_equal((uint64_t)st.st_size, size);
         assert_int_equal(size % 4, 0);
 
-        _cleanup_free_ char *list = run("cpio --quiet -t < '%s'", img);
+        _cleanup_free_ char *list = tl_output("cpio --quiet -t < '%s'", img);
         char expect[1024] = "";
         for (size_t i = 0; i < ELEMENTSOF(sample_paths); i++)
                 strcat(strcat(expect, sample_paths[i]), "\n");
         assert_string_equal(list, expect);
 
         /* bsdtar reads the same archive independently: types, modes, owners, sizes. */
-        _cleanup_free_ char *v = run("bsdtar -tvf '%s'", img);
+        _cleanup_free_ char *v = tl_output("bsdtar -tvf '%s'", img);
         check_listed(v, "dev/console", "crw-------", "5,1");
         check_listed(v, "dev/null", "crw-rw-rw-", "1,3");
         check_listed(v, "usr/bin/script", "-rwxr-xr-x", "18");
@@ -180,7 +133,7 @@ static void test_cpio_extracts(void **state) {
 
         snprintf(out, sizeof out, "%s", path_in("x"));
         assert_int_equal(mkdir(out, 0755), 0);
-        _cleanup_free_ char *o = run("cd '%s' && cpio --quiet -i -d -m --no-absolute-filenames "
+        _cleanup_free_ char *o = tl_output("cd '%s' && cpio --quiet -i -d -m --no-absolute-filenames "
                                      "--nonmatching 'dev/*' < '%s'",
                                      out, img);
         char *data = NULL;
@@ -204,7 +157,7 @@ static void test_cpio_extracts(void **state) {
         assert_int_equal(st.st_mtime, 0);
 
         /* One file at a time through bsdtar, to its standard output. */
-        _cleanup_free_ char *abc = run("bsdtar -xOf '%s' etc/abc", img);
+        _cleanup_free_ char *abc = tl_output("bsdtar -xOf '%s' etc/abc", img);
         assert_string_equal(abc, "abc");
 }
 
@@ -373,7 +326,7 @@ static void test_cpio_bad_sources(void **state) {
         assert_int_equal(cpio_count(c), 0);
 
         /* A file removed between adding and writing fails the write. */
-        write_text(path_in("gone"), "soon gone", 0644);
+        tl_write_mode(path_in("gone"), "soon gone", 0644);
         assert_int_equal(cpio_add_file(c, "/x", 0644, path_in("gone")), 0);
         assert_int_equal(unlink(path_in("gone")), 0);
         void *buf = NULL;
@@ -389,7 +342,7 @@ static void test_cpio_bad_sources(void **state) {
         snprintf(want, sizeof want, "%s is no longer a regular file", path_in("gone"));
         assert_string_equal(cpio_write_error(c), want);
         assert_int_equal(rmdir(path_in("gone")), 0);
-        write_text(path_in("gone"), "back", 0644);
+        tl_write_mode(path_in("gone"), "back", 0644);
         assert_int_equal(cpio_write_mem(c, &buf, &len), 0);
         assert_string_equal(cpio_write_error(c), "");
         free(buf);
@@ -403,14 +356,14 @@ static char *segment_listing(struct cpio *c, unsigned segment, const char *name)
         assert_true(fd >= 0);
         assert_int_equal(cpio_write_segment(c, segment, sink_to_fd, &fd, NULL), 0);
         close(fd);
-        return run("bsdtar -tf '%s'", img);
+        return tl_output("bsdtar -tf '%s'", img);
 }
 
 static void test_cpio_segments(void **state) {
         _cleanup_cpio_ struct cpio *c = NULL;
         assert_int_equal(cpio_new(0, &c), 0);
-        write_text(path_in("lib"), "a library", 0644);
-        write_text(path_in("conf"), "a setting", 0644);
+        tl_write_mode(path_in("lib"), "a library", 0644);
+        tl_write_mode(path_in("conf"), "a setting", 0644);
         assert_int_equal(cpio_add_dir(c, "/etc", 0755), 0);
         assert_int_equal(cpio_add_data(c, "/etc/release", 0644, "v1", 2), 0);
         cpio_set_segment(c, 1);
@@ -431,7 +384,7 @@ static void test_cpio_segments(void **state) {
 
         /* Unpacked one after the other, as the kernel unpacks archives laid end to end
          * (cpio(1) stops at the first trailer), they give the whole tree. */
-        _cleanup_free_ char *x = run("cd '%s' && mkdir -p u && cd u && cpio --quiet -i -d "
+        _cleanup_free_ char *x = tl_output("cd '%s' && mkdir -p u && cd u && cpio --quiet -i -d "
                                      "< ../seg1.cpio && cpio --quiet -i -d < ../seg0.cpio && "
                                      "cd .. && find u | sort | tr '\\n' ' '",
                                      dir);
@@ -443,11 +396,11 @@ static void test_cpio_segments(void **state) {
         assert_int_equal(cpio_segment_digest(c, 1, a), 0);
         assert_int_equal(cpio_segment_digest(c, 1, b), 0);
         assert_memory_equal(a, b, 32);
-        write_text(path_in("conf"), "another setting", 0644);
+        tl_write_mode(path_in("conf"), "another setting", 0644);
         assert_int_equal(cpio_segment_digest(c, 1, b), 0);
         assert_memory_equal(a, b, 32);
         assert_int_equal(cpio_segment_digest(c, 0, d), 0);
-        write_text(path_in("lib"), "a new library", 0644);
+        tl_write_mode(path_in("lib"), "a new library", 0644);
         assert_int_equal(cpio_segment_digest(c, 1, b), 0);
         assert_memory_not_equal(a, b, 32);
         assert_int_equal(unlink(path_in("lib")), 0);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "devices.h"
+#include "testlib.h"
 #include "util.h"
 
 #define MSG(s) s, sizeof(s) - 1
@@ -100,27 +101,23 @@ static int collect(const char *alias, int priority, void *userdata) {
 }
 
 static void test_coldplug_order(void **state) {
-        char d[] = "/tmp/koompi-test-sys-XXXXXX", cmd[512], got[1024] = "";
-        assert_non_null(mkdtemp(d));
-        snprintf(cmd, sizeof cmd,
-                 "cd %s && mkdir -p a/sound b/disk c/usb && "
-                 "echo pci:v00008086d00002668sv0sd0bc04sc03i00 > a/sound/modalias && "
-                 "echo pci:v00001AF4d00001001sv0sd0bc01sc00i00 > b/disk/modalias && "
-                 "echo pci:v00001B36d0000000Dsv0sd0bc0Csc03i30 > c/usb/modalias",
-                 d);
-        assert_int_equal(system(cmd), 0);
+        char d[TL_TMP_MAX], got[1024] = "";
+        assert_int_equal(tl_tmpdir_new(d, sizeof d, "sys"), 0);
+        tl_sh("cd %s && mkdir -p a/sound b/disk c/usb && "
+              "echo pci:v00008086d00002668sv0sd0bc04sc03i00 > a/sound/modalias && "
+              "echo pci:v00001AF4d00001001sv0sd0bc01sc00i00 > b/disk/modalias && "
+              "echo pci:v00001B36d0000000Dsv0sd0bc0Csc03i30 > c/usb/modalias",
+              d);
         assert_int_equal(coldplug_modaliases(d, collect, got), 0);
         assert_string_equal(got, "pci:v00001AF4d00001001sv0sd0bc01sc00i00\n"
                                  "pci:v00001B36d0000000Dsv0sd0bc0Csc03i30\n"
                                  "pci:v00008086d00002668sv0sd0bc04sc03i00\n");
         /* A callback's error stops the walk and is returned. */
-        snprintf(cmd, sizeof cmd, "echo usb:stop > %s/c/usb/modalias", d);
-        assert_int_equal(system(cmd), 0);
+        tl_write_text(tl_path(d, "c/usb/modalias"), "usb:stop\n");
         got[0] = 0;
         assert_int_equal(coldplug_modaliases(d, collect, got), -ECANCELED);
         assert_string_equal(got, "pci:v00001AF4d00001001sv0sd0bc01sc00i00\nusb:stop\n");
-        snprintf(cmd, sizeof cmd, "rm -rf %s", d);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(tl_tmpdir_remove(d), 0);
 }
 
 int main(void) {

@@ -12,79 +12,23 @@
 #include <sys/stat.h>
 
 #include "elfdeps.h"
-#include "log.h"
+#include "testlib.h"
 #include "util.h"
 
-static char dir[] = "/tmp/koompi-test-elf-XXXXXX";
+static char dir[TL_TMP_MAX];
 
 static int setup(void **state) {
-        if (!mkdtemp(dir))
-                return -1;
-        log_init("test-elfdeps");
-        log_set_max_level(LOG_LVL_ERR - 1);
-        return 0;
+        return tl_tmpdir_new(dir, sizeof dir, "elf") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {
-        char cmd[PATH_MAX + 16];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        return system(cmd) == 0 ? 0 : -1;
-}
-
-static void sh(const char *fmt, ...) {
-        char cmd[8192];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof cmd, fmt, ap);
-        va_end(ap);
-        int r = system(cmd);
-        if (r != 0)
-                fail_msg("'%s' failed: %d", cmd, r);
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct set {
-        char *items[128];
-        size_t n;
-};
-
-static void set_add(struct set *s, const char *item) {
-        for (size_t i = 0; i < s->n; i++)
-                if (streq(s->items[i], item))
-                        return;
-        assert_true(s->n < ELEMENTSOF(s->items));
-        s->items[s->n++] = strdup(item);
-}
-
-static void set_free(struct set *s) {
-        for (size_t i = 0; i < s->n; i++)
-                free(s->items[i]);
-        s->n = 0;
-}
-
-static void set_assert_equal(struct set *a, struct set *b) {
-        qsort(a->items, a->n, sizeof(char *), cmp_str);
-        qsort(b->items, b->n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < a->n || i < b->n; i++) {
-                const char *x = i < a->n ? a->items[i] : "(none)";
-                const char *y = i < b->n ? b->items[i] : "(none)";
-                if (!streq(x, y)) {
-                        for (size_t j = 0; j < a->n; j++)
-                                print_message("closure: %s\n", a->items[j]);
-                        for (size_t j = 0; j < b->n; j++)
-                                print_message("loader:  %s\n", b->items[j]);
-                        fail_msg("closure has %s where the loader has %s", x, y);
-                }
-        }
+        return tl_tmpdir_remove(dir) < 0 ? -1 : 0;
 }
 
 /* What the dynamic loader itself maps for binary: it traces instead of running it. Lines
  * are "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
  * "\t/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO has no file. */
-static void loader_set(const char *binary, struct set *out) {
+static void loader_set(const char *binary, struct tl_set *out) {
         char cmd[PATH_MAX + 64];
         snprintf(cmd, sizeof cmd, "LD_TRACE_LOADED_OBJECTS=1 LD_LIBRARY_PATH= '%s'", binary);
         FILE *f = popen(cmd, "r");
@@ -96,29 +40,29 @@ static void loader_set(const char *binary, struct set *out) {
                 if (*p != '/')
                         continue;
                 p[strcspn(p, " \n")] = 0;
-                set_add(out, p);
+                tl_set_add(out, p);
         }
         assert_int_equal(pclose(f), 0);
         assert_true(out->n > 0);
 }
 
-static void closure_set(const struct elf_closure *c, struct set *out) {
+static void closure_set(const struct elf_closure *c, struct tl_set *out) {
         for (size_t i = 0; i < c->n; i++)
                 if (c->files[i].kind != ELF_FILE_BINARY)
-                        set_add(out, c->files[i].path);
+                        tl_set_add(out, c->files[i].path);
 }
 
 static void compare_with_loader(const char *binary) {
         struct elf_closure c = {0};
-        struct set mine = {0}, loader = {0};
+        struct tl_set mine = {0}, loader = {0};
         assert_int_equal(elf_closure_add(&c, binary), 0);
         assert_string_equal(c.files[0].path, binary);
         assert_int_equal(c.files[0].kind, ELF_FILE_BINARY);
         closure_set(&c, &mine);
         loader_set(binary, &loader);
-        set_assert_equal(&mine, &loader);
-        set_free(&mine);
-        set_free(&loader);
+        tl_set_assert_equal(&mine, &loader, binary, "closure", "loader");
+        tl_set_free(&mine);
+        tl_set_free(&loader);
         elf_closure_done(&c);
 }
 
@@ -154,7 +98,7 @@ static void test_elf_read_bad(void **state) {
         char p[PATH_MAX];
         struct elf_info info = {0};
         snprintf(p, sizeof p, "%s/script", dir);
-        sh("printf '#!/bin/sh\\necho hi\\n' > '%s'", p);
+        tl_sh("printf '#!/bin/sh\\necho hi\\n' > '%s'", p);
         assert_int_equal(elf_read(p, &info), -ENOEXEC);
         snprintf(p, sizeof p, "%s/nothing", dir);
         assert_int_equal(elf_read(p, &info), -ENOENT);
@@ -162,15 +106,15 @@ static void test_elf_read_bad(void **state) {
 
         /* A 32-bit header. */
         snprintf(p, sizeof p, "%s/elf32", dir);
-        sh("printf '\\177ELF\\001\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000' > '%s'",
+        tl_sh("printf '\\177ELF\\001\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000' > '%s'",
            p);
         assert_int_equal(elf_read(p, &info), -EPROTONOSUPPORT);
 
         /* Cut short: the headers point past the end. */
         snprintf(p, sizeof p, "%s/short", dir);
-        sh("head -c 200 /bin/ls > '%s'", p);
+        tl_sh("head -c 200 /bin/ls > '%s'", p);
         assert_int_equal(elf_read(p, &info), -EBADMSG);
-        sh("head -c 40 /bin/ls > '%s'", p);
+        tl_sh("head -c 40 /bin/ls > '%s'", p);
         assert_int_equal(elf_read(p, &info), -EBADMSG);
 }
 
@@ -194,7 +138,7 @@ static void test_elf_closure_not_elf(void **state) {
         struct elf_closure c = {0};
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/script2", dir);
-        sh("printf '#!/bin/sh\\n' > '%s'", p);
+        tl_sh("printf '#!/bin/sh\\n' > '%s'", p);
         assert_int_equal(elf_closure_add(&c, p), -ENOEXEC);
         assert_int_equal(c.n, 0);
         elf_closure_done(&c);
@@ -203,7 +147,7 @@ static void test_elf_closure_not_elf(void **state) {
 /* Builds, below dir/NAME: lib2/libbar.so; lib/libfoo.so needing libbar (found through
  * foo_link); exe needing libfoo (through exe_link). */
 static void build_tree(const char *name, const char *foo_link, const char *exe_link, bool runs) {
-        sh("set -e; d='%s/%s'; mkdir -p \"$d/lib\" \"$d/lib2\"; cd \"$d\"; "
+        tl_sh("set -e; d='%s/%s'; mkdir -p \"$d/lib\" \"$d/lib2\"; cd \"$d\"; "
            "echo 'int bar(void) { return 2; }' > bar.c; "
            "echo 'int bar(void); int foo(void) { return bar() + 1; }' > foo.c; "
            "echo 'int foo(void); int main(void) { return foo() == 3 ? 0 : 1; }' > exe.c; "
@@ -286,7 +230,7 @@ static void test_elf_closure_note(void **state) {
 static void test_elf_closure_missing(void **state) {
         char exe[PATH_MAX];
         build_tree("missing", "-Wl,-rpath,'$ORIGIN/../lib2'", "-Wl,-rpath,'$ORIGIN/lib'", true);
-        sh("rm '%s/missing/lib2/libbar.so'", dir);
+        tl_sh("rm '%s/missing/lib2/libbar.so'", dir);
         snprintf(exe, sizeof exe, "%s/missing/exe", dir);
         struct elf_closure c = {0};
         assert_int_equal(elf_closure_add(&c, exe), -ENOENT);
@@ -304,7 +248,7 @@ static void test_elf_closure_ld_so_conf(void **state) {
         snprintf(exe, sizeof exe, "%s/conf/exe", dir);
         snprintf(conf, sizeof conf, "%s/conf/ld.so.conf", dir);
         /* An include relative to the file, a glob, comments, several directories a line. */
-        sh("set -e; cd '%s/conf'; mkdir -p conf.d; "
+        tl_sh("set -e; cd '%s/conf'; mkdir -p conf.d; "
            "printf '# test\\ninclude conf.d/*.conf\\n/nonexistent\\n' > ld.so.conf; "
            "printf '%s/conf/lib  # foo\\n' > conf.d/a.conf; "
            "printf '/nowhere, %s/conf/lib2\\n' > conf.d/b.conf",

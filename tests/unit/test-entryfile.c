@@ -13,11 +13,11 @@
 #include "testlib.h"
 #include "util.h"
 
-static char dir[PATH_MAX];
+static char dir[TL_TMP_MAX];
 static int dirfd_;
 
 static int setup(void **state) {
-        if (tl_tmpdir_new(dir, "entryfile") < 0)
+        if (tl_tmpdir_new(dir, sizeof dir, "entryfile") < 0)
                 return -1;
         dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return dirfd_ < 0 ? -1 : 0;

@@ -11,10 +11,10 @@
 #include "kernels.h"
 #include "testlib.h"
 
-static char root[PATH_MAX];
+static char root[TL_TMP_MAX];
 
 static int setup(void **state) {
-        return tl_tmpdir_new(root, "kernels") < 0 ? -1 : 0;
+        return tl_tmpdir_new(root, sizeof root, "kernels") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {

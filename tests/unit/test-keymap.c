@@ -5,34 +5,26 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/keyboard.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "keymap.h"
-#include "log.h"
+#include "testlib.h"
 #include "util.h"
 
 #define HEADER (BKEYMAP_MAGIC_LEN + BKEYMAP_NR_TABLES)
 #define TABLE (BKEYMAP_NR_KEYS * 2)
 
-static char path[] = "/tmp/koompi-test-vconsole-XXXXXX";
+static char path[TL_TMP_MAX];
 
 static void write_conf(const char *text) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
+        tl_write_text(path, text);
 }
 
 static int setup(void **state) {
-        int fd = mkstemp(path);
-        if (fd < 0)
-                return -1;
-        close(fd);
-        log_init("test-keymap");
-        log_set_max_level(LOG_LVL_ERR - 1); /* the failures logged are expected */
-        return 0;
+        return tl_tmpfile_new(path, sizeof path, "vconsole") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {

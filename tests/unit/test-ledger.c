@@ -4,36 +4,33 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include "ledger.h"
+#include "testlib.h"
 #include "util.h"
 
 #define T0 1732400000u
 
-static char dir[] = "/tmp/koompi-test-ledger-XXXXXX";
-static char path[sizeof dir + 16];
+static char dir[TL_TMP_MAX];
+static char path[TL_TMP_MAX + 16];
 
 static int setup(void **state) {
-        if (!mkdtemp(dir))
+        if (tl_tmpdir_new(dir, sizeof dir, "ledger") < 0)
                 return -1;
-        snprintf(path, sizeof path, "%s/ledger", dir);
+        snprintf(path, sizeof path, "%s", tl_path(dir, "ledger"));
         return 0;
 }
 
 static int teardown(void **state) {
-        unlink(path);
-        rmdir(dir);
-        return 0;
+        return tl_tmpdir_remove(dir) < 0 ? -1 : 0;
 }
 
 static void write_text(const char *text, size_t len) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        assert_int_equal(fwrite(text, 1, len, f), len);
-        fclose(f);
+        tl_write_file(path, text, len, 0644);
 }
 
 /* One whole boot: closes the previous one, appends, moves to stage, then sets the outcome

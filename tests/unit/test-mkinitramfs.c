@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 
 #include "config.h"
-#include "log.h"
 #include "mkinitramfs.h"
 #include "modules.h"
+#include "testlib.h"
 #include "util.h"
 
 /* snprintf into a PATH_MAX buffer, failing the test when it does not fit. */
@@ -32,37 +32,16 @@ static char *fmt_path(char *buf, const char *fmt, ...) {
         return buf;
 }
 
-static char dir[] = "/tmp/koompi-test-mki-XXXXXX";
+static char dir[TL_TMP_MAX];
 static char kver[256];
 static char program[PATH_MAX];
 /* Options naming /init's source: empty when the koompi-init next to the program is used. */
 static char init_args[PATH_MAX + 32];
 
-static int find_kernel(void) {
-        DIR *d = opendir("/lib/modules");
-        if (!d)
-                return -errno;
-        struct dirent *de;
-        int r = -ENOENT;
-        while ((de = readdir(d))) {
-                char p[PATH_MAX];
-                if (de->d_name[0] == '.')
-                        continue;
-                fmt_path(p, "/lib/modules/%s/modules.dep", de->d_name);
-                if (access(p, R_OK) == 0 && (r < 0 || strcmp(de->d_name, kver) < 0)) {
-                        fmt_path(kver, "%s", de->d_name);
-                        r = 0;
-                }
-        }
-        closedir(d);
-        return r;
-}
-
 static int setup(void **state) {
         char self[PATH_MAX];
-        log_init("test-mkinitramfs");
-        log_set_max_level(LOG_LVL_ERR - 1);
-        if (!mkdtemp(dir) || find_kernel() < 0)
+        tl_log_quiet("test-mkinitramfs");
+        if (tl_tmpdir_new(dir, sizeof dir, "mki") < 0 || tl_find_kernel(kver, sizeof kver) < 0)
                 return -1;
         /* build/tests/test-mkinitramfs -> build/koompi-mkinitramfs (build/san/ alike) */
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -94,45 +73,12 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-        char cmd[PATH_MAX + 16];
-        fmt_path(cmd, "rm -rf '%s'", dir);
-        return system(cmd) == 0 ? 0 : -1;
+        return tl_tmpdir_remove(dir) < 0 ? -1 : 0;
 }
 
 static const char *in_dir(char *buf, const char *name) {
         snprintf(buf, PATH_MAX, "%s/%s", dir, name);
         return buf;
-}
-
-/* Runs a shell command; returns its exit status, *ret_out (may be NULL) its output and
- * error output. */
-static int run(char **ret_out, const char *fmt, ...) {
-        char cmd[8192];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof cmd, fmt, ap);
-        va_end(ap);
-        strcat(cmd, " 2>&1");
-        FILE *f = popen(cmd, "r");
-        assert_non_null(f);
-        size_t cap = 65536, len = 0, n;
-        char *out = malloc(cap);
-        assert_non_null(out);
-        while ((n = fread(out + len, 1, cap - len - 1, f)) > 0) {
-                len += n;
-                if (len + 1 == cap) {
-                        cap *= 2;
-                        out = realloc(out, cap);
-                        assert_non_null(out);
-                }
-        }
-        out[len] = 0;
-        int status = pclose(f);
-        if (ret_out)
-                *ret_out = out;
-        else
-                free(out);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 /* Builds an image; returns the exit status and the messages. */
@@ -143,7 +89,7 @@ static int mki(char **ret_out, const char *output, const char *fmt, ...) {
         vsnprintf(extra, sizeof extra, fmt, ap);
         va_end(ap);
         /* A low level keeps the tests quick; a later --config wins. */
-        return run(ret_out,
+        return tl_run(ret_out, true,
                    "'%s' --kernel '%s' --output '%s' --cache-dir '%s/cache' --config '%s/fast.conf' "
                    "%s %s",
                    program, kver, output, dir, dir, init_args, extra);
@@ -263,7 +209,7 @@ static void test_mki_default_image(void **state) {
         assert_non_null(strstr(out, img));
         assert_non_null(strstr(out, " bytes, "));
 
-        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         static const char *const expected[] = {
                 "init", "bin/busybox", "bin/sh", "bin/mount", "bin/switch_root", "dev", "proc",
                 "sys", "run", "sysroot", "etc/initrd-release", "tmp", "bin/ls",
@@ -285,7 +231,7 @@ static void test_mki_default_image(void **state) {
         assert_listed(list, "lib/x86_64-linux-gnu/libc.so.6");
 
         /* Types, modes and owners as bsdtar reads them. */
-        assert_int_equal(run(&verbose, "bsdtar -tvf '%s'", img), 0);
+        assert_int_equal(tl_run(&verbose, true, "bsdtar -tvf '%s'", img), 0);
         assert_non_null(strstr(verbose, "crw-------  1 0      0         5,1 Jan  1  1970 "
                                         "dev/console\n"));
         assert_non_null(strstr(verbose, "crw-rw-rw-  1 0      0         1,3 Jan  1  1970 "
@@ -296,7 +242,7 @@ static void test_mki_default_image(void **state) {
         /* Unpacked, the modules resolve with the image's own indexes and are all there. */
         in_dir(x, "x");
         assert_int_equal(mkdir(x, 0755), 0);
-        assert_int_equal(run(NULL, "cd '%s' && bsdtar -xf '%s' --exclude 'dev/*'", x, img), 0);
+        assert_int_equal(tl_run(NULL, true, "cd '%s' && bsdtar -xf '%s' --exclude 'dev/*'", x, img), 0);
         fmt_path(p, "%s/lib/modules/%s", x, kver);
         struct kmod_ctx *ctx = NULL;
         assert_int_equal(modules_ctx_new(p, &ctx), 0);
@@ -320,17 +266,17 @@ static void test_mki_default_image(void **state) {
         /* The libraries are complete: the included ls runs inside the image. */
         if (getuid() == 0) {
                 _cleanup_free_ char *ls = NULL;
-                assert_int_equal(run(&ls, "chroot '%s' /bin/ls /etc", x), 0);
+                assert_int_equal(tl_run(&ls, true, "chroot '%s' /bin/ls /etc", x), 0);
                 assert_non_null(strstr(ls, "initrd-release"));
                 /* busybox runs too. */
                 free(ls);
                 ls = NULL;
-                assert_int_equal(run(&ls, "chroot '%s' /bin/sh -c 'echo shell-ok'", x), 0);
+                assert_int_equal(tl_run(&ls, true, "chroot '%s' /bin/sh -c 'echo shell-ok'", x), 0);
                 assert_non_null(strstr(ls, "shell-ok"));
                 /* The kernel's own module requests run /sbin/modprobe: busybox's, static. */
                 free(ls);
                 ls = NULL;
-                assert_int_equal(run(&ls, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
+                assert_int_equal(tl_run(&ls, true, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
                                           "readlink /sbin/modprobe'",
                                      x),
                                  0);
@@ -344,7 +290,7 @@ static void test_mki_reproducible(void **state) {
         in_dir(b, "r2.img");
         assert_int_equal(mki(NULL, a, "--quiet"), 0);
         assert_int_equal(mki(NULL, b, "--quiet"), 0);
-        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, b), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, b), 0);
         /* zstd, with its frame magic. */
         int fd = open(a, O_RDONLY | O_CLOEXEC);
         unsigned char magic[4] = {0};
@@ -352,22 +298,22 @@ static void test_mki_reproducible(void **state) {
         assert_int_equal(read(fd, magic, 4), 4);
         close(fd);
         assert_memory_equal(magic, "\x28\xb5\x2f\xfd", 4);
-        assert_int_equal(run(NULL, "bsdtar -tf '%s' init", a), 0);
+        assert_int_equal(tl_run(NULL, true, "bsdtar -tf '%s' init", a), 0);
 
         /* SOURCE_DATE_EPOCH is every entry's time. */
         _cleanup_free_ char *v = NULL;
-        assert_int_equal(run(NULL, "SOURCE_DATE_EPOCH=1700000000 '%s' --kernel '%s' --output "
+        assert_int_equal(tl_run(NULL, true, "SOURCE_DATE_EPOCH=1700000000 '%s' --kernel '%s' --output "
                                    "'%s' --quiet --compress none %s",
                              program, kver, b, init_args),
                          0);
-        assert_int_equal(run(&v, "TZ=UTC bsdtar -tvf '%s' init", b), 0);
+        assert_int_equal(tl_run(&v, true, "TZ=UTC bsdtar -tvf '%s' init", b), 0);
         assert_non_null(strstr(v, "Nov 14  2023 init"));
 }
 
 /* The number of files in the cache directory d. */
 static int cached_files(const char *d) {
         _cleanup_free_ char *n = NULL;
-        assert_int_equal(run(&n, "ls -A '%s' | wc -l", d), 0);
+        assert_int_equal(tl_run(&n, true, "ls -A '%s' | wc -l", d), 0);
         return atoi(n);
 }
 
@@ -379,55 +325,55 @@ static void test_mki_cache(void **state) {
         in_dir(c, "cache-c.img");
         in_dir(cache, "cache2");
         in_dir(key, "secret.key");
-        run(NULL, "rm -rf '%s'", cache);
+        tl_run(NULL, true, "rm -rf '%s'", cache);
 
         /* First build: the host's files compressed and kept; second: the same bytes. */
         assert_int_equal(mki(NULL, a, "--quiet --cache-dir '%s'", cache), 0);
         assert_int_equal(cached_files(cache), 1);
         assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s'", cache), 0);
-        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, b), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, b), 0);
         assert_int_equal(cached_files(cache), 1);
         assert_int_equal(mki(NULL, c, "--quiet --no-cache"), 0);
-        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, c), 0);
 
         /* Two archives end to end: the host's files, then the image's own. */
-        assert_int_equal(run(&n, "zstd -l '%s' | awk 'NR == 2 { print $1 }'", a), 0);
+        assert_int_equal(tl_run(&n, true, "zstd -l '%s' | awk 'NR == 2 { print $1 }'", a), 0);
         assert_int_equal(atoi(n), 2);
 
         /* A damaged cached segment is not used: made again, the image unchanged. */
-        assert_int_equal(run(NULL, "f=$(ls '%s'/*.cpio.zst) && "
+        assert_int_equal(tl_run(NULL, true, "f=$(ls '%s'/*.cpio.zst) && "
                                    "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=4000 conv=notrunc",
                              cache),
                          0);
         assert_int_equal(mki(&out, b, "--cache-dir '%s'", cache), 0);
         assert_non_null(strstr(out, "is damaged"));
-        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, b), 0);
-        assert_int_equal(run(NULL, "zstd -tq '%s'/*.cpio.zst", cache), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, b), 0);
+        assert_int_equal(tl_run(NULL, true, "zstd -tq '%s'/*.cpio.zst", cache), 0);
 
         /* An included keyfile is in the image, never in the cache. */
-        assert_int_equal(run(NULL, "printf 'koompi-unique-secret-7781' > '%s'", key), 0);
+        assert_int_equal(tl_run(NULL, true, "printf 'koompi-unique-secret-7781' > '%s'", key), 0);
         assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s' --include '%s:/etc/root.key'",
                              cache, key),
                          0);
-        assert_int_equal(run(NULL, "zstd -dc '%s' | grep -q -a koompi-unique-secret-7781", b),
+        assert_int_equal(tl_run(NULL, true, "zstd -dc '%s' | grep -q -a koompi-unique-secret-7781", b),
                          0);
-        assert_int_equal(run(NULL, "for f in '%s'/*; do zstd -dc \"$f\"; done | "
+        assert_int_equal(tl_run(NULL, true, "for f in '%s'/*; do zstd -dc \"$f\"; done | "
                                    "grep -q -a koompi-unique-secret-7781",
                              cache),
                          1);
 
         /* A cache that cannot be written is no failure. */
         assert_int_equal(mki(NULL, c, "--quiet --cache-dir /proc/koompi-no-such-dir"), 0);
-        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, c), 0);
 
         /* One others may write to is not used: said, and the image is the same. */
-        assert_int_equal(run(NULL, "chmod 0777 '%s'", cache), 0);
-        assert_int_equal(run(NULL, "for f in '%s'/*; do printf X >> \"$f\"; done", cache), 0);
+        assert_int_equal(tl_run(NULL, true, "chmod 0777 '%s'", cache), 0);
+        assert_int_equal(tl_run(NULL, true, "for f in '%s'/*; do printf X >> \"$f\"; done", cache), 0);
         free(out);
         out = NULL;
         assert_int_equal(mki(&out, c, "--cache-dir '%s'", cache), 0);
         assert_non_null(strstr(out, "not used"));
-        assert_int_equal(run(NULL, "cmp '%s' '%s'", a, c), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, c), 0);
 }
 
 /* busybox only when the settings can give a shell. */
@@ -436,7 +382,7 @@ static void test_mki_busybox_for_shell_only(void **state) {
         _cleanup_free_ char *list = NULL, *list2 = NULL, *list3 = NULL;
         in_dir(img, "noshell.img");
         assert_int_equal(mki(NULL, img, "--quiet --compress none"), 0);
-        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         assert_false(listed(list, "bin/busybox") || listed(list, "usr/bin/busybox"));
         assert_false(listed(list, "bin/sh") || listed(list, "usr/bin/sh"));
         assert_listed(list, "init");
@@ -449,13 +395,13 @@ static void test_mki_busybox_for_shell_only(void **state) {
                 assert_int_equal(mki(NULL, img, "--quiet --compress none --config '%s'", conf), 0);
                 free(list2);
                 list2 = NULL;
-                assert_int_equal(run(&list2, "bsdtar -tf '%s'", img), 0);
+                assert_int_equal(tl_run(&list2, true, "bsdtar -tf '%s'", img), 0);
                 if (!listed(list2, "bin/busybox") && !listed(list2, "usr/bin/busybox"))
                         fail_msg("no busybox with the settings %s", shells[i]);
         }
         /* Asked for by name, it is carried whatever the settings. */
         assert_int_equal(mki(NULL, img, "--quiet --compress none --busybox /bin/busybox"), 0);
-        assert_int_equal(run(&list3, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list3, true, "bsdtar -tf '%s'", img), 0);
         assert_true(listed(list3, "bin/busybox") || listed(list3, "usr/bin/busybox"));
 }
 
@@ -465,7 +411,7 @@ static void test_mki_unknown_kernel(void **state) {
         in_dir(d, "fail");
         assert_int_equal(mkdir(d, 0755), 0);
         fmt_path(img, "%s/k.img", d);
-        assert_int_equal(run(&out, "'%s' --kernel 6.9-foo --output '%s'", program, img), 1);
+        assert_int_equal(tl_run(&out, true, "'%s' --kernel 6.9-foo --output '%s'", program, img), 1);
         assert_non_null(strstr(out, "kernel 6.9-foo: no module directory at /lib/modules/6.9-foo"));
         file_is_absent(img);
         only_files(d, NULL, 0);
@@ -483,7 +429,7 @@ static void test_mki_warns_auth_none(void **state) {
         assert_non_null(f);
         fputs("[recovery]\nauth = none\n", f);
         fclose(f);
-        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --config '%s' --compress none",
+        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --config '%s' --compress none",
                              program, kver, img, conf),
                          0);
         assert_non_null(strstr(out, "auth = none"));
@@ -498,7 +444,7 @@ static void test_mki_bad_inputs(void **state) {
         assert_int_equal(mkdir(d, 0755), 0);
         fmt_path(img, "%s/b.img", d);
         /* A previous image stays as it was. */
-        assert_int_equal(run(NULL, "echo previous > '%s'", img), 0);
+        assert_int_equal(tl_run(NULL, true, "echo previous > '%s'", img), 0);
 
         assert_int_equal(mki(&out, img, "--module no_such_module_xyz"), 1);
         assert_non_null(strstr(out, "module no_such_module_xyz (--module): not found"));
@@ -510,12 +456,12 @@ static void test_mki_bad_inputs(void **state) {
         free(out);
 
         fmt_path(conf, "%s/corrupt.conf", dir);
-        assert_int_equal(run(NULL, "printf '[boot]\\ntimeuot = 5\\n' > '%s'", conf), 0);
+        assert_int_equal(tl_run(NULL, true, "printf '[boot]\\ntimeuot = 5\\n' > '%s'", conf), 0);
         assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
         assert_non_null(strstr(out, "timeuot"));
         free(out);
 
-        assert_int_equal(run(NULL, "printf '[modules]\\nload = btrfs not_a_module_q\\n' > '%s'",
+        assert_int_equal(tl_run(NULL, true, "printf '[modules]\\nload = btrfs not_a_module_q\\n' > '%s'",
                              conf),
                          0);
         assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
@@ -539,20 +485,20 @@ static void test_mki_bad_inputs(void **state) {
 
         char noexec[PATH_MAX];
         in_dir(noexec, "noexec");
-        assert_int_equal(run(NULL, "echo x > '%s' && chmod 644 '%s'", noexec, noexec), 0);
+        assert_int_equal(tl_run(NULL, true, "echo x > '%s' && chmod 644 '%s'", noexec, noexec), 0);
         assert_int_equal(mki(&out, img, "--init '%s'", noexec), 1);
         assert_non_null(strstr(out, "not executable"));
         free(out);
 
         /* Usage. */
-        assert_int_equal(run(&out, "'%s' --output '%s'", program, img), 1);
+        assert_int_equal(tl_run(&out, true, "'%s' --output '%s'", program, img), 1);
         assert_non_null(strstr(out, "--kernel"));
         free(out);
-        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --compress xz", program,
+        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --compress xz", program,
                              kver, img),
                          1);
         free(out);
-        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --bogus", program, kver,
+        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --bogus", program, kver,
                              img),
                          1);
         free(out);
@@ -570,7 +516,7 @@ static void test_mki_bad_inputs(void **state) {
 
 static void test_mki_help(void **state) {
         _cleanup_free_ char *out = NULL;
-        assert_int_equal(run(&out, "'%s' --help", program), 0);
+        assert_int_equal(tl_run(&out, true, "'%s' --help", program), 0);
         assert_non_null(strstr(out, "--kernel KVER"));
         assert_non_null(strstr(out, "Exit status"));
         assert_non_null(strstr(out, "  2  internal error"));
@@ -582,22 +528,22 @@ static void test_mki_init_script_and_modules(void **state) {
         in_dir(img, "script.img");
         in_dir(script, "init.sh");
         in_dir(conf, "hw.conf");
-        assert_int_equal(run(NULL, "printf '#!/bin/sh\\necho hi\\n' > '%s' && chmod 755 '%s'",
+        assert_int_equal(tl_run(NULL, true, "printf '#!/bin/sh\\necho hi\\n' > '%s' && chmod 755 '%s'",
                              script, script),
                          0);
         /* A hardware module the kernel lacks is only a warning. */
-        assert_int_equal(run(NULL, "printf '[modules]\\nhardware = virtio_blk no_such_hw_q\\n' "
+        assert_int_equal(tl_run(NULL, true, "printf '[modules]\\nhardware = virtio_blk no_such_hw_q\\n' "
                                    "> '%s'",
                              conf),
                          0);
         /* koompi-init is not needed with --init. */
-        assert_int_equal(run(&out, "'%s' --kernel '%s' --output '%s' --init '%s' "
+        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --init '%s' "
                                    "--koompi-init /nonexistent --config '%s' --module loop "
                                    "--include '%s:/etc/copy.sh' --compress none",
                              program, kver, img, script, conf, script),
                          0);
         assert_non_null(strstr(out, "no_such_hw_q"));
-        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         assert_true(listed(list, "init"));
         assert_true(listed(list, "etc/copy.sh"));
         assert_true(listed(list, "etc/koompi/boot.conf"));
@@ -608,11 +554,11 @@ static void test_mki_init_script_and_modules(void **state) {
 
         in_dir(x, "sx");
         assert_int_equal(mkdir(x, 0755), 0);
-        assert_int_equal(run(NULL, "cd '%s' && bsdtar -xf '%s' --exclude 'dev/*'", x, img), 0);
+        assert_int_equal(tl_run(NULL, true, "cd '%s' && bsdtar -xf '%s' --exclude 'dev/*'", x, img), 0);
         /* With another /init, /sbin/modprobe is busybox's. */
         if (getuid() == 0) {
                 _cleanup_free_ char *mp = NULL;
-                assert_int_equal(run(&mp, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
+                assert_int_equal(tl_run(&mp, true, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
                                           "/sbin/modprobe --help'",
                                      x),
                                  0);
@@ -638,13 +584,13 @@ static void test_mki_host_only(void **state) {
         _cleanup_free_ char *list = NULL;
         in_dir(img, "host.img");
         in_dir(conf, "host.conf");
-        assert_int_equal(run(NULL, "printf '[modules]\\nload = dm-crypt\\nhardware = nvme ahci "
+        assert_int_equal(tl_run(NULL, true, "printf '[modules]\\nload = dm-crypt\\nhardware = nvme ahci "
                                    "virtio_blk\\n' > '%s'",
                              conf),
                          0);
         assert_int_equal(mki(NULL, img, "--config '%s' --host-only --compress none --quiet", conf),
                          0);
-        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         static const char *const hw[] = {
                 "nvme:kernel/drivers/nvme/host/nvme.ko",
                 "ahci:kernel/drivers/ata/ahci.ko",
@@ -676,7 +622,7 @@ static void test_mki_build_keymap(void **state) {
                 skip();
         in_dir(img, "keymap.img");
         in_dir(vc, "vconsole.conf");
-        assert_int_equal(run(NULL, "printf 'FONT=x\\nKEYMAP=\"us\"\\n' > '%s'", vc), 0);
+        assert_int_equal(tl_run(NULL, true, "printf 'FONT=x\\nKEYMAP=\"us\"\\n' > '%s'", vc), 0);
         struct mki_options o = {
                 .kernel = kver,
                 .output = img,
@@ -691,21 +637,21 @@ static void test_mki_build_keymap(void **state) {
         struct stat st;
         assert_int_equal(stat(img, &st), 0);
         assert_int_equal((uint64_t)st.st_size, res.size);
-        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         assert_true(listed(list, "etc/koompi/keymap.bmap"));
 
         /* A keymap that does not exist fails the build, and nothing is written. */
         assert_int_equal(unlink(img), 0);
-        assert_int_equal(run(NULL, "printf 'KEYMAP=no-such-map-q\\n' > '%s'", vc), 0);
+        assert_int_equal(tl_run(NULL, true, "printf 'KEYMAP=no-such-map-q\\n' > '%s'", vc), 0);
         assert_int_equal(mki_build(&o, &res), MKI_EXIT_INPUT);
         file_is_absent(img);
 
         /* Without KEYMAP= there is none. */
-        assert_int_equal(run(NULL, "printf 'FONT=x\\n' > '%s'", vc), 0);
+        assert_int_equal(tl_run(NULL, true, "printf 'FONT=x\\n' > '%s'", vc), 0);
         assert_int_equal(mki_build(&o, &res), MKI_EXIT_OK);
         free(list);
         list = NULL;
-        assert_int_equal(run(&list, "bsdtar -tf '%s'", img), 0);
+        assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         assert_false(listed(list, "etc/koompi/keymap.bmap"));
 }
 

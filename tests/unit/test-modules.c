@@ -11,39 +11,17 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "log.h"
 #include "modules.h"
+#include "testlib.h"
 #include "util.h"
 
 static char kver[256];
 static char moddir[300];
 static struct kmod_ctx *ctx;
 
-/* The installed kernel: the first directory of /lib/modules with a modules.dep. */
-static int find_kernel(void) {
-        DIR *d = opendir("/lib/modules");
-        if (!d)
-                return -errno;
-        struct dirent *de;
-        int r = -ENOENT;
-        while ((de = readdir(d))) {
-                char p[PATH_MAX];
-                if (de->d_name[0] == '.')
-                        continue;
-                snprintf(p, sizeof p, "/lib/modules/%s/modules.dep", de->d_name);
-                if (access(p, R_OK) == 0 && (r < 0 || strcmp(de->d_name, kver) < 0)) {
-                        snprintf(kver, sizeof kver, "%s", de->d_name);
-                        r = 0;
-                }
-        }
-        closedir(d);
-        return r;
-}
-
 static int setup(void **state) {
-        log_init("test-modules");
-        log_set_max_level(LOG_LVL_ERR - 1);
-        if (find_kernel() < 0) {
+        tl_log_quiet("test-modules");
+        if (tl_find_kernel(kver, sizeof kver) < 0) {
                 fprintf(stderr, "no kernel with modules in /lib/modules\n");
                 return -1;
         }
@@ -56,46 +34,9 @@ static int teardown(void **state) {
         return 0;
 }
 
-struct set {
-        char *items[256];
-        size_t n;
-};
-
-static void set_add(struct set *s, const char *item) {
-        for (size_t i = 0; i < s->n; i++)
-                if (streq(s->items[i], item))
-                        return;
-        assert_true(s->n < ELEMENTSOF(s->items));
-        s->items[s->n++] = strdup(item);
-}
-
-static void set_free(struct set *s) {
-        for (size_t i = 0; i < s->n; i++)
-                free(s->items[i]);
-        s->n = 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void set_assert_equal(struct set *mine, struct set *theirs, const char *what) {
-        qsort(mine->items, mine->n, sizeof(char *), cmp_str);
-        qsort(theirs->items, theirs->n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < mine->n || i < theirs->n; i++) {
-                const char *x = i < mine->n ? mine->items[i] : "(none)";
-                const char *y = i < theirs->n ? theirs->items[i] : "(none)";
-                if (!streq(x, y)) {
-                        for (size_t j = 0; j < theirs->n; j++)
-                                print_message("modprobe: %s\n", theirs->items[j]);
-                        fail_msg("%s: resolved %s where modprobe has %s", what, x, y);
-                }
-        }
-}
-
 /* The files `modprobe --show-depends` would insert: its "insmod PATH [options]" lines.
  * "builtin NAME" lines are counted in *ret_builtin. */
-static void modprobe_set(const char *name, struct set *out, unsigned *ret_builtin) {
+static void modprobe_set(const char *name, struct tl_set *out, unsigned *ret_builtin) {
         char cmd[512], line[PATH_MAX + 64];
         snprintf(cmd, sizeof cmd, "modprobe --show-depends -S '%s' '%s' 2>/dev/null", kver,
                  name);
@@ -110,7 +51,7 @@ static void modprobe_set(const char *name, struct set *out, unsigned *ret_builti
                         continue;
                 char *q = line + strlen("insmod ");
                 q[strcspn(q, " \n")] = 0;
-                set_add(out, q);
+                tl_set_add(out, q);
         }
         int status = pclose(f);
         if (ret_builtin)
@@ -150,20 +91,20 @@ static void assert_dependencies_first(const struct module_set *s) {
 
 static void compare_with_modprobe(const char *name) {
         struct module_set s = {0};
-        struct set mine = {0}, theirs = {0};
+        struct tl_set mine = {0}, theirs = {0};
         assert_int_equal(modules_resolve(ctx, name, 0, &s), MODULES_ADDED);
         for (size_t i = 0; i < s.n; i++) {
-                set_add(&mine, s.files[i].path);
+                tl_set_add(&mine, s.files[i].path);
                 char p[PATH_MAX];
                 snprintf(p, sizeof p, "%s/%s", moddir, s.files[i].relpath);
                 assert_string_equal(p, s.files[i].path);
                 assert_true(access(p, R_OK) == 0);
         }
         modprobe_set(name, &theirs, NULL);
-        set_assert_equal(&mine, &theirs, name);
+        tl_set_assert_equal(&mine, &theirs, name, "resolved", "modprobe");
         assert_dependencies_first(&s);
-        set_free(&mine);
-        set_free(&theirs);
+        tl_set_free(&mine);
+        tl_set_free(&theirs);
         module_set_free(&s);
 }
 
@@ -241,7 +182,7 @@ static void test_modules_builtin(void **state) {
         assert_int_equal(modules_resolve(ctx, name, 0, &s), MODULES_BUILTIN);
         assert_int_equal(s.n, 0);
         /* modprobe agrees. */
-        struct set theirs = {0};
+        struct tl_set theirs = {0};
         unsigned builtin = 0;
         modprobe_set(name, &theirs, &builtin);
         assert_int_equal(theirs.n, 0);

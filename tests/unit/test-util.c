@@ -14,10 +14,10 @@
 #include "testlib.h"
 #include "util.h"
 
-static char dir[PATH_MAX];
+static char dir[TL_TMP_MAX];
 
 static int setup(void **state) {
-        return tl_tmpdir_new(dir, "util") < 0 ? -1 : 0;
+        return tl_tmpdir_new(dir, sizeof dir, "util") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {

@@ -17,8 +17,8 @@
 #include "log.h"
 #include "util.h"
 
-int tl_tmpdir_new(char *buf, const char *name) {
-        if (snprintf(buf, PATH_MAX, "/tmp/koompi-test-%s-XXXXXX", name) >= PATH_MAX)
+int tl_tmpdir_new(char *buf, size_t size, const char *name) {
+        if ((size_t)snprintf(buf, size, "/tmp/koompi-test-%s-XXXXXX", name) >= size)
                 return -ENAMETOOLONG;
         return mkdtemp(buf) ? 0 : -errno;
 }
@@ -30,8 +30,8 @@ int tl_tmpdir_remove(const char *dir) {
         return system(cmd) == 0 ? 0 : -EIO;
 }
 
-int tl_tmpfile_new(char *buf, const char *name) {
-        if (snprintf(buf, PATH_MAX, "/tmp/koompi-test-%s-XXXXXX", name) >= PATH_MAX)
+int tl_tmpfile_new(char *buf, size_t size, const char *name) {
+        if ((size_t)snprintf(buf, size, "/tmp/koompi-test-%s-XXXXXX", name) >= size)
                 return -ENAMETOOLONG;
         int fd = mkostemp(buf, O_CLOEXEC);
         if (fd < 0)
@@ -87,12 +87,9 @@ static char *read_all(FILE *f) {
         return out;
 }
 
-int tl_run(char **ret_out, bool with_stderr, const char *fmt, ...) {
+static int run_v(char **ret_out, bool with_stderr, const char *fmt, va_list ap) {
         char cmd[8192];
-        va_list ap;
-        va_start(ap, fmt);
         int n = vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
-        va_end(ap);
         if (n < 0 || (size_t)n >= sizeof cmd - 8)
                 fail_msg("command too long: %.80s", cmd);
         if (with_stderr)
@@ -106,6 +103,26 @@ int tl_run(char **ret_out, bool with_stderr, const char *fmt, ...) {
         else
                 free(out);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int tl_run(char **ret_out, bool with_stderr, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = run_v(ret_out, with_stderr, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+char *tl_output(const char *fmt, ...) {
+        char cmd[8192], *out = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof cmd, fmt, ap);
+        va_end(ap);
+        int r = tl_run(&out, false, "%s", cmd);
+        if (r != 0)
+                fail_msg("'%s' failed (%d): %s", cmd, r, out);
+        return out;
 }
 
 int tl_find_kernel(char *ret, size_t size) {

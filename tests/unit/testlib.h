@@ -6,14 +6,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Creates /tmp/koompi-test-NAME-XXXXXX into buf (PATH_MAX bytes). 0 or negative errno: for
- * group setups, which report failure by returning non-zero. */
-int tl_tmpdir_new(char *buf, const char *name);
+/* Creates /tmp/koompi-test-NAME-XXXXXX, its path into buf (TL_TMP_MAX bytes are enough for a
+ * short NAME). 0 or negative errno: for group setups, which report failure by returning
+ * non-zero. */
+#define TL_TMP_MAX 64
+int tl_tmpdir_new(char *buf, size_t size, const char *name);
 /* Removes dir and everything in it. 0 or negative errno. */
 int tl_tmpdir_remove(const char *dir);
-/* Creates an empty /tmp/koompi-test-NAME-XXXXXX file into buf (PATH_MAX bytes). 0 or negative
+/* Creates an empty file /tmp/koompi-test-NAME-XXXXXX, its path into buf. 0 or negative
  * errno. */
-int tl_tmpfile_new(char *buf, const char *name);
+int tl_tmpfile_new(char *buf, size_t size, const char *name);
 /* "DIR/NAME" in one of four rotating static buffers, so a call can take two or three. */
 const char *tl_path(const char *dir, const char *name);
 
@@ -21,12 +23,16 @@ const char *tl_path(const char *dir, const char *name);
  * what was there. */
 void tl_write_file(const char *path, const char *text, size_t len, mode_t mode);
 #define tl_write_text(path, text) tl_write_file((path), (text), (size_t)-1, 0644)
+#define tl_write_mode(path, text, mode) tl_write_file((path), (text), (size_t)-1, (mode))
 
 /* Runs a shell command; fails the test on a non-zero exit. */
 void tl_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a shell command and returns its exit status (128 when it did not exit); *ret_out (may
  * be NULL) gets its standard output, and its error output too when with_stderr; free it. */
 int tl_run(char **ret_out, bool with_stderr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Runs a shell command and returns its standard output (free it); fails the test, with the
+ * output, on a non-zero exit. */
+char *tl_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The installed kernel to test against: the lowest version in /lib/modules with a modules.dep.
  * 0, -ENOENT when there is none, or negative errno. */
