@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "entryfile.h"
 #include "util.h"
 
 int esp_find(char *ret, size_t size) {

@@ -9,9 +9,9 @@
  *   - files are written to a temporary name, fsync'd, then renamed into place, then the
  *     directory is fsync'd (fsync_dir() of util.h: where FAT refuses fsync on a directory, a
  *     syncfs of the whole filesystem);
- *   - renames that must not replace use rename_noreplace() of util.h: renameat2(RENAME_NOREPLACE);
- *     where the kernel or the filesystem refuses it, link + unlink; where there are no hard
- *     links (FAT), a check that the target is absent, then a plain rename.
+ *   - renames that must not replace use rename_noreplace() of entryfile.h:
+ *     renameat2(RENAME_NOREPLACE), or where the kernel or the filesystem refuses the flag, a
+ *     check that the target is absent, then a plain rename.
  * Temporary names start with '.' and end in ".tmp", so systemd-boot (which reads "*.conf")
  * never sees them; esp_remove_temporaries() clears what a crash left. */
 

@@ -86,7 +86,9 @@ int fsync_dir(int dirfd) {
         return syncfs(dirfd) < 0 ? -errno : 0;
 }
 
-int fsync_parent_dir(const char *path) {
+/* Inlined into write_file_atomic(), so that what uses only that (koompi-init) carries no
+ * second function. */
+static inline int sync_parent_dir(const char *path) {
         char dir[PATH_MAX];
         if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
                 return -ENAMETOOLONG;
@@ -101,30 +103,8 @@ int fsync_parent_dir(const char *path) {
         return fsync_dir(fd);
 }
 
-int rename_noreplace(int fromdirfd, const char *from, int todirfd, const char *to) {
-        struct stat st;
-
-        if (renameat2(fromdirfd, from, todirfd, to, RENAME_NOREPLACE) == 0)
-                return 0;
-        /* EINVAL: the filesystem does not know the flag; ENOSYS: an old kernel. */
-        if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-                return -errno;
-
-        if (linkat(fromdirfd, from, todirfd, to, 0) == 0) {
-                if (unlinkat(fromdirfd, from, 0) < 0)
-                        return -errno;
-                return 0;
-        }
-        if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
-                return -errno;
-
-        /* No hard links either (FAT): check, then rename. On the ESP only koompi-boot,
-         * koompi-init and the boot loader rename files, and never at the same time. */
-        if (fstatat(todirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                return -EEXIST;
-        if (errno != ENOENT)
-                return -errno;
-        return renameat(fromdirfd, from, todirfd, to) < 0 ? -errno : 0;
+int fsync_parent_dir(const char *path) {
+        return sync_parent_dir(path);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode) {
@@ -145,7 +125,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
                 unlink(tmp);
                 return r;
         }
-        return fsync_parent_dir(path);
+        return sync_parent_dir(path);
 }
 
 int mkdir_p(const char *path, unsigned mode) {

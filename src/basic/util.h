@@ -40,11 +40,6 @@ int fsync_dir(int dirfd);
 /* fsync_dir() of the directory holding path ("." for a bare name). 0, -ENAMETOOLONG, or the
  * negative errno of opening or syncing the directory. */
 int fsync_parent_dir(const char *path);
-/* renameat2(RENAME_NOREPLACE); where the kernel or the filesystem does not know the flag,
- * link + unlink; where there are no hard links either (FAT), a check that `to` is absent, then a
- * plain rename (callers make sure nobody else renames there at the same time). 0, -EEXIST when
- * `to` exists (nothing changed), or another negative errno. */
-int rename_noreplace(int fromdirfd, const char *from, int todirfd, const char *to);
 /* temp file in the same directory, fsync, rename over path, fsync of the directory. 0 or
  * negative errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "btrfs.h"
+#include "entryfile.h"
 #include "entryplan.h"
 #include "esp.h"
 #include "fallback.h"

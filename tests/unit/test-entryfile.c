@@ -32,6 +32,23 @@ static bool exists(const char *name) {
         return access(tl_path(dir, name), F_OK) == 0;
 }
 
+static void test_rename_noreplace(void **state) {
+        char *text = NULL;
+        int fd = dirfd_;
+        tl_write_text(tl_path(dir, "from"), "from\n");
+        tl_write_text(tl_path(dir, "taken"), "taken\n");
+        assert_int_equal(rename_noreplace(fd, "from", fd, "taken"), -EEXIST);
+        assert_int_equal(read_file(tl_path(dir, "taken"), &text, NULL), 0);
+        assert_string_equal(text, "taken\n");
+        free(text);
+        assert_int_equal(rename_noreplace(fd, "from", fd, "to"), 0);
+        assert_int_equal(access(tl_path(dir, "from"), F_OK), -1);
+        assert_int_equal(read_file(tl_path(dir, "to"), &text, NULL), 0);
+        assert_string_equal(text, "from\n");
+        free(text);
+        assert_int_equal(rename_noreplace(fd, "from", fd, "again"), -ENOENT);
+}
+
 static void test_rename(void **state) {
         tl_write_text(tl_path(dir, "koompi-a+3.conf"), "title a\n");
         assert_int_equal(entry_file_rename(dirfd_, "koompi-a+3.conf", "koompi-a+2-1.conf"), 0);
@@ -66,6 +83,7 @@ static void test_only_names_in_the_directory(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_rename_noreplace),
                 cmocka_unit_test(test_rename),
                 cmocka_unit_test(test_never_replaces),
                 cmocka_unit_test(test_only_names_in_the_directory),

@@ -59,25 +59,6 @@ static void test_write_file_atomic(void **state) {
         assert_int_equal(write_file_atomic(tl_path(dir, "missing/atomic"), "x", 1, 0600), -ENOENT);
 }
 
-static void test_rename_noreplace(void **state) {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        char *text = NULL;
-        assert_true(fd >= 0);
-        tl_write_text(tl_path(dir, "from"), "from\n");
-        tl_write_text(tl_path(dir, "taken"), "taken\n");
-        assert_int_equal(rename_noreplace(fd, "from", fd, "taken"), -EEXIST);
-        assert_int_equal(read_file(tl_path(dir, "taken"), &text, NULL), 0);
-        assert_string_equal(text, "taken\n");
-        free(text);
-        assert_int_equal(rename_noreplace(fd, "from", fd, "to"), 0);
-        assert_int_equal(access(tl_path(dir, "from"), F_OK), -1);
-        assert_int_equal(read_file(tl_path(dir, "to"), &text, NULL), 0);
-        assert_string_equal(text, "from\n");
-        free(text);
-        assert_int_equal(rename_noreplace(fd, "from", fd, "again"), -ENOENT);
-        close(fd);
-}
-
 static void expect_json(const char *s, const char *want) {
         char *out = NULL;
         size_t len = 0;
@@ -109,7 +90,6 @@ int main(void) {
                 cmocka_unit_test(test_fsync_dir),
                 cmocka_unit_test(test_fsync_parent_dir),
                 cmocka_unit_test(test_write_file_atomic),
-                cmocka_unit_test(test_rename_noreplace),
                 cmocka_unit_test(test_json_write_string),
         };
         return cmocka_run_group_tests_name("util", tests, setup, teardown);
