@@ -12,23 +12,30 @@
 #define TAIL_LINES 32
 #define LINE_MAX_LEN 512
 
-static const char *log_ident = "koompi";
-static int kmsg_fd = -1;
-static int console_fd = 2;
-static int max_level = LOG_LVL_INFO;
-static char tail[TAIL_LINES][LINE_MAX_LEN];
-static unsigned tail_next;
+/* Where lines go and which: set once at start, read for every line. */
+static struct {
+        const char *ident;
+        int kmsg_fd;
+        int console_fd;
+        int max_level;
+} out = {.ident = "koompi", .kmsg_fd = -1, .console_fd = 2, .max_level = LOG_LVL_INFO};
 
-void log_init(const char *ident) { log_ident = ident; }
+/* The last lines, for the recovery screen. */
+static struct {
+        char lines[TAIL_LINES][LINE_MAX_LEN];
+        unsigned next;
+} tail;
+
+void log_init(const char *ident) { out.ident = ident; }
 
 int log_open_kmsg(void) {
-        kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        return kmsg_fd < 0 ? -errno : 0;
+        out.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        return out.kmsg_fd < 0 ? -errno : 0;
 }
 
-void log_set_console_fd(int fd) { console_fd = fd; }
-void log_set_max_level(int level) { max_level = level; }
-int log_get_max_level(void) { return max_level; }
+void log_set_console_fd(int fd) { out.console_fd = fd; }
+void log_set_max_level(int level) { out.max_level = level; }
+int log_get_max_level(void) { return out.max_level; }
 
 static void write_all(int fd, const char *buf, size_t len) {
         while (len > 0) {
@@ -48,23 +55,23 @@ void log_vmsg(int level, const char *fmt, va_list ap) {
         int saved = errno;
 
         vsnprintf(text, sizeof text, fmt, ap);
-        snprintf(tail[tail_next % TAIL_LINES], LINE_MAX_LEN, "%s", text);
-        tail_next++;
+        snprintf(tail.lines[tail.next % TAIL_LINES], LINE_MAX_LEN, "%s", text);
+        tail.next++;
 
         /* The kernel log gets everything but debug (unless asked): it has its own filter, and
          * `quiet` only quiets the console. */
-        if (kmsg_fd >= 0 && (level <= LOG_LVL_INFO || level <= max_level)) {
-                int n = snprintf(line, sizeof line, "<%d>%s: %s\n", level, log_ident, text);
-                write_all(kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        if (out.kmsg_fd >= 0 && (level <= LOG_LVL_INFO || level <= out.max_level)) {
+                int n = snprintf(line, sizeof line, "<%d>%s: %s\n", level, out.ident, text);
+                write_all(out.kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }
-        if (console_fd >= 0 && level <= max_level) {
+        if (out.console_fd >= 0 && level <= out.max_level) {
                 /* With debugging on, console lines carry the time, to see where a boot waits. */
                 char stamp[32] = "";
-                if (max_level >= LOG_LVL_DEBUG)
+                if (out.max_level >= LOG_LVL_DEBUG)
                         snprintf(stamp, sizeof stamp, "[%llu ms] ",
                                  (unsigned long long)now_boottime_ms());
-                int n = snprintf(line, sizeof line, "%s%s: %s\n", stamp, log_ident, text);
-                write_all(console_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+                int n = snprintf(line, sizeof line, "%s%s: %s\n", stamp, out.ident, text);
+                write_all(out.console_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }
         errno = saved;
 }
@@ -87,7 +94,7 @@ int log_errno(int err, const char *fmt, ...) {
 }
 
 void log_tail(void (*cb)(const char *line, void *userdata), void *userdata) {
-        unsigned n = tail_next < TAIL_LINES ? tail_next : TAIL_LINES;
-        for (unsigned i = tail_next - n; i < tail_next; i++)
-                cb(tail[i % TAIL_LINES], userdata);
+        unsigned n = tail.next < TAIL_LINES ? tail.next : TAIL_LINES;
+        for (unsigned i = tail.next - n; i < tail.next; i++)
+                cb(tail.lines[i % TAIL_LINES], userdata);
 }

@@ -6,12 +6,6 @@
 
 #include "util.h"
 
-void strv_free(char **v) {
-        for (char **p = v; p && *p; p++)
-                free(*p);
-        free(v);
-}
-
 unsigned strv_length(char *const *v) {
         unsigned n = 0;
         while (v && v[n])

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 #include <stdbool.h>
+#include <stdlib.h>
 
 /* String vectors: NULL-terminated arrays of strings the vector owns. A NULL vector is an empty
  * one everywhere, so a vector can start as NULL and grow by appending. */
 
-void strv_free(char **v);
+/* Inline: freeing is all most users need (the configuration in koompi-init). */
+static inline void strv_free(char **v) {
+        for (char **p = v; p && *p; p++)
+                free(*p);
+        free(v);
+}
 /* How many strings; 0 for NULL. */
 unsigned strv_length(char *const *v);
 /* Whether v holds a string equal to s. */
