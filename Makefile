@@ -162,7 +162,8 @@ deps:
 # cppcheck's warnings (not its style advice), over every C file; a few seconds.
 LINT_SRC    := src initramfs tests/unit
 lint:
-	@command -v cppcheck >/dev/null || { echo "lint: cppcheck is missing: make deps (Debian package cppcheck)" >&2; exit 1; }
+	@command -v cppcheck >/dev/null || \
+		{ echo "lint: cppcheck is missing: make deps (Debian package cppcheck)" >&2; exit 1; }
 	cppcheck --enable=warning --inline-suppr -q --error-exitcode=1 $(LINT_SRC)
 
 unit: $(UNIT_BIN) $(PROGS) lint

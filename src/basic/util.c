@@ -247,7 +247,8 @@ void json_write_string(FILE *f, const char *s) {
         while (*p) {
                 size_t n = utf8_len(p);
                 if (n == 0) {
-                        /* Names and notes read from disk may hold any bytes: never let them break the JSON. */
+                        /* Names and notes read from disk may hold any bytes: never let them
+                         * break the JSON. */
                         fputs("\\ufffd", f);
                         p++;
                 } else if (n > 1) {

@@ -169,7 +169,8 @@ static void close_pair(int p[2]) {
 }
 
 /* Hands the caller a message for its log (when it asked for one); returns r. */
-static int compile_failed(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int compile_failed(char **ret_error, int r, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 static int compile_failed(char **ret_error, int r, const char *fmt, ...) {
         va_list ap;
         if (!ret_error)
@@ -268,7 +269,8 @@ int keymap_compile(const char *name, char **ret_data, size_t *ret_len, char **re
         if (r < 0) {
                 free(data);
                 return compile_failed(ret_error, -EINVAL,
-                                      "loadkeys wrote a corrupt binary keymap for '%s' (%zu bytes)", name, len);
+                                      "loadkeys wrote a corrupt binary keymap for '%s' (%zu bytes)", name,
+                                      len);
         }
         *ret_data = data;
         *ret_len = len;

@@ -26,7 +26,8 @@ static void test_newest(void **state) {
         assert_int_equal(kernel_find_newest(root, kver, sizeof kver), -ENOENT);
         tl_sh("mkdir -p '%s/usr/lib/modules'", root);
         assert_int_equal(kernel_find_newest(root, kver, sizeof kver), -ENOENT);
-        tl_sh("cd '%s/usr/lib/modules' && mkdir 6.1.0 6.9.0-arch1 6.10.2-arch1 6.11.0 6.12.0 6.13.0 .6.14.0 && "
+        tl_sh("cd '%s/usr/lib/modules' && "
+              "mkdir 6.1.0 6.9.0-arch1 6.10.2-arch1 6.11.0 6.12.0 6.13.0 .6.14.0 && "
               "for k in 6.1.0 6.9.0-arch1 6.10.2-arch1 .6.14.0; do echo kernel > $k/vmlinuz; done && "
               ": > 6.12.0/vmlinuz && mkdir 6.13.0/vmlinuz",
               root);
