@@ -258,10 +258,10 @@ int recovery_apply_records(struct ledger *l, const struct recovery_record *recs,
 
 int recovery_tries_left(const struct fallback_root *r, unsigned tries) {
         if (tries == 0)
-                tries = FALLBACK_TRIES_DEFAULT;
-        if (r->state == FALLBACK_GOOD)
+                tries = ROOT_TRIES_DEFAULT;
+        if (r->state == ROOT_GOOD)
                 return -1;
-        if (r->state == FALLBACK_BAD || fallback_root_is_bad(r, tries, false))
+        if (r->state == ROOT_BAD || fallback_root_is_bad(r, tries, false))
                 return 0;
         return r->failures >= tries ? 0 : (int)(tries - r->failures);
 }
@@ -791,7 +791,7 @@ static void do_list(struct init_ctx *ctx) {
                 char tries[16] = "-";
                 if (left >= 0)
                         snprintf(tries, sizeof tries, "%d", left);
-                const char *state = fallback_state_to_string(fr.state);
+                const char *state = root_state_to_string(fr.state);
                 bool chosen = ctx->s.snapshot && streq(rs.v[i].name, ctx->s.snapshot);
                 say("  %-30s %-10s %-10s%s%s\n", rs.v[i].name, state, tries,
                     rs.v[i].read_only ? "" : " not read-only",

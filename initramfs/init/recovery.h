@@ -156,5 +156,5 @@ struct recovery_record {
 int recovery_apply_records(struct ledger *l, const struct recovery_record *recs, size_t n);
 
 /* Tries a root has left before it is skipped, from its state in the ledger: -1 for a good root
- * (not counted), 0 for a bad one. tries 0 means FALLBACK_TRIES_DEFAULT. */
+ * (not counted), 0 for a bad one. tries 0 means ROOT_TRIES_DEFAULT. */
 int recovery_tries_left(const struct fallback_root *r, unsigned tries);

@@ -276,7 +276,7 @@ static int plan_root_entry(const struct plan_input *in, const struct plan_root *
 
         if (!keep) {
                 struct entry_name e;
-                unsigned tries = in->tries > 0 ? in->tries : FALLBACK_TRIES_DEFAULT;
+                unsigned tries = in->tries > 0 ? in->tries : ROOT_TRIES_DEFAULT;
                 k = entry_name_parse(file, ".conf", &e);
                 if (k < 0)
                         return k;

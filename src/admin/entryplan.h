@@ -65,7 +65,7 @@ struct plan_input {
         const char *const *kernel_dirs; /* names of the directories under koompi/ */
         size_t n_kernel_dirs;
         const char *options;    /* base kernel options, without koompi.snapshot= */
-        unsigned tries;         /* 0: FALLBACK_TRIES_DEFAULT */
+        unsigned tries;         /* 0: ROOT_TRIES_DEFAULT */
         const char *loader_conf; /* its text, NULL when there is none */
 };
 

@@ -7,21 +7,6 @@
 
 #include "util.h"
 
-const char *fallback_state_to_string(enum fallback_state s) {
-        switch (s) {
-        case FALLBACK_UNTESTED:
-                return "untested";
-        case FALLBACK_IN_TRIAL:
-                return "in-trial";
-        case FALLBACK_GOOD:
-                return "good";
-        case FALLBACK_BAD:
-                return "bad";
-        default:
-                return NULL;
-        }
-}
-
 const char *fallback_reason_to_string(enum fallback_reason r) {
         switch (r) {
         case FALLBACK_REASON_NONE:
@@ -41,48 +26,36 @@ const char *fallback_reason_to_string(enum fallback_reason r) {
 }
 
 static unsigned effective_tries(unsigned tries) {
-        return tries > 0 ? tries : FALLBACK_TRIES_DEFAULT;
+        return tries > 0 ? tries : ROOT_TRIES_DEFAULT;
 }
 
 bool fallback_root_is_bad(const struct fallback_root *r, unsigned tries, bool counting_loader) {
-        if (r->state == FALLBACK_BAD)
+        if (r->state == ROOT_BAD)
                 return true;
         /* With a counting loader the entry's counter is the only count. */
-        return !counting_loader && r->state != FALLBACK_GOOD && r->failures >= effective_tries(tries);
+        return !counting_loader && r->state != ROOT_GOOD && r->failures >= effective_tries(tries);
+}
+
+void fallback_root_set(struct fallback_root *r, const struct root_verdict *v) {
+        r->state = v->state;
+        r->failures = v->failures;
+        r->entry_spent = v->entry_spent;
 }
 
 void fallback_root_from_ledger(struct fallback_root *r, const struct ledger *l, unsigned tries) {
         struct ledger_root_status s;
+        struct root_verdict v;
 
         ledger_root_status(l, r->name, &s);
-        r->failures = s.failures;
-        if (s.bad)
-                r->state = FALLBACK_BAD;
-        else if (s.good)
-                r->state = FALLBACK_GOOD;
-        else if (s.failures >= effective_tries(tries))
-                r->state = FALLBACK_BAD;
-        else if (s.failures > 0)
-                r->state = FALLBACK_IN_TRIAL;
-        else
-                r->state = FALLBACK_UNTESTED;
+        root_state_decide(&(struct root_evidence) { .ledger = &s, .tries = tries }, &v);
+        fallback_root_set(r, &v);
 }
 
 void fallback_root_from_entry(struct fallback_root *r, const struct entry_name *e) {
-        r->entry_spent = false;
-        r->failures = e->has_counter ? e->done : 0;
-        switch (entry_name_state(e)) {
-        case ENTRY_GOOD:
-                r->state = FALLBACK_GOOD;
-                break;
-        case ENTRY_BAD:
-                r->state = FALLBACK_BAD;
-                r->entry_spent = true;
-                break;
-        case ENTRY_INDETERMINATE:
-                r->state = e->done > 0 ? FALLBACK_IN_TRIAL : FALLBACK_UNTESTED;
-                break;
-        }
+        struct root_verdict v;
+
+        root_state_decide(&(struct root_evidence) { .entry = e }, &v);
+        fallback_root_set(r, &v);
 }
 
 static bool is_newer(const struct fallback_root *a, const struct fallback_root *b) {
@@ -108,7 +81,7 @@ static const struct fallback_root *newest_candidate(const struct fallback_input 
                         continue;
                 if (fallback_root_is_bad(r, in->tries, in->counting_loader))
                         continue;
-                if (good_only && r->state != FALLBACK_GOOD)
+                if (good_only && r->state != ROOT_GOOD)
                         continue;
                 if (!best || is_newer(r, best))
                         best = r;
@@ -145,11 +118,11 @@ static void describe_failure(char *buf, size_t size, const char *name, enum fall
 /* "the last good root" when no newer good read-only root (other than the failed one) exists. */
 static const char *describe_choice(const struct fallback_input *in, const struct fallback_root *r,
                                    const char *failed) {
-        if (r->state != FALLBACK_GOOD)
+        if (r->state != ROOT_GOOD)
                 return "not yet known good";
         for (size_t i = 0; i < in->n_roots; i++) {
                 const struct fallback_root *o = &in->roots[i];
-                if (o != r && o->name && o->read_only && o->state == FALLBACK_GOOD &&
+                if (o != r && o->name && o->read_only && o->state == ROOT_GOOD &&
                     !streq_ptr(o->name, failed) && is_newer(o, r))
                         return "a good root";
         }

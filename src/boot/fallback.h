@@ -6,6 +6,7 @@
 
 #include "entry.h"
 #include "ledger.h"
+#include "rootstate.h"
 
 /* Automatic rollback: which root to boot when the one asked for keeps failing. A pure function
  * of the roots and their states; the caller gathers them (Btrfs, the ledger, the entries on the
@@ -33,23 +34,14 @@
  *     fallback_choose(); on a fallback ledger_add_alert("fallback", choice.message);
  *     ledger_append_boot(choice.root->name); ledger_set_stage() as the boot goes; ledger_save(). */
 
-#define FALLBACK_TRIES_DEFAULT 3
 #define FALLBACK_MESSAGE_MAX 512
-
-enum fallback_state {
-        FALLBACK_UNTESTED,      /* no failure and never good (since its last mark) */
-        FALLBACK_IN_TRIAL,      /* some failed boots, fewer than the tries */
-        FALLBACK_GOOD,          /* booted fine once, or blessed */
-        FALLBACK_BAD,           /* out of tries, or marked bad */
-        _FALLBACK_STATE_MAX,
-};
 
 struct fallback_root {
         const char *name;       /* "@root-2024-12-01" */
         bool read_only;
         uint64_t generation;    /* newer roots have larger values (creation time, Btrfs otransid);
                                  * equal values are ordered by name */
-        enum fallback_state state;
+        enum root_state state;
         unsigned failures;      /* consecutive failed boots since last good (or the entry's DONE) */
         bool entry_spent;       /* its loader entry is out of tries ("+0", "+0-N") */
 };
@@ -58,7 +50,7 @@ struct fallback_input {
         const char *requested;  /* the root asked for (koompi.snapshot=, the entry, the config) */
         const struct fallback_root *roots;
         size_t n_roots;
-        unsigned tries;         /* 0: FALLBACK_TRIES_DEFAULT */
+        unsigned tries;         /* 0: ROOT_TRIES_DEFAULT */
         bool counting_loader;   /* systemd-boot counts: LoaderBootCountPath was set */
 };
 
@@ -89,12 +81,15 @@ int fallback_choose(const struct fallback_input *in, struct fallback_choice *ret
 /* Whether a root is skipped: state bad, or (without a counting loader) `tries` failures and not
  * good. tries 0 means the default. */
 bool fallback_root_is_bad(const struct fallback_root *r, unsigned tries, bool counting_loader);
-/* Sets r->state and r->failures from the ledger's record of r->name (ledger_root_status()): good
- * when it was good, bad when marked bad or out of tries, in trial after a failure, else untested. */
+/* Sets r->state, r->failures and r->entry_spent from a verdict of root_state_decide(). */
+void fallback_root_set(struct fallback_root *r, const struct root_verdict *v);
+/* root_state_decide() with the ledger's record of r->name as the only evidence (koompi-init
+ * without a counting loader, the recovery menu): good when it was good, bad when marked bad or
+ * out of tries, in trial after a failure, else untested. */
 void fallback_root_from_ledger(struct fallback_root *r, const struct ledger *l, unsigned tries);
-/* Sets r->state, r->failures and r->entry_spent from the root's entry name: no counter = good,
- * "+0[-N]" = bad and spent, "+L" = untested, "+L-N" = in trial with N failures. */
+/* root_state_decide() with the root's entry name as the only evidence (koompi-init under a
+ * counting loader): no counter = good, "+0[-N]" = bad and spent, "+L" = untested, "+L-N" = in
+ * trial with N failures. */
 void fallback_root_from_entry(struct fallback_root *r, const struct entry_name *e);
 
-const char *fallback_state_to_string(enum fallback_state s);
 const char *fallback_reason_to_string(enum fallback_reason r);

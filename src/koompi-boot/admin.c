@@ -343,7 +343,7 @@ int admin_view_load(struct context *c, struct admin_view *v) {
         }
         read_entries(c, v);
 
-        unsigned tries = c->config.boot_tries ? c->config.boot_tries : FALLBACK_TRIES_DEFAULT;
+        unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
         for (size_t i = 0; i < n; i++) {
                 struct admin_root *ar = &v->roots[i];
                 struct fallback_root fr = { .name = ar->info.name, .read_only = ar->info.read_only,
@@ -353,17 +353,17 @@ int admin_view_load(struct context *c, struct admin_view *v) {
                 else {
                         fallback_root_from_ledger(&fr, &v->ledger, tries);
                         /* A blessed entry is a good root unless the ledger knows it bad. */
-                        if (ar->entry[0] && fr.state != FALLBACK_BAD)
-                                fr.state = FALLBACK_GOOD;
+                        if (ar->entry[0] && fr.state != ROOT_BAD)
+                                fr.state = ROOT_GOOD;
                 }
                 ar->state = fr.state;
                 ar->policy = (struct policy_root) {
                         .name = ar->info.name,
                         .generation = ar->info.otransid,
                         .read_only = ar->info.read_only,
-                        .good = fr.state == FALLBACK_GOOD,
-                        .bad = fr.state == FALLBACK_BAD,
-                        .in_trial = fr.state == FALLBACK_IN_TRIAL,
+                        .good = fr.state == ROOT_GOOD,
+                        .bad = fr.state == ROOT_BAD,
+                        .in_trial = fr.state == ROOT_IN_TRIAL,
                 };
                 for (char **p = v->pins; p && *p; p++)
                         if (streq(*p, ar->info.uuid))
@@ -405,13 +405,13 @@ int admin_view_current(const struct admin_view *v, const char **ret_why) {
         };
         for (size_t k = 0; k < ELEMENTSOF(order); k++) {
                 int i = order[k].i;
-                if (i >= 0 && v->roots[i].info.read_only && v->roots[i].state != FALLBACK_BAD) {
+                if (i >= 0 && v->roots[i].info.read_only && v->roots[i].state != ROOT_BAD) {
                         *ret_why = order[k].why;
                         return i;
                 }
         }
         for (size_t i = 0; i < v->n_roots; i++)
-                if (v->roots[i].info.read_only && v->roots[i].state == FALLBACK_GOOD) {
+                if (v->roots[i].info.read_only && v->roots[i].state == ROOT_GOOD) {
                         *ret_why = "the newest good root";
                         return (int)i;
                 }

@@ -128,7 +128,7 @@ struct admin_root {
         struct btrfs_root_info info;
         char entry[ENTRY_NAME_MAX + 1];         /* its koompi entry on the ESP, "" when none */
         struct entry_name entry_name;
-        enum fallback_state state;
+        enum root_state state;
         struct policy_root policy;              /* its name points into info */
 };
 

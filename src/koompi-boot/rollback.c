@@ -63,7 +63,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
         struct admin_view v = {};
         struct ledger l;
         char dir[PATH_MAX], note[300];
-        unsigned tries = c->config.boot_tries ? c->config.boot_tries : FALLBACK_TRIES_DEFAULT;
+        unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
         uint64_t now = (uint64_t)time(NULL);
         _cleanup_close_ int dfd = -EBADF;
         bool changed = false;

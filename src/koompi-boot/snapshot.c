@@ -84,7 +84,7 @@ static int snapshot_create(struct context *c, struct admin_view *v) {
         fault_point("snapshot-made");
 
         /* The same bits as a root known good: known good too, so its entry carries no counter. */
-        if (src->state == FALLBACK_GOOD) {
+        if (src->state == ROOT_GOOD) {
                 struct ledger l;
                 char note[300];
                 ledger_init(&l);

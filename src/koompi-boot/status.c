@@ -143,7 +143,7 @@ static void gather(struct context *c, struct view *v, bool need_roots) {
         v->pinned = calloc(n, sizeof *v->pinned);
         if (!v->states || !v->entry_of || !v->tries_left || !v->source || !v->pinned)
                 abort();
-        unsigned tries = c->config.boot_tries ? c->config.boot_tries : FALLBACK_TRIES_DEFAULT;
+        unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
         for (size_t i = 0; i < v->n_roots; i++) {
                 char want[ENTRY_NAME_MAX + 1];
                 struct fallback_root *fr = &v->states[i];
@@ -176,11 +176,11 @@ static void gather(struct context *c, struct view *v, bool need_roots) {
                         fallback_root_from_ledger(fr, &v->ledger, tries);
                         v->source[i] = "ledger";
                         /* A blessed entry is a good root unless the ledger knows it bad. */
-                        if (e && fr->state != FALLBACK_BAD) {
-                                fr->state = FALLBACK_GOOD;
+                        if (e && fr->state != ROOT_BAD) {
+                                fr->state = ROOT_GOOD;
                                 v->source[i] = "entry";
                         }
-                        v->tries_left[i] = fr->state == FALLBACK_UNTESTED || fr->state == FALLBACK_IN_TRIAL
+                        v->tries_left[i] = fr->state == ROOT_UNTESTED || fr->state == ROOT_IN_TRIAL
                                                    ? (int)(tries > fr->failures ? tries - fr->failures : 0)
                                                    : -1;
                 }
@@ -191,14 +191,14 @@ static const char *state_text(const struct view *v, size_t i, char *buf, size_t 
         const struct fallback_root *fr = &v->states[i];
         if (!fr->read_only)
                 snprintf(buf, size, "not read-only");
-        else if (fr->state == FALLBACK_IN_TRIAL || fr->state == FALLBACK_UNTESTED) {
+        else if (fr->state == ROOT_IN_TRIAL || fr->state == ROOT_UNTESTED) {
                 if (v->tries_left[i] >= 0)
-                        snprintf(buf, size, "%s, %d %s left", fr->state == FALLBACK_IN_TRIAL ? "in trial" : "untested",
+                        snprintf(buf, size, "%s, %d %s left", fr->state == ROOT_IN_TRIAL ? "in trial" : "untested",
                                  v->tries_left[i], v->tries_left[i] == 1 ? "try" : "tries");
                 else
-                        snprintf(buf, size, "%s", fr->state == FALLBACK_IN_TRIAL ? "in trial" : "untested");
+                        snprintf(buf, size, "%s", fr->state == ROOT_IN_TRIAL ? "in trial" : "untested");
         } else
-                snprintf(buf, size, "%s", fallback_state_to_string(fr->state));
+                snprintf(buf, size, "%s", root_state_to_string(fr->state));
         return buf;
 }
 
@@ -355,7 +355,7 @@ static void status_json(struct context *c, const struct view *v, const char *pat
                 printf("%s{\"name\":", i ? "," : "");
                 json_str(r->name);
                 printf(",\"state\":\"%s\",\"state_from\":\"%s\",\"booted\":%s,\"read_only\":%s,\"entry\":",
-                       fallback_state_to_string(v->states[i].state), v->source[i],
+                       root_state_to_string(v->states[i].state), v->source[i],
                        have && streq(b->snapshot, r->name) ? "true" : "false", r->read_only ? "true" : "false");
                 json_str_or_null(e ? e->file : NULL);
                 if (v->tries_left[i] >= 0)
@@ -602,7 +602,7 @@ int verb_list(struct context *c) {
                         printf(",\"read_only\":%s,\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"uuid\":",
                                r->read_only ? "true" : "false", r->otransid, r->otime);
                         json_str_or_null(r->uuid);
-                        printf(",\"state\":\"%s\",\"entries\":[", fallback_state_to_string(v.states[i].state));
+                        printf(",\"state\":\"%s\",\"entries\":[", root_state_to_string(v.states[i].state));
                         bool first = true;
                         for (size_t j = 0; j < v.n_entries; j++)
                                 if (v.entries[j].root == (int)i) {

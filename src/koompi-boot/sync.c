@@ -592,8 +592,8 @@ static int entries_sync(struct context *c) {
                         .name = s.roots[i].name,
                         .read_only = s.roots[i].read_only,
                         .generation = s.roots[i].otransid,
-                        .good = fr.state == FALLBACK_GOOD,
-                        .bad = fr.state == FALLBACK_BAD,
+                        .good = fr.state == ROOT_GOOD,
+                        .bad = fr.state == ROOT_BAD,
                 };
                 if (!s.roots[i].read_only)
                         continue;

@@ -26,7 +26,7 @@ static struct fallback_root roots[] = {
 static void reset_roots(void) {
         for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
                 roots[i].read_only = true;
-                roots[i].state = FALLBACK_UNTESTED;
+                roots[i].state = ROOT_UNTESTED;
                 roots[i].failures = 0;
                 roots[i].entry_spent = false;
         }
@@ -82,7 +82,7 @@ static void test_three_failures(void **state) {
                 boot(&l, "@root-new", LEDGER_STAGE_SWITCHED);
                 ledger_close_stale(&l);
                 states_from(&l, 0);
-                assert_int_equal(root("@root-new")->state, FALLBACK_IN_TRIAL);
+                assert_int_equal(root("@root-new")->state, ROOT_IN_TRIAL);
                 assert_int_equal(root("@root-new")->failures, (unsigned)i);
                 assert_int_equal(choose("@root-new", 0, false, &c), 0);
                 assert_string_equal(c.root->name, "@root-new");
@@ -95,7 +95,7 @@ static void test_three_failures(void **state) {
         boot(&l, "@root-new", LEDGER_STAGE_UNLOCKED);
         ledger_close_stale(&l);
         states_from(&l, 0);
-        assert_int_equal(root("@root-new")->state, FALLBACK_BAD);
+        assert_int_equal(root("@root-new")->state, ROOT_BAD);
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
         assert_true(c.fallback);
@@ -184,12 +184,12 @@ static void test_stays_skipped(void **state) {
         ledger_trim(&l);
         assert_int_equal(l.n_boots, LEDGER_MAX_BOOTS_DEFAULT);
         states_from(&l, 0);
-        assert_int_equal(root("@root-new")->state, FALLBACK_BAD);
+        assert_int_equal(root("@root-new")->state, ROOT_BAD);
 
         /* The admin marks it again: it gets its tries back. */
         assert_int_equal(ledger_mark_root(&l, T0, "@root-new", LEDGER_MARK_REARM, "fixed"), 0);
         states_from(&l, 0);
-        assert_int_equal(root("@root-new")->state, FALLBACK_UNTESTED);
+        assert_int_equal(root("@root-new")->state, ROOT_UNTESTED);
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-new");
         assert_false(c.fallback);
@@ -203,7 +203,7 @@ static void test_stays_skipped(void **state) {
         assert_true(c.fallback);
         assert_int_equal(ledger_mark_root(&l, T0, "@root-new", LEDGER_MARK_GOOD, NULL), 0);
         states_from(&l, 0);
-        assert_int_equal(root("@root-new")->state, FALLBACK_GOOD);
+        assert_int_equal(root("@root-new")->state, ROOT_GOOD);
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-new");
         assert_false(c.fallback);
@@ -228,7 +228,7 @@ static void test_marked_bad(void **state) {
         boot(&l, "@root-new", LEDGER_STAGE_MARKED_BAD);
         ledger_close_stale(&l);
         states_from(&l, 0);
-        assert_int_equal(root("@root-new")->state, FALLBACK_BAD);
+        assert_int_equal(root("@root-new")->state, ROOT_BAD);
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
         assert_int_equal(c.reason, FALLBACK_REASON_MARKED_BAD);
@@ -248,20 +248,20 @@ static void test_candidates(void **state) {
         struct fallback_choice c;
 
         reset_roots();
-        root("@root-new")->state = FALLBACK_BAD;
+        root("@root-new")->state = ROOT_BAD;
         root("@root-new")->failures = 3;
 
         /* Known good beats newer but untested. */
-        root("@root-factory")->state = FALLBACK_GOOD;
+        root("@root-factory")->state = ROOT_GOOD;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-factory");
         assert_string_equal(c.message, "@root-new failed 3 boots in a row; booted @root-factory, the last good root");
 
         /* Without any good root: the newest not known bad. */
-        root("@root-factory")->state = FALLBACK_UNTESTED;
-        root("@root-current")->state = FALLBACK_IN_TRIAL;
+        root("@root-factory")->state = ROOT_UNTESTED;
+        root("@root-current")->state = ROOT_IN_TRIAL;
         root("@root-current")->failures = 3; /* out of tries by the count */
-        root("@root-2024-11-01")->state = FALLBACK_IN_TRIAL;
+        root("@root-2024-11-01")->state = ROOT_IN_TRIAL;
         root("@root-2024-11-01")->failures = 1;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-2024-11-01");
@@ -269,24 +269,24 @@ static void test_candidates(void **state) {
         assert_string_equal(c.message, "@root-new failed 3 boots in a row; booted @root-2024-11-01, not yet known good");
 
         /* Writable roots are never fallbacks, however good. */
-        root("@root-current")->state = FALLBACK_GOOD;
+        root("@root-current")->state = ROOT_GOOD;
         root("@root-current")->read_only = false;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-2024-11-01");
 
         /* Equal generations: ordered by name. */
         reset_roots();
-        root("@root-new")->state = FALLBACK_BAD;
-        root("@root-factory")->state = FALLBACK_GOOD;
+        root("@root-new")->state = ROOT_BAD;
+        root("@root-factory")->state = ROOT_GOOD;
         root("@root-factory")->generation = 50;
-        root("@root-2024-11-01")->state = FALLBACK_GOOD;
+        root("@root-2024-11-01")->state = ROOT_GOOD;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-factory");
         root("@root-factory")->generation = 10;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-2024-11-01");
         /* The generation decides before the name. */
-        root("@root-current")->state = FALLBACK_GOOD;
+        root("@root-current")->state = ROOT_GOOD;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
         assert_string_equal(c.message, "@root-new was marked bad; booted @root-current, the last good root");
@@ -296,7 +296,7 @@ static void test_unbootable_request(void **state) {
         struct fallback_choice c;
 
         reset_roots();
-        root("@root-current")->state = FALLBACK_GOOD;
+        root("@root-current")->state = ROOT_GOOD;
 
         assert_int_equal(choose("@root-typo", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
@@ -307,7 +307,7 @@ static void test_unbootable_request(void **state) {
 
         /* An update still being written (not yet read-only) is not booted, even if good. */
         root("@root-new")->read_only = false;
-        root("@root-new")->state = FALLBACK_GOOD;
+        root("@root-new")->state = ROOT_GOOD;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
         assert_int_equal(c.reason, FALLBACK_REASON_NOT_READ_ONLY);
@@ -324,13 +324,13 @@ static void test_nothing_bootable(void **state) {
         struct fallback_choice c;
 
         reset_roots();
-        root("@root-new")->state = FALLBACK_BAD;
+        root("@root-new")->state = ROOT_BAD;
         root("@root-new")->failures = 3;
-        root("@root-current")->state = FALLBACK_BAD;
+        root("@root-current")->state = ROOT_BAD;
         root("@root-2024-11-01")->failures = 3;
-        root("@root-2024-11-01")->state = FALLBACK_IN_TRIAL;
+        root("@root-2024-11-01")->state = ROOT_IN_TRIAL;
         root("@root-factory")->read_only = false;
-        root("@root-factory")->state = FALLBACK_GOOD;
+        root("@root-factory")->state = ROOT_GOOD;
         assert_int_equal(choose("@root-new", 0, false, &c), -ENOENT);
         assert_null(c.root);
         assert_false(c.fallback);
@@ -343,7 +343,7 @@ static void test_nothing_bootable(void **state) {
         assert_string_equal(c.message, "@root-current does not exist; no other root can be booted");
 
         /* A single good root asked for is booted even when alone. */
-        struct fallback_root only = { .name = "@root-current", .read_only = true, .state = FALLBACK_GOOD };
+        struct fallback_root only = { .name = "@root-current", .read_only = true, .state = ROOT_GOOD };
         in.roots = &only;
         in.n_roots = 1;
         assert_int_equal(fallback_choose(&in, &c), 0);
@@ -364,8 +364,8 @@ static void test_counting_loader(void **state) {
         entry_state("@root-2024-11-01", "koompi-root-2024-11-01.conf");
         entry_state("@root-current", "koompi-root-current.conf");
         entry_state("@root-new", "koompi-root-new+2-1.conf");
-        assert_int_equal(root("@root-new")->state, FALLBACK_IN_TRIAL);
-        assert_int_equal(root("@root-current")->state, FALLBACK_GOOD);
+        assert_int_equal(root("@root-new")->state, ROOT_IN_TRIAL);
+        assert_int_equal(root("@root-current")->state, ROOT_GOOD);
 
         /* On trial: booted, nothing to report. */
         assert_int_equal(choose("@root-new", 0, true, &c), 0);
@@ -375,7 +375,7 @@ static void test_counting_loader(void **state) {
         /* Its tries are spent and systemd-boot started the current root: a fallback, reported. */
         entry_state("@root-new", "koompi-root-new+0-3.conf");
         assert_true(root("@root-new")->entry_spent);
-        assert_int_equal(root("@root-new")->state, FALLBACK_BAD);
+        assert_int_equal(root("@root-new")->state, ROOT_BAD);
         assert_int_equal(choose("@root-current", 0, true, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
         assert_true(c.fallback);
@@ -435,49 +435,49 @@ static void test_states(void **state) {
 
         ledger_init(&l);
         fallback_root_from_ledger(&r, &l, 0);
-        assert_int_equal(r.state, FALLBACK_UNTESTED);
+        assert_int_equal(r.state, ROOT_UNTESTED);
         boot(&l, "@r", LEDGER_STAGE_STARTED);
         ledger_close_stale(&l);
         fallback_root_from_ledger(&r, &l, 0);
-        assert_int_equal(r.state, FALLBACK_UNTESTED);
+        assert_int_equal(r.state, ROOT_UNTESTED);
         boot(&l, "@r", LEDGER_STAGE_SWITCHED);
         ledger_close_stale(&l);
         fallback_root_from_ledger(&r, &l, 0);
-        assert_int_equal(r.state, FALLBACK_IN_TRIAL);
+        assert_int_equal(r.state, ROOT_IN_TRIAL);
         assert_int_equal(r.failures, 1);
         fallback_root_from_ledger(&r, &l, 1);
-        assert_int_equal(r.state, FALLBACK_BAD);
+        assert_int_equal(r.state, ROOT_BAD);
         assert_true(fallback_root_is_bad(&r, 1, false));
-        r.state = FALLBACK_IN_TRIAL;
+        r.state = ROOT_IN_TRIAL;
         assert_true(fallback_root_is_bad(&r, 1, false));
         assert_false(fallback_root_is_bad(&r, 1, true));
         assert_false(fallback_root_is_bad(&r, 0, false));
         boot(&l, "@r", LEDGER_STAGE_GOOD);
         fallback_root_from_ledger(&r, &l, 0);
-        assert_int_equal(r.state, FALLBACK_GOOD);
+        assert_int_equal(r.state, ROOT_GOOD);
         assert_int_equal(r.failures, 0);
         ledger_free(&l);
 
         struct entry_name e;
         assert_int_equal(entry_name_parse("koompi-r+3.conf", ".conf", &e), 0);
         fallback_root_from_entry(&r, &e);
-        assert_int_equal(r.state, FALLBACK_UNTESTED);
+        assert_int_equal(r.state, ROOT_UNTESTED);
         assert_int_equal(r.failures, 0);
         assert_false(r.entry_spent);
         assert_int_equal(entry_counter_bump(&e), 0);
         fallback_root_from_entry(&r, &e);
-        assert_int_equal(r.state, FALLBACK_IN_TRIAL);
+        assert_int_equal(r.state, ROOT_IN_TRIAL);
         assert_int_equal(r.failures, 1);
         entry_counter_mark_bad(&e);
         fallback_root_from_entry(&r, &e);
-        assert_int_equal(r.state, FALLBACK_BAD);
+        assert_int_equal(r.state, ROOT_BAD);
         assert_true(r.entry_spent);
         entry_counter_bless(&e);
         fallback_root_from_entry(&r, &e);
-        assert_int_equal(r.state, FALLBACK_GOOD);
+        assert_int_equal(r.state, ROOT_GOOD);
         assert_false(r.entry_spent);
 
-        assert_string_equal(fallback_state_to_string(FALLBACK_IN_TRIAL), "in-trial");
+        assert_string_equal(root_state_to_string(ROOT_IN_TRIAL), "in-trial");
         assert_string_equal(fallback_reason_to_string(FALLBACK_REASON_ENTRY_SPENT), "entry-spent");
 }
 

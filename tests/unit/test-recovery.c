@@ -372,18 +372,18 @@ static void test_apply_records(void **state) {
 
 static void test_tries_left(void **state) {
         struct fallback_root r = {.name = "@root-x", .read_only = true};
-        r.state = FALLBACK_UNTESTED;
+        r.state = ROOT_UNTESTED;
         assert_int_equal(recovery_tries_left(&r, 3), 3);
-        assert_int_equal(recovery_tries_left(&r, 0), FALLBACK_TRIES_DEFAULT);
-        r.state = FALLBACK_IN_TRIAL;
+        assert_int_equal(recovery_tries_left(&r, 0), ROOT_TRIES_DEFAULT);
+        r.state = ROOT_IN_TRIAL;
         r.failures = 2;
         assert_int_equal(recovery_tries_left(&r, 3), 1);
         r.failures = 3;
         assert_int_equal(recovery_tries_left(&r, 3), 0);
-        r.state = FALLBACK_GOOD;
+        r.state = ROOT_GOOD;
         r.failures = 0;
         assert_int_equal(recovery_tries_left(&r, 3), -1);
-        r.state = FALLBACK_BAD;
+        r.state = ROOT_BAD;
         assert_int_equal(recovery_tries_left(&r, 3), 0);
 }
 
