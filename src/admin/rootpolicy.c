@@ -73,23 +73,120 @@ static bool entry_matches(const char *pattern, const struct bootnext_entry *e) {
                (e->file && fnmatch(pattern, e->file, FNM_CASEFOLD) == 0);
 }
 
-/* > 0 when a boots before b. */
-static int boots_before(const struct bootnext_entry *a, const struct bootnext_entry *b) {
-        if (a->spent != b->spent)
-                return a->spent ? -1 : 1;
-        if (a->version != b->version)
-                return a->version > b->version ? 1 : -1;
-        return strverscmp(a->id ? a->id : "", b->id ? b->id : "");
+static int sign(int v) {
+        return (v > 0) - (v < 0);
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_version_char(char c) {
+        return is_digit(c) || is_alpha(c) || c == '~' || c == '-' || c == '^' || c == '.';
+}
+
+/* A separator ('~', '-', '^', '.') in one version only: that one is older. When both have it,
+ * *a and *b step past it. */
+static int separator(const char **a, const char **b, char sep) {
+        if (**a != sep && **b != sep)
+                return 0;
+        int r = sign((**a != sep) - (**b != sep));
+        if (r == 0) {
+                (*a)++;
+                (*b)++;
+        }
+        return r;
+}
+
+/* The leading numeric or alphabetic segments of a and b; *a and *b step past them. */
+static int segment(const char **a, const char **b) {
+        const char *aa = *a, *bb = *b;
+        int r;
+        if (is_digit(**a) || is_digit(**b)) {
+                while (is_digit(*aa))
+                        aa++;
+                while (is_digit(*bb))
+                        bb++;
+                r = sign((*a != aa) - (*b != bb));
+                if (r != 0)
+                        return r;
+                while (**a == '0')
+                        (*a)++;
+                while (**b == '0')
+                        (*b)++;
+                r = sign((int)((aa - *a) - (bb - *b)));
+                if (r == 0)
+                        r = sign(strncmp(*a, *b, (size_t)(aa - *a)));
+        } else {
+                while (is_alpha(*aa))
+                        aa++;
+                while (is_alpha(*bb))
+                        bb++;
+                size_t la = (size_t)(aa - *a), lb = (size_t)(bb - *b);
+                r = sign(strncmp(*a, *b, la < lb ? la : lb));
+                if (r == 0)
+                        r = sign((int)la - (int)lb);
+        }
+        *a = aa;
+        *b = bb;
+        return r;
+}
+
+int version_compare(const char *a, const char *b) {
+        if (!a || !*a || !b || !*b)
+                return sign((a && *a) - (b && *b));
+        for (;;) {
+                int r;
+                while (*a && !is_version_char(*a))
+                        a++;
+                while (*b && !is_version_char(*b))
+                        b++;
+                if ((r = separator(&a, &b, '~')) != 0)
+                        return r;
+                if (!*a || !*b)
+                        return sign(strcmp(a, b));
+                if ((r = separator(&a, &b, '-')) != 0 || (r = separator(&a, &b, '^')) != 0 ||
+                    (r = separator(&a, &b, '.')) != 0 || (r = segment(&a, &b)) != 0)
+                        return r;
+        }
+}
+
+static int cmp_bool(bool a, bool b) {
+        return (int)a - (int)b;
+}
+
+/* < 0 when a comes before b in systemd-boot's menu. */
+static int menu_order(const struct bootnext_entry *a, const struct bootnext_entry *b) {
+        int r = cmp_bool(a->spent, b->spent);
+        if (r == 0)
+                r = cmp_bool(!a->sort_key, !b->sort_key);
+        if (r == 0 && a->sort_key && b->sort_key) {
+                r = sign(strcmp(a->sort_key, b->sort_key));
+                if (r == 0)
+                        r = -version_compare(a->version, b->version);
+        }
+        if (r == 0)
+                r = -version_compare(a->id, b->id);
+        if (r == 0 && a->counted && b->counted) {
+                r = a->left != b->left ? (a->left > b->left ? -1 : 1) : 0;
+                if (r == 0 && a->done != b->done)
+                        r = a->done < b->done ? -1 : 1;
+        }
+        return r;
 }
 
 int bootnext_choose(const char *pattern, const struct bootnext_entry *entries, size_t n) {
         int best = -ENOENT;
-        if (!pattern || !*pattern)
+        if ((!entries && n > 0) || (pattern && !*pattern))
                 return -EINVAL;
         for (size_t i = 0; i < n; i++) {
-                if (!entry_matches(pattern, &entries[i]))
+                if (pattern && !entry_matches(pattern, &entries[i]))
                         continue;
-                if (best < 0 || boots_before(&entries[i], &entries[best]) > 0)
+                if (best < 0 || menu_order(&entries[i], &entries[best]) < 0)
                         best = (int)i;
         }
         return best;

@@ -34,20 +34,31 @@ int root_name_generate(int year, int month, int day, const char *const *existing
 /* Whether a and b are the same root name for the boot loader (their entry IDs are equal). */
 bool root_name_same_id(const char *a, const char *b);
 
-/* The next boot: the entry systemd-boot starts when nobody picks one. Of the entries whose ID
- * (or file name) matches pattern (a glob, compared without regard to case), an entry whose
- * tries are spent comes after every other; then the greater version; then the greater ID.
- * This is systemd-boot's order for entries of the same sort-key, which all koompi entries
- * share. */
+/* The next boot: the entry systemd-boot starts when nobody picks one (boot_entry_compare() and
+ * config_select_default_entry() of systemd-boot, which bootctl's list agrees with):
+ *   - the menu is sorted: an entry whose tries are spent ("+0", "+0-N") after every other; then
+ *     entries with a sort-key before those without, sort-keys in strcmp() order; for two entries
+ *     with a sort-key, the greater version first; then the greater ID; versions and IDs compared
+ *     as version strings (version_compare()); then the entry with more tries left, then fewer
+ *     done (machine-id is not compared: koompi entries carry none);
+ *   - with a default pattern (a glob matched against the ID or the file name, without regard to
+ *     case) the first entry of the menu that matches boots; without one, the first entry. */
 struct bootnext_entry {
         const char *id;         /* "koompi-root-x.conf": the file name without counter, lower case */
         const char *file;       /* as on the ESP */
-        uint64_t version;
+        const char *version;    /* its "version" line, NULL when none */
+        const char *sort_key;   /* its "sort-key" line, NULL when none */
         bool spent;             /* "+0" or "+0-N" */
+        bool counted;           /* has a counter; then left and done */
+        unsigned left, done;
 };
-/* Index of the entry booted next; -ENOENT when none matches (systemd-boot then boots the first
- * entry of its menu), -EINVAL for an empty pattern. */
+/* Index of the entry booted next; -ENOENT when none matches (or n is 0), -EINVAL for an empty
+ * pattern or entries NULL with n > 0. pattern NULL: no default, the first entry of the menu. */
 int bootnext_choose(const char *pattern, const struct bootnext_entry *entries, size_t n);
+/* systemd's strverscmp_improved(): < 0, 0 or > 0 as version a is older than, the same as or
+ * newer than b. "1.10" > "1.2", "2024-12-01.2" > "2024-12-01", "1~rc1" < "1"; a missing or empty
+ * version is older than any other. */
+int version_compare(const char *a, const char *b);
 
 /* A root as the rollback and prune choices see it. */
 struct policy_root {

@@ -257,15 +257,18 @@ static void find_next(struct context *c, struct admin_view *v) {
 
         struct bootnext_entry *e = calloc(v->n_roots ? v->n_roots : 1, sizeof *e);
         char(*ids)[ENTRY_NAME_MAX + 1] = calloc(v->n_roots ? v->n_roots : 1, sizeof *ids);
+        char(*vers)[24] = calloc(v->n_roots ? v->n_roots : 1, sizeof *vers);
         int *idx = calloc(v->n_roots ? v->n_roots : 1, sizeof *idx);
         size_t n = 0;
-        if (!e || !ids || !idx)
+        if (!e || !ids || !vers || !idx)
                 abort();
         for (size_t i = 0; i < v->n_roots; i++) {
                 const struct admin_root *r = &v->roots[i];
                 if (!r->entry[0] || !r->info.read_only || entry_name_id(&r->entry_name, ids[n], sizeof ids[n]) < 0)
                         continue;
-                e[n] = (struct bootnext_entry) { .id = ids[n], .file = r->entry, .version = r->info.otransid,
+                snprintf(vers[n], sizeof vers[n], "%" PRIu64, r->info.otransid);
+                e[n] = (struct bootnext_entry) { .id = ids[n], .file = r->entry, .version = vers[n],
+                                                 .sort_key = "koompi",
                                                  .spent = entry_name_state(&r->entry_name) == ENTRY_BAD };
                 idx[n++] = (int)i;
         }
@@ -275,6 +278,7 @@ static void find_next(struct context *c, struct admin_view *v) {
                 v->next = idx[k];
         free(e);
         free(ids);
+        free(vers);
         free(idx);
 }
 

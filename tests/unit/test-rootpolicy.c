@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "entry.h"
 #include "rootpolicy.h"
 #include "util.h"
 
@@ -103,9 +104,11 @@ static void test_name_generate_limits(void **state) {
 
 static void test_bootnext(void **state) {
         struct bootnext_entry e[] = {
-                { .id = "koompi-root-current.conf", .file = "koompi-root-current.conf", .version = 100 },
-                { .id = "koompi-root-2024-12-01.conf", .file = "koompi-root-2024-12-01+3.conf", .version = 200 },
-                { .id = "debian.conf", .file = "debian.conf", .version = 999 },
+                { .id = "koompi-root-current.conf", .file = "koompi-root-current.conf", .version = "100",
+                  .sort_key = "koompi" },
+                { .id = "koompi-root-2024-12-01.conf", .file = "koompi-root-2024-12-01+3.conf", .version = "200",
+                  .sort_key = "koompi" },
+                { .id = "debian.conf", .file = "debian.conf", .version = "999", .sort_key = "koompi" },
         };
         assert_int_equal(bootnext_choose("koompi-*", e, ELEMENTSOF(e)), 1);
         /* A spent entry goes after every other, whatever its version. */
@@ -125,10 +128,144 @@ static void test_bootnext(void **state) {
 
 static void test_bootnext_tie(void **state) {
         struct bootnext_entry e[] = {
-                { .id = "koompi-root-a.conf", .version = 7 },
-                { .id = "koompi-root-b.conf", .version = 7 },
+                { .id = "koompi-root-a.conf", .version = "7", .sort_key = "koompi" },
+                { .id = "koompi-root-b.conf", .version = "7", .sort_key = "koompi" },
         };
         assert_int_equal(bootnext_choose("koompi-*", e, ELEMENTSOF(e)), 1);
+}
+
+/* "Which entry boots next" against systemd-boot's order, one menu per row. */
+struct menu_entry {
+        const char *file;       /* as on the ESP; the ID is derived from it */
+        const char *version;
+        const char *sort_key;
+};
+
+struct menu_row {
+        const char *what;
+        const char *pattern;    /* NULL: no default */
+        struct menu_entry entries[4];
+        int expect;             /* index, or -ENOENT */
+};
+
+static const struct menu_row menus[] = {
+        { "greater version first", "koompi-*",
+          { { "koompi-root-a.conf", "10", "koompi" }, { "koompi-root-b.conf", "9", "koompi" } }, 0 },
+        { "versions compared as versions, not strings", "koompi-*",
+          { { "koompi-root-a.conf", "9", "koompi" }, { "koompi-root-b.conf", "10", "koompi" } }, 1 },
+        { "same version: the greater ID as a version (.10 after .2)", "koompi-*",
+          { { "koompi-root-2024-12-01.2.conf", "5", "koompi" },
+            { "koompi-root-2024-12-01.10.conf", "5", "koompi" },
+            { "koompi-root-2024-12-01.conf", "5", "koompi" } },
+          1 },
+        { "same version: .2 after the plain day", "koompi-*",
+          { { "koompi-root-2024-12-01.conf", "5", "koompi" }, { "koompi-root-2024-12-01.2.conf", "5", "koompi" } },
+          1 },
+        { "versions that are days", "koompi-*",
+          { { "koompi-root-a.conf", "2024-12-01.2", "koompi" },
+            { "koompi-root-b.conf", "2024-12-01.10", "koompi" },
+            { "koompi-root-c.conf", "2024-12-01", "koompi" } },
+          1 },
+        { "a spent entry last, though newest", "koompi-*",
+          { { "koompi-root-new+0-3.conf", "20", "koompi" }, { "koompi-root-old.conf", "10", "koompi" } }, 1 },
+        { "a marked bad entry (+0) last", "koompi-*",
+          { { "koompi-root-new+0.conf", "20", "koompi" }, { "koompi-root-old+3.conf", "10", "koompi" } }, 1 },
+        { "an entry in trial is not spent", "koompi-*",
+          { { "koompi-root-new+1-2.conf", "20", "koompi" }, { "koompi-root-old.conf", "10", "koompi" } }, 0 },
+        { "every entry spent: the first of them", "koompi-*",
+          { { "koompi-root-a+0-3.conf", "10", "koompi" }, { "koompi-root-b+0-3.conf", "20", "koompi" } }, 1 },
+        { "no default: the first of the menu, koompi or not", NULL,
+          { { "koompi-root-a.conf", "10", "koompi" }, { "arch.conf", "1", "arch" } }, 1 },
+        { "no default: an entry with a sort-key before one without", NULL,
+          { { "zz.conf", "99", NULL }, { "koompi-root-a.conf", "10", "koompi" } }, 1 },
+        { "a pattern names one entry, matched without regard to case", "KOOMPI-ROOT-A.CONF",
+          { { "koompi-root-a.conf", "10", "koompi" }, { "koompi-root-b.conf", "20", "koompi" } }, 0 },
+        { "a pattern matches the ID without the counter", "koompi-root-b.conf",
+          { { "koompi-root-a.conf", "10", "koompi" }, { "koompi-root-b+2-1.conf", "20", "koompi" } }, 1 },
+        { "an explicit default keeps a spent entry (it is all that matches)", "koompi-root-b.conf",
+          { { "koompi-root-a.conf", "10", "koompi" }, { "koompi-root-b+0-3.conf", "20", "koompi" } }, 1 },
+        { "a pattern matching several", "koompi-root-2024-*",
+          { { "koompi-root-2024-11-01.conf", "10", "koompi" },
+            { "koompi-root-2024-12-01+3.conf", "20", "koompi" },
+            { "koompi-root-factory.conf", "30", "koompi" } },
+          1 },
+        { "nothing matches", "debian-*", { { "koompi-root-a.conf", "10", "koompi" } }, -ENOENT },
+        { "no entry at all", NULL, { { NULL } }, -ENOENT },
+};
+
+static size_t menu_fill(const struct menu_row *m, struct bootnext_entry *b, char ids[][64]) {
+        size_t n = 0;
+        for (; n < ELEMENTSOF(m->entries) && m->entries[n].file; n++) {
+                struct entry_name e;
+                assert_int_equal(entry_name_parse(m->entries[n].file, ".conf", &e), 0);
+                assert_int_equal(entry_name_id(&e, ids[n], 64), 0);
+                b[n] = (struct bootnext_entry) { .id = ids[n], .file = m->entries[n].file,
+                                                 .version = m->entries[n].version,
+                                                 .sort_key = m->entries[n].sort_key,
+                                                 .spent = entry_name_state(&e) == ENTRY_BAD,
+                                                 .counted = e.has_counter, .left = e.left, .done = e.done };
+        }
+        return n;
+}
+
+static void test_bootnext_table(void **state) {
+        for (size_t i = 0; i < ELEMENTSOF(menus); i++) {
+                struct bootnext_entry b[4];
+                char ids[4][64];
+                size_t n = menu_fill(&menus[i], b, ids);
+                print_message("%s\n", menus[i].what);
+                assert_int_equal(bootnext_choose(menus[i].pattern, b, n), menus[i].expect);
+        }
+}
+
+/* Equal but for the counter: more tries left first, then fewer done. */
+static void test_bootnext_tries(void **state) {
+        struct bootnext_entry e[] = {
+                { .id = "x.conf", .version = "1", .sort_key = "k", .counted = true, .left = 1, .done = 2 },
+                { .id = "x.conf", .version = "1", .sort_key = "k", .counted = true, .left = 2, .done = 1 },
+                { .id = "x.conf", .version = "1", .sort_key = "k", .counted = true, .left = 2, .done = 0 },
+        };
+        assert_int_equal(bootnext_choose(NULL, e, ELEMENTSOF(e)), 2);
+        assert_int_equal(bootnext_choose(NULL, e, 2), 1);
+        assert_int_equal(bootnext_choose(NULL, NULL, 1), -EINVAL);
+}
+
+static void test_version_compare(void **state) {
+        static const struct {
+                const char *a, *b;
+                int sign;
+        } rows[] = {
+                { "1", "1", 0 },
+                { "2", "10", -1 },
+                { "2024-12-01", "2024-12-01.2", -1 },
+                { "2024-12-01.2", "2024-12-01.10", -1 },
+                { "2024-12-01.10", "2024-12-01", 1 },
+                { "koompi-root-2024-12-01.conf", "koompi-root-2024-12-01.2.conf", -1 },
+                { "koompi-root-2024-12-01.10.conf", "koompi-root-2024-12-01.2.conf", 1 },
+                { "koompi-root-current.conf", "koompi-root-2024-12-01.conf", -1 },
+                { "koompi-root-a.conf", "koompi-root-b.conf", -1 },
+                { "1~rc1", "1", -1 },
+                { "1.0~rc1", "1.0~rc2", -1 },
+                { "123-9", "123.1-1", -1 },
+                { "1^patch", "1", 1 },
+                { "1.1", "1.1a", -1 },
+                { "007", "7", 0 },
+                { "abc", "abcde", -1 },
+                { "a", "1", -1 },
+                { "", "1", -1 },
+                { NULL, "1", -1 },
+                { NULL, NULL, 0 },
+                { "1", NULL, 1 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                int r = version_compare(rows[i].a, rows[i].b);
+                int s = (r > 0) - (r < 0);
+                if (s != rows[i].sign)
+                        fail_msg("version_compare(\"%s\", \"%s\") = %d, expected %d", rows[i].a ? rows[i].a : "NULL",
+                                 rows[i].b ? rows[i].b : "NULL", s, rows[i].sign);
+                r = version_compare(rows[i].b, rows[i].a);
+                assert_int_equal((r > 0) - (r < 0), -rows[i].sign);
+        }
 }
 
 /* ---- rollback ---- */
@@ -247,6 +384,9 @@ int main(void) {
                 cmocka_unit_test(test_name_generate_limits),
                 cmocka_unit_test(test_bootnext),
                 cmocka_unit_test(test_bootnext_tie),
+                cmocka_unit_test(test_bootnext_table),
+                cmocka_unit_test(test_bootnext_tries),
+                cmocka_unit_test(test_version_compare),
                 cmocka_unit_test(test_rollback),
                 cmocka_unit_test(test_retention_newest),
                 cmocka_unit_test(test_retention_protected),
