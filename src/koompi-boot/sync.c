@@ -15,8 +15,8 @@
 #include "entryfile.h"
 #include "entryplan.h"
 #include "esp.h"
-#include "fallback.h"
 #include "kernels.h"
+#include "rootstate.h"
 #include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
@@ -545,131 +545,147 @@ static int options_of(struct context *c, char **ret) {
         return r < 0 ? (log_errno(r, "parsing the kernel options failed"), EXIT_NO_STATE) : EXIT_OK;
 }
 
-static int entries_sync(struct context *c) {
-        _cleanup_close_ int espfd = -EBADF;
-        struct sync_state s = {};
-        struct ledger l;
-        int r;
-
-        ledger_init(&l);
+/* The ESP, the top level, the base options, and the lock of update, snapshot, prune and rollback
+ * (already held when one of them syncs): a sync run by hand never writes the ESP under a
+ * transaction's feet. A dry run writes nothing and goes without. */
+static int sync_begin(struct context *c, struct sync_state *s) {
         /* The ESP before the private mount namespace: an automounted ESP is mounted now. */
-        r = ctx_need_esp(c);
+        int r = ctx_need_esp(c);
         if (r == 0)
                 r = ctx_need_top(c);
         if (r == 0)
-                r = options_of(c, &s.options);
-        /* The lock of update, snapshot, prune and rollback (already held when one of them syncs):
-         * a sync run by hand never writes the ESP under a transaction's feet. A dry run writes
-         * nothing and goes without. */
+                r = options_of(c, &s->options);
         if (r == 0 && !c->o->dry_run)
                 r = admin_lock(c);
-        if (r != 0)
-                goto out;
+        return r;
+}
 
-        r = btrfs_list_roots(c->top, LAYOUT_ROOT_PREFIX, &s.roots, &s.n_roots);
+/* What a new entry of each root starts as: its state by the ledger (root_state_decide(); a
+ * root that gets a new entry has none to count on), known good: no counter, known bad: spent. */
+static void plan_root_states(struct context *c, struct sync_state *s, const struct ledger *l) {
+        for (size_t i = 0; i < s->n_roots; i++) {
+                struct ledger_root_status ls;
+                struct root_verdict v;
+                ledger_root_status(l, s->roots[i].name, &ls);
+                root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = c->config.boot_tries }, &v);
+                s->proots[i] = (struct plan_root) {
+                        .name = s->roots[i].name,
+                        .read_only = s->roots[i].read_only,
+                        .generation = s->roots[i].otransid,
+                        .good = v.state == ROOT_GOOD,
+                        .bad = v.state == ROOT_BAD,
+                };
+        }
+}
+
+/* The roots, the ledger, the entries and kernels on the ESP, each root's kernel. */
+static int sync_gather(struct context *c, struct sync_state *s) {
+        struct ledger l;
+        int r = btrfs_list_roots(c->top, LAYOUT_ROOT_PREFIX, &s->roots, &s->n_roots);
         if (r < 0) {
                 log_errno(r, "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
                           c->top);
-                r = EXIT_NO_STATE;
-                goto out;
+                return EXIT_NO_STATE;
         }
+        /* The ESP first: the entries there save hashing the kernels of unchanged roots. */
+        r = read_esp(c, s);
+        if (r != 0)
+                return r;
+        s->proots = calloc(s->n_roots ? s->n_roots : 1, sizeof *s->proots);
+        s->pairs = calloc(s->n_roots ? s->n_roots : 1, sizeof *s->pairs);
+        if (!s->proots || !s->pairs)
+                abort();
         /* The ledger says which roots are known good or bad; unreadable, every root is untested. */
+        ledger_init(&l);
         if (ctx_ledger_load(c, &l, false) != 0)
                 log_warning("every root is taken as untested");
-
-        /* The ESP first: the entries there save hashing the kernels of unchanged roots. */
-        r = read_esp(c, &s);
-        if (r != 0)
-                goto out;
-        s.proots = calloc(s.n_roots ? s.n_roots : 1, sizeof *s.proots);
-        s.pairs = calloc(s.n_roots ? s.n_roots : 1, sizeof *s.pairs);
-        if (!s.proots || !s.pairs)
-                abort();
-        for (size_t i = 0; i < s.n_roots; i++) {
-                struct fallback_root fr = { .name = s.roots[i].name, .read_only = s.roots[i].read_only };
-                fallback_root_from_ledger(&fr, &l, c->config.boot_tries);
-                s.proots[i] = (struct plan_root) {
-                        .name = s.roots[i].name,
-                        .read_only = s.roots[i].read_only,
-                        .generation = s.roots[i].otransid,
-                        .good = fr.state == ROOT_GOOD,
-                        .bad = fr.state == ROOT_BAD,
-                };
-                if (!s.roots[i].read_only)
+        plan_root_states(c, s, &l);
+        ledger_free(&l);
+        for (size_t i = 0; i < s->n_roots; i++) {
+                if (!s->roots[i].read_only)
                         continue;
-                r = root_kernel(c, &s, i);
+                r = root_kernel(c, s, i);
                 if (r != 0)
-                        goto out;
-                s.proots[i].kernel_id = s.pairs[i].id;
+                        return r;
+                s->proots[i].kernel_id = s->pairs[i].id;
         }
+        return EXIT_OK;
+}
 
-        struct plan_input in = {
-                .roots = s.proots,
-                .n_roots = s.n_roots,
-                .entries = s.files,
-                .n_entries = s.n_files,
-                .kernel_dirs = (const char *const *)s.kdirs,
-                .n_kernel_dirs = s.n_kdirs,
-                .options = s.options,
-                .tries = c->config.boot_tries,
-                .loader_conf = s.loader_conf,
-        };
-        r = plan_entries(&in, &s.plan);
-        if (r == -ENOENT) {
+/* plan_entries()'s refusals, said for people. Returns an exit code. */
+static int plan_refused(struct context *c, const struct sync_state *s, int r) {
+        if (r == -ENOENT)
                 log_error("no read-only root snapshot (%s*) under %s: refusing to remove every entry; nothing "
                           "was changed",
                           LAYOUT_ROOT_PREFIX, c->top);
-                r = EXIT_REFUSED;
-                goto out;
-        }
-        if (r == -EEXIST) {
+        else if (r == -EEXIST)
                 log_error("the roots %s and %s would get the same entry (IDs ignore case and odd characters); "
                           "rename one of them; nothing was changed",
-                          s.plan.conflict[0], s.plan.conflict[1]);
-                r = EXIT_REFUSED;
-                goto out;
-        }
-        if (r == -EINVAL) {
+                          s->plan.conflict[0], s->plan.conflict[1]);
+        else if (r == -EINVAL)
                 log_error("the root name \"%s\" cannot go on a kernel command line (spaces, quotes or "
                           "non-ASCII bytes); rename it; nothing was changed",
-                          s.plan.conflict[0] ? s.plan.conflict[0] : "?");
-                r = EXIT_REFUSED;
-                goto out;
-        }
-        if (r < 0) {
+                          s->plan.conflict[0] ? s->plan.conflict[0] : "?");
+        else {
                 log_errno(r, "planning the entries failed");
-                r = EXIT_NO_STATE;
-                goto out;
+                return EXIT_NO_STATE;
         }
-        find_damaged(c, &s);
+        return EXIT_REFUSED;
+}
 
-        /* Room for everything before anything is written. */
+static int sync_plan(struct context *c, struct sync_state *s) {
+        struct plan_input in = {
+                .roots = s->proots,
+                .n_roots = s->n_roots,
+                .entries = s->files,
+                .n_entries = s->n_files,
+                .kernel_dirs = (const char *const *)s->kdirs,
+                .n_kernel_dirs = s->n_kdirs,
+                .options = s->options,
+                .tries = c->config.boot_tries,
+                .loader_conf = s->loader_conf,
+        };
+        int r = plan_entries(&in, &s->plan);
+        if (r < 0)
+                return plan_refused(c, s, r);
+        find_damaged(c, s);
+        return EXIT_OK;
+}
+
+/* Room for everything before anything is written. */
+static int sync_room(struct context *c, const struct sync_state *s) {
+        _cleanup_close_ int espfd = open(c->esp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         uint64_t avail = 0, block = 4096;
-        espfd = open(c->esp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (espfd < 0 || esp_free_space(espfd, &avail, &block) < 0) {
                 log_errno(-errno, "finding the free space of %s failed", c->esp);
-                r = EXIT_NO_STATE;
-                goto out;
+                return EXIT_NO_STATE;
         }
-        uint64_t need = space_needed(&s, block);
+        uint64_t need = space_needed(s, block);
         if (need > avail) {
                 log_error("ESP full: need %" PRIu64 " bytes, %" PRIu64 " free on %s; remove old kernels or root "
                           "snapshots, then run koompi-boot entries sync again; nothing was changed",
                           need, avail, c->esp);
-                r = EXIT_ESP_FULL;
-                goto out;
+                return EXIT_ESP_FULL;
         }
+        return EXIT_OK;
+}
 
-        if (c->o->dry_run) {
+static int entries_sync(struct context *c) {
+        struct sync_state s = {};
+        int r = sync_begin(c, &s);
+        if (r == 0)
+                r = sync_gather(c, &s);
+        if (r == 0)
+                r = sync_plan(c, &s);
+        if (r == 0)
+                r = sync_room(c, &s);
+        if (r == 0 && c->o->dry_run)
                 report(c, &s, false);
-                r = EXIT_OK;
-                goto out;
+        else if (r == 0) {
+                r = execute(c, &s);
+                if (r == EXIT_OK)
+                        report(c, &s, true);
         }
-        r = execute(c, &s);
-        if (r == EXIT_OK)
-                report(c, &s, true);
-out:
-        ledger_free(&l);
         sync_state_free(&s);
         return r;
 }
