@@ -174,7 +174,7 @@ int pins_load(struct context *c, char ***ret) {
         return 0;
 }
 
-int pins_save(struct context *c, char *const *uuids, const struct admin_view *v) {
+int pins_save(struct context *c, char *const *uuids, const struct root_view *v) {
         _cleanup_free_ char *text = NULL;
         char path[PATH_MAX];
         size_t len = 0;
@@ -197,101 +197,55 @@ int pins_save(struct context *c, char *const *uuids, const struct admin_view *v)
 
 /* ---- the view ---- */
 
-static void read_entries(struct context *c, struct admin_view *v) {
-        char dir[PATH_MAX];
-        pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
-        DIR *d = opendir(dir);
-        if (!d) {
-                if (errno != ENOENT)
-                        log_errno(-errno, "reading %s failed", dir);
-                return;
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                struct entry_name e;
-                if (de->d_name[0] == '.' || entry_name_parse(de->d_name, ".conf", &e) < 0 || !entry_name_koompi_id(&e))
-                        continue;
-                for (size_t i = 0; i < v->n_roots; i++) {
-                        struct admin_root *r = &v->roots[i];
-                        char want[ENTRY_NAME_MAX + 1];
-                        if (entry_filename_for_root(r->info.name, 0, want, sizeof want) < 0 ||
-                            !entry_id_equal(de->d_name, want))
-                                continue;
-                        /* With twins, the counted one speaks (entries sync keeps it). */
-                        if (!r->entry[0] || (e.has_counter && !r->entry_name.has_counter)) {
-                                snprintf(r->entry, sizeof r->entry, "%s", de->d_name);
-                                r->entry_name = e;
-                        }
-                }
-        }
-        closedir(d);
-}
-
 bool admin_efi_ok(struct context *c) {
         return !c->o->esp && efi_loader_available();
 }
 
-static void find_next(struct context *c, struct admin_view *v) {
-        char var[256];
-        v->next = -1;
-        v->next_pattern[0] = 0;
-        v->next_source = NULL;
-        if (admin_efi_ok(c) && efi_loader_get_string("LoaderEntryDefault", var, sizeof var) == 0 && *var) {
-                snprintf(v->next_pattern, sizeof v->next_pattern, "%s", var);
-                v->next_source = "LoaderEntryDefault";
-        } else {
-                char path[PATH_MAX];
-                _cleanup_free_ char *text = NULL;
-                pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_LOADER_CONF);
-                if (read_file(path, &text, NULL) == 0)
-                        for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                                l += strspn(l, " \t");
-                                const char *val = startswith(l, "default");
-                                if (val && (*val == ' ' || *val == '\t')) {
-                                        val += strspn(val, " \t");
-                                        snprintf(v->next_pattern, sizeof v->next_pattern, "%.*s",
-                                                 (int)strcspn(val, " \t\r"), val);
-                                        v->next_source = LAYOUT_LOADER_CONF;
-                                }
-                        }
-        }
-
-        struct bootnext_entry *e = calloc(v->n_roots ? v->n_roots : 1, sizeof *e);
-        char(*ids)[ENTRY_NAME_MAX + 1] = calloc(v->n_roots ? v->n_roots : 1, sizeof *ids);
-        char(*vers)[24] = calloc(v->n_roots ? v->n_roots : 1, sizeof *vers);
-        int *idx = calloc(v->n_roots ? v->n_roots : 1, sizeof *idx);
-        size_t n = 0;
-        if (!e || !ids || !vers || !idx)
-                abort();
-        for (size_t i = 0; i < v->n_roots; i++) {
-                const struct admin_root *r = &v->roots[i];
-                if (!r->entry[0] || !r->info.read_only || entry_name_id(&r->entry_name, ids[n], sizeof ids[n]) < 0)
-                        continue;
-                snprintf(vers[n], sizeof vers[n], "%" PRIu64, r->info.otransid);
-                e[n] = (struct bootnext_entry) { .id = ids[n], .file = r->entry, .version = vers[n],
-                                                 .sort_key = "koompi",
-                                                 .spent = entry_name_state(&r->entry_name) == ENTRY_BAD };
-                idx[n++] = (int)i;
-        }
-        /* No default: systemd-boot boots the first entry of its menu, the koompi ones first. */
-        int k = bootnext_choose(v->next_pattern[0] ? v->next_pattern : ENTRY_KOOMPI_PREFIX "*", e, n);
-        if (k >= 0)
-                v->next = idx[k];
-        free(e);
-        free(ids);
-        free(vers);
-        free(idx);
+int admin_view_gather(struct context *c, struct root_view *v, int *ret_pins_error) {
+        struct boot_state s;
+        char **pins = NULL;
+        int pins_error = pins_load(c, &pins);
+        bool booted = boot_state_load(c->o->state, &s) == 0;
+        struct root_view_input in = {
+                .top = c->top[0] ? c->top : NULL,
+                .esp = c->esp[0] ? c->esp : NULL,
+                .ledger = c->ledger,
+                .efi_ok = admin_efi_ok(c),
+                .config = &c->config,
+                .pins = pins_error == 0 ? pins : NULL,
+                .booted = booted ? s.snapshot : NULL,
+        };
+        int r = root_view_load(&in, v);
+        boot_state_free(&s);
+        strv_free(pins);
+        if (ret_pins_error)
+                *ret_pins_error = pins_error;
+        return r;
 }
 
-int admin_view_find(const struct admin_view *v, const char *name) {
-        for (size_t i = 0; i < v->n_roots; i++)
-                if (streq(v->roots[i].info.name, name))
-                        return (int)i;
-        return -1;
+int admin_view_load(struct context *c, struct root_view *v) {
+        int pins_error, r = admin_view_gather(c, v, &pins_error);
+        if (r < 0)
+                return log_errno(r, "gathering the roots failed"), EXIT_NO_STATE;
+        if (v->roots_error < 0) {
+                log_errno(v->roots_error, "listing the root snapshots under %s failed (is it the Btrfs top level, "
+                          "subvolid=5?)", c->top);
+                return EXIT_NO_STATE;
+        }
+        if (v->esp_error < 0)
+                log_errno(v->esp_error, "reading the entries on %s failed", c->esp);
+        if (v->ledger_error < 0)
+                log_errno(v->ledger_error, "reading the ledger %s failed; every root is taken as untested", c->ledger);
+        if (pins_error < 0) {
+                log_errno(pins_error, "reading the pinned roots failed");
+                return EXIT_NO_STATE;
+        }
+        return EXIT_OK;
 }
 
-int admin_view_find_arg(const struct admin_view *v, const char *arg, int *ret_exit) {
+int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_exit) {
         char name[ROOT_NAME_MAX + 1];
-        int i = admin_view_find(v, arg);
+        int i = root_view_find(v, arg);
         if (i >= 0 && startswith(arg, ROOT_NAME_PREFIX))
                 return i;
         if (root_name_from_arg(arg, name, sizeof name) < 0) {
@@ -301,126 +255,12 @@ int admin_view_find_arg(const struct admin_view *v, const char *arg, int *ret_ex
                 *ret_exit = EXIT_REFUSED;
                 return -1;
         }
-        i = admin_view_find(v, name);
+        i = root_view_find(v, name);
         if (i < 0) {
                 log_error("there is no root named %s; see koompi-boot list", name);
                 *ret_exit = EXIT_NO_STATE;
         }
         return i;
-}
-
-void admin_view_free(struct admin_view *v) {
-        free(v->roots);
-        ledger_free(&v->ledger);
-        strv_free(v->pins);
-        *v = (struct admin_view) {};
-}
-
-int admin_view_load(struct context *c, struct admin_view *v) {
-        struct btrfs_root_info *infos = NULL;
-        size_t n = 0;
-        int r;
-
-        *v = (struct admin_view) { .booted = -1, .next = -1, .last_good = -1, .configured = -1 };
-        ledger_init(&v->ledger);
-        r = btrfs_list_roots(c->top, LAYOUT_ROOT_PREFIX, &infos, &n);
-        if (r < 0) {
-                log_errno(r, "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
-                          c->top);
-                return EXIT_NO_STATE;
-        }
-        v->roots = calloc(n ? n : 1, sizeof *v->roots);
-        if (!v->roots)
-                abort();
-        v->n_roots = n;
-        for (size_t i = 0; i < n; i++)
-                v->roots[i].info = infos[i];
-        free(infos);
-
-        r = ledger_load(&v->ledger, c->ledger);
-        if (r < 0)
-                log_errno(r, "reading the ledger %s failed; every root is taken as untested", c->ledger);
-        r = pins_load(c, &v->pins);
-        if (r < 0) {
-                log_errno(r, "reading the pinned roots failed");
-                return EXIT_NO_STATE;
-        }
-        read_entries(c, v);
-
-        unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
-        for (size_t i = 0; i < n; i++) {
-                struct admin_root *ar = &v->roots[i];
-                struct fallback_root fr = { .name = ar->info.name, .read_only = ar->info.read_only,
-                                            .generation = ar->info.otransid };
-                if (ar->entry[0] && ar->entry_name.has_counter)
-                        fallback_root_from_entry(&fr, &ar->entry_name);
-                else {
-                        fallback_root_from_ledger(&fr, &v->ledger, tries);
-                        /* A blessed entry is a good root unless the ledger knows it bad. */
-                        if (ar->entry[0] && fr.state != ROOT_BAD)
-                                fr.state = ROOT_GOOD;
-                }
-                ar->state = fr.state;
-                ar->policy = (struct policy_root) {
-                        .name = ar->info.name,
-                        .generation = ar->info.otransid,
-                        .read_only = ar->info.read_only,
-                        .good = fr.state == ROOT_GOOD,
-                        .bad = fr.state == ROOT_BAD,
-                        .in_trial = fr.state == ROOT_IN_TRIAL,
-                };
-                for (char **p = v->pins; p && *p; p++)
-                        if (streq(*p, ar->info.uuid))
-                                ar->policy.pinned = true;
-        }
-
-        struct boot_state s;
-        if (boot_state_load(c->o->state, &s) == 0) {
-                v->booted = *s.snapshot ? admin_view_find(v, s.snapshot) : -1;
-                boot_state_free(&s);
-        }
-        find_next(c, v);
-        const struct ledger_boot *good = NULL;
-        LEDGER_FOREACH_BOOT(b, &v->ledger)
-                if (b->outcome == LEDGER_OUTCOME_GOOD || b->stage == LEDGER_STAGE_GOOD)
-                        good = b;
-        if (good)
-                v->last_good = admin_view_find(v, good->root);
-        v->configured = c->config.snapshot ? admin_view_find(v, c->config.snapshot) : -1;
-        if (v->booted >= 0)
-                v->roots[v->booted].policy.booted = true;
-        if (v->next >= 0)
-                v->roots[v->next].policy.next = true;
-        if (v->last_good >= 0)
-                v->roots[v->last_good].policy.last_good = true;
-        if (v->configured >= 0)
-                v->roots[v->configured].policy.configured = true;
-        return EXIT_OK;
-}
-
-int admin_view_current(const struct admin_view *v, const char **ret_why) {
-        const struct {
-                int i;
-                const char *why;
-        } order[] = {
-                { v->next, "the root booted next" },
-                { v->booted, "the booted root" },
-                { v->configured, "boot.conf's snapshot" },
-        };
-        for (size_t k = 0; k < ELEMENTSOF(order); k++) {
-                int i = order[k].i;
-                if (i >= 0 && v->roots[i].info.read_only && v->roots[i].state != ROOT_BAD) {
-                        *ret_why = order[k].why;
-                        return i;
-                }
-        }
-        for (size_t i = 0; i < v->n_roots; i++)
-                if (v->roots[i].info.read_only && v->roots[i].state == ROOT_GOOD) {
-                        *ret_why = "the newest good root";
-                        return (int)i;
-                }
-        *ret_why = NULL;
-        return -1;
 }
 
 /* ---- entries sync from inside a verb ---- */
@@ -505,7 +345,7 @@ static int take_lock(struct context *c) {
         return 0;
 }
 
-static bool protected_now(const struct admin_view *v, int i, char *why, size_t size) {
+static bool protected_now(const struct root_view *v, int i, char *why, size_t size) {
         const struct policy_root *p = &v->roots[i].policy;
         unsigned reasons = (p->booted ? RETAIN_BOOTED : 0) | (p->next ? RETAIN_NEXT : 0) |
                            (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
@@ -549,13 +389,13 @@ static int recover_update(struct context *c, const struct journal *j) {
 }
 
 static int recover_delete(struct context *c, const struct journal *j) {
-        struct admin_view v;
+        struct root_view v;
         int r = admin_view_load(c, &v);
         if (r != 0)
                 return r;
         for (char **p = j->roots; p && *p; p++) {
                 char why[128];
-                int i = admin_view_find(&v, *p);
+                int i = root_view_find(&v, *p);
                 if (i < 0)
                         continue;
                 if (protected_now(&v, i, why, sizeof why)) {
@@ -565,12 +405,12 @@ static int recover_delete(struct context *c, const struct journal *j) {
                 r = btrfs_root_delete(c->top, *p);
                 if (r < 0) {
                         log_errno(r, "deleting %s failed", *p);
-                        admin_view_free(&v);
+                        root_view_free(&v);
                         return EXIT_WRITE_FAILED;
                 }
                 printf("recover: deleted %s, whose deletion was interrupted\n", *p);
         }
-        admin_view_free(&v);
+        root_view_free(&v);
         btrfs_fs_sync(c->top);
         printf("recover: removing the entries of deleted roots\n");
         return admin_sync_entries(c);

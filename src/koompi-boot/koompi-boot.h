@@ -10,6 +10,7 @@
 #include "fallback.h"
 #include "ledger.h"
 #include "rootpolicy.h"
+#include "rootview.h"
 
 /* Exit codes, documented in koompi-boot(8) and --help. */
 #define EXIT_OK 0
@@ -123,38 +124,19 @@ int verb_alerts(struct context *c);
 #define FAULT_POINT_ENV "KOOMPI_FAULT_POINT"
 #define FAULT_POINT_EXIT 99
 
-/* One root as the verbs that change roots see it. */
-struct admin_root {
-        struct btrfs_root_info info;
-        char entry[ENTRY_NAME_MAX + 1];         /* its koompi entry on the ESP, "" when none */
-        struct entry_name entry_name;
-        enum root_state state;
-        struct policy_root policy;              /* its name points into info */
-};
-
-struct admin_view {
-        struct admin_root *roots;               /* newest first */
-        size_t n_roots;
-        struct ledger ledger;
-        int booted, next, last_good, configured; /* indices into roots, -1 when none or unknown */
-        char next_pattern[256];                 /* the default entry pattern, "" when none */
-        const char *next_source;                /* "LoaderEntryDefault", "loader/loader.conf" or NULL */
-        char **pins;                            /* UUIDs of pinned roots, NULL-terminated */
-};
-
-/* Reads the roots, the entries on the ESP, the ledger, the pins and this boot's record.
- * Needs ctx_need_top() and ctx_need_esp() done. Returns 0 or an exit code. */
-int admin_view_load(struct context *c, struct admin_view *v);
-void admin_view_free(struct admin_view *v);
-/* Index of the root named name, -1 when there is none. */
-int admin_view_find(const struct admin_view *v, const char *name);
+/* The view of the roots (rootview.h) from what the context found: the roots when ctx_need_top()
+ * succeeded, the entries when ctx_need_esp() did, the ledger, the pins, this boot's record, and
+ * LoaderEntryDefault when admin_efi_ok(). Nothing is logged. Returns root_view_load()'s value
+ * (0 also when parts are unknown: see the view's *_error fields); *ret_pins_error (may be NULL)
+ * is pins_load()'s. Free with root_view_free() in every case. */
+int admin_view_gather(struct context *c, struct root_view *v, int *ret_pins_error);
+/* admin_view_gather() for the verbs that change roots, after ctx_need_top() and ctx_need_esp():
+ * 0, or an exit code after saying why (roots or pins unreadable). */
+int admin_view_load(struct context *c, struct root_view *v);
 /* The root an admin named: an existing root's exact name, or "@root-" added to what was typed
  * ("2024-12-01" is "@root-2024-12-01"). Only "@root-*" subvolumes are ever named: @home and
  * @var are out of reach. Its index, or -1 after saying why, with *ret_exit set. */
-int admin_view_find_arg(const struct admin_view *v, const char *arg, int *ret_exit);
-/* The root that updates and snapshots start from: the one booted next, else the booted one,
- * else boot.conf's snapshot; -1 when none of them is a read-only root. *ret_why says which. */
-int admin_view_current(const struct admin_view *v, const char **ret_why);
+int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_exit);
 
 /* For every verb that changes roots, before anything else: the ESP, the top level mounted
  * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
@@ -195,7 +177,7 @@ int journal_clear(struct context *c);
 
 /* The UUIDs of the pinned roots, NULL-terminated (empty when there is no pins file). */
 int pins_load(struct context *c, char ***ret);
-int pins_save(struct context *c, char *const *uuids, const struct admin_view *v);
+int pins_save(struct context *c, char *const *uuids, const struct root_view *v);
 
 /* Deletes the roots named (NULL-terminated) under a journal, then brings the entries and the
  * kernels on the ESP in line (prune.c). Returns an exit code. */

@@ -49,7 +49,7 @@ int admin_delete_roots(struct context *c, char *const *names) {
 }
 
 static int prune_run(struct context *c) {
-        struct admin_view v = {};
+        struct root_view v = {};
         unsigned keep = c->o->has_keep ? c->o->keep : c->config.keep;
         int r;
 
@@ -100,7 +100,7 @@ static int prune_run(struct context *c) {
         free(why);
         free(gone);
 out:
-        admin_view_free(&v);
+        root_view_free(&v);
         return r;
 }
 

@@ -60,7 +60,7 @@ static void clear_other(const char *var, const char *id) {
 }
 
 int admin_rollback_apply(struct context *c, const char *target) {
-        struct admin_view v = {};
+        struct root_view v = {};
         struct ledger l;
         char dir[PATH_MAX], note[300];
         unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
@@ -73,13 +73,13 @@ int admin_rollback_apply(struct context *c, const char *target) {
         r = admin_view_load(c, &v);
         if (r != EXIT_OK)
                 goto out;
-        int t = admin_view_find(&v, target);
+        int t = root_view_find(&v, target);
         if (t < 0) {
                 log_error("the root %s is gone; nothing to roll back to", target);
                 r = EXIT_NO_STATE;
                 goto out;
         }
-        const struct admin_root *tr = &v.roots[t];
+        const struct root_view_root *tr = &v.roots[t];
 
         /* 1. The ledger: newer roots bad, the target re-armed when it was bad. */
         r = ctx_ledger_load(c, &l, true);
@@ -88,7 +88,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
         snprintf(note, sizeof note, "rollback to %s", target);
         for (size_t i = 0; i < v.n_roots; i++) {
                 struct ledger_root_status ls;
-                const struct admin_root *ar = &v.roots[i];
+                const struct root_view_root *ar = &v.roots[i];
                 if (!ar->info.read_only || !newer(&ar->info, &tr->info))
                         continue;
                 ledger_root_status(&l, ar->info.name, &ls);
@@ -124,7 +124,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
                 goto out;
         }
         for (size_t i = 0; dfd >= 0 && i < v.n_roots; i++) {
-                struct admin_root *ar = &v.roots[i];
+                struct root_view_root *ar = &v.roots[i];
                 struct entry_name e = ar->entry_name;
                 if (!ar->entry[0])
                         continue;
@@ -151,11 +151,11 @@ int admin_rollback_apply(struct context *c, const char *target) {
 
         /* 4. Nothing else may decide the next boot. */
         if (admin_efi_ok(c)) {
-                admin_view_free(&v);
+                root_view_free(&v);
                 r = admin_view_load(c, &v);
                 if (r != EXIT_OK)
                         goto out;
-                t = admin_view_find(&v, target);
+                t = root_view_find(&v, target);
                 char id[ENTRY_NAME_MAX + 1];
                 bool have_id = t >= 0 && v.roots[t].entry[0] &&
                                entry_name_id(&v.roots[t].entry_name, id, sizeof id) == 0;
@@ -165,12 +165,12 @@ int admin_rollback_apply(struct context *c, const char *target) {
         r = EXIT_OK;
 out:
         ledger_free(&l);
-        admin_view_free(&v);
+        root_view_free(&v);
         return r;
 }
 
-static int rollback_once(struct context *c, struct admin_view *v, int t) {
-        const struct admin_root *tr = &v->roots[t];
+static int rollback_once(struct context *c, struct root_view *v, int t) {
+        const struct root_view_root *tr = &v->roots[t];
         char id[ENTRY_NAME_MAX + 1];
         if (!tr->entry[0] || entry_name_id(&tr->entry_name, id, sizeof id) < 0) {
                 log_error("%s has no boot loader entry on the ESP; run koompi-boot entries sync first", tr->info.name);
@@ -202,7 +202,7 @@ static int rollback_once(struct context *c, struct admin_view *v, int t) {
 }
 
 static int rollback_run(struct context *c) {
-        struct admin_view v = {};
+        struct root_view v = {};
         char target[256];
         int r, t;
 
@@ -284,13 +284,13 @@ static int rollback_run(struct context *c) {
         }
 
         /* Say what will boot. */
-        admin_view_free(&v);
+        root_view_free(&v);
         r = admin_view_load(c, &v);
         if (r != EXIT_OK)
                 goto out;
-        t = admin_view_find(&v, target);
+        t = root_view_find(&v, target);
         if (t >= 0 && v.next == t) {
-                const struct admin_root *tr = &v.roots[t];
+                const struct root_view_root *tr = &v.roots[t];
                 printf("next boot: %s (entry %s%s), and every boot after it until the next update\n", target, tr->entry,
                        tr->entry_name.has_counter ? ", counted" : "");
                 r = EXIT_OK;
@@ -301,7 +301,7 @@ static int rollback_run(struct context *c) {
                 r = EXIT_REFUSED;
         }
 out:
-        admin_view_free(&v);
+        root_view_free(&v);
         return r;
 }
 

@@ -11,19 +11,19 @@
 
 #define SNAPSHOT_USAGE "usage: koompi-boot snapshot create [NAME] | delete NAME | pin NAME | unpin NAME"
 
-static int snapshot_create(struct context *c, struct admin_view *v) {
+static int snapshot_create(struct context *c, struct root_view *v) {
         char name[ROOT_NAME_MAX + 1];
         const char *why;
         int r;
 
-        int cur = admin_view_current(v, &why);
+        int cur = root_view_current(v, &why);
         if (cur < 0) {
                 log_error("no read-only root to snapshot (none boots next, none is booted, and %s is not "
                           "there); nothing was changed",
                           c->config.snapshot);
                 return EXIT_NO_STATE;
         }
-        const struct admin_root *src = &v->roots[cur];
+        const struct root_view_root *src = &v->roots[cur];
         if (c->o->n_args == 2) {
                 r = root_name_from_arg(c->o->args[1], name, sizeof name);
                 if (r < 0) {
@@ -103,23 +103,23 @@ static int snapshot_create(struct context *c, struct admin_view *v) {
         r = journal_clear(c);
         if (r < 0)
                 return log_errno(r, "removing the record of the snapshot failed"), EXIT_WRITE_FAILED;
-        struct admin_view after;
+        struct root_view after;
         if (admin_view_load(c, &after) == EXIT_OK) {
-                int i = admin_view_find(&after, name);
+                int i = root_view_find(&after, name);
                 if (i >= 0 && after.next == i)
                         printf("%s boots next (the same contents as %s)\n", name, src->info.name);
-                admin_view_free(&after);
+                root_view_free(&after);
         }
         return EXIT_OK;
 }
 
-static int snapshot_delete(struct context *c, struct admin_view *v) {
+static int snapshot_delete(struct context *c, struct root_view *v) {
         char why[200];
         int ex = EXIT_OK;
         int i = admin_view_find_arg(v, c->o->args[1], &ex);
         if (i < 0)
                 return ex;
-        const struct admin_root *r = &v->roots[i];
+        const struct root_view_root *r = &v->roots[i];
         const struct policy_root *p = &r->policy;
         unsigned reasons = (p->booted ? RETAIN_BOOTED : 0) | (p->next ? RETAIN_NEXT : 0) |
                            (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
@@ -141,12 +141,12 @@ static int snapshot_delete(struct context *c, struct admin_view *v) {
         return admin_delete_roots(c, names);
 }
 
-static int snapshot_pin(struct context *c, struct admin_view *v, bool pin) {
+static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
         int ex = EXIT_OK;
         int i = admin_view_find_arg(v, c->o->args[1], &ex);
         if (i < 0)
                 return ex;
-        const struct admin_root *r = &v->roots[i];
+        const struct root_view_root *r = &v->roots[i];
         if (r->policy.pinned == pin) {
                 printf("%s is %s pinned\n", r->info.name, pin ? "already" : "not");
                 return EXIT_OK;
@@ -180,7 +180,7 @@ static int snapshot_pin(struct context *c, struct admin_view *v, bool pin) {
 
 static int snapshot_run(struct context *c) {
         const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
-        struct admin_view v = {};
+        struct root_view v = {};
         int r;
 
         if (!sub || !((streq(sub, "create") && c->o->n_args <= 2) ||
@@ -200,7 +200,7 @@ static int snapshot_run(struct context *c) {
                 else
                         r = snapshot_pin(c, &v, streq(sub, "pin"));
         }
-        admin_view_free(&v);
+        root_view_free(&v);
         return r;
 }
 

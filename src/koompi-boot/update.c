@@ -284,7 +284,7 @@ static double seconds(uint64_t us) {
 static int update_run(struct context *c) {
         _cleanup_free_ char *command = NULL;
         char name[ROOT_NAME_MAX + 1], rootdir[PATH_MAX], what[512], src[256];
-        struct admin_view v = {};
+        struct root_view v = {};
         struct journal j = { .op = "update", .step = "started" };
         uint64_t t0 = now_monotonic_us(), t_cmd = 0, t_img = 0;
         const char *why;
@@ -311,7 +311,7 @@ static int update_run(struct context *c) {
         r = admin_view_load(c, &v);
         if (r != EXIT_OK)
                 goto out;
-        int cur = admin_view_current(&v, &why);
+        int cur = root_view_current(&v, &why);
         if (cur < 0) {
                 log_error("no read-only root to start from under %s (none boots next, none is booted, and %s is "
                           "not there); nothing was changed",
@@ -447,12 +447,12 @@ static int update_run(struct context *c) {
         step(7, "done: the in-progress mark of %s cleared", name);
 
         /* What will boot. */
-        admin_view_free(&v);
+        root_view_free(&v);
         r = admin_view_load(c, &v);
         if (r != EXIT_OK)
                 goto out;
-        int n = admin_view_find(&v, name);
-        const struct admin_root *nr = n >= 0 ? &v.roots[n] : NULL;
+        int n = root_view_find(&v, name);
+        const struct root_view_root *nr = n >= 0 ? &v.roots[n] : NULL;
         if (nr && nr->entry[0]) {
                 char id[ENTRY_NAME_MAX + 1];
                 if (entry_name_id(&nr->entry_name, id, sizeof id) == 0)
@@ -473,7 +473,7 @@ static int update_run(struct context *c) {
                seconds(t_cmd), seconds(t_img), seconds(total - t_cmd - t_img));
         r = EXIT_OK;
 out:
-        admin_view_free(&v);
+        root_view_free(&v);
         return r;
 }
 
