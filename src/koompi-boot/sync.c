@@ -224,9 +224,9 @@ static int root_kernel(struct context *c, struct sync_state *s, size_t i) {
         return EXIT_OK;
 }
 
-static int read_esp(struct context *c, struct sync_state *s) {
+/* The entry files in loader/entries with their text (NULL when unreadable or not text). */
+static int read_entry_files(struct context *c, struct sync_state *s) {
         char path[PATH_MAX];
-        int r;
 
         pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
         DIR *d = opendir(path);
@@ -246,7 +246,7 @@ static int read_esp(struct context *c, struct sync_state *s) {
                 char *text = NULL;
                 size_t len = 0;
                 pathf(file, sizeof file, "%s/%s", path, de->d_name);
-                r = read_file(file, &text, &len);
+                int r = read_file(file, &text, &len);
                 if (r < 0)
                         log_errno(r, "reading %s failed; it will be rewritten if it is a koompi entry", file);
                 else if (len > ENTRY_FILE_MAX || strlen(text) != len) {
@@ -257,9 +257,15 @@ static int read_esp(struct context *c, struct sync_state *s) {
         }
         if (d)
                 closedir(d);
+        return EXIT_OK;
+}
+
+/* The directories under koompi/. */
+static int read_kernel_dirs(struct context *c, struct sync_state *s) {
+        char path[PATH_MAX];
 
         pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_KERNELS_DIR);
-        d = opendir(path);
+        DIR *d = opendir(path);
         if (!d && errno != ENOENT) {
                 log_errno(-errno, "reading %s failed", path);
                 return EXIT_NO_STATE;
@@ -278,7 +284,16 @@ static int read_esp(struct context *c, struct sync_state *s) {
         }
         if (d)
                 closedir(d);
+        return EXIT_OK;
+}
 
+static int read_esp(struct context *c, struct sync_state *s) {
+        char path[PATH_MAX];
+        int r = read_entry_files(c, s);
+        if (r == EXIT_OK)
+                r = read_kernel_dirs(c, s);
+        if (r != EXIT_OK)
+                return r;
         pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_LOADER_CONF);
         r = read_file(path, &s->loader_conf, NULL);
         if (r < 0 && r != -ENOENT) {
@@ -453,6 +468,78 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
                        p->kernels_unused[i]);
 }
 
+/* Kernels first: no entry ever points to a missing one. */
+static int write_kernels(int kfd, const char *kdir, const struct sync_state *s) {
+        for (size_t i = 0; i < s->plan.n_kernels_needed + s->n_repair; i++) {
+                bool repair = i >= s->plan.n_kernels_needed;
+                const char *id = repair ? s->repair[i - s->plan.n_kernels_needed] : s->plan.kernels_needed[i];
+                const struct kernel_pair *p = pair_of(s, id);
+                if (!p || write_kernel(kfd, kdir, p, repair) < 0)
+                        return EXIT_WRITE_FAILED;
+        }
+        return EXIT_OK;
+}
+
+/* Entries created (never replacing: a counter is never overwritten) or updated. */
+static int write_entries(int efd, const char *edir, const struct sync_state *s) {
+        for (size_t i = 0; i < s->plan.n_entries; i++) {
+                const struct plan_entry *e = &s->plan.entries[i];
+                if (e->op != PLAN_CREATE && e->op != PLAN_UPDATE)
+                        continue;
+                int r = esp_write_file(efd, e->file, e->text, strlen(e->text), e->op == PLAN_CREATE);
+                if (r == -EEXIST) {
+                        log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", edir, e->file);
+                        return EXIT_WRITE_FAILED;
+                }
+                if (r < 0)
+                        return log_errno(r, "writing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
+        }
+        return EXIT_OK;
+}
+
+/* Twins and stale entries. */
+static int remove_entries(int efd, const char *edir, const struct sync_state *s) {
+        bool removed = false;
+        int r;
+        for (size_t i = 0; i < s->plan.n_entries; i++) {
+                const struct plan_entry *e = &s->plan.entries[i];
+                if (e->op != PLAN_REMOVE)
+                        continue;
+                if (unlinkat(efd, e->file, 0) < 0 && errno != ENOENT)
+                        return log_errno(-errno, "removing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
+                removed = true;
+        }
+        if (removed && (r = fsync_dir(efd)) < 0)
+                return log_errno(r, "syncing %s failed", edir), EXIT_WRITE_FAILED;
+        return EXIT_OK;
+}
+
+static int write_loader_conf(struct context *c, const struct sync_state *s) {
+        char ldir[PATH_MAX];
+        if (!s->plan.loader_conf)
+                return EXIT_OK;
+        pathf(ldir, sizeof ldir, "%s/loader", c->esp);
+        _cleanup_close_ int lfd = open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lfd < 0)
+                return log_errno(-errno, "opening %s failed", ldir), EXIT_WRITE_FAILED;
+        int r = esp_write_file(lfd, "loader.conf", s->plan.loader_conf, strlen(s->plan.loader_conf), false);
+        if (r < 0)
+                return log_errno(r, "writing %s/loader.conf failed", ldir), EXIT_WRITE_FAILED;
+        return EXIT_OK;
+}
+
+/* Kernels nothing refers to any more; a failure is left to the next sync. */
+static void remove_unused_kernels(int kfd, const char *kdir, const struct sync_state *s) {
+        for (size_t i = 0; i < s->plan.n_kernels_unused; i++) {
+                int r = esp_remove_tree(kfd, s->plan.kernels_unused[i]);
+                if (r < 0)
+                        log_errno(r, "removing %s/%s failed; the next sync tries again", kdir,
+                                  s->plan.kernels_unused[i]);
+        }
+        if (s->plan.n_kernels_unused > 0)
+                fsync_dir(kfd);
+}
+
 static int execute(struct context *c, struct sync_state *s) {
         char edir[PATH_MAX], kdir[PATH_MAX];
         int r;
@@ -466,66 +553,22 @@ static int execute(struct context *c, struct sync_state *s) {
                 return log_errno(r, "creating %s and %s failed", edir, kdir), EXIT_WRITE_FAILED;
         _cleanup_close_ int efd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_close_ int lfd = -EBADF;
         if (efd < 0 || kfd < 0)
                 return log_errno(-errno, "opening the ESP's directories failed"), EXIT_WRITE_FAILED;
         /* What a crash left half written. */
         esp_remove_temporaries(efd);
         esp_remove_temporaries(kfd);
 
-        /* 1. Kernels first: no entry ever points to a missing one. */
-        for (size_t i = 0; i < s->plan.n_kernels_needed + s->n_repair; i++) {
-                bool repair = i >= s->plan.n_kernels_needed;
-                const char *id = repair ? s->repair[i - s->plan.n_kernels_needed] : s->plan.kernels_needed[i];
-                const struct kernel_pair *p = pair_of(s, id);
-                if (!p || write_kernel(kfd, kdir, p, repair) < 0)
-                        return EXIT_WRITE_FAILED;
-        }
-        /* 2. Entries created (never replacing: a counter is never overwritten) or updated. */
-        for (size_t i = 0; i < s->plan.n_entries; i++) {
-                const struct plan_entry *e = &s->plan.entries[i];
-                if (e->op != PLAN_CREATE && e->op != PLAN_UPDATE)
-                        continue;
-                r = esp_write_file(efd, e->file, e->text, strlen(e->text), e->op == PLAN_CREATE);
-                if (r == -EEXIST) {
-                        log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", edir, e->file);
-                        return EXIT_WRITE_FAILED;
-                }
-                if (r < 0)
-                        return log_errno(r, "writing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
-        }
-        /* 3. Twins and stale entries. */
-        bool removed = false;
-        for (size_t i = 0; i < s->plan.n_entries; i++) {
-                const struct plan_entry *e = &s->plan.entries[i];
-                if (e->op != PLAN_REMOVE)
-                        continue;
-                if (unlinkat(efd, e->file, 0) < 0 && errno != ENOENT)
-                        return log_errno(-errno, "removing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
-                removed = true;
-        }
-        if (removed && (r = fsync_dir(efd)) < 0)
-                return log_errno(r, "syncing %s failed", edir), EXIT_WRITE_FAILED;
-        /* 4. loader.conf. */
-        if (s->plan.loader_conf) {
-                char ldir[PATH_MAX];
-                pathf(ldir, sizeof ldir, "%s/loader", c->esp);
-                lfd = open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (lfd < 0)
-                        return log_errno(-errno, "opening %s failed", ldir), EXIT_WRITE_FAILED;
-                r = esp_write_file(lfd, "loader.conf", s->plan.loader_conf, strlen(s->plan.loader_conf), false);
-                if (r < 0)
-                        return log_errno(r, "writing %s/loader.conf failed", ldir), EXIT_WRITE_FAILED;
-        }
-        /* 5. Kernels nothing refers to any more. */
-        for (size_t i = 0; i < s->plan.n_kernels_unused; i++) {
-                r = esp_remove_tree(kfd, s->plan.kernels_unused[i]);
-                if (r < 0)
-                        log_errno(r, "removing %s/%s failed; the next sync tries again", kdir,
-                                  s->plan.kernels_unused[i]);
-        }
-        if (s->plan.n_kernels_unused > 0)
-                fsync_dir(kfd);
+        r = write_kernels(kfd, kdir, s);
+        if (r == EXIT_OK)
+                r = write_entries(efd, edir, s);
+        if (r == EXIT_OK)
+                r = remove_entries(efd, edir, s);
+        if (r == EXIT_OK)
+                r = write_loader_conf(c, s);
+        if (r != EXIT_OK)
+                return r;
+        remove_unused_kernels(kfd, kdir, s);
         if (syncfs(efd) < 0)
                 return log_errno(-errno, "syncing the ESP %s failed", c->esp), EXIT_WRITE_FAILED;
         return EXIT_OK;
