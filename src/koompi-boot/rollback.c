@@ -100,9 +100,13 @@ int admin_rollback_apply(struct context *c, const char *target) {
                 changed = true;
         }
         {
+                /* Bad by the ledger's evidence (marked, or out of tries): koompi-init without a
+                 * counting loader would skip it. */
                 struct ledger_root_status ls;
+                struct root_verdict lv;
                 ledger_root_status(&l, target, &ls);
-                if (ls.bad) {
+                root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = tries }, &lv);
+                if (lv.state == ROOT_BAD) {
                         if (ledger_mark_root(&l, now, target, LEDGER_MARK_REARM, "rollback") < 0)
                                 abort();
                         printf("  %s re-armed in the ledger (it was bad)\n", target);
