@@ -257,7 +257,9 @@ void root_view_free(struct root_view *v) {
         free(v->entries);
         ledger_free(&v->ledger);
         strv_free(v->pins);
-        *v = (struct root_view) { .booted = -1, .next = -1, .last_good = -1, .configured = -1, .next_entry = -1 };
+        *v = (struct root_view) {
+                .booted = -1, .next = -1, .last_good = -1, .configured = -1, .next_entry = -1
+        };
 }
 
 int root_view_find(const struct root_view *v, const char *name) {

@@ -228,14 +228,17 @@ int admin_view_load(struct context *c, struct root_view *v) {
         if (r < 0)
                 return log_errno(r, "gathering the roots failed"), EXIT_NO_STATE;
         if (v->roots_error < 0) {
-                log_errno(v->roots_error, "listing the root snapshots under %s failed (is it the Btrfs top level, "
-                          "subvolid=5?)", c->top);
+                log_errno(v->roots_error,
+                          "listing the root snapshots under %s failed (is it the Btrfs top level, "
+                          "subvolid=5?)",
+                          c->top);
                 return EXIT_NO_STATE;
         }
         if (v->esp_error < 0)
                 log_errno(v->esp_error, "reading the entries on %s failed", c->esp);
         if (v->ledger_error < 0)
-                log_errno(v->ledger_error, "reading the ledger %s failed; every root is taken as untested", c->ledger);
+                log_errno(v->ledger_error, "reading the ledger %s failed; every root is taken as untested",
+                          c->ledger);
         if (pins_error < 0) {
                 log_errno(pins_error, "reading the pinned roots failed");
                 return EXIT_NO_STATE;

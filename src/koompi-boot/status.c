@@ -64,7 +64,8 @@ static const char *state_text(const struct root_view_root *r, char *buf, size_t 
         else if (r->state != ROOT_IN_TRIAL && r->state != ROOT_UNTESTED)
                 snprintf(buf, size, "%s", root_state_to_string(r->state));
         else if (v->tries_left >= 0)
-                snprintf(buf, size, "%s, %d %s left", what, v->tries_left, v->tries_left == 1 ? "try" : "tries");
+                snprintf(buf, size, "%s, %d %s left", what, v->tries_left,
+                         v->tries_left == 1 ? "try" : "tries");
         else
                 snprintf(buf, size, "%s", what);
         return buf;
@@ -338,8 +339,9 @@ static void text_roots(const struct status *st) {
         for (size_t i = 0; i < v->n_roots; i++) {
                 const struct root_view_root *r = &v->roots[i];
                 bool booted = st->boot_error == 0 && streq(st->boot.snapshot, r->info.name);
-                printf("  %s %-22s %-23s %s%s\n", booted ? "*" : " ", r->info.name, state_text(r, buf, sizeof buf),
-                       r->entry[0] ? r->entry : st->have_esp ? "(no entry)" : "", r->policy.pinned ? " (pinned)" : "");
+                const char *entry = r->entry[0] ? r->entry : st->have_esp ? "(no entry)" : "";
+                printf("  %s %-22s %-23s %s%s\n", booted ? "*" : " ", r->info.name,
+                       state_text(r, buf, sizeof buf), entry, r->policy.pinned ? " (pinned)" : "");
         }
         for (size_t i = 0; i < v->n_roots; i++)
                 if (v->roots[i].policy.pinned) {
@@ -390,7 +392,8 @@ static void text_alerts(struct context *c, const struct status *st) {
         if (st->v.ledger_error < 0)
                 printf("Ledger:         %s unreadable: %s\n", c->ledger, strerror(-st->v.ledger_error));
         else if (l->recovered > 0)
-                printf("Ledger:         %u damaged line%s skipped\n", l->recovered, l->recovered == 1 ? "" : "s");
+                printf("Ledger:         %u damaged line%s skipped\n", l->recovered,
+                       l->recovered == 1 ? "" : "s");
         if (unacked == 0) {
                 printf("Alerts:         none\n");
                 return;

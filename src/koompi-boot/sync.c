@@ -610,7 +610,8 @@ static void plan_root_states(struct context *c, struct sync_state *s, const stru
                 struct ledger_root_status ls;
                 struct root_verdict v;
                 ledger_root_status(l, s->roots[i].name, &ls);
-                root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = c->config.boot_tries }, &v);
+                root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = c->config.boot_tries },
+                                  &v);
                 s->proots[i] = (struct plan_root) {
                         .name = s->roots[i].name,
                         .read_only = s->roots[i].read_only,

@@ -27,8 +27,8 @@ static void put(const char *rel, const char *text) {
 static void entry(const char *file, const char *version, const char *sort_key) {
         char rel[PATH_MAX], text[512];
         snprintf(rel, sizeof rel, "loader/entries/%s", file);
-        snprintf(text, sizeof text, "title %s\nversion %s\nsort-key %s\nlinux /koompi/0123abcd/vmlinuz\n", file,
-                 version, sort_key);
+        snprintf(text, sizeof text, "title %s\nversion %s\nsort-key %s\nlinux /koompi/0123abcd/vmlinuz\n",
+                 file, version, sort_key);
         put(rel, text);
 }
 
