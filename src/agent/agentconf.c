@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The agent's only use of iniparser: a table of (section:key, parser, field), like boot.conf. */
+#include "agentconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iniparser.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "util.h"
+
+enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE };
+
+struct conf_key {
+        const char *key; /* "section:key", as iniparser names it */
+        enum kind kind;
+        size_t offset;
+        const char *choices; /* K_CHOICE: space separated */
+        const char *expect;  /* what a good value looks like, for the problem text */
+};
+
+#define F(field) offsetof(struct agent_config, field)
+static const struct conf_key conf_keys[] = {
+        { "agent:koompi_boot", K_PATH, F(koompi_boot), NULL, "an absolute path" },
+        { "access:admin_group", K_STR, F(admin_group), NULL, "a group name" },
+        { "access:teacher_group", K_STR, F(teacher_group), NULL, "a group name" },
+        { "access:polkit", K_CHOICE, F(polkit), " auto yes no ", "auto, yes or no" },
+        { "health:required_dir", K_PATH, F(required_dir), NULL, "an absolute path" },
+        { "health:wanted_dir", K_PATH, F(wanted_dir), NULL, "an absolute path" },
+        { "health:timeout", K_DURATION, F(check_timeout_ms), NULL, "a duration such as 30s" },
+        { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
+        { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
+};
+#undef F
+
+static void set_str(char **field, const char *value) {
+        free(*field);
+        *field = strdup_or_die(value);
+}
+
+void agentconf_defaults(struct agent_config *c) {
+        *c = (struct agent_config){ 0 };
+        set_str(&c->koompi_boot, "/usr/bin/koompi-boot");
+        set_str(&c->admin_group, "koompi-admin");
+        set_str(&c->teacher_group, "koompi-teacher");
+        set_str(&c->polkit, "auto");
+        set_str(&c->required_dir, "/etc/koompi/health.d/required");
+        set_str(&c->wanted_dir, "/etc/koompi/health.d/wanted");
+        c->check_timeout_ms = 30000;
+}
+
+void agentconf_free(struct agent_config *c) {
+        free(c->koompi_boot);
+        free(c->admin_group);
+        free(c->teacher_group);
+        free(c->polkit);
+        free(c->required_dir);
+        free(c->wanted_dir);
+        for (unsigned i = 0; i < c->n_problems; i++)
+                free(c->problems[i]);
+        *c = (struct agent_config){ 0 };
+}
+
+__attribute__((format(printf, 2, 3))) static void problem(struct agent_config *c, const char *fmt, ...) {
+        char *s;
+        va_list ap;
+        if (c->n_problems >= AGENTCONF_MAX_PROBLEMS)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        c->problems[c->n_problems++] = s;
+}
+
+static int parse_bool(const char *v, bool *ret) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+                        *ret = strcasecmp(v, yes[i]) == 0;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+static int apply_key(struct agent_config *c, const struct conf_key *k, const char *v) {
+        void *field = (char *)c + k->offset;
+        char word[64];
+        switch (k->kind) {
+        case K_CHOICE:
+                if (!*v || strlen(v) + 3 > sizeof word || strchr(v, ' '))
+                        return -EINVAL;
+                snprintf(word, sizeof word, " %s ", v);
+                if (!strstr(k->choices, word))
+                        return -EINVAL;
+                break;
+        case K_PATH:
+                if (v[0] != '/')
+                        return -EINVAL;
+                break;
+        case K_STR:
+                if (!*v)
+                        return -EINVAL;
+                break;
+        case K_BOOL:
+                return parse_bool(v, field);
+        case K_DURATION: {
+                unsigned ms;
+                if (parse_duration_ms(v, &ms) < 0 || ms == 0)
+                        return -EINVAL;
+                *(unsigned *)field = ms;
+                return 0;
+        }
+        }
+        set_str(field, v);
+        return 0;
+}
+
+/* A line's first word after blanks, compared without case; its end in *ret_end. */
+static bool word_is(const char *p, const char *word, size_t len, const char **ret_end) {
+        if (strncasecmp(p, word, len) != 0)
+                return false;
+        *ret_end = p + len;
+        return true;
+}
+
+unsigned agentconf_line_of(const char *text, const char *section, const char *key) {
+        size_t sl = strlen(section), kl = strlen(key);
+        bool in_section = false;
+        unsigned line = 1;
+        for (const char *p = text; p && *p; line++) {
+                const char *end, *q = p + strspn(p, " \t");
+                if (*q == '[')
+                        in_section = word_is(q + 1, section, sl, &end) && end[strspn(end, " \t")] == ']';
+                else if (in_section && word_is(q, key, kl, &end) && end[strspn(end, " \t")] == '=')
+                        return line;
+                p = strchr(p, '\n');
+                if (p)
+                        p++;
+        }
+        return 0;
+}
+
+static unsigned line_of_name(const char *text, const char *name) {
+        char section[64];
+        const char *colon = strchr(name, ':');
+        if (!text || !colon || (size_t)(colon - name) >= sizeof section)
+                return 0;
+        snprintf(section, sizeof section, "%.*s", (int)(colon - name), name);
+        return agentconf_line_of(text, section, colon + 1);
+}
+
+static const struct conf_key *key_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(conf_keys); i++)
+                if (strcasecmp(conf_keys[i].key, name) == 0)
+                        return &conf_keys[i];
+        return NULL;
+}
+
+/* iniparser reports a syntax error through a global callback with no context: the text is
+ * kept here for the one load running (the agent is single-threaded). */
+static char syntax_error[256];
+
+static int keep_syntax_error(const char *fmt, ...) {
+        va_list ap;
+        if (syntax_error[0])
+                return 0;
+        va_start(ap, fmt);
+        vsnprintf(syntax_error, sizeof syntax_error, fmt, ap);
+        va_end(ap);
+        /* "iniparser: syntax error in FILE (LINE):\n-> TEXT\n": one line for the log. */
+        for (char *p = syntax_error; *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
+        return 0;
+}
+
+static void check_unknown_keys(struct agent_config *c, dictionary *d, const char *path, const char *text) {
+        int nsec = iniparser_getnsec(d);
+        for (int s = 0; s < nsec; s++) {
+                const char *sec = iniparser_getsecname(d, s);
+                int n = iniparser_getsecnkeys(d, sec);
+                if (n <= 0)
+                        continue;
+                const char **keys = calloc((size_t)n, sizeof(char *));
+                if (!keys)
+                        abort();
+                iniparser_getseckeys(d, sec, keys);
+                for (int k = 0; k < n; k++)
+                        if (!key_find(keys[k]))
+                                problem(c, "%s:%u: %s: unknown key, ignored", path,
+                                        line_of_name(text, keys[k]), keys[k]);
+                free(keys);
+        }
+}
+
+static void apply_keys(struct agent_config *c, dictionary *d, const char *path, const char *text) {
+        for (size_t i = 0; i < ELEMENTSOF(conf_keys); i++) {
+                const struct conf_key *k = &conf_keys[i];
+                const char *v = iniparser_getstring(d, k->key, NULL);
+                if (v && apply_key(c, k, v) < 0)
+                        problem(c, "%s:%u: %s: bad value '%s' (expected %s), the default is used", path,
+                                line_of_name(text, k->key), k->key, v, k->expect);
+        }
+}
+
+int agentconf_load(struct agent_config *c, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r = read_file(path, &text, NULL);
+        if (r == -ENOENT)
+                return r;
+        if (r < 0) {
+                problem(c, "%s: cannot be read (%s), the defaults are used", path, strerror(-r));
+                return r;
+        }
+        syntax_error[0] = '\0';
+        iniparser_set_error_callback(keep_syntax_error);
+        dictionary *d = iniparser_load(path);
+        iniparser_set_error_callback(NULL);
+        if (!d || syntax_error[0]) {
+                problem(c, "%s: not an INI file, every default is used: %s", path,
+                        syntax_error[0] ? syntax_error : "unreadable");
+                if (d)
+                        iniparser_freedict(d);
+                return 0;
+        }
+        check_unknown_keys(c, d, path, text);
+        apply_keys(c, d, path, text);
+        iniparser_freedict(d);
+        return 0;
+}
