@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.koompi.Agent1 on the system bus (sd-bus): properties, methods, signals, and the
+ * authorization of every method that changes something. */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "agent.h"
+#include "authz.h"
+#include "log.h"
+#include "util.h"
+
+#define ERROR_NO_SUCH_ALERT AGENT_INTERFACE ".Error.NoSuchAlert"
+#define ERROR_FAILED AGENT_INTERFACE ".Error.Failed"
+
+static long group_gid(const char *name) {
+        struct group *g = getgrnam(name);
+        return g ? (long)g->gr_gid : -1;
+}
+
+/* The caller's role from its bus credentials: effective uid, primary and supplementary groups. */
+static int caller_role(sd_bus_message *m, enum authz_role *ret, const struct agent_config *conf) {
+        sd_bus_creds *creds = NULL;
+        const gid_t *supplementary = NULL;
+        gid_t gids[65];
+        uid_t uid;
+        int n = 0, r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
+                                                        SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r >= 0 && sd_bus_creds_get_egid(creds, &gids[0]) >= 0)
+                n = 1;
+        int ns = r >= 0 ? sd_bus_creds_get_supplementary_gids(creds, &supplementary) : 0;
+        for (int i = 0; i < ns && n < (int)ELEMENTSOF(gids); i++)
+                gids[n++] = supplementary[i];
+        sd_bus_creds_unref(creds);
+        if (r < 0)
+                return r;
+        *ret = authz_role(uid, gids, (unsigned)n, group_gid(conf->admin_group), group_gid(conf->teacher_group));
+        return 0;
+}
+
+/* 1 when the sender of m may call method, else 0 with err set to the refusal; negative errno
+ * when its credentials could not be had. */
+static int authorize(struct agent *a, sd_bus_message *m, const char *method, sd_bus_error *err) {
+        char refusal[256];
+        enum authz_role role;
+        int r = caller_role(m, &role, &a->config);
+        if (r < 0)
+                return r;
+        bool use_polkit = authz_use_polkit(a->config.polkit, polkit_present(a->bus));
+        enum authz_verdict v = authz_decide(method, role, use_polkit);
+        if (v == AUTHZ_ASK_POLKIT) {
+                r = polkit_check(a->bus, m, authz_method(method)->action);
+                /* polkitd present but not answering: the bus credentials decide. */
+                v = r > 0 ? AUTHZ_ALLOW : r == 0 ? AUTHZ_DENY : authz_decide(method, role, false);
+        }
+        if (v == AUTHZ_ALLOW)
+                return 1;
+        authz_refusal(method, a->config.admin_group, a->config.teacher_group, refusal, sizeof refusal);
+        sd_bus_error_set(err, SD_BUS_ERROR_ACCESS_DENIED, refusal);
+        return 0;
+}
+
+static int prop_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct agent *a = userdata;
+        const char *s = "";
+        if (streq(property, "Version"))
+                s = AGENT_VERSION;
+        else if (streq(property, "BootedRoot"))
+                s = a->facts.booted_root ? a->facts.booted_root : "";
+        else if (streq(property, "NextRoot"))
+                s = a->facts.next_root ? a->facts.next_root : "";
+        else if (streq(property, "Health") && a->health_running)
+                s = "running";
+        else if (streq(property, "Health"))
+                s = health_verdict_name(a->health ? health_verdict(healthrun_checks(a->health)) : HEALTH_UNKNOWN);
+        return sd_bus_message_append(reply, "s", s);
+}
+
+static const char *alert_field(json_object *alert, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(alert, key, &v) ? json_object_get_string(v) : "";
+}
+
+static uint64_t alert_seq(json_object *alert) {
+        json_object *v;
+        return json_object_object_get_ex(alert, "seq", &v) ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+static int prop_alerts(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct agent *a = userdata;
+        size_t n = a->facts.alerts ? json_object_array_length(a->facts.alerts) : 0;
+        int r = sd_bus_message_open_container(reply, 'a', "(tss)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                json_object *al = json_object_array_get_idx(a->facts.alerts, i);
+                r = sd_bus_message_append(reply, "(tss)", alert_seq(al), alert_field(al, "kind"),
+                                          alert_field(al, "message"));
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+/* Announces the alerts newer than any announced before; the first read only takes note. */
+static void announce_alerts(struct agent *a, bool announce) {
+        size_t n = a->facts.alerts ? json_object_array_length(a->facts.alerts) : 0;
+        uint64_t newest = a->newest_alert;
+        for (size_t i = 0; i < n; i++) {
+                json_object *al = json_object_array_get_idx(a->facts.alerts, i);
+                uint64_t seq = alert_seq(al);
+                if (seq <= a->newest_alert)
+                        continue;
+                if (announce)
+                        sd_bus_emit_signal(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "AlertRaised", "tss", seq,
+                                           alert_field(al, "kind"), alert_field(al, "message"));
+                if (seq > newest)
+                        newest = seq;
+        }
+        a->newest_alert = newest;
+}
+
+void agent_refresh(struct agent *a, bool announce) {
+        struct root_facts facts;
+        char *error = NULL;
+        int r = rootfacts_read(&a->source, &facts, &error);
+        free(a->facts_error);
+        a->facts_error = error;
+        if (r < 0)
+                return;
+        bool roots_changed = !streq_ptr(a->facts.booted_root, facts.booted_root) ||
+                             !streq_ptr(a->facts.next_root, facts.next_root);
+        rootfacts_free(&a->facts);
+        a->facts = facts;
+        announce_alerts(a, announce);
+        if (announce && a->bus)
+                sd_bus_emit_properties_changed(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Alerts",
+                                               roots_changed ? "BootedRoot" : NULL, roots_changed ? "NextRoot" : NULL,
+                                               NULL);
+}
+
+static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        agent_refresh(a, true);
+        _cleanup_free_ char *json = status_json(a);
+        return sd_bus_reply_method_return(m, "s", json);
+}
+
+static int method_acknowledge_alert(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        _cleanup_free_ char *error = NULL;
+        uint64_t seq;
+        int r = sd_bus_message_read(m, "t", &seq);
+        if (r < 0)
+                return r;
+        r = authorize(a, m, "AcknowledgeAlert", err);
+        if (r <= 0)
+                return r;
+        r = rootfacts_ack_alert(&a->source, seq, &error);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(err, ERROR_NO_SUCH_ALERT, "no alert #%" PRIu64 ": %s", seq, error);
+        if (r < 0)
+                return sd_bus_error_setf(err, ERROR_FAILED, "acknowledging failed: %s", error);
+        agent_refresh(a, true);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static void health_progress(const struct health_check *c, size_t finished, size_t total, void *userdata) {
+        struct agent *a = userdata;
+        sd_bus_emit_signal(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Progress", "ssuu", "health", c->name,
+                           (uint32_t)finished, (uint32_t)total);
+}
+
+/* Keeps the last result under the state folder, for what reads it without the bus. */
+static void health_save(const struct agent *a, const char *json) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/health.json", a->state_dir);
+        if (mkdir_p(a->state_dir, 0755) < 0 || write_file_atomic(path, json, strlen(json), 0644) < 0)
+                log_warning("writing %s failed; the result is kept in memory only", path);
+}
+
+static void health_done_cb(struct healthrun *hr, void *userdata) {
+        struct agent *a = userdata;
+        a->health_running = false;
+        json_object *o = status_health(a);
+        const char *json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        health_save(a, json);
+        for (unsigned i = 0; i < a->n_health_waiters; i++) {
+                sd_bus_reply_method_return(a->health_waiters[i], "s", json);
+                a->health_waiters[i] = sd_bus_message_unref(a->health_waiters[i]);
+        }
+        a->n_health_waiters = 0;
+        json_object_put(o);
+        sd_bus_emit_properties_changed(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Health", NULL);
+}
+
+static const struct healthrun_ops health_ops = { .progress = health_progress, .done = health_done_cb };
+
+static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        int r = authorize(a, m, "RunHealth", err);
+        if (r <= 0)
+                return r;
+        if (a->n_health_waiters >= AGENT_MAX_WAITERS)
+                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED, "too many callers wait for the health checks");
+        if (!a->health_running) {
+                struct healthrun *hr;
+                r = healthrun_start(&hr, a->event, a->config.required_dir, a->config.wanted_dir,
+                                    a->config.check_timeout_ms, &health_ops, a);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(err, -r, "the health checks could not be started: %m");
+                healthrun_free(a->health);
+                a->health = hr;
+                a->health_running = true;
+                sd_bus_emit_properties_changed(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Health", NULL);
+        }
+        /* Answered when the run ends: the caller waits, the loop does not. */
+        a->health_waiters[a->n_health_waiters++] = sd_bus_message_ref(m);
+        return 1;
+}
+
+static const sd_bus_vtable agent_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("BootedRoot", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NextRoot", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Health", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Alerts", "a(tss)", prop_alerts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "s", SD_BUS_PARAM(status), method_get_status,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RunHealth", "", , "s", SD_BUS_PARAM(health), method_run_health,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", SD_BUS_PARAM(seq), "", , method_acknowledge_alert,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", SD_BUS_PARAM(seq) SD_BUS_PARAM(kind) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu",
+                                 SD_BUS_PARAM(operation) SD_BUS_PARAM(step) SD_BUS_PARAM(done) SD_BUS_PARAM(total), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_setup(struct agent *a) {
+        int r = sd_bus_open_system(&a->bus);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(a->bus, &a->vtable_slot, AGENT_OBJECT_PATH, AGENT_INTERFACE, agent_vtable, a);
+        if (r >= 0)
+                r = sd_bus_attach_event(a->bus, a->event, SD_EVENT_PRIORITY_NORMAL);
+        /* Last, so no caller finds the name before the object answers. */
+        if (r >= 0)
+                r = sd_bus_request_name(a->bus, AGENT_BUS_NAME, 0);
+        return r;
+}
+
+void bus_done(struct agent *a) {
+        for (unsigned i = 0; i < a->n_health_waiters; i++)
+                sd_bus_message_unref(a->health_waiters[i]);
+        a->n_health_waiters = 0;
+        healthrun_free(a->health);
+        a->health = NULL;
+        sd_bus_slot_unref(a->vtable_slot);
+        a->bus = sd_bus_flush_close_unref(a->bus);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What GetStatus answers, as one JSON object (json-c). */
+#include <stdio.h>
+
+#include "agent.h"
+#include "util.h"
+
+static json_object *check_json(const struct health_check *c) {
+        char reason[512];
+        json_object *o = json_object_new_object();
+        health_reason(c, reason, sizeof reason);
+        json_object_object_add(o, "name", json_object_new_string(c->name));
+        json_object_object_add(o, "required", json_object_new_boolean(c->required));
+        json_object_object_add(o, "state", json_object_new_string(health_state_name(c->state)));
+        json_object_object_add(o, "reason", json_object_new_string(reason));
+        json_object_object_add(o, "output", c->output ? json_object_new_string(c->output) : NULL);
+        return o;
+}
+
+json_object *status_health(const struct agent *a) {
+        static const struct health_run none;
+        const struct health_run *run = a->health ? healthrun_checks(a->health) : &none;
+        enum health_verdict v = a->health && !a->health_running ? health_verdict(run) : HEALTH_UNKNOWN;
+        char reason[512];
+        json_object *o = json_object_new_object(), *checks = json_object_new_array();
+        health_run_reason(run, reason, sizeof reason);
+        json_object_object_add(o, "state", json_object_new_string(a->health_running ? "running" : health_verdict_name(v)));
+        json_object_object_add(o, "reason", json_object_new_string(reason));
+        for (size_t i = 0; i < run->n; i++)
+                json_object_array_add(checks, check_json(&run->checks[i]));
+        json_object_object_add(o, "checks", checks);
+        return o;
+}
+
+static json_object *problems_json(const struct agent *a) {
+        json_object *p = json_object_new_array();
+        for (unsigned i = 0; i < a->config.n_problems; i++)
+                json_object_array_add(p, json_object_new_string(a->config.problems[i]));
+        if (a->facts_error)
+                json_object_array_add(p, json_object_new_string(a->facts_error));
+        return p;
+}
+
+char *status_json(const struct agent *a) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "version", json_object_new_string(AGENT_VERSION));
+        json_object_object_add(o, "booted_root", json_object_new_string(a->facts.booted_root ? a->facts.booted_root : ""));
+        json_object_object_add(o, "next_root", json_object_new_string(a->facts.next_root ? a->facts.next_root : ""));
+        json_object_object_add(o, "health", status_health(a));
+        json_object_object_add(o, "alerts", a->facts.alerts ? json_object_get(a->facts.alerts) : json_object_new_array());
+        json_object_object_add(o, "problems", problems_json(a));
+        json_object_object_add(o, "boot", a->facts.status ? json_object_get(a->facts.status) : NULL);
+        char *s = strdup_or_die(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+        return s;
+}
