@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+/* Exit codes of koompi, documented in koompi(1). */
+enum {
+        KOOMPI_EXIT_OK = 0,
+        KOOMPI_EXIT_USAGE = 1,
+        KOOMPI_EXIT_UNREACHABLE = 2, /* no agent, no bus, no answer in time, no such alert */
+        KOOMPI_EXIT_NOT_ALLOWED = 3,
+        KOOMPI_EXIT_UNHEALTHY = 4,   /* health: a required check failed */
+        KOOMPI_EXIT_FAILED = 5,      /* the agent tried and failed */
+};
+
+struct koompi_bus {
+        sd_bus *bus;
+        uint64_t timeout_us; /* per call */
+};
+
+/* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set). An exit code; on failure the
+ * message is printed. */
+int kbus_open(struct koompi_bus *b, uint64_t timeout_us);
+void kbus_close(struct koompi_bus *b);
+/* Calls method of org.koompi.Agent1 with the arguments in types/... and its reply in *ret.
+ * When the agent goes away mid-call (a restart), the call is made once more after it is back
+ * (a few seconds at most). An exit code; on failure the message, naming what to do, is
+ * printed. */
+int kbus_call(struct koompi_bus *b, const char *method, sd_bus_message **ret, const char *types, ...);
