@@ -37,6 +37,8 @@ ADMIN_INC   := $(BOOT_INC) -Isrc/admin
 INIT_INC    := $(BOOT_INC) -Iinitramfs/init
 MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
+AGENT_INC   := $(ADMIN_INC) -Isrc/agent
+KOOMPI_INC  := $(BASIC_INC) -Isrc/koompi
 
 # Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
 # package that provides them, and the build stops naming that package when one is missing.
@@ -44,7 +46,10 @@ BOOT_PKGS   := libkmod blkid mount libbtrfsutil libcryptsetup
 INIT_PKGS   := $(BOOT_PKGS) libxcrypt
 MKI_PKGS    := $(BOOT_PKGS) libzstd
 CLI_PKGS    := $(BOOT_PKGS) efivar
-ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS))
+# The agent and its command: the bus and the event loop (libsystemd), JSON (json-c).
+AGENT_PKGS  := libsystemd json-c
+KOOMPI_PKGS := libsystemd json-c
+ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS))
 pkg_cflags   = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs     = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 INIPARSER_CFLAGS ?= -I/usr/include/iniparser
@@ -84,6 +89,8 @@ ADMIN_OBJ   := $(call obj,src/admin)
 INIT_OBJ    := $(call obj,initramfs/init)
 MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
 CLI_OBJ     := $(call obj,src/koompi-boot)
+AGENT_OBJ   := $(call obj,src/agent)
+KOOMPI_OBJ  := $(call obj,src/koompi)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_LIB_OBJ:= $(filter-out $(B)/obj/tests/unit/test-%,$(call obj,tests/unit))
 
@@ -94,20 +101,23 @@ $(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
 $(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
 $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
 $(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
-UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
+$(AGENT_OBJ): LAYER_CFLAGS = $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) $(INIPARSER_CFLAGS)
+$(KOOMPI_OBJ): LAYER_CFLAGS = $(KOOMPI_INC) $(call pkg_cflags,$(KOOMPI_PKGS))
+UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
                $(call pkg_cflags,$(ALL_PKGS)) $(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS)
 $(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
 
 # Unit tests may link the program objects (minus their main) to test stages.
 INIT_NOMAIN := $(filter-out %/main.o,$(INIT_OBJ))
 MKI_NOMAIN  := $(filter-out %/main.o,$(MKI_OBJ))
+AGENT_NOMAIN:= $(filter-out %/main.o,$(AGENT_OBJ))
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 LIBBASIC    := $(B)/libbasic.a
 LIBBOOT     := $(B)/libboot.a
 LIBIMAGE    := $(B)/libimage.a
 LIBADMIN    := $(B)/libadmin.a
 
-PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot
+PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -144,7 +154,15 @@ $(B)/koompi-mkinitramfs: $(MKI_OBJ) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 $(B)/koompi-boot: $(CLI_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(CLI_PKGS)) $(INIPARSER_LIBS)
 
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+# The agent: a program of its own, never linked into koompi-init.
+$(B)/koompi-agent: $(AGENT_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
+
+# koompi: a client of the agent's bus API only.
+$(B)/koompi: $(KOOMPI_OBJ) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
+
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LIBS) \
