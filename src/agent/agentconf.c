@@ -134,8 +134,10 @@ unsigned agentconf_line_of(const char *text, const char *section, const char *ke
         unsigned line = 1;
         for (const char *p = text; p && *p; line++) {
                 const char *end, *q = p + strspn(p, " \t");
-                if (*q == '[')
-                        in_section = word_is(q + 1, section, sl, &end) && end[strspn(end, " \t")] == ']';
+                if (*q == '[') {
+                        q += 1 + strspn(q + 1, " \t");
+                        in_section = word_is(q, section, sl, &end) && end[strspn(end, " \t")] == ']';
+                }
                 else if (in_section && word_is(q, key, kl, &end) && end[strspn(end, " \t")] == '=')
                         return line;
                 p = strchr(p, '\n');
