@@ -1,5 +1,6 @@
 # koompi-boot: one non-recursive Makefile.
-#   make            build build/koompi-init, build/koompi-mkinitramfs, build/koompi-boot
+#   make            build build/koompi-init, build/koompi-mkinitramfs, build/koompi-boot,
+#                   build/koompi-agent, build/koompi
 #   make check      unit tests, then the VM tests (installs Debian packages it needs)
 #   make unit       unit tests only (and make lint: cppcheck)
 #   make demo       build, make a demo disk, boot it under QEMU, show the result
@@ -16,6 +17,8 @@ SYSCONFDIR  ?= /etc
 MANDIR      ?= $(PREFIX)/share/man
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
 HOOKDIR     ?= $(PREFIX)/share/libalpm/hooks
+DATADIR     ?= $(PREFIX)/share
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR     ?=
 
 CC          ?= cc
@@ -216,7 +219,16 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-init $(DESTDIR)$(LIBEXECDIR)/koompi-init
 	install -Dm755 $(B)/koompi-mkinitramfs $(DESTDIR)$(BINDIR)/koompi-mkinitramfs
 	install -Dm755 $(B)/koompi-boot $(DESTDIR)$(BINDIR)/koompi-boot
+	install -Dm755 $(B)/koompi-agent $(DESTDIR)$(LIBEXECDIR)/koompi-agent
+	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
+	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted
+	install -Dm644 config/org.koompi.Agent1.conf $(DESTDIR)$(DATADIR)/dbus-1/system.d/org.koompi.Agent1.conf
+	install -Dm644 config/org.koompi.Agent1.service $(DESTDIR)$(DATADIR)/dbus-1/system-services/org.koompi.Agent1.service
+	install -Dm644 config/org.koompi.agent.policy $(DESTDIR)$(DATADIR)/polkit-1/actions/org.koompi.agent.policy
+	install -Dm644 config/50-org.koompi.agent.rules $(DESTDIR)$(DATADIR)/polkit-1/rules.d/50-org.koompi.agent.rules
+	install -Dm644 config/koompi-agent.sysusers $(DESTDIR)$(SYSUSERSDIR)/koompi-agent.conf
 	for f in boot/*.service boot/*.target; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(UNITDIR)/$${f##*/} || exit 1; done
 	for f in hooks/*.hook; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(HOOKDIR)/$${f##*/} || exit 1; done
 	for f in hooks/*.sh; do [ ! -e "$$f" ] || install -Dm755 $$f $(DESTDIR)$(LIBEXECDIR)/$${f##*/} || exit 1; done
