@@ -23,7 +23,7 @@ struct agent {
         struct rootfacts_source source;
         struct root_facts facts; /* the last answer; empty when facts_error says why */
         char *facts_error;
-        uint64_t newest_alert;   /* the highest alert seq already announced */
+        uint64_t newest_alert; /* the highest alert seq already announced */
         struct healthrun *health; /* the running or the last run, NULL before the first */
         bool health_running;
         sd_bus_message *health_waiters[AGENT_MAX_WAITERS]; /* RunHealth calls to answer */

@@ -19,7 +19,7 @@ struct conf_key {
         enum kind kind;
         size_t offset;
         const char *choices; /* K_CHOICE: space separated */
-        const char *expect;  /* what a good value looks like, for the problem text */
+        const char *expect; /* what a good value looks like, for the problem text */
 };
 
 #define F(field) offsetof(struct agent_config, field)
@@ -42,7 +42,7 @@ static void set_str(char **field, const char *value) {
 }
 
 void agentconf_defaults(struct agent_config *c) {
-        *c = (struct agent_config){ 0 };
+        *c = (struct agent_config) { 0 };
         set_str(&c->koompi_boot, "/usr/bin/koompi-boot");
         set_str(&c->admin_group, "koompi-admin");
         set_str(&c->teacher_group, "koompi-teacher");
@@ -61,7 +61,7 @@ void agentconf_free(struct agent_config *c) {
         free(c->wanted_dir);
         for (unsigned i = 0; i < c->n_problems; i++)
                 free(c->problems[i]);
-        *c = (struct agent_config){ 0 };
+        *c = (struct agent_config) { 0 };
 }
 
 __attribute__((format(printf, 2, 3))) static void problem(struct agent_config *c, const char *fmt, ...) {
@@ -77,7 +77,8 @@ __attribute__((format(printf, 2, 3))) static void problem(struct agent_config *c
 }
 
 static int parse_bool(const char *v, bool *ret) {
-        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+        static const char *const yes[] = { "yes", "true", "on", "1" },
+                                 *const no[] = { "no", "false", "off", "0" };
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
                 if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
                         *ret = strcasecmp(v, yes[i]) == 0;
@@ -137,8 +138,7 @@ unsigned agentconf_line_of(const char *text, const char *section, const char *ke
                 if (*q == '[') {
                         q += 1 + strspn(q + 1, " \t");
                         in_section = word_is(q, section, sl, &end) && end[strspn(end, " \t")] == ']';
-                }
-                else if (in_section && word_is(q, key, kl, &end) && end[strspn(end, " \t")] == '=')
+                } else if (in_section && word_is(q, key, kl, &end) && end[strspn(end, " \t")] == '=')
                         return line;
                 p = strchr(p, '\n');
                 if (p)

@@ -9,17 +9,17 @@
 
 struct agent_config {
         /* [agent] */
-        char *koompi_boot;        /* the koompi-boot binary the root facts come from */
+        char *koompi_boot; /* the koompi-boot binary the root facts come from */
         /* [access] */
-        char *admin_group;        /* members act as admins */
-        char *teacher_group;      /* members act as teachers */
-        char *polkit;             /* auto | yes | no: ask polkitd about changes */
+        char *admin_group; /* members act as admins */
+        char *teacher_group; /* members act as teachers */
+        char *polkit; /* auto | yes | no: ask polkitd about changes */
         /* [health] */
-        char *required_dir;       /* scripts whose failure makes the boot bad */
-        char *wanted_dir;         /* scripts whose failure only warns */
-        unsigned check_timeout_ms;/* a check running longer failed (it hangs) */
+        char *required_dir; /* scripts whose failure makes the boot bad */
+        char *wanted_dir; /* scripts whose failure only warns */
+        unsigned check_timeout_ms; /* a check running longer failed (it hangs) */
         /* [privacy] */
-        bool telemetry;           /* nothing is sent unless yes */
+        bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;
         /* Problems met while reading, "FILE:LINE: [SECTION] KEY: what", NULL-terminated. */
         char *problems[AGENTCONF_MAX_PROBLEMS + 1];

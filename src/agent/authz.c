@@ -7,7 +7,8 @@
 
 #include "util.h"
 
-#define EVERYONE (ROLE_BIT(ROLE_STUDENT) | ROLE_BIT(ROLE_TEACHER) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT))
+#define EVERYONE \
+        (ROLE_BIT(ROLE_STUDENT) | ROLE_BIT(ROLE_TEACHER) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT))
 #define STAFF (ROLE_BIT(ROLE_TEACHER) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT))
 
 static const struct authz_method methods[] = {
@@ -59,7 +60,8 @@ bool authz_use_polkit(const char *setting, bool polkitd_on_bus) {
         return polkitd_on_bus;
 }
 
-void authz_refusal(const char *name, const char *admin_group, const char *teacher_group, char *buf, size_t size) {
+void authz_refusal(const char *name, const char *admin_group, const char *teacher_group, char *buf,
+                   size_t size) {
         const struct authz_method *m = authz_method(name);
         if (!m)
                 snprintf(buf, size, "not allowed: %s is not a method of koompi-agent", name);

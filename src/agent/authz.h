@@ -8,8 +8,8 @@
 enum authz_role {
         ROLE_STUDENT, /* anyone else: reads */
         ROLE_TEACHER, /* a member of the teacher group */
-        ROLE_ADMIN,   /* a member of the admin group */
-        ROLE_ROOT,    /* uid 0 */
+        ROLE_ADMIN, /* a member of the admin group */
+        ROLE_ROOT, /* uid 0 */
 };
 #define ROLE_BIT(r) (1u << (r))
 
@@ -20,9 +20,9 @@ enum authz_verdict {
 };
 
 struct authz_method {
-        const char *name;   /* the D-Bus method */
+        const char *name; /* the D-Bus method */
         const char *action; /* its polkit action, NULL for a read */
-        unsigned roles;     /* ROLE_BIT()s allowed without polkit */
+        unsigned roles; /* ROLE_BIT()s allowed without polkit */
 };
 
 /* The role of a caller: root by uid, then admin, then teacher by group (gid < 0: no such
@@ -39,5 +39,6 @@ enum authz_verdict authz_decide(const char *name, enum authz_role role, bool use
 bool authz_use_polkit(const char *setting, bool polkitd_on_bus);
 /* The refusal text for method name, naming the groups that would allow it, e.g.
  * "not allowed: needs the koompi-admin or koompi-teacher group". Writes at most size bytes. */
-void authz_refusal(const char *name, const char *admin_group, const char *teacher_group, char *buf, size_t size);
+void authz_refusal(const char *name, const char *admin_group, const char *teacher_group, char *buf,
+                   size_t size);
 const char *authz_role_name(enum authz_role role);

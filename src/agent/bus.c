@@ -25,8 +25,11 @@ static int caller_role(sd_bus_message *m, enum authz_role *ret, const struct age
         const gid_t *supplementary = NULL;
         gid_t gids[65];
         uid_t uid;
-        int n = 0, r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
-                                                        SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT, &creds);
+        int n = 0,
+            r = sd_bus_query_sender_creds(m,
+                                          SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
+                                                  SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
+                                          &creds);
         if (r >= 0)
                 r = sd_bus_creds_get_euid(creds, &uid);
         if (r >= 0 && sd_bus_creds_get_egid(creds, &gids[0]) >= 0)
@@ -37,7 +40,8 @@ static int caller_role(sd_bus_message *m, enum authz_role *ret, const struct age
         sd_bus_creds_unref(creds);
         if (r < 0)
                 return r;
-        *ret = authz_role(uid, gids, (unsigned)n, group_gid(conf->admin_group), group_gid(conf->teacher_group));
+        *ret = authz_role(uid, gids, (unsigned)n, group_gid(conf->admin_group),
+                          group_gid(conf->teacher_group));
         return 0;
 }
 
@@ -76,7 +80,8 @@ static int prop_string(sd_bus *bus, const char *path, const char *interface, con
         else if (streq(property, "Health") && a->health_running)
                 s = "running";
         else if (streq(property, "Health"))
-                s = health_verdict_name(a->health ? health_verdict(healthrun_checks(a->health)) : HEALTH_UNKNOWN);
+                s = health_verdict_name(a->health ? health_verdict(healthrun_checks(a->health))
+                                                  : HEALTH_UNKNOWN);
         return sd_bus_message_append(reply, "s", s);
 }
 
@@ -113,8 +118,8 @@ static void announce_alerts(struct agent *a, bool announce) {
                 if (seq <= a->newest_alert)
                         continue;
                 if (announce)
-                        sd_bus_emit_signal(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "AlertRaised", "tss", seq,
-                                           alert_field(al, "kind"), alert_field(al, "message"));
+                        sd_bus_emit_signal(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "AlertRaised", "tss",
+                                           seq, alert_field(al, "kind"), alert_field(al, "message"));
                 if (seq > newest)
                         newest = seq;
         }
@@ -130,14 +135,14 @@ void agent_refresh(struct agent *a, bool announce) {
         if (r < 0)
                 return;
         bool roots_changed = !streq_ptr(a->facts.booted_root, facts.booted_root) ||
-                             !streq_ptr(a->facts.next_root, facts.next_root);
+                !streq_ptr(a->facts.next_root, facts.next_root);
         rootfacts_free(&a->facts);
         a->facts = facts;
         announce_alerts(a, announce);
         if (announce && a->bus)
                 sd_bus_emit_properties_changed(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Alerts",
-                                               roots_changed ? "BootedRoot" : NULL, roots_changed ? "NextRoot" : NULL,
-                                               NULL);
+                                               roots_changed ? "BootedRoot" : NULL,
+                                               roots_changed ? "NextRoot" : NULL, NULL);
 }
 
 static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *err) {
@@ -184,7 +189,8 @@ static void health_done_cb(struct healthrun *hr, void *userdata) {
         struct agent *a = userdata;
         a->health_running = false;
         json_object *o = status_health(a);
-        const char *json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *json =
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         health_save(a, json);
         for (unsigned i = 0; i < a->n_health_waiters; i++) {
                 sd_bus_reply_method_return(a->health_waiters[i], "s", json);
@@ -203,7 +209,8 @@ static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r <= 0)
                 return r;
         if (a->n_health_waiters >= AGENT_MAX_WAITERS)
-                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED, "too many callers wait for the health checks");
+                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "too many callers wait for the health checks");
         if (!a->health_running) {
                 struct healthrun *hr;
                 r = healthrun_start(&hr, a->event, a->config.required_dir, a->config.wanted_dir,
@@ -233,16 +240,19 @@ static const sd_bus_vtable agent_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", SD_BUS_PARAM(seq), "", , method_acknowledge_alert,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", SD_BUS_PARAM(seq) SD_BUS_PARAM(kind) SD_BUS_PARAM(message), 0),
-        SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu",
-                                 SD_BUS_PARAM(operation) SD_BUS_PARAM(step) SD_BUS_PARAM(done) SD_BUS_PARAM(total), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss",
+                                 SD_BUS_PARAM(seq) SD_BUS_PARAM(kind) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES(
+                "Progress", "ssuu",
+                SD_BUS_PARAM(operation) SD_BUS_PARAM(step) SD_BUS_PARAM(done) SD_BUS_PARAM(total), 0),
         SD_BUS_VTABLE_END,
 };
 
 int bus_setup(struct agent *a) {
         int r = sd_bus_open_system(&a->bus);
         if (r >= 0)
-                r = sd_bus_add_object_vtable(a->bus, &a->vtable_slot, AGENT_OBJECT_PATH, AGENT_INTERFACE, agent_vtable, a);
+                r = sd_bus_add_object_vtable(a->bus, &a->vtable_slot, AGENT_OBJECT_PATH, AGENT_INTERFACE,
+                                             agent_vtable, a);
         if (r >= 0)
                 r = sd_bus_attach_event(a->bus, a->event, SD_EVENT_PRIORITY_NORMAL);
         /* Last, so no caller finds the name before the object answers. */

@@ -8,8 +8,8 @@
 #include "util.h"
 
 bool health_is_check_name(const char *name) {
-        static const char *const leftovers[] = { ".pacnew", ".pacsave", ".pacorig", "~", ".bak",
-                                                 ".disabled", ".swp", ".rpmnew", ".rpmsave" };
+        static const char *const leftovers[] = { ".pacnew",   ".pacsave", ".pacorig", "~",       ".bak",
+                                                 ".disabled", ".swp",     ".rpmnew",  ".rpmsave" };
         if (!name || !*name || name[0] == '.' || strstr(name, ".dpkg-"))
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(leftovers); i++)
@@ -18,12 +18,13 @@ bool health_is_check_name(const char *name) {
         return true;
 }
 
-void health_add(struct health_run *run, const char *name, const char *path, bool required, unsigned timeout_ms) {
+void health_add(struct health_run *run, const char *name, const char *path, bool required,
+                unsigned timeout_ms) {
         struct health_check *v = realloc(run->checks, sizeof(*v) * (run->n + 1));
         if (!v)
                 abort();
         run->checks = v;
-        v[run->n++] = (struct health_check){
+        v[run->n++] = (struct health_check) {
                 .name = strdup_or_die(name),
                 .path = strdup_or_die(path),
                 .required = required,
@@ -51,7 +52,7 @@ void health_free(struct health_run *run) {
                 free(run->checks[i].output);
         }
         free(run->checks);
-        *run = (struct health_run){ 0 };
+        *run = (struct health_run) { 0 };
 }
 
 void health_started(struct health_check *c, pid_t pid, uint64_t now_ms) {
@@ -120,7 +121,9 @@ const char *health_verdict_name(enum health_verdict v) {
 }
 
 const char *health_state_name(enum health_state s) {
-        static const char *const names[] = { "pending", "running", "passed", "failed", "timed-out", "not-run" };
+        static const char *const names[] = {
+                "pending", "running", "passed", "failed", "timed-out", "not-run"
+        };
         return s <= CHECK_NOT_RUN ? names[s] : "unknown";
 }
 
@@ -153,9 +156,11 @@ void health_reason(const struct health_check *c, char *buf, size_t size) {
         else if (last_line(c->output, &line, &len))
                 snprintf(buf, size, "check `%s` failed: %.*s", c->name, len, line);
         else if (WIFSIGNALED(c->wait_status))
-                snprintf(buf, size, "check `%s` failed: killed by signal %d", c->name, WTERMSIG(c->wait_status));
+                snprintf(buf, size, "check `%s` failed: killed by signal %d", c->name,
+                         WTERMSIG(c->wait_status));
         else
-                snprintf(buf, size, "check `%s` failed: exit status %d", c->name, WEXITSTATUS(c->wait_status));
+                snprintf(buf, size, "check `%s` failed: exit status %d", c->name,
+                         WEXITSTATUS(c->wait_status));
 }
 
 void health_run_reason(const struct health_run *run, char *buf, size_t size) {

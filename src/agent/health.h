@@ -12,27 +12,27 @@ enum health_state {
         CHECK_PENDING,
         CHECK_RUNNING,
         CHECK_PASSED,
-        CHECK_FAILED,    /* exited non-zero or killed */
+        CHECK_FAILED, /* exited non-zero or killed */
         CHECK_TIMED_OUT, /* still running at its deadline */
-        CHECK_NOT_RUN,   /* could not be started */
+        CHECK_NOT_RUN, /* could not be started */
 };
 
 enum health_verdict {
-        HEALTH_UNKNOWN,  /* no run finished yet */
-        HEALTH_OK,       /* every check passed */
+        HEALTH_UNKNOWN, /* no run finished yet */
+        HEALTH_OK, /* every check passed */
         HEALTH_DEGRADED, /* a wanted check failed */
-        HEALTH_FAILED,   /* a required check failed: the boot is bad */
+        HEALTH_FAILED, /* a required check failed: the boot is bad */
 };
 
 struct health_check {
-        char *name;         /* the script's file name */
+        char *name; /* the script's file name */
         char *path;
         bool required;
         unsigned timeout_ms;
         enum health_state state;
         uint64_t deadline_ms;
-        int wait_status;    /* as waitpid() gives it, when it ended */
-        char *output;       /* the last part of what it printed */
+        int wait_status; /* as waitpid() gives it, when it ended */
+        char *output; /* the last part of what it printed */
         pid_t pid;
 };
 
@@ -45,7 +45,8 @@ struct health_run {
  * leftover (.pacnew, .pacsave, .dpkg-*, ~, .bak, .disabled). */
 bool health_is_check_name(const char *name);
 /* Adds a pending check (copies name and path). */
-void health_add(struct health_run *run, const char *name, const char *path, bool required, unsigned timeout_ms);
+void health_add(struct health_run *run, const char *name, const char *path, bool required,
+                unsigned timeout_ms);
 /* Orders the checks by name, required ones first, so results read the same every run. */
 void health_sort(struct health_run *run);
 void health_free(struct health_run *run);

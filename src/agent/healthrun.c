@@ -20,7 +20,7 @@ struct healthrun {
         sd_event *event;
         struct health_run run;
         sd_event_source **children; /* one per check, NULL when not running */
-        int *outputs;               /* one memfd per check */
+        int *outputs; /* one memfd per check */
         sd_event_source *timer;
         sd_event_source *finish;
         const struct healthrun_ops *ops;
@@ -161,7 +161,7 @@ static int setup_sources(struct healthrun *hr) {
 int healthrun_start(struct healthrun **ret, sd_event *e, const char *required_dir, const char *wanted_dir,
                     unsigned timeout_ms, const struct healthrun_ops *ops, void *userdata) {
         struct healthrun *hr = xmalloc(sizeof(*hr));
-        *hr = (struct healthrun){ .event = sd_event_ref(e), .ops = ops, .userdata = userdata };
+        *hr = (struct healthrun) { .event = sd_event_ref(e), .ops = ops, .userdata = userdata };
         add_folder(&hr->run, required_dir, true, timeout_ms);
         add_folder(&hr->run, wanted_dir, false, timeout_ms);
         health_sort(&hr->run);

@@ -42,22 +42,39 @@ static void usage(FILE *f) {
 static int parse_options(int argc, char **argv, struct options *o) {
         enum { ARG_CONFIG = 0x100, ARG_TOP, ARG_ESP, ARG_STATE, ARG_STATE_DIR };
         static const struct option longopts[] = {
-                { "config", required_argument, NULL, ARG_CONFIG }, { "top", required_argument, NULL, ARG_TOP },
-                { "esp", required_argument, NULL, ARG_ESP },       { "state", required_argument, NULL, ARG_STATE },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "top", required_argument, NULL, ARG_TOP },
+                { "esp", required_argument, NULL, ARG_ESP },
+                { "state", required_argument, NULL, ARG_STATE },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
-                { "help", no_argument, NULL, 'h' },                {},
+                { "help", no_argument, NULL, 'h' },
+                {},
         };
         int c;
-        *o = (struct options){ .config = DEFAULT_AGENT_CONFIG, .state_dir = DEFAULT_STATE_DIR };
+        *o = (struct options) { .config = DEFAULT_AGENT_CONFIG, .state_dir = DEFAULT_STATE_DIR };
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
                 switch (c) {
-                case ARG_CONFIG: o->config = optarg; break;
-                case ARG_TOP: o->top = optarg; break;
-                case ARG_ESP: o->esp = optarg; break;
-                case ARG_STATE: o->state = optarg; break;
-                case ARG_STATE_DIR: o->state_dir = optarg; break;
-                case 'h': usage(stdout); return -1;
-                default: usage(stderr); return 1;
+                case ARG_CONFIG:
+                        o->config = optarg;
+                        break;
+                case ARG_TOP:
+                        o->top = optarg;
+                        break;
+                case ARG_ESP:
+                        o->esp = optarg;
+                        break;
+                case ARG_STATE:
+                        o->state = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        o->state_dir = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return -1;
+                default:
+                        usage(stderr);
+                        return 1;
                 }
         }
         if (optind < argc) {
@@ -99,8 +116,11 @@ static int run(struct agent *a) {
                 log_warning("the root facts are not available: %s", a->facts_error);
         r = bus_setup(a);
         if (r < 0)
-                return log_errno(r, "taking %s on the system bus failed (is the bus up? does another agent run?)",
-                                 AGENT_BUS_NAME), 2;
+                return log_errno(
+                               r,
+                               "taking %s on the system bus failed (is the bus up? does another agent run?)",
+                               AGENT_BUS_NAME),
+                       2;
         sd_notify(0, "READY=1\nSTATUS=Serving " AGENT_BUS_NAME);
         log_info("serving %s (version %s)", AGENT_BUS_NAME, AGENT_VERSION);
         r = sd_event_loop(a->event);
@@ -117,9 +137,11 @@ int main(int argc, char **argv) {
                 return r < 0 ? 0 : 1;
         load_config(&a, o.config);
         a.state_dir = o.state_dir;
-        a.source = (struct rootfacts_source){ .koompi_boot = a.config.koompi_boot, .top = o.top, .esp = o.esp,
-                                              .state = o.state,
-                                              .timeout_ms = 10000 };
+        a.source = (struct rootfacts_source) { .koompi_boot = a.config.koompi_boot,
+                                               .top = o.top,
+                                               .esp = o.esp,
+                                               .state = o.state,
+                                               .timeout_ms = 10000 };
         r = run(&a);
         bus_done(&a);
         rootfacts_free(&a.facts);

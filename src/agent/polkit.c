@@ -6,8 +6,9 @@
 
 bool polkit_present(sd_bus *bus) {
         sd_bus_message *reply = NULL;
-        int has = 0, r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                            "NameHasOwner", NULL, &reply, "s", POLKIT_NAME);
+        int has = 0,
+            r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", "NameHasOwner", NULL, &reply, "s", POLKIT_NAME);
         if (r >= 0 && sd_bus_message_read(reply, "b", &has) < 0)
                 has = 0;
         sd_bus_message_unref(reply);
@@ -19,7 +20,8 @@ int polkit_check(sd_bus *bus, sd_bus_message *m, const char *action) {
         /* polkit may ask the caller's agent for a password only when the caller said so. */
         uint32_t flags = sd_bus_message_get_allow_interactive_authorization(m) ? 1 : 0;
         int allowed = 0, challenge = 0;
-        int r = sd_bus_message_new_method_call(bus, &call, POLKIT_NAME, "/org/freedesktop/PolicyKit1/Authority",
+        int r = sd_bus_message_new_method_call(bus, &call, POLKIT_NAME,
+                                               "/org/freedesktop/PolicyKit1/Authority",
                                                "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
         if (r >= 0)
                 r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",

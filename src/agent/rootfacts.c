@@ -24,12 +24,13 @@ static const char *string_at(json_object *o, const char *a, const char *b) {
 
 int rootfacts_parse(const char *json, struct root_facts *ret) {
         json_object *o = json_tokener_parse(json), *alerts;
-        if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "alerts", &alerts) ||
+        if (!o || !json_object_is_type(o, json_type_object) ||
+            !json_object_object_get_ex(o, "alerts", &alerts) ||
             !json_object_is_type(alerts, json_type_array)) {
                 json_object_put(o);
                 return -EBADMSG;
         }
-        *ret = (struct root_facts){
+        *ret = (struct root_facts) {
                 .booted_root = strdup_or_die(string_at(o, "booted", "snapshot")),
                 .next_root = strdup_or_die(string_at(o, "default", "snapshot")),
                 .status = o,
@@ -42,7 +43,7 @@ void rootfacts_free(struct root_facts *f) {
         free(f->booted_root);
         free(f->next_root);
         json_object_put(f->status);
-        *f = (struct root_facts){ 0 };
+        *f = (struct root_facts) { 0 };
 }
 
 /* Waits for pid at most timeout_ms, then kills it. Returns its wait status or -ETIMEDOUT. */
@@ -74,7 +75,8 @@ static char *slurp_memfd(int fd) {
 
 /* Runs koompi-boot with the source's options then args; its stdout and stderr in *ret_out and
  * *ret_err. Returns its exit status (0..255) or a negative errno. */
-static int run_koompi_boot(const struct rootfacts_source *src, const char *const *args, char **ret_out, char **ret_err) {
+static int run_koompi_boot(const struct rootfacts_source *src, const char *const *args, char **ret_out,
+                           char **ret_err) {
         const char *argv[16] = { src->koompi_boot };
         unsigned n = 1;
         if (src->top) {
@@ -147,7 +149,8 @@ int rootfacts_read(const struct rootfacts_source *src, struct root_facts *ret, c
         }
         r = rootfacts_parse(out, ret);
         if (r < 0)
-                *ret_error = describe_failure(src, -EBADMSG, "koompi-boot --json status printed no status object");
+                *ret_error =
+                        describe_failure(src, -EBADMSG, "koompi-boot --json status printed no status object");
         return r;
 }
 

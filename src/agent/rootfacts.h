@@ -8,15 +8,15 @@
  * so it can move to the admin library's root view without touching the rest of the agent. */
 struct rootfacts_source {
         const char *koompi_boot; /* the binary */
-        const char *top;         /* --top, or NULL for koompi-boot's default */
-        const char *esp;         /* --esp, or NULL */
-        const char *state;       /* --state (koompi-init's boot record), or NULL */
-        unsigned timeout_ms;     /* koompi-boot is killed after this long */
+        const char *top; /* --top, or NULL for koompi-boot's default */
+        const char *esp; /* --esp, or NULL */
+        const char *state; /* --state (koompi-init's boot record), or NULL */
+        unsigned timeout_ms; /* koompi-boot is killed after this long */
 };
 
 struct root_facts {
-        char *booted_root;   /* "" when unknown */
-        char *next_root;     /* the root the loader boots next, "" when unknown */
+        char *booted_root; /* "" when unknown */
+        char *next_root; /* the root the loader boots next, "" when unknown */
         json_object *status; /* koompi-boot's whole status object (owned) */
         json_object *alerts; /* its unacknowledged alerts (borrowed from status) */
 };

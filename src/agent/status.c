@@ -24,7 +24,8 @@ json_object *status_health(const struct agent *a) {
         char reason[512];
         json_object *o = json_object_new_object(), *checks = json_object_new_array();
         health_run_reason(run, reason, sizeof reason);
-        json_object_object_add(o, "state", json_object_new_string(a->health_running ? "running" : health_verdict_name(v)));
+        json_object_object_add(
+                o, "state", json_object_new_string(a->health_running ? "running" : health_verdict_name(v)));
         json_object_object_add(o, "reason", json_object_new_string(reason));
         for (size_t i = 0; i < run->n; i++)
                 json_object_array_add(checks, check_json(&run->checks[i]));
@@ -44,13 +45,17 @@ static json_object *problems_json(const struct agent *a) {
 char *status_json(const struct agent *a) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "version", json_object_new_string(AGENT_VERSION));
-        json_object_object_add(o, "booted_root", json_object_new_string(a->facts.booted_root ? a->facts.booted_root : ""));
-        json_object_object_add(o, "next_root", json_object_new_string(a->facts.next_root ? a->facts.next_root : ""));
+        json_object_object_add(o, "booted_root",
+                               json_object_new_string(a->facts.booted_root ? a->facts.booted_root : ""));
+        json_object_object_add(o, "next_root",
+                               json_object_new_string(a->facts.next_root ? a->facts.next_root : ""));
         json_object_object_add(o, "health", status_health(a));
-        json_object_object_add(o, "alerts", a->facts.alerts ? json_object_get(a->facts.alerts) : json_object_new_array());
+        json_object_object_add(o, "alerts",
+                               a->facts.alerts ? json_object_get(a->facts.alerts) : json_object_new_array());
         json_object_object_add(o, "problems", problems_json(a));
         json_object_object_add(o, "boot", a->facts.status ? json_object_get(a->facts.status) : NULL);
-        char *s = strdup_or_die(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char *s = strdup_or_die(
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return s;
 }

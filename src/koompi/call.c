@@ -22,11 +22,13 @@ static uint64_t now_us(void) {
 }
 
 int kbus_open(struct koompi_bus *b, uint64_t timeout_us) {
-        *b = (struct koompi_bus){ .timeout_us = timeout_us };
+        *b = (struct koompi_bus) { .timeout_us = timeout_us };
         int r = sd_bus_open_system(&b->bus);
         if (r < 0) {
-                fprintf(stderr, "koompi: the system bus cannot be reached (%s): is dbus running? "
-                                "systemctl status dbus\n", strerror(-r));
+                fprintf(stderr,
+                        "koompi: the system bus cannot be reached (%s): is dbus running? "
+                        "systemctl status dbus\n",
+                        strerror(-r));
                 return KOOMPI_EXIT_UNREACHABLE;
         }
         return KOOMPI_EXIT_OK;
@@ -38,8 +40,9 @@ void kbus_close(struct koompi_bus *b) {
 
 static bool agent_present(sd_bus *bus) {
         sd_bus_message *reply = NULL;
-        int has = 0, r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                            "NameHasOwner", NULL, &reply, "s", AGENT_NAME);
+        int has = 0,
+            r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus", "NameHasOwner", NULL, &reply, "s", AGENT_NAME);
         if (r >= 0 && sd_bus_message_read(reply, "b", &has) < 0)
                 has = 0;
         sd_bus_message_unref(reply);
@@ -62,7 +65,8 @@ static bool is_gone(const sd_bus_error *e) {
 }
 
 /* The message and exit code for a call that failed; err from the bus, elapsed how long it took. */
-static int explain(const struct koompi_bus *b, const char *method, const sd_bus_error *err, int r, uint64_t elapsed) {
+static int explain(const struct koompi_bus *b, const char *method, const sd_bus_error *err, int r,
+                   uint64_t elapsed) {
         if (is_gone(err)) {
                 fprintf(stderr, "koompi: koompi-agent is not running: systemctl start koompi-agent\n");
                 return KOOMPI_EXIT_UNREACHABLE;
@@ -72,8 +76,9 @@ static int explain(const struct koompi_bus *b, const char *method, const sd_bus_
                 return KOOMPI_EXIT_NOT_ALLOWED;
         }
         if (r == -ETIMEDOUT && elapsed >= b->timeout_us) {
-                fprintf(stderr, "koompi: koompi-agent did not answer %s within %llu s: "
-                                "systemctl status koompi-agent (or try again with a longer --timeout)\n",
+                fprintf(stderr,
+                        "koompi: koompi-agent did not answer %s within %llu s: "
+                        "systemctl status koompi-agent (or try again with a longer --timeout)\n",
                         method, (unsigned long long)(b->timeout_us / 1000000));
                 return KOOMPI_EXIT_UNREACHABLE;
         }
@@ -81,8 +86,7 @@ static int explain(const struct koompi_bus *b, const char *method, const sd_bus_
                 fprintf(stderr, "koompi: %s: koompi alerts lists them\n", err->message);
                 return KOOMPI_EXIT_UNREACHABLE;
         }
-        fprintf(stderr, "koompi: %s failed: %s\n", method,
-                err->message ? err->message : strerror(-r));
+        fprintf(stderr, "koompi: %s failed: %s\n", method, err->message ? err->message : strerror(-r));
         return KOOMPI_EXIT_FAILED;
 }
 
@@ -116,13 +120,16 @@ int kbus_call(struct koompi_bus *b, const char *method, sd_bus_message **ret, co
                  * restarted under the call. Asked once more, after it is back. */
                 bool left = sd_bus_error_has_name(&err, SD_BUS_ERROR_NO_REPLY) && elapsed < b->timeout_us;
                 if (left && attempt == 0) {
-                        fprintf(stderr, "koompi: koompi-agent stopped while answering %s; asking again once it is back\n",
+                        fprintf(stderr,
+                                "koompi: koompi-agent stopped while answering %s; asking again once it is back\n",
                                 method);
                         sd_bus_error_free(&err);
                         if (wait_for_agent(b->bus))
                                 continue;
-                        fprintf(stderr, "koompi: koompi-agent did not come back within %u s: "
-                                        "systemctl status koompi-agent\n", RESTART_WAIT_MS / 1000);
+                        fprintf(stderr,
+                                "koompi: koompi-agent did not come back within %u s: "
+                                "systemctl status koompi-agent\n",
+                                RESTART_WAIT_MS / 1000);
                         return KOOMPI_EXIT_UNREACHABLE;
                 }
                 int code = explain(b, method, &err, r, elapsed);

@@ -9,8 +9,8 @@ enum {
         KOOMPI_EXIT_USAGE = 1,
         KOOMPI_EXIT_UNREACHABLE = 2, /* no agent, no bus, no answer in time, no such alert */
         KOOMPI_EXIT_NOT_ALLOWED = 3,
-        KOOMPI_EXIT_UNHEALTHY = 4,   /* health: a required check failed */
-        KOOMPI_EXIT_FAILED = 5,      /* the agent tried and failed */
+        KOOMPI_EXIT_UNHEALTHY = 4, /* health: a required check failed */
+        KOOMPI_EXIT_FAILED = 5, /* the agent tried and failed */
 };
 
 struct koompi_bus {

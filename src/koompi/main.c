@@ -13,7 +13,7 @@
 struct invocation {
         bool json;
         uint64_t timeout_us; /* 0: the verb's default */
-        char **args;         /* after the verb */
+        char **args; /* after the verb */
         int n_args;
         struct koompi_bus bus;
 };
@@ -44,7 +44,8 @@ static int get_status(struct invocation *inv, json_object **ret, char **ret_text
                 return code;
         if (sd_bus_message_read(reply, "s", &text) < 0 || !(*ret = json_tokener_parse(text))) {
                 sd_bus_message_unref(reply);
-                fprintf(stderr, "koompi: koompi-agent answered GetStatus with no JSON object; is it the same version?\n");
+                fprintf(stderr,
+                        "koompi: koompi-agent answered GetStatus with no JSON object; is it the same version?\n");
                 return KOOMPI_EXIT_FAILED;
         }
         *ret_text = strdup(text);
@@ -132,8 +133,10 @@ static int alerts_ack(struct invocation *inv) {
         if (inv->n_args == 2) {
                 seq = strtoull(inv->args[1], &end, 10);
                 if (*end || seq == 0 || inv->args[1][0] == '-')
-                        return fprintf(stderr, "koompi: '%s' is not an alert number (koompi alerts lists them)\n",
-                                       inv->args[1]), KOOMPI_EXIT_USAGE;
+                        return fprintf(stderr,
+                                       "koompi: '%s' is not an alert number (koompi alerts lists them)\n",
+                                       inv->args[1]),
+                               KOOMPI_EXIT_USAGE;
         }
         sd_bus_message *reply = NULL;
         int code = kbus_call(&inv->bus, "AcknowledgeAlert", &reply, "t", seq);
@@ -153,7 +156,8 @@ static int verb_alerts(struct invocation *inv) {
         if (inv->n_args > 0 && strcmp(inv->args[0], "ack") == 0)
                 return alerts_ack(inv);
         if (inv->n_args > 0)
-                return fprintf(stderr, "koompi: alerts takes no argument but 'ack [SEQ]'\n"), KOOMPI_EXIT_USAGE;
+                return fprintf(stderr, "koompi: alerts takes no argument but 'ack [SEQ]'\n"),
+                       KOOMPI_EXIT_USAGE;
         int code = get_status(inv, &o, &text);
         if (code != KOOMPI_EXIT_OK)
                 return code;
@@ -193,7 +197,8 @@ static int parse_options(int argc, char **argv, struct invocation *inv) {
                 else if (c == 't') {
                         double s = strtod(optarg, &end);
                         if (*end || s <= 0 || s > 86400)
-                                return fprintf(stderr, "koompi: --timeout wants seconds, not '%s'\n", optarg), 1;
+                                return fprintf(stderr, "koompi: --timeout wants seconds, not '%s'\n", optarg),
+                                       1;
                         inv->timeout_us = (uint64_t)(s * 1e6);
                 } else if (c == 'h') {
                         usage(stdout);

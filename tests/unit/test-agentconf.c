@@ -81,9 +81,9 @@ static void test_defaults(void **state) {
 
 static void test_shipped_config_is_the_defaults(void **state) {
         /* config/agent.conf lists every key with its default: loading it changes nothing. */
-        static const char *const names[] = { "koompi_boot", "admin_group", "teacher_group", "polkit",
-                                             "required_dir", "wanted_dir", "timeout", "telemetry",
-                                             "crash_reports" };
+        static const char *const names[] = { "koompi_boot", "admin_group",  "teacher_group",
+                                             "polkit",      "required_dir", "wanted_dir",
+                                             "timeout",     "telemetry",    "crash_reports" };
         struct agent_config d, c;
         char a[32], b[32];
         agentconf_defaults(&d);
@@ -98,9 +98,9 @@ static void test_shipped_config_is_the_defaults(void **state) {
 
 static void test_shipped_config_names_every_key(void **state) {
         static const char *const keys[][2] = {
-                { "agent", "koompi_boot" },   { "access", "admin_group" },  { "access", "teacher_group" },
-                { "access", "polkit" },       { "health", "required_dir" }, { "health", "wanted_dir" },
-                { "health", "timeout" },      { "privacy", "telemetry" },   { "privacy", "crash_reports" },
+                { "agent", "koompi_boot" }, { "access", "admin_group" },  { "access", "teacher_group" },
+                { "access", "polkit" },     { "health", "required_dir" }, { "health", "wanted_dir" },
+                { "health", "timeout" },    { "privacy", "telemetry" },   { "privacy", "crash_reports" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -114,22 +114,30 @@ static const struct {
 } cases[] = {
         { "[health]\ntimeout = 5s\n", "timeout", "5000", NULL },
         { "[health]\ntimeout = 250ms\n", "timeout", "250", NULL },
-        { "[health]\ntimeout = soon\n", "timeout", "30000", ":2: health:timeout: bad value 'soon' (expected a duration" },
+        { "[health]\ntimeout = soon\n", "timeout", "30000",
+          ":2: health:timeout: bad value 'soon' (expected a duration" },
         { "[health]\ntimeout = 0\n", "timeout", "30000", ":2: health:timeout: bad value '0'" },
         { "[access]\npolkit = no\n", "polkit", "no", NULL },
-        { "[access]\npolkit = maybe\n", "polkit", "auto", ":2: access:polkit: bad value 'maybe' (expected auto, yes or no)" },
+        { "[access]\npolkit = maybe\n", "polkit", "auto",
+          ":2: access:polkit: bad value 'maybe' (expected auto, yes or no)" },
         { "[access]\npolkit = yes no\n", "polkit", "auto", ":2: access:polkit: bad value" },
-        { "[access]\n\nadmin_group = staff\nfrobnicate = 1\n", "admin_group", "staff", ":4: access:frobnicate: unknown key" },
+        { "[access]\n\nadmin_group = staff\nfrobnicate = 1\n", "admin_group", "staff",
+          ":4: access:frobnicate: unknown key" },
         { "# comment\n[Access]\nTeacher_Group = teachers\n", "teacher_group", "teachers", NULL },
-        { "[access]\nadmin_group =\n", "admin_group", "koompi-admin", ":2: access:admin_group: bad value ''" },
-        { "[agent]\nkoompi_boot = bin/koompi-boot\n", "koompi_boot", "/usr/bin/koompi-boot", ":2: agent:koompi_boot: bad value" },
+        { "[access]\nadmin_group =\n", "admin_group", "koompi-admin",
+          ":2: access:admin_group: bad value ''" },
+        { "[agent]\nkoompi_boot = bin/koompi-boot\n", "koompi_boot", "/usr/bin/koompi-boot",
+          ":2: agent:koompi_boot: bad value" },
         { "[agent]\nkoompi_boot = /opt/kb\n", "koompi_boot", "/opt/kb", NULL },
         { "[privacy]\ntelemetry = yes\n", "telemetry", "yes", NULL },
         { "[privacy]\ncrash_reports = On\n", "crash_reports", "yes", NULL },
-        { "[privacy]\ntelemetry = sometimes\n", "telemetry", "no", ":2: privacy:telemetry: bad value 'sometimes'" },
-        { "[health]\nwanted_dir = /srv/wanted\n[nosuch]\nkey = 1\n", "wanted_dir", "/srv/wanted", ":4: nosuch:key: unknown key" },
+        { "[privacy]\ntelemetry = sometimes\n", "telemetry", "no",
+          ":2: privacy:telemetry: bad value 'sometimes'" },
+        { "[health]\nwanted_dir = /srv/wanted\n[nosuch]\nkey = 1\n", "wanted_dir", "/srv/wanted",
+          ":4: nosuch:key: unknown key" },
         /* Not INI at all: every default, and the line iniparser stumbled on. */
-        { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000", "not an INI file, every default is used" },
+        { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000",
+          "not an INI file, every default is used" },
 };
 
 static void test_values(void **state) {
@@ -142,9 +150,10 @@ static void test_values(void **state) {
                 if (!streq(field(&c, cases[i].field, buf, sizeof buf), cases[i].value))
                         fail_msg("case %zu: %s is %s, expected %s", i, cases[i].field, buf, cases[i].value);
                 assert_int_equal(c.n_problems, cases[i].problem ? 1 : 0);
-                if (cases[i].problem && (!strstr(c.problems[0], cases[i].problem) || !strstr(c.problems[0], path)))
-                        fail_msg("case %zu: problem '%s' does not name the file or say '%s'", i, c.problems[0],
-                                 cases[i].problem);
+                if (cases[i].problem &&
+                    (!strstr(c.problems[0], cases[i].problem) || !strstr(c.problems[0], path)))
+                        fail_msg("case %zu: problem '%s' does not name the file or say '%s'", i,
+                                 c.problems[0], cases[i].problem);
                 agentconf_free(&c);
         }
 }

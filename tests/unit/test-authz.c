@@ -31,7 +31,8 @@ static void test_role(void **state) {
                 { 65534, { 65534 }, 1, ADMIN, TEACHER, ROLE_STUDENT },
         };
         for (size_t i = 0; i < ELEMENTSOF(rows); i++)
-                if (authz_role(rows[i].uid, rows[i].gids, rows[i].n, rows[i].admin, rows[i].teacher) != rows[i].role)
+                if (authz_role(rows[i].uid, rows[i].gids, rows[i].n, rows[i].admin, rows[i].teacher) !=
+                    rows[i].role)
                         fail_msg("row %zu: expected %s", i, authz_role_name(rows[i].role));
 }
 

@@ -17,10 +17,18 @@ static void test_check_names(void **state) {
                 const char *name;
                 bool check;
         } rows[] = {
-                { "home-mounted", true },     { "10-disk-space", true },   { "check.sh", true },
-                { ".hidden", false },         { "x.pacnew", false },       { "x.pacsave", false },
-                { "x.dpkg-old", false },      { "x.dpkg-dist", false },    { "x~", false },
-                { "x.bak", false },           { "x.disabled", false },     { ".x.swp", false },
+                { "home-mounted", true },
+                { "10-disk-space", true },
+                { "check.sh", true },
+                { ".hidden", false },
+                { "x.pacnew", false },
+                { "x.pacsave", false },
+                { "x.dpkg-old", false },
+                { "x.dpkg-dist", false },
+                { "x~", false },
+                { "x.bak", false },
+                { "x.disabled", false },
+                { ".x.swp", false },
                 { "", false },
         };
         for (size_t i = 0; i < ELEMENTSOF(rows); i++)
@@ -114,22 +122,27 @@ static void test_reason(void **state) {
                 unsigned timeout_ms;
                 const char *reason;
         } rows[] = {
-                { CHECK_FAILED, EXITED(1), "/home is not mounted\n", 1000, "check `home-mounted` failed: /home is not mounted" },
+                { CHECK_FAILED, EXITED(1), "/home is not mounted\n", 1000,
+                  "check `home-mounted` failed: /home is not mounted" },
                 { CHECK_FAILED, EXITED(1), "checking...\n/home is not mounted\n\n  \n", 1000,
                   "check `home-mounted` failed: /home is not mounted" },
                 { CHECK_FAILED, EXITED(1), "no newline", 1000, "check `home-mounted` failed: no newline" },
                 { CHECK_FAILED, EXITED(3), "", 1000, "check `home-mounted` failed: exit status 3" },
                 { CHECK_FAILED, EXITED(3), NULL, 1000, "check `home-mounted` failed: exit status 3" },
-                { CHECK_FAILED, KILLED(SIGSEGV), "\n", 1000, "check `home-mounted` failed: killed by signal 11" },
+                { CHECK_FAILED, KILLED(SIGSEGV), "\n", 1000,
+                  "check `home-mounted` failed: killed by signal 11" },
                 { CHECK_TIMED_OUT, KILLED(SIGKILL), "still waiting\n", 30000,
                   "check `home-mounted` failed: no result within 30s (it hangs)" },
-                { CHECK_TIMED_OUT, KILLED(SIGKILL), NULL, 1500, "check `home-mounted` failed: no result within 1500ms (it hangs)" },
+                { CHECK_TIMED_OUT, KILLED(SIGKILL), NULL, 1500,
+                  "check `home-mounted` failed: no result within 1500ms (it hangs)" },
                 { CHECK_NOT_RUN, 0, NULL, 1000, "check `home-mounted` failed: could not be started" },
                 { CHECK_PASSED, EXITED(0), "all good\n", 1000, "" },
         };
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-                struct health_check c = { .name = (char *)"home-mounted", .state = rows[i].state,
-                                          .wait_status = rows[i].wait_status, .output = (char *)rows[i].output,
+                struct health_check c = { .name = (char *)"home-mounted",
+                                          .state = rows[i].state,
+                                          .wait_status = rows[i].wait_status,
+                                          .output = (char *)rows[i].output,
                                           .timeout_ms = rows[i].timeout_ms };
                 char buf[256];
                 health_reason(&c, buf, sizeof buf);
@@ -174,12 +187,9 @@ static void test_run_reason(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_check_names),
-                cmocka_unit_test(test_sorted_required_first),
-                cmocka_unit_test(test_schedule),
-                cmocka_unit_test(test_verdict),
-                cmocka_unit_test(test_reason),
-                cmocka_unit_test(test_ended_by_exit),
+                cmocka_unit_test(test_check_names), cmocka_unit_test(test_sorted_required_first),
+                cmocka_unit_test(test_schedule),    cmocka_unit_test(test_verdict),
+                cmocka_unit_test(test_reason),      cmocka_unit_test(test_ended_by_exit),
                 cmocka_unit_test(test_run_reason),
         };
         return cmocka_run_group_tests_name("health", tests, NULL, NULL);

@@ -17,10 +17,11 @@ static void test_parse(void **state) {
                 const char *booted, *next;
                 size_t alerts;
         } rows[] = {
-                { "{\"booted\":{\"snapshot\":\"@root-a\"},\"default\":{\"snapshot\":\"@root-b\"},\"alerts\":[]}", 0,
-                  "@root-a", "@root-b", 0 },
+                { "{\"booted\":{\"snapshot\":\"@root-a\"},\"default\":{\"snapshot\":\"@root-b\"},\"alerts\":[]}",
+                  0, "@root-a", "@root-b", 0 },
                 { "{\"booted\":{\"snapshot\":null},\"default\":{\"snapshot\":null},"
-                  "\"alerts\":[{\"seq\":4,\"kind\":\"fallback\",\"message\":\"m\"}]}", 0, "", "", 1 },
+                  "\"alerts\":[{\"seq\":4,\"kind\":\"fallback\",\"message\":\"m\"}]}",
+                  0, "", "", 1 },
                 { "{\"alerts\":[]}", 0, "", "", 0 },
                 { "{\"booted\":\"x\",\"alerts\":[]}", 0, "", "", 0 },
                 { "{\"booted\":{\"snapshot\":\"@root-a\"}}", -EBADMSG, NULL, NULL, 0 },
@@ -79,7 +80,9 @@ static char *args(void) {
 }
 
 static void test_read(void **state) {
-        struct rootfacts_source src = { .koompi_boot = bin, .top = "/t", .esp = "/e", .state = "/s.json", .timeout_ms = 5000 };
+        struct rootfacts_source src = {
+                .koompi_boot = bin, .top = "/t", .esp = "/e", .state = "/s.json", .timeout_ms = 5000
+        };
         struct root_facts f;
         char *error = NULL;
         fake_koompi_boot("echo '{\"booted\":{\"snapshot\":\"@root-a\"},\"alerts\":[]}'");
@@ -96,7 +99,8 @@ static void test_read_failures(void **state) {
                 int r;
                 const char *error;
         } rows[] = {
-                { "echo 'koompi-boot: the ledger is unreadable' >&2; exit 2", -ENOENT, "koompi-boot: the ledger is unreadable" },
+                { "echo 'koompi-boot: the ledger is unreadable' >&2; exit 2", -ENOENT,
+                  "koompi-boot: the ledger is unreadable" },
                 { "echo first >&2; echo 'the last line' >&2; exit 5", -EIO, "the last line" },
                 { "exit 5", -EIO, "failed with exit status 5" },
                 { "echo not json", -EBADMSG, "printed no status object" },
