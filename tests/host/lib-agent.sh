@@ -5,11 +5,18 @@ AGENT=$(dirname "$K")/koompi-agent
 KOOMPI=$(dirname "$K")/koompi
 BUS_PID=""
 AGENT_PID=""
+# Other processes a test starts in the background (a bus monitor), stopped with the rest.
+BG_PIDS=""
 # Readable by every uid: the socket is used by a caller of another uid.
 BUSDIR=$(mktemp -d /tmp/koompi-bus.XXXXXX)
 chmod 755 "$BUSDIR"
 
 agent_cleanup() {
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=""
 	stop_agent
 	if [ -n "$BUS_PID" ]; then
 		kill "$BUS_PID" 2>/dev/null
@@ -55,6 +62,8 @@ start_bus() {
     <allow receive_type="signal"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <!-- For the tests' own bus monitor (root only, as dbus-daemon decides). -->
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
   <include>$(pwd)/config/org.koompi.Agent1.conf</include>
 </busconfig>

@@ -42,6 +42,17 @@ expect_rc "koompi status" 0 "$KOOMPI" status
 check "text: the booted root" grep -q "^Booted root: *@root-current$" "$T/out"
 check "text: the alert" grep -q "#1 fallback: @root-new failed 3 boots in a row" "$T/out"
 
+# ---- signals ----
+busctl_ monitor --match="type='signal',sender='org.koompi.Agent1'" >"$T/monitor.out" 2>&1 &
+BG_PIDS=$!
+check "a bus monitor listens" wait_for 100 grep -q "Monitoring bus message stream" "$T/monitor.out"
+printf 'alert 2 1732400200 health new check%%20%%60home-mounted%%60%%20failed\n' >>"$LEDGER"
+expect_rc "status after a new alert in the ledger" 0 "$KOOMPI" status
+check "AlertRaised for the new alert" wait_for 100 grep -q "Member=AlertRaised" "$T/monitor.out"
+check "... with its text" grep -q 'STRING "check `home-mounted` failed";' "$T/monitor.out"
+check "... and none for the one known before" test "$(grep -c "Member=AlertRaised" "$T/monitor.out")" -eq 1
+check "PropertiesChanged for Alerts" grep -q 'STRING "Alerts";' "$T/monitor.out"
+
 expect_rc "a second agent is refused" 2 "$AGENT" --config "$T/agent.conf" --top "$TOP" --esp "$ESP" --state "$T/boot.json"
 check "... saying the name is taken" grep -q "taking org.koompi.Agent1 on the system bus failed" "$T/err"
 
@@ -68,12 +79,17 @@ check "... failed" grep -qx 's "failed"' "$T/out"
 rm "$T/health/required/home-mounted"
 expect_rc "health run: only a wanted check fails (exit 0)" 0 "$KOOMPI" health run
 check "degraded" grep -q "^Health: *degraded: check \`hangs\` failed" "$T/out"
+check "Progress as each check ended" wait_for 100 grep -q 'STRING "root-read-only";' "$T/monitor.out"
 
 # ---- alerts ----
 expect_rc "alerts ack of a missing alert (exit 2)" 2 "$KOOMPI" alerts ack 9
 check "... names it" grep -q "no alert #9" "$T/err"
 expect_rc "alerts ack 1 as root" 0 "$KOOMPI" alerts ack 1
 check "... says so" grep -q "alert #1 acknowledged" "$T/out"
+expect_rc "alerts --json" 0 "$KOOMPI" --json alerts
+check "the other alert is left" json_true "$T/out" '[a["seq"] for a in j] == [2]'
+expect_rc "alerts ack: every alert" 0 "$KOOMPI" alerts ack
+check "... says so" grep -q "every alert acknowledged" "$T/out"
 expect_rc "alerts --json" 0 "$KOOMPI" --json alerts
 check "no alert left" json_true "$T/out" 'j == []'
 expect_rc "the ledger has it acknowledged" 0 "$K" --top "$TOP" --esp "$ESP" --state "$T/boot.json" --json alerts
