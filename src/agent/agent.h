@@ -13,6 +13,8 @@
 #define AGENT_INTERFACE "org.koompi.Agent1"
 #define AGENT_MAX_WAITERS 16
 
+struct polkit_query;
+
 /* The daemon's whole state, one per process. */
 struct agent {
         sd_event *event;
@@ -28,6 +30,7 @@ struct agent {
         bool health_running;
         sd_bus_message *health_waiters[AGENT_MAX_WAITERS]; /* RunHealth calls to answer */
         unsigned n_health_waiters;
+        struct polkit_query *polkit_queries; /* questions to polkitd and their answers */
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and
@@ -45,6 +48,12 @@ json_object *status_health(const struct agent *a);
 
 /* Whether polkitd is on the bus. */
 bool polkit_present(sd_bus *bus);
-/* Asks polkitd whether the sender of m may do action (interactive when the caller allowed
- * it). 1 allowed, 0 not, negative errno when polkitd could not answer. */
-int polkit_check(sd_bus *bus, sd_bus_message *m, const char *action);
+/* Asks polkitd, without waiting, whether the sender of m may do action (interactively when the
+ * caller allowed it). When the answer comes, m is dispatched again, and its method finds the
+ * answer with polkit_result(). 0, or a negative errno when the question could not be sent. */
+int polkit_ask(struct agent *a, sd_bus_message *m, const char *action);
+/* polkit's answer about m, forgotten once read: 1 allowed, 0 not, a negative errno when polkitd
+ * did not answer; -EINPROGRESS while it is still deciding; -ENOENT when nobody asked. */
+int polkit_result(struct agent *a, sd_bus_message *m);
+/* Drops every question (the agent stops). */
+void polkit_forget_all(struct agent *a);

@@ -45,8 +45,21 @@ static int caller_role(sd_bus_message *m, enum authz_role *ret, const struct age
         return 0;
 }
 
-/* 1 when the sender of m may call method, else 0 with err set to the refusal; negative errno
- * when its credentials could not be had. */
+/* polkit's answer for m, asked for when none is there yet. The answer, or 2 when the method
+ * waits for it. */
+static int polkit_answer(struct agent *a, sd_bus_message *m, const char *method) {
+        int answer = polkit_result(a, m);
+        if (answer == -EINPROGRESS)
+                return 2;
+        if (answer != -ENOENT)
+                return answer;
+        answer = polkit_ask(a, m, authz_method(method)->action);
+        return answer >= 0 ? 2 : answer;
+}
+
+/* 1 when the sender of m may call method; 0 when not, with err set to the refusal; 2 when
+ * polkit was asked (the call is dispatched again with the answer: the method waits); a negative
+ * errno when the caller's credentials could not be had. */
 static int authorize(struct agent *a, sd_bus_message *m, const char *method, sd_bus_error *err) {
         char refusal[256];
         enum authz_role role;
@@ -56,7 +69,9 @@ static int authorize(struct agent *a, sd_bus_message *m, const char *method, sd_
         bool use_polkit = authz_use_polkit(a->config.polkit, polkit_present(a->bus));
         enum authz_verdict v = authz_decide(method, role, use_polkit);
         if (v == AUTHZ_ASK_POLKIT) {
-                r = polkit_check(a->bus, m, authz_method(method)->action);
+                r = polkit_answer(a, m, method);
+                if (r == 2)
+                        return 2;
                 /* polkitd present but not answering: the bus credentials decide. */
                 v = r > 0 ? AUTHZ_ALLOW : r == 0 ? AUTHZ_DENY : authz_decide(method, role, false);
         }
@@ -156,11 +171,12 @@ static int method_acknowledge_alert(sd_bus_message *m, void *userdata, sd_bus_er
         struct agent *a = userdata;
         _cleanup_free_ char *error = NULL;
         uint64_t seq;
-        int r = sd_bus_message_read(m, "t", &seq);
+        /* Read after the decision: a call polkit decided on comes again, unread. */
+        int r = authorize(a, m, "AcknowledgeAlert", err);
+        if (r != 1)
+                return r == 2 ? 1 : r;
+        r = sd_bus_message_read(m, "t", &seq);
         if (r < 0)
-                return r;
-        r = authorize(a, m, "AcknowledgeAlert", err);
-        if (r <= 0)
                 return r;
         r = rootfacts_ack_alert(&a->source, seq, &error);
         if (r == -ENOENT)
@@ -206,8 +222,8 @@ static const struct healthrun_ops health_ops = { .progress = health_progress, .d
 static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         struct agent *a = userdata;
         int r = authorize(a, m, "RunHealth", err);
-        if (r <= 0)
-                return r;
+        if (r != 1)
+                return r == 2 ? 1 : r;
         if (a->n_health_waiters >= AGENT_MAX_WAITERS)
                 return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "too many callers wait for the health checks");
@@ -265,6 +281,7 @@ void bus_done(struct agent *a) {
         for (unsigned i = 0; i < a->n_health_waiters; i++)
                 sd_bus_message_unref(a->health_waiters[i]);
         a->n_health_waiters = 0;
+        polkit_forget_all(a);
         healthrun_free(a->health);
         a->health = NULL;
         sd_bus_slot_unref(a->vtable_slot);
