@@ -198,7 +198,13 @@ unit: $(UNIT_BIN) $(PROGS) lint
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
 
-host-check: $(PROGS)
+# A stand-in for polkitd on the agent's test bus.
+$(B)/tests/fake-polkitd: tests/host/fake-polkitd.c | $(PKGS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(call pkg_cflags,libsystemd) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(call pkg_libs,libsystemd)
+
+host-check: $(PROGS) $(B)/tests/fake-polkitd
 	sh tests/host/run.sh $(B)/koompi-boot
 
 check: deps

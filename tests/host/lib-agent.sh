@@ -3,6 +3,7 @@
 # it, both stopped by PID when the test ends. Sourced after lib.sh.
 AGENT=$(dirname "$K")/koompi-agent
 KOOMPI=$(dirname "$K")/koompi
+FAKE_POLKITD=$(dirname "$K")/tests/fake-polkitd
 BUS_PID=""
 AGENT_PID=""
 # Other processes a test starts in the background (a bus monitor), stopped with the rest.
@@ -65,6 +66,11 @@ start_bus() {
     <!-- For the tests' own bus monitor (root only, as dbus-daemon decides). -->
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
+  <!-- For the tests' stand-in polkitd, asked by the agent (root). -->
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>
   <include>$(pwd)/config/org.koompi.Agent1.conf</include>
 </busconfig>
 CONF
@@ -125,6 +131,19 @@ make_agent_world() {
 	write_ledger "boot 1 1732400000 koompi-root-factory.conf @root-factory - switched good -" \
 		"boot 2 1732400100 koompi-root-current.conf @root-current - switched in-progress fallback" \
 		"alert 1 1732400100 fallback new @root-new%20failed%203%20boots%20in%20a%20row"
+}
+
+# start_polkitd yes|no DELAY_MS: the stand-in polkitd, answering so after DELAY_MS.
+start_polkitd() {
+	"$FAKE_POLKITD" "$1" "$2" >"$T/polkitd.log" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	POLKITD_PID=$!
+	wait_for 100 grep -q "^ready$" "$T/polkitd.log"
+}
+
+stop_polkitd() {
+	kill "$POLKITD_PID" 2>/dev/null
+	wait "$POLKITD_PID" 2>/dev/null
 }
 
 # kill_group PID: ends a health check the agent can no longer end (the agent was killed), with
