@@ -43,8 +43,15 @@ void bus_done(struct agent *a);
 
 /* The JSON of GetStatus: version, roots, health, alerts, problems, koompi-boot's status. */
 char *status_json(const struct agent *a);
-/* The JSON of the health part alone. */
+/* The JSON of the health part alone: the agent's last run, else the one koompi-health left in
+ * the state folder, else "unknown" with no check. */
 json_object *status_health(const struct agent *a);
+/* The JSON of a run of the checks: state (unknown when it has not run, running, or its
+ * verdict), reason, and each check. */
+json_object *health_run_json(const struct health_run *run, bool ran, bool running);
+/* Writes it to STATE_DIR/health.json (atomically), with this boot's id added to it. 0 or a
+ * negative errno. */
+int health_json_save(const char *state_dir, json_object *health);
 
 /* Whether polkitd is on the bus. */
 bool polkit_present(sd_bus *bus);

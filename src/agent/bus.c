@@ -92,11 +92,16 @@ static int prop_string(sd_bus *bus, const char *path, const char *interface, con
                 s = a->facts.booted_root ? a->facts.booted_root : "";
         else if (streq(property, "NextRoot"))
                 s = a->facts.next_root ? a->facts.next_root : "";
-        else if (streq(property, "Health") && a->health_running)
-                s = "running";
-        else if (streq(property, "Health"))
-                s = health_verdict_name(a->health ? health_verdict(healthrun_checks(a->health))
-                                                  : HEALTH_UNKNOWN);
+        else if (streq(property, "Health")) {
+                /* One source with GetStatus: this agent's run, else koompi-health's of this boot. */
+                json_object *health = status_health(a), *state;
+                int r = sd_bus_message_append(reply, "s",
+                                              json_object_object_get_ex(health, "state", &state)
+                                                      ? json_object_get_string(state)
+                                                      : "unknown");
+                json_object_put(health);
+                return r;
+        }
         return sd_bus_message_append(reply, "s", s);
 }
 
@@ -194,20 +199,21 @@ static void health_progress(const struct health_check *c, size_t finished, size_
 }
 
 /* Keeps the last result under the state folder, for what reads it without the bus. */
-static void health_save(const struct agent *a, const char *json) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/health.json", a->state_dir);
-        if (mkdir_p(a->state_dir, 0755) < 0 || write_file_atomic(path, json, strlen(json), 0644) < 0)
-                log_warning("writing %s failed; the result is kept in memory only", path);
+static void health_save(const struct agent *a, json_object *health) {
+        int r = health_json_save(a->state_dir, health);
+        if (r < 0)
+                log_errno(r, "writing %s/health.json failed; the result is kept in memory only",
+                          a->state_dir);
 }
 
 static void health_done_cb(struct healthrun *hr, void *userdata) {
         struct agent *a = userdata;
         a->health_running = false;
         json_object *o = status_health(a);
+        /* Saved first: saving adds the boot id, and the text below must include it. */
+        health_save(a, o);
         const char *json =
                 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        health_save(a, json);
         for (unsigned i = 0; i < a->n_health_waiters; i++) {
                 sd_bus_reply_method_return(a->health_waiters[i], "s", json);
                 a->health_waiters[i] = sd_bus_message_unref(a->health_waiters[i]);

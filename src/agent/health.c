@@ -172,3 +172,11 @@ void health_run_reason(const struct health_run *run, char *buf, size_t size) {
                                 return;
                         }
 }
+
+enum health_boot_action health_boot_action(enum health_verdict v, bool counting) {
+        if (v == HEALTH_OK)
+                return BOOT_ACTION_NONE;
+        if (v == HEALTH_FAILED && counting)
+                return BOOT_ACTION_MARK_BAD;
+        return BOOT_ACTION_WARN;
+}

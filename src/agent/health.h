@@ -73,3 +73,14 @@ void health_reason(const struct health_check *c, char *buf, size_t size);
 /* The reason of the first failed required check, else of the first failed wanted one; empty
  * when none failed. */
 void health_run_reason(const struct health_run *run, char *buf, size_t size);
+
+/* What the per-boot run does with its verdict. */
+enum health_boot_action {
+        BOOT_ACTION_NONE, /* every check passed */
+        BOOT_ACTION_WARN, /* a wanted check failed, or a required one where nothing counts */
+        BOOT_ACTION_MARK_BAD, /* a required check failed on a boot on trial: it is bad */
+};
+
+/* A failed required check marks the boot bad only while the boot loader (or the ledger) counts
+ * its tries: a root already blessed stays, with a warning. */
+enum health_boot_action health_boot_action(enum health_verdict v, bool counting);

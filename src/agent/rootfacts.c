@@ -22,6 +22,12 @@ static const char *string_at(json_object *o, const char *a, const char *b) {
         return json_object_get_string(y);
 }
 
+static bool bool_at(json_object *o, const char *a, const char *b) {
+        json_object *x, *y;
+        return json_object_object_get_ex(o, a, &x) && json_object_object_get_ex(x, b, &y) &&
+                json_object_is_type(y, json_type_boolean) && json_object_get_boolean(y);
+}
+
 int rootfacts_parse(const char *json, struct root_facts *ret) {
         json_object *o = json_tokener_parse(json), *alerts;
         if (!o || !json_object_is_type(o, json_type_object) ||
@@ -33,6 +39,7 @@ int rootfacts_parse(const char *json, struct root_facts *ret) {
         *ret = (struct root_facts) {
                 .booted_root = strdup_or_die(string_at(o, "booted", "snapshot")),
                 .next_root = strdup_or_die(string_at(o, "default", "snapshot")),
+                .counting = bool_at(o, "booted", "counting"),
                 .status = o,
                 .alerts = alerts,
         };
@@ -158,6 +165,16 @@ int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char *
         char num[32];
         snprintf(num, sizeof num, "%" PRIu64, seq);
         const char *args[] = { "alerts", "ack", seq ? num : NULL, NULL };
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        int r = run_koompi_boot(src, args, &out, &err);
+        if (r == 0)
+                return 0;
+        *ret_error = describe_failure(src, r, err);
+        return r == 2 ? -ENOENT : r == 3 ? -EBUSY : -EIO;
+}
+
+int rootfacts_mark_bad(const struct rootfacts_source *src, char **ret_error) {
+        const char *args[] = { "mark-bad", src->entry ? "--entry" : NULL, src->entry, NULL };
         _cleanup_free_ char *out = NULL, *err = NULL;
         int r = run_koompi_boot(src, args, &out, &err);
         if (r == 0)

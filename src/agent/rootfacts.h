@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What the agent knows of the roots and the ledger. Today it asks `koompi-boot --json status`
@@ -11,12 +12,14 @@ struct rootfacts_source {
         const char *top; /* --top, or NULL for koompi-boot's default */
         const char *esp; /* --esp, or NULL */
         const char *state; /* --state (koompi-init's boot record), or NULL */
+        const char *entry; /* mark-bad: --entry (the booted entry file), or NULL */
         unsigned timeout_ms; /* koompi-boot is killed after this long */
 };
 
 struct root_facts {
         char *booted_root; /* "" when unknown */
         char *next_root; /* the root the loader boots next, "" when unknown */
+        bool counting; /* this boot's tries are counted (it is on trial) */
         json_object *status; /* koompi-boot's whole status object (owned) */
         json_object *alerts; /* its unacknowledged alerts (borrowed from status) */
 };
@@ -28,4 +31,7 @@ int rootfacts_read(const struct rootfacts_source *src, struct root_facts *ret, c
 /* `koompi-boot alerts ack SEQ` (every alert when seq is 0). 0, -ENOENT when seq names no alert,
  * or another negative errno with *ret_error saying what failed (free it). */
 int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char **ret_error);
+/* `koompi-boot mark-bad` (with --entry when the source has one): this boot is bad. 0, or a
+ * negative errno with *ret_error saying what failed (free it). */
+int rootfacts_mark_bad(const struct rootfacts_source *src, char **ret_error);
 void rootfacts_free(struct root_facts *f);

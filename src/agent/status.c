@@ -17,20 +17,59 @@ static json_object *check_json(const struct health_check *c) {
         return o;
 }
 
+/* This boot's id: results saved in an earlier boot are not this boot's. */
+static const char *boot_id(char *buf, size_t size) {
+        return read_line_file("/proc/sys/kernel/random/boot_id", buf, size) < 0 ? "" : buf;
+}
+
+/* The last run of koompi-health this boot, from the state folder; NULL when there is none. */
+static json_object *saved_health(const char *state_dir) {
+        char path[4096], id[64];
+        json_object *o, *saved_id;
+        snprintf(path, sizeof path, "%s/health.json", state_dir);
+        o = json_object_from_file(path);
+        if (o &&
+            (!json_object_is_type(o, json_type_object) ||
+             !json_object_object_get_ex(o, "boot_id", &saved_id) ||
+             !streq(json_object_get_string(saved_id), boot_id(id, sizeof id)))) {
+                json_object_put(o);
+                o = NULL;
+        }
+        return o;
+}
+
 json_object *status_health(const struct agent *a) {
         static const struct health_run none;
-        const struct health_run *run = a->health ? healthrun_checks(a->health) : &none;
-        enum health_verdict v = a->health && !a->health_running ? health_verdict(run) : HEALTH_UNKNOWN;
+        json_object *saved;
+        if (!a->health && a->state_dir && (saved = saved_health(a->state_dir)))
+                return saved;
+        if (!a->health)
+                return health_run_json(&none, false, false);
+        return health_run_json(healthrun_checks(a->health), true, a->health_running);
+}
+
+json_object *health_run_json(const struct health_run *run, bool ran, bool running) {
+        enum health_verdict v = ran && !running ? health_verdict(run) : HEALTH_UNKNOWN;
         char reason[512];
         json_object *o = json_object_new_object(), *checks = json_object_new_array();
         health_run_reason(run, reason, sizeof reason);
-        json_object_object_add(
-                o, "state", json_object_new_string(a->health_running ? "running" : health_verdict_name(v)));
+        json_object_object_add(o, "state",
+                               json_object_new_string(running ? "running" : health_verdict_name(v)));
         json_object_object_add(o, "reason", json_object_new_string(reason));
         for (size_t i = 0; i < run->n; i++)
                 json_object_array_add(checks, check_json(&run->checks[i]));
         json_object_object_add(o, "checks", checks);
         return o;
+}
+
+int health_json_save(const char *state_dir, json_object *health) {
+        char path[4096], id[64];
+        json_object_object_add(health, "boot_id", json_object_new_string(boot_id(id, sizeof id)));
+        const char *json = json_object_to_json_string_ext(
+                health, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        int r = mkdir_p(state_dir, 0755);
+        snprintf(path, sizeof path, "%s/health.json", state_dir);
+        return r < 0 ? r : write_file_atomic(path, json, strlen(json), 0644);
 }
 
 static json_object *problems_json(const struct agent *a) {

@@ -185,12 +185,33 @@ static void test_run_reason(void **state) {
         health_free(&run);
 }
 
+static void test_boot_action(void **state) {
+        static const struct {
+                enum health_verdict verdict;
+                bool counting;
+                enum health_boot_action action;
+        } rows[] = {
+                { HEALTH_OK, true, BOOT_ACTION_NONE },
+                { HEALTH_OK, false, BOOT_ACTION_NONE },
+                { HEALTH_DEGRADED, true, BOOT_ACTION_WARN },
+                { HEALTH_DEGRADED, false, BOOT_ACTION_WARN },
+                /* Only a boot on trial is marked bad; a blessed root stays, with a warning. */
+                { HEALTH_FAILED, true, BOOT_ACTION_MARK_BAD },
+                { HEALTH_FAILED, false, BOOT_ACTION_WARN },
+                { HEALTH_UNKNOWN, true, BOOT_ACTION_WARN },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                if (health_boot_action(rows[i].verdict, rows[i].counting) != rows[i].action)
+                        fail_msg("row %zu: %s, counting %d", i, health_verdict_name(rows[i].verdict),
+                                 rows[i].counting);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_check_names), cmocka_unit_test(test_sorted_required_first),
                 cmocka_unit_test(test_schedule),    cmocka_unit_test(test_verdict),
                 cmocka_unit_test(test_reason),      cmocka_unit_test(test_ended_by_exit),
-                cmocka_unit_test(test_run_reason),
+                cmocka_unit_test(test_run_reason),  cmocka_unit_test(test_boot_action),
         };
         return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

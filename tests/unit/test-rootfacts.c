@@ -16,19 +16,24 @@ static void test_parse(void **state) {
                 int r;
                 const char *booted, *next;
                 size_t alerts;
+                bool counting;
         } rows[] = {
                 { "{\"booted\":{\"snapshot\":\"@root-a\"},\"default\":{\"snapshot\":\"@root-b\"},\"alerts\":[]}",
-                  0, "@root-a", "@root-b", 0 },
+                  0, "@root-a", "@root-b", 0, false },
+                { "{\"booted\":{\"snapshot\":\"@root-a\",\"counting\":true},\"alerts\":[]}", 0, "@root-a", "",
+                  0, true },
+                { "{\"booted\":{\"snapshot\":\"@root-a\",\"counting\":\"yes\"},\"alerts\":[]}", 0, "@root-a",
+                  "", 0, false },
                 { "{\"booted\":{\"snapshot\":null},\"default\":{\"snapshot\":null},"
                   "\"alerts\":[{\"seq\":4,\"kind\":\"fallback\",\"message\":\"m\"}]}",
-                  0, "", "", 1 },
-                { "{\"alerts\":[]}", 0, "", "", 0 },
-                { "{\"booted\":\"x\",\"alerts\":[]}", 0, "", "", 0 },
-                { "{\"booted\":{\"snapshot\":\"@root-a\"}}", -EBADMSG, NULL, NULL, 0 },
-                { "{\"alerts\":{}}", -EBADMSG, NULL, NULL, 0 },
-                { "[]", -EBADMSG, NULL, NULL, 0 },
-                { "koompi-boot: no", -EBADMSG, NULL, NULL, 0 },
-                { "", -EBADMSG, NULL, NULL, 0 },
+                  0, "", "", 1, false },
+                { "{\"alerts\":[]}", 0, "", "", 0, false },
+                { "{\"booted\":\"x\",\"alerts\":[]}", 0, "", "", 0, false },
+                { "{\"booted\":{\"snapshot\":\"@root-a\"}}", -EBADMSG, NULL, NULL, 0, false },
+                { "{\"alerts\":{}}", -EBADMSG, NULL, NULL, 0, false },
+                { "[]", -EBADMSG, NULL, NULL, 0, false },
+                { "koompi-boot: no", -EBADMSG, NULL, NULL, 0, false },
+                { "", -EBADMSG, NULL, NULL, 0, false },
         };
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 struct root_facts f;
@@ -40,6 +45,7 @@ static void test_parse(void **state) {
                 assert_string_equal(f.booted_root, rows[i].booted);
                 assert_string_equal(f.next_root, rows[i].next);
                 assert_int_equal(json_object_array_length(f.alerts), rows[i].alerts);
+                assert_int_equal(f.counting, rows[i].counting);
                 rootfacts_free(&f);
         }
 }
@@ -141,12 +147,28 @@ static void test_ack(void **state) {
         free(error);
 }
 
+static void test_mark_bad(void **state) {
+        struct rootfacts_source src = { .koompi_boot = bin, .top = "/t", .timeout_ms = 5000 };
+        char *error = NULL;
+        fake_koompi_boot("exit 0");
+        assert_int_equal(rootfacts_mark_bad(&src, &error), 0);
+        _cleanup_free_ char *a = args();
+        assert_string_equal(a, "--top /t mark-bad\n");
+        src.entry = "/esp/loader/entries/koompi-x+2-1.conf";
+        assert_int_equal(rootfacts_mark_bad(&src, &error), 0);
+        _cleanup_free_ char *b = args();
+        assert_string_equal(b, "--top /t mark-bad --entry /esp/loader/entries/koompi-x+2-1.conf\n");
+        fake_koompi_boot("echo 'koompi-boot: renaming the entry failed' >&2; exit 5");
+        assert_int_equal(rootfacts_mark_bad(&src, &error), -EIO);
+        assert_string_equal(error, "koompi-boot: renaming the entry failed");
+        free(error);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse),
-                cmocka_unit_test(test_read),
-                cmocka_unit_test(test_read_failures),
-                cmocka_unit_test(test_ack),
+                cmocka_unit_test(test_parse),         cmocka_unit_test(test_read),
+                cmocka_unit_test(test_read_failures), cmocka_unit_test(test_ack),
+                cmocka_unit_test(test_mark_bad),
         };
         return cmocka_run_group_tests_name("rootfacts", tests, setup, teardown);
 }
