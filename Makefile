@@ -113,14 +113,16 @@ $(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
 # Unit tests may link the program objects (minus their main) to test stages.
 INIT_NOMAIN := $(filter-out %/main.o,$(INIT_OBJ))
 MKI_NOMAIN  := $(filter-out %/main.o,$(MKI_OBJ))
-AGENT_NOMAIN:= $(filter-out %/main.o,$(AGENT_OBJ))
+# src/agent holds two programs: koompi-agent (main.c) and koompi-health (health-main.c).
+AGENT_NOMAIN:= $(filter-out %/main.o %/health-main.o,$(AGENT_OBJ))
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 LIBBASIC    := $(B)/libbasic.a
 LIBBOOT     := $(B)/libboot.a
 LIBIMAGE    := $(B)/libimage.a
 LIBADMIN    := $(B)/libadmin.a
 
-PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi
+PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
+               $(B)/koompi
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -158,7 +160,13 @@ $(B)/koompi-boot: $(CLI_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(CLI_PKGS)) $(INIPARSER_LIBS)
 
 # The agent: a program of its own, never linked into koompi-init.
-$(B)/koompi-agent: $(AGENT_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+LIBAGENT    := $(B)/libagent.a
+$(LIBAGENT): $(AGENT_NOMAIN)
+$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
+
+# The health checks of one boot, before boot-complete.target (koompi-health.service).
+$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # koompi: a client of the agent's bus API only.
@@ -226,6 +234,7 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-mkinitramfs $(DESTDIR)$(BINDIR)/koompi-mkinitramfs
 	install -Dm755 $(B)/koompi-boot $(DESTDIR)$(BINDIR)/koompi-boot
 	install -Dm755 $(B)/koompi-agent $(DESTDIR)$(LIBEXECDIR)/koompi-agent
+	install -Dm755 $(B)/koompi-health $(DESTDIR)$(LIBEXECDIR)/koompi-health
 	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
