@@ -249,6 +249,7 @@ static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *er
         return 1;
 }
 
+/* Argument names as SD_BUS_PARAM() spells them ("name\0"), written out. */
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -256,17 +257,14 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_PROPERTY("NextRoot", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Health", "s", prop_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Alerts", "a(tss)", prop_alerts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "s", SD_BUS_PARAM(status), method_get_status,
+        SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "s", "status\0", method_get_status,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("RunHealth", "", , "s", SD_BUS_PARAM(health), method_run_health,
+        SD_BUS_METHOD_WITH_NAMES("RunHealth", "", , "s", "health\0", method_run_health,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", SD_BUS_PARAM(seq), "", , method_acknowledge_alert,
+        SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", "seq\0", "", , method_acknowledge_alert,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss",
-                                 SD_BUS_PARAM(seq) SD_BUS_PARAM(kind) SD_BUS_PARAM(message), 0),
-        SD_BUS_SIGNAL_WITH_NAMES(
-                "Progress", "ssuu",
-                SD_BUS_PARAM(operation) SD_BUS_PARAM(step) SD_BUS_PARAM(done) SD_BUS_PARAM(total), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", "seq\0kind\0message\0", 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu", "operation\0step\0done\0total\0", 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -13,7 +13,7 @@
 #define AGENT_NAME "org.koompi.Agent1"
 #define AGENT_PATH "/org/koompi/Agent1"
 /* How long a restarted agent gets to take its name again. */
-#define RESTART_WAIT_MS 5000
+#define RESTART_WAIT_MS 5000u
 
 static uint64_t now_us(void) {
         struct timespec ts;
