@@ -41,7 +41,8 @@ wait_for() {
 }
 
 # A bus like the system bus (method calls denied unless a policy allows them) with the
-# shipped policy of org.koompi.Agent1 included; DBUS_SYSTEM_BUS_ADDRESS names it.
+# shipped policy of org.koompi.Agent1 included, and BUS_EXTRA_POLICY (XML) when set;
+# DBUS_SYSTEM_BUS_ADDRESS names it.
 start_bus() {
 	cat >"$BUSDIR/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -72,6 +73,7 @@ start_bus() {
     <allow send_destination="org.freedesktop.PolicyKit1"/>
   </policy>
   <include>$(pwd)/config/org.koompi.Agent1.conf</include>
+  ${BUS_EXTRA_POLICY:-}
 </busconfig>
 CONF
 	dbus-daemon --config-file="$BUSDIR/bus.conf" --nofork --nopidfile --print-address=3 \
