@@ -270,12 +270,10 @@ int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_exi
 
 int admin_sync_entries(struct context *c) {
         struct options o = *c->o;
-        char *args[] = { (char *)"sync", NULL };
         const struct options *saved = c->o;
         int out = -1, mem = -1, r;
 
-        o.args = args;
-        o.n_args = 1;
+        o.n_args = 0;
         o.json = false;
         o.dry_run = false;
         fflush(stdout);
@@ -287,7 +285,7 @@ int admin_sync_entries(struct context *c) {
                 out = -1;
         }
         c->o = &o;
-        r = verb_entries(c);
+        r = verb_entries_sync(c);
         c->o = saved;
         if (out < 0) {
                 if (mem >= 0)
@@ -486,10 +484,6 @@ int admin_begin(struct context *c) {
 
 static int recover_run(struct context *c) {
         bool did;
-        if (c->o->n_args > 0) {
-                log_error("recover takes no arguments");
-                return EXIT_USAGE;
-        }
         int r = ctx_need_esp(c);
         if (r == 0)
                 r = ctx_need_top(c);

@@ -17,10 +17,6 @@ int verb_history(struct context *c) {
         char when[32];
         int r;
 
-        if (c->o->n_args > 0) {
-                log_error("history takes no arguments; use -n N for the number of boots");
-                return EXIT_USAGE;
-        }
         ledger_init(&l);
         r = ctx_ledger_load(c, &l, false);
         if (r != 0) {
@@ -73,7 +69,8 @@ int verb_history(struct context *c) {
         return EXIT_OK;
 }
 
-static int alerts_ack(struct context *c, const char *arg) {
+int verb_alerts_ack(struct context *c) {
+        const char *arg = c->o->n_args > 0 ? c->o->args[0] : NULL;
         uint64_t seq = 0;
         struct ledger l;
         int r;
@@ -122,17 +119,6 @@ int verb_alerts(struct context *c) {
         char when[32];
         int r;
 
-        if (c->o->n_args > 0 && streq(c->o->args[0], "ack")) {
-                if (c->o->n_args > 2) {
-                        log_error("usage: koompi-boot alerts ack [SEQ]");
-                        return EXIT_USAGE;
-                }
-                return alerts_ack(c, c->o->n_args == 2 ? c->o->args[1] : NULL);
-        }
-        if (c->o->n_args > 0) {
-                log_error("unknown alerts command '%s'; usage: koompi-boot alerts [ack [SEQ]]", c->o->args[0]);
-                return EXIT_USAGE;
-        }
         ledger_init(&l);
         r = ctx_ledger_load(c, &l, false);
         if (r != 0) {

@@ -23,6 +23,8 @@
 
 #define DEFAULT_CONFIG "/etc/koompi/boot.conf"
 
+/* The command line, checked against the verb: an option it does not own is refused before it
+ * runs, and args holds only the words after the verb's name. */
 struct options {
         bool json;
         bool dry_run;
@@ -41,7 +43,7 @@ struct options {
         unsigned keep;          /* prune --keep */
         bool has_keep;
         bool once;              /* rollback --once */
-        char **args;            /* words after the verb */
+        char **args;            /* words after the verb (and its second word: "snapshot delete") */
         int n_args;
 };
 
@@ -107,11 +109,12 @@ void format_time(uint64_t t, char *buf, size_t size);
 
 int verb_status(struct context *c);
 int verb_list(struct context *c);
-int verb_entries(struct context *c);
+int verb_entries_sync(struct context *c);
 int verb_mark_good(struct context *c);
 int verb_mark_bad(struct context *c);
 int verb_history(struct context *c);
 int verb_alerts(struct context *c);
+int verb_alerts_ack(struct context *c);
 
 /* ---- Changing roots: update, snapshot, prune, rollback, recover (admin.c) ---- */
 
@@ -194,7 +197,10 @@ int admin_rollback_apply(struct context *c, const char *target);
 int sandbox_run(const char *rootdir, char *const argv[], char *const env[]);
 
 int verb_update(struct context *c);
-int verb_snapshot(struct context *c);
+int verb_snapshot_create(struct context *c);
+int verb_snapshot_delete(struct context *c);
+int verb_snapshot_pin(struct context *c);
+int verb_snapshot_unpin(struct context *c);
 int verb_prune(struct context *c);
 int verb_rollback(struct context *c);
 int verb_recover(struct context *c);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* koompi-boot: the admin's view of the boot and its boot loader entries. Verbs dispatch
- * through a table; each lives in the file of its group (status.c, sync.c, bless.c,
- * history.c). */
+ * through a table that states, once, the words each takes and the options it owns; the global
+ * options (where the roots and the ESP are) go anywhere on the line. Each verb lives in the
+ * file of its group (status.c, sync.c, bless.c, history.c, update.c, snapshot.c, ...). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,55 +13,17 @@
 #include "log.h"
 #include "util.h"
 
-static const struct verb {
-        const char *name;
-        int (*run)(struct context *c);
-        const char *usage;
-        const char *help;
-} verbs[] = {
-        { "status", verb_status, "status", "the booted root, the default, each root's state, alerts, last boots" },
-        { "list", verb_list, "list", "the roots and their boot loader entries" },
-        { "entries", verb_entries, "entries sync", "write one boot loader entry per root on the ESP" },
-        { "mark-good", verb_mark_good, "mark-good", "bless the running boot (drop its entry's counter)" },
-        { "mark-bad", verb_mark_bad, "mark-bad", "mark the running boot bad at once (+0-DONE)" },
-        { "history", verb_history, "history [-n N]", "the boots recorded in the ledger" },
-        { "alerts", verb_alerts, "alerts [ack [SEQ]]", "the alerts, or acknowledge one (all without SEQ)" },
-        { "update", verb_update, "update --run 'CMD'", "a new root: CMD run in a snapshot, sealed, its entry tried next" },
-        { "snapshot", verb_snapshot, "snapshot create [N]", "a read-only copy of the current root named N; delete, pin, unpin N" },
-        { "rollback", verb_rollback, "rollback [NAME]", "NAME (default: the previous good root) boots next; --once: one boot" },
-        { "prune", verb_prune, "prune [--keep N]", "delete all but the newest N roots and the ones that matter" },
-        { "recover", verb_recover, "recover", "finish or undo an update, deletion or rollback a crash interrupted" },
+/* The options a verb may own, one bit each. */
+enum {
+        VOPT_JSON = 1 << 0,
+        VOPT_DRY_RUN = 1 << 1,
+        VOPT_ENTRY = 1 << 2,
+        VOPT_KERNEL = 1 << 3,   /* --kernel, --initrd, --options: for the entries it writes */
+        VOPT_LIMIT = 1 << 4,
+        VOPT_RUN = 1 << 5,      /* --run, --pacman */
+        VOPT_KEEP = 1 << 6,
+        VOPT_ONCE = 1 << 7,
 };
-
-static void usage(FILE *f) {
-        fputs("Usage: koompi-boot [OPTIONS] VERB [ARGS]\n\nVerbs:\n", f);
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                fprintf(f, "  %-20s %s\n", verbs[i].usage, verbs[i].help);
-        fputs("\n"
-              "Options:\n"
-              "  --json             print one JSON object (status, list, history, alerts, entries sync)\n"
-              "  --top DIR          the mounted Btrfs top level (default: the one of /, mounted privately)\n"
-              "  --esp DIR          the mounted ESP (default: /efi, /boot or /boot/efi, whichever holds loader/)\n"
-              "  --state FILE       koompi-init's record of this boot (default " LAYOUT_BOOT_JSON ")\n"
-              "  --config FILE      settings (default " DEFAULT_CONFIG ")\n"
-              "  --entry FILE       mark-good/mark-bad: the booted entry file, instead of LoaderBootCountPath\n"
-              "  --kernel FILE      entries sync, update: the kernel of roots that carry none\n"
-              "  --initrd FILE      entries sync, update: the initramfs going with --kernel\n"
-              "  --options \"...\"    entries sync, update: kernel options (default: /proc/cmdline)\n"
-              "  --dry-run          entries sync, snapshot, prune, rollback: say what would change, change nothing\n"
-              "  -n N               history: the last N boots\n"
-              "  --run 'CMD'        update: the command run in the new root (by its /bin/sh)\n"
-              "  --pacman 'ARGS'    update: the same as --run 'pacman ARGS'\n"
-              "  --keep N           prune: how many of the newest roots to keep (default 10)\n"
-              "  --once             rollback: for the next boot only (LoaderEntryOneShot)\n"
-              "  -h, --help         this help\n"
-              "\n"
-              "Exit codes: 0 success; 1 bad usage; 2 state missing or unreadable (boot record, ledger,\n"
-              "roots, ESP); 3 refused as unsafe, the ESP left as it was; 4 ESP full, nothing changed;\n"
-              "5 writing the ESP or the ledger failed; 6 update: the command (or the initramfs build) failed,\n"
-              "its root was deleted and nothing else changed.\n",
-              f);
-}
 
 enum {
         ARG_JSON = 0x100,
@@ -79,116 +42,367 @@ enum {
         ARG_ONCE,
 };
 
-int main(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "json", no_argument, NULL, ARG_JSON },
-                { "top", required_argument, NULL, ARG_TOP },
-                { "esp", required_argument, NULL, ARG_ESP },
-                { "state", required_argument, NULL, ARG_STATE },
-                { "config", required_argument, NULL, ARG_CONFIG },
-                { "entry", required_argument, NULL, ARG_ENTRY },
-                { "kernel", required_argument, NULL, ARG_KERNEL },
-                { "initrd", required_argument, NULL, ARG_INITRD },
-                { "options", required_argument, NULL, ARG_OPTIONS },
-                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
-                { "run", required_argument, NULL, ARG_RUN },
-                { "pacman", required_argument, NULL, ARG_PACMAN },
-                { "keep", required_argument, NULL, ARG_KEEP },
-                { "once", no_argument, NULL, ARG_ONCE },
-                { "help", no_argument, NULL, 'h' },
-                {},
-        };
-        struct options o = { .state = LAYOUT_BOOT_JSON };
-        struct context ctx;
-        int c, r;
+static const struct option_spec {
+        struct option opt;
+        unsigned owner;         /* the VOPT_ bit of the verbs that take it; 0: every verb */
+        const char *arg;        /* what its argument is, for the help */
+        const char *help;
+} option_specs[] = {
+        { { "top", required_argument, NULL, ARG_TOP }, 0, "DIR",
+          "the mounted Btrfs top level (default: the one of /, mounted privately)" },
+        { { "esp", required_argument, NULL, ARG_ESP }, 0, "DIR",
+          "the mounted ESP (default: /efi, /boot or /boot/efi, whichever holds loader/)" },
+        { { "state", required_argument, NULL, ARG_STATE }, 0, "FILE",
+          "koompi-init's record of this boot (default " LAYOUT_BOOT_JSON ")" },
+        { { "config", required_argument, NULL, ARG_CONFIG }, 0, "FILE", "settings (default " DEFAULT_CONFIG ")" },
+        { { "help", no_argument, NULL, 'h' }, 0, NULL, "this help (also -h)" },
+        { { "json", no_argument, NULL, ARG_JSON }, VOPT_JSON, NULL, "print one JSON object" },
+        { { "entry", required_argument, NULL, ARG_ENTRY }, VOPT_ENTRY, "FILE",
+          "the booted entry file, instead of LoaderBootCountPath" },
+        { { "kernel", required_argument, NULL, ARG_KERNEL }, VOPT_KERNEL, "FILE",
+          "the kernel of roots that carry none" },
+        { { "initrd", required_argument, NULL, ARG_INITRD }, VOPT_KERNEL, "FILE",
+          "the initramfs going with --kernel" },
+        { { "options", required_argument, NULL, ARG_OPTIONS }, VOPT_KERNEL, "\"...\"",
+          "kernel options (default: /proc/cmdline)" },
+        { { "dry-run", no_argument, NULL, ARG_DRY_RUN }, VOPT_DRY_RUN, NULL, "say what would change, change nothing" },
+        { { "limit", required_argument, NULL, 'n' }, VOPT_LIMIT, "N", "the last N boots (also -n N)" },
+        { { "run", required_argument, NULL, ARG_RUN }, VOPT_RUN, "'CMD'",
+          "the command run in the new root (by its /bin/sh)" },
+        { { "pacman", required_argument, NULL, ARG_PACMAN }, VOPT_RUN, "'ARGS'", "the same as --run 'pacman ARGS'" },
+        { { "keep", required_argument, NULL, ARG_KEEP }, VOPT_KEEP, "N",
+          "how many of the newest roots to keep (default 10)" },
+        { { "once", no_argument, NULL, ARG_ONCE }, VOPT_ONCE, NULL, "for the next boot only (LoaderEntryOneShot)" },
+};
 
-        log_init("koompi-boot");
-        while ((c = getopt_long(argc, argv, "hn:", longopts, NULL)) != -1) {
-                switch (c) {
-                case ARG_JSON:
-                        o.json = true;
-                        break;
-                case ARG_TOP:
-                        o.top = optarg;
-                        break;
-                case ARG_ESP:
-                        o.esp = optarg;
-                        break;
-                case ARG_STATE:
-                        o.state = optarg;
-                        break;
-                case ARG_CONFIG:
-                        o.config = optarg;
-                        break;
-                case ARG_ENTRY:
-                        o.entry = optarg;
-                        break;
-                case ARG_KERNEL:
-                        o.kernel = optarg;
-                        break;
-                case ARG_INITRD:
-                        o.initrd = optarg;
-                        break;
-                case ARG_OPTIONS:
-                        o.kernel_options = optarg;
-                        break;
-                case ARG_DRY_RUN:
-                        o.dry_run = true;
-                        break;
-                case ARG_RUN:
-                        o.run = optarg;
-                        break;
-                case ARG_PACMAN:
-                        o.pacman = optarg;
-                        break;
-                case ARG_KEEP:
-                        if (parse_uint(optarg, &o.keep) < 0) {
-                                log_error("--keep wants a number of roots, not \"%s\"", optarg);
-                                return EXIT_USAGE;
-                        }
-                        o.has_keep = true;
-                        break;
-                case ARG_ONCE:
-                        o.once = true;
-                        break;
-                case 'n':
-                        if (parse_uint(optarg, &o.limit) < 0) {
-                                log_error("-n wants a number of boots, not \"%s\"", optarg);
-                                return EXIT_USAGE;
-                        }
-                        o.has_limit = true;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        return EXIT_OK;
-                default:
-                        log_error("see koompi-boot --help");
-                        return EXIT_USAGE;
+static const struct verb {
+        const char *name;
+        const char *sub;        /* its second word ("entries sync"), NULL when none */
+        unsigned min_args, max_args; /* the words after name (and sub) */
+        unsigned options;       /* the VOPT_ bits it owns */
+        int (*run)(struct context *c);
+        const char *args;
+        const char *help;
+} verbs[] = {
+        { "status", NULL, 0, 0, VOPT_JSON, verb_status, "",
+          "the booted root, the default, each root's state, alerts, last boots" },
+        { "list", NULL, 0, 0, VOPT_JSON, verb_list, "", "the roots and their boot loader entries" },
+        { "entries", "sync", 0, 0, VOPT_JSON | VOPT_DRY_RUN | VOPT_KERNEL, verb_entries_sync, "",
+          "write one boot loader entry per root on the ESP" },
+        { "mark-good", NULL, 0, 0, VOPT_ENTRY, verb_mark_good, "", "bless the running boot (drop its entry's counter)" },
+        { "mark-bad", NULL, 0, 0, VOPT_ENTRY, verb_mark_bad, "", "mark the running boot bad at once (+0-DONE)" },
+        { "history", NULL, 0, 0, VOPT_JSON | VOPT_LIMIT, verb_history, "", "the boots recorded in the ledger" },
+        { "alerts", NULL, 0, 0, VOPT_JSON, verb_alerts, "", "the alerts" },
+        { "alerts", "ack", 0, 1, 0, verb_alerts_ack, "[SEQ]", "acknowledge alert SEQ (all without SEQ)" },
+        { "update", NULL, 0, 0, VOPT_RUN | VOPT_KERNEL, verb_update, "",
+          "a new root: CMD run in a snapshot, sealed, its entry tried next" },
+        { "snapshot", "create", 0, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_create, "[NAME]",
+          "a read-only copy of the current root named NAME" },
+        { "snapshot", "delete", 1, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_delete, "NAME",
+          "delete a root, its entry and the kernels only it uses" },
+        { "snapshot", "pin", 1, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_pin, "NAME",
+          "keep NAME from prune and snapshot delete" },
+        { "snapshot", "unpin", 1, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_unpin, "NAME", "undo snapshot pin" },
+        { "rollback", NULL, 0, 1, VOPT_DRY_RUN | VOPT_ONCE | VOPT_KERNEL, verb_rollback, "[NAME]",
+          "NAME (default: the previous good root) boots next; --once: one boot" },
+        { "prune", NULL, 0, 0, VOPT_DRY_RUN | VOPT_KEEP | VOPT_KERNEL, verb_prune, "",
+          "delete all but the newest N roots and the ones that matter" },
+        { "recover", NULL, 0, 0, VOPT_KERNEL, verb_recover, "",
+          "finish or undo an update, deletion or rollback a crash interrupted" },
+};
+
+#define OPTIONS_MAX (ELEMENTSOF(option_specs) + 1)
+
+/* "snapshot delete", for messages. */
+static void verb_title(const struct verb *v, char *buf, size_t size) {
+        snprintf(buf, size, "%s%s%s", v->name, v->sub ? " " : "", v->sub ? v->sub : "");
+}
+
+/* "[--dry-run] [--kernel FILE] ...", the options v owns. */
+static void verb_options_text(const struct verb *v, char *buf, size_t size) {
+        size_t n = 0;
+        buf[0] = 0;
+        for (size_t i = 0; i < ELEMENTSOF(option_specs) && n < size; i++) {
+                const struct option_spec *s = &option_specs[i];
+                if (!(s->owner & v->options))
+                        continue;
+                int k = snprintf(buf + n, size - n, "%s[--%s%s%s]", n ? " " : "", s->opt.name, s->arg ? " " : "",
+                                 s->arg ? s->arg : "");
+                if (k > 0)
+                        n += (size_t)k;
+        }
+}
+
+static void usage(FILE *f) {
+        char title[64], opts[256];
+        fputs("Usage: koompi-boot [OPTIONS] VERB [ARGS] [VERB OPTIONS]\n\nVerbs and the options each takes:\n", f);
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                verb_title(&verbs[i], title, sizeof title);
+                snprintf(title + strlen(title), sizeof title - strlen(title), "%s%s", *verbs[i].args ? " " : "",
+                         verbs[i].args);
+                verb_options_text(&verbs[i], opts, sizeof opts);
+                fprintf(f, "  %-22s %s\n", title, verbs[i].help);
+                if (*opts)
+                        fprintf(f, "  %-22s %s\n", "", opts);
+        }
+        fputs("\nOptions of every verb, before or after it:\n", f);
+        for (size_t pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        fputs("\nOptions of some verbs (see above which):\n", f);
+                for (size_t i = 0; i < ELEMENTSOF(option_specs); i++) {
+                        const struct option_spec *s = &option_specs[i];
+                        if (!!s->owner != !!pass)
+                                continue;
+                        snprintf(opts, sizeof opts, "--%s%s%s", s->opt.name, s->arg ? " " : "", s->arg ? s->arg : "");
+                        fprintf(f, "  %-20s %s\n", opts, s->help);
                 }
         }
-        const char *paths[] = { o.top, o.esp, o.state, o.config, o.entry, o.kernel, o.initrd };
+        fputs("\n"
+              "Exit codes: 0 success; 1 bad usage; 2 state missing or unreadable (boot record, ledger,\n"
+              "roots, ESP); 3 refused as unsafe, the ESP left as it was; 4 ESP full, nothing changed;\n"
+              "5 writing the ESP or the ledger failed; 6 update: the command (or the initramfs build) failed,\n"
+              "its root was deleted and nothing else changed.\n",
+              f);
+}
+
+static int usage_error(const struct verb *v, const char *what) {
+        char title[64], opts[256];
+        verb_title(v, title, sizeof title);
+        verb_options_text(v, opts, sizeof opts);
+        log_error("%s: %s; usage: koompi-boot [OPTIONS] %s%s%s%s%s (see koompi-boot --help)", title, what, title,
+                  *v->args ? " " : "", v->args, *opts ? " " : "", opts);
+        return EXIT_USAGE;
+}
+
+/* The verb named by the first words of args (already free of options). *ret_words: how many
+ * words named it. NULL after saying why. */
+static const struct verb *verb_find(char **args, int n, int *ret_words) {
+        const char *name = n > 0 ? args[0] : "status", *sub = n > 1 ? args[1] : NULL;
+        const struct verb *plain = NULL;
+        bool known = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                const struct verb *v = &verbs[i];
+                if (!streq(v->name, name))
+                        continue;
+                known = true;
+                if (v->sub && sub && streq(v->sub, sub)) {
+                        *ret_words = 2;
+                        return v;
+                }
+                if (!v->sub)
+                        plain = v;
+        }
+        if (plain) {
+                *ret_words = n > 0 ? 1 : 0;
+                return plain;
+        }
+        if (!known)
+                log_error("unknown verb '%s'; see koompi-boot --help", name);
+        else {
+                char subs[128] = "";
+                for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                        if (streq(verbs[i].name, name) && verbs[i].sub)
+                                snprintf(subs + strlen(subs), sizeof subs - strlen(subs), "%s%s", *subs ? ", " : "",
+                                         verbs[i].sub);
+                log_error("%s wants one of: %s; see koompi-boot --help", name, subs);
+        }
+        return NULL;
+}
+
+static void all_options(struct option *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++)
+                ret[i] = option_specs[i].opt;
+        ret[ELEMENTSOF(option_specs)] = (struct option) {};
+}
+
+/* The words of the line that are not options nor their arguments, in order, every option known,
+ * so that "--top DIR status" and "status --top DIR" both name the verb status. Options are checked
+ * later, against the verb's. Returns the number of words, or 1 + the largest when -h was given. */
+static int collect_words(int argc, char **argv, char **words, bool *ret_help) {
+        struct option all[OPTIONS_MAX];
+        int n = 0, c;
+
+        all_options(all);
+        *ret_help = false;
+        opterr = 0;
+        optind = 0;
+        /* "-": getopt hands the words back in order (as option 1) instead of moving them. */
+        while ((c = getopt_long(argc, argv, "-:hn:", all, NULL)) != -1)
+                if (c == 1)
+                        words[n++] = optarg;
+                else if (c == 'h')
+                        *ret_help = true;
+        while (optind < argc)
+                words[n++] = argv[optind++];
+        return n;
+}
+
+/* "--keep" out of "--keep=3". */
+static void option_name(const char *arg, char *buf, size_t size) {
+        snprintf(buf, size, "%.*s", (int)strcspn(arg, "="), arg);
+}
+
+static bool option_known(const char *name) {
+        if (streq(name, "-n") || streq(name, "-h"))
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++)
+                if (startswith(name, "--") && streq(name + 2, option_specs[i].opt.name))
+                        return true;
+        return false;
+}
+
+static int parse_number(const struct verb *v, const char *opt, const char *arg, unsigned *ret) {
+        char what[128];
+        if (parse_uint(arg, ret) >= 0)
+                return 0;
+        snprintf(what, sizeof what, "%s wants a number, not \"%s\"", opt, arg);
+        return usage_error(v, what);
+}
+
+/* Stores one option the verb owns (or a global one). */
+static int option_store(const struct verb *v, int c, struct options *o) {
+        switch (c) {
+        case ARG_TOP: o->top = optarg; break;
+        case ARG_ESP: o->esp = optarg; break;
+        case ARG_STATE: o->state = optarg; break;
+        case ARG_CONFIG: o->config = optarg; break;
+        case ARG_JSON: o->json = true; break;
+        case ARG_ENTRY: o->entry = optarg; break;
+        case ARG_KERNEL: o->kernel = optarg; break;
+        case ARG_INITRD: o->initrd = optarg; break;
+        case ARG_OPTIONS: o->kernel_options = optarg; break;
+        case ARG_DRY_RUN: o->dry_run = true; break;
+        case ARG_RUN: o->run = optarg; break;
+        case ARG_PACMAN: o->pacman = optarg; break;
+        case ARG_ONCE: o->once = true; break;
+        case ARG_KEEP:
+                o->has_keep = true;
+                return parse_number(v, "--keep", optarg, &o->keep);
+        case 'n':
+                o->has_limit = true;
+                return parse_number(v, "-n", optarg, &o->limit);
+        }
+        return 0;
+}
+
+/* An option the verb does not own, or one missing its argument. */
+static int option_refuse(const struct verb *v, int c, const char *arg) {
+        char name[64], what[160];
+        if (arg && startswith(arg, "--"))
+                option_name(arg, name, sizeof name);
+        else
+                snprintf(name, sizeof name, "-%c", optopt ? optopt : '?');
+        if (c == ':')
+                snprintf(what, sizeof what, "%s wants an argument", name);
+        else if (option_known(name))
+                snprintf(what, sizeof what, "%s is not one of its options", name);
+        else
+                snprintf(what, sizeof what, "there is no option %s", name);
+        return usage_error(v, what);
+}
+
+/* The options of the line, against the verb's own and the global ones. */
+static int verb_parse_options(const struct verb *v, int argc, char **argv, struct options *o) {
+        struct option own[OPTIONS_MAX] = {};
+        size_t n = 0;
+        int c, r;
+
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++)
+                if (!option_specs[i].owner || (option_specs[i].owner & v->options))
+                        own[n++] = option_specs[i].opt;
+        opterr = 0;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, v->options & VOPT_LIMIT ? "-:hn:" : "-:h", own, NULL)) != -1) {
+                if (c == 1)
+                        continue; /* a word: collect_words() has it */
+                if (c == '?' || c == ':')
+                        return option_refuse(v, c, argv[optind - 1]);
+                r = option_store(v, c, o);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int options_check(const struct verb *v, const struct options *o) {
+        const char *paths[] = { o->top, o->esp, o->state, o->config, o->entry, o->kernel, o->initrd };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 if (paths[i] && strlen(paths[i]) > ARG_PATH_MAX) {
                         log_error("the path \"%.40s...\" is longer than %d bytes", paths[i], ARG_PATH_MAX);
                         return EXIT_USAGE;
                 }
-        if (!!o.kernel != !!o.initrd) {
-                log_error("--kernel and --initrd go together");
-                return EXIT_USAGE;
-        }
+        if (!!o->kernel != !!o->initrd)
+                return usage_error(v, "--kernel and --initrd go together");
+        if (o->has_keep && o->keep < 1)
+                return usage_error(v, "--keep wants at least 1 root");
+        if ((v->options & VOPT_RUN) && !!o->run == !!o->pacman)
+                return usage_error(v, "give the command: one of --run 'CMD' or --pacman 'ARGS'");
+        if (o->once && o->n_args != 1)
+                return usage_error(v, "--once wants the NAME of the root");
+        return 0;
+}
 
-        const char *name = optind < argc ? argv[optind++] : "status";
+static int verb_arity(const struct verb *v, int n) {
+        char what[96];
+        if (n >= (int)v->min_args && n <= (int)v->max_args)
+                return 0;
+        if (v->max_args == 0)
+                snprintf(what, sizeof what, "takes no arguments");
+        else if (n < (int)v->min_args)
+                snprintf(what, sizeof what, "wants %u argument%s", v->min_args, v->min_args == 1 ? "" : "s");
+        else
+                snprintf(what, sizeof what, "takes at most %u argument%s", v->max_args, v->max_args == 1 ? "" : "s");
+        return usage_error(v, what);
+}
+
+/* The verb and its options, from the command line. Returns 0 (*ret NULL when the help was
+ * asked for and printed), or an exit code after saying what is wrong. */
+static int parse_line(int argc, char **argv, struct options *o, const struct verb **ret) {
+        _cleanup_free_ char **words = calloc((size_t)argc + 1, sizeof *words);
+        const struct verb *v;
+        bool help;
+        int n, used, r;
+
+        if (!words)
+                abort();
+        n = collect_words(argc, argv, words, &help);
+        if (help) {
+                usage(stdout);
+                *ret = NULL;
+                return 0;
+        }
+        v = verb_find(words, n, &used);
+        if (!v)
+                return EXIT_USAGE;
+        r = verb_parse_options(v, argc, argv, o);
+        if (r != 0)
+                return r;
+        r = verb_arity(v, n - used);
+        if (r != 0)
+                return r;
+        /* The words stay in argv; words[] is only the list of them. */
+        for (int i = 0; i < n - used; i++)
+                o->args[i] = words[used + i];
+        o->n_args = n - used;
+        r = options_check(v, o);
+        if (r != 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        char *args[2] = {}; /* no verb takes more than one word */
+        struct options o = { .state = LAYOUT_BOOT_JSON, .args = args };
         const struct verb *v = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, name))
-                        v = &verbs[i];
-        if (!v) {
-                log_error("unknown verb '%s'; see koompi-boot --help", name);
-                return EXIT_USAGE;
-        }
-        o.args = argv + optind;
-        o.n_args = argc - optind;
+        struct context ctx;
+        int r;
 
+        log_init("koompi-boot");
+        r = parse_line(argc, argv, &o, &v);
+        if (r != 0 || !v)
+                return r;
         r = ctx_init(&ctx, &o);
         if (r != 0)
                 return r;

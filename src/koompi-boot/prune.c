@@ -53,12 +53,8 @@ static int prune_run(struct context *c) {
         unsigned keep = c->o->has_keep ? c->o->keep : c->config.keep;
         int r;
 
-        if (c->o->n_args > 0) {
-                log_error("usage: koompi-boot prune [--keep N] [--dry-run]");
-                return EXIT_USAGE;
-        }
         if (keep < 1) {
-                log_error("--keep wants at least 1 root");
+                log_error("keep = 0 in %s: prune keeps at least 1 root", c->o->config ? c->o->config : DEFAULT_CONFIG);
                 return EXIT_USAGE;
         }
         r = admin_begin(c);

@@ -210,10 +210,6 @@ static int rollback_run(struct context *c) {
         char target[256];
         int r, t;
 
-        if (c->o->n_args > 1 || (c->o->once && c->o->n_args != 1)) {
-                log_error("usage: koompi-boot rollback [NAME] | rollback --once NAME");
-                return EXIT_USAGE;
-        }
         r = admin_begin(c);
         if (r != EXIT_OK)
                 return r;

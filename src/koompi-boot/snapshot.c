@@ -9,8 +9,6 @@
 #include "log.h"
 #include "util.h"
 
-#define SNAPSHOT_USAGE "usage: koompi-boot snapshot create [NAME] | delete NAME | pin NAME | unpin NAME"
-
 static int snapshot_create(struct context *c, struct root_view *v) {
         char name[ROOT_NAME_MAX + 1];
         const char *why;
@@ -24,12 +22,12 @@ static int snapshot_create(struct context *c, struct root_view *v) {
                 return EXIT_NO_STATE;
         }
         const struct root_view_root *src = &v->roots[cur];
-        if (c->o->n_args == 2) {
-                r = root_name_from_arg(c->o->args[1], name, sizeof name);
+        if (c->o->n_args == 1) {
+                r = root_name_from_arg(c->o->args[0], name, sizeof name);
                 if (r < 0) {
                         log_error("\"%s\" cannot name a root: use letters, digits, '-', '_' and '.', at most %d "
                                   "characters with the %s prefix",
-                                  c->o->args[1], ROOT_NAME_MAX, ROOT_NAME_PREFIX);
+                                  c->o->args[0], ROOT_NAME_MAX, ROOT_NAME_PREFIX);
                         return EXIT_USAGE;
                 }
                 for (size_t i = 0; i < v->n_roots; i++)
@@ -116,7 +114,7 @@ static int snapshot_create(struct context *c, struct root_view *v) {
 static int snapshot_delete(struct context *c, struct root_view *v) {
         char why[200];
         int ex = EXIT_OK;
-        int i = admin_view_find_arg(v, c->o->args[1], &ex);
+        int i = admin_view_find_arg(v, c->o->args[0], &ex);
         if (i < 0)
                 return ex;
         const struct root_view_root *r = &v->roots[i];
@@ -143,7 +141,7 @@ static int snapshot_delete(struct context *c, struct root_view *v) {
 
 static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
         int ex = EXIT_OK;
-        int i = admin_view_find_arg(v, c->o->args[1], &ex);
+        int i = admin_view_find_arg(v, c->o->args[0], &ex);
         if (i < 0)
                 return ex;
         const struct root_view_root *r = &v->roots[i];
@@ -178,34 +176,39 @@ static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
         return EXIT_OK;
 }
 
-static int snapshot_run(struct context *c) {
-        const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
+/* The verbs that change roots: the lock and recovery first, then the view they act on. */
+static int snapshot_run(struct context *c, int (*fn)(struct context *c, struct root_view *v)) {
         struct root_view v = {};
-        int r;
-
-        if (!sub || !((streq(sub, "create") && c->o->n_args <= 2) ||
-                      ((streq(sub, "delete") || streq(sub, "pin") || streq(sub, "unpin")) && c->o->n_args == 2))) {
-                log_error(SNAPSHOT_USAGE);
-                return EXIT_USAGE;
-        }
-        r = admin_begin(c);
-        if (r != EXIT_OK)
-                return r;
-        r = admin_view_load(c, &v);
-        if (r == EXIT_OK) {
-                if (streq(sub, "create"))
-                        r = snapshot_create(c, &v);
-                else if (streq(sub, "delete"))
-                        r = snapshot_delete(c, &v);
-                else
-                        r = snapshot_pin(c, &v, streq(sub, "pin"));
-        }
+        int r = admin_begin(c);
+        if (r == EXIT_OK)
+                r = admin_view_load(c, &v);
+        if (r == EXIT_OK)
+                r = fn(c, &v);
         root_view_free(&v);
+        admin_end();
         return r;
 }
 
-int verb_snapshot(struct context *c) {
-        int r = snapshot_run(c);
-        admin_end();
-        return r;
+static int snapshot_unpin(struct context *c, struct root_view *v) {
+        return snapshot_pin(c, v, false);
+}
+
+static int snapshot_pin_on(struct context *c, struct root_view *v) {
+        return snapshot_pin(c, v, true);
+}
+
+int verb_snapshot_create(struct context *c) {
+        return snapshot_run(c, snapshot_create);
+}
+
+int verb_snapshot_delete(struct context *c) {
+        return snapshot_run(c, snapshot_delete);
+}
+
+int verb_snapshot_pin(struct context *c) {
+        return snapshot_run(c, snapshot_pin_on);
+}
+
+int verb_snapshot_unpin(struct context *c) {
+        return snapshot_run(c, snapshot_unpin);
 }

@@ -441,10 +441,6 @@ static void status_text(struct context *c, const struct status *st) {
 int verb_status(struct context *c) {
         struct status st;
 
-        if (c->o->n_args > 0) {
-                log_error("status takes no arguments");
-                return EXIT_USAGE;
-        }
         if (status_gather(c, &st) < 0) {
                 status_free(&st);
                 return EXIT_NO_STATE;
@@ -543,10 +539,6 @@ int verb_list(struct context *c) {
         struct status st;
         int r = EXIT_OK;
 
-        if (c->o->n_args > 0) {
-                log_error("list takes no arguments");
-                return EXIT_USAGE;
-        }
         if (status_gather(c, &st) < 0 || !st.have_roots)
                 r = EXIT_NO_STATE;
         else if (c->o->json)

@@ -734,15 +734,10 @@ static int entries_sync(struct context *c) {
         return r;
 }
 
-int verb_entries(struct context *c) {
-        const char *sub = c->o->n_args > 0 ? c->o->args[0] : NULL;
-        if (sub && streq(sub, "sync") && c->o->n_args == 1) {
-                bool locked = admin_locked();
-                int r = entries_sync(c);
-                if (!locked)
-                        admin_end();
-                return r;
-        }
-        log_error("usage: koompi-boot entries sync [--kernel FILE --initrd FILE] [--options \"...\"] [--dry-run]");
-        return EXIT_USAGE;
+int verb_entries_sync(struct context *c) {
+        bool locked = admin_locked();
+        int r = entries_sync(c);
+        if (!locked)
+                admin_end();
+        return r;
 }

@@ -290,15 +290,6 @@ static int update_run(struct context *c) {
         const char *why;
         int r;
 
-        if (c->o->n_args > 0 || !!c->o->run == !!c->o->pacman) {
-                log_error("usage: koompi-boot update --run 'COMMAND' | --pacman 'ARGS' [--kernel FILE --initrd FILE] "
-                          "[--options \"...\"]");
-                return EXIT_USAGE;
-        }
-        if (c->o->dry_run) {
-                log_error("update has no --dry-run: its command can only be tried in a new root");
-                return EXIT_USAGE;
-        }
         if (c->o->run)
                 command = strdup_or_die(c->o->run);
         else if (asprintf(&command, "pacman %s", c->o->pacman) < 0)
