@@ -174,9 +174,12 @@ $(B)/koompi: $(KOOMPI_OBJ) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
 
 UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+# A test of koompi-boot links the one object it tests.
+$(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
+$(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LIBS) \
+	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_LIBS) \
 		$(call pkg_libs,$(ALL_PKGS)) $(INIPARSER_LIBS) $(CMOCKA_LIBS)
 
 # The init of the test roots: static, tiny, no libraries.

@@ -226,13 +226,13 @@ int admin_view_gather(struct context *c, struct root_view *v, int *ret_pins_erro
 int admin_view_load(struct context *c, struct root_view *v) {
         int pins_error, r = admin_view_gather(c, v, &pins_error);
         if (r < 0)
-                return log_errno(r, "gathering the roots failed"), EXIT_NO_STATE;
+                return log_errno(r, "gathering the roots failed"), -ENOENT;
         if (v->roots_error < 0) {
                 log_errno(v->roots_error,
                           "listing the root snapshots under %s failed (is it the Btrfs top level, "
                           "subvolid=5?)",
                           c->top);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (v->esp_error < 0)
                 log_errno(v->esp_error, "reading the entries on %s failed", c->esp);
@@ -241,12 +241,12 @@ int admin_view_load(struct context *c, struct root_view *v) {
                           c->ledger);
         if (pins_error < 0) {
                 log_errno(pins_error, "reading the pinned roots failed");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
-        return EXIT_OK;
+        return 0;
 }
 
-int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_exit) {
+int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_err) {
         char name[ROOT_NAME_MAX + 1];
         int i = root_view_find(v, arg);
         if (i >= 0 && startswith(arg, ROOT_NAME_PREFIX))
@@ -255,13 +255,13 @@ int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_exi
                 log_error("\"%s\" is not the name of a root snapshot (%s*); koompi-boot never touches other "
                           "subvolumes",
                           arg, ROOT_NAME_PREFIX);
-                *ret_exit = EXIT_REFUSED;
+                *ret_err = -EPERM;
                 return -1;
         }
         i = root_view_find(v, name);
         if (i < 0) {
                 log_error("there is no root named %s; see koompi-boot list", name);
-                *ret_exit = EXIT_NO_STATE;
+                *ret_err = -ENOENT;
         }
         return i;
 }
@@ -360,30 +360,30 @@ static int recover_update(struct context *c, const struct journal *j) {
         int r = btrfs_subvol_check(c->top, j->root, &ro);
         if (r == -ENOENT) {
                 printf("recover: the interrupted %s had not made %s yet; nothing to undo\n", j->op, j->root);
-                return EXIT_OK;
+                return 0;
         }
         if (r < 0) {
                 log_errno(r, "checking %s, left by an interrupted update, failed", j->root);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (!streq(j->step, "sealed")) {
                 /* Its command may not have finished: it is not a root anyone should boot. */
                 r = btrfs_root_delete(c->top, j->root);
                 if (r < 0) {
                         log_errno(r, "deleting %s, left unfinished by an interrupted update, failed", j->root);
-                        return EXIT_WRITE_FAILED;
+                        return -EIO;
                 }
                 btrfs_fs_sync(c->top);
                 printf("recover: deleted %s, left unfinished by an interrupted update (from %s)\n", j->root,
                        j->from[0] ? j->from : "?");
-                return EXIT_OK;
+                return 0;
         }
         /* Complete and read-only: only its entry may be missing. */
         if (!ro) {
                 log_error("%s is recorded as sealed but is not read-only; delete it with koompi-boot snapshot "
                           "delete after checking it",
                           j->root);
-                return EXIT_REFUSED;
+                return -EPERM;
         }
         printf("recover: finishing the interrupted %s: the entry of %s\n", j->op, j->root);
         return admin_sync_entries(c);
@@ -407,7 +407,7 @@ static int recover_delete(struct context *c, const struct journal *j) {
                 if (r < 0) {
                         log_errno(r, "deleting %s failed", *p);
                         root_view_free(&v);
-                        return EXIT_WRITE_FAILED;
+                        return -EIO;
                 }
                 printf("recover: deleted %s, whose deletion was interrupted\n", *p);
         }
@@ -423,14 +423,14 @@ static int recover(struct context *c, bool *ret_did) {
         int r = journal_load(c, &j);
         *ret_did = false;
         if (r == -ENOENT)
-                return EXIT_OK;
+                return 0;
         if (r < 0) {
                 char path[PATH_MAX];
                 admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
                 log_errno(r, "reading %s, the record of an interrupted transaction, failed; check the roots "
                           "with koompi-boot list, then remove it",
                           path);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         *ret_did = true;
         if (streq(j.op, "update") || streq(j.op, "snapshot"))
@@ -442,17 +442,17 @@ static int recover(struct context *c, bool *ret_did) {
                 r = admin_rollback_apply(c, j.root);
         }
         journal_free(&j);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         r = journal_clear(c);
         if (r < 0)
-                return log_errno(r, "removing the record of the interrupted transaction failed"), EXIT_WRITE_FAILED;
-        return EXIT_OK;
+                return log_errno(r, "removing the record of the interrupted transaction failed"), -EIO;
+        return 0;
 }
 
 int admin_lock(struct context *c) {
         int r = take_lock(c);
-        return r == -EBUSY ? EXIT_REFUSED : r < 0 ? EXIT_NO_STATE : EXIT_OK;
+        return r == -EBUSY || r >= 0 ? r : -ENOENT;
 }
 
 void admin_end(void) {
@@ -473,12 +473,12 @@ int admin_begin(struct context *c) {
         if (r != 0)
                 return r;
         if (top_writable(c) < 0)
-                return EXIT_NO_STATE;
+                return -ENOENT;
         r = take_lock(c);
         if (r == -EBUSY)
-                return EXIT_REFUSED;
+                return -EPERM;
         if (r < 0)
-                return EXIT_NO_STATE;
+                return -ENOENT;
         return recover(c, &did);
 }
 
@@ -490,12 +490,12 @@ static int recover_run(struct context *c) {
         if (r != 0)
                 return r;
         if (top_writable(c) < 0)
-                return EXIT_NO_STATE;
+                return -ENOENT;
         r = take_lock(c);
         if (r != 0)
-                return r == -EBUSY ? EXIT_REFUSED : EXIT_NO_STATE;
+                return r == -EBUSY ? r : -ENOENT;
         r = recover(c, &did);
-        if (r == EXIT_OK && !did)
+        if (r == 0 && !did)
                 printf("nothing to recover: no update, snapshot, deletion or rollback was interrupted\n");
         return r;
 }

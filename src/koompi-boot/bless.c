@@ -52,7 +52,7 @@ static int find_same_entry(int dirfd, const char *booted, const char *except, ch
         return n == 0 ? -ENOENT : n > 1 ? -ENOTUNIQ : 0;
 }
 
-/* Renames the booted entry in dir to its good or bad name. Returns an exit code. */
+/* Renames the booted entry in dir to its good or bad name. Returns 0 or a negative errno. */
 static int rename_entry(const char *dir, const char *booted, bool good) {
         char target[ENTRY_NAME_MAX + 1], other[ENTRY_NAME_MAX + 1];
         const char *from = booted;
@@ -62,12 +62,12 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
         _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0) {
                 log_errno(-errno, "opening %s failed", dir);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         r = entry_name_parse(booted, entry_suffix(booted), &e);
         if (r < 0) {
                 log_errno(r, "%s is not the name of a boot loader entry", booted);
-                return EXIT_USAGE;
+                return -EINVAL;
         }
         if (good)
                 entry_counter_bless(&e);
@@ -75,39 +75,39 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
                 entry_counter_mark_bad(&e);
         r = entry_name_format(&e, target, sizeof target);
         if (r < 0)
-                return log_errno(r, "naming the entry failed"), EXIT_USAGE;
+                return log_errno(r, "naming the entry failed"), -EINVAL;
 
         if (!exists_at(dirfd, booted)) {
                 if (exists_at(dirfd, target)) {
                         /* Done before: by us, or by systemd-bless-boot. */
                         printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
-                        return EXIT_OK;
+                        return 0;
                 }
                 r = find_same_entry(dirfd, booted, target, other, sizeof other);
                 if (r == -ENOENT) {
                         log_error("the booted entry %s is not in %s, under any name; nothing to rename "
                                   "(is the ESP mounted? see koompi-boot list)",
                                   booted, dir);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
                 if (r < 0) {
                         log_error("the booted entry %s is gone and several files in %s have its ID; run "
                                   "koompi-boot entries sync, then mark the boot again",
                                   booted, dir);
-                        return EXIT_REFUSED;
+                        return -EPERM;
                 }
                 struct entry_name o;
                 if (entry_name_parse(other, entry_suffix(other), &o) < 0)
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 if (good && entry_name_state(&o) == ENTRY_BAD) {
                         log_error("the booted entry is now %s: it was marked bad during this boot, and "
                                   "mark-good does not undo that; rename it by hand to re-arm it",
                                   other);
-                        return EXIT_REFUSED;
+                        return -EPERM;
                 }
                 if (good && !o.has_counter) {
                         printf("entry %s is already good (%s)\n", booted, other);
-                        return EXIT_OK;
+                        return 0;
                 }
                 /* The entry carries another counter now (tries given back): judge that file. */
                 if (good)
@@ -115,15 +115,15 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
                 else
                         entry_counter_mark_bad(&o);
                 if (entry_name_format(&o, target, sizeof target) < 0)
-                        return EXIT_USAGE;
+                        return -EINVAL;
                 if (streq(other, target)) {
                         printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
-                        return EXIT_OK;
+                        return 0;
                 }
                 from = other;
         } else if (streq(booted, target)) {
                 printf("entry %s is already %s\n", booted, good ? "good (it has no boot counter)" : "bad");
-                return EXIT_OK;
+                return 0;
         }
 
         r = entry_file_rename(dirfd, from, target);
@@ -131,22 +131,22 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
                 log_error("cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
                           "sync to remove the twin, then mark the boot again",
                           from, target, dir, target);
-                return EXIT_REFUSED;
+                return -EPERM;
         }
         if (r < 0) {
                 log_errno(r, "renaming %s to %s in %s failed", from, target, dir);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         /* The loader reads the name on the next boot: the whole ESP to the disk. */
         if (syncfs(dirfd) < 0) {
                 log_errno(-errno, "syncing %s failed", dir);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         printf("entry %s is now %s\n", from, target);
-        return EXIT_OK;
+        return 0;
 }
 
-/* Where the booted entry is: --entry, else LoaderBootCountPath under the ESP. Returns an exit
+/* Where the booted entry is: --entry, else LoaderBootCountPath under the ESP. Returns 0 or a negative errno
  * code; *ret_found false when systemd-boot did not count this boot. */
 static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, size_t nsize, bool *ret_found) {
         char path[PATH_MAX], var[PATH_MAX];
@@ -157,13 +157,13 @@ static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, 
                 snprintf(path, sizeof path, "%s", c->o->entry);
         else {
                 if (!efi_loader_available())
-                        return EXIT_OK;
+                        return 0;
                 r = efi_loader_get_string("LoaderBootCountPath", var, sizeof var);
                 if (r == -ENOENT)
-                        return EXIT_OK;
+                        return 0;
                 if (r < 0) {
                         log_errno(r, "reading the EFI variable LoaderBootCountPath failed");
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
                 /* "\loader\entries\x+2-1.conf", relative to the ESP. */
                 for (char *p = var; *p; p++)
@@ -175,7 +175,7 @@ static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, 
                 if (!*rel || streq(rel, "..") || startswith(rel, "../") || strstr(rel, "/../") ||
                     endswith(rel, "/..")) {
                         log_error("LoaderBootCountPath \"%s\" is not a path on the ESP", var);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
                 r = ctx_need_esp(c);
                 if (r != 0)
@@ -192,10 +192,10 @@ static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, 
         snprintf(name, nsize, "%s", slash ? slash + 1 : path);
         if (!*name) {
                 log_error("%s names no entry file", path);
-                return EXIT_USAGE;
+                return -EINVAL;
         }
         *ret_found = true;
-        return EXIT_OK;
+        return 0;
 }
 
 /* The ledger's record of the running boot. */
@@ -230,19 +230,19 @@ static int record(struct context *c, const struct boot_state *s, bool good) {
                 else
                         log_error("the ledger %s has no record of this boot of %s; nothing recorded there",
                                   c->ledger, *s->snapshot ? s->snapshot : "(unknown root)");
-                r = EXIT_NO_STATE;
+                r = -ENOENT;
                 goto out;
         }
         if (b->stage == stage) {
                 printf("boot #%" PRIu64 " of %s was already recorded %s\n", b->seq, b->root,
                        ledger_stage_to_string(stage));
-                r = EXIT_OK;
+                r = 0;
                 goto out;
         }
         if (good && b->stage == LEDGER_STAGE_MARKED_BAD) {
                 log_error("boot #%" PRIu64 " of %s was marked bad; mark-good does not undo that", b->seq,
                           b->root);
-                r = EXIT_REFUSED;
+                r = -EPERM;
                 goto out;
         }
         if (b == ledger_current(&l))
@@ -257,7 +257,7 @@ static int record(struct context *c, const struct boot_state *s, bool good) {
         }
         if (r < 0) {
                 log_errno(r, "recording the boot failed");
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         uint64_t seq = b->seq;
@@ -275,7 +275,7 @@ static int mark(struct context *c, bool good) {
         char dir[PATH_MAX], name[PATH_MAX];
         struct boot_state s;
         bool found, have_state;
-        int r, r_entry = EXIT_OK, r_ledger;
+        int r, r_entry = 0, r_ledger;
 
         r = boot_state_load(c->o->state, &s);
         have_state = r == 0;
@@ -285,22 +285,22 @@ static int mark(struct context *c, bool good) {
 
         /* The entry first: it is what systemd-boot acts on at the next boot. */
         r_entry = booted_entry(c, dir, sizeof dir, name, sizeof name, &found);
-        if (r_entry == EXIT_OK && found)
+        if (r_entry == 0 && found)
                 r_entry = rename_entry(dir, name, good);
-        else if (r_entry == EXIT_OK && have_state && s.counting && !c->o->entry) {
+        else if (r_entry == 0 && have_state && s.counting && !c->o->entry) {
                 log_error("koompi-init saw systemd-boot count this boot, but LoaderBootCountPath is not "
                           "readable (is efivarfs mounted?); the entry keeps its counter");
-                r_entry = EXIT_NO_STATE;
-        } else if (r_entry == EXIT_OK)
+                r_entry = -ENOENT;
+        } else if (r_entry == 0)
                 printf("this boot was not counted by the boot loader: only the ledger is updated\n");
 
         if (!have_state) {
                 boot_state_free(&s);
-                return r_entry != EXIT_OK ? r_entry : EXIT_NO_STATE;
+                return r_entry != 0 ? r_entry : -ENOENT;
         }
         r_ledger = record(c, &s, good);
         boot_state_free(&s);
-        return r_entry != EXIT_OK ? r_entry : r_ledger;
+        return r_entry != 0 ? r_entry : r_ledger;
 }
 
 int verb_mark_good(struct context *c) {

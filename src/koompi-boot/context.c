@@ -35,7 +35,7 @@ int ctx_init(struct context *c, const struct options *o) {
                 else
                         log_errno(r, "reading %s failed", path);
                 log_error("fix %s (see koompi-boot.conf(5)); nothing was done", path);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (o->top)
                 pathf(c->ledger, sizeof c->ledger, "%s/%s/%s", o->top, c->config.var_subvol,
@@ -117,7 +117,7 @@ int ctx_need_top(struct context *c) {
                         log_error("--top %s is not a directory; give the directory where the Btrfs top "
                                   "level (subvolid=5) is mounted",
                                   c->o->top);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
                 snprintf(c->top, sizeof c->top, "%s", c->o->top);
                 return 0;
@@ -126,33 +126,33 @@ int ctx_need_top(struct context *c) {
         if (geteuid() != 0) {
                 log_error("finding the root snapshots mounts the Btrfs top level, which needs root; "
                           "run koompi-boot as root, or mount it yourself and give --top DIR");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         r = root_mount_source(source, sizeof source, fstype, sizeof fstype);
         if (r < 0) {
                 log_errno(r, "finding the filesystem of / in /proc/self/mountinfo failed; give --top DIR");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (!streq(fstype, "btrfs")) {
                 log_error("/ is on %s (%s), not Btrfs: this is not a KOOMPI OS root; give --top DIR", fstype,
                           source);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         /* A mount of our own that nobody else sees, and that goes away with us whatever happens. */
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
                 log_errno(-errno, "making a private mount namespace failed; give --top DIR");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         pathf(dir, sizeof dir, "%s/koompi-boot.XXXXXX", access("/run", W_OK) == 0 ? "/run" : "/tmp");
         if (!mkdtemp(dir)) {
                 log_errno(-errno, "creating a mount point failed; give --top DIR");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         r = mount_fs(source, dir, "btrfs", "ro,subvolid=5");
         if (r < 0) {
                 rmdir(dir);
                 log_errno(r, "mounting the top level of %s (subvolid=5) failed; give --top DIR", source);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         snprintf(c->top_mount, sizeof c->top_mount, "%s", dir);
         snprintf(c->top, sizeof c->top, "%s", dir);
@@ -171,7 +171,7 @@ int ctx_need_esp(struct context *c) {
                         log_error("--esp %s is not a directory; give the directory where the EFI system "
                                   "partition is mounted",
                                   c->o->esp);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
                 snprintf(c->esp, sizeof c->esp, "%s", c->o->esp);
                 return 0;
@@ -181,7 +181,7 @@ int ctx_need_esp(struct context *c) {
                 c->esp[0] = 0;
                 log_error("no EFI system partition found: none of /efi, /boot, /boot/efi holds loader/; "
                           "mount it (e.g. at /efi) or give --esp DIR");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         return 0;
 }
@@ -212,13 +212,13 @@ int ctx_ledger_load(struct context *c, struct ledger *l, bool write) {
                 r = ledger_lock(c);
                 if (r < 0) {
                         log_errno(r, "locking the ledger %s failed", c->ledger);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
         }
         r = ledger_load(l, c->ledger);
         if (r < 0) {
                 log_errno(r, "reading the ledger %s failed", c->ledger);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (l->recovered > 0)
                 log_warning("the ledger %s had %u damaged line%s; they were skipped", c->ledger, l->recovered,
@@ -230,7 +230,7 @@ int ctx_ledger_save(struct context *c, struct ledger *l) {
         int r = ledger_save(l, c->ledger);
         if (r < 0) {
                 log_errno(r, "writing the ledger %s failed", c->ledger);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         if (c->ledger_lock >= 0) {
                 close(c->ledger_lock);

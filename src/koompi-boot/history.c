@@ -45,7 +45,7 @@ int verb_history(struct context *c) {
                 json_str(c->ledger);
                 printf(",\"recovered\":%u}\n", l.recovered);
                 ledger_free(&l);
-                return EXIT_OK;
+                return 0;
         }
 
         if (l.n_boots == 0)
@@ -66,7 +66,7 @@ int verb_history(struct context *c) {
                        ledger_mark_action_to_string(m->action), *m->note ? ": " : "", m->note);
         }
         ledger_free(&l);
-        return EXIT_OK;
+        return 0;
 }
 
 int verb_alerts_ack(struct context *c) {
@@ -81,7 +81,7 @@ int verb_alerts_ack(struct context *c) {
                 unsigned long long v = strtoull(arg, &end, 10);
                 if (errno || *end || !*arg || *arg == '-' || v == 0) {
                         log_error("\"%s\" is not an alert number (see koompi-boot alerts)", arg);
-                        return EXIT_USAGE;
+                        return -EINVAL;
                 }
                 seq = v;
         }
@@ -92,17 +92,17 @@ int verb_alerts_ack(struct context *c) {
         r = ledger_ack_alerts(&l, seq);
         if (r == -ENOENT) {
                 log_error("there is no alert #%" PRIu64 " in %s (see koompi-boot alerts)", seq, c->ledger);
-                r = EXIT_NO_STATE;
+                r = -ENOENT;
                 goto out;
         }
         if (r < 0) {
                 log_errno(r, "acknowledging failed");
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         if (r == 0) {
                 printf(seq ? "alert #%" PRIu64 " was already acknowledged\n" : "no alert to acknowledge\n", seq);
-                r = EXIT_OK;
+                r = 0;
                 goto out;
         }
         int n = r;
@@ -142,5 +142,5 @@ int verb_alerts(struct context *c) {
                                a->message);
                 }
         ledger_free(&l);
-        return EXIT_OK;
+        return 0;
 }

@@ -12,15 +12,6 @@
 #include "rootpolicy.h"
 #include "rootview.h"
 
-/* Exit codes, documented in koompi-boot(8) and --help. */
-#define EXIT_OK 0
-#define EXIT_USAGE 1            /* unknown verb or option, bad argument */
-#define EXIT_NO_STATE 2         /* state missing or unreadable: boot record, ledger, roots, ESP */
-#define EXIT_REFUSED 3          /* refused as unsafe or contradictory; nothing was changed */
-#define EXIT_ESP_FULL 4         /* the ESP lacks room; nothing was changed */
-#define EXIT_WRITE_FAILED 5     /* writing the ESP or the ledger failed part way */
-#define EXIT_COMMAND_FAILED 6   /* update: the command failed; its root was deleted, nothing changed */
-
 #define DEFAULT_CONFIG "/etc/koompi/boot.conf"
 
 /* The command line, checked against the verb: an option it does not own is refused before it
@@ -60,11 +51,11 @@ struct context {
 
 int ctx_init(struct context *c, const struct options *o);
 void ctx_done(struct context *c);
-/* Each returns 0 or an exit code, after saying what failed and what to do. */
+/* Each returns 0 or a negative errno, after saying what failed and what to do. */
 int ctx_need_top(struct context *c);
 int ctx_need_esp(struct context *c);
 /* Loads the ledger (a missing file is an empty ledger). write: takes the lock first, held until
- * ctx_done() or ctx_ledger_save(). Returns 0 or an exit code; damage is reported as a warning. */
+ * ctx_done() or ctx_ledger_save(). Returns 0 or a negative errno; damage is reported as a warning. */
 int ctx_ledger_load(struct context *c, struct ledger *l, bool write);
 int ctx_ledger_save(struct context *c, struct ledger *l);
 
@@ -134,19 +125,19 @@ int verb_alerts_ack(struct context *c);
  * is pins_load()'s. Free with root_view_free() in every case. */
 int admin_view_gather(struct context *c, struct root_view *v, int *ret_pins_error);
 /* admin_view_gather() for the verbs that change roots, after ctx_need_top() and ctx_need_esp():
- * 0, or an exit code after saying why (roots or pins unreadable). */
+ * 0, or a negative errno after saying why (roots or pins unreadable). */
 int admin_view_load(struct context *c, struct root_view *v);
 /* The root an admin named: an existing root's exact name, or "@root-" added to what was typed
  * ("2024-12-01" is "@root-2024-12-01"). Only "@root-*" subvolumes are ever named: @home and
- * @var are out of reach. Its index, or -1 after saying why, with *ret_exit set. */
-int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_exit);
+ * @var are out of reach. Its index, or -1 after saying why, with *ret_err set (a negative errno). */
+int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_err);
 
 /* For every verb that changes roots, before anything else: the ESP, the top level mounted
  * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
- * finished or undone. Returns 0 or an exit code. */
+ * finished or undone. Returns 0 or a negative errno. */
 int admin_begin(struct context *c);
 /* Only the lock that keeps the verbs changing roots or entries apart (entries sync takes it
- * without admin_begin()). Returns 0 or an exit code; holding it already is fine. */
+ * without admin_begin()). Returns 0 or a negative errno; holding it already is fine. */
 int admin_lock(struct context *c);
 bool admin_locked(void);
 /* Releases the lock; every verb that called admin_begin() calls it before returning. */
@@ -154,7 +145,7 @@ void admin_end(void);
 /* Whether systemd-boot's EFI variables are this ESP's to read and write: the machine booted
  * through UEFI and the ESP was found, not given with --esp (which may be another disk's). */
 bool admin_efi_ok(struct context *c);
-/* entries sync, its report indented under the caller's progress line. Returns an exit code. */
+/* entries sync, its report indented under the caller's progress line. Returns 0 or a negative errno. */
 int admin_sync_entries(struct context *c);
 /* Exits at once when $KOOMPI_FAULT_POINT names this point (tests). */
 void fault_point(const char *name);
@@ -183,11 +174,11 @@ int pins_load(struct context *c, char ***ret);
 int pins_save(struct context *c, char *const *uuids, const struct root_view *v);
 
 /* Deletes the roots named (NULL-terminated) under a journal, then brings the entries and the
- * kernels on the ESP in line (prune.c). Returns an exit code. */
+ * kernels on the ESP in line (prune.c). Returns 0 or a negative errno. */
 int admin_delete_roots(struct context *c, char *const *names);
 /* Makes target the root booted next, for good: the roots newer than it are marked bad (their
  * entries spent, the ledger told), target re-armed when it was bad (rollback.c). Repeating it
- * finishes what a crash interrupted. Returns an exit code. */
+ * finishes what a crash interrupted. Returns 0 or a negative errno. */
 int admin_rollback_apply(struct context *c, const char *target);
 
 /* Runs argv[0] (an absolute path inside rootdir) chrooted in rootdir, in a mount and PID

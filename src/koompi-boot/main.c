@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exit-code.h"
 #include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
@@ -171,7 +172,7 @@ static int usage_error(const struct verb *v, const char *what) {
         verb_options_text(v, opts, sizeof opts);
         log_error("%s: %s; usage: koompi-boot [OPTIONS] %s%s%s%s%s (see koompi-boot --help)", title, what, title,
                   *v->args ? " " : "", v->args, *opts ? " " : "", opts);
-        return EXIT_USAGE;
+        return -EINVAL;
 }
 
 /* The verb named by the first words of args (already free of options). *ret_words: how many
@@ -330,7 +331,7 @@ static int options_check(const struct verb *v, const struct options *o) {
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 if (paths[i] && strlen(paths[i]) > ARG_PATH_MAX) {
                         log_error("the path \"%.40s...\" is longer than %d bytes", paths[i], ARG_PATH_MAX);
-                        return EXIT_USAGE;
+                        return -EINVAL;
                 }
         if (!!o->kernel != !!o->initrd)
                 return usage_error(v, "--kernel and --initrd go together");
@@ -357,7 +358,7 @@ static int verb_arity(const struct verb *v, int n) {
 }
 
 /* The verb and its options, from the command line. Returns 0 (*ret NULL when the help was
- * asked for and printed), or an exit code after saying what is wrong. */
+ * asked for and printed), or a negative errno after saying what is wrong. */
 static int parse_line(int argc, char **argv, struct options *o, const struct verb **ret) {
         _cleanup_free_ char **words = calloc((size_t)argc + 1, sizeof *words);
         const struct verb *v;
@@ -374,7 +375,7 @@ static int parse_line(int argc, char **argv, struct options *o, const struct ver
         }
         v = verb_find(words, n, &used);
         if (!v)
-                return EXIT_USAGE;
+                return -EINVAL;
         r = verb_parse_options(v, argc, argv, o);
         if (r != 0)
                 return r;
@@ -401,13 +402,13 @@ int main(int argc, char **argv) {
 
         log_init("koompi-boot");
         r = parse_line(argc, argv, &o, &v);
-        if (r != 0 || !v)
-                return r;
-        r = ctx_init(&ctx, &o);
-        if (r != 0)
-                return r;
-        r = v->run(&ctx);
-        fflush(stdout);
-        ctx_done(&ctx);
-        return r;
+        if (r == 0 && v) {
+                r = ctx_init(&ctx, &o);
+                if (r == 0) {
+                        r = v->run(&ctx);
+                        fflush(stdout);
+                        ctx_done(&ctx);
+                }
+        }
+        return exit_code_from_errno(r);
 }

@@ -19,7 +19,7 @@ int admin_delete_roots(struct context *c, char *const *names) {
         r = journal_save(c, &j);
         if (r < 0)
                 return log_errno(r, "recording the deletion beside the ledger %s failed; nothing was changed",
-                                 c->ledger), EXIT_WRITE_FAILED;
+                                 c->ledger), -EIO;
         fault_point("delete-marked");
         for (char *const *p = names; p && *p; p++) {
                 r = btrfs_root_delete(c->top, *p);
@@ -27,7 +27,7 @@ int admin_delete_roots(struct context *c, char *const *names) {
                         log_errno(r, "deleting %s failed", *p);
                         btrfs_fs_sync(c->top);
                         admin_sync_entries(c);
-                        return EXIT_WRITE_FAILED;
+                        return -EIO;
                 }
                 printf("deleted %s\n", *p);
                 if (p == names)
@@ -35,17 +35,17 @@ int admin_delete_roots(struct context *c, char *const *names) {
         }
         r = btrfs_fs_sync(c->top);
         if (r < 0)
-                return log_errno(r, "committing the deletions failed"), EXIT_WRITE_FAILED;
+                return log_errno(r, "committing the deletions failed"), -EIO;
         fault_point("delete-removed");
         printf("entries and kernels on %s:\n", c->esp);
         r = admin_sync_entries(c);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         fault_point("delete-synced");
         r = journal_clear(c);
         if (r < 0)
-                return log_errno(r, "removing the record of the deletion failed"), EXIT_WRITE_FAILED;
-        return EXIT_OK;
+                return log_errno(r, "removing the record of the deletion failed"), -EIO;
+        return 0;
 }
 
 static int prune_run(struct context *c) {
@@ -55,13 +55,13 @@ static int prune_run(struct context *c) {
 
         if (keep < 1) {
                 log_error("keep = 0 in %s: prune keeps at least 1 root", c->o->config ? c->o->config : DEFAULT_CONFIG);
-                return EXIT_USAGE;
+                return -EINVAL;
         }
         r = admin_begin(c);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         r = admin_view_load(c, &v);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
 
         struct policy_root *pr = calloc(v.n_roots ? v.n_roots : 1, sizeof *pr);
@@ -89,7 +89,7 @@ static int prune_run(struct context *c) {
                 printf("nothing to prune\n");
         else if (!c->o->dry_run) {
                 r = admin_delete_roots(c, gone);
-                if (r == EXIT_OK)
+                if (r == 0)
                         printf("pruned %zu root%s, %zu kept\n", n_gone, n_gone == 1 ? "" : "s", v.n_roots - n_gone);
         }
         free(pr);

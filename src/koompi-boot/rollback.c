@@ -71,19 +71,19 @@ int admin_rollback_apply(struct context *c, const char *target) {
 
         ledger_init(&l);
         r = admin_view_load(c, &v);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         int t = root_view_find(&v, target);
         if (t < 0) {
                 log_error("the root %s is gone; nothing to roll back to", target);
-                r = EXIT_NO_STATE;
+                r = -ENOENT;
                 goto out;
         }
         const struct root_view_root *tr = &v.roots[t];
 
         /* 1. The ledger: newer roots bad, the target re-armed when it was bad. */
         r = ctx_ledger_load(c, &l, true);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         snprintf(note, sizeof note, "rollback to %s", target);
         for (size_t i = 0; i < v.n_roots; i++) {
@@ -115,7 +115,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
         }
         if (changed)
                 r = ctx_ledger_save(c, &l);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         fault_point("rollback-marked");
 
@@ -124,7 +124,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 && errno != ENOENT) {
                 log_errno(-errno, "opening %s failed", dir);
-                r = EXIT_NO_STATE;
+                r = -ENOENT;
                 goto out;
         }
         for (size_t i = 0; dfd >= 0 && i < v.n_roots; i++) {
@@ -142,7 +142,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
                 } else
                         continue;
                 if (rename_entry(dfd, dir, ar->entry, &e) < 0) {
-                        r = EXIT_WRITE_FAILED;
+                        r = -EIO;
                         goto out;
                 }
         }
@@ -150,14 +150,14 @@ int admin_rollback_apply(struct context *c, const char *target) {
 
         /* 3. Entries for roots that had none (the target's, or spent ones of newer roots). */
         r = admin_sync_entries(c);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
 
         /* 4. Nothing else may decide the next boot. */
         if (admin_efi_ok(c)) {
                 root_view_free(&v);
                 r = admin_view_load(c, &v);
-                if (r != EXIT_OK)
+                if (r != 0)
                         goto out;
                 t = root_view_find(&v, target);
                 char id[ENTRY_NAME_MAX + 1];
@@ -166,7 +166,7 @@ int admin_rollback_apply(struct context *c, const char *target) {
                 clear_other("LoaderEntryDefault", have_id ? id : NULL);
                 clear_other("LoaderEntryOneShot", have_id ? id : NULL);
         }
-        r = EXIT_OK;
+        r = 0;
 out:
         ledger_free(&l);
         root_view_free(&v);
@@ -178,31 +178,31 @@ static int rollback_once(struct context *c, struct root_view *v, int t) {
         char id[ENTRY_NAME_MAX + 1];
         if (!tr->entry[0] || entry_name_id(&tr->entry_name, id, sizeof id) < 0) {
                 log_error("%s has no boot loader entry on the ESP; run koompi-boot entries sync first", tr->info.name);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (c->o->esp) {
                 log_error("--once sets an EFI variable of this machine, and --esp %s may be another machine's "
                           "ESP; run it without --esp",
                           c->o->esp);
-                return EXIT_REFUSED;
+                return -EPERM;
         }
         if (!efi_loader_available()) {
                 log_error("--once needs systemd-boot's EFI variables, and this machine did not boot through UEFI "
                           "(or efivarfs is not mounted); koompi-boot rollback %s makes it boot next for good",
                           tr->info.name);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         int r = efi_loader_set_string("LoaderEntryOneShot", id);
         if (r < 0) {
                 log_errno(r, "setting the EFI variable LoaderEntryOneShot failed");
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         if (entry_name_state(&tr->entry_name) == ENTRY_BAD)
                 log_warning("the entry of %s is spent (%s): systemd-boot still starts it once", tr->info.name,
                             tr->entry);
         printf("next boot only: %s (entry %s, LoaderEntryOneShot=%s)\n", tr->info.name, tr->entry, id);
         printf("the boots after it: %s, as before\n", v->next >= 0 ? v->roots[v->next].info.name : "the default entry");
-        return EXIT_OK;
+        return 0;
 }
 
 static int rollback_run(struct context *c) {
@@ -211,10 +211,10 @@ static int rollback_run(struct context *c) {
         int r, t;
 
         r = admin_begin(c);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         r = admin_view_load(c, &v);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         if (c->o->n_args == 1) {
                 t = admin_view_find_arg(&v, c->o->args[0], &r);
@@ -225,7 +225,7 @@ static int rollback_run(struct context *c) {
                 if (from < 0) {
                         log_error("neither the booted root nor the one booted next is known; name the root: "
                                   "koompi-boot rollback NAME");
-                        r = EXIT_NO_STATE;
+                        r = -ENOENT;
                         goto out;
                 }
                 struct policy_root *pr = calloc(v.n_roots, sizeof *pr);
@@ -238,18 +238,18 @@ static int rollback_run(struct context *c) {
                 if (t < 0) {
                         log_error("no good root older than %s to go back to; name one: koompi-boot rollback NAME",
                                   v.roots[from].info.name);
-                        r = EXIT_NO_STATE;
+                        r = -ENOENT;
                         goto out;
                 }
         }
         if (!v.roots[t].info.read_only) {
                 log_error("%s is not read-only (an update still being written?); it cannot be booted", v.roots[t].info.name);
-                r = EXIT_REFUSED;
+                r = -EPERM;
                 goto out;
         }
         snprintf(target, sizeof target, "%s", v.roots[t].info.name);
         if (c->o->once) {
-                r = c->o->dry_run ? EXIT_OK : rollback_once(c, &v, t);
+                r = c->o->dry_run ? 0 : rollback_once(c, &v, t);
                 if (c->o->dry_run)
                         printf("would boot %s once (LoaderEntryOneShot)\n", target);
                 goto out;
@@ -260,7 +260,7 @@ static int rollback_run(struct context *c) {
                         if (v.roots[i].info.read_only && newer(&v.roots[i].info, &v.roots[t].info))
                                 printf(" %s", v.roots[i].info.name);
                 printf("\n");
-                r = EXIT_OK;
+                r = 0;
                 goto out;
         }
 
@@ -270,35 +270,35 @@ static int rollback_run(struct context *c) {
         int k = journal_save(c, &j);
         if (k < 0) {
                 log_errno(k, "recording the rollback beside the ledger %s failed; nothing was changed", c->ledger);
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         r = admin_rollback_apply(c, target);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         k = journal_clear(c);
         if (k < 0) {
                 log_errno(k, "removing the record of the rollback failed");
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
 
         /* Say what will boot. */
         root_view_free(&v);
         r = admin_view_load(c, &v);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         t = root_view_find(&v, target);
         if (t >= 0 && v.next == t) {
                 const struct root_view_root *tr = &v.roots[t];
                 printf("next boot: %s (entry %s%s), and every boot after it until the next update\n", target, tr->entry,
                        tr->entry_name.has_counter ? ", counted" : "");
-                r = EXIT_OK;
+                r = 0;
         } else {
                 log_error("%s will still not boot next: %s does (%s %s); check with koompi-boot status", target,
                           v.next >= 0 ? v.roots[v.next].info.name : "no koompi entry",
                           v.next_source ? v.next_source : "no default", v.next_pattern);
-                r = EXIT_REFUSED;
+                r = -EPERM;
         }
 out:
         root_view_free(&v);

@@ -19,7 +19,7 @@ static int snapshot_create(struct context *c, struct root_view *v) {
                 log_error("no read-only root to snapshot (none boots next, none is booted, and %s is not "
                           "there); nothing was changed",
                           c->config.snapshot);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         const struct root_view_root *src = &v->roots[cur];
         if (c->o->n_args == 1) {
@@ -28,14 +28,14 @@ static int snapshot_create(struct context *c, struct root_view *v) {
                         log_error("\"%s\" cannot name a root: use letters, digits, '-', '_' and '.', at most %d "
                                   "characters with the %s prefix",
                                   c->o->args[0], ROOT_NAME_MAX, ROOT_NAME_PREFIX);
-                        return EXIT_USAGE;
+                        return -EINVAL;
                 }
                 for (size_t i = 0; i < v->n_roots; i++)
                         if (root_name_same_id(v->roots[i].info.name, name)) {
                                 log_error("%s exists already (or a root whose boot entry would be the same: %s); "
                                           "nothing was changed",
                                           name, v->roots[i].info.name);
-                                return EXIT_REFUSED;
+                                return -EPERM;
                         }
         } else {
                 time_t now = time(NULL);
@@ -51,12 +51,12 @@ static int snapshot_create(struct context *c, struct root_view *v) {
                 free(names);
                 if (r < 0) {
                         log_errno(r, "naming the snapshot failed; give a NAME");
-                        return EXIT_REFUSED;
+                        return -EPERM;
                 }
         }
         if (c->o->dry_run) {
                 printf("would snapshot %s (%s) as %s\n", src->info.name, why, name);
-                return EXIT_OK;
+                return 0;
         }
 
         /* A read-only snapshot is made whole in one step; the journal only makes sure that a
@@ -67,7 +67,7 @@ static int snapshot_create(struct context *c, struct root_view *v) {
         r = journal_save(c, &j);
         if (r < 0) {
                 log_errno(r, "recording the snapshot beside the ledger %s failed; nothing was changed", c->ledger);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         fault_point("snapshot-marked");
         r = btrfs_root_snapshot(c->top, src->info.name, name, true);
@@ -76,7 +76,7 @@ static int snapshot_create(struct context *c, struct root_view *v) {
         if (r < 0) {
                 log_errno(r, "snapshotting %s as %s failed", src->info.name, name);
                 journal_clear(c);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         printf("snapshot: %s (%s) -> %s, read-only\n", src->info.name, why, name);
         fault_point("snapshot-made");
@@ -88,32 +88,32 @@ static int snapshot_create(struct context *c, struct root_view *v) {
                 ledger_init(&l);
                 snprintf(note, sizeof note, "snapshot of %s", src->info.name);
                 r = ctx_ledger_load(c, &l, true);
-                if (r == EXIT_OK && ledger_mark_root(&l, (uint64_t)time(NULL), name, LEDGER_MARK_GOOD, note) == 0)
+                if (r == 0 && ledger_mark_root(&l, (uint64_t)time(NULL), name, LEDGER_MARK_GOOD, note) == 0)
                         r = ctx_ledger_save(c, &l);
                 ledger_free(&l);
-                if (r != EXIT_OK)
+                if (r != 0)
                         log_warning("%s is not recorded as good in the ledger: its entry gets a boot counter", name);
         }
         printf("entry:\n");
         r = admin_sync_entries(c);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         r = journal_clear(c);
         if (r < 0)
-                return log_errno(r, "removing the record of the snapshot failed"), EXIT_WRITE_FAILED;
+                return log_errno(r, "removing the record of the snapshot failed"), -EIO;
         struct root_view after;
-        if (admin_view_load(c, &after) == EXIT_OK) {
+        if (admin_view_load(c, &after) == 0) {
                 int i = root_view_find(&after, name);
                 if (i >= 0 && after.next == i)
                         printf("%s boots next (the same contents as %s)\n", name, src->info.name);
                 root_view_free(&after);
         }
-        return EXIT_OK;
+        return 0;
 }
 
 static int snapshot_delete(struct context *c, struct root_view *v) {
         char why[200];
-        int ex = EXIT_OK;
+        int ex = 0;
         int i = admin_view_find_arg(v, c->o->args[0], &ex);
         if (i < 0)
                 return ex;
@@ -128,30 +128,30 @@ static int snapshot_delete(struct context *c, struct root_view *v) {
                           p->pinned ? " (koompi-boot snapshot unpin it first)"
                           : p->configured ? " (boot.conf's snapshot, booted without koompi.snapshot=)"
                                           : "");
-                return EXIT_REFUSED;
+                return -EPERM;
         }
         if (c->o->dry_run) {
                 printf("would delete %s, its entry %s and any kernel only it uses\n", r->info.name,
                        r->entry[0] ? r->entry : "(none)");
-                return EXIT_OK;
+                return 0;
         }
         char *names[] = { (char *)r->info.name, NULL };
         return admin_delete_roots(c, names);
 }
 
 static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
-        int ex = EXIT_OK;
+        int ex = 0;
         int i = admin_view_find_arg(v, c->o->args[0], &ex);
         if (i < 0)
                 return ex;
         const struct root_view_root *r = &v->roots[i];
         if (r->policy.pinned == pin) {
                 printf("%s is %s pinned\n", r->info.name, pin ? "already" : "not");
-                return EXIT_OK;
+                return 0;
         }
         if (c->o->dry_run) {
                 printf("would %s %s\n", pin ? "pin" : "unpin", r->info.name);
-                return EXIT_OK;
+                return 0;
         }
         char **pins = NULL;
         unsigned n = strv_length(v->pins), k = 0;
@@ -167,22 +167,22 @@ static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
         free(pins);
         if (rr < 0) {
                 log_errno(rr, "writing the pinned roots beside the ledger %s failed", c->ledger);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         if (pin)
                 printf("pinned %s: prune keeps it and snapshot delete refuses it\n", r->info.name);
         else
                 printf("unpinned %s: prune may delete it once it is no longer among the newest\n", r->info.name);
-        return EXIT_OK;
+        return 0;
 }
 
 /* The verbs that change roots: the lock and recovery first, then the view they act on. */
 static int snapshot_run(struct context *c, int (*fn)(struct context *c, struct root_view *v)) {
         struct root_view v = {};
         int r = admin_begin(c);
-        if (r == EXIT_OK)
+        if (r == 0)
                 r = admin_view_load(c, &v);
-        if (r == EXIT_OK)
+        if (r == 0)
                 r = fn(c, &v);
         root_view_free(&v);
         admin_end();

@@ -443,13 +443,13 @@ int verb_status(struct context *c) {
 
         if (status_gather(c, &st) < 0) {
                 status_free(&st);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         if (c->o->json)
                 status_json(c, &st);
         else
                 status_text(c, &st);
-        int r = st.boot_error < 0 ? EXIT_NO_STATE : EXIT_OK;
+        int r = st.boot_error < 0 ? -ENOENT : 0;
         if (st.boot_error < 0)
                 log_error("reading %s failed: %s; this system was not started by koompi-init", c->o->state,
                           strerror(-st.boot_error));
@@ -537,10 +537,10 @@ static void list_text(const struct status *st) {
 
 int verb_list(struct context *c) {
         struct status st;
-        int r = EXIT_OK;
+        int r = 0;
 
         if (status_gather(c, &st) < 0 || !st.have_roots)
-                r = EXIT_NO_STATE;
+                r = -ENOENT;
         else if (c->o->json)
                 list_json(c, &st);
         else

@@ -105,7 +105,7 @@ static int hash_pair(struct kernel_pair *p) {
         return 0;
 }
 
-/* The kernel and initramfs of one root: its own, else --kernel/--initrd. Returns an exit code. */
+/* The kernel and initramfs of one root: its own, else --kernel/--initrd. Returns 0 or a negative errno. */
 static int root_kernel_files(struct context *c, const char *root, struct kernel_pair *ret) {
         char rootdir[PATH_MAX], kver[256];
 
@@ -124,7 +124,7 @@ static int root_kernel_files(struct context *c, const char *root, struct kernel_
                                           "usr/lib/modules/%s/initramfs-koompi.img nor boot/koompi/initramfs-%s.img); "
                                           "build it with koompi-mkinitramfs in that root, or give --kernel and --initrd",
                                           root, kver, kver, kver);
-                                return EXIT_NO_STATE;
+                                return -ENOENT;
                         }
                         ret->kernel[0] = 0;
                 } else
@@ -135,12 +135,12 @@ static int root_kernel_files(struct context *c, const char *root, struct kernel_
                         log_error("%s carries no kernel (no usr/lib/modules/*/vmlinuz); give --kernel FILE "
                                   "and --initrd FILE to boot it with those",
                                   root);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
                 snprintf(ret->kernel, sizeof ret->kernel, "%s", c->o->kernel);
                 snprintf(ret->initrd, sizeof ret->initrd, "%s", c->o->initrd);
         }
-        return EXIT_OK;
+        return 0;
 }
 
 /* The kernel ID named by an entry's linux and initrd lines, "/koompi/<ID>/vmlinuz" and
@@ -200,28 +200,28 @@ static bool reuse_kernel_id(struct context *c, const struct sync_state *s, const
 }
 
 /* The kernel ID of one root: reused, shared with an earlier root of the same files, or hashed.
- * Returns an exit code. */
+ * Returns 0 or a negative errno. */
 static int root_kernel(struct context *c, struct sync_state *s, size_t i) {
         struct kernel_pair *ret = &s->pairs[i];
         int r;
 
         r = root_kernel_files(c, s->roots[i].name, ret);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         if (reuse_kernel_id(c, s, &s->roots[i], ret))
-                return EXIT_OK;
+                return 0;
         for (size_t k = 0; k < i; k++)
                 if (s->pairs[k].id[0] && streq(s->pairs[k].kernel, ret->kernel) &&
                     streq(s->pairs[k].initrd, ret->initrd)) {
                         *ret = s->pairs[k];
-                        return EXIT_OK;
+                        return 0;
                 }
         log_debug("%s: hashing %s and %s", s->roots[i].name, ret->kernel, ret->initrd);
         if (hash_pair(ret) < 0) {
                 log_error("the kernel of %s cannot be read; nothing was changed", s->roots[i].name);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
-        return EXIT_OK;
+        return 0;
 }
 
 /* The entry files in loader/entries with their text (NULL when unreadable or not text). */
@@ -232,7 +232,7 @@ static int read_entry_files(struct context *c, struct sync_state *s) {
         DIR *d = opendir(path);
         if (!d && errno != ENOENT) {
                 log_errno(-errno, "reading %s failed", path);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         for (struct dirent *de; d && (de = readdir(d));) {
                 char file[PATH_MAX];
@@ -257,7 +257,7 @@ static int read_entry_files(struct context *c, struct sync_state *s) {
         }
         if (d)
                 closedir(d);
-        return EXIT_OK;
+        return 0;
 }
 
 /* The directories under koompi/. */
@@ -268,7 +268,7 @@ static int read_kernel_dirs(struct context *c, struct sync_state *s) {
         DIR *d = opendir(path);
         if (!d && errno != ENOENT) {
                 log_errno(-errno, "reading %s failed", path);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         for (struct dirent *de; d && (de = readdir(d));) {
                 char sub[PATH_MAX];
@@ -284,23 +284,23 @@ static int read_kernel_dirs(struct context *c, struct sync_state *s) {
         }
         if (d)
                 closedir(d);
-        return EXIT_OK;
+        return 0;
 }
 
 static int read_esp(struct context *c, struct sync_state *s) {
         char path[PATH_MAX];
         int r = read_entry_files(c, s);
-        if (r == EXIT_OK)
+        if (r == 0)
                 r = read_kernel_dirs(c, s);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_LOADER_CONF);
         r = read_file(path, &s->loader_conf, NULL);
         if (r < 0 && r != -ENOENT) {
                 log_errno(r, "reading %s failed", path);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
-        return EXIT_OK;
+        return 0;
 }
 
 static const struct kernel_pair *pair_of(const struct sync_state *s, const char *id) {
@@ -475,9 +475,9 @@ static int write_kernels(int kfd, const char *kdir, const struct sync_state *s) 
                 const char *id = repair ? s->repair[i - s->plan.n_kernels_needed] : s->plan.kernels_needed[i];
                 const struct kernel_pair *p = pair_of(s, id);
                 if (!p || write_kernel(kfd, kdir, p, repair) < 0)
-                        return EXIT_WRITE_FAILED;
+                        return -EIO;
         }
-        return EXIT_OK;
+        return 0;
 }
 
 /* Entries created (never replacing: a counter is never overwritten) or updated. */
@@ -489,12 +489,12 @@ static int write_entries(int efd, const char *edir, const struct sync_state *s) 
                 int r = esp_write_file(efd, e->file, e->text, strlen(e->text), e->op == PLAN_CREATE);
                 if (r == -EEXIST) {
                         log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", edir, e->file);
-                        return EXIT_WRITE_FAILED;
+                        return -EIO;
                 }
                 if (r < 0)
-                        return log_errno(r, "writing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
+                        return log_errno(r, "writing %s/%s failed", edir, e->file), -EIO;
         }
-        return EXIT_OK;
+        return 0;
 }
 
 /* Twins and stale entries. */
@@ -506,26 +506,26 @@ static int remove_entries(int efd, const char *edir, const struct sync_state *s)
                 if (e->op != PLAN_REMOVE)
                         continue;
                 if (unlinkat(efd, e->file, 0) < 0 && errno != ENOENT)
-                        return log_errno(-errno, "removing %s/%s failed", edir, e->file), EXIT_WRITE_FAILED;
+                        return log_errno(-errno, "removing %s/%s failed", edir, e->file), -EIO;
                 removed = true;
         }
         if (removed && (r = fsync_dir(efd)) < 0)
-                return log_errno(r, "syncing %s failed", edir), EXIT_WRITE_FAILED;
-        return EXIT_OK;
+                return log_errno(r, "syncing %s failed", edir), -EIO;
+        return 0;
 }
 
 static int write_loader_conf(struct context *c, const struct sync_state *s) {
         char ldir[PATH_MAX];
         if (!s->plan.loader_conf)
-                return EXIT_OK;
+                return 0;
         pathf(ldir, sizeof ldir, "%s/loader", c->esp);
         _cleanup_close_ int lfd = open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (lfd < 0)
-                return log_errno(-errno, "opening %s failed", ldir), EXIT_WRITE_FAILED;
+                return log_errno(-errno, "opening %s failed", ldir), -EIO;
         int r = esp_write_file(lfd, "loader.conf", s->plan.loader_conf, strlen(s->plan.loader_conf), false);
         if (r < 0)
-                return log_errno(r, "writing %s/loader.conf failed", ldir), EXIT_WRITE_FAILED;
-        return EXIT_OK;
+                return log_errno(r, "writing %s/loader.conf failed", ldir), -EIO;
+        return 0;
 }
 
 /* Kernels nothing refers to any more; a failure is left to the next sync. */
@@ -550,28 +550,28 @@ static int execute(struct context *c, struct sync_state *s) {
         if (r == 0)
                 r = mkdir_p(kdir, 0755);
         if (r < 0)
-                return log_errno(r, "creating %s and %s failed", edir, kdir), EXIT_WRITE_FAILED;
+                return log_errno(r, "creating %s and %s failed", edir, kdir), -EIO;
         _cleanup_close_ int efd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int kfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (efd < 0 || kfd < 0)
-                return log_errno(-errno, "opening the ESP's directories failed"), EXIT_WRITE_FAILED;
+                return log_errno(-errno, "opening the ESP's directories failed"), -EIO;
         /* What a crash left half written. */
         esp_remove_temporaries(efd);
         esp_remove_temporaries(kfd);
 
         r = write_kernels(kfd, kdir, s);
-        if (r == EXIT_OK)
+        if (r == 0)
                 r = write_entries(efd, edir, s);
-        if (r == EXIT_OK)
+        if (r == 0)
                 r = remove_entries(efd, edir, s);
-        if (r == EXIT_OK)
+        if (r == 0)
                 r = write_loader_conf(c, s);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         remove_unused_kernels(kfd, kdir, s);
         if (syncfs(efd) < 0)
-                return log_errno(-errno, "syncing the ESP %s failed", c->esp), EXIT_WRITE_FAILED;
-        return EXIT_OK;
+                return log_errno(-errno, "syncing the ESP %s failed", c->esp), -EIO;
+        return 0;
 }
 
 static int options_of(struct context *c, char **ret) {
@@ -582,10 +582,10 @@ static int options_of(struct context *c, char **ret) {
         else {
                 r = read_file("/proc/cmdline", &cmdline, NULL);
                 if (r < 0)
-                        return log_errno(r, "reading /proc/cmdline failed; give --options \"...\""), EXIT_NO_STATE;
+                        return log_errno(r, "reading /proc/cmdline failed; give --options \"...\""), -ENOENT;
                 r = plan_base_options(cmdline, ret);
         }
-        return r < 0 ? (log_errno(r, "parsing the kernel options failed"), EXIT_NO_STATE) : EXIT_OK;
+        return r < 0 ? (log_errno(r, "parsing the kernel options failed"), -ENOENT) : 0;
 }
 
 /* The ESP, the top level, the base options, and the lock of update, snapshot, prune and rollback
@@ -629,7 +629,7 @@ static int sync_gather(struct context *c, struct sync_state *s) {
         if (r < 0) {
                 log_errno(r, "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
                           c->top);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         /* The ESP first: the entries there save hashing the kernels of unchanged roots. */
         r = read_esp(c, s);
@@ -653,10 +653,10 @@ static int sync_gather(struct context *c, struct sync_state *s) {
                         return r;
                 s->proots[i].kernel_id = s->pairs[i].id;
         }
-        return EXIT_OK;
+        return 0;
 }
 
-/* plan_entries()'s refusals, said for people. Returns an exit code. */
+/* plan_entries()'s refusals, said for people. Returns 0 or a negative errno. */
 static int plan_refused(struct context *c, const struct sync_state *s, int r) {
         if (r == -ENOENT)
                 log_error("no read-only root snapshot (%s*) under %s: refusing to remove every entry; nothing "
@@ -672,9 +672,9 @@ static int plan_refused(struct context *c, const struct sync_state *s, int r) {
                           s->plan.conflict[0] ? s->plan.conflict[0] : "?");
         else {
                 log_errno(r, "planning the entries failed");
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
-        return EXIT_REFUSED;
+        return -EPERM;
 }
 
 static int sync_plan(struct context *c, struct sync_state *s) {
@@ -693,7 +693,7 @@ static int sync_plan(struct context *c, struct sync_state *s) {
         if (r < 0)
                 return plan_refused(c, s, r);
         find_damaged(c, s);
-        return EXIT_OK;
+        return 0;
 }
 
 /* Room for everything before anything is written. */
@@ -702,16 +702,16 @@ static int sync_room(struct context *c, const struct sync_state *s) {
         uint64_t avail = 0, block = 4096;
         if (espfd < 0 || esp_free_space(espfd, &avail, &block) < 0) {
                 log_errno(-errno, "finding the free space of %s failed", c->esp);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         uint64_t need = space_needed(s, block);
         if (need > avail) {
                 log_error("ESP full: need %" PRIu64 " bytes, %" PRIu64 " free on %s; remove old kernels or root "
                           "snapshots, then run koompi-boot entries sync again; nothing was changed",
                           need, avail, c->esp);
-                return EXIT_ESP_FULL;
+                return -ENOSPC;
         }
-        return EXIT_OK;
+        return 0;
 }
 
 static int entries_sync(struct context *c) {
@@ -727,7 +727,7 @@ static int entries_sync(struct context *c) {
                 report(c, &s, false);
         else if (r == 0) {
                 r = execute(c, &s);
-                if (r == EXIT_OK)
+                if (r == 0)
                         report(c, &s, true);
         }
         sync_state_free(&s);

@@ -124,14 +124,14 @@ static void host_builder(char *buf, size_t size) {
         snprintf(buf, size, "/usr/bin/koompi-mkinitramfs");
 }
 
-/* Step 4. *ret_what says what happened, for the progress line. Returns an exit code. */
+/* Step 4. *ret_what says what happened, for the progress line. Returns 0 or a negative errno. */
 static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
         char kver[256], moddir[PATH_MAX], tmp[PATH_MAX], img[PATH_MAX], own[PATH_MAX], conf[PATH_MAX];
         int r;
 
         if (kernel_find_newest(rootdir, kver, sizeof kver) < 0) {
                 snprintf(what, wsize, "none: the root carries no kernel (its entry uses --kernel and --initrd)");
-                return EXIT_OK;
+                return 0;
         }
         pathf(moddir, sizeof moddir, "%s/usr/lib/modules/%s", rootdir, kver);
         pathf(tmp, sizeof tmp, "%s/%s", moddir, IMAGE_TMP);
@@ -166,30 +166,30 @@ static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
                 else
                         log_error("koompi-mkinitramfs failed (exit status %d) for the kernel %s of the new root", r,
                                   kver);
-                return EXIT_COMMAND_FAILED;
+                return -ECHILD;
         }
         r = files_equal(tmp, img);
         if (r < 0) {
                 unlink(tmp);
                 log_errno(r, "comparing the new initramfs with %s failed", img);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         if (r > 0) {
                 /* The inherited file shares its extents with the old root's. */
                 unlink(tmp);
                 snprintf(what, wsize, "%s: unchanged (%s builder), the inherited image kept", kver,
                          inside ? "the root's own" : "the host's");
-                return EXIT_OK;
+                return 0;
         }
         if (rename(tmp, img) < 0) {
                 r = -errno;
                 unlink(tmp);
                 log_errno(r, "renaming the new initramfs to %s failed", img);
-                return EXIT_WRITE_FAILED;
+                return -EIO;
         }
         snprintf(what, wsize, "%s: built, %" PRIu64 " bytes (%s builder)", kver, file_size(img),
                  inside ? "the root's own" : "the host's");
-        return EXIT_OK;
+        return 0;
 }
 
 /* Step 1: room for the kernel and initramfs of the current root, or of --kernel/--initrd. */
@@ -216,18 +216,18 @@ static int check_room(struct context *c, const char *src) {
                 if (kernel == 0 || image == 0) {
                         log_error("--kernel %s and --initrd %s must be readable files; nothing was changed", c->o->kernel,
                                   c->o->initrd);
-                        return EXIT_NO_STATE;
+                        return -ENOENT;
                 }
         } else {
                 log_error("%s carries no kernel (no usr/lib/modules/*/vmlinuz); give --kernel FILE and --initrd FILE "
                           "to boot the new root with those; nothing was changed",
                           src);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         _cleanup_close_ int fd = open(c->esp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || esp_free_space(fd, &avail, &block) < 0) {
                 log_errno(-errno, "finding the free space of %s failed", c->esp);
-                return EXIT_NO_STATE;
+                return -ENOENT;
         }
         /* The kernel's directory, the entry and loader.conf take a block each. */
         uint64_t need = esp_blocks_bytes(kernel, block) + esp_blocks_bytes(image, block) + 3 * block;
@@ -235,11 +235,11 @@ static int check_room(struct context *c, const char *src) {
                 log_error("ESP full: a new kernel and initramfs need up to %" PRIu64 " bytes, %" PRIu64
                           " are free on %s; remove old roots (koompi-boot prune) and try again; nothing was changed",
                           need, avail, c->esp);
-                return EXIT_ESP_FULL;
+                return -ENOSPC;
         }
         step(1, "ESP: room for a kernel and an initramfs (%" PRIu64 " KiB at most, %" PRIu64 " KiB free on %s)",
              need >> 10, avail >> 10, c->esp);
-        return EXIT_OK;
+        return 0;
 }
 
 /* Deletes the new root after a failure; resync: its entry may have been written. */
@@ -250,7 +250,7 @@ static void undo(struct context *c, const char *name, bool resync) {
                 return;
         }
         btrfs_fs_sync(c->top);
-        if (resync && admin_sync_entries(c) != EXIT_OK) {
+        if (resync && admin_sync_entries(c) != 0) {
                 log_error("the entry of %s could not be removed; the next koompi-boot run removes it", name);
                 return;
         }
@@ -296,25 +296,25 @@ static int update_run(struct context *c) {
                 abort();
 
         r = admin_begin(c);
-        if (r != EXIT_OK)
+        if (r != 0)
                 return r;
         ledger_init(&v.ledger);
         r = admin_view_load(c, &v);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         int cur = root_view_current(&v, &why);
         if (cur < 0) {
                 log_error("no read-only root to start from under %s (none boots next, none is booted, and %s is "
                           "not there); nothing was changed",
                           c->top, c->config.snapshot);
-                r = EXIT_NO_STATE;
+                r = -ENOENT;
                 goto out;
         }
         snprintf(src, sizeof src, "%s", v.roots[cur].info.name);
 
         /* 1. */
         r = check_room(c, src);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         fault_point("esp-checked");
 
@@ -333,7 +333,7 @@ static int update_run(struct context *c) {
                 free(names);
                 if (r < 0) {
                         log_errno(r, "naming the new root failed (too many roots made today?); nothing was changed");
-                        r = EXIT_REFUSED;
+                        r = -EPERM;
                         goto out;
                 }
         }
@@ -342,7 +342,7 @@ static int update_run(struct context *c) {
         r = journal_save(c, &j);
         if (r < 0) {
                 log_errno(r, "recording the update beside the ledger %s failed; nothing was changed", c->ledger);
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         fault_point("marked");
@@ -350,7 +350,7 @@ static int update_run(struct context *c) {
         if (r < 0) {
                 log_errno(r, "snapshotting %s to %s failed; nothing was changed", src, name);
                 journal_clear(c);
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         step(2, "snapshot: %s (%s) -> %s, writable, marked in progress", src, why, name);
@@ -376,7 +376,7 @@ static int update_run(struct context *c) {
                         log_error("the command failed in %s (exit status %d)", name, r);
                 printf("[4/%u] failed: deleting %s\n", STEPS, name);
                 undo(c, name, false);
-                r = EXIT_COMMAND_FAILED;
+                r = -ECHILD;
                 goto out;
         }
         printf("      the command succeeded (%.2f s)\n", seconds(t_cmd));
@@ -388,7 +388,7 @@ static int update_run(struct context *c) {
                 r = build_initramfs(rootdir, what, sizeof what);
                 t_img = now_monotonic_us() - t;
         }
-        if (r != EXIT_OK) {
+        if (r != 0) {
                 printf("[4/%u] failed: deleting %s\n", STEPS, name);
                 undo(c, name, false);
                 goto out;
@@ -403,7 +403,7 @@ static int update_run(struct context *c) {
         if (r < 0) {
                 log_errno(r, "making %s read-only failed", name);
                 undo(c, name, false);
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         fault_point("read-only");
@@ -412,7 +412,7 @@ static int update_run(struct context *c) {
         if (r < 0) {
                 log_errno(r, "recording the update beside the ledger %s failed", c->ledger);
                 undo(c, name, false);
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         step(5, "read-only: %s sealed", name);
@@ -421,7 +421,7 @@ static int update_run(struct context *c) {
         /* 6. */
         step(6, "entry: kernel and entry on %s", c->esp);
         r = admin_sync_entries(c);
-        if (r != EXIT_OK) {
+        if (r != 0) {
                 log_error("writing the entry of %s failed; deleting it", name);
                 undo(c, name, true);
                 goto out;
@@ -432,7 +432,7 @@ static int update_run(struct context *c) {
         r = journal_clear(c);
         if (r < 0) {
                 log_errno(r, "removing the record of the update failed; the next koompi-boot run removes it");
-                r = EXIT_WRITE_FAILED;
+                r = -EIO;
                 goto out;
         }
         step(7, "done: the in-progress mark of %s cleared", name);
@@ -440,7 +440,7 @@ static int update_run(struct context *c) {
         /* What will boot. */
         root_view_free(&v);
         r = admin_view_load(c, &v);
-        if (r != EXIT_OK)
+        if (r != 0)
                 goto out;
         int n = root_view_find(&v, name);
         const struct root_view_root *nr = n >= 0 ? &v.roots[n] : NULL;
@@ -462,7 +462,7 @@ static int update_run(struct context *c) {
                        v.next_source ? v.next_source : "no default", v.next_pattern);
         printf("        %.2f s in all: command %.2f s, initramfs %.2f s, transaction %.3f s\n", seconds(total),
                seconds(t_cmd), seconds(t_img), seconds(total - t_cmd - t_img));
-        r = EXIT_OK;
+        r = 0;
 out:
         root_view_free(&v);
         return r;
