@@ -343,6 +343,7 @@ static int take_lock(struct context *c) {
                 return log_errno(r, "locking %s failed", c->top);
         }
         lock_fd = fd;
+        log_debug("holding the lock of the roots (%s)", c->top);
         return 0;
 }
 
@@ -422,8 +423,10 @@ static int recover(struct context *c, bool *ret_did) {
         struct journal j;
         int r = journal_load(c, &j);
         *ret_did = false;
-        if (r == -ENOENT)
+        if (r == -ENOENT) {
+                log_debug("no interrupted transaction to finish");
                 return 0;
+        }
         if (r < 0) {
                 char path[PATH_MAX];
                 admin_state_path(c, ADMIN_JOURNAL_FILE, path, sizeof path);
@@ -433,6 +436,8 @@ static int recover(struct context *c, bool *ret_did) {
                 return -ENOENT;
         }
         *ret_did = true;
+        log_debug("an interrupted %s of %s (step %s) to finish or undo", j.op, j.root[0] ? j.root : "roots",
+                  j.step[0] ? j.step : "-");
         if (streq(j.op, "update") || streq(j.op, "snapshot"))
                 r = recover_update(c, &j);
         else if (streq(j.op, "delete"))

@@ -42,6 +42,8 @@ int ctx_init(struct context *c, const struct options *o) {
                          LAYOUT_LEDGER_IN_VAR);
         else
                 snprintf(c->ledger, sizeof c->ledger, "%s", LAYOUT_LEDGER_SYSTEM);
+        log_debug("settings from %s%s, the ledger at %s", path, r == -ENOENT ? " (missing: the defaults)" : "",
+                  c->ledger);
         return 0;
 }
 
@@ -183,6 +185,7 @@ int ctx_need_esp(struct context *c) {
                           "mount it (e.g. at /efi) or give --esp DIR");
                 return -ENOENT;
         }
+        log_debug("found the ESP at %s", c->esp);
         return 0;
 }
 

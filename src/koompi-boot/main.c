@@ -41,6 +41,7 @@ enum {
         ARG_PACMAN,
         ARG_KEEP,
         ARG_ONCE,
+        ARG_DEBUG,
 };
 
 static const struct option_spec {
@@ -56,6 +57,8 @@ static const struct option_spec {
         { { "state", required_argument, NULL, ARG_STATE }, 0, "FILE",
           "koompi-init's record of this boot (default " LAYOUT_BOOT_JSON ")" },
         { { "config", required_argument, NULL, ARG_CONFIG }, 0, "FILE", "settings (default " DEFAULT_CONFIG ")" },
+        { { "debug", no_argument, NULL, ARG_DEBUG }, 0, NULL,
+          "also the debug lines: paths found, mounts, locks (also KOOMPI_BOOT_DEBUG=1)" },
         { { "help", no_argument, NULL, 'h' }, 0, NULL, "this help (also -h)" },
         { { "json", no_argument, NULL, ARG_JSON }, VOPT_JSON, NULL, "print one JSON object" },
         { { "entry", required_argument, NULL, ARG_ENTRY }, VOPT_ENTRY, "FILE",
@@ -277,6 +280,7 @@ static int option_store(const struct verb *v, int c, struct options *o) {
         case ARG_RUN: o->run = optarg; break;
         case ARG_PACMAN: o->pacman = optarg; break;
         case ARG_ONCE: o->once = true; break;
+        case ARG_DEBUG: log_set_max_level(LOG_LVL_DEBUG); break;
         case ARG_KEEP:
                 o->has_keep = true;
                 return parse_number(v, "--keep", optarg, &o->keep);
@@ -401,8 +405,12 @@ int main(int argc, char **argv) {
         int r;
 
         log_init("koompi-boot");
+        if (streq_ptr(getenv("KOOMPI_BOOT_DEBUG"), "1"))
+                log_set_max_level(LOG_LVL_DEBUG);
         r = parse_line(argc, argv, &o, &v);
         if (r == 0 && v) {
+                log_debug("verb %s%s%s, %d word%s, config %s, state %s", v->name, v->sub ? " " : "", v->sub ? v->sub : "",
+                          o.n_args, o.n_args == 1 ? "" : "s", o.config ? o.config : DEFAULT_CONFIG, o.state);
                 r = ctx_init(&ctx, &o);
                 if (r == 0) {
                         r = v->run(&ctx);
