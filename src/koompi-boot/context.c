@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "esp.h"
+#include "journal.h"
 #include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
@@ -240,6 +241,88 @@ int ctx_ledger_save(struct context *c, struct ledger *l) {
                 c->ledger_lock = -1;
         }
         return 0;
+}
+
+/* ---- files beside the ledger, the lock of the roots ---- */
+
+static int lock_fd = -1;
+
+int admin_root_path(struct context *c, const char *name, char *buf, size_t size) {
+        return pathf(buf, size, "%s/%s", c->top, name);
+}
+
+int admin_state_path(struct context *c, const char *file, char *buf, size_t size) {
+        const char *slash = strrchr(c->ledger, '/');
+        if (!slash)
+                return pathf(buf, size, "%s", file);
+        return pathf(buf, size, "%.*s/%s", (int)(slash - c->ledger), c->ledger, file);
+}
+
+int ctx_state_dir(struct context *c, char *buf, size_t size) {
+        const char *slash = strrchr(c->ledger, '/');
+        if (!slash)
+                return pathf(buf, size, ".");
+        return pathf(buf, size, "%.*s", (int)(slash - c->ledger), c->ledger);
+}
+
+int journal_load(struct context *c, struct journal *j) {
+        char dir[PATH_MAX];
+        *j = (struct journal) {};
+        int r = ctx_state_dir(c, dir, sizeof dir);
+        return r < 0 ? r : journal_read(dir, j);
+}
+
+int journal_save(struct context *c, const struct journal *j) {
+        char dir[PATH_MAX];
+        int r = ctx_state_dir(c, dir, sizeof dir);
+        return r < 0 ? r : journal_write(dir, j);
+}
+
+int journal_clear(struct context *c) {
+        char dir[PATH_MAX];
+        int r = ctx_state_dir(c, dir, sizeof dir);
+        return r < 0 ? r : journal_remove(dir);
+}
+
+int pins_load(struct context *c, char ***ret) {
+        char dir[PATH_MAX];
+        int r = ctx_state_dir(c, dir, sizeof dir);
+        if (r == 0)
+                r = pins_read(dir, ret);
+        if (r < 0) {
+                /* Callers free what they got, failed or not. */
+                *ret = calloc(1, sizeof(char *));
+                if (!*ret)
+                        abort();
+        }
+        return r;
+}
+
+bool admin_locked(void) {
+        return lock_fd >= 0;
+}
+
+int admin_lock(struct context *c) {
+        if (lock_fd >= 0)
+                return 0;
+        int r = roots_lock(c->top, &lock_fd);
+        if (r == -EBUSY)
+                return log_error("another koompi-boot is changing the roots or their entries (an update, "
+                                 "snapshot, prune, rollback or entries sync); wait for it to finish"),
+                       r;
+        if (r < 0)
+                return log_errno(r, "locking %s failed", c->top), -ENOENT;
+        log_debug("holding the lock of the roots (%s)", c->top);
+        return 0;
+}
+
+void admin_end(void) {
+        /* The lock's fd is under the private mount of the top level, which ctx_done() then
+         * unmounts. */
+        if (lock_fd >= 0) {
+                close(lock_fd);
+                lock_fd = -1;
+        }
 }
 
 int pathf(char *buf, size_t size, const char *fmt, ...) {

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "entry.h"
 #include "fallback.h"
+#include "journal.h"
 #include "ledger.h"
 #include "rootpolicy.h"
 #include "rootview.h"
@@ -109,14 +110,8 @@ int verb_alerts_ack(struct context *c);
 
 /* ---- Changing roots: update, snapshot, prune, rollback, recover (admin.c) ---- */
 
-/* Prune keeps this many of the newest roots unless --keep says otherwise. */
-/* Beside the ledger (in @var): the transaction in progress, and the pinned roots. */
-#define ADMIN_JOURNAL_FILE "transaction"
-#define ADMIN_PINS_FILE "pinned"
-/* A test-only crash: koompi-boot _exit()s with this status at the fault point named by
- * $KOOMPI_FAULT_POINT. Read by koompi-boot only, never by koompi-init. */
-#define FAULT_POINT_ENV "KOOMPI_FAULT_POINT"
-#define FAULT_POINT_EXIT 99
+/* Beside the ledger (in @var): the transaction in progress (journal.h). */
+#define ADMIN_JOURNAL_FILE JOURNAL_FILE
 
 /* The view of the roots (rootview.h) from what the context found: the roots when ctx_need_top()
  * succeeded, the entries when ctx_need_esp() did, the ledger, the pins, this boot's record, and
@@ -134,10 +129,11 @@ int admin_view_find_arg(const struct root_view *v, const char *arg, int *ret_err
 
 /* For every verb that changes roots, before anything else: the ESP, the top level mounted
  * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
- * finished or undone. Returns 0 or a negative errno. */
+ * finished or undone (recover.c). Returns 0 or a negative errno. */
 int admin_begin(struct context *c);
 /* Only the lock that keeps the verbs changing roots or entries apart (entries sync takes it
- * without admin_begin()). Returns 0 or a negative errno; holding it already is fine. */
+ * without admin_begin()). 0, -EBUSY when another koompi-boot holds it, -ENOENT when it cannot
+ * be taken, after saying so; holding it already is fine (context.c). */
 int admin_lock(struct context *c);
 bool admin_locked(void);
 /* Releases the lock; every verb that called admin_begin() calls it before returning. */
@@ -145,41 +141,33 @@ void admin_end(void);
 /* Whether systemd-boot's EFI variables are this ESP's to read and write: the machine booted
  * through UEFI and the ESP was found, not given with --esp (which may be another disk's). */
 bool admin_efi_ok(struct context *c);
-/* entries sync, its report indented under the caller's progress line. Returns 0 or a negative errno. */
+/* entries sync, its report indented under the caller's progress line. Returns 0 or a negative
+ * errno. */
 int admin_sync_entries(struct context *c);
-/* Exits at once when $KOOMPI_FAULT_POINT names this point (tests). */
-void fault_point(const char *name);
-/* TOP/NAME */
+/* TOP/NAME. 0 or -ENAMETOOLONG. */
 int admin_root_path(struct context *c, const char *name, char *buf, size_t size);
-/* Files beside the ledger. */
+/* Files beside the ledger. 0 or -ENAMETOOLONG. */
 int admin_state_path(struct context *c, const char *file, char *buf, size_t size);
+/* The directory of the ledger, where the journal and the pins are. 0 or -ENAMETOOLONG. */
+int ctx_state_dir(struct context *c, char *buf, size_t size);
 
-/* The record of a transaction in progress: what the next run finishes or undoes. */
-struct journal {
-        char op[16];            /* "update", "snapshot", "delete" or "rollback" */
-        char step[16];          /* update: "started", then "sealed" once the root is read-only;
-                                 * snapshot: always "sealed" (made read-only in one step) */
-        char root[256];         /* update, snapshot: the new root; rollback: its target */
-        char from[256];         /* update: the root it was made from */
-        char **roots;           /* delete: the roots being deleted, NULL-terminated */
-};
-/* 0, -ENOENT when there is none, -EBADMSG when it cannot be understood. */
+/* The journal and the pins beside this context's ledger (journal.h). journal_load: 0, -ENOENT
+ * when there is none, -EBADMSG when it cannot be understood; *j is zeroed first. pins_load:
+ * *ret is a (maybe empty) vector to strv_free() even when it fails with a negative errno. */
 int journal_load(struct context *c, struct journal *j);
-void journal_free(struct journal *j);
 int journal_save(struct context *c, const struct journal *j);
 int journal_clear(struct context *c);
-
-/* The UUIDs of the pinned roots, NULL-terminated (empty when there is no pins file). */
 int pins_load(struct context *c, char ***ret);
-int pins_save(struct context *c, char *const *uuids, const struct root_view *v);
 
 /* Deletes the roots named (NULL-terminated) under a journal, then brings the entries and the
  * kernels on the ESP in line (prune.c). Returns 0 or a negative errno. */
 int admin_delete_roots(struct context *c, char *const *names);
 /* Makes target the root booted next, for good: the roots newer than it are marked bad (their
- * entries spent, the ledger told), target re-armed when it was bad (rollback.c). Repeating it
- * finishes what a crash interrupted. Returns 0 or a negative errno. */
+ * entries spent, the ledger told), target re-armed when it was bad (rollback-apply.c).
+ * Repeating it finishes what a crash interrupted. Returns 0 or a negative errno. */
 int admin_rollback_apply(struct context *c, const char *target);
+/* Whether root a was made after b (the greater generation, then the name). */
+bool admin_root_newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b);
 
 /* Runs argv[0] (an absolute path inside rootdir) chrooted in rootdir, in a mount and PID
  * namespace of its own: /proc mounted, /sys read-only, /dev and /run bound, /tmp an empty

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "journal.h"
 #include "koompi-boot.h"
 #include "log.h"
 #include "util.h"
@@ -139,6 +140,32 @@ static int snapshot_delete(struct context *c, struct root_view *v) {
         return admin_delete_roots(c, names);
 }
 
+static const char *root_name_of_uuid(const struct root_view *v, const char *uuid) {
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (streq(v->roots[i].info.uuid, uuid))
+                        return v->roots[i].info.name;
+        return "?";
+}
+
+/* The pins of v, with uuid added (pin) or taken out. */
+static int pins_replace(struct context *c, const struct root_view *v, const char *uuid, bool pin) {
+        char dir[PATH_MAX];
+        unsigned n = strv_length(v->pins), k = 0;
+        _cleanup_free_ char **uuids = calloc(n + 2, sizeof *uuids);
+        _cleanup_free_ char **names = calloc(n + 2, sizeof *names);
+        if (!uuids || !names)
+                abort();
+        for (unsigned j = 0; j < n; j++)
+                if (!streq(v->pins[j], uuid))
+                        uuids[k++] = v->pins[j];
+        if (pin)
+                uuids[k++] = (char *)uuid;
+        for (unsigned j = 0; j < k; j++)
+                names[j] = (char *)root_name_of_uuid(v, uuids[j]);
+        int r = ctx_state_dir(c, dir, sizeof dir);
+        return r < 0 ? r : pins_write(dir, uuids, names);
+}
+
 static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
         int ex = 0;
         int i = admin_view_find_arg(v, c->o->args[0], &ex);
@@ -153,18 +180,7 @@ static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
                 printf("would %s %s\n", pin ? "pin" : "unpin", r->info.name);
                 return 0;
         }
-        char **pins = NULL;
-        unsigned n = strv_length(v->pins), k = 0;
-        pins = calloc(n + 2, sizeof *pins);
-        if (!pins)
-                abort();
-        for (unsigned j = 0; j < n; j++)
-                if (!streq(v->pins[j], r->info.uuid))
-                        pins[k++] = v->pins[j];
-        if (pin)
-                pins[k++] = (char *)r->info.uuid;
-        int rr = pins_save(c, pins, v);
-        free(pins);
+        int rr = pins_replace(c, v, r->info.uuid, pin);
         if (rr < 0) {
                 log_errno(rr, "writing the pinned roots beside the ledger %s failed", c->ledger);
                 return -EIO;
