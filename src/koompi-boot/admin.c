@@ -10,11 +10,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bootstate.h"
+#include "context.h"
 #include "efivars.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 /* ---- the view ---- */
 

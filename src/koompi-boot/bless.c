@@ -10,13 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bootstate.h"
+#include "context.h"
 #include "efivars.h"
 #include "entry.h"
 #include "entryfile.h"
 #include "esp.h"
-#include "koompi-boot.h"
 #include "log.h"
 #include "util.h"
+#include "verbs.h"
 
 static const char *entry_suffix(const char *name) {
         size_t n = strlen(name);

@@ -12,12 +12,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "context.h"
 #include "esp.h"
 #include "journal.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
 #include "mount.h"
+#include "print.h"
 #include "util.h"
 
 int ctx_init(struct context *c, const struct options *o) {

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "koompi-boot.h"
+#include "context.h"
 #include "log.h"
+#include "print.h"
 #include "util.h"
+#include "verbs.h"
 
 #define HISTORY_DEFAULT 20
 

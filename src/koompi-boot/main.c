@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "context.h"
 #include "exit-code.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
 #include "util.h"
+#include "verbs.h"
 
 /* The options a verb may own, one bit each. */
 enum {

@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "koompi-boot.h"
+#include "context.h"
+#include "journal.h"
 #include "log.h"
+#include "transaction.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 int admin_delete_roots(struct context *c, char *const *names) {
         struct journal j = { .op = "delete", .roots = (char **)names };

@@ -7,9 +7,13 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "koompi-boot.h"
+#include "context.h"
+#include "journal.h"
 #include "log.h"
+#include "transaction.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 static int top_writable(struct context *c) {
         /* Our own private mount of the top level is read-only: make it writable, in our

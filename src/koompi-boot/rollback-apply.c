@@ -8,14 +8,16 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "context.h"
 #include "efivars.h"
 #include "entryfile.h"
 #include "esp.h"
 #include "journal.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
+#include "transaction.h"
 #include "util.h"
+#include "view.h"
 
 bool admin_root_newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b) {
         if (a->otransid != b->otransid)

@@ -20,14 +20,17 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "context.h"
 #include "efivars.h"
 #include "entryfile.h"
 #include "esp.h"
 #include "journal.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
+#include "transaction.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 static int rollback_once(struct context *c, struct root_view *v, int t) {
         const struct root_view_root *tr = &v->roots[t];

@@ -16,8 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "koompi-boot.h"
+#include "context.h"
 #include "log.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define SANDBOX_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

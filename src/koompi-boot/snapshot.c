@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "context.h"
 #include "journal.h"
-#include "koompi-boot.h"
 #include "log.h"
+#include "transaction.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 static int snapshot_create(struct context *c, struct root_view *v) {
         char name[ROOT_NAME_MAX + 1];

@@ -7,9 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "koompi-boot.h"
+#include "bootstate.h"
+#include "context.h"
+#include "journal.h"
 #include "log.h"
+#include "print.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 #define STATUS_BOOTS 5
 

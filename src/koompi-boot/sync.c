@@ -12,16 +12,18 @@
 #include <unistd.h>
 
 #include "btrfs.h"
+#include "context.h"
 #include "entryfile.h"
 #include "entryplan.h"
 #include "esp.h"
 #include "kernels.h"
-#include "rootstate.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
+#include "print.h"
+#include "rootstate.h"
 #include "sha256.h"
 #include "util.h"
+#include "verbs.h"
 
 #define ENTRY_FILE_MAX (64 * 1024)
 

@@ -30,13 +30,18 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "context.h"
 #include "efivars.h"
 #include "esp.h"
+#include "journal.h"
 #include "kernels.h"
-#include "koompi-boot.h"
 #include "layout.h"
 #include "log.h"
+#include "sandbox.h"
+#include "transaction.h"
 #include "util.h"
+#include "verbs.h"
+#include "view.h"
 
 #define STEPS 7u
 /* Room kept for an initramfs not built yet. */

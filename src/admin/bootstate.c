@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "koompi-boot.h"
+#include "bootstate.h"
 #include "util.h"
 
 static const char *skip_ws(const char *p) {

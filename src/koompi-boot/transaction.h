@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdbool.h>
+
+#include "btrfs.h"
+#include "context.h"
+
+/* The transactions the verbs changing roots share. */
+
+/* For every verb that changes roots, before anything else: the ESP, the top level mounted
+ * writable, the lock that keeps two of them apart, then a transaction a crash interrupted
+ * finished or undone (recover.c). Returns 0 or a negative errno. */
+int admin_begin(struct context *c);
+/* Deletes the roots named (NULL-terminated) under a journal, then brings the entries and the
+ * kernels on the ESP in line (prune.c). Returns 0 or a negative errno. */
+int admin_delete_roots(struct context *c, char *const *names);
+/* Makes target the root booted next, for good: the roots newer than it are marked bad (their
+ * entries spent, the ledger told), target re-armed when it was bad (rollback-apply.c).
+ * Repeating it finishes what a crash interrupted. Returns 0 or a negative errno. */
+int admin_rollback_apply(struct context *c, const char *target);
+/* Whether root a was made after b (the greater generation, then the name). */
+bool admin_root_newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b);
