@@ -50,19 +50,111 @@ static void clear_other(const char *var, const char *id) {
                 printf("  removed the EFI variable %s (%s)\n", var, value);
 }
 
-int admin_rollback_apply(struct context *c, const char *target) {
-        struct root_view v = {};
-        struct ledger l;
-        char dir[PATH_MAX], note[300];
+/* Marks root name bad in the ledger unless it is already; whether it did. */
+static bool ledger_mark_bad_once(struct ledger *l, const char *name, uint64_t now, const char *note) {
+        struct ledger_root_status ls;
+        ledger_root_status(l, name, &ls);
+        if (ls.mark == LEDGER_MARK_BAD)
+                return false;
+        if (ledger_mark_root(l, now, name, LEDGER_MARK_BAD, note) < 0)
+                abort();
+        printf("  %s marked bad in the ledger\n", name);
+        return true;
+}
+
+/* Step 1, the ledger: the roots newer than target bad, target re-armed when it was bad. */
+static int rollback_ledger(struct context *c, const struct root_view *v, int t) {
+        const struct root_view_root *tr = &v->roots[t];
         unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
         uint64_t now = (uint64_t)time(NULL);
-        _cleanup_close_ int dfd = -EBADF;
+        struct ledger_root_status ls;
+        struct root_verdict lv;
+        struct ledger l;
+        char note[300];
         bool changed = false;
-        int r;
 
         ledger_init(&l);
-        r = admin_view_load(c, &v);
-        if (r != 0)
+        int r = ctx_ledger_load(c, &l, true);
+        if (r < 0)
+                goto out;
+        snprintf(note, sizeof note, "rollback to %s", tr->info.name);
+        for (size_t i = 0; i < v->n_roots; i++) {
+                const struct root_view_root *ar = &v->roots[i];
+                if (ar->info.read_only && admin_root_newer(&ar->info, &tr->info))
+                        changed |= ledger_mark_bad_once(&l, ar->info.name, now, note);
+        }
+        /* Bad by the ledger's evidence (marked, or out of tries): koompi-init without a counting
+         * loader would skip it. */
+        ledger_root_status(&l, tr->info.name, &ls);
+        root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = tries }, &lv);
+        if (lv.state == ROOT_BAD) {
+                if (ledger_mark_root(&l, now, tr->info.name, LEDGER_MARK_REARM, "rollback") < 0)
+                        abort();
+                printf("  %s re-armed in the ledger (it was bad)\n", tr->info.name);
+                changed = true;
+        }
+        if (changed)
+                r = ctx_ledger_save(c, &l);
+out:
+        ledger_free(&l);
+        return r;
+}
+
+/* The name root i's entry should have after a rollback to t; false when it keeps its own. */
+static bool rollback_entry_name(const struct root_view *v, size_t i, int t, unsigned tries, struct entry_name *ret) {
+        const struct root_view_root *ar = &v->roots[i];
+        struct entry_name e = ar->entry_name;
+        if (!ar->entry[0])
+                return false;
+        if (ar->info.read_only && admin_root_newer(&ar->info, &v->roots[t].info)) {
+                if (entry_name_state(&e) == ENTRY_BAD)
+                        return false;
+                entry_counter_mark_bad(&e);
+        } else if ((int)i != t || entry_name_state(&e) != ENTRY_BAD || entry_counter_set(&e, tries) < 0)
+                return false;
+        *ret = e;
+        return true;
+}
+
+/* Step 2, the entries: the newer ones spent, the target's re-armed. */
+static int rollback_entries(struct context *c, const struct root_view *v, int t) {
+        unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
+        char dir[PATH_MAX];
+        struct entry_name e;
+
+        pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 && errno == ENOENT)
+                return 0;
+        if (dfd < 0)
+                return log_errno(-errno, "opening %s failed", dir), -ENOENT;
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (rollback_entry_name(v, i, t, tries, &e) && rename_entry(dfd, dir, v->roots[i].entry, &e) < 0)
+                        return -EIO;
+        return 0;
+}
+
+/* Step 4: nothing else may decide the next boot. */
+static int rollback_variables(struct context *c, const char *target) {
+        struct root_view v = {};
+        char id[ENTRY_NAME_MAX + 1];
+        if (!admin_efi_ok(c))
+                return 0;
+        int r = admin_view_load(c, &v);
+        if (r < 0)
+                return r;
+        int t = root_view_find(&v, target);
+        bool have_id = t >= 0 && v.roots[t].entry[0] && entry_name_id(&v.roots[t].entry_name, id, sizeof id) == 0;
+        clear_other("LoaderEntryDefault", have_id ? id : NULL);
+        clear_other("LoaderEntryOneShot", have_id ? id : NULL);
+        root_view_free(&v);
+        return 0;
+}
+
+int admin_rollback_apply(struct context *c, const char *target) {
+        struct root_view v = {};
+        int r = admin_view_load(c, &v);
+        if (r < 0)
                 goto out;
         int t = root_view_find(&v, target);
         if (t < 0) {
@@ -70,96 +162,19 @@ int admin_rollback_apply(struct context *c, const char *target) {
                 r = -ENOENT;
                 goto out;
         }
-        const struct root_view_root *tr = &v.roots[t];
-
-        /* 1. The ledger: newer roots bad, the target re-armed when it was bad. */
-        r = ctx_ledger_load(c, &l, true);
-        if (r != 0)
-                goto out;
-        snprintf(note, sizeof note, "rollback to %s", target);
-        for (size_t i = 0; i < v.n_roots; i++) {
-                struct ledger_root_status ls;
-                const struct root_view_root *ar = &v.roots[i];
-                if (!ar->info.read_only || !admin_root_newer(&ar->info, &tr->info))
-                        continue;
-                ledger_root_status(&l, ar->info.name, &ls);
-                if (ls.mark == LEDGER_MARK_BAD)
-                        continue;
-                if (ledger_mark_root(&l, now, ar->info.name, LEDGER_MARK_BAD, note) < 0)
-                        abort();
-                printf("  %s marked bad in the ledger\n", ar->info.name);
-                changed = true;
-        }
-        {
-                /* Bad by the ledger's evidence (marked, or out of tries): koompi-init without a
-                 * counting loader would skip it. */
-                struct ledger_root_status ls;
-                struct root_verdict lv;
-                ledger_root_status(&l, target, &ls);
-                root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = tries }, &lv);
-                if (lv.state == ROOT_BAD) {
-                        if (ledger_mark_root(&l, now, target, LEDGER_MARK_REARM, "rollback") < 0)
-                                abort();
-                        printf("  %s re-armed in the ledger (it was bad)\n", target);
-                        changed = true;
-                }
-        }
-        if (changed)
-                r = ctx_ledger_save(c, &l);
-        if (r != 0)
+        r = rollback_ledger(c, &v, t);
+        if (r < 0)
                 goto out;
         fault_point("rollback-marked");
-
-        /* 2. The entries: newer ones spent, the target's re-armed. */
-        pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 && errno != ENOENT) {
-                log_errno(-errno, "opening %s failed", dir);
-                r = -ENOENT;
+        r = rollback_entries(c, &v, t);
+        if (r < 0)
                 goto out;
-        }
-        for (size_t i = 0; dfd >= 0 && i < v.n_roots; i++) {
-                struct root_view_root *ar = &v.roots[i];
-                struct entry_name e = ar->entry_name;
-                if (!ar->entry[0])
-                        continue;
-                if (ar->info.read_only && admin_root_newer(&ar->info, &tr->info)) {
-                        if (entry_name_state(&e) == ENTRY_BAD)
-                                continue;
-                        entry_counter_mark_bad(&e);
-                } else if ((int)i == t && entry_name_state(&e) == ENTRY_BAD) {
-                        if (entry_counter_set(&e, tries) < 0)
-                                continue;
-                } else
-                        continue;
-                if (rename_entry(dfd, dir, ar->entry, &e) < 0) {
-                        r = -EIO;
-                        goto out;
-                }
-        }
         fault_point("rollback-renamed");
-
         /* 3. Entries for roots that had none (the target's, or spent ones of newer roots). */
         r = admin_sync_entries(c);
-        if (r != 0)
-                goto out;
-
-        /* 4. Nothing else may decide the next boot. */
-        if (admin_efi_ok(c)) {
-                root_view_free(&v);
-                r = admin_view_load(c, &v);
-                if (r != 0)
-                        goto out;
-                t = root_view_find(&v, target);
-                char id[ENTRY_NAME_MAX + 1];
-                bool have_id = t >= 0 && v.roots[t].entry[0] &&
-                               entry_name_id(&v.roots[t].entry_name, id, sizeof id) == 0;
-                clear_other("LoaderEntryDefault", have_id ? id : NULL);
-                clear_other("LoaderEntryOneShot", have_id ? id : NULL);
-        }
-        r = 0;
+        if (r == 0)
+                r = rollback_variables(c, target);
 out:
-        ledger_free(&l);
         root_view_free(&v);
         return r;
 }

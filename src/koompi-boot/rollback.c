@@ -22,7 +22,6 @@
 
 #include "context.h"
 #include "efivars.h"
-#include "entryfile.h"
 #include "esp.h"
 #include "journal.h"
 #include "layout.h"
@@ -64,42 +63,98 @@ static int rollback_once(struct context *c, struct root_view *v, int t) {
         return 0;
 }
 
+/* The root to go back to: the one named, else the previous good root. Its index, or a negative
+ * errno after saying why. */
+static int rollback_target(struct context *c, const struct root_view *v) {
+        int r = -ENOENT, t;
+        if (c->o->n_args == 1) {
+                t = admin_view_find_arg(v, c->o->args[0], &r);
+                return t < 0 ? r : t;
+        }
+        int from = v->booted >= 0 ? v->booted : v->next;
+        if (from < 0) {
+                log_error("neither the booted root nor the one booted next is known; name the root: "
+                          "koompi-boot rollback NAME");
+                return -ENOENT;
+        }
+        struct policy_root *pr = calloc(v->n_roots, sizeof *pr);
+        if (!pr)
+                abort();
+        for (size_t i = 0; i < v->n_roots; i++)
+                pr[i] = v->roots[i].policy;
+        t = rollback_choose(pr, v->n_roots, (size_t)from);
+        free(pr);
+        if (t < 0) {
+                log_error("no good root older than %s to go back to; name one: koompi-boot rollback NAME",
+                          v->roots[from].info.name);
+                return -ENOENT;
+        }
+        return t;
+}
+
+static void rollback_dry_run(struct context *c, const struct root_view *v, int t) {
+        const char *target = v->roots[t].info.name;
+        if (c->o->once) {
+                printf("would boot %s once (LoaderEntryOneShot)\n", target);
+                return;
+        }
+        printf("would make %s the root booted next; the newer roots would be marked bad:", target);
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (v->roots[i].info.read_only && admin_root_newer(&v->roots[i].info, &v->roots[t].info))
+                        printf(" %s", v->roots[i].info.name);
+        printf("\n");
+}
+
+/* The rollback for good, under a journal, and what will boot after it. */
+static int rollback_for_good(struct context *c, const char *target) {
+        struct journal j = { .op = "rollback" };
+        struct root_view v = {};
+
+        printf("rollback to %s:\n", target);
+        snprintf(j.root, sizeof j.root, "%s", target);
+        int r = journal_save(c, &j);
+        if (r < 0)
+                return log_errno(r, "recording the rollback beside the ledger %s failed; nothing was changed",
+                                 c->ledger),
+                       -EIO;
+        r = admin_rollback_apply(c, target);
+        if (r < 0)
+                return r;
+        r = journal_clear(c);
+        if (r < 0)
+                return log_errno(r, "removing the record of the rollback failed"), -EIO;
+        r = admin_view_load(c, &v);
+        if (r < 0)
+                return r;
+        int t = root_view_find(&v, target);
+        if (t >= 0 && v.next == t)
+                printf("next boot: %s (entry %s%s), and every boot after it until the next update\n", target,
+                       v.roots[t].entry, v.roots[t].entry_name.has_counter ? ", counted" : "");
+        else {
+                log_error("%s will still not boot next: %s does (%s %s); check with koompi-boot status", target,
+                          v.next >= 0 ? v.roots[v.next].info.name : "no koompi entry",
+                          v.next_source ? v.next_source : "no default", v.next_pattern);
+                r = -EPERM;
+        }
+        root_view_free(&v);
+        return r;
+}
+
 static int rollback_run(struct context *c) {
         struct root_view v = {};
         char target[256];
         int r, t;
 
         r = admin_begin(c);
-        if (r != 0)
+        if (r < 0)
                 return r;
         r = admin_view_load(c, &v);
-        if (r != 0)
+        if (r < 0)
                 goto out;
-        if (c->o->n_args == 1) {
-                t = admin_view_find_arg(&v, c->o->args[0], &r);
-                if (t < 0)
-                        goto out;
-        } else {
-                int from = v.booted >= 0 ? v.booted : v.next;
-                if (from < 0) {
-                        log_error("neither the booted root nor the one booted next is known; name the root: "
-                                  "koompi-boot rollback NAME");
-                        r = -ENOENT;
-                        goto out;
-                }
-                struct policy_root *pr = calloc(v.n_roots, sizeof *pr);
-                if (!pr)
-                        abort();
-                for (size_t i = 0; i < v.n_roots; i++)
-                        pr[i] = v.roots[i].policy;
-                t = rollback_choose(pr, v.n_roots, (size_t)from);
-                free(pr);
-                if (t < 0) {
-                        log_error("no good root older than %s to go back to; name one: koompi-boot rollback NAME",
-                                  v.roots[from].info.name);
-                        r = -ENOENT;
-                        goto out;
-                }
+        t = rollback_target(c, &v);
+        if (t < 0) {
+                r = t;
+                goto out;
         }
         if (!v.roots[t].info.read_only) {
                 log_error("%s is not read-only (an update still being written?); it cannot be booted", v.roots[t].info.name);
@@ -107,57 +162,13 @@ static int rollback_run(struct context *c) {
                 goto out;
         }
         snprintf(target, sizeof target, "%s", v.roots[t].info.name);
-        if (c->o->once) {
-                r = c->o->dry_run ? 0 : rollback_once(c, &v, t);
-                if (c->o->dry_run)
-                        printf("would boot %s once (LoaderEntryOneShot)\n", target);
-                goto out;
-        }
-        if (c->o->dry_run) {
-                printf("would make %s the root booted next; the newer roots would be marked bad:", target);
-                for (size_t i = 0; i < v.n_roots; i++)
-                        if (v.roots[i].info.read_only && admin_root_newer(&v.roots[i].info, &v.roots[t].info))
-                                printf(" %s", v.roots[i].info.name);
-                printf("\n");
-                r = 0;
-                goto out;
-        }
-
-        printf("rollback to %s:\n", target);
-        struct journal j = { .op = "rollback" };
-        snprintf(j.root, sizeof j.root, "%s", target);
-        int k = journal_save(c, &j);
-        if (k < 0) {
-                log_errno(k, "recording the rollback beside the ledger %s failed; nothing was changed", c->ledger);
-                r = -EIO;
-                goto out;
-        }
-        r = admin_rollback_apply(c, target);
-        if (r != 0)
-                goto out;
-        k = journal_clear(c);
-        if (k < 0) {
-                log_errno(k, "removing the record of the rollback failed");
-                r = -EIO;
-                goto out;
-        }
-
-        /* Say what will boot. */
-        root_view_free(&v);
-        r = admin_view_load(c, &v);
-        if (r != 0)
-                goto out;
-        t = root_view_find(&v, target);
-        if (t >= 0 && v.next == t) {
-                const struct root_view_root *tr = &v.roots[t];
-                printf("next boot: %s (entry %s%s), and every boot after it until the next update\n", target, tr->entry,
-                       tr->entry_name.has_counter ? ", counted" : "");
-                r = 0;
-        } else {
-                log_error("%s will still not boot next: %s does (%s %s); check with koompi-boot status", target,
-                          v.next >= 0 ? v.roots[v.next].info.name : "no koompi entry",
-                          v.next_source ? v.next_source : "no default", v.next_pattern);
-                r = -EPERM;
+        if (c->o->dry_run)
+                rollback_dry_run(c, &v, t);
+        else if (c->o->once)
+                r = rollback_once(c, &v, t);
+        else {
+                root_view_free(&v);
+                r = rollback_for_good(c, target);
         }
 out:
         root_view_free(&v);

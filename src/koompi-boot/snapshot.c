@@ -13,6 +13,94 @@
 #include "verbs.h"
 #include "view.h"
 
+int admin_root_name_new(const struct root_view *v, char *ret, size_t size) {
+        time_t now = time(NULL);
+        struct tm tm;
+        const char **names = calloc(v->n_roots ? v->n_roots : 1, sizeof *names);
+        if (!names)
+                abort();
+        for (size_t i = 0; i < v->n_roots; i++)
+                names[i] = v->roots[i].info.name;
+        localtime_r(&now, &tm);
+        int r = root_name_generate(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, names, v->n_roots, ret, size);
+        free(names);
+        return r;
+}
+
+/* The name the admin gave (checked), else a new one for today. */
+static int snapshot_name(struct context *c, const struct root_view *v, char *name, size_t size) {
+        if (c->o->n_args == 0) {
+                int r = admin_root_name_new(v, name, size);
+                if (r < 0)
+                        return log_errno(r, "naming the snapshot failed; give a NAME"), -EPERM;
+                return 0;
+        }
+        if (root_name_from_arg(c->o->args[0], name, size) < 0) {
+                log_error("\"%s\" cannot name a root: use letters, digits, '-', '_' and '.', at most %d "
+                          "characters with the %s prefix",
+                          c->o->args[0], ROOT_NAME_MAX, ROOT_NAME_PREFIX);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < v->n_roots; i++)
+                if (root_name_same_id(v->roots[i].info.name, name)) {
+                        log_error("%s exists already (or a root whose boot entry would be the same: %s); "
+                                  "nothing was changed",
+                                  name, v->roots[i].info.name);
+                        return -EEXIST;
+                }
+        return 0;
+}
+
+/* A read-only snapshot is made whole in one step; the journal only makes sure that a crash
+ * before its entry is written is finished by the next run. */
+static int snapshot_make(struct context *c, const char *src, const char *why, const char *name) {
+        struct journal j = { .op = "snapshot", .step = "sealed" };
+        snprintf(j.root, sizeof j.root, "%s", name);
+        snprintf(j.from, sizeof j.from, "%s", src);
+        int r = journal_save(c, &j);
+        if (r < 0)
+                return log_errno(r, "recording the snapshot beside the ledger %s failed; nothing was changed",
+                                 c->ledger),
+                       -EIO;
+        fault_point("snapshot-marked");
+        r = btrfs_root_snapshot(c->top, src, name, true);
+        if (r == 0)
+                r = btrfs_fs_sync(c->top);
+        if (r < 0) {
+                log_errno(r, "snapshotting %s as %s failed", src, name);
+                journal_clear(c);
+                return -EIO;
+        }
+        printf("snapshot: %s (%s) -> %s, read-only\n", src, why, name);
+        fault_point("snapshot-made");
+        return 0;
+}
+
+/* The same bits as a root known good: known good too, so its entry carries no counter. A
+ * failure only costs the counter, so it is a warning. */
+static void snapshot_mark_good(struct context *c, const char *src, const char *name) {
+        struct ledger l;
+        char note[300];
+        ledger_init(&l);
+        snprintf(note, sizeof note, "snapshot of %s", src);
+        int r = ctx_ledger_load(c, &l, true);
+        if (r == 0 && ledger_mark_root(&l, (uint64_t)time(NULL), name, LEDGER_MARK_GOOD, note) == 0)
+                r = ctx_ledger_save(c, &l);
+        ledger_free(&l);
+        if (r != 0)
+                log_warning("%s is not recorded as good in the ledger: its entry gets a boot counter", name);
+}
+
+static void snapshot_report(struct context *c, const char *src, const char *name) {
+        struct root_view after;
+        if (admin_view_load(c, &after) < 0)
+                return;
+        int i = root_view_find(&after, name);
+        if (i >= 0 && after.next == i)
+                printf("%s boots next (the same contents as %s)\n", name, src);
+        root_view_free(&after);
+}
+
 static int snapshot_create(struct context *c, struct root_view *v) {
         char name[ROOT_NAME_MAX + 1];
         const char *why;
@@ -26,92 +114,26 @@ static int snapshot_create(struct context *c, struct root_view *v) {
                 return -ENOENT;
         }
         const struct root_view_root *src = &v->roots[cur];
-        if (c->o->n_args == 1) {
-                r = root_name_from_arg(c->o->args[0], name, sizeof name);
-                if (r < 0) {
-                        log_error("\"%s\" cannot name a root: use letters, digits, '-', '_' and '.', at most %d "
-                                  "characters with the %s prefix",
-                                  c->o->args[0], ROOT_NAME_MAX, ROOT_NAME_PREFIX);
-                        return -EINVAL;
-                }
-                for (size_t i = 0; i < v->n_roots; i++)
-                        if (root_name_same_id(v->roots[i].info.name, name)) {
-                                log_error("%s exists already (or a root whose boot entry would be the same: %s); "
-                                          "nothing was changed",
-                                          name, v->roots[i].info.name);
-                                return -EPERM;
-                        }
-        } else {
-                time_t now = time(NULL);
-                struct tm tm;
-                const char **names = calloc(v->n_roots ? v->n_roots : 1, sizeof *names);
-                if (!names)
-                        abort();
-                for (size_t i = 0; i < v->n_roots; i++)
-                        names[i] = v->roots[i].info.name;
-                localtime_r(&now, &tm);
-                r = root_name_generate(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, names, v->n_roots, name,
-                                       sizeof name);
-                free(names);
-                if (r < 0) {
-                        log_errno(r, "naming the snapshot failed; give a NAME");
-                        return -EPERM;
-                }
-        }
+        r = snapshot_name(c, v, name, sizeof name);
+        if (r < 0)
+                return r;
         if (c->o->dry_run) {
                 printf("would snapshot %s (%s) as %s\n", src->info.name, why, name);
                 return 0;
         }
-
-        /* A read-only snapshot is made whole in one step; the journal only makes sure that a
-         * crash before its entry is written is finished by the next run. */
-        struct journal j = { .op = "snapshot", .step = "sealed" };
-        snprintf(j.root, sizeof j.root, "%s", name);
-        snprintf(j.from, sizeof j.from, "%s", src->info.name);
-        r = journal_save(c, &j);
-        if (r < 0) {
-                log_errno(r, "recording the snapshot beside the ledger %s failed; nothing was changed", c->ledger);
-                return -EIO;
-        }
-        fault_point("snapshot-marked");
-        r = btrfs_root_snapshot(c->top, src->info.name, name, true);
-        if (r == 0)
-                r = btrfs_fs_sync(c->top);
-        if (r < 0) {
-                log_errno(r, "snapshotting %s as %s failed", src->info.name, name);
-                journal_clear(c);
-                return -EIO;
-        }
-        printf("snapshot: %s (%s) -> %s, read-only\n", src->info.name, why, name);
-        fault_point("snapshot-made");
-
-        /* The same bits as a root known good: known good too, so its entry carries no counter. */
-        if (src->state == ROOT_GOOD) {
-                struct ledger l;
-                char note[300];
-                ledger_init(&l);
-                snprintf(note, sizeof note, "snapshot of %s", src->info.name);
-                r = ctx_ledger_load(c, &l, true);
-                if (r == 0 && ledger_mark_root(&l, (uint64_t)time(NULL), name, LEDGER_MARK_GOOD, note) == 0)
-                        r = ctx_ledger_save(c, &l);
-                ledger_free(&l);
-                if (r != 0)
-                        log_warning("%s is not recorded as good in the ledger: its entry gets a boot counter", name);
-        }
+        r = snapshot_make(c, src->info.name, why, name);
+        if (r < 0)
+                return r;
+        if (src->state == ROOT_GOOD)
+                snapshot_mark_good(c, src->info.name, name);
         printf("entry:\n");
         r = admin_sync_entries(c);
-        if (r != 0)
+        if (r < 0)
                 return r;
         r = journal_clear(c);
         if (r < 0)
                 return log_errno(r, "removing the record of the snapshot failed"), -EIO;
-        struct root_view after;
-        if (admin_view_load(c, &after) == 0) {
-                int i = root_view_find(&after, name);
-                if (i >= 0 && after.next == i)
-                        printf("%s boots next (the same contents as %s)\n", name, src->info.name);
-                root_view_free(&after);
-        }
+        snapshot_report(c, src->info.name, name);
         return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "btrfs.h"
 #include "context.h"
+#include "view.h"
 
 /* The transactions the verbs changing roots share. */
 
@@ -18,5 +19,8 @@ int admin_delete_roots(struct context *c, char *const *names);
  * entries spent, the ledger told), target re-armed when it was bad (rollback-apply.c).
  * Repeating it finishes what a crash interrupted. Returns 0 or a negative errno. */
 int admin_rollback_apply(struct context *c, const char *target);
+/* A name for a new root made today, "@root-YYYY-MM-DD" (then ".2", ".3", ...), not in v (snapshot.c).
+ * 0 or the negative errno of root_name_generate(). */
+int admin_root_name_new(const struct root_view *v, char *ret, size_t size);
 /* Whether root a was made after b (the greater generation, then the name). */
 bool admin_root_newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b);

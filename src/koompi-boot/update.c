@@ -129,55 +129,63 @@ static void host_builder(char *buf, size_t size) {
         snprintf(buf, size, "/usr/bin/koompi-mkinitramfs");
 }
 
-/* Step 4. *ret_what says what happened, for the progress line. Returns 0 or a negative errno. */
-static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
-        char kver[256], moddir[PATH_MAX], tmp[PATH_MAX], img[PATH_MAX], own[PATH_MAX], conf[PATH_MAX];
+/* Builds the initramfs of kernel kver into tmp (inside rootdir's module directory): by the root's
+ * own builder when it has one (*ret_inside), else the host's. 0, or -ECHILD after saying why. */
+static int run_builder(const char *rootdir, const char *kver, const char *tmp, bool *ret_inside) {
+        char moddir[PATH_MAX], own[PATH_MAX], conf[PATH_MAX], builder[PATH_MAX], out[PATH_MAX];
         int r;
 
-        if (kernel_find_newest(rootdir, kver, sizeof kver) < 0) {
-                snprintf(what, wsize, "none: the root carries no kernel (its entry uses --kernel and --initrd)");
-                return 0;
-        }
         pathf(moddir, sizeof moddir, "%s/usr/lib/modules/%s", rootdir, kver);
-        pathf(tmp, sizeof tmp, "%s/%s", moddir, IMAGE_TMP);
-        pathf(img, sizeof img, "%s/%s", moddir, IMAGE_NAME);
         pathf(own, sizeof own, "%s/usr/bin/koompi-mkinitramfs", rootdir);
-        unlink(tmp);
-        bool inside = access(own, X_OK) == 0;
-        if (inside) {
+        *ret_inside = access(own, X_OK) == 0;
+        if (*ret_inside) {
                 /* The root's own builder, its koompi-init, libraries and boot.conf. */
-                char out[PATH_MAX];
                 pathf(out, sizeof out, "/usr/lib/modules/%s/%s", kver, IMAGE_TMP);
-                char *argv[] = { (char *)"/usr/bin/koompi-mkinitramfs", (char *)"--kernel", kver, (char *)"--output",
-                                 out, (char *)"--quiet", NULL };
+                char *argv[] = { (char *)"/usr/bin/koompi-mkinitramfs", (char *)"--kernel", (char *)kver,
+                                 (char *)"--output", out, (char *)"--quiet", NULL };
                 /* /var there is the root's own directory: the builder's cache of compressed
                  * host files goes to /run (shared with the host) rather than into the root.
                  * An environment variable, which a builder of any version accepts. */
                 char *env[] = { (char *)"KOOMPI_MKINITRAMFS_CACHE=/run/koompi/mkinitramfs-cache", NULL };
                 r = sandbox_run(rootdir, argv, env);
         } else {
-                char builder[PATH_MAX];
                 host_builder(builder, sizeof builder);
                 pathf(conf, sizeof conf, "%s/etc/koompi/boot.conf", rootdir);
                 bool have_conf = access(conf, R_OK) == 0;
-                char *argv[] = { builder, (char *)"--kernel", kver, (char *)"--moddir", moddir, (char *)"--output", tmp,
-                                 (char *)"--quiet", have_conf ? (char *)"--config" : NULL, conf, NULL };
+                char *argv[] = { builder, (char *)"--kernel", (char *)kver, (char *)"--moddir", moddir,
+                                 (char *)"--output", (char *)tmp, (char *)"--quiet",
+                                 have_conf ? (char *)"--config" : NULL, conf, NULL };
                 r = run_program(argv);
         }
-        if (r != 0) {
+        if (r < 0)
+                log_errno(r, "starting koompi-mkinitramfs failed");
+        else if (r > 0)
+                log_error("koompi-mkinitramfs failed (exit status %d) for the kernel %s of the new root", r, kver);
+        return r == 0 ? 0 : -ECHILD;
+}
+
+/* Step 4. *ret_what says what happened, for the progress line. Returns 0 or a negative errno. */
+static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
+        char kver[256], tmp[PATH_MAX], img[PATH_MAX];
+        bool inside;
+        int r;
+
+        if (kernel_find_newest(rootdir, kver, sizeof kver) < 0) {
+                snprintf(what, wsize, "none: the root carries no kernel (its entry uses --kernel and --initrd)");
+                return 0;
+        }
+        pathf(tmp, sizeof tmp, "%s/usr/lib/modules/%s/%s", rootdir, kver, IMAGE_TMP);
+        pathf(img, sizeof img, "%s/usr/lib/modules/%s/%s", rootdir, kver, IMAGE_NAME);
+        unlink(tmp);
+        r = run_builder(rootdir, kver, tmp, &inside);
+        if (r < 0) {
                 unlink(tmp);
-                if (r < 0)
-                        log_errno(r, "starting koompi-mkinitramfs failed");
-                else
-                        log_error("koompi-mkinitramfs failed (exit status %d) for the kernel %s of the new root", r,
-                                  kver);
-                return -ECHILD;
+                return r;
         }
         r = files_equal(tmp, img);
         if (r < 0) {
                 unlink(tmp);
-                log_errno(r, "comparing the new initramfs with %s failed", img);
-                return -EIO;
+                return log_errno(r, "comparing the new initramfs with %s failed", img), -EIO;
         }
         if (r > 0) {
                 /* The inherited file shares its extents with the old root's. */
@@ -189,8 +197,7 @@ static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
         if (rename(tmp, img) < 0) {
                 r = -errno;
                 unlink(tmp);
-                log_errno(r, "renaming the new initramfs to %s failed", img);
-                return -EIO;
+                return log_errno(r, "renaming the new initramfs to %s failed", img), -EIO;
         }
         snprintf(what, wsize, "%s: built, %" PRIu64 " bytes (%s builder)", kver, file_size(img),
                  inside ? "the root's own" : "the host's");
@@ -286,176 +293,136 @@ static double seconds(uint64_t us) {
         return (double)us / 1e6;
 }
 
-static int update_run(struct context *c) {
-        _cleanup_free_ char *command = NULL;
-        char name[ROOT_NAME_MAX + 1], rootdir[PATH_MAX], what[512], src[256];
-        struct root_view v = {};
-        struct journal j = { .op = "update", .step = "started" };
-        uint64_t t0 = now_monotonic_us(), t_cmd = 0, t_img = 0;
-        const char *why;
-        int r;
+/* One update in progress. */
+struct update {
+        struct context *c;
+        char *command;
+        char name[ROOT_NAME_MAX + 1]; /* the new root */
+        char src[256];          /* the root it is made from */
+        const char *why;        /* why src: "the root booted next", ... */
+        char rootdir[PATH_MAX];
+        struct journal j;
+        uint64_t t0, t_cmd, t_img;
+};
 
-        if (c->o->run)
-                command = strdup_or_die(c->o->run);
-        else if (asprintf(&command, "pacman %s", c->o->pacman) < 0)
-                abort();
-
-        r = admin_begin(c);
-        if (r != 0)
-                return r;
-        ledger_init(&v.ledger);
-        r = admin_view_load(c, &v);
-        if (r != 0)
-                goto out;
-        int cur = root_view_current(&v, &why);
+/* Steps 1 and 2: room on the ESP, the journal, the writable snapshot. Nothing to undo when it
+ * fails. */
+static int update_start(struct update *u, const struct root_view *v) {
+        struct context *c = u->c;
+        int cur = root_view_current(v, &u->why);
         if (cur < 0) {
                 log_error("no read-only root to start from under %s (none boots next, none is booted, and %s is "
                           "not there); nothing was changed",
                           c->top, c->config.snapshot);
-                r = -ENOENT;
-                goto out;
+                return -ENOENT;
         }
-        snprintf(src, sizeof src, "%s", v.roots[cur].info.name);
-
-        /* 1. */
-        r = check_room(c, src);
-        if (r != 0)
-                goto out;
+        snprintf(u->src, sizeof u->src, "%s", v->roots[cur].info.name);
+        int r = check_room(c, u->src);
+        if (r < 0)
+                return r;
         fault_point("esp-checked");
-
-        /* 2. */
-        {
-                time_t now = time(NULL);
-                struct tm tm;
-                const char **names = calloc(v.n_roots ? v.n_roots : 1, sizeof *names);
-                if (!names)
-                        abort();
-                for (size_t i = 0; i < v.n_roots; i++)
-                        names[i] = v.roots[i].info.name;
-                localtime_r(&now, &tm);
-                r = root_name_generate(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, names, v.n_roots, name,
-                                       sizeof name);
-                free(names);
-                if (r < 0) {
-                        log_errno(r, "naming the new root failed (too many roots made today?); nothing was changed");
-                        r = -EPERM;
-                        goto out;
-                }
-        }
-        snprintf(j.root, sizeof j.root, "%s", name);
-        snprintf(j.from, sizeof j.from, "%s", src);
-        r = journal_save(c, &j);
-        if (r < 0) {
-                log_errno(r, "recording the update beside the ledger %s failed; nothing was changed", c->ledger);
-                r = -EIO;
-                goto out;
-        }
+        r = admin_root_name_new(v, u->name, sizeof u->name);
+        if (r < 0)
+                return log_errno(r, "naming the new root failed (too many roots made today?); nothing was changed"),
+                       -EPERM;
+        u->j = (struct journal) { .op = "update", .step = "started" };
+        snprintf(u->j.root, sizeof u->j.root, "%s", u->name);
+        snprintf(u->j.from, sizeof u->j.from, "%s", u->src);
+        r = journal_save(c, &u->j);
+        if (r < 0)
+                return log_errno(r, "recording the update beside the ledger %s failed; nothing was changed",
+                                 c->ledger),
+                       -EIO;
         fault_point("marked");
-        r = btrfs_root_snapshot(c->top, src, name, false);
+        r = btrfs_root_snapshot(c->top, u->src, u->name, false);
         if (r < 0) {
-                log_errno(r, "snapshotting %s to %s failed; nothing was changed", src, name);
+                log_errno(r, "snapshotting %s to %s failed; nothing was changed", u->src, u->name);
                 journal_clear(c);
-                r = -EIO;
-                goto out;
+                return -EIO;
         }
-        step(2, "snapshot: %s (%s) -> %s, writable, marked in progress", src, why, name);
+        step(2, "snapshot: %s (%s) -> %s, writable, marked in progress", u->src, u->why, u->name);
         fault_point("snapshot");
+        return admin_root_path(c, u->name, u->rootdir, sizeof u->rootdir);
+}
 
-        /* 3. */
-        admin_root_path(c, name, rootdir, sizeof rootdir);
-        step(3, "run in %s: %s", name, command);
-        {
-                char env_root[300], env_from[300];
-                snprintf(env_root, sizeof env_root, "KOOMPI_UPDATE_ROOT=%s", name);
-                snprintf(env_from, sizeof env_from, "KOOMPI_UPDATE_FROM=%s", src);
-                char *env[] = { env_root, env_from, NULL };
-                char *argv[] = { (char *)"/bin/sh", (char *)"-c", command, NULL };
-                uint64_t t = now_monotonic_us();
-                r = sandbox_run(rootdir, argv, env);
-                t_cmd = now_monotonic_us() - t;
-        }
-        if (r != 0) {
-                if (r < 0)
-                        log_errno(r, "running the command in %s failed", name);
-                else
-                        log_error("the command failed in %s (exit status %d)", name, r);
-                printf("[4/%u] failed: deleting %s\n", STEPS, name);
-                undo(c, name, false);
-                r = -ECHILD;
-                goto out;
-        }
-        printf("      the command succeeded (%.2f s)\n", seconds(t_cmd));
+/* Step 3: the command, in the new root. -ECHILD when it fails. */
+static int update_command(struct update *u) {
+        char env_root[300], env_from[300];
+        snprintf(env_root, sizeof env_root, "KOOMPI_UPDATE_ROOT=%s", u->name);
+        snprintf(env_from, sizeof env_from, "KOOMPI_UPDATE_FROM=%s", u->src);
+        char *env[] = { env_root, env_from, NULL };
+        char *argv[] = { (char *)"/bin/sh", (char *)"-c", u->command, NULL };
+
+        step(3, "run in %s: %s", u->name, u->command);
+        uint64_t t = now_monotonic_us();
+        int r = sandbox_run(u->rootdir, argv, env);
+        u->t_cmd = now_monotonic_us() - t;
+        if (r < 0)
+                log_errno(r, "running the command in %s failed", u->name);
+        else if (r > 0)
+                log_error("the command failed in %s (exit status %d)", u->name, r);
+        if (r != 0)
+                return -ECHILD;
+        printf("      the command succeeded (%.2f s)\n", seconds(u->t_cmd));
         fault_point("command");
+        return 0;
+}
 
-        /* 4. */
-        {
-                uint64_t t = now_monotonic_us();
-                r = build_initramfs(rootdir, what, sizeof what);
-                t_img = now_monotonic_us() - t;
-        }
-        if (r != 0) {
-                printf("[4/%u] failed: deleting %s\n", STEPS, name);
-                undo(c, name, false);
-                goto out;
-        }
+/* Step 4. */
+static int update_initramfs(struct update *u) {
+        char what[512];
+        uint64_t t = now_monotonic_us();
+        int r = build_initramfs(u->rootdir, what, sizeof what);
+        u->t_img = now_monotonic_us() - t;
+        if (r < 0)
+                return r;
         step(4, "initramfs: %s", what);
         fault_point("initramfs");
+        return 0;
+}
 
-        /* 5. */
-        r = btrfs_root_set_read_only(c->top, name, true);
+/* Step 5: read-only, committed, and the journal says so. */
+static int update_seal(struct update *u) {
+        struct context *c = u->c;
+        int r = btrfs_root_set_read_only(c->top, u->name, true);
         if (r == 0)
                 r = btrfs_fs_sync(c->top);
-        if (r < 0) {
-                log_errno(r, "making %s read-only failed", name);
-                undo(c, name, false);
-                r = -EIO;
-                goto out;
-        }
+        if (r < 0)
+                return log_errno(r, "making %s read-only failed", u->name), -EIO;
         fault_point("read-only");
-        snprintf(j.step, sizeof j.step, "sealed");
-        r = journal_save(c, &j);
-        if (r < 0) {
-                log_errno(r, "recording the update beside the ledger %s failed", c->ledger);
-                undo(c, name, false);
-                r = -EIO;
-                goto out;
-        }
-        step(5, "read-only: %s sealed", name);
+        snprintf(u->j.step, sizeof u->j.step, "sealed");
+        r = journal_save(c, &u->j);
+        if (r < 0)
+                return log_errno(r, "recording the update beside the ledger %s failed", c->ledger), -EIO;
+        step(5, "read-only: %s sealed", u->name);
         fault_point("sealed");
+        return 0;
+}
 
-        /* 6. */
-        step(6, "entry: kernel and entry on %s", c->esp);
-        r = admin_sync_entries(c);
-        if (r != 0) {
-                log_error("writing the entry of %s failed; deleting it", name);
-                undo(c, name, true);
-                goto out;
-        }
+/* Step 6. */
+static int update_entry(struct update *u) {
+        step(6, "entry: kernel and entry on %s", u->c->esp);
+        int r = admin_sync_entries(u->c);
+        if (r < 0)
+                return log_error("writing the entry of %s failed; deleting it", u->name), r;
         fault_point("entry");
+        return 0;
+}
 
-        /* 7. */
-        r = journal_clear(c);
-        if (r < 0) {
-                log_errno(r, "removing the record of the update failed; the next koompi-boot run removes it");
-                r = -EIO;
-                goto out;
-        }
-        step(7, "done: the in-progress mark of %s cleared", name);
-
-        /* What will boot. */
-        root_view_free(&v);
-        r = admin_view_load(c, &v);
-        if (r != 0)
-                goto out;
-        int n = root_view_find(&v, name);
+/* What will boot, and how long each part took. */
+static int update_report(struct update *u) {
+        struct root_view v = {};
+        char id[ENTRY_NAME_MAX + 1];
+        int r = admin_view_load(u->c, &v);
+        if (r < 0)
+                return r;
+        int n = root_view_find(&v, u->name);
         const struct root_view_root *nr = n >= 0 ? &v.roots[n] : NULL;
-        if (nr && nr->entry[0]) {
-                char id[ENTRY_NAME_MAX + 1];
-                if (entry_name_id(&nr->entry_name, id, sizeof id) == 0)
-                        clear_pinned_default(c, id);
-        }
-        uint64_t total = now_monotonic_us() - t0;
-        printf("update: %s made from %s, read-only, entry %s", name, src, nr && nr->entry[0] ? nr->entry : "(none)");
+        if (nr && nr->entry[0] && entry_name_id(&nr->entry_name, id, sizeof id) == 0)
+                clear_pinned_default(u->c, id);
+        uint64_t total = now_monotonic_us() - u->t0;
+        printf("update: %s made from %s, read-only, entry %s", u->name, u->src,
+               nr && nr->entry[0] ? nr->entry : "(none)");
         if (nr && nr->entry_name.has_counter)
                 printf(" (%u tries)", nr->entry_name.left);
         printf("\n");
@@ -466,11 +433,59 @@ static int update_run(struct context *c) {
                        v.next >= 0 ? v.roots[v.next].info.name : "an entry of another system",
                        v.next_source ? v.next_source : "no default", v.next_pattern);
         printf("        %.2f s in all: command %.2f s, initramfs %.2f s, transaction %.3f s\n", seconds(total),
-               seconds(t_cmd), seconds(t_img), seconds(total - t_cmd - t_img));
-        r = 0;
-out:
+               seconds(u->t_cmd), seconds(u->t_img), seconds(total - u->t_cmd - u->t_img));
         root_view_free(&v);
-        return r;
+        return 0;
+}
+
+/* Steps 3 to 7, on the new root update_start() made: any failure deletes it. */
+static int update_finish(struct update *u) {
+        int (*const steps[])(struct update *u) = { update_command, update_initramfs, update_seal };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                r = steps[i](u);
+                if (r < 0) {
+                        if (i < 2)
+                                printf("[4/%u] failed: deleting %s\n", STEPS, u->name);
+                        undo(u->c, u->name, false);
+                        return r;
+                }
+        }
+        r = update_entry(u);
+        if (r < 0) {
+                undo(u->c, u->name, true);
+                return r;
+        }
+        r = journal_clear(u->c);
+        if (r < 0)
+                return log_errno(r, "removing the record of the update failed; the next koompi-boot run "
+                                    "removes it"),
+                       -EIO;
+        step(7, "done: the in-progress mark of %s cleared", u->name);
+        return update_report(u);
+}
+
+static int update_run(struct context *c) {
+        _cleanup_free_ char *command = NULL;
+        struct root_view v = {};
+        int r;
+
+        if (c->o->run)
+                command = strdup_or_die(c->o->run);
+        else if (asprintf(&command, "pacman %s", c->o->pacman) < 0)
+                abort();
+        struct update u = { .c = c, .command = command, .t0 = now_monotonic_us() };
+        r = admin_begin(c);
+        if (r < 0)
+                return r;
+        r = admin_view_load(c, &v);
+        if (r == 0)
+                r = update_start(&u, &v);
+        root_view_free(&v);
+        if (r < 0)
+                return r;
+        return update_finish(&u);
 }
 
 int verb_update(struct context *c) {
