@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The rollback transaction, shared by the rollback verb and by recovery: see rollback.c for
- * what a rollback is. */
+ * what a rollback is. The marks it leaves are the library's (rollback-marks.h); this file
+ * prints them and keeps the ledger, the ESP and the EFI variables in step. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,33 +11,41 @@
 
 #include "context.h"
 #include "efivars.h"
-#include "entryfile.h"
 #include "esp.h"
 #include "journal.h"
 #include "layout.h"
 #include "log.h"
+#include "rollback-marks.h"
 #include "transaction.h"
 #include "util.h"
 #include "view.h"
 
-bool admin_root_newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b) {
-        if (a->otransid != b->otransid)
-                return a->otransid > b->otransid;
-        return strcmp(a->name, b->name) > 0;
+struct rollback_root *admin_rollback_roots(const struct root_view *v) {
+        struct rollback_root *roots = calloc(v->n_roots ? v->n_roots : 1, sizeof *roots);
+        if (!roots)
+                abort();
+        for (size_t i = 0; i < v->n_roots; i++) {
+                const struct root_view_root *ar = &v->roots[i];
+                roots[i] = (struct rollback_root) { .name = ar->info.name, .generation = ar->info.otransid,
+                                                    .read_only = ar->info.read_only,
+                                                    .entry = ar->entry[0] ? ar->entry : NULL,
+                                                    .entry_name = ar->entry_name };
+        }
+        return roots;
 }
 
-static int rename_entry(int dirfd, const char *dir, const char *from, const struct entry_name *to) {
-        char name[ENTRY_NAME_MAX + 1];
-        int r = entry_name_format(to, name, sizeof name);
-        if (r < 0)
-                return log_errno(r, "naming the entry %s failed", from);
-        if (streq(name, from))
-                return 0;
-        r = entry_file_rename(dirfd, from, name);
-        if (r < 0)
-                return log_errno(r, "renaming %s/%s to %s failed", dir, from, name);
-        printf("  entry %s -> %s\n", from, name);
-        return 0;
+static void print_progress(const struct progress_event *e, void *userdata) {
+        switch (e->kind) {
+        case PROGRESS_LEDGER_BAD:
+                printf("  %s marked bad in the ledger\n", e->root);
+                break;
+        case PROGRESS_LEDGER_REARM:
+                printf("  %s re-armed in the ledger (it was bad)\n", e->root);
+                break;
+        case PROGRESS_ENTRY_RENAMED:
+                printf("  entry %s -> %s\n", e->from, e->to);
+                break;
+        }
 }
 
 static void clear_other(const char *var, const char *id) {
@@ -50,77 +59,22 @@ static void clear_other(const char *var, const char *id) {
                 printf("  removed the EFI variable %s (%s)\n", var, value);
 }
 
-/* Marks root name bad in the ledger unless it is already; whether it did. */
-static bool ledger_mark_bad_once(struct ledger *l, const char *name, uint64_t now, const char *note) {
-        struct ledger_root_status ls;
-        ledger_root_status(l, name, &ls);
-        if (ls.mark == LEDGER_MARK_BAD)
-                return false;
-        if (ledger_mark_root(l, now, name, LEDGER_MARK_BAD, note) < 0)
-                abort();
-        printf("  %s marked bad in the ledger\n", name);
-        return true;
-}
-
-/* Step 1, the ledger: the roots newer than target bad, target re-armed when it was bad. */
-static int rollback_ledger(struct context *c, const struct root_view *v, int t) {
-        const struct root_view_root *tr = &v->roots[t];
+/* Step 1, the ledger: the roots newer than the target bad, the target re-armed when it was bad. */
+static int rollback_ledger(struct context *c, const struct rollback_root *roots, size_t n, size_t t) {
         unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
-        uint64_t now = (uint64_t)time(NULL);
-        struct ledger_root_status ls;
-        struct root_verdict lv;
         struct ledger l;
-        char note[300];
-        bool changed = false;
-
         ledger_init(&l);
         int r = ctx_ledger_load(c, &l, true);
-        if (r < 0)
-                goto out;
-        snprintf(note, sizeof note, "rollback to %s", tr->info.name);
-        for (size_t i = 0; i < v->n_roots; i++) {
-                const struct root_view_root *ar = &v->roots[i];
-                if (ar->info.read_only && admin_root_newer(&ar->info, &tr->info))
-                        changed |= ledger_mark_bad_once(&l, ar->info.name, now, note);
-        }
-        /* Bad by the ledger's evidence (marked, or out of tries): koompi-init without a counting
-         * loader would skip it. */
-        ledger_root_status(&l, tr->info.name, &ls);
-        root_state_decide(&(struct root_evidence) { .ledger = &ls, .tries = tries }, &lv);
-        if (lv.state == ROOT_BAD) {
-                if (ledger_mark_root(&l, now, tr->info.name, LEDGER_MARK_REARM, "rollback") < 0)
-                        abort();
-                printf("  %s re-armed in the ledger (it was bad)\n", tr->info.name);
-                changed = true;
-        }
-        if (changed)
+        if (r == 0 && rollback_mark_ledger(&l, roots, n, t, tries, (uint64_t)time(NULL), print_progress, NULL) > 0)
                 r = ctx_ledger_save(c, &l);
-out:
         ledger_free(&l);
         return r;
 }
 
-/* The name root i's entry should have after a rollback to t; false when it keeps its own. */
-static bool rollback_entry_name(const struct root_view *v, size_t i, int t, unsigned tries, struct entry_name *ret) {
-        const struct root_view_root *ar = &v->roots[i];
-        struct entry_name e = ar->entry_name;
-        if (!ar->entry[0])
-                return false;
-        if (ar->info.read_only && admin_root_newer(&ar->info, &v->roots[t].info)) {
-                if (entry_name_state(&e) == ENTRY_BAD)
-                        return false;
-                entry_counter_mark_bad(&e);
-        } else if ((int)i != t || entry_name_state(&e) != ENTRY_BAD || entry_counter_set(&e, tries) < 0)
-                return false;
-        *ret = e;
-        return true;
-}
-
 /* Step 2, the entries: the newer ones spent, the target's re-armed. */
-static int rollback_entries(struct context *c, const struct root_view *v, int t) {
+static int rollback_entries(struct context *c, const struct rollback_root *roots, size_t n, size_t t) {
         unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
         char dir[PATH_MAX];
-        struct entry_name e;
 
         pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -128,9 +82,16 @@ static int rollback_entries(struct context *c, const struct root_view *v, int t)
                 return 0;
         if (dfd < 0)
                 return log_errno(-errno, "opening %s failed", dir), -ENOENT;
-        for (size_t i = 0; i < v->n_roots; i++)
-                if (rollback_entry_name(v, i, t, tries, &e) && rename_entry(dfd, dir, v->roots[i].entry, &e) < 0)
-                        return -EIO;
+        int r = rollback_rename_entries(dfd, roots, n, t, tries, print_progress, NULL);
+        if (r == -EEXIST)
+                return log_error("spending the entries newer than %s in %s failed: a twin holds the new name; "
+                                 "run koompi-boot entries sync, then the rollback again",
+                                 roots[t].name, dir),
+                       -EIO;
+        if (r < 0)
+                return log_errno(r, "spending the entries newer than %s (or re-arming its own) in %s failed",
+                                 roots[t].name, dir),
+                       -EIO;
         return 0;
 }
 
@@ -153,6 +114,7 @@ static int rollback_variables(struct context *c, const char *target) {
 
 int admin_rollback_apply(struct context *c, const char *target) {
         struct root_view v = {};
+        _cleanup_free_ struct rollback_root *roots = NULL;
         int r = admin_view_load(c, &v);
         if (r < 0)
                 goto out;
@@ -162,11 +124,12 @@ int admin_rollback_apply(struct context *c, const char *target) {
                 r = -ENOENT;
                 goto out;
         }
-        r = rollback_ledger(c, &v, t);
+        roots = admin_rollback_roots(&v);
+        r = rollback_ledger(c, roots, v.n_roots, (size_t)t);
         if (r < 0)
                 goto out;
         fault_point("rollback-marked");
-        r = rollback_entries(c, &v, t);
+        r = rollback_entries(c, roots, v.n_roots, (size_t)t);
         if (r < 0)
                 goto out;
         fault_point("rollback-renamed");

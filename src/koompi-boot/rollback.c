@@ -94,13 +94,14 @@ static int rollback_target(struct context *c, const struct root_view *v) {
 
 static void rollback_dry_run(struct context *c, const struct root_view *v, int t) {
         const char *target = v->roots[t].info.name;
+        _cleanup_free_ struct rollback_root *roots = admin_rollback_roots(v);
         if (c->o->once) {
                 printf("would boot %s once (LoaderEntryOneShot)\n", target);
                 return;
         }
         printf("would make %s the root booted next; the newer roots would be marked bad:", target);
         for (size_t i = 0; i < v->n_roots; i++)
-                if (v->roots[i].info.read_only && admin_root_newer(&v->roots[i].info, &v->roots[t].info))
+                if (roots[i].read_only && rollback_root_newer(&roots[i], &roots[t]))
                         printf(" %s", v->roots[i].info.name);
         printf("\n");
 }

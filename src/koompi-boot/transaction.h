@@ -4,6 +4,7 @@
 
 #include "btrfs.h"
 #include "context.h"
+#include "rollback-marks.h"
 #include "view.h"
 
 /* The transactions the verbs changing roots share. */
@@ -22,5 +23,5 @@ int admin_rollback_apply(struct context *c, const char *target);
 /* A name for a new root made today, "@root-YYYY-MM-DD" (then ".2", ".3", ...), not in v (snapshot.c).
  * 0 or the negative errno of root_name_generate(). */
 int admin_root_name_new(const struct root_view *v, char *ret, size_t size);
-/* Whether root a was made after b (the greater generation, then the name). */
-bool admin_root_newer(const struct btrfs_root_info *a, const struct btrfs_root_info *b);
+/* The roots of v as rollback-marks.h takes them, in v's order (pointing into v); free() it. */
+struct rollback_root *admin_rollback_roots(const struct root_view *v);
