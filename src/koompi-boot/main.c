@@ -268,20 +268,48 @@ static int parse_number(const struct verb *v, const char *opt, const char *arg, 
 /* Stores one option the verb owns (or a global one). */
 static int option_store(const struct verb *v, int c, struct options *o) {
         switch (c) {
-        case ARG_TOP: o->top = optarg; break;
-        case ARG_ESP: o->esp = optarg; break;
-        case ARG_STATE: o->state = optarg; break;
-        case ARG_CONFIG: o->config = optarg; break;
-        case ARG_JSON: o->json = true; break;
-        case ARG_ENTRY: o->entry = optarg; break;
-        case ARG_KERNEL: o->kernel = optarg; break;
-        case ARG_INITRD: o->initrd = optarg; break;
-        case ARG_OPTIONS: o->kernel_options = optarg; break;
-        case ARG_DRY_RUN: o->dry_run = true; break;
-        case ARG_RUN: o->run = optarg; break;
-        case ARG_PACMAN: o->pacman = optarg; break;
-        case ARG_ONCE: o->once = true; break;
-        case ARG_DEBUG: log_set_max_level(LOG_LVL_DEBUG); break;
+        case ARG_TOP:
+                o->top = optarg;
+                break;
+        case ARG_ESP:
+                o->esp = optarg;
+                break;
+        case ARG_STATE:
+                o->state = optarg;
+                break;
+        case ARG_CONFIG:
+                o->config = optarg;
+                break;
+        case ARG_JSON:
+                o->json = true;
+                break;
+        case ARG_ENTRY:
+                o->entry = optarg;
+                break;
+        case ARG_KERNEL:
+                o->kernel = optarg;
+                break;
+        case ARG_INITRD:
+                o->initrd = optarg;
+                break;
+        case ARG_OPTIONS:
+                o->kernel_options = optarg;
+                break;
+        case ARG_DRY_RUN:
+                o->dry_run = true;
+                break;
+        case ARG_RUN:
+                o->run = optarg;
+                break;
+        case ARG_PACMAN:
+                o->pacman = optarg;
+                break;
+        case ARG_ONCE:
+                o->once = true;
+                break;
+        case ARG_DEBUG:
+                log_set_max_level(LOG_LVL_DEBUG);
+                break;
         case ARG_KEEP:
                 o->has_keep = true;
                 return parse_number(v, "--keep", optarg, &o->keep);
