@@ -223,7 +223,7 @@ static void all_options(struct option *ret) {
 
 /* The words of the line that are not options nor their arguments, in order, every option known,
  * so that "--top DIR status" and "status --top DIR" both name the verb status. Options are checked
- * later, against the verb's. Returns the number of words, or 1 + the largest when -h was given. */
+ * later, against the verb's. Returns the number of words; *ret_help: whether -h or --help was given. */
 static int collect_words(int argc, char **argv, char **words, bool *ret_help) {
         struct option all[OPTIONS_MAX];
         int n = 0, c;
