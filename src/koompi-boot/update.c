@@ -113,6 +113,11 @@ static int run_program(char *const argv[]) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* What failed in making a command's sandbox, said where it failed (a child process). */
+static void sandbox_say(int err, const char *what, void *userdata) {
+        log_errno(err, "%s", what);
+}
+
 /* koompi-mkinitramfs beside this program (build/ or /usr/bin), else /usr/bin's. */
 static void host_builder(char *buf, size_t size) {
         char self[PATH_MAX];
@@ -147,7 +152,7 @@ static int run_builder(const char *rootdir, const char *kver, const char *tmp, b
                  * host files goes to /run (shared with the host) rather than into the root.
                  * An environment variable, which a builder of any version accepts. */
                 char *env[] = { (char *)"KOOMPI_MKINITRAMFS_CACHE=/run/koompi/mkinitramfs-cache", NULL };
-                r = sandbox_run(rootdir, argv, env);
+                r = sandbox_run(rootdir, argv, env, sandbox_say, NULL);
         } else {
                 host_builder(builder, sizeof builder);
                 pathf(conf, sizeof conf, "%s/etc/koompi/boot.conf", rootdir);
@@ -355,7 +360,7 @@ static int update_command(struct update *u) {
 
         step(3, "run in %s: %s", u->name, u->command);
         uint64_t t = now_monotonic_us();
-        int r = sandbox_run(u->rootdir, argv, env);
+        int r = sandbox_run(u->rootdir, argv, env, sandbox_say, NULL);
         u->t_cmd = now_monotonic_us() - t;
         if (r < 0)
                 log_errno(r, "running the command in %s failed", u->name);

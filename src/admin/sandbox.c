@@ -3,11 +3,15 @@
  * it mounts, and none of what is mounted for it, is seen outside) and a PID namespace of its own
  * (when it exits, every process it left behind, a gpg-agent started by a package script, is
  * killed, so none keeps the new root busy). /home is an empty read-only tmpfs: the users' files
- * are neither readable nor writable from there. /var is the root's own directory, not @var. */
+ * are neither readable nor writable from there. /var is the root's own directory, not @var.
+ * Nothing is printed here: what fails is handed to the caller's log function, from the process
+ * where it failed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -16,29 +20,49 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "log.h"
 #include "sandbox.h"
 #include "util.h"
 
 #define SANDBOX_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define SANDBOX_SETUP_FAILED 127
 
-static int mount_at(const char *rootdir, const char *dir, const char *source, const char *type, unsigned long flags,
-                    const char *data) {
+struct sandbox {
+        const char *rootdir;
+        char *const *argv;
+        char *const *env;
+        sandbox_log_fn log;
+        void *userdata;
+};
+
+/* Hands what failed to the caller's log function; returns err. */
+static int say(const struct sandbox *sb, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int say(const struct sandbox *sb, int err, const char *fmt, ...) {
+        char what[PATH_MAX + 128];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        if (sb->log)
+                sb->log(err, what, sb->userdata);
+        return err;
+}
+
+static int mount_at(const struct sandbox *sb, const char *dir, const char *source, const char *type,
+                    unsigned long flags, const char *data) {
         char path[PATH_MAX];
         struct stat st;
-        if (pathf(path, sizeof path, "%s/%s", rootdir, dir) < 0)
-                return -ENAMETOOLONG;
+        int n = snprintf(path, sizeof path, "%s/%s", sb->rootdir, dir);
+        if (n < 0 || (size_t)n >= sizeof path)
+                return say(sb, -ENAMETOOLONG, "the path of %s in %s is too long", dir, sb->rootdir);
         /* A mount point the root lacks (a bare test root) is made; one that is not a directory
          * (a symlink out of the root) is refused. */
         if (lstat(path, &st) < 0) {
                 if (errno != ENOENT || mkdir(path, 0755) < 0)
-                        return log_errno(-errno, "creating %s failed", path);
+                        return say(sb, -errno, "creating %s failed", path);
         } else if (!S_ISDIR(st.st_mode))
-                return log_errno(-ENOTDIR, "%s is not a directory", path);
+                return say(sb, -ENOTDIR, "%s is not a directory", path);
         if (mount(source, path, type, flags, data) < 0)
-                return log_errno(-errno, "mounting %s on %s failed", source ? source : type, path);
+                return say(sb, -errno, "mounting %s on %s failed", source ? source : type, path);
         return 0;
 }
 
@@ -66,54 +90,55 @@ static char **make_env(char *const extra[]) {
 }
 
 /* PID 1 of the new PID namespace: its /proc, then the command. */
-static _Noreturn void run_command(const char *rootdir, char *const argv[], char *const env[]) {
+static _Noreturn void run_command(const struct sandbox *sb) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (mount_at(rootdir, "proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+        if (mount_at(sb, "proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
                 _exit(SANDBOX_SETUP_FAILED);
-        if (chroot(rootdir) < 0 || chdir("/") < 0) {
-                log_errno(-errno, "changing the root to %s failed", rootdir);
+        if (chroot(sb->rootdir) < 0 || chdir("/") < 0) {
+                say(sb, -errno, "changing the root to %s failed", sb->rootdir);
                 _exit(SANDBOX_SETUP_FAILED);
         }
-        char **e = make_env(env);
+        char **e = make_env(sb->env);
         if (!e)
                 _exit(SANDBOX_SETUP_FAILED);
-        execve(argv[0], argv, e);
-        log_errno(-errno, "running %s in %s failed", argv[0], rootdir);
+        execve(sb->argv[0], sb->argv, e);
+        say(sb, -errno, "running %s in %s failed", sb->argv[0], sb->rootdir);
         _exit(SANDBOX_SETUP_FAILED);
 }
 
-static _Noreturn void run_namespace(const char *rootdir, char *const argv[], char *const env[]) {
+static _Noreturn void run_namespace(const struct sandbox *sb) {
         int status;
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0) {
-                log_errno(-errno, "making the namespaces of the command failed");
+                say(sb, -errno, "making the namespaces of the command failed");
                 _exit(SANDBOX_SETUP_FAILED);
         }
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                log_errno(-errno, "making the mounts private failed");
+                say(sb, -errno, "making the mounts private failed");
                 _exit(SANDBOX_SETUP_FAILED);
         }
-        if (mount_at(rootdir, "dev", "/dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
-            mount_at(rootdir, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0 ||
-            mount_at(rootdir, "run", "/run", NULL, MS_BIND, NULL) < 0 ||
-            mount_at(rootdir, "tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
-            mount_at(rootdir, "home", "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                     "mode=0755,size=4k") < 0)
+        if (mount_at(sb, "dev", "/dev", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+            mount_at(sb, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0 ||
+            mount_at(sb, "run", "/run", NULL, MS_BIND, NULL) < 0 ||
+            mount_at(sb, "tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
+            mount_at(sb, "home", "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") <
+                    0)
                 _exit(SANDBOX_SETUP_FAILED);
         pid_t pid = fork();
         if (pid < 0) {
-                log_errno(-errno, "starting the command failed");
+                say(sb, -errno, "starting the command failed");
                 _exit(SANDBOX_SETUP_FAILED);
         }
         if (pid == 0)
-                run_command(rootdir, argv, env);
+                run_command(sb);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         _exit(SANDBOX_SETUP_FAILED);
         _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-int sandbox_run(const char *rootdir, char *const argv[], char *const env[]) {
+int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log, void *userdata) {
+        const struct sandbox sb = { .rootdir = rootdir, .argv = argv, .env = env, .log = log, .userdata = userdata };
         struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
         int status;
 
@@ -132,7 +157,7 @@ int sandbox_run(const char *rootdir, char *const argv[], char *const env[]) {
         if (pid == 0) {
                 signal(SIGINT, SIG_DFL);
                 signal(SIGQUIT, SIG_DFL);
-                run_namespace(rootdir, argv, env);
+                run_namespace(&sb);
         }
         int r = 0;
         while (waitpid(pid, &status, 0) < 0)
