@@ -124,20 +124,43 @@ static uint64_t to_u64(const char *v) {
         return *v >= '0' && *v <= '9' ? strtoull(v, NULL, 10) : 0;
 }
 
-int boot_state_load(const char *path, struct boot_state *ret) {
-        _cleanup_free_ char *text = NULL;
-        int r;
+/* One "key": value of boot.json into s; v is the value's text, end where it ends. */
+static int boot_state_field(struct boot_state *s, const char *key, const char *v, const char *end) {
+        if (streq(key, "snapshot"))
+                set_string(v, s->snapshot, sizeof s->snapshot);
+        else if (streq(key, "entry"))
+                set_string(v, s->entry, sizeof s->entry);
+        else if (streq(key, "luks_device"))
+                set_string(v, s->luks_device, sizeof s->luks_device);
+        else if (streq(key, "root_device"))
+                set_string(v, s->root_device, sizeof s->root_device);
+        else if (streq(key, "init"))
+                set_string(v, s->init, sizeof s->init);
+        else if (streq(key, "keyslot") && (*v == '-' || (*v >= '0' && *v <= '9'))) {
+                s->keyslot = strtol(v, NULL, 10);
+                s->has_keyslot = true;
+        } else if (streq(key, "prompt_ms"))
+                s->prompt_ms = to_u64(v);
+        else if (streq(key, "counting"))
+                s->counting = is_true(v);
+        else if (streq(key, "fallback"))
+                s->fallback = is_true(v);
+        else if (streq(key, "ledger_seq"))
+                s->ledger_seq = to_u64(v);
+        else if (streq(key, "timeline") && *v == '[') {
+                free(s->timeline);
+                s->timeline = strndup(v, (size_t)(end - v));
+                if (!s->timeline)
+                        return -ENOMEM;
+        }
+        return 0;
+}
 
-        *ret = (struct boot_state) {};
-        r = read_file(path, &text, NULL);
-        if (r < 0)
-                return r;
-        const char *p = skip_ws(text);
-        if (*p++ != '{')
-                return -EBADMSG;
+/* The members of the object after its '{' into s. */
+static int boot_state_members(struct boot_state *s, const char *p) {
         p = skip_ws(p);
         if (*p == '}')
-                goto done;
+                return 0;
         for (;;) {
                 char key[64];
                 p = scan_string(skip_ws(p), key, sizeof key);
@@ -150,51 +173,37 @@ int boot_state_load(const char *path, struct boot_state *ret) {
                 p = skip_value(v, 0);
                 if (!p)
                         return -EBADMSG;
-
-                if (streq(key, "snapshot"))
-                        set_string(v, ret->snapshot, sizeof ret->snapshot);
-                else if (streq(key, "entry"))
-                        set_string(v, ret->entry, sizeof ret->entry);
-                else if (streq(key, "luks_device"))
-                        set_string(v, ret->luks_device, sizeof ret->luks_device);
-                else if (streq(key, "root_device"))
-                        set_string(v, ret->root_device, sizeof ret->root_device);
-                else if (streq(key, "init"))
-                        set_string(v, ret->init, sizeof ret->init);
-                else if (streq(key, "keyslot") && (*v == '-' || (*v >= '0' && *v <= '9'))) {
-                        ret->keyslot = strtol(v, NULL, 10);
-                        ret->has_keyslot = true;
-                } else if (streq(key, "prompt_ms"))
-                        ret->prompt_ms = to_u64(v);
-                else if (streq(key, "counting"))
-                        ret->counting = is_true(v);
-                else if (streq(key, "fallback"))
-                        ret->fallback = is_true(v);
-                else if (streq(key, "ledger_seq"))
-                        ret->ledger_seq = to_u64(v);
-                else if (streq(key, "timeline") && *v == '[') {
-                        free(ret->timeline);
-                        ret->timeline = strndup(v, (size_t)(p - v));
-                        if (!ret->timeline)
-                                return -ENOMEM;
-                }
-
+                int r = boot_state_field(s, key, v, p);
+                if (r < 0)
+                        return r;
                 p = skip_ws(p);
-                if (*p == ',') {
-                        p++;
-                        continue;
-                }
                 if (*p == '}')
-                        break;
-                boot_state_free(ret);
-                return -EBADMSG;
+                        return 0;
+                if (*p++ != ',')
+                        return -EBADMSG;
         }
-done:
-        if (!ret->timeline) {
-                ret->timeline = strdup("[]");
-                if (!ret->timeline)
-                        return -ENOMEM;
+}
+
+int boot_state_load(const char *path, struct boot_state *ret) {
+        _cleanup_free_ char *text = NULL;
+        struct boot_state s = {};
+
+        *ret = (struct boot_state) {};
+        int r = read_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+        const char *p = skip_ws(text);
+        r = *p == '{' ? boot_state_members(&s, p + 1) : -EBADMSG;
+        if (r == 0 && !s.timeline) {
+                s.timeline = strdup("[]");
+                if (!s.timeline)
+                        r = -ENOMEM;
         }
+        if (r < 0) {
+                boot_state_free(&s);
+                return r;
+        }
+        *ret = s;
         return 0;
 }
 

@@ -18,7 +18,8 @@ struct boot_state {
         uint64_t ledger_seq;    /* 0 when absent */
         char *timeline;         /* the raw JSON array, "[]" when absent */
 };
-/* 0, or negative errno: -ENOENT missing, -EBADMSG not the JSON expected. */
+/* 0, or negative errno: -ENOENT missing, -EBADMSG not the JSON expected, -ENOMEM. *ret is
+ * cleared first (callers show its empty strings), filled only on success. */
 int boot_state_load(const char *path, struct boot_state *ret);
 void boot_state_free(struct boot_state *s);
 /* Calls cb for each {"stage":..,"ms":..} of the timeline. */
