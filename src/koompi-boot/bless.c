@@ -54,98 +54,102 @@ static int find_same_entry(int dirfd, const char *booted, const char *except, ch
         return n == 0 ? -ENOENT : n > 1 ? -ENOTUNIQ : 0;
 }
 
-/* Renames the booted entry in dir to its good or bad name. Returns 0 or a negative errno. */
-static int rename_entry(const char *dir, const char *booted, bool good) {
-        char target[ENTRY_NAME_MAX + 1], other[ENTRY_NAME_MAX + 1];
-        const char *from = booted;
+/* The name of entry file name once judged good (its counter dropped) or bad (+0-DONE).
+ * 0, or the negative errno of entry_name_parse() or entry_name_format(). */
+static int judged_name(const char *name, bool good, char *ret, size_t size) {
         struct entry_name e;
-        int r;
-
-        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dirfd < 0) {
-                log_errno(-errno, "opening %s failed", dir);
-                return -ENOENT;
-        }
-        r = entry_name_parse(booted, entry_suffix(booted), &e);
-        if (r < 0) {
-                log_errno(r, "%s is not the name of a boot loader entry", booted);
-                return -EINVAL;
-        }
+        int r = entry_name_parse(name, entry_suffix(name), &e);
+        if (r < 0)
+                return r;
         if (good)
                 entry_counter_bless(&e);
         else
                 entry_counter_mark_bad(&e);
-        r = entry_name_format(&e, target, sizeof target);
-        if (r < 0)
-                return log_errno(r, "naming the entry failed"), -EINVAL;
+        return entry_name_format(&e, ret, size);
+}
 
-        if (!exists_at(dirfd, booted)) {
-                if (exists_at(dirfd, target)) {
-                        /* Done before: by us, or by systemd-bless-boot. */
-                        printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
-                        return 0;
-                }
-                r = find_same_entry(dirfd, booted, target, other, sizeof other);
-                if (r == -ENOENT) {
-                        log_error("the booted entry %s is not in %s, under any name; nothing to rename "
-                                  "(is the ESP mounted? see koompi-boot list)",
-                                  booted, dir);
-                        return -ENOENT;
-                }
-                if (r < 0) {
-                        log_error("the booted entry %s is gone and several files in %s have its ID; run "
-                                  "koompi-boot entries sync, then mark the boot again",
-                                  booted, dir);
-                        return -EPERM;
-                }
-                struct entry_name o;
-                if (entry_name_parse(other, entry_suffix(other), &o) < 0)
-                        return -ENOENT;
-                if (good && entry_name_state(&o) == ENTRY_BAD) {
-                        log_error("the booted entry is now %s: it was marked bad during this boot, and "
-                                  "mark-good does not undo that; rename it by hand to re-arm it",
-                                  other);
-                        return -EPERM;
-                }
-                if (good && !o.has_counter) {
-                        printf("entry %s is already good (%s)\n", booted, other);
-                        return 0;
-                }
-                /* The entry carries another counter now (tries given back): judge that file. */
-                if (good)
-                        entry_counter_bless(&o);
-                else
-                        entry_counter_mark_bad(&o);
-                if (entry_name_format(&o, target, sizeof target) < 0)
-                        return -EINVAL;
-                if (streq(other, target)) {
-                        printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
-                        return 0;
-                }
-                from = other;
-        } else if (streq(booted, target)) {
+/* The booted name is gone: the one other file of the entry is judged instead (koompi-init gave
+ * tries back, or an admin renamed it). target holds the booted file's judged name. 1 when
+ * nothing is left to do; 0 when other (its name written there) is to be renamed to target (its
+ * judged name written there); or a negative errno after saying why. */
+static int judge_other(int dirfd, const char *dir, const char *booted, bool good, char *other, size_t osize,
+                       char *target, size_t tsize) {
+        struct entry_name o;
+        int r = find_same_entry(dirfd, booted, target, other, osize);
+        if (r == -ENOENT)
+                return log_error("the booted entry %s is not in %s, under any name; nothing to rename "
+                                 "(is the ESP mounted? see koompi-boot list)",
+                                 booted, dir),
+                       -ENOENT;
+        if (r < 0)
+                return log_error("the booted entry %s is gone and several files in %s have its ID; run "
+                                 "koompi-boot entries sync, then mark the boot again",
+                                 booted, dir),
+                       -EPERM;
+        if (entry_name_parse(other, entry_suffix(other), &o) < 0)
+                return -ENOENT;
+        if (good && entry_name_state(&o) == ENTRY_BAD)
+                return log_error("the booted entry is now %s: it was marked bad during this boot, and "
+                                 "mark-good does not undo that; rename it by hand to re-arm it",
+                                 other),
+                       -EPERM;
+        if (good && !o.has_counter) {
+                printf("entry %s is already good (%s)\n", booted, other);
+                return 1;
+        }
+        /* The entry carries another counter now (tries given back): judge that file. */
+        if (judged_name(other, good, target, tsize) < 0)
+                return -EINVAL;
+        if (streq(other, target)) {
+                printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
+                return 1;
+        }
+        return 0;
+}
+
+/* from -> target in dir, never over a twin, then the whole ESP to the disk: the loader reads
+ * the name on the next boot. */
+static int rename_judged(int dirfd, const char *dir, const char *from, const char *target) {
+        int r = entry_file_rename(dirfd, from, target);
+        if (r == -EEXIST)
+                return log_error("cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
+                                 "sync to remove the twin, then mark the boot again",
+                                 from, target, dir, target),
+                       -EPERM;
+        if (r < 0)
+                return log_errno(r, "renaming %s to %s in %s failed", from, target, dir), -EIO;
+        if (syncfs(dirfd) < 0)
+                return log_errno(-errno, "syncing %s failed", dir), -EIO;
+        printf("entry %s is now %s\n", from, target);
+        return 0;
+}
+
+/* Renames the booted entry in dir to its good or bad name. Returns 0 or a negative errno. */
+static int rename_entry(const char *dir, const char *booted, bool good) {
+        char target[ENTRY_NAME_MAX + 1], other[ENTRY_NAME_MAX + 1];
+        int r;
+
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return log_errno(-errno, "opening %s failed", dir), -ENOENT;
+        r = judged_name(booted, good, target, sizeof target);
+        if (r < 0)
+                return log_errno(r, "%s is not the name of a boot loader entry", booted), -EINVAL;
+        if (exists_at(dirfd, booted)) {
+                if (!streq(booted, target))
+                        return rename_judged(dirfd, dir, booted, target);
                 printf("entry %s is already %s\n", booted, good ? "good (it has no boot counter)" : "bad");
                 return 0;
         }
-
-        r = entry_file_rename(dirfd, from, target);
-        if (r == -EEXIST) {
-                log_error("cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
-                          "sync to remove the twin, then mark the boot again",
-                          from, target, dir, target);
-                return -EPERM;
+        if (exists_at(dirfd, target)) {
+                /* Done before: by us, or by systemd-bless-boot. */
+                printf("entry %s is already %s (%s)\n", booted, good ? "good" : "bad", target);
+                return 0;
         }
-        if (r < 0) {
-                log_errno(r, "renaming %s to %s in %s failed", from, target, dir);
-                return -EIO;
-        }
-        /* The loader reads the name on the next boot: the whole ESP to the disk. */
-        if (syncfs(dirfd) < 0) {
-                log_errno(-errno, "syncing %s failed", dir);
-                return -EIO;
-        }
-        printf("entry %s is now %s\n", from, target);
-        return 0;
+        r = judge_other(dirfd, dir, booted, good, other, sizeof other, target, sizeof target);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        return rename_judged(dirfd, dir, other, target);
 }
 
 /* Where the booted entry is: --entry, else LoaderBootCountPath under the ESP. Returns 0 or a negative errno
