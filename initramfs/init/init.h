@@ -16,23 +16,84 @@
 #define TIMELINE_MAX 16
 
 struct init_ctx;
+struct init_stage;
+struct kmod_ctx;
+struct luks_volume;
 
 /* Every side effect of the boot goes through this table, so the stages can be run against a
- * fake in unit tests. Each returns 0 or a negative errno and, on failure, may describe what
- * was missing in ctx->why. */
+ * fake in unit tests: the stages decide, the operations do. Unless said otherwise each returns
+ * 0 or a negative errno; only the stages' own operations (the first four) and choose_root
+ * describe a failure in ctx->why. Those that need no ctx are library functions as they are. */
 struct init_ops {
+        /* Stages that are all side effect. */
         int (*mount_api)(struct init_ctx *ctx);
         int (*read_settings)(struct init_ctx *ctx, char **cmdline, bool *config_found);
         int (*start_modules)(struct init_ctx *ctx);
-        int (*find_device)(struct init_ctx *ctx);
-        int (*unlock)(struct init_ctx *ctx);
-        int (*mount_root)(struct init_ctx *ctx);
+        /* Hands over to ctx->s.init in INIT_NEWROOT; returns only on failure. */
         int (*switch_root)(struct init_ctx *ctx);
+
+        /* Loads a module by name or alias (modules_load(), with ctx->kmod): 0, -ENOENT (no such
+         * module, or built in), -ENODEV (its hardware is absent) or another negative errno. */
+        int (*load_module)(struct kmod_ctx *kmod, const char *name);
+        /* Waits up to ctx->s.timeout_ms for the device spec (UUID=, LABEL=, a path) while the
+         * hardware's drivers load, and writes its path to ret: 0, or -ENODEV when it did not
+         * appear. Writes nothing to ctx->why. */
+        int (*wait_device)(struct init_ctx *ctx, const char *spec, char *ret, size_t size);
+        /* The device spec as it is now (devices_find()): 0, or -ENOENT. */
+        int (*find_device)(const char *spec, char *ret, size_t size);
+        /* What the machine shows after a disk did not appear: its block devices, and the disk
+         * controllers no driver claimed. Always writes a string to out. */
+        void (*describe_disks)(struct init_ctx *ctx, char *out, size_t size);
+        /* Whether init is executable inside the root mounted at root. */
+        bool (*init_executable)(const char *root, const char *init);
+        /* Waits for the configured modules (btrfs) loading in the background; always 0. */
+        int (*wait_modules)(struct init_ctx *ctx);
+
+        /* Reads the LUKS header of device and loads the modules of its cipher; *ret is the
+         * handle the operations of luks.h below take. */
+        int (*open_volume)(struct init_ctx *ctx, const char *device, struct luks_volume **ret);
+        /* Sets up /dev/mapper/<ctx->s.luks_name> with pass (len bytes), or with the key file
+         * ctx->s.luks_key when pass is NULL. Returns the keyslot that opened it, -EPERM for a
+         * wrong key, or another negative errno. */
+        int (*activate)(struct init_ctx *ctx, struct luks_volume *v, const char *pass, size_t len);
+        /* luks.h: the keyslots in use; the keyslot the next boots try first (1 when that
+         * changed, 0 when it already was); closing the header. */
+        int (*keyslot_count)(struct luks_volume *v);
+        int (*prefer_keyslot)(struct luks_volume *v, int keyslot);
+        void (*close_volume)(struct luks_volume *v);
+        /* prompt.h: a secret read from fd without echo; its length, -ETIMEDOUT or -ECANCELED
+         * (the console is gone). */
+        int (*prompt)(int fd, const char *prompt, char *buf, size_t size, unsigned timeout_ms);
+        /* keymap.h: the console keymap from path; how many entries the kernel refused, or a
+         * negative errno (-ENOENT and -ENOTTY need no message). */
+        int (*load_keymap)(const char *path);
+
+        /* mount.h */
+        int (*mount)(const char *what, const char *where, const char *type, const char *options);
+        int (*umount)(const char *where);
+        /* btrfs.h: whether the subvolume name exists under top (0 with *ret_ro); the names of
+         * the subvolumes under top that start with prefix, for a message. */
+        int (*check_root)(const char *top, const char *name, bool *ret_ro);
+        int (*list_roots)(const char *top, const char *prefix, char *out, size_t size);
+
+        /* The ESP and the ledger (rollback.c). */
+        void (*read_loader)(struct init_ctx *ctx);
+        void (*esp_before_prompt)(struct init_ctx *ctx);
+        void (*esp_after_unlock)(struct init_ctx *ctx);
+        /* Reads the ledger under top and settles ctx->s.snapshot (a fallback may replace it). */
+        int (*choose_root)(struct init_ctx *ctx, const char *top);
+        /* The records the recovery menu kept while the disk was locked go into the ledger. */
+        void (*flush_records)(struct init_ctx *ctx);
+        /* This boot in the ledger: its root mounted (the ledger under top, the top level), then
+         * switched to (the copy in the root mounted at newroot). */
+        void (*record_boot)(struct init_ctx *ctx, const char *top);
+        void (*record_switch)(struct init_ctx *ctx, const char *newroot);
+
         /* Shows what failed and carries out the failure action; returns only in tests. */
-        void (*fail)(struct init_ctx *ctx, const char *stage, int err);
+        void (*fail)(struct init_ctx *ctx, const struct init_stage *stage, int err);
         /* The recovery menu (recovery.h): stage NULL when asked for on the command line.
          * RECOVERY_RETRY, RECOVERY_BOOT or a negative errno. NULL: no menu. */
-        int (*recover)(struct init_ctx *ctx, const char *stage, int err);
+        int (*recover)(struct init_ctx *ctx, const struct init_stage *stage, int err);
 };
 
 struct timeline_mark {
@@ -96,14 +157,32 @@ struct init_ctx {
         uint64_t prompt_ms; /* time spent waiting on a person at the prompt */
 };
 
-struct init_stage {
-        const char *name;
-        int (*run)(struct init_ctx *ctx);
-        const char *failure; /* what its failure means, for the person at the screen */
+enum init_stage_id {
+        INIT_STAGE_MOUNT_API,
+        INIT_STAGE_SETTINGS,
+        INIT_STAGE_MODULES,
+        INIT_STAGE_DEVICE,
+        INIT_STAGE_UNLOCK,
+        INIT_STAGE_ROOT,
+        INIT_STAGE_SWITCH_ROOT,
+        _INIT_STAGE_MAX,
 };
 
-extern const struct init_stage init_stages[];
-extern const unsigned init_n_stages;
+/* A stage of the boot, in the order they run (init_stages[id]). */
+struct init_stage {
+        enum init_stage_id id;
+        const char *name; /* in the log and in boot.json's timeline */
+        int (*run)(struct init_ctx *ctx);
+        const char *failure; /* what its failure means, for the person at the screen */
+        const char *advice;  /* what to do when the boot stops there */
+        /* Whether the recovery menu is offered when it fails (recovery_wanted()); then what to
+         * do there, and what its retry does. */
+        bool recovery;
+        const char *menu_advice;
+        const char *retry;
+};
+
+extern const struct init_stage init_stages[_INIT_STAGE_MAX];
 
 /* Runs the stages in order; on the first failure calls ops->fail and returns its error. */
 int init_run(struct init_ctx *ctx);
@@ -112,6 +191,11 @@ void init_resolve_settings(struct init_ctx *ctx);
 void timeline_mark(struct init_ctx *ctx, const char *stage);
 /* Writes the timeline as JSON (for /run/koompi/boot.json). */
 int timeline_write_json(const struct init_ctx *ctx, const char *path);
+
+/* Whether a failure of stage opens the recovery menu: the disk never appeared, unlocking
+ * failed, the root could not be chosen or mounted. Not when nobody answered the passphrase
+ * prompt (-ETIMEDOUT) or the console is gone (-ECANCELED): the failure action then runs. */
+bool recovery_wanted(const struct init_stage *stage, int err);
 
 /* The real operations (ops.c). */
 extern const struct init_ops init_real_ops;

@@ -25,8 +25,6 @@
 #include "recovery.h"
 #include "util.h"
 
-#define PASSPHRASE_MAX 512
-
 /* sysctl-style write: no temp file, /proc does not do renames. */
 static void write_sysctl(const char *path, const char *text) {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -102,6 +100,7 @@ static int real_mount_api(struct init_ctx *ctx) {
         mkdir_p(INIT_STATE_DIR, 0755);
         mkdir_p("/run/cryptsetup", 0700);
         mkdir(INIT_NEWROOT, 0755);
+        mkdir(INIT_TOP, 0700);
         return 0;
 }
 
@@ -331,24 +330,23 @@ static void describe_block_devices(char *out, size_t size) {
                 snprintf(out, size, "none");
 }
 
-static int real_find_device(struct init_ctx *ctx) {
-        bool luks = *ctx->s.luks_uuid;
-        char spec[300];
-        if (luks)
-                snprintf(spec, sizeof spec, "UUID=%s", ctx->s.luks_uuid);
-        else
-                snprintf(spec, sizeof spec, "%s", ctx->s.root);
-        char *found = luks ? ctx->luks_device : ctx->root_device;
+static void real_describe_disks(struct init_ctx *ctx, char *out, size_t size) {
+        char seen[256], unbound[256];
+        describe_block_devices(seen, sizeof seen);
+        describe_unbound_storage(unbound, sizeof unbound);
+        snprintf(out, size, "Block devices seen: %s.%s%s", seen,
+                 *unbound ? " Disk controllers with no driver in this image: " : "", unbound);
+}
 
-        uint64_t start = now_monotonic_us();
-        uint64_t deadline = start + (uint64_t)ctx->s.timeout_ms * 1000;
+/* The disk is probed the moment its uevent arrives, not after every other device of the
+ * machine has its driver: coldplug runs beside the search. */
+static int real_wait_device(struct init_ctx *ctx, const char *spec, char *found, size_t size) {
+        uint64_t deadline = now_monotonic_us() + (uint64_t)ctx->s.timeout_ms * 1000;
         int fd = uevent_open();
         if (fd < 0)
                 log_errno(fd, "listening for kernel device events failed; polling instead");
         static struct coldplug_state st;
         st = (struct coldplug_state){.ctx = ctx, .stop_fd = -1};
-        /* Coldplug runs beside the search: the disk is probed the moment its uevent arrives,
-         * not after every other device of the machine has its driver. */
         int stop[2] = {-1, -1};
         if (pipe2(stop, O_CLOEXEC) < 0)
                 log_errno(-errno, "creating a pipe failed; coldplug will run to its end");
@@ -381,22 +379,11 @@ static int real_find_device(struct init_ctx *ctx) {
 
         int r;
         for (;;) {
-                r = devices_find(spec, found, sizeof ctx->luks_device);
+                r = devices_find(spec, found, size);
                 if (r == 0)
                         break;
                 uint64_t now = now_monotonic_us();
                 if (now >= deadline) {
-                        char seen[256], unbound[256];
-                        describe_block_devices(seen, sizeof seen);
-                        describe_unbound_storage(unbound, sizeof unbound);
-                        snprintf(ctx->why, sizeof ctx->why,
-                                 "no disk with %s %s appeared within %u s. Block devices seen: %s."
-                                 "%s%s",
-                                 luks ? "LUKS UUID" : "root", luks ? ctx->s.luks_uuid : spec,
-                                 ctx->s.timeout_ms / 1000, seen,
-                                 *unbound ? " Disk controllers with no driver in this image: "
-                                          : "",
-                                 unbound);
                         if (fd >= 0)
                                 close(fd);
                         return -ENODEV;
@@ -415,7 +402,6 @@ static int real_find_device(struct init_ctx *ctx) {
         }
         if (fd >= 0)
                 close(fd);
-        log_info("found %s at %s", spec, found);
         if (ctx->coldplug_pid > 0 && ctx->coldplug_stop_fd >= 0 &&
             write(ctx->coldplug_stop_fd, "f", 1) < 0)
                 log_debug("telling the coldplug loader the disk was found failed: %m");
@@ -455,219 +441,44 @@ static bool retry_activation(struct init_ctx *ctx, int r) {
         return true;
 }
 
-static int activate_passphrase(struct luks_volume *v, struct init_ctx *ctx, const char *pass,
-                               size_t len) {
-        int r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
-        if (retry_activation(ctx, r))
-                r = luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
-        return r;
-}
-
-static int activate_keyfile(struct luks_volume *v, struct init_ctx *ctx) {
-        int r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
-        if (retry_activation(ctx, r))
-                r = luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
-        return r;
-}
-
-static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
-        char prompt[300];
-        char *pass = luks_secret_alloc(PASSPHRASE_MAX);
+static int activate_once(struct init_ctx *ctx, struct luks_volume *v, const char *pass,
+                         size_t len) {
         if (!pass)
-                return -ENOMEM;
-        int r = -EPERM;
-        for (unsigned attempt = 1; attempt <= ctx->s.luks_tries; attempt++) {
-                snprintf(prompt, sizeof prompt, "Please enter passphrase for disk %s (%s): ",
-                         ctx->s.luks_name, ctx->luks_device);
-                uint64_t asked = now_boottime_ms();
-                int len = prompt_secret(0, prompt, pass, PASSPHRASE_MAX, ctx->s.luks_timeout_ms);
-                ctx->prompt_ms += now_boottime_ms() - asked;
-                if (len < 0) {
-                        r = len;
-                        snprintf(ctx->why, sizeof ctx->why, "no passphrase was entered for %s (%s)",
-                                 ctx->luks_device,
-                                 len == -ETIMEDOUT ? "timed out" : "the console closed");
-                        break;
-                }
-                r = activate_passphrase(v, ctx, pass, (size_t)len);
-                secure_wipe(pass, PASSPHRASE_MAX);
-                if (r >= 0)
-                        break;
-                if (r != -EPERM) {
-                        snprintf(ctx->why, sizeof ctx->why, "unlocking %s failed: %s",
-                                 ctx->luks_device, strerror(-r));
-                        break;
-                }
-                unsigned left = ctx->s.luks_tries - attempt;
-                log_error("wrong passphrase for disk %s: %u %s left", ctx->s.luks_name, left,
-                          left == 1 ? "try" : "tries");
-                snprintf(ctx->why, sizeof ctx->why,
-                         "the passphrase for %s (LUKS UUID %s) was wrong %u times", ctx->luks_device,
-                         ctx->s.luks_uuid, ctx->s.luks_tries);
-        }
-        luks_secret_free(pass);
-        return r;
+                return luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
+        return luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
 }
 
-/* There is no udevd here: leave the record udev would have written for the dm device, so the
- * real system's udev treats /dev/mapper/NAME as set up, not as a half-made device. */
-static void adopt_by_udev(const char *mapper) {
-        struct stat st;
-        char path[64];
+/* There is no udevd here: once the volume is set up, leave the record udev would have written
+ * for the dm device, so the real system's udev treats /dev/mapper/NAME as set up, not as a
+ * half-made device. */
+static int real_activate(struct init_ctx *ctx, struct luks_volume *v, const char *pass,
+                         size_t len) {
         static const char rec[] = "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES_VSN=2\n"
                                   "E:DM_ACTIVATION=1\n";
-        if (stat(mapper, &st) < 0 || !S_ISBLK(st.st_mode))
-                return;
+        struct stat st;
+        char mapper[300], path[64];
+        int r = activate_once(ctx, v, pass, len);
+        if (retry_activation(ctx, r))
+                r = activate_once(ctx, v, pass, len);
+        snprintf(mapper, sizeof mapper, "/dev/mapper/%s", ctx->s.luks_name);
+        if (r < 0 || stat(mapper, &st) < 0 || !S_ISBLK(st.st_mode))
+                return r;
         mkdir_p("/run/udev/data", 0755);
         snprintf(path, sizeof path, "/run/udev/data/b%u:%u", major(st.st_rdev), minor(st.st_rdev));
-        int r = write_file_atomic(path, rec, sizeof rec - 1, 0644);
-        if (r < 0)
-                log_errno(r, "writing %s failed", path);
+        int q = write_file_atomic(path, rec, sizeof rec - 1, 0644);
+        if (q < 0)
+                log_errno(q, "writing %s failed", path);
+        return r;
 }
 
-static int real_unlock(struct init_ctx *ctx) {
-        /* dm-crypt must be there before the prompt, so no delay follows the Enter key. */
-        int r = modules_load(ctx->kmod, "dm-crypt");
-        if (r < 0)
-                log_errno(r, "loading dm-crypt failed");
-        rollback_read_loader(ctx);
+static int real_open_volume(struct init_ctx *ctx, const char *device, struct luks_volume **ret) {
         struct luks_volume *v = NULL;
-        r = luks_open(ctx->luks_device, &v);
-        if (r < 0) {
-                snprintf(ctx->why, sizeof ctx->why, "%s (UUID %s) has no readable LUKS header: %s",
-                         ctx->luks_device, ctx->s.luks_uuid, strerror(-r));
+        int r = luks_open(device, &v);
+        if (r < 0)
                 return r;
-        }
         load_crypto_modules(ctx, v);
-        r = -EPERM;
-        if (*ctx->s.luks_key) {
-                r = activate_keyfile(v, ctx);
-                if (r < 0)
-                        log_warning("the keyfile %s does not open %s (%s); asking for the "
-                                    "passphrase", ctx->s.luks_key, ctx->luks_device,
-                                    strerror(-r));
-        }
-        if (r < 0) {
-                rollback_before_prompt(ctx);
-                /* The OS's keymap before the prompt, so the passphrase reads as typed. */
-                int k = keymap_load_path(KEYMAP_IMAGE_PATH);
-                if (k < 0 && k != -ENOENT && k != -ENOTTY)
-                        log_errno(k, "loading the console keymap failed; the US layout stays");
-                else if (k > 0)
-                        log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
-                                  "Unicode mode?)", k);
-                r = unlock_with_passphrase(ctx, v);
-        }
-        /* Remember the keyslot that opened the volume: next boot it is tried first, so the
-         * key derivation runs once, not once per keyslot. */
-        if (r >= 0 && luks_keyslot_count(v) > 1) {
-                int q = luks_prefer_keyslot(v, r);
-                if (q < 0)
-                        log_errno(q, "remembering keyslot %d in the LUKS header failed", r);
-                else if (q > 0)
-                        log_info("keyslot %d will be tried first from now on", r);
-        }
-        luks_close(v);
-        if (r < 0)
-                return r;
-        ctx->keyslot = r;
-        snprintf(ctx->root_device, sizeof ctx->root_device, "/dev/mapper/%s", ctx->s.luks_name);
-        adopt_by_udev(ctx->root_device);
-        rollback_after_unlock(ctx);
-        log_info("unlocked %s as %s (keyslot %d)", ctx->luks_device, ctx->root_device, r);
+        *ret = v;
         return 0;
-}
-
-static void join_options(char *out, size_t size, const char *a, const char *b) {
-        snprintf(out, size, "%s%s%s", a, *b ? "," : "", b);
-}
-
-static int mount_subvol(struct init_ctx *ctx, const char *name, const char *where, bool rw) {
-        char opts[700], base[300];
-        snprintf(base, sizeof base, "%s,subvol=/%s", rw ? "rw" : "ro", name);
-        join_options(opts, sizeof opts, base, ctx->s.rootflags);
-        int r = mount_fs(ctx->root_device, where, "btrfs", opts);
-        if (r < 0)
-                snprintf(ctx->why, sizeof ctx->why, "mounting subvolume %s of %s at %s failed: %s",
-                         name, ctx->root_device, where, strerror(-r));
-        return r;
-}
-
-/* Btrfs asks the kernel for its checksum's driver when it mounts; with the module helper off
- * nobody answers. btrfs.ko names them all as soft dependencies, but libkmod follows only the
- * first of its softdep lines: a filesystem made with --csum xxhash or blake2 would not mount.
- * They are loaded when a mount failed, and the mount tried again. Returns how many loaded. */
-static int load_btrfs_checksums(struct init_ctx *ctx) {
-        static const char *const csums[] = {"crypto-xxhash64", "crypto-blake2b-256",
-                                            "crypto-sha256", "crypto-crc32c"};
-        int loaded = 0;
-        for (size_t i = 0; i < ELEMENTSOF(csums); i++)
-                if (modules_load(ctx->kmod, csums[i]) == 0)
-                        loaded++;
-        return loaded;
-}
-
-static int real_mount_root(struct init_ctx *ctx) {
-        wait_config_modules(ctx);
-        /* root= names the filesystem inside the volume when given; else the volume is it. */
-        if (ctx->s.root && *ctx->s.luks_uuid) {
-                int r = devices_find(ctx->s.root, ctx->root_device, sizeof ctx->root_device);
-                if (r < 0) {
-                        snprintf(ctx->why, sizeof ctx->why,
-                                 "root=%s was not found after unlocking %s", ctx->s.root,
-                                 ctx->luks_device);
-                        return r;
-                }
-        }
-        char opts[600];
-        join_options(opts, sizeof opts, "rw,subvolid=5", ctx->s.rootflags);
-        mkdir_p(INIT_TOP, 0700);
-        int r = mount_fs(ctx->root_device, INIT_TOP, "btrfs", opts);
-        if (r < 0 && load_btrfs_checksums(ctx) > 0)
-                r = mount_fs(ctx->root_device, INIT_TOP, "btrfs", opts);
-        if (r < 0) {
-                snprintf(ctx->why, sizeof ctx->why, "mounting the Btrfs filesystem on %s failed: %s",
-                         ctx->root_device, strerror(-r));
-                return r;
-        }
-        if (!*ctx->s.luks_uuid)
-                rollback_read_loader(ctx);
-        r = rollback_choose_root(ctx, INIT_TOP);
-        if (r < 0) {
-                umount_fs(INIT_TOP);
-                return r;
-        }
-        bool ro = false;
-        r = btrfs_subvol_check(INIT_TOP, ctx->s.snapshot, &ro);
-        if (r < 0) {
-                char names[200] = "";
-                btrfs_subvol_list_names(INIT_TOP, "@root", names, sizeof names);
-                snprintf(ctx->why, sizeof ctx->why,
-                         "the root %s does not exist on %s (%s). Roots on this disk: %s",
-                         ctx->s.snapshot, ctx->root_device, strerror(-r), *names ? names : "none");
-                umount_fs(INIT_TOP);
-                return r;
-        }
-        if (!ro)
-                log_warning("the root %s is not read-only; mounting it read-only anyway",
-                            ctx->s.snapshot);
-        if (ctx->s.rw)
-                log_notice("rw on the command line: root snapshots are read-only; writes go to "
-                           "/home and /var");
-        r = mount_subvol(ctx, ctx->s.snapshot, INIT_NEWROOT, false);
-        if (r == 0)
-                r = mount_subvol(ctx, ctx->config.home_subvol, INIT_NEWROOT "/home", true);
-        if (r == 0)
-                r = mount_subvol(ctx, ctx->config.var_subvol, INIT_NEWROOT "/var", true);
-        if (r == 0) {
-                recovery_flush(ctx);
-                rollback_record_boot(ctx, INIT_TOP);
-        }
-        umount_fs(INIT_TOP);
-        if (r == 0)
-                log_info("mounted %s read-only, %s and %s read-write", ctx->s.snapshot,
-                         ctx->config.home_subvol, ctx->config.var_subvol);
-        return r;
 }
 
 static void log_timeline(struct init_ctx *ctx) {
@@ -696,18 +507,12 @@ static bool init_executable_in(const char *root, const char *init) {
 }
 
 static int real_switch_root(struct init_ctx *ctx) {
-        if (!init_executable_in(INIT_NEWROOT, ctx->s.init)) {
-                snprintf(ctx->why, sizeof ctx->why, "the root %s has no executable %s",
-                         ctx->s.snapshot, ctx->s.init);
-                return -ENOENT;
-        }
         stop_coldplug(ctx);
         helper_on(ctx);
         struct kmod_ctx *k = ctx->kmod;
         if (k)
                 kmod_unref(k);
         ctx->kmod = NULL;
-        rollback_record_switch(ctx, INIT_NEWROOT);
         timeline_mark(ctx, "exec");
         log_timeline(ctx);
         write_sysctl("/proc/sys/kernel/printk_devkmsg", "ratelimit\n");
@@ -720,29 +525,13 @@ static int real_switch_root(struct init_ctx *ctx) {
         return r;
 }
 
-static const char *advice(const char *stage) {
-        if (streq(stage, "device"))
-                return "Check that the disk is connected. If it is, the image may lack its driver: "
-                       "run koompi-mkinitramfs without --host-only. rd.timeout= waits longer.";
-        if (streq(stage, "unlock"))
-                return "Restart the machine to try the passphrase again.";
-        if (streq(stage, "root"))
-                return "Restart and choose another root in the boot menu, or set "
-                       "koompi.snapshot= to one of the roots listed.";
-        return "Restart the machine; if this happens again, call a technician with this screen.";
-}
-
-static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
-        const char *meaning = "";
-        for (unsigned i = 0; i < init_n_stages; i++)
-                if (streq(init_stages[i].name, stage))
-                        meaning = init_stages[i].failure;
+static void real_fail(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         wait_modules(ctx);
         helper_on(ctx);
-        log_error("BOOT FAILED at stage %s: %s", stage, meaning);
+        log_error("BOOT FAILED at stage %s: %s", stage->name, stage->failure);
         log_error("%s", *ctx->why ? ctx->why : strerror(-err));
         if (err != -ECANCELED)
-                log_error("What to do: %s", advice(stage));
+                log_error("What to do: %s", stage->advice);
         const char *action = ctx->s.failure_action ? ctx->s.failure_action : "halt";
         if (streq(action, "shell") || err == -ECANCELED) {
                 log_error("starting a shell (/bin/sh); 'exit' halts the machine");
@@ -771,7 +560,7 @@ static void real_fail(struct init_ctx *ctx, const char *stage, int err) {
                 pause();
 }
 
-static int real_recover(struct init_ctx *ctx, const char *stage, int err) {
+static int real_recover(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         /* The modules (btrfs) must be there for the menu to mount the top level. */
         wait_modules(ctx);
         helper_on(ctx);
@@ -782,10 +571,31 @@ const struct init_ops init_real_ops = {
         .mount_api = real_mount_api,
         .read_settings = real_read_settings,
         .start_modules = real_start_modules,
-        .find_device = real_find_device,
-        .unlock = real_unlock,
-        .mount_root = real_mount_root,
         .switch_root = real_switch_root,
+        .load_module = modules_load,
+        .wait_device = real_wait_device,
+        .find_device = devices_find,
+        .describe_disks = real_describe_disks,
+        .init_executable = init_executable_in,
+        .wait_modules = wait_config_modules,
+        .open_volume = real_open_volume,
+        .activate = real_activate,
+        .keyslot_count = luks_keyslot_count,
+        .prefer_keyslot = luks_prefer_keyslot,
+        .close_volume = luks_close,
+        .prompt = prompt_secret,
+        .load_keymap = keymap_load_path,
+        .mount = mount_fs,
+        .umount = umount_fs,
+        .check_root = btrfs_subvol_check,
+        .list_roots = btrfs_subvol_list_names,
+        .read_loader = rollback_read_loader,
+        .esp_before_prompt = rollback_before_prompt,
+        .esp_after_unlock = rollback_after_unlock,
+        .choose_root = rollback_choose_root,
+        .flush_records = recovery_flush,
+        .record_boot = rollback_record_boot,
+        .record_switch = rollback_record_switch,
         .fail = real_fail,
         .recover = real_recover,
 };

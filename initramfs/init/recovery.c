@@ -273,12 +273,6 @@ unsigned recovery_idle_ms(const char *failure_action) {
         return 0;
 }
 
-bool recovery_wanted(const char *stage, int err) {
-        if (!stage || err == -ETIMEDOUT || err == -ECANCELED)
-                return false;
-        return streq(stage, "device") || streq(stage, "unlock") || streq(stage, "root");
-}
-
 /* ---- the console ----------------------------------------------------------------------- */
 
 /* State kept for the whole boot: the menu may open more than once (a retry that fails again). */
@@ -359,13 +353,6 @@ static void sleep_ms(unsigned ms) {
 static bool volume_unlocked(const struct init_ctx *ctx) {
         struct stat st;
         return *ctx->root_device && stat(ctx->root_device, &st) == 0;
-}
-
-static const char *stage_meaning(const char *stage) {
-        for (unsigned i = 0; stage && i < init_n_stages; i++)
-                if (streq(init_stages[i].name, stage))
-                        return init_stages[i].failure;
-        return "";
 }
 
 /* The Btrfs top level at INIT_TOP, as the root stage mounts it. */
@@ -562,28 +549,19 @@ static void show_kmsg_tail(unsigned max) {
                 say("  | %s\n", ring[i % KMSG_LINES]);
 }
 
-static const char *advice(const char *stage) {
+static const char *advice(const struct init_stage *stage) {
         if (!stage)
                 return "Check the roots (list), then boot one (boot NAME) or go on with the normal "
                        "boot (retry).";
-        if (streq(stage, "device"))
-                return "Check that the disk is connected and seen by the firmware. If it is, this "
-                       "image may lack its driver: run koompi-mkinitramfs without --host-only on "
-                       "the installed system. retry waits for the disk again.";
-        if (streq(stage, "unlock"))
-                return "retry asks for the passphrase again.";
-        if (streq(stage, "root"))
-                return "list shows the roots and their state; boot NAME starts one of them once; "
-                       "good NAME or bad NAME changes what the next boots choose.";
-        return "";
+        return stage->recovery ? stage->menu_advice : "";
 }
 
-static void explain(struct init_ctx *ctx, const char *stage, int err) {
+static void explain(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         say("\n==================== KOOMPI OS RECOVERY ====================\n");
         if (stage) {
                 say("The last lines of the boot log:\n");
                 show_tail(&before, LOG_LINES_SHOWN);
-                say("\nThe boot stopped at stage %s: %s.\n", stage, stage_meaning(stage));
+                say("\nThe boot stopped at stage %s: %s.\n", stage->name, stage->failure);
                 say("What went wrong: %s\n", *ctx->why ? ctx->why : strerror(-err));
         } else
                 say("Recovery was asked for on the kernel command line (%s).\n",
@@ -612,17 +590,13 @@ static void explain(struct init_ctx *ctx, const char *stage, int err) {
                 say("What to do: %s\n", a);
 }
 
-static const char *retry_text(const char *stage) {
+static const char *retry_text(const struct init_stage *stage) {
         if (!stage)
                 return "go on with the normal boot";
-        if (streq(stage, "device"))
-                return "wait for the disk again, then boot as usual";
-        if (streq(stage, "unlock"))
-                return "ask for the disk's passphrase again, then boot as usual";
-        return "mount the root again, then boot as usual";
+        return stage->recovery ? stage->retry : "run the stage again, then boot as usual";
 }
 
-static void show_menu(const char *stage) {
+static void show_menu(const struct init_stage *stage) {
         static const struct {
                 enum recovery_item item;
                 const char *usage, *text;
@@ -984,9 +958,9 @@ static void say_parse_error(int r) {
         }
 }
 
-static int run_menu(struct init_ctx *ctx, const char *stage, int err);
+static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int err);
 
-int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
+int recovery_run(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         /* Time at the menu is time spent waiting on a person, like the passphrase prompt. */
         uint64_t opened = now_boottime_ms();
         int r = run_menu(ctx, stage, err);
@@ -994,7 +968,7 @@ int recovery_run(struct init_ctx *ctx, const char *stage, int err) {
         return r;
 }
 
-static int run_menu(struct init_ctx *ctx, const char *stage, int err) {
+static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         if (!auth_ready) {
                 recovery_auth_init(&auth, recovery_auth_mode_of(ctx->config.auth,
                                                                 ctx->config.password_hash));
@@ -1006,7 +980,7 @@ static int run_menu(struct init_ctx *ctx, const char *stage, int err) {
         /* The same first lines as a failure without the menu (the kernel log keeps them, and
          * whoever watches the console knows them), then the screen of the menu. */
         if (stage) {
-                log_error("BOOT FAILED at stage %s: %s", stage, stage_meaning(stage));
+                log_error("BOOT FAILED at stage %s: %s", stage->name, stage->failure);
                 log_error("%s", *ctx->why ? ctx->why : strerror(-err));
         } else
                 log_notice("recovery: asked for on the kernel command line");
@@ -1015,7 +989,7 @@ static int run_menu(struct init_ctx *ctx, const char *stage, int err) {
                 say("If nothing is typed for %u minutes, the machine will %s (failure_action).\n",
                     idle_ms / 60000, ctx->s.failure_action);
         if (stage)
-                record(ctx, true, "recovery menu opened: the boot stopped at stage %s", stage);
+                record(ctx, true, "recovery menu opened: the boot stopped at stage %s", stage->name);
         else
                 record(ctx, true, "recovery menu opened: asked for on the kernel command line");
         /* The console's keymap, so the password reads as typed (also when the disk never

@@ -29,17 +29,12 @@ enum {
                              * stage (again), then the rest of the boot */
 };
 
-/* Whether a failure opens the menu: the disk never appeared, unlocking failed, the root could
- * not be chosen or mounted. Not when nobody answered the passphrase prompt (-ETIMEDOUT) or the
- * console is gone (-ECANCELED): the failure action then runs as before. */
-bool recovery_wanted(const char *stage, int err);
-
 /* Opens the menu. stage and err: the stage that failed and its error; stage NULL when it was
  * asked for on the command line (after the unlock, before the root is mounted). Returns
  * RECOVERY_RETRY or RECOVERY_BOOT, or a negative errno when the console is gone or nothing
  * was typed for recovery_idle_ms() (the caller then runs the failure action). reboot and
  * poweroff do not return. */
-int recovery_run(struct init_ctx *ctx, const char *stage, int err);
+int recovery_run(struct init_ctx *ctx, const struct init_stage *stage, int err);
 
 /* How long the menu waits for input before it gives up and the failure action runs: 5 minutes
  * when that action is reboot or poweroff (an unattended machine must not wait forever), else 0

@@ -4,7 +4,9 @@
 #include <stdio.h>
 
 #include "init.h"
+#include "keymap.h"
 #include "log.h"
+#include "luks.h"
 #include "recovery.h"
 #include "util.h"
 
@@ -137,23 +139,235 @@ static int stage_settings(struct init_ctx *ctx) {
 
 static int stage_modules(struct init_ctx *ctx) { return ctx->ops->start_modules(ctx); }
 
+/* The LUKS volume by its UUID, or the unencrypted root= filesystem. */
 static int stage_device(struct init_ctx *ctx) {
-        if (!*ctx->s.luks_uuid && !ctx->s.root) {
+        bool luks = *ctx->s.luks_uuid;
+        char spec[300], seen[512];
+        if (!luks && !ctx->s.root) {
                 snprintf(ctx->why, sizeof ctx->why,
                          "neither rd.luks.uuid= nor root= is on the kernel command line and "
                          "boot.conf names no [luks] uuid: there is nothing to boot from");
                 return -EINVAL;
         }
-        return ctx->ops->find_device(ctx);
+        snprintf(spec, sizeof spec, "%s%s", luks ? "UUID=" : "", luks ? ctx->s.luks_uuid : ctx->s.root);
+        char *found = luks ? ctx->luks_device : ctx->root_device;
+        int r = ctx->ops->wait_device(ctx, spec, found, sizeof ctx->luks_device);
+        if (r < 0) {
+                ctx->ops->describe_disks(ctx, seen, sizeof seen);
+                snprintf(ctx->why, sizeof ctx->why, "no disk with %s %s appeared within %u s. %s",
+                         luks ? "LUKS UUID" : "root", luks ? ctx->s.luks_uuid : spec,
+                         ctx->s.timeout_ms / 1000, seen);
+                return r;
+        }
+        log_info("found %s at %s", spec, found);
+        return 0;
+}
+
+#define PASSPHRASE_MAX 512
+
+/* Asks up to luks_tries times; the passphrase never outlives its attempt. */
+static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
+        char prompt[300];
+        char *pass = luks_secret_alloc(PASSPHRASE_MAX);
+        if (!pass)
+                return -ENOMEM;
+        int r = -EPERM;
+        for (unsigned attempt = 1; attempt <= ctx->s.luks_tries; attempt++) {
+                snprintf(prompt, sizeof prompt, "Please enter passphrase for disk %s (%s): ",
+                         ctx->s.luks_name, ctx->luks_device);
+                uint64_t asked = now_boottime_ms();
+                int len = ctx->ops->prompt(0, prompt, pass, PASSPHRASE_MAX, ctx->s.luks_timeout_ms);
+                ctx->prompt_ms += now_boottime_ms() - asked;
+                if (len < 0) {
+                        r = len;
+                        snprintf(ctx->why, sizeof ctx->why, "no passphrase was entered for %s (%s)",
+                                 ctx->luks_device,
+                                 len == -ETIMEDOUT ? "timed out" : "the console closed");
+                        break;
+                }
+                r = ctx->ops->activate(ctx, v, pass, (size_t)len);
+                secure_wipe(pass, PASSPHRASE_MAX);
+                if (r >= 0)
+                        break;
+                if (r != -EPERM) {
+                        snprintf(ctx->why, sizeof ctx->why, "unlocking %s failed: %s",
+                                 ctx->luks_device, strerror(-r));
+                        break;
+                }
+                unsigned left = ctx->s.luks_tries - attempt;
+                log_error("wrong passphrase for disk %s: %u %s left", ctx->s.luks_name, left,
+                          left == 1 ? "try" : "tries");
+                snprintf(ctx->why, sizeof ctx->why,
+                         "the passphrase for %s (LUKS UUID %s) was wrong %u times", ctx->luks_device,
+                         ctx->s.luks_uuid, ctx->s.luks_tries);
+        }
+        luks_secret_free(pass);
+        return r;
+}
+
+/* The key file first, then the passphrase. Returns the keyslot that opened the volume. */
+static int open_with_a_key(struct init_ctx *ctx, struct luks_volume *v) {
+        int r = -EPERM;
+        if (*ctx->s.luks_key) {
+                r = ctx->ops->activate(ctx, v, NULL, 0);
+                if (r < 0)
+                        log_warning("the keyfile %s does not open %s (%s); asking for the "
+                                    "passphrase", ctx->s.luks_key, ctx->luks_device,
+                                    strerror(-r));
+        }
+        if (r < 0) {
+                ctx->ops->esp_before_prompt(ctx);
+                /* The OS's keymap before the prompt, so the passphrase reads as typed. */
+                int k = ctx->ops->load_keymap(KEYMAP_IMAGE_PATH);
+                if (k < 0 && k != -ENOENT && k != -ENOTTY)
+                        log_errno(k, "loading the console keymap failed; the US layout stays");
+                else if (k > 0)
+                        log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
+                                  "Unicode mode?)", k);
+                r = unlock_with_passphrase(ctx, v);
+        }
+        return r;
 }
 
 static int stage_unlock(struct init_ctx *ctx) {
         if (!*ctx->s.luks_uuid)
                 return 0;
-        return ctx->ops->unlock(ctx);
+        /* dm-crypt must be there before the prompt, so no delay follows the Enter key. */
+        int r = ctx->ops->load_module(ctx->kmod, "dm-crypt");
+        if (r < 0)
+                log_errno(r, "loading dm-crypt failed");
+        ctx->ops->read_loader(ctx);
+        struct luks_volume *v = NULL;
+        r = ctx->ops->open_volume(ctx, ctx->luks_device, &v);
+        if (r < 0) {
+                snprintf(ctx->why, sizeof ctx->why, "%s (UUID %s) has no readable LUKS header: %s",
+                         ctx->luks_device, ctx->s.luks_uuid, strerror(-r));
+                return r;
+        }
+        r = open_with_a_key(ctx, v);
+        /* Remember the keyslot that opened the volume: next boot it is tried first, so the
+         * key derivation runs once, not once per keyslot. */
+        if (r >= 0 && ctx->ops->keyslot_count(v) > 1) {
+                int q = ctx->ops->prefer_keyslot(v, r);
+                if (q < 0)
+                        log_errno(q, "remembering keyslot %d in the LUKS header failed", r);
+                else if (q > 0)
+                        log_info("keyslot %d will be tried first from now on", r);
+        }
+        ctx->ops->close_volume(v);
+        if (r < 0)
+                return r;
+        ctx->keyslot = r;
+        snprintf(ctx->root_device, sizeof ctx->root_device, "/dev/mapper/%s", ctx->s.luks_name);
+        ctx->ops->esp_after_unlock(ctx);
+        log_info("unlocked %s as %s (keyslot %d)", ctx->luks_device, ctx->root_device, r);
+        return 0;
 }
 
-static int stage_root(struct init_ctx *ctx) { return ctx->ops->mount_root(ctx); }
+static void join_options(char *out, size_t size, const char *a, const char *b) {
+        snprintf(out, size, "%s%s%s", a, *b ? "," : "", b);
+}
+
+static int mount_subvol(struct init_ctx *ctx, const char *name, const char *where, bool rw) {
+        char opts[700], base[300];
+        snprintf(base, sizeof base, "%s,subvol=/%s", rw ? "rw" : "ro", name);
+        join_options(opts, sizeof opts, base, ctx->s.rootflags);
+        int r = ctx->ops->mount(ctx->root_device, where, "btrfs", opts);
+        if (r < 0)
+                snprintf(ctx->why, sizeof ctx->why, "mounting subvolume %s of %s at %s failed: %s",
+                         name, ctx->root_device, where, strerror(-r));
+        return r;
+}
+
+/* Btrfs asks the kernel for its checksum's driver when it mounts; with the module helper off
+ * nobody answers. btrfs.ko names them all as soft dependencies, but libkmod follows only the
+ * first of its softdep lines: a filesystem made with --csum xxhash or blake2 would not mount.
+ * They are loaded when a mount failed, and the mount tried again. */
+static int mount_top(struct init_ctx *ctx) {
+        static const char *const csums[] = {"crypto-xxhash64", "crypto-blake2b-256",
+                                            "crypto-sha256", "crypto-crc32c"};
+        char opts[600];
+        join_options(opts, sizeof opts, "rw,subvolid=5", ctx->s.rootflags);
+        int r = ctx->ops->mount(ctx->root_device, INIT_TOP, "btrfs", opts);
+        if (r < 0) {
+                int loaded = 0;
+                for (size_t i = 0; i < ELEMENTSOF(csums); i++)
+                        if (ctx->ops->load_module(ctx->kmod, csums[i]) == 0)
+                                loaded++;
+                if (loaded > 0)
+                        r = ctx->ops->mount(ctx->root_device, INIT_TOP, "btrfs", opts);
+        }
+        if (r < 0)
+                snprintf(ctx->why, sizeof ctx->why, "mounting the Btrfs filesystem on %s failed: %s",
+                         ctx->root_device, strerror(-r));
+        return r;
+}
+
+/* The chosen root exists; a writable one is still mounted read-only. */
+static int check_root(struct init_ctx *ctx) {
+        bool ro = false;
+        int r = ctx->ops->check_root(INIT_TOP, ctx->s.snapshot, &ro);
+        if (r < 0) {
+                char names[200] = "";
+                ctx->ops->list_roots(INIT_TOP, "@root", names, sizeof names);
+                snprintf(ctx->why, sizeof ctx->why,
+                         "the root %s does not exist on %s (%s). Roots on this disk: %s",
+                         ctx->s.snapshot, ctx->root_device, strerror(-r), *names ? names : "none");
+                return r;
+        }
+        if (!ro)
+                log_warning("the root %s is not read-only; mounting it read-only anyway",
+                            ctx->s.snapshot);
+        if (ctx->s.rw)
+                log_notice("rw on the command line: root snapshots are read-only; writes go to "
+                           "/home and /var");
+        return 0;
+}
+
+/* Under the top level (mounted at INIT_TOP): the root chosen, checked, mounted with /home
+ * and /var, and the boot written to the ledger. */
+static int mount_from_top(struct init_ctx *ctx) {
+        if (!*ctx->s.luks_uuid)
+                ctx->ops->read_loader(ctx);
+        int r = ctx->ops->choose_root(ctx, INIT_TOP);
+        if (r >= 0)
+                r = check_root(ctx);
+        if (r >= 0)
+                r = mount_subvol(ctx, ctx->s.snapshot, INIT_NEWROOT, false);
+        if (r >= 0)
+                r = mount_subvol(ctx, ctx->config.home_subvol, INIT_NEWROOT "/home", true);
+        if (r >= 0)
+                r = mount_subvol(ctx, ctx->config.var_subvol, INIT_NEWROOT "/var", true);
+        if (r >= 0) {
+                ctx->ops->flush_records(ctx);
+                ctx->ops->record_boot(ctx, INIT_TOP);
+        }
+        return r;
+}
+
+static int stage_root(struct init_ctx *ctx) {
+        ctx->ops->wait_modules(ctx);
+        /* root= names the filesystem inside the volume when given; else the volume is it. */
+        if (ctx->s.root && *ctx->s.luks_uuid) {
+                int r = ctx->ops->find_device(ctx->s.root, ctx->root_device,
+                                              sizeof ctx->root_device);
+                if (r < 0) {
+                        snprintf(ctx->why, sizeof ctx->why,
+                                 "root=%s was not found after unlocking %s", ctx->s.root,
+                                 ctx->luks_device);
+                        return r;
+                }
+        }
+        int r = mount_top(ctx);
+        if (r < 0)
+                return r;
+        r = mount_from_top(ctx);
+        ctx->ops->umount(INIT_TOP);
+        if (r >= 0)
+                log_info("mounted %s read-only, %s and %s read-write", ctx->s.snapshot,
+                         ctx->config.home_subvol, ctx->config.var_subvol);
+        return r;
+}
 
 static int stage_switch(struct init_ctx *ctx) {
         if (ctx->s.stop_before_switch) {
@@ -162,57 +376,113 @@ static int stage_switch(struct init_ctx *ctx) {
                          "the root %s", ctx->s.snapshot);
                 return -ECANCELED;
         }
+        if (!ctx->ops->init_executable(INIT_NEWROOT, ctx->s.init)) {
+                snprintf(ctx->why, sizeof ctx->why, "the root %s has no executable %s",
+                         ctx->s.snapshot, ctx->s.init);
+                return -ENOENT;
+        }
+        ctx->ops->record_switch(ctx, INIT_NEWROOT);
         return ctx->ops->switch_root(ctx);
 }
 
-const struct init_stage init_stages[] = {
-        {"mount-api", stage_api, "the kernel's /proc, /sys, /dev or /run could not be mounted"},
-        {"settings", stage_settings, "the kernel command line could not be read"},
-        {"modules", stage_modules, "the kernel modules for the disk could not be loaded"},
-        {"device", stage_device, "the encrypted disk was not found"},
-        {"unlock", stage_unlock, "the encrypted disk could not be unlocked"},
-        {"root", stage_root, "the root snapshot could not be mounted"},
-        {"switch-root", stage_switch, "the system could not be started"},
-};
-const unsigned init_n_stages = ELEMENTSOF(init_stages);
+#define RESTART "Restart the machine; if this happens again, call a technician with this screen."
 
-static unsigned stage_index(const char *name) {
-        for (unsigned i = 0; i < init_n_stages; i++)
-                if (streq(init_stages[i].name, name))
-                        return i;
-        return 0;
+const struct init_stage init_stages[_INIT_STAGE_MAX] = {
+        [INIT_STAGE_MOUNT_API] = {
+                .id = INIT_STAGE_MOUNT_API, .name = "mount-api", .run = stage_api,
+                .failure = "the kernel's /proc, /sys, /dev or /run could not be mounted",
+                .advice = RESTART,
+        },
+        [INIT_STAGE_SETTINGS] = {
+                .id = INIT_STAGE_SETTINGS, .name = "settings", .run = stage_settings,
+                .failure = "the kernel command line could not be read",
+                .advice = RESTART,
+        },
+        [INIT_STAGE_MODULES] = {
+                .id = INIT_STAGE_MODULES, .name = "modules", .run = stage_modules,
+                .failure = "the kernel modules for the disk could not be loaded",
+                .advice = RESTART,
+        },
+        [INIT_STAGE_DEVICE] = {
+                .id = INIT_STAGE_DEVICE, .name = "device", .run = stage_device,
+                .failure = "the encrypted disk was not found",
+                .advice = "Check that the disk is connected. If it is, the image may lack its "
+                          "driver: run koompi-mkinitramfs without --host-only. rd.timeout= waits "
+                          "longer.",
+                .recovery = true,
+                .menu_advice = "Check that the disk is connected and seen by the firmware. If it "
+                               "is, this image may lack its driver: run koompi-mkinitramfs "
+                               "without --host-only on the installed system. retry waits for the "
+                               "disk again.",
+                .retry = "wait for the disk again, then boot as usual",
+        },
+        [INIT_STAGE_UNLOCK] = {
+                .id = INIT_STAGE_UNLOCK, .name = "unlock", .run = stage_unlock,
+                .failure = "the encrypted disk could not be unlocked",
+                .advice = "Restart the machine to try the passphrase again.",
+                .recovery = true,
+                .menu_advice = "retry asks for the passphrase again.",
+                .retry = "ask for the disk's passphrase again, then boot as usual",
+        },
+        [INIT_STAGE_ROOT] = {
+                .id = INIT_STAGE_ROOT, .name = "root", .run = stage_root,
+                .failure = "the root snapshot could not be mounted",
+                .advice = "Restart and choose another root in the boot menu, or set "
+                          "koompi.snapshot= to one of the roots listed.",
+                .recovery = true,
+                .menu_advice = "list shows the roots and their state; boot NAME starts one of "
+                               "them once; good NAME or bad NAME changes what the next boots "
+                               "choose.",
+                .retry = "mount the root again, then boot as usual",
+        },
+        [INIT_STAGE_SWITCH_ROOT] = {
+                .id = INIT_STAGE_SWITCH_ROOT, .name = "switch-root", .run = stage_switch,
+                .failure = "the system could not be started",
+                .advice = RESTART,
+        },
+};
+
+bool recovery_wanted(const struct init_stage *stage, int err) {
+        if (!stage || err == -ETIMEDOUT || err == -ECANCELED)
+                return false;
+        return stage->recovery;
+}
+
+/* koompi.recovery or rd.break: the menu, once the volume is open so that it can list the
+ * roots; then the boot goes on with the root the menu chose (or the one asked for). */
+static bool menu_asked(struct init_ctx *ctx, enum init_stage_id done) {
+        if (done != INIT_STAGE_UNLOCK || !ctx->ops->recover ||
+            !(ctx->cmdline.recovery || ctx->s.stop_before_switch))
+                return false;
+        ctx->s.stop_before_switch = false;
+        ctx->ops->recover(ctx, NULL, 0);
+        return true;
 }
 
 int init_run(struct init_ctx *ctx) {
         bool asked = false;
-        for (unsigned i = 0; i < init_n_stages; i++) {
+        for (unsigned i = 0; i < _INIT_STAGE_MAX; i++) {
                 const struct init_stage *st = &init_stages[i];
                 ctx->why[0] = 0;
                 int r = st->run(ctx);
                 timeline_mark(ctx, st->name);
-                if (r >= 0 && ctx->ops->recover && !asked && streq(st->name, "unlock") &&
-                    (ctx->cmdline.recovery || ctx->s.stop_before_switch)) {
-                        /* koompi.recovery or rd.break: the menu, once the volume is open so
-                         * that it can list the roots; then the boot goes on with the root the
-                         * menu chose (or the one asked for). */
+                if (r >= 0 && !asked && menu_asked(ctx, st->id)) {
                         asked = true;
-                        ctx->s.stop_before_switch = false;
-                        ctx->ops->recover(ctx, NULL, 0);
                         continue;
                 }
-                if (r < 0 && ctx->ops->recover && recovery_wanted(st->name, r)) {
-                        int a = ctx->ops->recover(ctx, st->name, r);
+                if (r < 0 && ctx->ops->recover && recovery_wanted(st, r)) {
+                        int a = ctx->ops->recover(ctx, st, r);
                         if (a == RECOVERY_RETRY) {
                                 i--; /* the same stage again */
                                 continue;
                         }
                         if (a == RECOVERY_BOOT) {
-                                i = stage_index("root") - 1;
+                                i = INIT_STAGE_ROOT - 1;
                                 continue;
                         }
                 }
                 if (r < 0) {
-                        ctx->ops->fail(ctx, st->name, r);
+                        ctx->ops->fail(ctx, st, r);
                         return r;
                 }
         }

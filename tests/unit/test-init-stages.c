@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +14,53 @@
 #include "recovery.h"
 #include "util.h"
 
+/* The stages' steps, one word each, as the boot reads them: api settings modules find unlock
+ * mount switch (the Btrfs top level mounted) and the recovery menu's openings. */
 static char calls[256];
+/* Every operation the stages called, with its arguments, for the tests of the stages' logic. */
+static char oplog[2048];
 static const char *fake_cmdline;
-static int fail_at_unlock;
+static int fail_at_unlock; /* how many unlock stages get only wrong passphrases */
+static int fail_mounts;    /* how many mounts of the top level fail */
 static char failed_stage[32];
 static int failed_err;
 
-static void called(const char *what) {
-        strncat(calls, what, sizeof calls - strlen(calls) - 1);
-        strncat(calls, " ", sizeof calls - strlen(calls) - 1);
+/* What the fake machine answers. */
+static struct {
+        int wait_err;                  /* wait_device */
+        int find_err;                  /* find_device (root= inside the volume) */
+        int open_err;                  /* open_volume */
+        int keyfile_slot;              /* activate with the key file: a keyslot or an error */
+        int keyslot;                   /* activate with the right passphrase */
+        int activate_err;              /* activate with the right passphrase, when not 0 */
+        const char *const *typed;      /* what is typed at each prompt; NULL ends it */
+        int prompt_err;                /* the prompt's answer once typed ran out */
+        int keyslots;                  /* keyslot_count */
+        int prefer;                    /* prefer_keyslot */
+        int top_err;                   /* every mount of the top level fails with it */
+        const char *subvol_missing;    /* this subvolume does not mount (-ENOENT) */
+        const char *loadable;          /* load_module loads this name (0); others: -ENOENT */
+        int check_err;                 /* check_root */
+        bool writable;                 /* check_root: the root is not read-only */
+        int choose_err;                /* choose_root */
+        bool no_init;                  /* init_executable */
+        bool dirty_buffer;             /* a prompt found the previous passphrase in its buffer */
+        unsigned prompts;
+        int last_activate;
+} fk;
+
+static void add(char *log, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *log, size_t size, const char *fmt, ...) {
+        size_t used = strlen(log);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(log + used, size - used, fmt, ap);
+        va_end(ap);
+        strncat(log, " ", size - strlen(log) - 1);
 }
+
+static void called(const char *what) { add(calls, sizeof calls, "%s", what); }
+#define op(...) add(oplog, sizeof oplog, __VA_ARGS__)
 
 static int fake_api(struct init_ctx *ctx) { called("api"); return 0; }
 static int fake_settings(struct init_ctx *ctx, char **line, bool *found) {
@@ -32,42 +70,151 @@ static int fake_settings(struct init_ctx *ctx, char **line, bool *found) {
         return 0;
 }
 static int fake_modules(struct init_ctx *ctx) { called("modules"); return 0; }
-static int fake_find(struct init_ctx *ctx) {
+static int fake_switch(struct init_ctx *ctx) { called("switch"); op("switch"); return 0; }
+
+static int fake_load_module(struct kmod_ctx *kmod, const char *name) {
+        op("load(%s)", name);
+        return fk.loadable && streq(fk.loadable, name) ? 0 : -ENOENT;
+}
+static int fake_wait_device(struct init_ctx *ctx, const char *spec, char *ret, size_t size) {
         called("find");
-        snprintf(ctx->luks_device, sizeof ctx->luks_device, "/dev/vdb");
+        op("wait(%s)", spec);
+        if (fk.wait_err)
+                return fk.wait_err;
+        snprintf(ret, size, "%s", startswith(spec, "UUID=") ? "/dev/vdb" : "/dev/vdc");
         return 0;
 }
-static int fake_unlock(struct init_ctx *ctx) {
+static int fake_find_device(const char *spec, char *ret, size_t size) {
+        op("find(%s)", spec);
+        if (fk.find_err)
+                return fk.find_err;
+        snprintf(ret, size, "/dev/mapper/inner");
+        return 0;
+}
+static void fake_describe_disks(struct init_ctx *ctx, char *out, size_t size) {
+        snprintf(out, size, "Block devices seen: vda (vfat).");
+}
+static bool fake_init_executable(const char *root, const char *init) {
+        op("init(%s%s)", root, init);
+        return !fk.no_init;
+}
+static int fake_wait_modules(struct init_ctx *ctx) { op("modules-wait"); return 0; }
+
+static struct luks_volume *const the_volume = (struct luks_volume *)&fk;
+
+static int fake_open_volume(struct init_ctx *ctx, const char *device, struct luks_volume **ret) {
         called("unlock");
-        if (fail_at_unlock > 0) {
+        op("open(%s)", device);
+        if (fk.open_err)
+                return fk.open_err;
+        *ret = the_volume;
+        return 0;
+}
+static int fake_activate(struct init_ctx *ctx, struct luks_volume *v, const char *pass, size_t len) {
+        assert_ptr_equal(v, the_volume);
+        if (!pass) {
+                op("activate(key %s)", ctx->s.luks_key);
+                return fk.last_activate = fk.keyfile_slot;
+        }
+        assert_int_equal(strlen(pass), len);
+        op("activate(%s)", pass);
+        if (fail_at_unlock > 0 || !streq(pass, "right"))
+                return fk.last_activate = -EPERM;
+        return fk.last_activate = fk.activate_err ? fk.activate_err : fk.keyslot;
+}
+static int fake_keyslot_count(struct luks_volume *v) { return fk.keyslots; }
+static int fake_prefer_keyslot(struct luks_volume *v, int keyslot) {
+        op("prefer(%d)", keyslot);
+        return fk.prefer;
+}
+static void fake_close_volume(struct luks_volume *v) {
+        assert_ptr_equal(v, the_volume);
+        op("close");
+        if (fk.last_activate < 0 && fail_at_unlock > 0)
                 fail_at_unlock--;
-                snprintf(ctx->why, sizeof ctx->why, "wrong 3 times");
-                return -EPERM;
+}
+static int fake_prompt(int fd, const char *prompt, char *buf, size_t size, unsigned timeout_ms) {
+        op("prompt");
+        for (size_t i = 0; i < size; i++)
+                if (buf[i])
+                        fk.dirty_buffer = true;
+        const char *typed = fail_at_unlock > 0 ? "wrong" : "right";
+        if (fk.typed) {
+                typed = fk.typed[fk.prompts];
+                if (!typed)
+                        return fk.prompt_err;
         }
-        ctx->keyslot = 1;
+        fk.prompts++;
+        snprintf(buf, size, "%s", typed);
+        return (int)strlen(typed);
+}
+static int fake_load_keymap(const char *path) { op("keymap"); return -ENOENT; }
+
+static int fake_mount(const char *what, const char *where, const char *type, const char *opts) {
+        op("mount(%s %s %s)", what, where, opts);
+        if (streq(where, INIT_TOP)) {
+                called("mount");
+                if (fail_mounts > 0) {
+                        fail_mounts--;
+                        return -EIO;
+                }
+                return fk.top_err;
+        }
+        if (fk.subvol_missing && strstr(opts, fk.subvol_missing))
+                return -ENOENT;
         return 0;
 }
-static int fail_mounts; /* how many mounts fail */
-static int fake_mount(struct init_ctx *ctx) {
-        called("mount");
-        if (fail_mounts > 0) {
-                fail_mounts--;
-                return -EIO;
-        }
+static int fake_umount(const char *where) { op("umount(%s)", where); return 0; }
+static int fake_check_root(const char *top, const char *name, bool *ret_ro) {
+        op("check(%s)", name);
+        if (fk.check_err)
+                return fk.check_err;
+        *ret_ro = !fk.writable;
         return 0;
 }
-static int fake_switch(struct init_ctx *ctx) { called("switch"); return 0; }
-static void fake_fail(struct init_ctx *ctx, const char *stage, int err) {
-        snprintf(failed_stage, sizeof failed_stage, "%s", stage);
+static int fake_list_roots(const char *top, const char *prefix, char *out, size_t size) {
+        snprintf(out, size, "@root-a @root-b");
+        return 0;
+}
+static void fake_read_loader(struct init_ctx *ctx) { op("loader"); }
+static void fake_before_prompt(struct init_ctx *ctx) { op("esp-prompt"); }
+static void fake_after_unlock(struct init_ctx *ctx) { op("esp-unlocked"); }
+static int fake_choose_root(struct init_ctx *ctx, const char *top) {
+        op("choose");
+        if (fk.choose_err)
+                snprintf(ctx->why, sizeof ctx->why, "no root to boot");
+        return fk.choose_err;
+}
+static void fake_flush_records(struct init_ctx *ctx) { op("flush"); }
+static void fake_record_boot(struct init_ctx *ctx, const char *top) { op("ledger(%s)", top); }
+static void fake_record_switch(struct init_ctx *ctx, const char *newroot) {
+        op("ledger-switch(%s)", newroot);
+}
+static void fake_fail(struct init_ctx *ctx, const struct init_stage *stage, int err) {
+        snprintf(failed_stage, sizeof failed_stage, "%s", stage->name);
         failed_err = err;
 }
 
-static const struct init_ops fake_ops = {fake_api, fake_settings, fake_modules, fake_find,
-                                         fake_unlock, fake_mount, fake_switch, fake_fail, NULL};
+#define FAKE_OPS                                                                                   \
+        .mount_api = fake_api, .read_settings = fake_settings, .start_modules = fake_modules,     \
+        .switch_root = fake_switch, .load_module = fake_load_module,                              \
+        .wait_device = fake_wait_device, .find_device = fake_find_device,                         \
+        .describe_disks = fake_describe_disks, .init_executable = fake_init_executable,           \
+        .wait_modules = fake_wait_modules, .open_volume = fake_open_volume,                       \
+        .activate = fake_activate, .keyslot_count = fake_keyslot_count,                           \
+        .prefer_keyslot = fake_prefer_keyslot, .close_volume = fake_close_volume,                 \
+        .prompt = fake_prompt, .load_keymap = fake_load_keymap, .mount = fake_mount,              \
+        .umount = fake_umount, .check_root = fake_check_root, .list_roots = fake_list_roots,      \
+        .read_loader = fake_read_loader, .esp_before_prompt = fake_before_prompt,                 \
+        .esp_after_unlock = fake_after_unlock, .choose_root = fake_choose_root,                   \
+        .flush_records = fake_flush_records, .record_boot = fake_record_boot,                     \
+        .record_switch = fake_record_switch, .fail = fake_fail
+
+static const struct init_ops fake_ops = {FAKE_OPS};
 
 /* The recovery menu, answering from a script: one answer per opening. */
 static const int *answers;
-static int fake_recover(struct init_ctx *ctx, const char *stage, int err) {
+static int fake_recover(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         called(stage ? "recover" : "recover-asked");
         int a = *answers;
         if (a)
@@ -77,17 +224,39 @@ static int fake_recover(struct init_ctx *ctx, const char *stage, int err) {
         return a ? a : -ECANCELED;
 }
 
-static const struct init_ops recover_ops = {fake_api, fake_settings, fake_modules, fake_find,
-                                            fake_unlock, fake_mount, fake_switch, fake_fail,
-                                            fake_recover};
+static const struct init_ops recover_ops = {FAKE_OPS, .recover = fake_recover};
+
+#define TEST_MARK "---- next test ----"
+
+/* Whether needle was logged since the test began. */
+struct seen {
+        const char *needle;
+        bool found;
+};
+static void look(const char *line, void *userdata) {
+        struct seen *s = userdata;
+        if (streq(line, TEST_MARK))
+                s->found = false;
+        else if (strstr(line, s->needle))
+                s->found = true;
+}
+static bool logged(const char *needle) {
+        struct seen s = {needle, false};
+        log_tail(look, &s);
+        return s.found;
+}
 
 static int reset(void **state) {
         calls[0] = 0;
+        oplog[0] = 0;
+        fk = (typeof(fk)){.keyfile_slot = -EPERM, .keyslot = 1, .keyslots = 1, .prompt_err = -ECANCELED};
         failed_stage[0] = 0;
         failed_err = 0;
         fail_at_unlock = 0;
         fail_mounts = 0;
         log_set_console_fd(-1);
+        log_set_max_level(LOG_LVL_INFO);
+        log_info(TEST_MARK);
         return 0;
 }
 
@@ -108,7 +277,7 @@ static void test_happy_path_order(void **state) {
         assert_int_equal(init_run(&ctx), 0);
         assert_string_equal(calls, "api settings modules find unlock mount switch ");
         assert_string_equal(failed_stage, "");
-        assert_int_equal(ctx.n_timeline, init_n_stages);
+        assert_int_equal(ctx.n_timeline, _INIT_STAGE_MAX);
         for (unsigned i = 1; i < ctx.n_timeline; i++)
                 assert_true(ctx.timeline[i].ms >= ctx.timeline[i - 1].ms);
         assert_string_equal(ctx.s.snapshot, "@root-current");
@@ -131,7 +300,7 @@ static void test_failure_stops_and_names_stage(void **state) {
         assert_string_equal(calls, "api settings modules find unlock ");
         assert_string_equal(failed_stage, "unlock");
         assert_int_equal(failed_err, -EPERM);
-        assert_string_equal(ctx.why, "wrong 3 times");
+        assert_string_equal(ctx.why, "the passphrase for /dev/vdb (LUKS UUID abcd) was wrong 3 times");
         done(&ctx);
 }
 

@@ -282,18 +282,19 @@ static void test_items_needing_auth(void **state) {
 }
 
 static void test_wanted(void **state) {
-        assert_true(recovery_wanted("device", -ENODEV));
-        assert_true(recovery_wanted("unlock", -EPERM));
-        assert_true(recovery_wanted("root", -ENOENT));
-        assert_true(recovery_wanted("root", -EIO));
+        assert_true(recovery_wanted(&init_stages[INIT_STAGE_DEVICE], -ENODEV));
+        assert_true(recovery_wanted(&init_stages[INIT_STAGE_UNLOCK], -EPERM));
+        assert_true(recovery_wanted(&init_stages[INIT_STAGE_ROOT], -ENOENT));
+        assert_true(recovery_wanted(&init_stages[INIT_STAGE_ROOT], -EIO));
         /* Nobody at the prompt, or no console: the failure action, as before. */
-        assert_false(recovery_wanted("unlock", -ETIMEDOUT));
-        assert_false(recovery_wanted("unlock", -ECANCELED));
-        assert_false(recovery_wanted("switch-root", -ECANCELED));
-        assert_false(recovery_wanted("switch-root", -ENOENT));
-        assert_false(recovery_wanted("mount-api", -EIO));
-        assert_false(recovery_wanted("settings", -ENOMEM));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_UNLOCK], -ETIMEDOUT));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_UNLOCK], -ECANCELED));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_SWITCH_ROOT], -ECANCELED));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_SWITCH_ROOT], -ENOENT));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_MOUNT_API], -EIO));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_SETTINGS], -ENOMEM));
         assert_false(recovery_wanted(NULL, -EIO));
+        assert_false(recovery_wanted(&init_stages[INIT_STAGE_MODULES], -EIO));
 }
 
 static void test_idle(void **state) {
