@@ -452,6 +452,363 @@ static void test_recovery_opens_again_after_a_failed_retry(void **state) {
         done(&ctx);
 }
 
+/* ---- the stages' own logic, over the fake operations ---- */
+
+static void test_stage_table(void **state) {
+        static const char *const names[] = {"mount-api", "settings", "modules", "device",
+                                            "unlock", "root", "switch-root"};
+        assert_int_equal(ELEMENTSOF(names), _INIT_STAGE_MAX);
+        for (unsigned i = 0; i < _INIT_STAGE_MAX; i++) {
+                const struct init_stage *st = &init_stages[i];
+                /* boot.json and the VM tests read these names. */
+                assert_int_equal(st->id, i);
+                assert_string_equal(st->name, names[i]);
+                assert_non_null(st->run);
+                assert_true(st->failure && *st->failure);
+                assert_true(st->advice && *st->advice);
+                if (st->recovery) {
+                        assert_true(st->menu_advice && *st->menu_advice);
+                        assert_true(st->retry && *st->retry);
+                }
+                assert_int_equal(st->recovery, i == INIT_STAGE_DEVICE || i == INIT_STAGE_UNLOCK ||
+                                                       i == INIT_STAGE_ROOT);
+        }
+}
+
+static void test_happy_path_operations(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rootflags=compress=zstd");
+        fk.keyslot = 0;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_string_equal(oplog,
+                            "wait(UUID=abcd) load(dm-crypt) loader open(/dev/vdb) esp-prompt keymap "
+                            "prompt activate(right) close esp-unlocked modules-wait "
+                            "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5,compress=zstd) "
+                            "choose check(@root-current) "
+                            "mount(/dev/mapper/root /sysroot ro,subvol=/@root-current,compress=zstd) "
+                            "mount(/dev/mapper/root /sysroot/home rw,subvol=/@home,compress=zstd) "
+                            "mount(/dev/mapper/root /sysroot/var rw,subvol=/@var,compress=zstd) "
+                            "flush ledger(/run/koompi/top) umount(/run/koompi/top) "
+                            "init(/sysroot/sbin/init) ledger-switch(/sysroot) switch ");
+        assert_string_equal(ctx.luks_device, "/dev/vdb");
+        assert_string_equal(ctx.root_device, "/dev/mapper/root");
+        assert_int_equal(ctx.keyslot, 0);
+        assert_true(logged("unlocked /dev/vdb as /dev/mapper/root (keyslot 0)"));
+        done(&ctx);
+}
+
+static void test_unencrypted_root_operations(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "root=LABEL=koompi");
+        assert_int_equal(init_run(&ctx), 0);
+        assert_string_equal(oplog,
+                            "wait(LABEL=koompi) modules-wait mount(/dev/vdc /run/koompi/top rw,subvolid=5) "
+                            "loader choose check(@root-current) "
+                            "mount(/dev/vdc /sysroot ro,subvol=/@root-current) "
+                            "mount(/dev/vdc /sysroot/home rw,subvol=/@home) "
+                            "mount(/dev/vdc /sysroot/var rw,subvol=/@var) "
+                            "flush ledger(/run/koompi/top) umount(/run/koompi/top) "
+                            "init(/sysroot/sbin/init) ledger-switch(/sysroot) switch ");
+        assert_string_equal(ctx.luks_device, "");
+        assert_int_equal(ctx.keyslot, -1);
+        done(&ctx);
+}
+
+static void test_wrong_passphrase_tells_tries_left(void **state) {
+        static const char *const typed[] = {"wrong1", "wrong2", "right", NULL};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rd.luks.name=abcd=cryptroot");
+        fk.typed = typed;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "prompt activate(wrong1) prompt activate(wrong2) prompt "
+                                      "activate(right) close esp-unlocked "));
+        assert_int_equal(fk.prompts, 3);
+        assert_true(logged("wrong passphrase for disk cryptroot: 2 tries left"));
+        assert_true(logged("wrong passphrase for disk cryptroot: 1 try left"));
+        /* The buffer is wiped after each attempt: no prompt finds the passphrase before it. */
+        assert_false(fk.dirty_buffer);
+        assert_string_equal(ctx.root_device, "/dev/mapper/cryptroot");
+        done(&ctx);
+}
+
+static void test_wrong_passphrase_every_try(void **state) {
+        static const char *const typed[] = {"a", "b", "c", NULL};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rd.luks.options=tries=2");
+        fk.typed = typed;
+        assert_int_equal(init_run(&ctx), -EPERM);
+        assert_int_equal(fk.prompts, 2);
+        assert_true(logged("wrong passphrase for disk root: 0 tries left"));
+        assert_string_equal(ctx.why, "the passphrase for /dev/vdb (LUKS UUID abcd) was wrong 2 times");
+        assert_string_equal(failed_stage, "unlock");
+        /* No keyslot is remembered, the ESP is not told the prompt was answered. */
+        assert_null(strstr(oplog, "prefer"));
+        assert_null(strstr(oplog, "esp-unlocked"));
+        assert_non_null(strstr(oplog, "activate(b) close "));
+        assert_false(fk.dirty_buffer);
+        done(&ctx);
+}
+
+static void test_activation_error_stops_asking(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.activate_err = -EIO;
+        assert_int_equal(init_run(&ctx), -EIO);
+        assert_int_equal(fk.prompts, 1);
+        assert_non_null(strstr(ctx.why, "unlocking /dev/vdb failed: "));
+        done(&ctx);
+}
+
+static void test_keyfile_opens_without_prompt(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rd.luks.key=/etc/root.key");
+        fk.keyfile_slot = 1;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "open(/dev/vdb) activate(key /etc/root.key) close esp-unlocked "));
+        assert_null(strstr(oplog, "prompt"));
+        assert_null(strstr(oplog, "esp-prompt"));
+        assert_int_equal(ctx.keyslot, 1);
+        done(&ctx);
+}
+
+static void test_keyfile_then_passphrase(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rd.luks.key=/etc/root.key");
+        fk.keyfile_slot = -EPERM;
+        fk.keyslot = 0;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "open(/dev/vdb) activate(key /etc/root.key) esp-prompt keymap "
+                                      "prompt activate(right) close esp-unlocked "));
+        assert_true(logged("the keyfile /etc/root.key does not open /dev/vdb"));
+        assert_int_equal(ctx.keyslot, 0);
+        done(&ctx);
+}
+
+static void test_remembered_keyslot(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rd.luks.key=/etc/root.key");
+        fk.keyfile_slot = 1;
+        fk.keyslots = 2;
+        fk.prefer = 1;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "activate(key /etc/root.key) prefer(1) close "));
+        assert_true(logged("keyslot 1 will be tried first from now on"));
+        done(&ctx);
+
+        /* One keyslot: nothing to prefer. */
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.keyslots = 1;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_null(strstr(oplog, "prefer"));
+        done(&ctx);
+
+        /* Writing the header failed: the boot goes on. */
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.keyslots = 3;
+        fk.prefer = -EROFS;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "activate(right) prefer(1) close "));
+        assert_true(logged("remembering keyslot 1 in the LUKS header failed"));
+        done(&ctx);
+}
+
+static void test_abandoned_prompt(void **state) {
+        static const char *const none[] = {NULL};
+        static const int script[] = {RECOVERY_RETRY, 0};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rd.luks.options=timeout=30");
+        ctx.ops = &recover_ops;
+        answers = script;
+        fk.typed = none;
+        fk.prompt_err = -ETIMEDOUT;
+        assert_int_equal(init_run(&ctx), -ETIMEDOUT);
+        assert_string_equal(ctx.why, "no passphrase was entered for /dev/vdb (timed out)");
+        /* Nobody is at the screen: no menu, the failure action. */
+        assert_null(strstr(calls, "recover"));
+        assert_string_equal(failed_stage, "unlock");
+        assert_non_null(strstr(oplog, "esp-prompt keymap prompt close "));
+        assert_null(strstr(oplog, "esp-unlocked"));
+        done(&ctx);
+
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.typed = none;
+        fk.prompt_err = -ECANCELED;
+        assert_int_equal(init_run(&ctx), -ECANCELED);
+        assert_string_equal(ctx.why, "no passphrase was entered for /dev/vdb (the console closed)");
+        done(&ctx);
+}
+
+static void test_unreadable_header(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.open_err = -EINVAL;
+        assert_int_equal(init_run(&ctx), -EINVAL);
+        assert_non_null(strstr(ctx.why, "/dev/vdb (UUID abcd) has no readable LUKS header: "));
+        assert_string_equal(failed_stage, "unlock");
+        assert_null(strstr(oplog, "prompt"));
+        done(&ctx);
+}
+
+static void test_missing_device_names_uuid(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=5e1f0c3a-77aa-4bde-9f00-123456789abc rd.timeout=5");
+        fk.wait_err = -ENODEV;
+        assert_int_equal(init_run(&ctx), -ENODEV);
+        assert_string_equal(ctx.why, "no disk with LUKS UUID 5e1f0c3a-77aa-4bde-9f00-123456789abc "
+                                     "appeared within 5 s. Block devices seen: vda (vfat).");
+        assert_string_equal(failed_stage, "device");
+        assert_string_equal(calls, "api settings modules find ");
+        done(&ctx);
+
+        reset(NULL);
+        run(&ctx, "root=LABEL=gone rd.timeout=7");
+        fk.wait_err = -ENODEV;
+        assert_int_equal(init_run(&ctx), -ENODEV);
+        assert_string_equal(ctx.why, "no disk with root LABEL=gone appeared within 7 s. Block "
+                                     "devices seen: vda (vfat).");
+        done(&ctx);
+}
+
+static void test_root_inside_the_volume(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd root=UUID=ef");
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "modules-wait find(UUID=ef) mount(/dev/mapper/inner "
+                                      "/run/koompi/top rw,subvolid=5) "));
+        done(&ctx);
+
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd root=UUID=ef");
+        fk.find_err = -ENOENT;
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_string_equal(ctx.why, "root=UUID=ef was not found after unlocking /dev/vdb");
+        assert_string_equal(failed_stage, "root");
+        assert_null(strstr(oplog, "mount("));
+        done(&ctx);
+}
+
+static void test_missing_root(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd koompi.snapshot=@root-gone");
+        fk.check_err = -ENOENT;
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_non_null(strstr(ctx.why, "the root @root-gone does not exist on /dev/mapper/root ("));
+        assert_non_null(strstr(ctx.why, "Roots on this disk: @root-a @root-b"));
+        assert_string_equal(failed_stage, "root");
+        /* The top level is let go; nothing is written to the ledger. */
+        assert_non_null(strstr(oplog, "check(@root-gone) umount(/run/koompi/top) "));
+        assert_null(strstr(oplog, "ledger"));
+        assert_null(strstr(oplog, "/sysroot "));
+        done(&ctx);
+}
+
+static void test_writable_root_mounted_read_only(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd rw");
+        fk.writable = true;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_true(logged("the root @root-current is not read-only; mounting it read-only anyway"));
+        assert_true(logged("rw on the command line"));
+        assert_non_null(strstr(oplog, "mount(/dev/mapper/root /sysroot ro,subvol=/@root-current) "));
+        done(&ctx);
+}
+
+static void test_choose_root_fails(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.choose_err = -ENOENT;
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_string_equal(ctx.why, "no root to boot");
+        assert_non_null(strstr(oplog, "choose umount(/run/koompi/top) "));
+        assert_null(strstr(oplog, "check("));
+        done(&ctx);
+}
+
+static void test_subvolume_fails_no_ledger(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.subvol_missing = "@var";
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_non_null(strstr(ctx.why, "mounting subvolume @var of /dev/mapper/root at "
+                                        "/sysroot/var failed: "));
+        assert_null(strstr(oplog, "ledger"));
+        assert_null(strstr(oplog, "flush"));
+        assert_non_null(strstr(oplog, "umount(/run/koompi/top) "));
+        done(&ctx);
+}
+
+static void test_btrfs_checksum_retry(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fail_mounts = 1;
+        fk.loadable = "crypto-xxhash64";
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5) "
+                                      "load(crypto-xxhash64) load(crypto-blake2b-256) "
+                                      "load(crypto-sha256) load(crypto-crc32c) "
+                                      "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5) choose "));
+        done(&ctx);
+
+        /* No checksum driver loaded: no second mount. */
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.top_err = -EINVAL;
+        assert_int_equal(init_run(&ctx), -EINVAL);
+        assert_non_null(strstr(oplog, "load(crypto-crc32c) "));
+        assert_null(strstr(oplog, "load(crypto-crc32c) mount("));
+        assert_non_null(strstr(ctx.why, "mounting the Btrfs filesystem on /dev/mapper/root failed: "));
+        assert_string_equal(failed_stage, "root");
+        done(&ctx);
+}
+
+static void test_ledger_written_at_each_stage(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        assert_int_equal(init_run(&ctx), 0);
+        /* The technician's records go in first, then the boot with its root mounted; the
+         * switch is recorded in the root once init is known to be there, before the switch. */
+        assert_non_null(strstr(oplog, "mount(/dev/mapper/root /sysroot/var rw,subvol=/@var) flush "
+                                      "ledger(/run/koompi/top) umount(/run/koompi/top) "
+                                      "init(/sysroot/sbin/init) ledger-switch(/sysroot) switch "));
+        done(&ctx);
+
+        /* rd.break stops before the switch: not recorded as switched. */
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd rd.break");
+        assert_int_equal(init_run(&ctx), -ECANCELED);
+        assert_non_null(strstr(oplog, "ledger(/run/koompi/top)"));
+        assert_null(strstr(oplog, "ledger-switch"));
+        done(&ctx);
+}
+
+static void test_no_init_in_root(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd init=/usr/lib/systemd/systemd");
+        fk.no_init = true;
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_string_equal(ctx.why, "the root @root-current has no executable /usr/lib/systemd/systemd");
+        assert_string_equal(failed_stage, "switch-root");
+        assert_null(strstr(oplog, "ledger-switch"));
+        assert_null(strstr(oplog, "switch "));
+        done(&ctx);
+}
+
+static void test_device_retried_from_the_menu(void **state) {
+        static const int script[] = {RECOVERY_RETRY, 0};
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        ctx.ops = &recover_ops;
+        answers = script;
+        fk.wait_err = -ENODEV;
+        assert_int_equal(init_run(&ctx), -ENODEV);
+        assert_string_equal(calls, "api settings modules find recover find recover ");
+        assert_string_equal(failed_stage, "device");
+        done(&ctx);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_happy_path_order, reset),
@@ -466,6 +823,27 @@ int main(void) {
                 cmocka_unit_test_setup(test_recovery_gone_runs_the_failure_action, reset),
                 cmocka_unit_test_setup(test_recovery_asked_after_unlock, reset),
                 cmocka_unit_test_setup(test_recovery_opens_again_after_a_failed_retry, reset),
+                cmocka_unit_test_setup(test_stage_table, reset),
+                cmocka_unit_test_setup(test_happy_path_operations, reset),
+                cmocka_unit_test_setup(test_unencrypted_root_operations, reset),
+                cmocka_unit_test_setup(test_wrong_passphrase_tells_tries_left, reset),
+                cmocka_unit_test_setup(test_wrong_passphrase_every_try, reset),
+                cmocka_unit_test_setup(test_activation_error_stops_asking, reset),
+                cmocka_unit_test_setup(test_keyfile_opens_without_prompt, reset),
+                cmocka_unit_test_setup(test_keyfile_then_passphrase, reset),
+                cmocka_unit_test_setup(test_remembered_keyslot, reset),
+                cmocka_unit_test_setup(test_abandoned_prompt, reset),
+                cmocka_unit_test_setup(test_unreadable_header, reset),
+                cmocka_unit_test_setup(test_missing_device_names_uuid, reset),
+                cmocka_unit_test_setup(test_root_inside_the_volume, reset),
+                cmocka_unit_test_setup(test_missing_root, reset),
+                cmocka_unit_test_setup(test_writable_root_mounted_read_only, reset),
+                cmocka_unit_test_setup(test_choose_root_fails, reset),
+                cmocka_unit_test_setup(test_subvolume_fails_no_ledger, reset),
+                cmocka_unit_test_setup(test_btrfs_checksum_retry, reset),
+                cmocka_unit_test_setup(test_ledger_written_at_each_stage, reset),
+                cmocka_unit_test_setup(test_no_init_in_root, reset),
+                cmocka_unit_test_setup(test_device_retried_from_the_menu, reset),
         };
         return cmocka_run_group_tests_name("init-stages", tests, NULL, NULL);
 }
