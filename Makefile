@@ -198,7 +198,7 @@ lint:
 		{ echo "lint: cppcheck is missing: make deps (Debian package cppcheck)" >&2; exit 1; }
 	cppcheck --enable=warning --inline-suppr -q --error-exitcode=1 $(LINT_SRC)
 
-unit: $(UNIT_BIN) $(PROGS) lint
+unit: $(UNIT_BIN) $(PROGS) lint format-check
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@if [ -n "$(SANITIZE)" ]; then echo "budget: skipped: a sanitizer build of koompi-init is larger and needs the sanitizers' libraries"; \
 	else sh tests/budget-test.sh $(B)/koompi-init $(INIT_SIZE_MAX) $(INIT_NEEDED_MAX); fi

@@ -104,11 +104,11 @@ struct timeline_mark {
 /* The settings in force: command line over config over defaults. */
 struct boot_settings {
         const char *snapshot;
-        const char *root;        /* root= spec, may be NULL: then the unlocked volume */
-        const char *rootflags;   /* without subvol=/subvolid= */
-        const char *luks_uuid;   /* "" when the root is not encrypted */
+        const char *root; /* root= spec, may be NULL: then the unlocked volume */
+        const char *rootflags; /* without subvol=/subvolid= */
+        const char *luks_uuid; /* "" when the root is not encrypted */
         const char *luks_name;
-        const char *luks_key;    /* "" when a passphrase is asked */
+        const char *luks_key; /* "" when a passphrase is asked */
         unsigned luks_tries;
         unsigned luks_timeout_ms; /* passphrase prompt timeout, 0 = none */
         bool discard;
@@ -129,28 +129,28 @@ struct init_ctx {
 
         char luks_device[128]; /* the LUKS container, found by find_device */
         char root_device[128]; /* the Btrfs filesystem, after unlock */
-        int keyslot;                /* the keyslot that opened the volume, -1 for none */
-        pid_t modules_pid;          /* the background loader of the slow modules */
-        pid_t coldplug_pid;         /* the background loader of the hardware's drivers */
-        int coldplug_stop_fd;       /* closing it stops that loader; valid while its pid > 0 */
-        bool modprobe_off;          /* the kernel's module helper is switched off (ops.c) */
-        char modprobe_saved[256];   /* its path, to switch it back on */
-        void *kmod;                 /* struct kmod_ctx * */
-        char why[1024];            /* what exactly was missing or wrong */
+        int keyslot; /* the keyslot that opened the volume, -1 for none */
+        pid_t modules_pid; /* the background loader of the slow modules */
+        pid_t coldplug_pid; /* the background loader of the hardware's drivers */
+        int coldplug_stop_fd; /* closing it stops that loader; valid while its pid > 0 */
+        bool modprobe_off; /* the kernel's module helper is switched off (ops.c) */
+        char modprobe_saved[256]; /* its path, to switch it back on */
+        void *kmod; /* struct kmod_ctx * */
+        char why[1024]; /* what exactly was missing or wrong */
 
         /* Rollback (rollback.c): what systemd-boot started, the ledger, the fallback. */
-        bool counting;              /* systemd-boot counts tries in the entry's name */
-        char entry_id[256];         /* LoaderEntrySelected, "" without a loader */
-        char entry_file[512];     /* basename of LoaderBootCountPath: the counted entry file */
-        char esp_partuuid[64];      /* LoaderDevicePartUUID */
+        bool counting; /* systemd-boot counts tries in the entry's name */
+        char entry_id[256]; /* LoaderEntrySelected, "" without a loader */
+        char entry_file[512]; /* basename of LoaderBootCountPath: the counted entry file */
+        char esp_partuuid[64]; /* LoaderDevicePartUUID */
         bool esp_mounted;
-        bool prompt_pending;        /* a marker on the ESP says a prompt is open for entry_file */
+        bool prompt_pending; /* a marker on the ESP says a prompt is open for entry_file */
         struct ledger ledger;
         bool ledger_loaded;
-        uint64_t ledger_seq;        /* this boot's record */
+        uint64_t ledger_seq; /* this boot's record */
         char root_uuid[37];
         bool fallback;
-        char requested[256];        /* the root asked for, when a fallback replaced it */
+        char requested[256]; /* the root asked for, when a fallback replaced it */
 
         struct timeline_mark timeline[TIMELINE_MAX];
         unsigned n_timeline;
@@ -174,7 +174,7 @@ struct init_stage {
         const char *name; /* in the log and in boot.json's timeline */
         int (*run)(struct init_ctx *ctx);
         const char *failure; /* what its failure means, for the person at the screen */
-        const char *advice;  /* what to do when the boot stops there */
+        const char *advice; /* what to do when the boot stops there */
         /* Whether the recovery menu is offered when it fails (recovery_wanted()); then what to
          * do there, and what its retry does. */
         bool recovery;

@@ -8,7 +8,7 @@
 #include "util.h"
 
 int main(int argc, char **argv) {
-        static struct init_ctx ctx = {.ops = &init_real_ops, .keyslot = -1};
+        static struct init_ctx ctx = { .ops = &init_real_ops, .keyslot = -1 };
         /* The kernel passes unknown command-line words to init as environment variables;
          * nothing here reads the environment, and the libraries get a clean one. */
         clearenv();

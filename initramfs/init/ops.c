@@ -68,17 +68,17 @@ static int real_mount_api(struct init_ctx *ctx) {
         static const struct {
                 const char *what, *where, *type, *options;
         } api[] = {
-                {"proc", "/proc", "proc", "nosuid,nodev,noexec"},
-                {"sysfs", "/sys", "sysfs", "nosuid,nodev,noexec"},
-                {"devtmpfs", "/dev", "devtmpfs", "nosuid,mode=0755"},
-                {"tmpfs", "/run", "tmpfs", "nosuid,nodev,mode=0755"},
+                { "proc", "/proc", "proc", "nosuid,nodev,noexec" },
+                { "sysfs", "/sys", "sysfs", "nosuid,nodev,noexec" },
+                { "devtmpfs", "/dev", "devtmpfs", "nosuid,mode=0755" },
+                { "tmpfs", "/run", "tmpfs", "nosuid,nodev,mode=0755" },
         };
         for (size_t i = 0; i < ELEMENTSOF(api); i++) {
                 mkdir(api[i].where, 0755);
                 int r = mount_fs(api[i].what, api[i].where, api[i].type, api[i].options);
                 if (r < 0 && r != -EBUSY) {
-                        snprintf(ctx->why, sizeof ctx->why, "mounting %s on %s failed: %s",
-                                 api[i].type, api[i].where, strerror(-r));
+                        snprintf(ctx->why, sizeof ctx->why, "mounting %s on %s failed: %s", api[i].type,
+                                 api[i].where, strerror(-r));
                         return r;
                 }
         }
@@ -107,8 +107,7 @@ static int real_mount_api(struct init_ctx *ctx) {
 static int real_read_settings(struct init_ctx *ctx, char **cmdline, bool *config_found) {
         int r = read_file("/proc/cmdline", cmdline, NULL);
         if (r < 0) {
-                snprintf(ctx->why, sizeof ctx->why, "reading /proc/cmdline failed: %s",
-                         strerror(-r));
+                snprintf(ctx->why, sizeof ctx->why, "reading /proc/cmdline failed: %s", strerror(-r));
                 return r;
         }
         char *error = NULL;
@@ -117,12 +116,12 @@ static int real_read_settings(struct init_ctx *ctx, char **cmdline, bool *config
         if (r == -EINVAL) {
                 /* A broken config must not stop the boot: the defaults boot a standard layout. */
                 log_error("%s; booting with the built-in defaults. Fix the file and run "
-                          "koompi-mkinitramfs again", error ? error : INIT_CONFIG_PATH);
+                          "koompi-mkinitramfs again",
+                          error ? error : INIT_CONFIG_PATH);
                 config_free(&ctx->config);
                 config_init_defaults(&ctx->config);
         } else if (r < 0 && r != -ENOENT)
-                log_errno(r, "reading %s failed; booting with the built-in defaults",
-                          INIT_CONFIG_PATH);
+                log_errno(r, "reading %s failed; booting with the built-in defaults", INIT_CONFIG_PATH);
         free(error);
         return 0;
 }
@@ -133,7 +132,8 @@ static int real_start_modules(struct init_ctx *ctx) {
         struct kmod_ctx *kctx = NULL;
         int r = modules_ctx_new(NULL, &kctx);
         if (r < 0) {
-                snprintf(ctx->why, sizeof ctx->why, "the module directory of this kernel is "
+                snprintf(ctx->why, sizeof ctx->why,
+                         "the module directory of this kernel is "
                          "missing from the image (%s); was it built for another kernel?",
                          strerror(-r));
                 return r;
@@ -222,7 +222,7 @@ static uint64_t hash_string(const char *s) {
 
 /* Reads what the parent said, waiting up to wait_ms for it. -ECANCELED: stop. */
 static int coldplug_news(struct coldplug_state *st, unsigned wait_ms) {
-        struct pollfd p = {.fd = st->stop_fd, .events = POLLIN};
+        struct pollfd p = { .fd = st->stop_fd, .events = POLLIN };
         while (poll(&p, 1, st->disk_found ? 0 : (int)wait_ms) > 0) {
                 char b;
                 ssize_t n = read(st->stop_fd, &b, 1);
@@ -273,7 +273,7 @@ static int load_alias(const char *modalias, int prio, void *userdata) {
 /* Storage controllers (PCI class 01) and virtio disks that no driver claimed: what the image
  * lacks when the disk never shows. */
 static void describe_unbound_storage(char *out, size_t size) {
-        static const char *const buses[] = {"/sys/bus/pci/devices", "/sys/bus/virtio/devices"};
+        static const char *const buses[] = { "/sys/bus/pci/devices", "/sys/bus/virtio/devices" };
         size_t used = 0;
         out[0] = 0;
         for (size_t b = 0; b < ELEMENTSOF(buses); b++) {
@@ -293,11 +293,11 @@ static void describe_unbound_storage(char *out, size_t size) {
                                 continue;
                         bool storage = b == 0 ? strstr(alias, "bc01sc") != NULL
                                               : startswith(alias, "virtio:d00000002v") ||
-                                                        startswith(alias, "virtio:d00000008v");
+                                        startswith(alias, "virtio:d00000008v");
                         if (!storage)
                                 continue;
-                        int n = snprintf(out + used, size - used, "%s%s (%s)", used ? ", " : "",
-                                         de->d_name, alias);
+                        int n = snprintf(out + used, size - used, "%s%s (%s)", used ? ", " : "", de->d_name,
+                                         alias);
                         if (n < 0 || (size_t)n >= size - used)
                                 break;
                         used += (size_t)n;
@@ -319,8 +319,7 @@ static void describe_block_devices(char *out, size_t size) {
                         continue;
                 snprintf(path, sizeof path, "/dev/%s", de->d_name);
                 devices_probe_type(path, type, sizeof type);
-                int n = snprintf(out + used, size - used, "%s%s (%s)", used ? ", " : "",
-                                 de->d_name, type);
+                int n = snprintf(out + used, size - used, "%s%s (%s)", used ? ", " : "", de->d_name, type);
                 if (n < 0 || (size_t)n >= size - used)
                         break;
                 used += (size_t)n;
@@ -346,8 +345,8 @@ static int real_wait_device(struct init_ctx *ctx, const char *spec, char *found,
         if (fd < 0)
                 log_errno(fd, "listening for kernel device events failed; polling instead");
         static struct coldplug_state st;
-        st = (struct coldplug_state){.ctx = ctx, .stop_fd = -1};
-        int stop[2] = {-1, -1};
+        st = (struct coldplug_state) { .ctx = ctx, .stop_fd = -1 };
+        int stop[2] = { -1, -1 };
         if (pipe2(stop, O_CLOEXEC) < 0)
                 log_errno(-errno, "creating a pipe failed; coldplug will run to its end");
         pid_t pid = fork();
@@ -392,7 +391,7 @@ static int real_wait_device(struct init_ctx *ctx, const char *spec, char *found,
                         usleep(50000);
                         continue;
                 }
-                struct pollfd p = {.fd = fd, .events = POLLIN};
+                struct pollfd p = { .fd = fd, .events = POLLIN };
                 uint64_t left_ms = (deadline - now) / 1000;
                 poll(&p, 1, left_ms > 200 ? 200 : (int)left_ms + 1);
                 struct uevent ev;
@@ -402,8 +401,7 @@ static int real_wait_device(struct init_ctx *ctx, const char *spec, char *found,
         }
         if (fd >= 0)
                 close(fd);
-        if (ctx->coldplug_pid > 0 && ctx->coldplug_stop_fd >= 0 &&
-            write(ctx->coldplug_stop_fd, "f", 1) < 0)
+        if (ctx->coldplug_pid > 0 && ctx->coldplug_stop_fd >= 0 && write(ctx->coldplug_stop_fd, "f", 1) < 0)
                 log_debug("telling the coldplug loader the disk was found failed: %m");
         return 0;
 }
@@ -441,8 +439,7 @@ static bool retry_activation(struct init_ctx *ctx, int r) {
         return true;
 }
 
-static int activate_once(struct init_ctx *ctx, struct luks_volume *v, const char *pass,
-                         size_t len) {
+static int activate_once(struct init_ctx *ctx, struct luks_volume *v, const char *pass, size_t len) {
         if (!pass)
                 return luks_activate_keyfile(v, ctx->s.luks_name, ctx->s.luks_key, ctx->s.discard);
         return luks_activate_passphrase(v, ctx->s.luks_name, -1, pass, len, ctx->s.discard);
@@ -451,8 +448,7 @@ static int activate_once(struct init_ctx *ctx, struct luks_volume *v, const char
 /* There is no udevd here: once the volume is set up, leave the record udev would have written
  * for the dm device, so the real system's udev treats /dev/mapper/NAME as set up, not as a
  * half-made device. */
-static int real_activate(struct init_ctx *ctx, struct luks_volume *v, const char *pass,
-                         size_t len) {
+static int real_activate(struct init_ctx *ctx, struct luks_volume *v, const char *pass, size_t len) {
         static const char rec[] = "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES_VSN=2\n"
                                   "E:DM_ACTIVATION=1\n";
         struct stat st;
@@ -486,10 +482,8 @@ static void log_timeline(struct init_ctx *ctx) {
         size_t used = 0;
         for (unsigned i = 0; i < ctx->n_timeline && used < sizeof line; i++)
                 used += (size_t)snprintf(line + used, sizeof line - used, " %s=%llums",
-                                         ctx->timeline[i].stage,
-                                         (unsigned long long)ctx->timeline[i].ms);
-        log_info("timeline%s (waited %llums at the prompt)", line,
-                 (unsigned long long)ctx->prompt_ms);
+                                         ctx->timeline[i].stage, (unsigned long long)ctx->timeline[i].ms);
+        log_info("timeline%s (waited %llums at the prompt)", line, (unsigned long long)ctx->prompt_ms);
 }
 
 /* Whether init is executable inside root: checked from a child chrooted there, so absolute
@@ -520,8 +514,7 @@ static int real_switch_root(struct init_ctx *ctx) {
         if (r < 0)
                 log_errno(r, "writing " INIT_STATE_DIR "/boot.json failed");
         r = switch_root_exec(INIT_NEWROOT, ctx->s.init);
-        snprintf(ctx->why, sizeof ctx->why, "switching to %s failed: %s", ctx->s.snapshot,
-                 strerror(-r));
+        snprintf(ctx->why, sizeof ctx->why, "switching to %s failed: %s", ctx->s.snapshot, strerror(-r));
         return r;
 }
 

@@ -39,11 +39,16 @@
 /* ---- the pure parts ---------------------------------------------------------------- */
 
 static const char *const item_words[_RECOVERY_ITEM_MAX] = {
-        [RECOVERY_ITEM_EMPTY] = "",          [RECOVERY_ITEM_HELP] = "help",
-        [RECOVERY_ITEM_LIST] = "list",       [RECOVERY_ITEM_BOOT] = "boot",
-        [RECOVERY_ITEM_RETRY] = "retry",     [RECOVERY_ITEM_GOOD] = "good",
-        [RECOVERY_ITEM_BAD] = "bad",         [RECOVERY_ITEM_LOG] = "log",
-        [RECOVERY_ITEM_SHELL] = "shell",     [RECOVERY_ITEM_REBOOT] = "reboot",
+        [RECOVERY_ITEM_EMPTY] = "",
+        [RECOVERY_ITEM_HELP] = "help",
+        [RECOVERY_ITEM_LIST] = "list",
+        [RECOVERY_ITEM_BOOT] = "boot",
+        [RECOVERY_ITEM_RETRY] = "retry",
+        [RECOVERY_ITEM_GOOD] = "good",
+        [RECOVERY_ITEM_BAD] = "bad",
+        [RECOVERY_ITEM_LOG] = "log",
+        [RECOVERY_ITEM_SHELL] = "shell",
+        [RECOVERY_ITEM_REBOOT] = "reboot",
         [RECOVERY_ITEM_POWEROFF] = "poweroff",
 };
 
@@ -59,7 +64,9 @@ bool recovery_item_needs_auth(enum recovery_item i) {
         return i == RECOVERY_ITEM_LIST || recovery_item_takes_root(i) || i == RECOVERY_ITEM_SHELL;
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* The next blank-separated word of *p: its start and length; 0 at the end. */
 static size_t next_word(const char **p, const char **ret) {
@@ -100,7 +107,7 @@ static int check_root_name(const char *w, size_t n) {
 
 int recovery_parse(const char *line, struct recovery_command *ret) {
         const char *p = line ? line : "", *w;
-        *ret = (struct recovery_command){.item = RECOVERY_ITEM_EMPTY};
+        *ret = (struct recovery_command) { .item = RECOVERY_ITEM_EMPTY };
         size_t n = next_word(&p, &w);
         if (n == 0)
                 return 0;
@@ -127,14 +134,13 @@ int recovery_parse(const char *line, struct recovery_command *ret) {
 }
 
 int recovery_match_root(const char *const *names, size_t n, const char *arg) {
-        static const char *const prefixes[] = {"", "@", LAYOUT_ROOT_PREFIX};
+        static const char *const prefixes[] = { "", "@", LAYOUT_ROOT_PREFIX };
         if (!arg || !*arg)
                 return -ENOENT;
         for (size_t p = 0; p < ELEMENTSOF(prefixes); p++) {
                 size_t plen = strlen(prefixes[p]);
                 for (size_t i = 0; i < n; i++)
-                        if (strncmp(names[i], prefixes[p], plen) == 0 &&
-                            streq(names[i] + plen, arg))
+                        if (strncmp(names[i], prefixes[p], plen) == 0 && streq(names[i] + plen, arg))
                                 return (int)i;
         }
         return -ENOENT;
@@ -191,7 +197,7 @@ enum recovery_auth_mode recovery_auth_mode_of(const char *auth, const char *hash
 }
 
 void recovery_auth_init(struct recovery_auth *a, enum recovery_auth_mode mode) {
-        *a = (struct recovery_auth){.mode = mode, .authenticated = mode == RECOVERY_AUTH_NONE};
+        *a = (struct recovery_auth) { .mode = mode, .authenticated = mode == RECOVERY_AUTH_NONE };
 }
 
 bool recovery_auth_locked_out(const struct recovery_auth *a) {
@@ -199,8 +205,7 @@ bool recovery_auth_locked_out(const struct recovery_auth *a) {
 }
 
 bool recovery_auth_may_ask(const struct recovery_auth *a) {
-        return a->mode == RECOVERY_AUTH_PASSWORD && !a->authenticated &&
-               !recovery_auth_locked_out(a);
+        return a->mode == RECOVERY_AUTH_PASSWORD && !a->authenticated && !recovery_auth_locked_out(a);
 }
 
 unsigned recovery_auth_delay_ms(unsigned failures) {
@@ -267,8 +272,7 @@ int recovery_tries_left(const struct fallback_root *r, unsigned tries) {
 }
 
 unsigned recovery_idle_ms(const char *failure_action) {
-        if (failure_action &&
-            (streq(failure_action, "reboot") || streq(failure_action, "poweroff")))
+        if (failure_action && (streq(failure_action, "reboot") || streq(failure_action, "poweroff")))
                 return RECOVERY_IDLE_MS;
         return 0;
 }
@@ -319,7 +323,7 @@ static int read_line(char *buf, size_t size) {
         for (;;) {
                 char c;
                 if (idle_ms && len == 0) {
-                        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+                        struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
                         int q = poll(&p, 1, (int)idle_ms);
                         if (q < 0 && errno == EINTR)
                                 continue;
@@ -345,7 +349,7 @@ static int read_line(char *buf, size_t size) {
 }
 
 static void sleep_ms(unsigned ms) {
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
 }
@@ -365,14 +369,13 @@ static int mount_top(struct init_ctx *ctx) {
         snprintf(dev, sizeof dev, "%s", ctx->root_device);
         if (ctx->s.root && *ctx->s.luks_uuid && devices_find(ctx->s.root, dev, sizeof dev) < 0)
                 snprintf(dev, sizeof dev, "%s", ctx->root_device);
-        snprintf(opts, sizeof opts, "rw,subvolid=5%s%s", *ctx->s.rootflags ? "," : "",
-                 ctx->s.rootflags);
+        snprintf(opts, sizeof opts, "rw,subvolid=5%s%s", *ctx->s.rootflags ? "," : "", ctx->s.rootflags);
         mkdir_p(INIT_TOP, 0700);
         int r = mount_fs(dev, INIT_TOP, "btrfs", opts);
         top_failed = r < 0;
         if (r < 0)
-                return log_errno(r, "recovery: mounting the Btrfs top level of %s at %s failed",
-                                 dev, INIT_TOP);
+                return log_errno(r, "recovery: mounting the Btrfs top level of %s at %s failed", dev,
+                                 INIT_TOP);
         top_mounted = true;
         return 0;
 }
@@ -444,9 +447,9 @@ static void record(struct init_ctx *ctx, bool notify, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static void record(struct init_ctx *ctx, bool notify, const char *fmt, ...) {
         char what[LEDGER_NOTE_MAX];
-        struct recovery_record rec = {.kind = RECOVERY_RECORD_ALERT,
-                                      .time = (uint64_t)time(NULL),
-                                      .notify = notify};
+        struct recovery_record rec = { .kind = RECOVERY_RECORD_ALERT,
+                                       .time = (uint64_t)time(NULL),
+                                       .notify = notify };
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(what, sizeof what, fmt, ap);
@@ -457,9 +460,9 @@ static void record(struct init_ctx *ctx, bool notify, const char *fmt, ...) {
 
 static void record_mark(struct init_ctx *ctx, const char *root, enum ledger_mark_action action,
                         const char *why) {
-        struct recovery_record rec = {.kind = RECOVERY_RECORD_MARK,
-                                      .time = (uint64_t)time(NULL),
-                                      .action = action};
+        struct recovery_record rec = { .kind = RECOVERY_RECORD_MARK,
+                                       .time = (uint64_t)time(NULL),
+                                       .action = action };
         snprintf(rec.root, sizeof rec.root, "%s", root);
         snprintf(rec.text, sizeof rec.text, "%s: %s", RECOVERY_WHO, why);
         queue(ctx, &rec);
@@ -473,7 +476,8 @@ void recovery_flush(struct init_ctx *ctx) {
                 log_errno(r, "recovery: adding the technician's records to the ledger failed");
         if (n_lost)
                 log_warning("recovery: %u records of the technician did not fit in memory and "
-                            "are not in the ledger", n_lost);
+                            "are not in the ledger",
+                            n_lost);
         n_pending = 0;
         n_lost = 0;
 }
@@ -574,8 +578,8 @@ static void explain(struct init_ctx *ctx, const struct init_stage *stage, int er
                         say(", found at %s", ctx->luks_device);
                 else
                         say(", not found");
-                say(", %s as /dev/mapper/%s\n",
-                    volume_unlocked(ctx) ? "unlocked" : "to be unlocked", ctx->s.luks_name);
+                say(", %s as /dev/mapper/%s\n", volume_unlocked(ctx) ? "unlocked" : "to be unlocked",
+                    ctx->s.luks_name);
         }
         if (ctx->s.root)
                 say("  the Btrfs filesystem root=%s\n", ctx->s.root);
@@ -601,23 +605,26 @@ static void show_menu(const struct init_stage *stage) {
                 enum recovery_item item;
                 const char *usage, *text;
         } rows[] = {
-                {RECOVERY_ITEM_LIST, "list", "the roots on this disk and their state"},
-                {RECOVERY_ITEM_BOOT, "boot NAME", "boot the root NAME once"},
-                {RECOVERY_ITEM_RETRY, "retry", NULL},
-                {RECOVERY_ITEM_GOOD, "good NAME", "mark the root NAME good"},
-                {RECOVERY_ITEM_BAD, "bad NAME", "mark the root NAME bad: never booted by itself"},
-                {RECOVERY_ITEM_LOG, "log", "the log of this boot and the kernel's last lines"},
-                {RECOVERY_ITEM_SHELL, "shell", "a root shell (the disk at " INIT_TOP "); exit "
-                                               "comes back here"},
-                {RECOVERY_ITEM_REBOOT, "reboot", "restart the machine"},
-                {RECOVERY_ITEM_POWEROFF, "poweroff", "switch the machine off"},
+                { RECOVERY_ITEM_LIST, "list", "the roots on this disk and their state" },
+                { RECOVERY_ITEM_BOOT, "boot NAME", "boot the root NAME once" },
+                { RECOVERY_ITEM_RETRY, "retry", NULL },
+                { RECOVERY_ITEM_GOOD, "good NAME", "mark the root NAME good" },
+                { RECOVERY_ITEM_BAD, "bad NAME", "mark the root NAME bad: never booted by itself" },
+                { RECOVERY_ITEM_LOG, "log", "the log of this boot and the kernel's last lines" },
+                { RECOVERY_ITEM_SHELL, "shell",
+                  "a root shell (the disk at " INIT_TOP "); exit "
+                  "comes back here" },
+                { RECOVERY_ITEM_REBOOT, "reboot", "restart the machine" },
+                { RECOVERY_ITEM_POWEROFF, "poweroff", "switch the machine off" },
         };
         say("\nRecovery menu: type a number or a word, then Enter.\n");
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 bool ok = recovery_item_allowed(&auth, rows[i].item);
                 say("  %d  %-10s %s%s\n", rows[i].item - RECOVERY_ITEM_LIST + 1, rows[i].usage,
                     rows[i].text ? rows[i].text : retry_text(stage),
-                    ok ? "" : recovery_auth_may_ask(&auth) ? " [password]" : " [locked]");
+                    ok                                     ? ""
+                            : recovery_auth_may_ask(&auth) ? " [password]"
+                                                           : " [locked]");
         }
 }
 
@@ -634,7 +641,8 @@ static void say_refused(void) {
         else if (recovery_auth_locked_out(&auth))
                 say("Not available: the technician password was refused %u times. The shell and "
                     "the roots stay locked until the machine restarts; retry, log, reboot and "
-                    "poweroff still work.\n", auth.failures);
+                    "poweroff still work.\n",
+                    auth.failures);
         else
                 say("Not available without the technician password.\n");
 }
@@ -647,8 +655,7 @@ static int ask_password(struct init_ctx *ctx) {
                 return -ENOMEM;
         int r = -EACCES;
         while (recovery_auth_may_ask(&auth)) {
-                int len = prompt_secret(STDIN_FILENO, "Technician password: ", pw, PASSWORD_MAX,
-                                        idle_ms);
+                int len = prompt_secret(STDIN_FILENO, "Technician password: ", pw, PASSWORD_MAX, idle_ms);
                 if (len < 0) {
                         r = len;
                         break;
@@ -673,8 +680,10 @@ static int ask_password(struct init_ctx *ctx) {
                         say("Access denied: wrong password, %u times. No shell and no change to "
                             "the roots in this boot; retry, log, reboot and poweroff still work.\n",
                             auth.failures);
-                        record(ctx, true, "technician password refused %u times: the shell is "
-                               "locked until the machine restarts", auth.failures);
+                        record(ctx, true,
+                               "technician password refused %u times: the shell is "
+                               "locked until the machine restarts",
+                               auth.failures);
                 } else {
                         unsigned left = RECOVERY_AUTH_MAX_FAILURES - auth.failures;
                         say("Access denied: wrong password (%u %s left). Wait %u s.\n", left,
@@ -704,12 +713,12 @@ static void roots_free(struct roots *rs) {
         free(rs->v);
         free(rs->names);
         ledger_free(&rs->ledger);
-        *rs = (struct roots){0};
+        *rs = (struct roots) { 0 };
 }
 
 static int roots_load(struct init_ctx *ctx, struct roots *rs) {
         char path[PATH_MAX];
-        *rs = (struct roots){0};
+        *rs = (struct roots) { 0 };
         ledger_init(&rs->ledger);
         if (!volume_unlocked(ctx)) {
                 say("The disk is locked, so its roots cannot be seen: choose retry and type the "
@@ -718,8 +727,8 @@ static int roots_load(struct init_ctx *ctx, struct roots *rs) {
         }
         int r = mount_top(ctx);
         if (r < 0) {
-                say("The Btrfs filesystem on %s cannot be mounted (%s): see log.\n",
-                    ctx->root_device, strerror(-r));
+                say("The Btrfs filesystem on %s cannot be mounted (%s): see log.\n", ctx->root_device,
+                    strerror(-r));
                 return r;
         }
         r = btrfs_list_roots(INIT_TOP, LAYOUT_ROOT_PREFIX, &rs->v, &rs->n);
@@ -743,8 +752,9 @@ static int roots_load(struct init_ctx *ctx, struct roots *rs) {
 }
 
 static struct fallback_root root_state(struct init_ctx *ctx, const struct roots *rs, size_t i) {
-        struct fallback_root fr = {.name = rs->v[i].name, .read_only = rs->v[i].read_only,
-                                   .generation = rs->v[i].otransid};
+        struct fallback_root fr = { .name = rs->v[i].name,
+                                    .read_only = rs->v[i].read_only,
+                                    .generation = rs->v[i].otransid };
         fallback_root_from_ledger(&fr, &rs->ledger, ctx->config.boot_tries);
         return fr;
 }
@@ -768,8 +778,7 @@ static void do_list(struct init_ctx *ctx) {
                 const char *state = root_state_to_string(fr.state);
                 bool chosen = ctx->s.snapshot && streq(rs.v[i].name, ctx->s.snapshot);
                 say("  %-30s %-10s %-10s%s%s\n", rs.v[i].name, state, tries,
-                    rs.v[i].read_only ? "" : " not read-only",
-                    chosen ? " <- chosen for this boot" : "");
+                    rs.v[i].read_only ? "" : " not read-only", chosen ? " <- chosen for this boot" : "");
         }
         say("Roots are listed newest first. State and tries come from the ledger (%s/%s).\n",
             ctx->config.var_subvol, LAYOUT_LEDGER_IN_VAR);
@@ -801,8 +810,7 @@ static int do_boot(struct init_ctx *ctx, const char *arg) {
         }
         const char *name = rs.names[i];
         if (!rs.v[i].read_only) {
-                say("%s is not read-only (an update still being written?): it cannot be booted.\n",
-                    name);
+                say("%s is not read-only (an update still being written?): it cannot be booted.\n", name);
                 roots_free(&rs);
                 return -EROFS;
         }
@@ -810,7 +818,8 @@ static int do_boot(struct init_ctx *ctx, const char *arg) {
         if (fallback_root_is_bad(&fr, ctx->config.boot_tries, false)) {
                 /* Else the boot would fall back to another root at once. */
                 say("%s is bad in the ledger: it gets its tries back (rearm), so that this boot "
-                    "does not fall back to another root.\n", name);
+                    "does not fall back to another root.\n",
+                    name);
                 record_mark(ctx, name, LEDGER_MARK_REARM, "booted once from the recovery menu");
         }
         record(ctx, false, "booted %s once", name);
@@ -834,8 +843,8 @@ static void do_mark(struct init_ctx *ctx, const char *arg, bool good) {
                             good ? "marked good from the recovery menu"
                                  : "marked bad from the recovery menu");
                 say("%s is marked %s in the ledger%s. koompi-boot history shows it; koompi-boot "
-                    "entries sync brings the boot menu in line.\n", name, good ? "good" : "bad",
-                    n_pending ? " (once the disk is writable)" : "");
+                    "entries sync brings the boot menu in line.\n",
+                    name, good ? "good" : "bad", n_pending ? " (once the disk is writable)" : "");
                 log_notice("recovery: the technician marked %s %s", name, good ? "good" : "bad");
         }
         roots_free(&rs);
@@ -859,7 +868,8 @@ static void do_shell(struct init_ctx *ctx) {
         log_notice("recovery: the technician opened a shell");
         if (top)
                 say("The disk's Btrfs top level (every root, %s and %s) is mounted read-write at "
-                    "%s.\n", ctx->config.home_subvol, ctx->config.var_subvol, INIT_TOP);
+                    "%s.\n",
+                    ctx->config.home_subvol, ctx->config.var_subvol, INIT_TOP);
         else
                 say("The disk is %s: its roots are not reachable from this shell.\n",
                     volume_unlocked(ctx) ? "not mountable" : "locked");
@@ -900,8 +910,7 @@ static void do_shell(struct init_ctx *ctx) {
 
 /* Undoes what the menu and a failed root stage left mounted, before the boot goes on. */
 static void leave(struct init_ctx *ctx) {
-        static const char *const sysroot[] = {INIT_NEWROOT "/var", INIT_NEWROOT "/home",
-                                              INIT_NEWROOT};
+        static const char *const sysroot[] = { INIT_NEWROOT "/var", INIT_NEWROOT "/home", INIT_NEWROOT };
         umount_top();
         top_failed = false;
         for (size_t i = 0; i < ELEMENTSOF(sysroot); i++)
@@ -921,8 +930,7 @@ static void do_power(struct init_ctx *ctx, enum recovery_item item) {
         leave(ctx);
         sync();
         say("%s.\n", reboot_it ? "Restarting" : "Switching off");
-        log_notice("recovery: the technician %s the machine",
-                   reboot_it ? "restarts" : "switches off");
+        log_notice("recovery: the technician %s the machine", reboot_it ? "restarts" : "switches off");
         reboot(reboot_it ? RB_AUTOBOOT : RB_POWER_OFF);
         say("That failed: %s\n", strerror(errno));
 }
@@ -970,8 +978,7 @@ int recovery_run(struct init_ctx *ctx, const struct init_stage *stage, int err) 
 
 static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         if (!auth_ready) {
-                recovery_auth_init(&auth, recovery_auth_mode_of(ctx->config.auth,
-                                                                ctx->config.password_hash));
+                recovery_auth_init(&auth, recovery_auth_mode_of(ctx->config.auth, ctx->config.password_hash));
                 auth_ready = true;
         }
         idle_ms = recovery_idle_ms(ctx->s.failure_action);
@@ -999,7 +1006,8 @@ static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int er
                 log_errno(k, "loading the console keymap failed; the US layout stays");
         else if (k > 0)
                 log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
-                          "Unicode mode?)", k);
+                          "Unicode mode?)",
+                          k);
 
         switch (auth.mode) {
         case RECOVERY_AUTH_NONE:
@@ -1035,8 +1043,7 @@ static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int er
                 int n = read_line(line, sizeof line);
                 if (n < 0) {
                         if (n == -ETIMEDOUT)
-                                log_error("recovery: nothing typed for %u minutes",
-                                          idle_ms / 60000);
+                                log_error("recovery: nothing typed for %u minutes", idle_ms / 60000);
                         else
                                 log_error("recovery: the console is gone");
                         leave(ctx);

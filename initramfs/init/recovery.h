@@ -25,7 +25,7 @@
 enum {
         RECOVERY_RETRY = 1, /* run the failed stage again, then the rest of the boot; when the
                              * menu was asked for: go on with the boot */
-        RECOVERY_BOOT = 2,  /* ctx->s.snapshot is the root the technician chose: run the root
+        RECOVERY_BOOT = 2, /* ctx->s.snapshot is the root the technician chose: run the root
                              * stage (again), then the rest of the boot */
 };
 
@@ -49,16 +49,16 @@ void recovery_flush(struct init_ctx *ctx);
 /* ---- the pure parts, tested without a console ---- */
 
 enum recovery_item {
-        RECOVERY_ITEM_EMPTY,    /* an empty line */
+        RECOVERY_ITEM_EMPTY, /* an empty line */
         RECOVERY_ITEM_HELP,
-        RECOVERY_ITEM_LIST,     /* 1 */
-        RECOVERY_ITEM_BOOT,     /* 2 NAME */
-        RECOVERY_ITEM_RETRY,    /* 3 */
-        RECOVERY_ITEM_GOOD,     /* 4 NAME */
-        RECOVERY_ITEM_BAD,      /* 5 NAME */
-        RECOVERY_ITEM_LOG,      /* 6 */
-        RECOVERY_ITEM_SHELL,    /* 7 */
-        RECOVERY_ITEM_REBOOT,   /* 8 */
+        RECOVERY_ITEM_LIST, /* 1 */
+        RECOVERY_ITEM_BOOT, /* 2 NAME */
+        RECOVERY_ITEM_RETRY, /* 3 */
+        RECOVERY_ITEM_GOOD, /* 4 NAME */
+        RECOVERY_ITEM_BAD, /* 5 NAME */
+        RECOVERY_ITEM_LOG, /* 6 */
+        RECOVERY_ITEM_SHELL, /* 7 */
+        RECOVERY_ITEM_REBOOT, /* 8 */
         RECOVERY_ITEM_POWEROFF, /* 9 */
         _RECOVERY_ITEM_MAX,
 };
@@ -88,9 +88,9 @@ int recovery_match_root(const char *const *names, size_t n, const char *arg);
 
 enum recovery_auth_mode {
         RECOVERY_AUTH_PASSWORD, /* a usable password_hash */
-        RECOVERY_AUTH_NONE,     /* auth = none: no password (labs) */
-        RECOVERY_AUTH_UNSET,    /* no password_hash: no shell */
-        RECOVERY_AUTH_BROKEN,   /* a password_hash crypt(3) does not understand: no shell */
+        RECOVERY_AUTH_NONE, /* auth = none: no password (labs) */
+        RECOVERY_AUTH_UNSET, /* no password_hash: no shell */
+        RECOVERY_AUTH_BROKEN, /* a password_hash crypt(3) does not understand: no shell */
 };
 
 #define RECOVERY_AUTH_MAX_FAILURES 3
@@ -131,15 +131,15 @@ int recovery_format_record(char *buf, size_t size, uint64_t time, const char *wh
 /* A record of the technician's, for the ledger. */
 enum recovery_record_kind {
         RECOVERY_RECORD_ALERT, /* an alert of kind "recovery" holding text */
-        RECOVERY_RECORD_MARK,  /* a mark of root, note text */
+        RECOVERY_RECORD_MARK, /* a mark of root, note text */
 };
 
 struct recovery_record {
         enum recovery_record_kind kind;
         uint64_t time;
-        bool notify;                      /* alert: left new (shown at boot until acknowledged);
+        bool notify; /* alert: left new (shown at boot until acknowledged);
                                            * otherwise written acknowledged */
-        enum ledger_mark_action action;   /* mark */
+        enum ledger_mark_action action; /* mark */
         char root[RECOVERY_NAME_MAX + 1]; /* mark */
         char text[LEDGER_NOTE_MAX + 1];
 };

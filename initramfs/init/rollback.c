@@ -159,8 +159,8 @@ static int rename_entry(const char *from, const struct entry_name *to) {
 static void give_back(const char *id, unsigned n) {
         char file[300];
         struct entry_name e;
-        if (find_entry_file(id, file, sizeof file) < 0 ||
-            entry_name_parse(file, ".conf", &e) < 0 || !e.has_counter)
+        if (find_entry_file(id, file, sizeof file) < 0 || entry_name_parse(file, ".conf", &e) < 0 ||
+            !e.has_counter)
                 return;
         unsigned given = 0;
         while (given < n && entry_counter_give_back(&e) == 0)
@@ -213,8 +213,7 @@ static void entry_state_of_root(struct init_ctx *ctx, struct fallback_root *fr) 
         if (entry_id_from_root(fr->name, id, sizeof id) < 0)
                 return;
         snprintf(want, sizeof want, "%s%s.conf", LAYOUT_ENTRY_PREFIX, id);
-        if (find_entry_file(want, file, sizeof file) == 0 &&
-            entry_name_parse(file, ".conf", &e) == 0)
+        if (find_entry_file(want, file, sizeof file) == 0 && entry_name_parse(file, ".conf", &e) == 0)
                 fallback_root_from_entry(fr, &e);
 }
 
@@ -253,17 +252,19 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
          * is counted itself: a spent newer entry means this boot is a fallback. */
         bool loader = *ctx->entry_id && esp_mount(ctx) == 0;
         for (size_t i = 0; i < n; i++) {
-                fr[i] = (struct fallback_root){.name = roots[i].name,
-                                               .read_only = roots[i].read_only,
-                                               .generation = roots[i].otransid};
+                fr[i] = (struct fallback_root) { .name = roots[i].name,
+                                                 .read_only = roots[i].read_only,
+                                                 .generation = roots[i].otransid };
                 if (loader)
                         entry_state_of_root(ctx, &fr[i]);
                 else
                         fallback_root_from_ledger(&fr[i], &ctx->ledger, ctx->config.boot_tries);
         }
-        struct fallback_input in = {.requested = ctx->s.snapshot, .roots = fr, .n_roots = n,
-                                    .tries = ctx->config.boot_tries,
-                                    .counting_loader = loader};
+        struct fallback_input in = { .requested = ctx->s.snapshot,
+                                     .roots = fr,
+                                     .n_roots = n,
+                                     .tries = ctx->config.boot_tries,
+                                     .counting_loader = loader };
         struct fallback_choice c;
         r = fallback_choose(&in, &c);
         if (c.mark_entry_bad && ctx->esp_mounted && *ctx->entry_file) {
@@ -282,8 +283,7 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
                         snprintf(ctx->requested, sizeof ctx->requested, "%s", ctx->s.snapshot);
                         snprintf(ctx->snapshot_buf, sizeof ctx->snapshot_buf, "%s", c.root->name);
                         ctx->s.snapshot = ctx->snapshot_buf;
-                        ledger_add_alert(&ctx->ledger, (uint64_t)time(NULL), "fallback", c.message,
-                                         NULL);
+                        ledger_add_alert(&ctx->ledger, (uint64_t)time(NULL), "fallback", c.message, NULL);
                 }
                 for (size_t i = 0; i < n; i++)
                         if (streq(roots[i].name, ctx->s.snapshot))
@@ -305,8 +305,8 @@ void rollback_record_boot(struct init_ctx *ctx, const char *top) {
         char path[PATH_MAX];
         if (!ctx->ledger_loaded)
                 return;
-        ledger_append_boot(&ctx->ledger, (uint64_t)time(NULL), ctx->entry_id, ctx->s.snapshot,
-                           ctx->root_uuid, ctx->fallback ? "fallback" : NULL, &ctx->ledger_seq);
+        ledger_append_boot(&ctx->ledger, (uint64_t)time(NULL), ctx->entry_id, ctx->s.snapshot, ctx->root_uuid,
+                           ctx->fallback ? "fallback" : NULL, &ctx->ledger_seq);
         ledger_set_stage(&ctx->ledger, LEDGER_STAGE_ROOT_MOUNTED, NULL);
         show_alerts(ctx);
         ledger_path(ctx, top, path, sizeof path);

@@ -10,7 +10,9 @@
 #include "recovery.h"
 #include "util.h"
 
-static const char *nonempty(const char *a, const char *b) { return a && *a ? a : b; }
+static const char *nonempty(const char *a, const char *b) {
+        return a && *a ? a : b;
+}
 
 /* rootflags=subvol=@x,compress=zstd: the snapshot comes from koompi.snapshot= (or subvol= when
  * that is absent); the remaining options apply to every Btrfs mount. */
@@ -71,7 +73,7 @@ void init_resolve_settings(struct init_ctx *ctx) {
 void timeline_mark(struct init_ctx *ctx, const char *stage) {
         if (ctx->n_timeline >= TIMELINE_MAX)
                 return;
-        ctx->timeline[ctx->n_timeline++] = (struct timeline_mark){stage, now_boottime_ms()};
+        ctx->timeline[ctx->n_timeline++] = (struct timeline_mark) { stage, now_boottime_ms() };
 }
 
 int timeline_write_json(const struct init_ctx *ctx, const char *path) {
@@ -115,7 +117,9 @@ int timeline_write_json(const struct init_ctx *ctx, const char *path) {
         return r;
 }
 
-static int stage_api(struct init_ctx *ctx) { return ctx->ops->mount_api(ctx); }
+static int stage_api(struct init_ctx *ctx) {
+        return ctx->ops->mount_api(ctx);
+}
 
 static int stage_settings(struct init_ctx *ctx) {
         char *line = NULL;
@@ -137,7 +141,9 @@ static int stage_settings(struct init_ctx *ctx) {
         return 0;
 }
 
-static int stage_modules(struct init_ctx *ctx) { return ctx->ops->start_modules(ctx); }
+static int stage_modules(struct init_ctx *ctx) {
+        return ctx->ops->start_modules(ctx);
+}
 
 /* The LUKS volume by its UUID, or the unencrypted root= filesystem. */
 static int stage_device(struct init_ctx *ctx) {
@@ -173,16 +179,15 @@ static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
                 return -ENOMEM;
         int r = -EPERM;
         for (unsigned attempt = 1; attempt <= ctx->s.luks_tries; attempt++) {
-                snprintf(prompt, sizeof prompt, "Please enter passphrase for disk %s (%s): ",
-                         ctx->s.luks_name, ctx->luks_device);
+                snprintf(prompt, sizeof prompt,
+                         "Please enter passphrase for disk %s (%s): ", ctx->s.luks_name, ctx->luks_device);
                 uint64_t asked = now_boottime_ms();
                 int len = ctx->ops->prompt(0, prompt, pass, PASSPHRASE_MAX, ctx->s.luks_timeout_ms);
                 ctx->prompt_ms += now_boottime_ms() - asked;
                 if (len < 0) {
                         r = len;
                         snprintf(ctx->why, sizeof ctx->why, "no passphrase was entered for %s (%s)",
-                                 ctx->luks_device,
-                                 len == -ETIMEDOUT ? "timed out" : "the console closed");
+                                 ctx->luks_device, len == -ETIMEDOUT ? "timed out" : "the console closed");
                         break;
                 }
                 r = ctx->ops->activate(ctx, v, pass, (size_t)len);
@@ -190,16 +195,15 @@ static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
                 if (r >= 0)
                         break;
                 if (r != -EPERM) {
-                        snprintf(ctx->why, sizeof ctx->why, "unlocking %s failed: %s",
-                                 ctx->luks_device, strerror(-r));
+                        snprintf(ctx->why, sizeof ctx->why, "unlocking %s failed: %s", ctx->luks_device,
+                                 strerror(-r));
                         break;
                 }
                 unsigned left = ctx->s.luks_tries - attempt;
                 log_error("wrong passphrase for disk %s: %u %s left", ctx->s.luks_name, left,
                           left == 1 ? "try" : "tries");
-                snprintf(ctx->why, sizeof ctx->why,
-                         "the passphrase for %s (LUKS UUID %s) was wrong %u times", ctx->luks_device,
-                         ctx->s.luks_uuid, ctx->s.luks_tries);
+                snprintf(ctx->why, sizeof ctx->why, "the passphrase for %s (LUKS UUID %s) was wrong %u times",
+                         ctx->luks_device, ctx->s.luks_uuid, ctx->s.luks_tries);
         }
         luks_secret_free(pass);
         return r;
@@ -212,8 +216,8 @@ static int open_with_a_key(struct init_ctx *ctx, struct luks_volume *v) {
                 r = ctx->ops->activate(ctx, v, NULL, 0);
                 if (r < 0)
                         log_warning("the keyfile %s does not open %s (%s); asking for the "
-                                    "passphrase", ctx->s.luks_key, ctx->luks_device,
-                                    strerror(-r));
+                                    "passphrase",
+                                    ctx->s.luks_key, ctx->luks_device, strerror(-r));
         }
         if (r < 0) {
                 ctx->ops->esp_before_prompt(ctx);
@@ -223,7 +227,8 @@ static int open_with_a_key(struct init_ctx *ctx, struct luks_volume *v) {
                         log_errno(k, "loading the console keymap failed; the US layout stays");
                 else if (k > 0)
                         log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
-                                  "Unicode mode?)", k);
+                                  "Unicode mode?)",
+                                  k);
                 r = unlock_with_passphrase(ctx, v);
         }
         return r;
@@ -274,8 +279,8 @@ static int mount_subvol(struct init_ctx *ctx, const char *name, const char *wher
         join_options(opts, sizeof opts, base, ctx->s.rootflags);
         int r = ctx->ops->mount(ctx->root_device, where, "btrfs", opts);
         if (r < 0)
-                snprintf(ctx->why, sizeof ctx->why, "mounting subvolume %s of %s at %s failed: %s",
-                         name, ctx->root_device, where, strerror(-r));
+                snprintf(ctx->why, sizeof ctx->why, "mounting subvolume %s of %s at %s failed: %s", name,
+                         ctx->root_device, where, strerror(-r));
         return r;
 }
 
@@ -284,8 +289,8 @@ static int mount_subvol(struct init_ctx *ctx, const char *name, const char *wher
  * first of its softdep lines: a filesystem made with --csum xxhash or blake2 would not mount.
  * They are loaded when a mount failed, and the mount tried again. */
 static int mount_top(struct init_ctx *ctx) {
-        static const char *const csums[] = {"crypto-xxhash64", "crypto-blake2b-256",
-                                            "crypto-sha256", "crypto-crc32c"};
+        static const char *const csums[] = { "crypto-xxhash64", "crypto-blake2b-256", "crypto-sha256",
+                                             "crypto-crc32c" };
         char opts[600];
         join_options(opts, sizeof opts, "rw,subvolid=5", ctx->s.rootflags);
         int r = ctx->ops->mount(ctx->root_device, INIT_TOP, "btrfs", opts);
@@ -311,13 +316,12 @@ static int check_root(struct init_ctx *ctx) {
                 char names[200] = "";
                 ctx->ops->list_roots(INIT_TOP, "@root", names, sizeof names);
                 snprintf(ctx->why, sizeof ctx->why,
-                         "the root %s does not exist on %s (%s). Roots on this disk: %s",
-                         ctx->s.snapshot, ctx->root_device, strerror(-r), *names ? names : "none");
+                         "the root %s does not exist on %s (%s). Roots on this disk: %s", ctx->s.snapshot,
+                         ctx->root_device, strerror(-r), *names ? names : "none");
                 return r;
         }
         if (!ro)
-                log_warning("the root %s is not read-only; mounting it read-only anyway",
-                            ctx->s.snapshot);
+                log_warning("the root %s is not read-only; mounting it read-only anyway", ctx->s.snapshot);
         if (ctx->s.rw)
                 log_notice("rw on the command line: root snapshots are read-only; writes go to "
                            "/home and /var");
@@ -349,12 +353,10 @@ static int stage_root(struct init_ctx *ctx) {
         ctx->ops->wait_modules(ctx);
         /* root= names the filesystem inside the volume when given; else the volume is it. */
         if (ctx->s.root && *ctx->s.luks_uuid) {
-                int r = ctx->ops->find_device(ctx->s.root, ctx->root_device,
-                                              sizeof ctx->root_device);
+                int r = ctx->ops->find_device(ctx->s.root, ctx->root_device, sizeof ctx->root_device);
                 if (r < 0) {
-                        snprintf(ctx->why, sizeof ctx->why,
-                                 "root=%s was not found after unlocking %s", ctx->s.root,
-                                 ctx->luks_device);
+                        snprintf(ctx->why, sizeof ctx->why, "root=%s was not found after unlocking %s",
+                                 ctx->s.root, ctx->luks_device);
                         return r;
                 }
         }
@@ -373,12 +375,13 @@ static int stage_switch(struct init_ctx *ctx) {
         if (ctx->s.stop_before_switch) {
                 snprintf(ctx->why, sizeof ctx->why,
                          "rd.break is on the kernel command line: stopped before switching to "
-                         "the root %s", ctx->s.snapshot);
+                         "the root %s",
+                         ctx->s.snapshot);
                 return -ECANCELED;
         }
         if (!ctx->ops->init_executable(INIT_NEWROOT, ctx->s.init)) {
-                snprintf(ctx->why, sizeof ctx->why, "the root %s has no executable %s",
-                         ctx->s.snapshot, ctx->s.init);
+                snprintf(ctx->why, sizeof ctx->why, "the root %s has no executable %s", ctx->s.snapshot,
+                         ctx->s.init);
                 return -ENOENT;
         }
         ctx->ops->record_switch(ctx, INIT_NEWROOT);

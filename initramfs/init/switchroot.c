@@ -34,8 +34,7 @@ static void remove_recursive(int dirfd, dev_t rootdev) {
                 if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != rootdev)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
-                        int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                                    O_CLOEXEC);
+                        int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub >= 0)
                                 remove_recursive(sub, rootdev);
                         unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
@@ -46,7 +45,7 @@ static void remove_recursive(int dirfd, dev_t rootdev) {
 }
 
 int switch_root_exec(const char *newroot, const char *init) {
-        static const char *const moves[] = {"/dev", "/proc", "/sys", "/run"};
+        static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
         char target[PATH_MAX];
         for (size_t i = 0; i < ELEMENTSOF(moves); i++) {
                 snprintf(target, sizeof target, "%s%s", newroot, moves[i]);
@@ -74,7 +73,7 @@ int switch_root_exec(const char *newroot, const char *init) {
                 return -errno;
         if (chdir("/") < 0)
                 return -errno;
-        char *const argv[] = {(char *)init, NULL};
+        char *const argv[] = { (char *)init, NULL };
         execv(init, argv);
         return -errno;
 }

@@ -13,20 +13,18 @@
 static int find_moddir(struct mki *m) {
         const char *kver = m->opt->kernel;
         if (!kver || !*kver || strchr(kver, '/') || streq(kver, ".") || streq(kver, ".."))
-                return mki_bad_input(m, -EINVAL, "kernel '%s': not a kernel release",
-                                     kver ? kver : "");
+                return mki_bad_input(m, -EINVAL, "kernel '%s': not a kernel release", kver ? kver : "");
         if (m->opt->moddir) {
                 struct stat st;
                 snprintf(m->moddir, sizeof m->moddir, "%s", m->opt->moddir);
                 if (stat(m->moddir, &st) < 0 || !S_ISDIR(st.st_mode))
-                        return mki_bad_input(m, -ENOENT, "kernel %s: no module directory at %s",
-                                             kver, m->moddir);
+                        return mki_bad_input(m, -ENOENT, "kernel %s: no module directory at %s", kver,
+                                             m->moddir);
                 return 0;
         }
         int r = modules_find_dir(kver, m->moddir, sizeof m->moddir);
         if (r < 0)
-                return mki_bad_input(m, r, "kernel %s: no module directory at %s", kver,
-                                     m->moddir);
+                return mki_bad_input(m, r, "kernel %s: no module directory at %s", kver, m->moddir);
         return 0;
 }
 
@@ -51,7 +49,8 @@ static int load_config(struct mki *m) {
                             path);
         else if (!m->config.password_hash || !*m->config.password_hash)
                 log_notice("config %s: no [recovery] password_hash: the recovery menu will offer "
-                           "no shell (see koompi-recovery(7))", path);
+                           "no shell (see koompi-recovery(7))",
+                           path);
         m->config_path = strdup(path);
         return m->config_path ? 0 : -ENOMEM;
 }
@@ -64,9 +63,8 @@ static int check_compression(struct mki *m, const char **ret) {
                 return mki_bad_input(m, -EINVAL, "compression %s: zstd or none", c);
         int level = m->config.compression_level;
         if (streq(c, "zstd") && (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()))
-                return mki_bad_input(m, -EINVAL,
-                                     "compression_level %d: zstd takes %d (fastest) to %d",
-                                     level, ZSTD_minCLevel(), ZSTD_maxCLevel());
+                return mki_bad_input(m, -EINVAL, "compression_level %d: zstd takes %d (fastest) to %d", level,
+                                     ZSTD_minCLevel(), ZSTD_maxCLevel());
         m->zstd_level = level;
         *ret = c;
         return 0;
@@ -134,15 +132,15 @@ static int add_keymap(struct mki *m) {
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
-                return mki_bad_input(m, r, "%s: reading KEYMAP= failed: %s", conf,
-                                     strerror(-r));
+                return mki_bad_input(m, r, "%s: reading KEYMAP= failed: %s", conf, strerror(-r));
         r = keymap_compile(name, &data, &len, &error);
         if (error)
                 log_error("%s", error);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return mki_bad_input(m, r, "the console keymap %s (KEYMAP= of %s) cannot be "
+                return mki_bad_input(m, r,
+                                     "the console keymap %s (KEYMAP= of %s) cannot be "
                                      "compiled (see above)",
                                      name, conf);
         r = cpio_add_data(m->cpio, KEYMAP_IMAGE_PATH, 0644, data, len);
@@ -152,8 +150,8 @@ static int add_keymap(struct mki *m) {
         return 0;
 }
 
-int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra,
-                     char **ret, size_t *ret_len) {
+int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra, char **ret,
+                     size_t *ret_len) {
         bool added = false;
         for (char *const *e = extra; e && *e; e++)
                 added = added || !strv_contains(load, *e);
@@ -200,8 +198,7 @@ static int add_config(struct mki *m) {
         if (m->config_path) {
                 r = read_file(m->config_path, &text, &len);
                 if (r < 0)
-                        return mki_bad_input(m, r, "config %s: %s", m->config_path,
-                                             strerror(-r));
+                        return mki_bad_input(m, r, "config %s: %s", m->config_path, strerror(-r));
         }
         r = mki_image_config(text, len, m->config.modules_load, m->opt->modules, &out, &out_len);
         if (r < 0)
@@ -219,8 +216,8 @@ static int add_config(struct mki *m) {
 static bool image_needs_busybox(const struct mki *m) {
         if (m->opt->init || m->opt->busybox)
                 return true;
-        return (m->config.password_hash && *m->config.password_hash) ||
-               streq_ptr(m->config.auth, "none") || streq_ptr(m->config.failure_action, "shell");
+        return (m->config.password_hash && *m->config.password_hash) || streq_ptr(m->config.auth, "none") ||
+                streq_ptr(m->config.failure_action, "shell");
 }
 
 static int add_busybox(struct mki *m, const char *path) {
@@ -261,8 +258,7 @@ static int build(struct mki *m, struct mki_result *ret) {
 
         if (!m->opt->output || !*m->opt->output)
                 return mki_bad_input(m, -EINVAL, "no --output given");
-        if ((r = find_moddir(m)) < 0 || (r = load_config(m)) < 0 ||
-            (r = check_compression(m, &compress)) < 0)
+        if ((r = find_moddir(m)) < 0 || (r = load_config(m)) < 0 || (r = check_compression(m, &compress)) < 0)
                 return r;
         if (cpio_mtime_from_env(&mtime) < 0)
                 return mki_bad_input(m, -EINVAL, "SOURCE_DATE_EPOCH=%s: not a number of seconds",
@@ -271,8 +267,8 @@ static int build(struct mki *m, struct mki_result *ret) {
                 return r;
 
         if ((r = step(image_layout(m))) < 0 || (r = step(add_init(m))) < 0 ||
-            (r = step(add_busybox(m, busybox))) < 0 ||
-            (r = step(add_config(m))) < 0 || (r = step(add_keymap(m))) < 0)
+            (r = step(add_busybox(m, busybox))) < 0 || (r = step(add_config(m))) < 0 ||
+            (r = step(add_keymap(m))) < 0)
                 return r;
         for (char **i = m->config.include; i && *i; i++)
                 if ((r = step(image_include(m, *i))) < 0)
@@ -281,8 +277,7 @@ static int build(struct mki *m, struct mki_result *ret) {
                 if ((r = step(image_include(m, *i))) < 0)
                         return r;
         if ((r = step(kmods_collect(m))) < 0 || (r = step(kmods_install(m))) < 0 ||
-            (r = step(image_flush_elf(m))) < 0 ||
-            (r = step(image_busybox_links(m, busybox))) < 0)
+            (r = step(image_flush_elf(m))) < 0 || (r = step(image_busybox_links(m, busybox))) < 0)
                 return r;
 
         r = output_write(m, m->opt->output, compress, &ret->size);
@@ -294,8 +289,8 @@ static int build(struct mki *m, struct mki_result *ret) {
 }
 
 int mki_build(const struct mki_options *o, struct mki_result *ret) {
-        struct mki m = {.opt = o};
-        *ret = (struct mki_result){0};
+        struct mki m = { .opt = o };
+        *ret = (struct mki_result) { 0 };
         int r = build(&m, ret);
         if (m.stage[0] && rm_rf(m.stage) < 0)
                 log_warning("removing %s failed", m.stage);

@@ -17,13 +17,11 @@
 
 /* The busybox applets linked in /bin, when busybox has them. */
 static const char *const applets[] = {
-        "[",      "blkid",  "cat",     "chmod",   "chroot",      "cp",     "cut",
-        "date",   "dd",     "dmesg",   "echo",    "find",        "grep",   "head",
-        "insmod", "ln",     "losetup", "ls",      "lsmod",       "mdev",   "mkdir",
-        "mknod",  "modprobe", "mount", "mv",      "poweroff",    "printf", "readlink",
-        "reboot", "rm",     "sed",     "sh",      "sleep",       "stat",   "switch_root",
-        "sync",   "tail",   "test",    "touch",   "tr",          "umount", "uname",
-        "wc",
+        "[",        "blkid",  "cat",   "chmod", "chroot",   "cp",     "cut",  "date",        "dd",
+        "dmesg",    "echo",   "find",  "grep",  "head",     "insmod", "ln",   "losetup",     "ls",
+        "lsmod",    "mdev",   "mkdir", "mknod", "modprobe", "mount",  "mv",   "poweroff",    "printf",
+        "readlink", "reboot", "rm",    "sed",   "sh",       "sleep",  "stat", "switch_root", "sync",
+        "tail",     "test",   "touch", "tr",    "umount",   "uname",  "wc",
 };
 
 /* Also linked in /sbin, where scripts expect them. The kernel runs /sbin/modprobe for the
@@ -36,7 +34,7 @@ static const char *const sbin_applets[] = {
 
 /* The merged-/usr symlinks of the host, mirrored so that every file lands where the host
  * has it and /bin/busybox, /lib/modules, ... follow the same links. */
-static const char *const usr_links[] = {"bin", "sbin", "lib", "lib64", "usr/sbin"};
+static const char *const usr_links[] = { "bin", "sbin", "lib", "lib64", "usr/sbin" };
 
 static const char initrd_release[] = "NAME=\"KOOMPI OS\"\n"
                                      "ID=koompi\n"
@@ -57,8 +55,7 @@ static int add_failed(struct mki *m, int r, const char *what) {
         if (r == -ENOMEM)
                 return log_errno(r, "adding %s to the image failed", what);
         if (r == -EEXIST || r == -ENOTDIR)
-                return mki_bad_input(m, r, "%s: another file of the image is already there",
-                                     what);
+                return mki_bad_input(m, r, "%s: another file of the image is already there", what);
         return mki_bad_input(m, r, "%s: %s", what, strerror(-r));
 }
 
@@ -67,8 +64,8 @@ int image_layout(struct mki *m) {
                 const char *path;
                 unsigned mode;
         } dirs[] = {
-                {"/dev", 0755},  {"/etc", 0755},     {"/proc", 0555}, {"/root", 0700},
-                {"/run", 0755},  {"/sys", 0555},     {"/sysroot", 0755}, {"/tmp", 01777},
+                { "/dev", 0755 }, { "/etc", 0755 }, { "/proc", 0555 },    { "/root", 0700 },
+                { "/run", 0755 }, { "/sys", 0555 }, { "/sysroot", 0755 }, { "/tmp", 01777 },
         };
         int r;
 
@@ -130,8 +127,8 @@ static bool maybe_elf(const char *name, mode_t mode) {
 
 static int install_tree(struct mki *m, const char *src, const char *dest, unsigned depth);
 
-static int install_entry(struct mki *m, const char *src, const char *dest, const struct stat *st,
-                         bool deps, unsigned depth) {
+static int install_entry(struct mki *m, const char *src, const char *dest, const struct stat *st, bool deps,
+                         unsigned depth) {
         int r;
         if (S_ISLNK(st->st_mode)) {
                 char target[PATH_MAX];
@@ -145,8 +142,7 @@ static int install_entry(struct mki *m, const char *src, const char *dest, const
         if (S_ISDIR(st->st_mode))
                 return install_tree(m, src, dest, depth + 1);
         if (!S_ISREG(st->st_mode))
-                return mki_bad_input(m, -EINVAL, "%s: not a regular file, directory or symlink",
-                                     src);
+                return mki_bad_input(m, -EINVAL, "%s: not a regular file, directory or symlink", src);
         r = cpio_add_file(m->cpio, dest, CPIO_MODE_FROM_SOURCE, src);
         if (r < 0)
                 return add_failed(m, r, src);
@@ -174,8 +170,7 @@ static int install_tree(struct mki *m, const char *src, const char *dest, unsign
                         continue;
                 if ((size_t)snprintf(s, sizeof s, "%s/%s", src, de->d_name) >= sizeof s ||
                     (size_t)snprintf(t, sizeof t, "%s/%s", dest, de->d_name) >= sizeof t) {
-                        r = mki_bad_input(m, -ENAMETOOLONG, "%s/%s: path too long", src,
-                                          de->d_name);
+                        r = mki_bad_input(m, -ENAMETOOLONG, "%s/%s: path too long", src, de->d_name);
                         break;
                 }
                 if (lstat(s, &st) < 0) {
@@ -224,8 +219,7 @@ restart:
                         char target[PATH_MAX], next[PATH_MAX];
                         ssize_t n = readlink(prefix, target, sizeof target - 1);
                         if (n < 0)
-                                return mki_bad_input(m, -errno, "%s: %s", prefix,
-                                                     strerror(errno));
+                                return mki_bad_input(m, -errno, "%s: %s", prefix, strerror(errno));
                         target[n] = 0;
                         int r = cpio_add_symlink(m->cpio, prefix, target);
                         if (r < 0)
@@ -237,11 +231,10 @@ restart:
                         if (target[0] == '/')
                                 k = snprintf(next, sizeof next, "%s%s", target, cur + end);
                         else
-                                k = snprintf(next, sizeof next, "%.*s/%s%s", (int)dirlen, cur,
-                                             target, cur + end);
+                                k = snprintf(next, sizeof next, "%.*s/%s%s", (int)dirlen, cur, target,
+                                             cur + end);
                         if (k < 0 || (size_t)k >= sizeof next)
-                                return mki_bad_input(m, -ENAMETOOLONG, "%s: path too long",
-                                                     path);
+                                return mki_bad_input(m, -ENAMETOOLONG, "%s: path too long", path);
                         memcpy(cur, next, (size_t)k + 1);
                         goto restart;
                 }
@@ -254,7 +247,9 @@ restart:
         return mki_bad_input(m, -EINVAL, "%s: not a file", path);
 }
 
-int image_install(struct mki *m, const char *path) { return install_host(m, path, true); }
+int image_install(struct mki *m, const char *path) {
+        return install_host(m, path, true);
+}
 
 int image_install_as(struct mki *m, const char *src, const char *dest) {
         struct stat st;
@@ -307,8 +302,7 @@ int image_flush_elf(struct mki *m) {
 int image_busybox(struct mki *m, const char *path, bool required) {
         if (access(path, R_OK) < 0) {
                 if (required)
-                        return mki_bad_input(m, -errno, "busybox %s: %s", path,
-                                             strerror(errno));
+                        return mki_bad_input(m, -errno, "busybox %s: %s", path, strerror(errno));
                 log_warning("no busybox at %s: the image has no shell", path);
                 return 0;
         }
@@ -346,7 +340,7 @@ int image_busybox_links(struct mki *m, const char *path) {
         _cleanup_free_ char *list = NULL;
         if (cpio_stat(m->cpio, "/bin/busybox", NULL) < 0)
                 return 0;
-        char *argv[] = {(char *)path, (char *)"--list", NULL};
+        char *argv[] = { (char *)path, (char *)"--list", NULL };
         int r = spawn_capture(argv, &list, NULL, 0);
         if (r < 0)
                 log_debug("%s --list failed (%s): linking every applet", path, strerror(-r));

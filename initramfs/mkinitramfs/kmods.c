@@ -18,14 +18,13 @@ static const char *const depmod_inputs[] = {
 
 /* What depmod writes that libkmod and busybox modprobe read. */
 static const char *const depmod_outputs[] = {
-        "modules.alias",   "modules.alias.bin",   "modules.builtin",
-        "modules.builtin.alias.bin", "modules.builtin.bin", "modules.dep",
-        "modules.dep.bin", "modules.devname",     "modules.softdep",
-        "modules.symbols", "modules.symbols.bin",
+        "modules.alias",       "modules.alias.bin", "modules.builtin",     "modules.builtin.alias.bin",
+        "modules.builtin.bin", "modules.dep",       "modules.dep.bin",     "modules.devname",
+        "modules.softdep",     "modules.symbols",   "modules.symbols.bin",
 };
 
-static int resolve_list(struct mki *m, struct kmod_ctx *ctx, char *const *names,
-                        const char *origin, bool hardware) {
+static int resolve_list(struct mki *m, struct kmod_ctx *ctx, char *const *names, const char *origin,
+                        bool hardware) {
         unsigned flags = hardware && m->opt->host_only ? MODULES_RESOLVE_HOST_LOADED : 0;
         for (char *const *n = names; n && *n; n++) {
                 int r = modules_resolve(ctx, *n, flags, &m->modules);
@@ -40,13 +39,13 @@ static int resolve_list(struct mki *m, struct kmod_ctx *ctx, char *const *names,
                         continue;
                 }
                 if (r == -ENOENT && hardware) {
-                        log_warning("module %s (%s) does not exist for kernel %s; left out", *n,
-                                    origin, m->opt->kernel);
+                        log_warning("module %s (%s) does not exist for kernel %s; left out", *n, origin,
+                                    m->opt->kernel);
                         continue;
                 }
                 if (r == -ENOENT)
-                        return mki_bad_input(m, r, "module %s (%s): not found for kernel %s in %s",
-                                             *n, origin, m->opt->kernel, m->moddir);
+                        return mki_bad_input(m, r, "module %s (%s): not found for kernel %s in %s", *n,
+                                             origin, m->opt->kernel, m->moddir);
                 if (r < 0)
                         return log_errno(r, "resolving module %s failed", *n);
         }
@@ -58,8 +57,7 @@ int kmods_collect(struct mki *m) {
         char origin[PATH_MAX + 32];
         int r = modules_ctx_new(m->moddir, &ctx);
         if (r < 0)
-                return mki_bad_input(m, r, "kernel %s: no module directory at %s",
-                                     m->opt->kernel, m->moddir);
+                return mki_bad_input(m, r, "kernel %s: no module directory at %s", m->opt->kernel, m->moddir);
 
         snprintf(origin, sizeof origin, "[modules] load of %s",
                  m->config_path ? m->config_path : "the defaults");
@@ -136,8 +134,7 @@ static int run_depmod(struct mki *m) {
         if (find_program("depmod", depmod) < 0)
                 return mki_bad_input(m, -ENOENT, "depmod is not installed (package kmod)");
         path_join(conf, m->stage, "depmod.d");
-        char *argv[] = {depmod,       (char *)"-b", m->stage, (char *)"-C", conf,
-                        (char *)m->opt->kernel, NULL};
+        char *argv[] = { depmod, (char *)"-b", m->stage, (char *)"-C", conf, (char *)m->opt->kernel, NULL };
         int r = spawn_capture(argv, NULL, err, sizeof err);
         if (r < 0)
                 return log_errno(r, "%s -b %s %s failed%s%s", depmod, m->stage, m->opt->kernel,

@@ -58,8 +58,7 @@ static void help(void) {
                "  KOOMPI_MKINITRAMFS_CACHE\n"
                "                     the cache directory when --cache-dir is not given;\n"
                "                     empty: no cache\n",
-               MKI_DEFAULT_CONFIG, MKI_DEFAULT_KOOMPI_INIT, MKI_DEFAULT_BUSYBOX,
-               MKI_DEFAULT_CACHE_DIR);
+               MKI_DEFAULT_CONFIG, MKI_DEFAULT_KOOMPI_INIT, MKI_DEFAULT_BUSYBOX, MKI_DEFAULT_CACHE_DIR);
 }
 
 enum {
@@ -103,25 +102,25 @@ static int usage_error(const char *fmt, ...) {
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
-                {"kernel", required_argument, NULL, ARG_KERNEL},
-                {"output", required_argument, NULL, ARG_OUTPUT},
-                {"config", required_argument, NULL, ARG_CONFIG},
-                {"include", required_argument, NULL, ARG_INCLUDE},
-                {"module", required_argument, NULL, ARG_MODULE},
-                {"init", required_argument, NULL, ARG_INIT},
-                {"host-only", no_argument, NULL, ARG_HOST_ONLY},
-                {"compress", required_argument, NULL, ARG_COMPRESS},
-                {"moddir", required_argument, NULL, ARG_MODDIR},
-                {"koompi-init", required_argument, NULL, ARG_KOOMPI_INIT},
-                {"busybox", required_argument, NULL, ARG_BUSYBOX},
-                {"cache-dir", required_argument, NULL, ARG_CACHE_DIR},
-                {"no-cache", no_argument, NULL, ARG_NO_CACHE},
-                {"quiet", no_argument, NULL, ARG_QUIET},
-                {"verbose", no_argument, NULL, ARG_VERBOSE},
-                {"help", no_argument, NULL, 'h'},
+                { "kernel", required_argument, NULL, ARG_KERNEL },
+                { "output", required_argument, NULL, ARG_OUTPUT },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "include", required_argument, NULL, ARG_INCLUDE },
+                { "module", required_argument, NULL, ARG_MODULE },
+                { "init", required_argument, NULL, ARG_INIT },
+                { "host-only", no_argument, NULL, ARG_HOST_ONLY },
+                { "compress", required_argument, NULL, ARG_COMPRESS },
+                { "moddir", required_argument, NULL, ARG_MODDIR },
+                { "koompi-init", required_argument, NULL, ARG_KOOMPI_INIT },
+                { "busybox", required_argument, NULL, ARG_BUSYBOX },
+                { "cache-dir", required_argument, NULL, ARG_CACHE_DIR },
+                { "no-cache", no_argument, NULL, ARG_NO_CACHE },
+                { "quiet", no_argument, NULL, ARG_QUIET },
+                { "verbose", no_argument, NULL, ARG_VERBOSE },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
-        struct mki_options o = {0};
+        struct mki_options o = { 0 };
         _cleanup_free_ char **includes = NULL, **modules = NULL;
         size_t n_includes = 0, n_modules = 0;
         bool quiet = false;
@@ -171,8 +170,7 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_CACHE_DIR:
                         if (optarg[0] != '/')
-                                return usage_error("--cache-dir %s: not an absolute path",
-                                                   optarg);
+                                return usage_error("--cache-dir %s: not an absolute path", optarg);
                         o.cache_dir = optarg;
                         break;
                 case ARG_NO_CACHE:
@@ -190,8 +188,7 @@ int main(int argc, char **argv) {
                         help();
                         return MKI_EXIT_OK;
                 default:
-                        return usage_error("unknown option or missing value: %s",
-                                           argv[optind - 1]);
+                        return usage_error("unknown option or missing value: %s", argv[optind - 1]);
                 }
         }
         if (optind < argc)
@@ -207,8 +204,7 @@ int main(int argc, char **argv) {
                 if (!*cache_env)
                         o.no_cache = true;
                 else if (cache_env[0] != '/')
-                        return usage_error("KOOMPI_MKINITRAMFS_CACHE=%s: not an absolute path",
-                                           cache_env);
+                        return usage_error("KOOMPI_MKINITRAMFS_CACHE=%s: not an absolute path", cache_env);
                 else
                         o.cache_dir = cache_env;
         }
@@ -227,8 +223,7 @@ int main(int argc, char **argv) {
         if (r != MKI_EXIT_OK)
                 return r;
         if (!quiet)
-                printf("%s: %" PRIu64 " bytes, %zu files, %zu modules, %.3f s\n", o.output,
-                       res.size, res.files, res.modules,
-                       (double)(now_monotonic_us() - start) / 1e6);
+                printf("%s: %" PRIu64 " bytes, %zu files, %zu modules, %.3f s\n", o.output, res.size,
+                       res.files, res.modules, (double)(now_monotonic_us() - start) / 1e6);
         return MKI_EXIT_OK;
 }

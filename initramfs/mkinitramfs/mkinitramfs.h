@@ -27,30 +27,30 @@ enum {
 /* Exit codes of koompi-mkinitramfs. */
 enum {
         MKI_EXIT_OK = 0,
-        MKI_EXIT_INPUT = 1,    /* bad usage or input: the message says which */
+        MKI_EXIT_INPUT = 1, /* bad usage or input: the message says which */
         MKI_EXIT_INTERNAL = 2, /* could not write, compressor or depmod failed, no memory */
 };
 
 struct mki_options {
-        const char *kernel;      /* KVER, required */
-        const char *output;      /* required */
-        const char *config;      /* NULL: MKI_DEFAULT_CONFIG when it exists */
-        char **includes;         /* "SRC[:DEST]", NULL-terminated, may be NULL */
-        char **modules;          /* --module, NULL-terminated, may be NULL */
-        const char *init;        /* --init: this file is /init */
+        const char *kernel; /* KVER, required */
+        const char *output; /* required */
+        const char *config; /* NULL: MKI_DEFAULT_CONFIG when it exists */
+        char **includes; /* "SRC[:DEST]", NULL-terminated, may be NULL */
+        char **modules; /* --module, NULL-terminated, may be NULL */
+        const char *init; /* --init: this file is /init */
         const char *koompi_init; /* NULL: next to our executable, else the default */
-        const char *busybox;     /* NULL: MKI_DEFAULT_BUSYBOX, skipped when missing */
-        const char *moddir;      /* NULL: /lib/modules/KVER or /usr/lib/modules/KVER */
-        const char *compress;    /* "zstd" | "none", NULL: the config's */
-        const char *vconsole;    /* NULL: MKI_VCONSOLE_CONF */
-        const char *cache_dir;   /* NULL: MKI_DEFAULT_CACHE_DIR */
-        bool no_cache;           /* compress every segment, keep nothing */
+        const char *busybox; /* NULL: MKI_DEFAULT_BUSYBOX, skipped when missing */
+        const char *moddir; /* NULL: /lib/modules/KVER or /usr/lib/modules/KVER */
+        const char *compress; /* "zstd" | "none", NULL: the config's */
+        const char *vconsole; /* NULL: MKI_VCONSOLE_CONF */
+        const char *cache_dir; /* NULL: MKI_DEFAULT_CACHE_DIR */
+        bool no_cache; /* compress every segment, keep nothing */
         bool host_only;
 };
 
 struct mki_result {
-        uint64_t size;  /* bytes written to the output */
-        size_t files;   /* entries of the archive */
+        uint64_t size; /* bytes written to the output */
+        size_t files; /* entries of the archive */
         size_t modules; /* module files carried */
 };
 
@@ -64,13 +64,13 @@ int mki_build(const struct mki_options *o, struct mki_result *ret);
 struct mki {
         const struct mki_options *opt;
         struct koompi_config config;
-        char *config_path;       /* the file read, NULL when the defaults are used */
+        char *config_path; /* the file read, NULL when the defaults are used */
         char moddir[PATH_MAX];
         struct cpio *cpio;
         struct elf_closure elf;
         struct module_set modules;
-        char stage[PATH_MAX];    /* temporary directory, "" when none */
-        bool bad_input;          /* the failure is the caller's: exit 1 */
+        char stage[PATH_MAX]; /* temporary directory, "" when none */
+        bool bad_input; /* the failure is the caller's: exit 1 */
         int zstd_level;
 };
 
@@ -83,8 +83,8 @@ int mki_parse_include(const char *spec, char **ret_src, char **ret_dest);
 /* The boot.conf of the image: the text of the file read (or nothing), then a [modules]
  * section naming every module to load when --module added some. *ret is NULL when the
  * image needs no boot.conf (no file and no --module). */
-int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra,
-                     char **ret, size_t *ret_len);
+int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra, char **ret,
+                     size_t *ret_len);
 
 /* image.c */
 int image_layout(struct mki *m);

@@ -30,9 +30,9 @@ struct zout {
 };
 
 static int zout_stream(struct zout *z, const void *data, size_t len, ZSTD_EndDirective mode) {
-        ZSTD_inBuffer in = {data, len, 0};
+        ZSTD_inBuffer in = { data, len, 0 };
         for (;;) {
-                ZSTD_outBuffer out = {z->buf, z->size, 0};
+                ZSTD_outBuffer out = { z->buf, z->size, 0 };
                 size_t left = ZSTD_compressStream2(z->cctx, &out, &in, mode);
                 if (ZSTD_isError(left)) {
                         log_error("zstd compression failed: %s", ZSTD_getErrorName(left));
@@ -52,7 +52,7 @@ static int zout_sink(const void *buf, size_t len, void *userdata) {
 
 /* Compresses one segment of the archive into fd as one zstd frame. */
 static int write_zstd(struct mki *m, int fd, unsigned segment) {
-        struct zout z = {.fd = fd, .size = ZSTD_CStreamOutSize()};
+        struct zout z = { .fd = fd, .size = ZSTD_CStreamOutSize() };
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         int r;
 
@@ -71,9 +71,9 @@ static int write_zstd(struct mki *m, int fd, unsigned segment) {
          * (one worker on a single CPU gives the same bytes as eight). A libzstd built
          * without threads refuses this and compresses in this thread. */
         if (!ZSTD_isError(ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_nbWorkers,
-                                                 cpus < 1                  ? 1
-                                                 : cpus > MAX_ZSTD_WORKERS ? MAX_ZSTD_WORKERS
-                                                                           : (int)cpus)))
+                                                 cpus < 1                          ? 1
+                                                         : cpus > MAX_ZSTD_WORKERS ? MAX_ZSTD_WORKERS
+                                                                                   : (int)cpus)))
                 /* Jobs of a fixed size, small enough to keep every worker busy on an image
                  * of a few tens of megabytes (the default grows with the level). */
                 ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_jobSize, ZSTD_JOB_SIZE);
@@ -108,9 +108,9 @@ static int zstd_check(int fd) {
                 }
                 if (n == 0)
                         break;
-                ZSTD_inBuffer in = {in_buf, (size_t)n, 0};
+                ZSTD_inBuffer in = { in_buf, (size_t)n, 0 };
                 while (in.pos < in.size) {
-                        ZSTD_outBuffer out = {out_buf, out_size, 0};
+                        ZSTD_outBuffer out = { out_buf, out_size, 0 };
                         left = ZSTD_decompressStream(d, &out, &in);
                         if (ZSTD_isError(left)) {
                                 r = -EBADMSG;
@@ -170,8 +170,7 @@ static void cache_prune(const char *dir) {
         while ((de = readdir(d)) && n < ELEMENTSOF(files)) {
                 struct stat st;
                 if (!endswith(de->d_name, ".cpio.zst") ||
-                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !S_ISREG(st.st_mode))
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
                 snprintf(files[n].name, sizeof files[n].name, "%s", de->d_name);
                 files[n++].t = st.st_mtim;
@@ -229,14 +228,12 @@ static int write_host_segment(struct mki *m, int fd) {
                         futimens(cached, NULL);
                         return copy_fd(cached, fd);
                 }
-                log_warning("the cached segment %s is damaged (%s); making it again", path,
-                            strerror(-r));
+                log_warning("the cached segment %s is damaged (%s); making it again", path, strerror(-r));
                 unlink(path);
         }
 
         _cleanup_close_ int out = -1;
-        if (mkdir_p(dir, 0700) < 0 || !cache_dir_safe(dir) ||
-            (out = mkostemp(tmp, O_CLOEXEC)) < 0) {
+        if (mkdir_p(dir, 0700) < 0 || !cache_dir_safe(dir) || (out = mkostemp(tmp, O_CLOEXEC)) < 0) {
                 log_debug("cache %s not usable (%m): compressing without it", dir);
                 return write_zstd(m, fd, MKI_SEGMENT_HOST);
         }
@@ -247,8 +244,7 @@ static int write_host_segment(struct mki *m, int fd) {
                 r = -errno;
         if (r < 0) {
                 unlink(tmp);
-                log_debug("cache: storing %s failed (%s): compressing without it", path,
-                          strerror(-r));
+                log_debug("cache: storing %s failed (%s): compressing without it", path, strerror(-r));
                 return r == -ENOMEM ? r : write_zstd(m, fd, MKI_SEGMENT_HOST);
         }
         log_debug("cache: stored %s", path);
@@ -264,9 +260,9 @@ static int write_small_zstd(struct mki *m, int fd, unsigned segment) {
         size_t in_len = 0;
         ZSTD_CCtx *cctx = ZSTD_createCCtx();
         int r = cctx ? cpio_write_segment_mem(m->cpio, segment, &in, &in_len) : -ENOMEM;
-        if (r == 0 && (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
-                                                            m->zstd_level)) ||
-                       ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1))))
+        if (r == 0 &&
+            (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, m->zstd_level)) ||
+             ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1))))
                 r = log_errno(-EINVAL, "zstd refused level %d", m->zstd_level);
         size_t bound = ZSTD_compressBound(in_len);
         if (r == 0 && !(out = malloc(bound)))
@@ -296,8 +292,7 @@ static int write_image_zstd(struct mki *m, int fd) {
 int output_write(struct mki *m, const char *path, const char *compress, uint64_t *ret_size) {
         char tmp[PATH_MAX];
         const char *slash = strrchr(path, '/');
-        int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path,
-                                 slash + 1)
+        int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
                       : snprintf(tmp, sizeof tmp, ".%s.XXXXXX", path);
         if (n < 0 || (size_t)n >= sizeof tmp)
                 return mki_bad_input(m, -ENAMETOOLONG, "--output %s: path too long", path);
@@ -310,8 +305,7 @@ int output_write(struct mki *m, const char *path, const char *compress, uint64_t
         if (!dir[0])
                 snprintf(dir, sizeof dir, "/");
         if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-                return mki_bad_input(m, -ENOENT, "--output %s: the directory %s does not exist",
-                                     path, dir);
+                return mki_bad_input(m, -ENOENT, "--output %s: the directory %s does not exist", path, dir);
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
                 return mki_bad_input(m, -EISDIR, "--output %s: a directory", path);
         int fd = mkostemp(tmp, O_CLOEXEC);

@@ -51,8 +51,8 @@ static int capture_read(int fd, struct capture *c) {
 }
 
 static int drain(int out_fd, int err_fd, struct capture *out, struct capture *err) {
-        struct pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-        struct capture *c[2] = {out, err};
+        struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+        struct capture *c[2] = { out, err };
         int open_fds = 2;
         while (open_fds > 0) {
                 if (poll(p, 2, -1) < 0) {
@@ -76,10 +76,10 @@ static int drain(int out_fd, int err_fd, struct capture *out, struct capture *er
 }
 
 int spawn_capture(char *const argv[], char **ret_out, char *err, size_t err_size) {
-        int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+        int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
         posix_spawn_file_actions_t fa;
-        struct capture out = {.limit = ret_out ? 16 * 1024 * 1024 : 0};
-        struct capture errs = {.limit = err && err_size ? err_size - 1 : 0};
+        struct capture out = { .limit = ret_out ? 16 * 1024 * 1024 : 0 };
+        struct capture errs = { .limit = err && err_size ? err_size - 1 : 0 };
         pid_t pid = 0;
         int r;
 
@@ -141,7 +141,7 @@ int spawn_capture(char *const argv[], char **ret_out, char *err, size_t err_size
 }
 
 int find_program(const char *name, char *ret) {
-        static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+        static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 snprintf(ret, PATH_MAX, "%s/%s", dirs[i], name);
                 if (access(ret, X_OK) == 0)
@@ -172,5 +172,5 @@ bool mki_interrupted(void) {
         if (sigpending(&pending) < 0)
                 return false;
         return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
-               sigismember(&pending, SIGHUP) == 1;
+                sigismember(&pending, SIGHUP) == 1;
 }

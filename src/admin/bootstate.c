@@ -47,7 +47,10 @@ static const char *scan_string(const char *p, char *out, size_t size) {
                                         char h = p[i];
                                         if (!h)
                                                 return NULL;
-                                        v = v * 16 + (unsigned)(h >= 'a' ? h - 'a' + 10 : h >= 'A' ? h - 'A' + 10 : h - '0');
+                                        v = v * 16 +
+                                                (unsigned)(h >= 'a'           ? h - 'a' + 10
+                                                                   : h >= 'A' ? h - 'A' + 10
+                                                                              : h - '0');
                                 }
                                 p += 4;
                                 ch = v > 0 && v < 0x80 ? (char)v : '?';
@@ -100,8 +103,9 @@ static const char *skip_value(const char *p, int depth) {
                 }
         }
         const char *s = p;
-        while (*p && (*p == '-' || *p == '+' || *p == '.' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-                      (*p >= 'A' && *p <= 'Z')))
+        while (*p &&
+               (*p == '-' || *p == '+' || *p == '.' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                (*p >= 'A' && *p <= 'Z')))
                 p++;
         return p > s ? p : NULL;
 }

@@ -15,8 +15,8 @@ struct boot_state {
         uint64_t prompt_ms;
         bool counting;
         bool fallback;
-        uint64_t ledger_seq;    /* 0 when absent */
-        char *timeline;         /* the raw JSON array, "[]" when absent */
+        uint64_t ledger_seq; /* 0 when absent */
+        char *timeline; /* the raw JSON array, "[]" when absent */
 };
 /* 0, or negative errno: -ENOENT missing, -EBADMSG not the JSON expected, -ENOMEM. *ret is
  * cleared first (callers show its empty strings), filled only on success. */

@@ -9,9 +9,13 @@
 
 #include "util.h"
 
-static int loader_guid(efi_guid_t *g) { return efi_str_to_guid(LOADER_GUID_STR, g) < 0 ? -EINVAL : 0; }
+static int loader_guid(efi_guid_t *g) {
+        return efi_str_to_guid(LOADER_GUID_STR, g) < 0 ? -EINVAL : 0;
+}
 
-bool efi_loader_available(void) { return efi_variables_supported() != 0; }
+bool efi_loader_available(void) {
+        return efi_variables_supported() != 0;
+}
 
 int efi_loader_set_string(const char *name, const char *value) {
         efi_guid_t g;

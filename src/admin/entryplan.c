@@ -41,8 +41,8 @@ int plan_entry_text(const struct plan_root *root, const char *options, char **re
         snprintf(version, sizeof version, "%" PRIu64, root->generation);
         snprintf(kernel, sizeof kernel, "/%s/%s/vmlinuz", LAYOUT_KERNELS_DIR, root->kernel_id);
         snprintf(initrd, sizeof initrd, "/%s/%s/initramfs.img", LAYOUT_KERNELS_DIR, root->kernel_id);
-        if (asprintf(&opts, "%s%skoompi.snapshot=%s", options ? options : "",
-                     options && *options ? " " : "", root->name) < 0) {
+        if (asprintf(&opts, "%s%skoompi.snapshot=%s", options ? options : "", options && *options ? " " : "",
+                     root->name) < 0) {
                 opts = NULL;
                 return -ENOMEM;
         }
@@ -204,7 +204,9 @@ static int add_entry(struct plan *p, enum plan_op op, const char *file, char *te
         }
         p->entries = e;
         e = &p->entries[p->n_entries];
-        *e = (struct plan_entry) { .op = op, .file = strdup(file), .text = text, .root = root, .reason = reason };
+        *e = (struct plan_entry) {
+                .op = op, .file = strdup(file), .text = text, .root = root, .reason = reason
+        };
         if (!e->file) {
                 free(text);
                 return -ENOMEM;
@@ -232,7 +234,7 @@ static int add_name(char ***list, size_t *n, const char *name) {
 struct existing {
         const struct plan_file *file;
         struct entry_name name;
-        char id[ENTRY_NAME_MAX + 1];    /* "koompi-x.conf", lower case, no counter */
+        char id[ENTRY_NAME_MAX + 1]; /* "koompi-x.conf", lower case, no counter */
         bool claimed;
 };
 
@@ -400,7 +402,8 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
                 if (!plan_is_kernel_id(in->kernel_dirs[j]))
                         continue;
                 for (size_t i = 0; i < in->n_roots; i++)
-                        used = used || (in->roots[i].read_only && streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
+                        used = used ||
+                                (in->roots[i].read_only && streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
                 if (!used && add_name(&ret->kernels_unused, &ret->n_kernels_unused, in->kernel_dirs[j]) < 0)
                         return -ENOMEM;
         }

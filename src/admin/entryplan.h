@@ -44,17 +44,17 @@
 #define PLAN_TIMEOUT_DEFAULT "3"
 
 struct plan_root {
-        const char *name;       /* "@root-2024-12-01" */
+        const char *name; /* "@root-2024-12-01" */
         bool read_only;
-        uint64_t generation;    /* newer roots have larger values (Btrfs otransid): "version" */
-        bool good;              /* known good (the ledger): a new entry gets no counter */
-        bool bad;               /* known bad (the ledger): a new entry starts spent, "+0" */
-        const char *kernel_id;  /* PLAN_KERNEL_ID_LEN hex digits; needed for read-only roots */
+        uint64_t generation; /* newer roots have larger values (Btrfs otransid): "version" */
+        bool good; /* known good (the ledger): a new entry gets no counter */
+        bool bad; /* known bad (the ledger): a new entry starts spent, "+0" */
+        const char *kernel_id; /* PLAN_KERNEL_ID_LEN hex digits; needed for read-only roots */
 };
 
 struct plan_file {
-        const char *name;       /* file name in loader/entries */
-        const char *text;       /* its contents; NULL when unreadable (then always updated) */
+        const char *name; /* file name in loader/entries */
+        const char *text; /* its contents; NULL when unreadable (then always updated) */
 };
 
 struct plan_input {
@@ -64,36 +64,36 @@ struct plan_input {
         size_t n_entries;
         const char *const *kernel_dirs; /* names of the directories under koompi/ */
         size_t n_kernel_dirs;
-        const char *options;    /* base kernel options, without koompi.snapshot= */
-        unsigned tries;         /* 0: ROOT_TRIES_DEFAULT */
+        const char *options; /* base kernel options, without koompi.snapshot= */
+        unsigned tries; /* 0: ROOT_TRIES_DEFAULT */
         const char *loader_conf; /* its text, NULL when there is none */
 };
 
 enum plan_op {
-        PLAN_KEEP,      /* up to date */
-        PLAN_CREATE,    /* new file; must not replace one */
-        PLAN_UPDATE,    /* new contents under the same name */
+        PLAN_KEEP, /* up to date */
+        PLAN_CREATE, /* new file; must not replace one */
+        PLAN_UPDATE, /* new contents under the same name */
         PLAN_REMOVE,
 };
 
 struct plan_entry {
         enum plan_op op;
         char *file;
-        char *text;             /* PLAN_CREATE, PLAN_UPDATE: the new contents */
-        const char *root;       /* into the input; NULL for an entry of no root */
-        const char *reason;     /* PLAN_REMOVE: "no such root", "root not read-only", "twin"
+        char *text; /* PLAN_CREATE, PLAN_UPDATE: the new contents */
+        const char *root; /* into the input; NULL for an entry of no root */
+        const char *reason; /* PLAN_REMOVE: "no such root", "root not read-only", "twin"
                                  * (then the entry of the same root that is kept comes first) */
 };
 
 struct plan {
-        struct plan_entry *entries;     /* roots in input order, then what is removed */
+        struct plan_entry *entries; /* roots in input order, then what is removed */
         size_t n_entries;
-        char **kernels_needed;          /* referenced and absent, each once */
+        char **kernels_needed; /* referenced and absent, each once */
         size_t n_kernels_needed;
-        char **kernels_unused;          /* present and referenced by no entry */
+        char **kernels_unused; /* present and referenced by no entry */
         size_t n_kernels_unused;
-        char *loader_conf;              /* new text, NULL when unchanged */
-        const char *conflict[2];        /* on failure: the root(s) at fault, into the input */
+        char *loader_conf; /* new text, NULL when unchanged */
+        const char *conflict[2]; /* on failure: the root(s) at fault, into the input */
 };
 
 /* Fills *ret (free with plan_free(), also after a failure). 0 on success;

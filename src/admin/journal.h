@@ -11,12 +11,12 @@
 
 /* The record of a transaction in progress: what the next run finishes or undoes. */
 struct journal {
-        char op[16];            /* "update", "snapshot", "delete" or "rollback" */
-        char step[16];          /* update: "started", then "sealed" once the root is read-only;
+        char op[16]; /* "update", "snapshot", "delete" or "rollback" */
+        char step[16]; /* update: "started", then "sealed" once the root is read-only;
                                  * snapshot: always "sealed" (made read-only in one step) */
-        char root[256];         /* update, snapshot: the new root; rollback: its target */
-        char from[256];         /* update: the root it was made from */
-        char **roots;           /* delete: the roots being deleted, NULL-terminated */
+        char root[256]; /* update, snapshot: the new root; rollback: its target */
+        char from[256]; /* update: the root it was made from */
+        char **roots; /* delete: the roots being deleted, NULL-terminated */
 };
 
 /* 0, -ENOENT when there is none, -EBADMSG when it cannot be understood, or another negative

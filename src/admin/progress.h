@@ -6,15 +6,15 @@
  * send it on. */
 
 enum progress_kind {
-        PROGRESS_LEDGER_BAD,    /* root marked bad in the ledger */
-        PROGRESS_LEDGER_REARM,  /* root re-armed in the ledger (it was bad) */
+        PROGRESS_LEDGER_BAD, /* root marked bad in the ledger */
+        PROGRESS_LEDGER_REARM, /* root re-armed in the ledger (it was bad) */
         PROGRESS_ENTRY_RENAMED, /* root's entry renamed from -> to */
 };
 
 struct progress_event {
         enum progress_kind kind;
         const char *root;
-        const char *from;       /* PROGRESS_ENTRY_RENAMED: the old and new file names */
+        const char *from; /* PROGRESS_ENTRY_RENAMED: the old and new file names */
         const char *to;
 };
 

@@ -14,8 +14,8 @@ bool rollback_root_newer(const struct rollback_root *a, const struct rollback_ro
         return strcmp(a->name, b->name) > 0;
 }
 
-static void tell(progress_fn progress, void *userdata, enum progress_kind kind, const char *root, const char *from,
-                 const char *to) {
+static void tell(progress_fn progress, void *userdata, enum progress_kind kind, const char *root,
+                 const char *from, const char *to) {
         struct progress_event e = { .kind = kind, .root = root, .from = from, .to = to };
         if (progress)
                 progress(&e, userdata);
@@ -68,8 +68,8 @@ bool rollback_entry_name(const struct rollback_root *roots, size_t i, size_t tar
         return true;
 }
 
-int rollback_rename_entries(int dirfd, const struct rollback_root *roots, size_t n, size_t target, unsigned tries,
-                            progress_fn progress, void *userdata) {
+int rollback_rename_entries(int dirfd, const struct rollback_root *roots, size_t n, size_t target,
+                            unsigned tries, progress_fn progress, void *userdata) {
         char name[ENTRY_NAME_MAX + 1];
         struct entry_name e;
 

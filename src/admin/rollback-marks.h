@@ -19,8 +19,8 @@ struct rollback_root {
         const char *name;
         uint64_t generation;
         bool read_only;
-        const char *entry;              /* its entry's file name, NULL when it has none */
-        struct entry_name entry_name;   /* entry parsed */
+        const char *entry; /* its entry's file name, NULL when it has none */
+        struct entry_name entry_name; /* entry parsed */
 };
 
 /* Whether a was made after b: the greater generation, then the greater name. */
@@ -40,5 +40,5 @@ bool rollback_entry_name(const struct rollback_root *roots, size_t i, size_t tar
 /* Renames the entries in dirfd (the ESP's loader/entries), each rename synced. 0, or a negative
  * errno: -EEXIST when a new name is taken, else what renaming or syncing failed with; the
  * entries renamed before stay renamed (a repeat finishes the work). */
-int rollback_rename_entries(int dirfd, const struct rollback_root *roots, size_t n, size_t target, unsigned tries,
-                            progress_fn progress, void *userdata);
+int rollback_rename_entries(int dirfd, const struct rollback_root *roots, size_t n, size_t target,
+                            unsigned tries, progress_fn progress, void *userdata);

@@ -11,7 +11,7 @@
 
 static bool name_char_ok(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '_' || c == '.';
+                c == '_' || c == '.';
 }
 
 int root_name_check(const char *name) {
@@ -42,7 +42,7 @@ bool root_name_same_id(const char *a, const char *b) {
         if (streq(a, b))
                 return true;
         return entry_id_from_root(a, ia, sizeof ia) == 0 && entry_id_from_root(b, ib, sizeof ib) == 0 &&
-               streq(ia, ib);
+                streq(ia, ib);
 }
 
 int root_name_generate(int year, int month, int day, const char *const *existing, size_t n_existing,
@@ -56,7 +56,8 @@ int root_name_generate(int year, int month, int day, const char *const *existing
                 if (seq == 1)
                         snprintf(name, sizeof name, ROOT_NAME_PREFIX "%04d-%02d-%02d", year, month, day);
                 else
-                        snprintf(name, sizeof name, ROOT_NAME_PREFIX "%04d-%02d-%02d.%u", year, month, day, seq);
+                        snprintf(name, sizeof name, ROOT_NAME_PREFIX "%04d-%02d-%02d.%u", year, month, day,
+                                 seq);
                 for (size_t i = 0; i < n_existing && !taken; i++)
                         taken = root_name_same_id(name, existing[i]);
                 if (taken)
@@ -70,7 +71,7 @@ int root_name_generate(int year, int month, int day, const char *const *existing
 
 static bool entry_matches(const char *pattern, const struct bootnext_entry *e) {
         return (e->id && fnmatch(pattern, e->id, FNM_CASEFOLD) == 0) ||
-               (e->file && fnmatch(pattern, e->file, FNM_CASEFOLD) == 0);
+                (e->file && fnmatch(pattern, e->file, FNM_CASEFOLD) == 0);
 }
 
 static int sign(int v) {
@@ -248,7 +249,8 @@ size_t retention_choose(const struct policy_root *roots, size_t n, unsigned keep
 }
 
 static const char *const retain_words[] = {
-        "newest", "booted", "boots next", "last good", "in trial", "pinned", "configured default", "unfinished",
+        "newest",   "booted", "boots next",         "last good",
+        "in trial", "pinned", "configured default", "unfinished",
 };
 
 int retention_reasons_format(unsigned reasons, char *buf, size_t size) {

@@ -16,8 +16,8 @@
  * name (entry_id_from_root()) differs from the name only in case. */
 
 #define ROOT_NAME_PREFIX "@root-"
-#define ROOT_NAME_MAX 64        /* the whole name, prefix included */
-#define ROOT_NAME_SEQ_MAX 999   /* "@root-DATE.999": the most roots made in one day */
+#define ROOT_NAME_MAX 64 /* the whole name, prefix included */
+#define ROOT_NAME_SEQ_MAX 999 /* "@root-DATE.999": the most roots made in one day */
 
 /* 0 when name is an acceptable root name (see above); -EINVAL when not, -ENAMETOOLONG beyond
  * ROOT_NAME_MAX. */
@@ -44,12 +44,12 @@ bool root_name_same_id(const char *a, const char *b);
  *   - with a default pattern (a glob matched against the ID or the file name, without regard to
  *     case) the first entry of the menu that matches boots; without one, the first entry. */
 struct bootnext_entry {
-        const char *id;         /* "koompi-root-x.conf": the file name without counter, lower case */
-        const char *file;       /* as on the ESP */
-        const char *version;    /* its "version" line, NULL when none */
-        const char *sort_key;   /* its "sort-key" line, NULL when none */
-        bool spent;             /* "+0" or "+0-N" */
-        bool counted;           /* has a counter; then left and done */
+        const char *id; /* "koompi-root-x.conf": the file name without counter, lower case */
+        const char *file; /* as on the ESP */
+        const char *version; /* its "version" line, NULL when none */
+        const char *sort_key; /* its "sort-key" line, NULL when none */
+        bool spent; /* "+0" or "+0-N" */
+        bool counted; /* has a counter; then left and done */
         unsigned left, done;
 };
 /* Index of the entry booted next; -ENOENT when none matches (or n is 0), -EINVAL for an empty
@@ -63,16 +63,16 @@ int version_compare(const char *a, const char *b);
 /* A root as the rollback and prune choices see it. */
 struct policy_root {
         const char *name;
-        uint64_t generation;    /* Btrfs otransid: newer roots have larger values */
-        bool read_only;         /* false: an update still being written (left to its recovery) */
-        bool good;              /* booted well once, or blessed, and not known bad since */
-        bool bad;               /* out of tries or marked bad */
-        bool in_trial;          /* started at least once, neither good nor bad yet */
-        bool booted;            /* the running system */
-        bool next;              /* boots next (bootnext_choose()) */
-        bool last_good;         /* the root of the newest boot the ledger records as good */
-        bool pinned;            /* `koompi-boot snapshot pin` */
-        bool configured;        /* boots without koompi.snapshot= (boot.conf's snapshot) */
+        uint64_t generation; /* Btrfs otransid: newer roots have larger values */
+        bool read_only; /* false: an update still being written (left to its recovery) */
+        bool good; /* booted well once, or blessed, and not known bad since */
+        bool bad; /* out of tries or marked bad */
+        bool in_trial; /* started at least once, neither good nor bad yet */
+        bool booted; /* the running system */
+        bool next; /* boots next (bootnext_choose()) */
+        bool last_good; /* the root of the newest boot the ledger records as good */
+        bool pinned; /* `koompi-boot snapshot pin` */
+        bool configured; /* boots without koompi.snapshot= (boot.conf's snapshot) */
 };
 
 /* The root a rollback without a name goes back to: the newest read-only good root older than
@@ -82,7 +82,7 @@ int rollback_choose(const struct policy_root *roots, size_t n, size_t from);
 
 /* Why prune keeps a root: a set of these bits; 0 means it goes. */
 enum {
-        RETAIN_NEWEST = 1u << 0,     /* among the `keep` newest read-only roots */
+        RETAIN_NEWEST = 1u << 0, /* among the `keep` newest read-only roots */
         RETAIN_BOOTED = 1u << 1,
         RETAIN_NEXT = 1u << 2,
         RETAIN_LAST_GOOD = 1u << 3,

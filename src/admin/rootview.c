@@ -119,7 +119,8 @@ static void states_decide(struct root_view *v, unsigned tries) {
                 struct root_view_root *r = &v->roots[i];
                 struct ledger_root_status ls;
                 ledger_root_status(&v->ledger, r->info.name, &ls);
-                struct root_evidence ev = { .entry = r->entry[0] ? &r->entry_name : NULL, .ledger = &ls,
+                struct root_evidence ev = { .entry = r->entry[0] ? &r->entry_name : NULL,
+                                            .ledger = &ls,
                                             .tries = tries };
                 root_state_decide(&ev, &r->verdict);
                 r->state = r->verdict.state;
@@ -231,8 +232,9 @@ int root_view_load(const struct root_view_input *in, struct root_view *ret) {
 
         if (!in || !ret)
                 return -EINVAL;
-        *ret = (struct root_view) { .booted = -1, .next = -1, .last_good = -1, .configured = -1,
-                                    .next_entry = -1 };
+        *ret = (struct root_view) {
+                .booted = -1, .next = -1, .last_good = -1, .configured = -1, .next_entry = -1
+        };
         ledger_init(&ret->ledger);
         r = pins_copy(ret, in->pins);
         if (r == 0)

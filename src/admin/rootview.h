@@ -25,51 +25,51 @@
 
 /* What the caller found. Strings are borrowed for the call only. */
 struct root_view_input {
-        const char *top;                /* the Btrfs top level; NULL: the roots are unknown */
-        const char *esp;                /* the ESP; NULL: the entries are unknown */
-        const char *ledger;             /* the ledger file; NULL: an empty ledger */
-        bool efi_ok;                    /* LoaderEntryDefault is this ESP's (admin_efi_ok()) */
+        const char *top; /* the Btrfs top level; NULL: the roots are unknown */
+        const char *esp; /* the ESP; NULL: the entries are unknown */
+        const char *ledger; /* the ledger file; NULL: an empty ledger */
+        bool efi_ok; /* LoaderEntryDefault is this ESP's (admin_efi_ok()) */
         const struct koompi_config *config; /* boot_tries, snapshot; NULL: the defaults */
-        char *const *pins;              /* UUIDs of the pinned roots, NULL-terminated, or NULL */
-        const char *booted;             /* this boot's root (boot.json), NULL or "" when unknown */
+        char *const *pins; /* UUIDs of the pinned roots, NULL-terminated, or NULL */
+        const char *booted; /* this boot's root (boot.json), NULL or "" when unknown */
 };
 
 /* One entry file in loader/entries, koompi's or another system's. */
 struct root_view_entry {
         char file[ENTRY_NAME_MAX + 1];
-        char id[ENTRY_NAME_MAX + 1];    /* entry_name_id() */
+        char id[ENTRY_NAME_MAX + 1]; /* entry_name_id() */
         struct entry_name name;
-        bool koompi;                    /* "koompi-*" */
-        char kernel[128];               /* the directory under koompi/ its "linux" line names, or "" */
-        char version[64];               /* its "version" line, "" when none */
-        char sort_key[64];              /* its "sort-key" line, "" when none */
-        int root;                       /* index into roots of its root, -1 for none */
+        bool koompi; /* "koompi-*" */
+        char kernel[128]; /* the directory under koompi/ its "linux" line names, or "" */
+        char version[64]; /* its "version" line, "" when none */
+        char sort_key[64]; /* its "sort-key" line, "" when none */
+        int root; /* index into roots of its root, -1 for none */
 };
 
 struct root_view_root {
         struct btrfs_root_info info;
-        char entry[ENTRY_NAME_MAX + 1];         /* its koompi entry on the ESP, "" when none; with
+        char entry[ENTRY_NAME_MAX + 1]; /* its koompi entry on the ESP, "" when none; with
                                                  * twins the counted one (entries sync keeps it) */
         struct entry_name entry_name;
-        enum root_state state;                  /* verdict.state */
+        enum root_state state; /* verdict.state */
         struct root_verdict verdict;
-        struct policy_root policy;              /* its name points into info */
+        struct policy_root policy; /* its name points into info */
 };
 
 struct root_view {
-        struct root_view_root *roots;           /* newest first */
+        struct root_view_root *roots; /* newest first */
         size_t n_roots;
-        int roots_error;                        /* 0, or why the roots are unknown (-ENOENT: no top) */
-        struct root_view_entry *entries;        /* in directory order */
+        int roots_error; /* 0, or why the roots are unknown (-ENOENT: no top) */
+        struct root_view_entry *entries; /* in directory order */
         size_t n_entries;
-        int esp_error;                          /* 0, or why the entries are unknown (-ENOENT: no ESP) */
+        int esp_error; /* 0, or why the entries are unknown (-ENOENT: no ESP) */
         struct ledger ledger;
-        int ledger_error;                       /* 0, or why the ledger was not read (then empty) */
-        char **pins;                            /* a copy of the input's, NULL-terminated */
+        int ledger_error; /* 0, or why the ledger was not read (then empty) */
+        char **pins; /* a copy of the input's, NULL-terminated */
         int booted, next, last_good, configured; /* indices into roots, -1 when none or unknown */
-        int next_entry;                         /* index into entries of the entry booted next, -1 */
-        char next_pattern[256];                 /* the default entry pattern, "" when none */
-        const char *next_source;                /* "LoaderEntryDefault", "loader/loader.conf" or NULL */
+        int next_entry; /* index into entries of the entry booted next, -1 */
+        char next_pattern[256]; /* the default entry pattern, "" when none */
+        const char *next_source; /* "LoaderEntryDefault", "loader/loader.conf" or NULL */
         const struct ledger_boot *last_good_boot; /* the newest good boot in the ledger, or NULL */
 };
 

@@ -67,7 +67,9 @@ static int mount_at(const struct sandbox *sb, const char *dir, const char *sourc
 }
 
 static char **make_env(char *const extra[]) {
-        static const char *const keep[] = { "TERM", "LANG", "LC_ALL", "http_proxy", "https_proxy", "no_proxy" };
+        static const char *const keep[] = {
+                "TERM", "LANG", "LC_ALL", "http_proxy", "https_proxy", "no_proxy"
+        };
         size_t n = 0;
         for (char *const *p = extra; p && *p; p++)
                 n++;
@@ -121,8 +123,8 @@ static _Noreturn void run_namespace(const struct sandbox *sb) {
             mount_at(sb, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0 ||
             mount_at(sb, "run", "/run", NULL, MS_BIND, NULL) < 0 ||
             mount_at(sb, "tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
-            mount_at(sb, "home", "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") <
-                    0)
+            mount_at(sb, "home", "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "mode=0755,size=4k") < 0)
                 _exit(SANDBOX_SETUP_FAILED);
         pid_t pid = fork();
         if (pid < 0) {
@@ -137,8 +139,11 @@ static _Noreturn void run_namespace(const struct sandbox *sb) {
         _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log, void *userdata) {
-        const struct sandbox sb = { .rootdir = rootdir, .argv = argv, .env = env, .log = log, .userdata = userdata };
+int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log,
+                void *userdata) {
+        const struct sandbox sb = {
+                .rootdir = rootdir, .argv = argv, .env = env, .log = log, .userdata = userdata
+        };
         struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
         int status;
 

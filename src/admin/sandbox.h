@@ -11,4 +11,5 @@ typedef void (*sandbox_log_fn)(int err, const char *what, void *userdata);
  * be NULL). log (may be NULL) hears what failed in making the sandbox, whose exit status is then
  * 127. Returns the exit status (128+N for signal N) or a negative errno when no process could be
  * started. */
-int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log, void *userdata);
+int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log,
+                void *userdata);

@@ -18,7 +18,7 @@ static struct {
         int kmsg_fd;
         int console_fd;
         int max_level;
-} out = {.ident = "koompi", .kmsg_fd = -1, .console_fd = 2, .max_level = LOG_LVL_INFO};
+} out = { .ident = "koompi", .kmsg_fd = -1, .console_fd = 2, .max_level = LOG_LVL_INFO };
 
 /* The last lines, for the recovery screen. */
 static struct {
@@ -26,16 +26,24 @@ static struct {
         unsigned next;
 } tail;
 
-void log_init(const char *ident) { out.ident = ident; }
+void log_init(const char *ident) {
+        out.ident = ident;
+}
 
 int log_open_kmsg(void) {
         out.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
         return out.kmsg_fd < 0 ? -errno : 0;
 }
 
-void log_set_console_fd(int fd) { out.console_fd = fd; }
-void log_set_max_level(int level) { out.max_level = level; }
-int log_get_max_level(void) { return out.max_level; }
+void log_set_console_fd(int fd) {
+        out.console_fd = fd;
+}
+void log_set_max_level(int level) {
+        out.max_level = level;
+}
+int log_get_max_level(void) {
+        return out.max_level;
+}
 
 static void write_all(int fd, const char *buf, size_t len) {
         while (len > 0) {
@@ -68,8 +76,7 @@ void log_vmsg(int level, const char *fmt, va_list ap) {
                 /* With debugging on, console lines carry the time, to see where a boot waits. */
                 char stamp[32] = "";
                 if (out.max_level >= LOG_LVL_DEBUG)
-                        snprintf(stamp, sizeof stamp, "[%llu ms] ",
-                                 (unsigned long long)now_boottime_ms());
+                        snprintf(stamp, sizeof stamp, "[%llu ms] ", (unsigned long long)now_boottime_ms());
                 int n = snprintf(line, sizeof line, "%s%s: %s\n", stamp, out.ident, text);
                 write_all(out.console_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
         }

@@ -10,7 +10,7 @@
 
 struct sha256_ctx {
         uint32_t state[8];
-        uint64_t length;        /* bytes hashed so far */
+        uint64_t length; /* bytes hashed so far */
         uint8_t buffer[64];
         size_t buffered;
 };

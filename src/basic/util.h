@@ -10,7 +10,9 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p) {
+        free(*(void **)p);
+}
 static inline void closep(int *fd) {
         if (*fd >= 0)
                 close(*fd);
@@ -18,7 +20,9 @@ static inline void closep(int *fd) {
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 
-static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
 static inline bool streq_ptr(const char *a, const char *b) {
         return a && b ? streq(a, b) : a == b;
 }

@@ -54,8 +54,7 @@ int btrfs_subvol_list_names(const char *top, const char *prefix, char *ret, size
         uint64_t id;
         while (btrfs_util_subvolume_iterator_next(it, &path, &id) == BTRFS_UTIL_OK) {
                 if (!strchr(path, '/') && startswith(path, prefix) && used + strlen(path) + 2 < size)
-                        used += (size_t)snprintf(ret + used, size - used, "%s%s", used ? " " : "",
-                                                 path);
+                        used += (size_t)snprintf(ret + used, size - used, "%s%s", used ? " " : "", path);
                 free(path);
         }
         btrfs_util_destroy_subvolume_iterator(it);
@@ -63,10 +62,8 @@ int btrfs_subvol_list_names(const char *top, const char *prefix, char *ret, size
 }
 
 static void uuid_unparse(const uint8_t u[16], char out[37]) {
-        snprintf(out, 37,
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-                 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-                 u[15]);
+        snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+                 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
 static int by_otransid_desc(const void *a, const void *b) {
@@ -76,8 +73,7 @@ static int by_otransid_desc(const void *a, const void *b) {
         return strcmp(y->name, x->name);
 }
 
-int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info **ret,
-                     size_t *ret_n) {
+int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info **ret, size_t *ret_n) {
         struct btrfs_util_subvolume_iterator *it;
         enum btrfs_util_error e = btrfs_util_create_subvolume_iterator(top, 5, 0, &it);
         if (e != BTRFS_UTIL_OK)
@@ -103,7 +99,7 @@ int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info
                         v = nv;
                 }
                 struct btrfs_root_info *ri = &v[n++];
-                *ri = (struct btrfs_root_info){0};
+                *ri = (struct btrfs_root_info) { 0 };
                 snprintf(ri->name, sizeof ri->name, "%s", path);
                 ri->read_only = (info.flags & 1ULL) != 0; /* BTRFS_ROOT_SUBVOL_RDONLY */
                 ri->id = info.id;
@@ -182,7 +178,7 @@ int btrfs_root_get_info(const char *top, const char *name, struct btrfs_root_inf
         r = btrfs_errno(btrfs_util_subvolume_info(path, 0, &info));
         if (r < 0)
                 return r;
-        *ret = (struct btrfs_root_info){0};
+        *ret = (struct btrfs_root_info) { 0 };
         snprintf(ret->name, sizeof ret->name, "%s", name);
         ret->read_only = (info.flags & 1ULL) != 0;
         ret->id = info.id;

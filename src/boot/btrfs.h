@@ -14,18 +14,17 @@ int btrfs_subvol_check(const char *top, const char *name, bool *ret_ro);
 int btrfs_subvol_list_names(const char *top, const char *prefix, char *ret, size_t size);
 
 struct btrfs_root_info {
-        char name[256];      /* "@root-current" */
+        char name[256]; /* "@root-current" */
         bool read_only;
-        uint64_t id;         /* subvolume id */
-        uint64_t otransid;   /* transaction that created it: newer roots have larger values */
-        int64_t otime;       /* creation time, unix seconds */
-        char uuid[37];       /* the subvolume's UUID, stable across renames */
+        uint64_t id; /* subvolume id */
+        uint64_t otransid; /* transaction that created it: newer roots have larger values */
+        int64_t otime; /* creation time, unix seconds */
+        char uuid[37]; /* the subvolume's UUID, stable across renames */
 };
 
 /* The subvolumes directly under the top level whose name starts with prefix, sorted newest
  * first (by otransid). *ret is malloc'd. */
-int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info **ret,
-                     size_t *ret_n);
+int btrfs_list_roots(const char *top, const char *prefix, struct btrfs_root_info **ret, size_t *ret_n);
 
 /* The operations of koompi-boot's transactions on root snapshots; name is a top-level
  * subvolume name without '/'. Each returns 0 or a negative errno (-EEXIST when the new name

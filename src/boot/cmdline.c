@@ -10,7 +10,9 @@ static void set(char **field, const char *value, size_t len) {
         *field = strndup(value, len);
 }
 
-static void set_str(char **field, const char *value) { set(field, value, strlen(value)); }
+static void set_str(char **field, const char *value) {
+        set(field, value, strlen(value));
+}
 
 /* rd.luks.options=[UUID=]tries=3,timeout=0,discard */
 static void parse_luks_options(struct boot_cmdline *c, const char *value) {
@@ -64,8 +66,7 @@ static void parse_word(struct boot_cmdline *c, const char *word) {
                 const char *eq = strchr(v, '=');
                 if (!eq)
                         return;
-                set(&c->luks_uuid, strip_luks_prefix(v),
-                    (size_t)(eq - strip_luks_prefix(v)));
+                set(&c->luks_uuid, strip_luks_prefix(v), (size_t)(eq - strip_luks_prefix(v)));
                 set_str(&c->luks_name, eq + 1);
         } else if ((v = startswith(word, "rd.luks.key="))) {
                 /* [UUID=]PATH: a path starts with '/', so an '=' before it ends a UUID. */
@@ -96,7 +97,7 @@ static void parse_word(struct boot_cmdline *c, const char *word) {
 }
 
 int cmdline_parse(const char *line, struct boot_cmdline *ret) {
-        *ret = (struct boot_cmdline){.rw = -1};
+        *ret = (struct boot_cmdline) { .rw = -1 };
         size_t len = strlen(line);
         char *word = malloc(len + 1);
         if (!word)
@@ -133,5 +134,5 @@ void cmdline_free(struct boot_cmdline *c) {
         free(c->luks_options);
         free(c->emergency);
         free(c->snapshot);
-        *c = (struct boot_cmdline){.rw = -1};
+        *c = (struct boot_cmdline) { .rw = -1 };
 }

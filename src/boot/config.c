@@ -11,9 +11,9 @@
 #include "util.h"
 
 #define DEFAULT_MODULES_LOAD "dm-crypt btrfs xts ecb algif_skcipher"
-#define DEFAULT_MODULES_HW                                                                        \
-        "virtio_pci virtio_blk virtio_scsi nvme ahci sd_mod sdhci_pci sdhci_acpi mmc_block "      \
-        "usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd usbhid hid_generic atkbd i8042 "     \
+#define DEFAULT_MODULES_HW                                                                    \
+        "virtio_pci virtio_blk virtio_scsi nvme ahci sd_mod sdhci_pci sdhci_acpi mmc_block "  \
+        "usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd usbhid hid_generic atkbd i8042 " \
         "aesni_intel crc32c_intel xxhash64 blake2b-256 efivarfs vfat nls_cp437 nls_ascii"
 
 static void set_str(char **field, const char *value) {
@@ -22,7 +22,7 @@ static void set_str(char **field, const char *value) {
 }
 
 void config_init_defaults(struct koompi_config *c) {
-        *c = (struct koompi_config){0};
+        *c = (struct koompi_config) { 0 };
         set_str(&c->snapshot, "@root-current");
         set_str(&c->home_subvol, "@home");
         set_str(&c->var_subvol, "@var");
@@ -57,7 +57,7 @@ void config_free(struct koompi_config *c) {
         strv_free(c->include);
         free(c->password_hash);
         free(c->auth);
-        *c = (struct koompi_config){0};
+        *c = (struct koompi_config) { 0 };
 }
 
 enum value_kind { V_STR, V_UINT, V_INT, V_DURATION, V_STRV, V_CHOICE };
@@ -71,24 +71,24 @@ struct config_key {
 
 #define F(field) offsetof(struct koompi_config, field)
 static const struct config_key config_keys[] = {
-        {"boot:snapshot", V_STR, F(snapshot), NULL},
-        {"boot:home", V_STR, F(home_subvol), NULL},
-        {"boot:var", V_STR, F(var_subvol), NULL},
-        {"boot:timeout", V_DURATION, F(timeout_ms), NULL},
-        {"boot:failure_action", V_CHOICE, F(failure_action), "halt reboot poweroff shell"},
-        {"boot:tries", V_UINT, F(boot_tries), NULL},
-        {"boot:keep", V_UINT, F(keep), NULL},
-        {"luks:uuid", V_STR, F(luks_uuid), NULL},
-        {"luks:name", V_STR, F(luks_name), NULL},
-        {"luks:key", V_STR, F(luks_key), NULL},
-        {"luks:tries", V_UINT, F(luks_tries), NULL},
-        {"modules:load", V_STRV, F(modules_load), NULL},
-        {"modules:hardware", V_STRV, F(modules_hardware), NULL},
-        {"image:compression", V_CHOICE, F(compression), "zstd none"},
-        {"image:compression_level", V_INT, F(compression_level), NULL},
-        {"image:include", V_STRV, F(include), NULL},
-        {"recovery:password_hash", V_STR, F(password_hash), NULL},
-        {"recovery:auth", V_CHOICE, F(auth), "password none"},
+        { "boot:snapshot", V_STR, F(snapshot), NULL },
+        { "boot:home", V_STR, F(home_subvol), NULL },
+        { "boot:var", V_STR, F(var_subvol), NULL },
+        { "boot:timeout", V_DURATION, F(timeout_ms), NULL },
+        { "boot:failure_action", V_CHOICE, F(failure_action), "halt reboot poweroff shell" },
+        { "boot:tries", V_UINT, F(boot_tries), NULL },
+        { "boot:keep", V_UINT, F(keep), NULL },
+        { "luks:uuid", V_STR, F(luks_uuid), NULL },
+        { "luks:name", V_STR, F(luks_name), NULL },
+        { "luks:key", V_STR, F(luks_key), NULL },
+        { "luks:tries", V_UINT, F(luks_tries), NULL },
+        { "modules:load", V_STRV, F(modules_load), NULL },
+        { "modules:hardware", V_STRV, F(modules_hardware), NULL },
+        { "image:compression", V_CHOICE, F(compression), "zstd none" },
+        { "image:compression_level", V_INT, F(compression_level), NULL },
+        { "image:include", V_STRV, F(include), NULL },
+        { "recovery:password_hash", V_STR, F(password_hash), NULL },
+        { "recovery:auth", V_CHOICE, F(auth), "password none" },
 };
 #undef F
 
@@ -145,7 +145,9 @@ static bool key_known(const char *name) {
         return false;
 }
 
-static int silent_error(const char *fmt, ...) { return 0; }
+static int silent_error(const char *fmt, ...) {
+        return 0;
+}
 
 int config_load(struct koompi_config *c, const char *path, char **ret_error) {
         char msg[512];
@@ -160,8 +162,10 @@ int config_load(struct koompi_config *c, const char *path, char **ret_error) {
         if (!d) {
                 if (access(path, R_OK) < 0)
                         return -errno;
-                snprintf(msg, sizeof msg, "%s: not a valid INI file (a line is neither "
-                         "[section] nor key = value)", path);
+                snprintf(msg, sizeof msg,
+                         "%s: not a valid INI file (a line is neither "
+                         "[section] nor key = value)",
+                         path);
                 goto invalid;
         }
         /* Reject keys we do not know: a typo must not silently fall back to a default. */
@@ -191,8 +195,7 @@ int config_load(struct koompi_config *c, const char *path, char **ret_error) {
                 if (!v)
                         continue;
                 if (apply_key(c, &config_keys[i], v) < 0) {
-                        snprintf(msg, sizeof msg, "%s: bad value '%s' for '%s'", path, v,
-                                 config_keys[i].key);
+                        snprintf(msg, sizeof msg, "%s: bad value '%s' for '%s'", path, v, config_keys[i].key);
                         goto invalid_free;
                 }
         }

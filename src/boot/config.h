@@ -8,28 +8,28 @@
  * Lists are space-separated words kept as a NULL-terminated vector. */
 struct koompi_config {
         /* [boot] */
-        char *snapshot;       /* root subvolume booted without koompi.snapshot= */
-        char *home_subvol;    /* mounted read-write at /home */
-        char *var_subvol;     /* mounted read-write at /var */
-        unsigned timeout_ms;  /* device wait, overridden by rd.timeout= */
+        char *snapshot; /* root subvolume booted without koompi.snapshot= */
+        char *home_subvol; /* mounted read-write at /home */
+        char *var_subvol; /* mounted read-write at /var */
+        unsigned timeout_ms; /* device wait, overridden by rd.timeout= */
         char *failure_action; /* halt | reboot | poweroff | shell */
-        unsigned boot_tries;  /* boot counter for new roots */
-        unsigned keep;        /* roots koompi-boot prune keeps besides the protected ones */
+        unsigned boot_tries; /* boot counter for new roots */
+        unsigned keep; /* roots koompi-boot prune keeps besides the protected ones */
         /* [luks] */
-        char *luks_uuid;      /* when the command line names none */
-        char *luks_name;      /* dm name of the unlocked volume */
-        char *luks_key;       /* keyfile inside the image, if any */
-        unsigned luks_tries;  /* passphrase attempts */
+        char *luks_uuid; /* when the command line names none */
+        char *luks_name; /* dm name of the unlocked volume */
+        char *luks_key; /* keyfile inside the image, if any */
+        unsigned luks_tries; /* passphrase attempts */
         /* [modules] */
-        char **modules_load;     /* always loaded at boot (and carried in the image) */
+        char **modules_load; /* always loaded at boot (and carried in the image) */
         char **modules_hardware; /* carried in the image, loaded when hardware asks */
         /* [image] */
-        char *compression;    /* zstd | none */
+        char *compression; /* zstd | none */
         int compression_level;
-        char **include;       /* extra SRC[:DEST] files */
+        char **include; /* extra SRC[:DEST] files */
         /* [recovery] */
         char *password_hash;
-        char *auth;           /* "" (password) | none */
+        char *auth; /* "" (password) | none */
 };
 
 /* Sets every field to its default. */

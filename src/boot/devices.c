@@ -16,11 +16,10 @@
 #include "util.h"
 
 int uevent_open(void) {
-        int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                        NETLINK_KOBJECT_UEVENT);
+        int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
         if (fd < 0)
                 return -errno;
-        struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
         if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
                 int r = -errno;
                 close(fd);
@@ -38,7 +37,7 @@ static void copy_value(char *dst, size_t size, const char *value, size_t avail) 
 }
 
 int uevent_parse(const char *buf, size_t len, struct uevent *ret) {
-        *ret = (struct uevent){0};
+        *ret = (struct uevent) { 0 };
         /* The first string is "action@devpath"; libudev messages start with "libudev". */
         if (len == 0 || !memchr(buf, '@', strnlen(buf, len)))
                 return -EINVAL;
@@ -59,9 +58,8 @@ int uevent_parse(const char *buf, size_t len, struct uevent *ret) {
 int uevent_receive(int fd, struct uevent *ret) {
         char buf[8192];
         struct sockaddr_nl sa;
-        struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf - 1};
-        struct msghdr msg = {.msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov,
-                             .msg_iovlen = 1};
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
+        struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov, .msg_iovlen = 1 };
         for (;;) {
                 ssize_t n = recvmsg(fd, &msg, 0);
                 if (n < 0 && errno == EINTR)
@@ -102,7 +100,7 @@ static int alias_list_add(struct alias_list *l, const char *alias) {
         char *s = strdup(alias);
         if (!s)
                 return -ENOMEM;
-        l->v[l->n++] = (struct found_alias){s, modalias_priority(s)};
+        l->v[l->n++] = (struct found_alias) { s, modalias_priority(s) };
         return 0;
 }
 
@@ -135,8 +133,7 @@ static int walk_modaliases(int dirfd, int depth, struct alias_list *out) {
                 /* Real subdirectories only: sysfs links point back up and would loop. */
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
-                int child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                                                          O_NOFOLLOW);
+                int child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (child < 0)
                         continue;
                 int r = walk_modaliases(child, depth + 1, out);
@@ -182,8 +179,8 @@ int modalias_priority(const char *alias) {
         }
         if (startswith(alias, "mmc:") || startswith(alias, "sdio:"))
                 return 1;
-        if (startswith(alias, "usb:") || startswith(alias, "hid:") ||
-            startswith(alias, "serio:") || startswith(alias, "scsi:"))
+        if (startswith(alias, "usb:") || startswith(alias, "hid:") || startswith(alias, "serio:") ||
+            startswith(alias, "scsi:"))
                 return 2;
         return 3;
 }
@@ -195,10 +192,9 @@ static int by_priority(const void *a, const void *b) {
         return strcmp(x->alias, y->alias);
 }
 
-int coldplug_modaliases(const char *sysdir,
-                        int (*cb)(const char *modalias, int priority, void *userdata),
+int coldplug_modaliases(const char *sysdir, int (*cb)(const char *modalias, int priority, void *userdata),
                         void *userdata) {
-        struct alias_list l = {0};
+        struct alias_list l = { 0 };
         _cleanup_close_ int fd = open(sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -226,15 +222,15 @@ static int probe_matches(const char *devpath, const char *tag, const char *value
                 blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
         } else {
                 blkid_probe_enable_superblocks(pr, 1);
-                blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL |
-                                                              BLKID_SUBLKS_TYPE);
+                blkid_probe_set_superblocks_flags(pr,
+                                                  BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE);
         }
         int match = 0;
         const char *got = NULL;
         if (blkid_do_safeprobe(pr) == 0) {
-                const char *key = streq(tag, "PARTUUID")    ? "PART_ENTRY_UUID"
-                                  : streq(tag, "PARTLABEL") ? "PART_ENTRY_NAME"
-                                                            : tag;
+                const char *key = streq(tag, "PARTUUID") ? "PART_ENTRY_UUID"
+                        : streq(tag, "PARTLABEL")        ? "PART_ENTRY_NAME"
+                                                         : tag;
                 if (blkid_probe_lookup_value(pr, key, &got, NULL) == 0 && got)
                         match = strcasecmp(got, value) == 0;
         }

@@ -21,8 +21,7 @@ int uevent_parse(const char *buf, size_t len, struct uevent *ret);
 /* Calls cb with every modalias found under sysdir (normally "/sys/devices") and its
  * modalias_priority(), in that order, then by name; a negative return of cb stops the walk and
  * is returned. */
-int coldplug_modaliases(const char *sysdir,
-                        int (*cb)(const char *modalias, int priority, void *userdata),
+int coldplug_modaliases(const char *sysdir, int (*cb)(const char *modalias, int priority, void *userdata),
                         void *userdata);
 
 /* How early the driver of a device with this modalias loads at coldplug, 0 first: virtio

@@ -196,8 +196,8 @@ bool entry_id_equal(const char *a, const char *b) {
 }
 
 static bool is_id_char(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' ||
-               c == '_' || c == '.';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' ||
+                c == '.';
 }
 
 int entry_id_from_root(const char *root, char *buf, size_t size) {

@@ -21,7 +21,7 @@
  * States: no counter = good (blessed, or never counted); LEFT > 0 = indeterminate (on trial);
  * LEFT == 0 = bad (its tries are spent; systemd-boot sorts it last). */
 
-#define ENTRY_NAME_MAX 255      /* a FAT long file name, and the BLS limit */
+#define ENTRY_NAME_MAX 255 /* a FAT long file name, and the BLS limit */
 #define ENTRY_SUFFIX_MAX 15
 
 enum entry_state {
@@ -31,11 +31,11 @@ enum entry_state {
 };
 
 struct entry_name {
-        char stem[ENTRY_NAME_MAX + 1];          /* before the counter (or the suffix), as spelled */
-        char suffix[ENTRY_SUFFIX_MAX + 1];      /* ".conf" or ".efi", spelled as in the file name */
+        char stem[ENTRY_NAME_MAX + 1]; /* before the counter (or the suffix), as spelled */
+        char suffix[ENTRY_SUFFIX_MAX + 1]; /* ".conf" or ".efi", spelled as in the file name */
         bool has_counter;
-        unsigned left;                          /* tries left, <= INT_MAX */
-        unsigned done;                          /* tries done, <= INT_MAX */
+        unsigned left; /* tries left, <= INT_MAX */
+        unsigned done; /* tries done, <= INT_MAX */
 };
 
 /* Splits a file name (no directory) ending in suffix (".conf" or ".efi", any case). 0 on success,
@@ -98,11 +98,11 @@ const char *entry_name_koompi_id(const struct entry_name *e);
 struct entry_content {
         char *title;
         char *version;
-        char *sort_key;         /* "sort-key" */
-        char *kernel;           /* "linux" */
-        char *initrd;           /* the first "initrd" */
-        char *options;          /* every "options" line, joined with single spaces */
-        char **extra;           /* other lines, "key value", in file order (NULL-terminated) */
+        char *sort_key; /* "sort-key" */
+        char *kernel; /* "linux" */
+        char *initrd; /* the first "initrd" */
+        char *options; /* every "options" line, joined with single spaces */
+        char **extra; /* other lines, "key value", in file order (NULL-terminated) */
 };
 
 /* Parses an entry file's text: "key value" lines, '#' comments and blank lines ignored, leading

@@ -155,7 +155,7 @@ int fallback_choose(const struct fallback_input *in, struct fallback_choice *ret
                 ret->reason = FALLBACK_REASON_NOT_READ_ONLY;
         else if (!in->counting_loader && fallback_root_is_bad(req, in->tries, false))
                 ret->reason = req->failures >= effective_tries(in->tries) ? FALLBACK_REASON_FAILED
-                                                                         : FALLBACK_REASON_MARKED_BAD;
+                                                                          : FALLBACK_REASON_MARKED_BAD;
 
         if (ret->reason == FALLBACK_REASON_NONE) {
                 ret->root = req;

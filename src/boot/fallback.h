@@ -37,40 +37,40 @@
 #define FALLBACK_MESSAGE_MAX 512
 
 struct fallback_root {
-        const char *name;       /* "@root-2024-12-01" */
+        const char *name; /* "@root-2024-12-01" */
         bool read_only;
-        uint64_t generation;    /* newer roots have larger values (creation time, Btrfs otransid);
+        uint64_t generation; /* newer roots have larger values (creation time, Btrfs otransid);
                                  * equal values are ordered by name */
         enum root_state state;
-        unsigned failures;      /* consecutive failed boots since last good (or the entry's DONE) */
-        bool entry_spent;       /* its loader entry is out of tries ("+0", "+0-N") */
+        unsigned failures; /* consecutive failed boots since last good (or the entry's DONE) */
+        bool entry_spent; /* its loader entry is out of tries ("+0", "+0-N") */
 };
 
 struct fallback_input {
-        const char *requested;  /* the root asked for (koompi.snapshot=, the entry, the config) */
+        const char *requested; /* the root asked for (koompi.snapshot=, the entry, the config) */
         const struct fallback_root *roots;
         size_t n_roots;
-        unsigned tries;         /* 0: ROOT_TRIES_DEFAULT */
-        bool counting_loader;   /* systemd-boot counts: LoaderBootCountPath was set */
+        unsigned tries; /* 0: ROOT_TRIES_DEFAULT */
+        bool counting_loader; /* systemd-boot counts: LoaderBootCountPath was set */
 };
 
 enum fallback_reason {
         FALLBACK_REASON_NONE,
-        FALLBACK_REASON_FAILED,         /* out of tries */
+        FALLBACK_REASON_FAILED, /* out of tries */
         FALLBACK_REASON_MARKED_BAD,
-        FALLBACK_REASON_MISSING,        /* no such root */
-        FALLBACK_REASON_NOT_READ_ONLY,  /* e.g. an update still being written */
-        FALLBACK_REASON_ENTRY_SPENT,    /* counting loader: a newer root's entry is spent */
+        FALLBACK_REASON_MISSING, /* no such root */
+        FALLBACK_REASON_NOT_READ_ONLY, /* e.g. an update still being written */
+        FALLBACK_REASON_ENTRY_SPENT, /* counting loader: a newer root's entry is spent */
 };
 
 struct fallback_choice {
-        const struct fallback_root *root;       /* to boot, points into the input; NULL if none */
-        bool fallback;                          /* not the root that should have booted */
-        const char *failed;                     /* the root that failed (into the input), or NULL */
+        const struct fallback_root *root; /* to boot, points into the input; NULL if none */
+        bool fallback; /* not the root that should have booted */
+        const char *failed; /* the root that failed (into the input), or NULL */
         enum fallback_reason reason;
-        bool mark_entry_bad;                    /* counting loader: mark the started entry bad,
+        bool mark_entry_bad; /* counting loader: mark the started entry bad,
                                                  * also when nothing is bootable */
-        char message[FALLBACK_MESSAGE_MAX];     /* for the alert and the console, "" if none */
+        char message[FALLBACK_MESSAGE_MAX]; /* for the alert and the console, "" if none */
 };
 
 /* Fills *ret. 0 when a root was chosen (possibly a fallback); -ENOENT when nothing bootable is

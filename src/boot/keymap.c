@@ -98,7 +98,7 @@ static int drain(int out_fd, int err_fd, char **out, size_t *out_len, char *err,
         char *buf = malloc(cap);
         if (!buf)
                 return -ENOMEM;
-        struct pollfd p[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
+        struct pollfd p[2] = { { .fd = out_fd, .events = POLLIN }, { .fd = err_fd, .events = POLLIN } };
         int open_fds = 2, r = 0;
         while (open_fds > 0) {
                 if (poll(p, 2, -1) < 0) {
@@ -185,9 +185,8 @@ static int compile_failed(char **ret_error, int r, const char *fmt, ...) {
 int keymap_compile(const char *name, char **ret_data, size_t *ret_len, char **ret_error) {
         if (!name || !*name || name[0] == '-' || strchr(name, '\n'))
                 return compile_failed(ret_error, -EINVAL, "'%s' is not a keymap name", name ? name : "");
-        int out[2] = {-1, -1}, err[2] = {-1, -1}, exec_err[2] = {-1, -1};
-        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-            pipe2(exec_err, O_CLOEXEC) < 0) {
+        int out[2] = { -1, -1 }, err[2] = { -1, -1 }, exec_err[2] = { -1, -1 };
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(exec_err, O_CLOEXEC) < 0) {
                 int e = -errno;
                 close_pair(out);
                 close_pair(err);
@@ -341,7 +340,7 @@ int keymap_load(int console_fd, const char *data, size_t len) {
         if (ioctl(console_fd, KDGKBTYPE, &type) < 0)
                 return errno == EINVAL || errno == ENOTTY ? -ENOTTY : -errno;
 
-        struct load_state st = {.fd = console_fd};
+        struct load_state st = { .fd = console_fd };
         r = keymap_parse(data, len, load_entry, &st);
         if (r < 0)
                 return r;
@@ -354,7 +353,7 @@ int keymap_load_path(const char *path) {
         int r = read_file(path, &data, &len);
         if (r < 0)
                 return r;
-        static const char *const consoles[] = {"/dev/tty0", "/dev/tty1", "/dev/console"};
+        static const char *const consoles[] = { "/dev/tty0", "/dev/tty1", "/dev/console" };
         r = -ENOTTY;
         for (size_t i = 0; i < ELEMENTSOF(consoles); i++) {
                 _cleanup_close_ int fd = open(consoles[i], O_RDWR | O_NOCTTY | O_CLOEXEC);

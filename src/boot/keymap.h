@@ -17,9 +17,8 @@
 #define BKEYMAP_MAGIC "bkeymap"
 #define BKEYMAP_MAGIC_LEN 7
 #define BKEYMAP_NR_TABLES 256 /* MAX_NR_KEYMAPS */
-#define BKEYMAP_NR_KEYS 128   /* keysyms per table in the file */
-#define BKEYMAP_MAX_SIZE                                                                          \
-        (BKEYMAP_MAGIC_LEN + BKEYMAP_NR_TABLES + BKEYMAP_NR_TABLES * BKEYMAP_NR_KEYS * 2)
+#define BKEYMAP_NR_KEYS 128 /* keysyms per table in the file */
+#define BKEYMAP_MAX_SIZE (BKEYMAP_MAGIC_LEN + BKEYMAP_NR_TABLES + BKEYMAP_NR_TABLES * BKEYMAP_NR_KEYS * 2)
 
 /* --- build side (koompi-mkinitramfs) --- */
 

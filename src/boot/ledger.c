@@ -778,8 +778,8 @@ static uint64_t last_boot_seq(const struct ledger *l) {
         return seq;
 }
 
-int ledger_append_boot(struct ledger *l, uint64_t time, const char *entry, const char *root,
-                       const char *uuid, const char *note, uint64_t *ret_seq) {
+int ledger_append_boot(struct ledger *l, uint64_t time, const char *entry, const char *root, const char *uuid,
+                       const char *note, uint64_t *ret_seq) {
         struct ledger_boot b;
         uint64_t last = last_boot_seq(l);
 

@@ -33,29 +33,29 @@
 #define LEDGER_MAX_BOOTS_DEFAULT 200
 #define LEDGER_MAX_ALERTS_DEFAULT 50
 #define LEDGER_MAX_MARKS_DEFAULT 64
-#define LEDGER_NOTE_MAX 200     /* notes and messages are cut to this many bytes */
+#define LEDGER_NOTE_MAX 200 /* notes and messages are cut to this many bytes */
 #define LEDGER_FILE_MAX (1024 * 1024) /* only this much of a file is read */
 
 /* How far a boot got; only ever moves forward. */
 enum ledger_stage {
-        LEDGER_STAGE_STARTED,           /* the initramfs ran (up to the passphrase prompt) */
-        LEDGER_STAGE_UNLOCKED,          /* the LUKS volume opened */
+        LEDGER_STAGE_STARTED, /* the initramfs ran (up to the passphrase prompt) */
+        LEDGER_STAGE_UNLOCKED, /* the LUKS volume opened */
         LEDGER_STAGE_ROOT_MOUNTED,
-        LEDGER_STAGE_SWITCHED,          /* handed over to the root's init */
-        LEDGER_STAGE_GOOD,              /* the running system declared itself healthy */
-        LEDGER_STAGE_MARKED_BAD,        /* the running system declared itself broken */
+        LEDGER_STAGE_SWITCHED, /* handed over to the root's init */
+        LEDGER_STAGE_GOOD, /* the running system declared itself healthy */
+        LEDGER_STAGE_MARKED_BAD, /* the running system declared itself broken */
         _LEDGER_STAGE_MAX,
         _LEDGER_STAGE_INVALID = -1,
 };
 
 /* How a boot ended. */
 enum ledger_outcome {
-        LEDGER_OUTCOME_IN_PROGRESS,     /* not yet known (the current boot, or it died) */
+        LEDGER_OUTCOME_IN_PROGRESS, /* not yet known (the current boot, or it died) */
         LEDGER_OUTCOME_GOOD,
-        LEDGER_OUTCOME_BAD,             /* declared broken: the root is bad unless it was good */
-        LEDGER_OUTCOME_ABANDONED,       /* never got past the passphrase prompt: not a failure */
-        LEDGER_OUTCOME_FAILED,          /* got further, but never reached good */
-        LEDGER_OUTCOME_FELL_BACK,       /* given up during the boot for another root: a failure */
+        LEDGER_OUTCOME_BAD, /* declared broken: the root is bad unless it was good */
+        LEDGER_OUTCOME_ABANDONED, /* never got past the passphrase prompt: not a failure */
+        LEDGER_OUTCOME_FAILED, /* got further, but never reached good */
+        LEDGER_OUTCOME_FELL_BACK, /* given up during the boot for another root: a failure */
         _LEDGER_OUTCOME_MAX,
         _LEDGER_OUTCOME_INVALID = -1,
 };
@@ -63,26 +63,26 @@ enum ledger_outcome {
 /* An admin's verdict on a root. The newest mark of a root is a fresh start: the boots before it
  * no longer count. */
 enum ledger_mark_action {
-        LEDGER_MARK_REARM,      /* try it again: failures forgotten, not known good */
-        LEDGER_MARK_GOOD,       /* known good (blessed by hand) */
-        LEDGER_MARK_BAD,        /* never boot it automatically, whatever happens later */
+        LEDGER_MARK_REARM, /* try it again: failures forgotten, not known good */
+        LEDGER_MARK_GOOD, /* known good (blessed by hand) */
+        LEDGER_MARK_BAD, /* never boot it automatically, whatever happens later */
         _LEDGER_MARK_MAX,
         _LEDGER_MARK_INVALID = -1,
 };
 
 struct ledger_boot {
-        uint64_t seq;           /* 1, 2, 3, ... */
-        uint64_t time;          /* unix seconds */
-        char *entry;            /* boot loader entry id, "" when unknown */
-        char *root;             /* root subvolume, never empty */
-        char *uuid;             /* the root's Btrfs UUID, "" when unknown */
+        uint64_t seq; /* 1, 2, 3, ... */
+        uint64_t time; /* unix seconds */
+        char *entry; /* boot loader entry id, "" when unknown */
+        char *root; /* root subvolume, never empty */
+        char *uuid; /* the root's Btrfs UUID, "" when unknown */
         enum ledger_stage stage;
         enum ledger_outcome outcome;
-        char *note;             /* "" when none */
+        char *note; /* "" when none */
 };
 
 struct ledger_mark {
-        uint64_t boot;          /* seq of the boot it was made in (0: before any) */
+        uint64_t boot; /* seq of the boot it was made in (0: before any) */
         uint64_t time;
         char *root;
         enum ledger_mark_action action;
@@ -90,28 +90,28 @@ struct ledger_mark {
 };
 
 struct ledger_alert {
-        uint64_t seq;           /* 1, 2, 3, ... (its own numbering) */
+        uint64_t seq; /* 1, 2, 3, ... (its own numbering) */
         uint64_t time;
-        char *kind;             /* "fallback", ... never empty */
+        char *kind; /* "fallback", ... never empty */
         char *message;
         bool acked;
 };
 
 struct ledger {
-        struct ledger_boot *boots;      /* by seq, oldest first */
+        struct ledger_boot *boots; /* by seq, oldest first */
         size_t n_boots;
-        struct ledger_mark *marks;      /* oldest first */
+        struct ledger_mark *marks; /* oldest first */
         size_t n_marks;
-        struct ledger_alert *alerts;    /* by seq, oldest first */
+        struct ledger_alert *alerts; /* by seq, oldest first */
         size_t n_alerts;
 
         /* Limits applied by ledger_trim()/ledger_save(); set after ledger_init() to change. */
         size_t max_boots, max_marks, max_alerts;
 
         /* Filled by loading. */
-        unsigned version;       /* of the file read; 0 when it had no header */
-        unsigned recovered;     /* lines skipped as damaged */
-        unsigned ignored;       /* lines of a newer version not understood */
+        unsigned version; /* of the file read; 0 when it had no header */
+        unsigned recovered; /* lines skipped as damaged */
+        unsigned ignored; /* lines of a newer version not understood */
 };
 
 /* Iteration, oldest first: LEDGER_FOREACH_BOOT(b, &ledger) { ... b->root ... } */
@@ -153,8 +153,8 @@ unsigned ledger_close_stale(struct ledger *l);
 
 /* Appends a boot at stage started, outcome in-progress. entry, uuid and note may be NULL. The
  * sequence number is the last one + 1 (*ret_seq if not NULL). -EINVAL for an empty root. */
-int ledger_append_boot(struct ledger *l, uint64_t time, const char *entry, const char *root,
-                       const char *uuid, const char *note, uint64_t *ret_seq);
+int ledger_append_boot(struct ledger *l, uint64_t time, const char *entry, const char *root, const char *uuid,
+                       const char *note, uint64_t *ret_seq);
 /* The current boot is the last one appended (NULL when there is none). */
 struct ledger_boot *ledger_current(struct ledger *l);
 /* Moves the current boot to stage (never backwards: an earlier stage leaves it as it is).
@@ -182,12 +182,12 @@ size_t ledger_count_unacked(const struct ledger *l);
 /* What the ledger says about one root. Boots are counted from its newest mark on. */
 struct ledger_root_status {
         const struct ledger_boot *last; /* its newest boot, whatever the marks; NULL if none */
-        enum ledger_mark_action mark;   /* its newest mark, or _LEDGER_MARK_INVALID */
-        unsigned boots;                 /* boots since the mark */
-        unsigned failures;              /* consecutive failed boots since it was last good (or
+        enum ledger_mark_action mark; /* its newest mark, or _LEDGER_MARK_INVALID */
+        unsigned boots; /* boots since the mark */
+        unsigned failures; /* consecutive failed boots since it was last good (or
                                          * the mark); abandoned and in-progress ones don't count */
-        bool good;                      /* reached good since the mark, or marked good */
-        bool bad;                       /* marked bad, or a boot ended bad while not good */
+        bool good; /* reached good since the mark, or marked good */
+        bool bad; /* marked bad, or a boot ended bad while not good */
 };
 void ledger_root_status(const struct ledger *l, const char *root, struct ledger_root_status *ret);
 const struct ledger_boot *ledger_last_boot_of(const struct ledger *l, const char *root);

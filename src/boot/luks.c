@@ -60,16 +60,17 @@ int luks_keyslot_count(struct luks_volume *v) {
         return n;
 }
 
-static uint32_t activate_flags(bool discard) { return discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0; }
-
-int luks_activate_passphrase(struct luks_volume *v, const char *name, int keyslot,
-                             const char *pass, size_t len, bool discard) {
-        return crypt_activate_by_passphrase(v->cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot,
-                                            pass, len, activate_flags(discard));
+static uint32_t activate_flags(bool discard) {
+        return discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
 }
 
-int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *keyfile,
-                          bool discard) {
+int luks_activate_passphrase(struct luks_volume *v, const char *name, int keyslot, const char *pass,
+                             size_t len, bool discard) {
+        return crypt_activate_by_passphrase(v->cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot, pass, len,
+                                            activate_flags(discard));
+}
+
+int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *keyfile, bool discard) {
         return crypt_activate_by_keyfile_device_offset(v->cd, name, CRYPT_ANY_SLOT, keyfile, 0, 0,
                                                        activate_flags(discard));
 }
@@ -90,8 +91,7 @@ static void alias_add(const char *name, size_t len, char *ret, size_t size, size
         ret[*used] = 0;
 }
 
-void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, size_t size,
-                            size_t *used) {
+void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, size_t size, size_t *used) {
         if (size == 0)
                 return;
         ret[*used] = 0;
@@ -105,8 +105,7 @@ void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, siz
         alias_add(mode, chain, ret, size, used);
         /* xts and lrw are built on ecb of the cipher, the kernel's generic AES included (a
          * processor without AES-NI). */
-        if ((chain == 3 && strncmp(mode, "xts", 3) == 0) ||
-            (chain == 3 && strncmp(mode, "lrw", 3) == 0))
+        if ((chain == 3 && strncmp(mode, "xts", 3) == 0) || (chain == 3 && strncmp(mode, "lrw", 3) == 0))
                 alias_add("ecb", 3, ret, size, used);
         const char *iv = mode[chain] ? mode + chain + 1 : NULL;
         if (!iv)
@@ -123,8 +122,7 @@ void luks_crypto_aliases(struct luks_volume *v, char *ret, size_t size) {
         if (size == 0)
                 return;
         ret[0] = 0;
-        luks_crypto_aliases_of(crypt_get_cipher(v->cd), crypt_get_cipher_mode(v->cd), ret, size,
-                               &used);
+        luks_crypto_aliases_of(crypt_get_cipher(v->cd), crypt_get_cipher_mode(v->cd), ret, size, &used);
         /* LUKS2 keyslots carry their own encryption, "aes-xts-plain64". */
         size_t key_size = 0;
         const char *ks = crypt_keyslot_get_encryption(v->cd, CRYPT_ANY_SLOT, &key_size);
@@ -138,8 +136,12 @@ void luks_crypto_aliases(struct luks_volume *v, char *ret, size_t size) {
         luks_crypto_aliases_of(cipher, ks[n] ? ks + n + 1 : NULL, ret, size, &used);
 }
 
-char *luks_secret_alloc(size_t size) { return crypt_safe_alloc(size); }
-void luks_secret_free(char *p) { crypt_safe_free(p); }
+char *luks_secret_alloc(size_t size) {
+        return crypt_safe_alloc(size);
+}
+void luks_secret_free(char *p) {
+        crypt_safe_free(p);
+}
 
 int luks_prefer_keyslot(struct luks_volume *v, int keyslot) {
         if (!streq_ptr(crypt_get_type(v->cd), CRYPT_LUKS2))
@@ -148,8 +150,7 @@ int luks_prefer_keyslot(struct luks_volume *v, int keyslot) {
                 return 0;
         int max = crypt_keyslot_max(CRYPT_LUKS2);
         for (int i = 0; i < max; i++)
-                if (i != keyslot &&
-                    crypt_keyslot_get_priority(v->cd, i) == CRYPT_SLOT_PRIORITY_PREFER) {
+                if (i != keyslot && crypt_keyslot_get_priority(v->cd, i) == CRYPT_SLOT_PRIORITY_PREFER) {
                         int r = crypt_keyslot_set_priority(v->cd, i, CRYPT_SLOT_PRIORITY_NORMAL);
                         if (r < 0)
                                 return r;

@@ -12,10 +12,9 @@ void luks_close(struct luks_volume *v);
 int luks_keyslot_count(struct luks_volume *v);
 /* Activates as /dev/mapper/name. keyslot < 0 means any. Returns the keyslot that opened it,
  * -EPERM for a wrong passphrase or key, other negative errno on failure. */
-int luks_activate_passphrase(struct luks_volume *v, const char *name, int keyslot,
-                             const char *pass, size_t len, bool discard);
-int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *keyfile,
-                          bool discard);
+int luks_activate_passphrase(struct luks_volume *v, const char *name, int keyslot, const char *pass,
+                             size_t len, bool discard);
+int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *keyfile, bool discard);
 /* The kernel crypto modules the volume's ciphers need, by alias ("crypto-aes",
  * "crypto-xts"), for the data and for the keyslots, each once, as a NUL-separated list ending
  * with an empty string, in ret (size bytes). Loading them before the unlock lets the kernel
@@ -23,8 +22,7 @@ int luks_activate_keyfile(struct luks_volume *v, const char *name, const char *k
 void luks_crypto_aliases(struct luks_volume *v, char *ret, size_t size);
 /* The same, from a cipher ("aes") and a mode ("xts-plain64", "cbc-essiv:sha256"), appended
  * to the list in ret (used bytes in *used). Pure. */
-void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, size_t size,
-                            size_t *used);
+void luks_crypto_aliases_of(const char *cipher, const char *mode, char *ret, size_t size, size_t *used);
 /* Memory for secrets: locked, wiped on free. */
 char *luks_secret_alloc(size_t size);
 void luks_secret_free(char *p);

@@ -12,8 +12,8 @@
 #include "log.h"
 #include "util.h"
 
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
-                     const char *format, va_list args) {
+static void kmod_log(void *data, int priority, const char *file, int line, const char *fn, const char *format,
+                     va_list args) {
         char text[400];
         vsnprintf(text, sizeof text, format, args);
         text[strcspn(text, "\n")] = 0;
@@ -28,7 +28,7 @@ static int check_dir(const char *path) {
 }
 
 int modules_find_dir(const char *kver, char *ret, size_t size) {
-        static const char *const bases[] = {"/lib/modules", "/usr/lib/modules"};
+        static const char *const bases[] = { "/lib/modules", "/usr/lib/modules" };
         if (!kver || !*kver || strchr(kver, '/') || streq(kver, ".") || streq(kver, ".."))
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
@@ -63,8 +63,7 @@ int modules_ctx_new(const char *moddir, struct kmod_ctx **ret) {
         if (!ctx)
                 return -ENOMEM;
         kmod_set_log_fn(ctx, kmod_log, NULL);
-        kmod_set_log_priority(ctx, log_get_max_level() >= LOG_LVL_DEBUG ? LOG_LVL_INFO
-                                                                         : LOG_LVL_ERR);
+        kmod_set_log_priority(ctx, log_get_max_level() >= LOG_LVL_DEBUG ? LOG_LVL_INFO : LOG_LVL_ERR);
         /* Without the binary indexes libkmod still works, only slower. */
         r = kmod_load_resources(ctx);
         if (r < 0)
@@ -101,8 +100,7 @@ int modules_load(struct kmod_ctx *ctx, const char *name_or_alias) {
                 struct kmod_module *mod = kmod_module_get_module(i);
                 r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
                 if (r < 0) {
-                        log_debug("inserting %s failed: %s", kmod_module_get_name(mod),
-                                  strerror(-r));
+                        log_debug("inserting %s failed: %s", kmod_module_get_name(mod), strerror(-r));
                         if (ret == 0)
                                 ret = r;
                 } else
@@ -132,16 +130,15 @@ int modules_load_modalias(struct kmod_ctx *ctx, const char *modalias, unsigned *
                         kmod_module_unref(mod);
                         continue;
                 }
-                r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY,
-                                                    NULL, NULL, NULL, NULL);
+                r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL,
+                                                    NULL, NULL);
                 if (r < 0) {
-                        log_debug("inserting %s for %s failed: %s", kmod_module_get_name(mod),
-                                  modalias, strerror(-r));
+                        log_debug("inserting %s for %s failed: %s", kmod_module_get_name(mod), modalias,
+                                  strerror(-r));
                         if (ret == 0)
                                 ret = r;
                 } else if (r == 0) {
-                        log_debug("module %s loaded for %s", kmod_module_get_name(mod),
-                                  modalias);
+                        log_debug("module %s loaded for %s", kmod_module_get_name(mod), modalias);
                         loaded++;
                 }
                 kmod_module_unref(mod);
@@ -160,7 +157,7 @@ void module_set_free(struct module_set *s) {
                 free(s->files[i].relpath);
         }
         free(s->files);
-        *s = (struct module_set){0};
+        *s = (struct module_set) { 0 };
 }
 
 bool module_set_contains(const struct module_set *s, const char *name) {
@@ -170,8 +167,7 @@ bool module_set_contains(const struct module_set *s, const char *name) {
         return false;
 }
 
-static int module_set_add(struct module_set *s, const char *name, const char *path,
-                          const char *moddir) {
+static int module_set_add(struct module_set *s, const char *name, const char *path, const char *moddir) {
         const char *rel = startswith(path, moddir);
         if (!rel || *rel != '/')
                 return -EINVAL;
@@ -185,7 +181,7 @@ static int module_set_add(struct module_set *s, const char *name, const char *pa
                 s->files = f;
                 s->allocated = a;
         }
-        struct module_file f = {strdup(name), strdup(path), strdup(rel)};
+        struct module_file f = { strdup(name), strdup(path), strdup(rel) };
         if (!f.name || !f.path || !f.relpath) {
                 free(f.name);
                 free(f.path);
@@ -220,8 +216,7 @@ static int add_list(struct kmod_list *list, const char *moddir, struct module_se
                 int r = add_module(m, moddir, set, up);
                 /* A soft dependency is a wish, not a need: modprobe skips missing ones. */
                 if (r == -ENOENT && what) {
-                        log_debug("%s %s of %s is missing; skipped", what,
-                                  kmod_module_get_name(m), up->name);
+                        log_debug("%s %s of %s is missing; skipped", what, kmod_module_get_name(m), up->name);
                         r = 0;
                 }
                 kmod_module_unref(m);
@@ -246,7 +241,7 @@ static int add_module(struct kmod_module *mod, const char *moddir, struct module
                 return -ENOENT;
         }
 
-        struct visit v = {name, up};
+        struct visit v = { name, up };
         _cleanup_kmod_list_ struct kmod_list *pre = NULL, *post = NULL;
         int r = kmod_module_get_softdeps(mod, &pre, &post);
         if (r < 0)
@@ -278,8 +273,7 @@ bool modules_host_has(const char *name) {
         return check_dir(path) == 0;
 }
 
-int modules_resolve(struct kmod_ctx *ctx, const char *name_or_alias, unsigned flags,
-                    struct module_set *set) {
+int modules_resolve(struct kmod_ctx *ctx, const char *name_or_alias, unsigned flags, struct module_set *set) {
         _cleanup_kmod_list_ struct kmod_list *list = NULL;
         struct kmod_list *i;
         const char *moddir = kmod_get_dirname(ctx);
@@ -290,10 +284,8 @@ int modules_resolve(struct kmod_ctx *ctx, const char *name_or_alias, unsigned fl
                 return r;
         kmod_list_foreach(i, list) {
                 struct kmod_module *m = kmod_module_get_module(i);
-                if ((flags & MODULES_RESOLVE_HOST_LOADED) &&
-                    !modules_host_has(kmod_module_get_name(m))) {
-                        if (!kmod_module_get_path(m) &&
-                            kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN)
+                if ((flags & MODULES_RESOLVE_HOST_LOADED) && !modules_host_has(kmod_module_get_name(m))) {
+                        if (!kmod_module_get_path(m) && kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN)
                                 builtin = true;
                         else
                                 not_loaded = true;

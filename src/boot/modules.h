@@ -16,7 +16,9 @@ struct kmod_ctx;
 int modules_ctx_new(const char *moddir, struct kmod_ctx **ret);
 /* Drops the context; NULL is fine. Returns NULL. */
 struct kmod_ctx *modules_ctx_free(struct kmod_ctx *ctx);
-static inline void modules_ctx_freep(struct kmod_ctx **ctx) { modules_ctx_free(*ctx); }
+static inline void modules_ctx_freep(struct kmod_ctx **ctx) {
+        modules_ctx_free(*ctx);
+}
 #define _cleanup_kmod_ctx_ __attribute__((cleanup(modules_ctx_freep)))
 
 /* --- boot side (koompi-init) --- */
@@ -41,8 +43,8 @@ int modules_load_modalias(struct kmod_ctx *ctx, const char *modalias, unsigned *
 int modules_find_dir(const char *kver, char *ret, size_t size);
 
 struct module_file {
-        char *name;    /* as libkmod names it: "dm_crypt" */
-        char *path;    /* absolute path of the file: ".../kernel/drivers/md/dm-crypt.ko" */
+        char *name; /* as libkmod names it: "dm_crypt" */
+        char *path; /* absolute path of the file: ".../kernel/drivers/md/dm-crypt.ko" */
         char *relpath; /* path below the module directory: "kernel/drivers/md/dm-crypt.ko" */
 };
 
@@ -62,7 +64,7 @@ enum {
 /* Positive results of modules_resolve(). */
 enum {
         MODULES_ADDED = 0,
-        MODULES_BUILTIN = 1,    /* built into the kernel: there is nothing to carry */
+        MODULES_BUILTIN = 1, /* built into the kernel: there is nothing to carry */
         MODULES_NOT_LOADED = 2, /* MODULES_RESOLVE_HOST_LOADED and not loaded here */
 };
 
@@ -73,8 +75,7 @@ enum {
  * are added, with all their dependencies.
  * Returns MODULES_ADDED, MODULES_BUILTIN when every match is built in, MODULES_NOT_LOADED,
  * -ENOENT when no module has that name or alias, or another negative errno. */
-int modules_resolve(struct kmod_ctx *ctx, const char *name_or_alias, unsigned flags,
-                    struct module_set *set);
+int modules_resolve(struct kmod_ctx *ctx, const char *name_or_alias, unsigned flags, struct module_set *set);
 
 /* Whether module name (dashes or underscores) is loaded on this machine or built into its
  * running kernel: /sys/module/NAME exists. */

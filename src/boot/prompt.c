@@ -25,7 +25,7 @@ int prompt_secret(int fd, const char *prompt, char *buf, size_t size, unsigned t
         for (;;) {
                 if (deadline) {
                         uint64_t now = now_monotonic_us();
-                        struct pollfd p = {.fd = fd, .events = POLLIN};
+                        struct pollfd p = { .fd = fd, .events = POLLIN };
                         int left = now >= deadline ? 0 : (int)((deadline - now) / 1000);
                         int n = poll(&p, 1, left);
                         if (n == 0) {

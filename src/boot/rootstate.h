@@ -24,27 +24,27 @@
  * never booted (see fallback.h). */
 
 enum root_state {
-        ROOT_UNTESTED,          /* no failure and never good (since its last mark) */
-        ROOT_IN_TRIAL,          /* some failed boots, fewer than the tries */
-        ROOT_GOOD,              /* booted fine once, or blessed */
-        ROOT_BAD,               /* out of tries, or marked bad */
+        ROOT_UNTESTED, /* no failure and never good (since its last mark) */
+        ROOT_IN_TRIAL, /* some failed boots, fewer than the tries */
+        ROOT_GOOD, /* booted fine once, or blessed */
+        ROOT_BAD, /* out of tries, or marked bad */
         _ROOT_STATE_MAX,
 };
 
 /* Which evidence decided, for people and for `status --json`'s "state_from". */
 enum root_state_why {
-        ROOT_WHY_NOTHING,               /* no entry, nothing in the ledger */
-        ROOT_WHY_ENTRY_COUNTER,         /* rule 1 */
-        ROOT_WHY_LEDGER_BAD,            /* rule 2 */
-        ROOT_WHY_ENTRY_BLESSED,         /* rule 3 */
-        ROOT_WHY_LEDGER,                /* rules 4 to 6 */
+        ROOT_WHY_NOTHING, /* no entry, nothing in the ledger */
+        ROOT_WHY_ENTRY_COUNTER, /* rule 1 */
+        ROOT_WHY_LEDGER_BAD, /* rule 2 */
+        ROOT_WHY_ENTRY_BLESSED, /* rule 3 */
+        ROOT_WHY_LEDGER, /* rules 4 to 6 */
         _ROOT_WHY_MAX,
 };
 
 struct root_evidence {
-        const struct entry_name *entry;                 /* its koompi entry's name, NULL when none */
-        const struct ledger_root_status *ledger;        /* ledger_root_status(), NULL when not read */
-        unsigned tries;                                 /* boots a root gets; 0: ROOT_TRIES_DEFAULT */
+        const struct entry_name *entry; /* its koompi entry's name, NULL when none */
+        const struct ledger_root_status *ledger; /* ledger_root_status(), NULL when not read */
+        unsigned tries; /* boots a root gets; 0: ROOT_TRIES_DEFAULT */
 };
 
 #define ROOT_TRIES_DEFAULT 3
@@ -52,11 +52,11 @@ struct root_evidence {
 struct root_verdict {
         enum root_state state;
         enum root_state_why why;
-        unsigned failures;      /* consecutive failed boots: the entry's DONE, else the ledger's */
-        int tries_left;         /* boots left before it is bad: its entry's LEFT when counted (0 when
+        unsigned failures; /* consecutive failed boots: the entry's DONE, else the ledger's */
+        int tries_left; /* boots left before it is bad: its entry's LEFT when counted (0 when
                                  * spent), else the tries less the failures while the ledger has it
                                  * untested or in trial; -1 otherwise */
-        bool entry_spent;       /* its entry is out of tries ("+0", "+0-N") */
+        bool entry_spent; /* its entry is out of tries ("+0", "+0-N") */
 };
 
 /* Fills *ret by the rule above. 0, or -EINVAL when e or ret is NULL. */

@@ -17,15 +17,15 @@
 #define OUT_BUFFER_SIZE (1024 * 1024)
 
 struct entry {
-        char *path;        /* normalized: no leading '/', no empty, "." or ".." parts */
-        unsigned mode;     /* S_IFxxx | permission bits */
+        char *path; /* normalized: no leading '/', no empty, "." or ".." parts */
+        unsigned mode; /* S_IFxxx | permission bits */
         unsigned rmajor, rminor;
-        char *src;         /* regular file: read from here, else from data */
-        char *data;        /* regular file content, or symlink target */
+        char *src; /* regular file: read from here, else from data */
+        char *data; /* regular file content, or symlink target */
         size_t size;
-        bool implicit;     /* directory added for a child; explicit adds may change it */
-        unsigned segment;  /* see cpio_set_segment(); unused for directories */
-        bool keep;         /* scratch of segment_entries() */
+        bool implicit; /* directory added for a child; explicit adds may change it */
+        unsigned segment; /* see cpio_set_segment(); unused for directories */
+        bool keep; /* scratch of segment_entries() */
 };
 
 #define ALL_SEGMENTS UINT_MAX
@@ -90,7 +90,9 @@ struct cpio *cpio_free(struct cpio *c) {
         return NULL;
 }
 
-size_t cpio_count(const struct cpio *c) { return c->n; }
+size_t cpio_count(const struct cpio *c) {
+        return c->n;
+}
 
 /* --- the path table --- */
 
@@ -354,8 +356,7 @@ int cpio_add_file(struct cpio *c, const char *path, unsigned mode, const char *s
         return add_entry(c, path, e);
 }
 
-int cpio_add_data(struct cpio *c, const char *path, unsigned mode, const void *data,
-                  size_t len) {
+int cpio_add_data(struct cpio *c, const char *path, unsigned mode, const void *data, size_t len) {
         if ((uint64_t)len > UINT32_MAX)
                 return -EFBIG;
         struct entry *e = entry_new(S_IFREG | (mode & 07777));
@@ -387,8 +388,7 @@ int cpio_add_symlink(struct cpio *c, const char *path, const char *target) {
         return add_entry(c, path, e);
 }
 
-int cpio_add_chardev(struct cpio *c, const char *path, unsigned mode, unsigned major,
-                     unsigned minor) {
+int cpio_add_chardev(struct cpio *c, const char *path, unsigned mode, unsigned major, unsigned minor) {
         struct entry *e = entry_new(S_IFCHR | (mode & 07777));
         if (!e)
                 return -ENOMEM;
@@ -481,15 +481,12 @@ static int out_copy_fd(struct out *o, int fd, size_t size) {
         return 0;
 }
 
-static int out_header(struct out *o, const char *name, uint32_t ino, uint32_t mode,
-                      uint32_t nlink, uint32_t mtime, uint32_t size, uint32_t rmajor,
-                      uint32_t rminor) {
+static int out_header(struct out *o, const char *name, uint32_t ino, uint32_t mode, uint32_t nlink,
+                      uint32_t mtime, uint32_t size, uint32_t rmajor, uint32_t rminor) {
         char h[CPIO_HEADER_SIZE + 1];
         size_t namesize = strlen(name) + 1;
-        snprintf(h, sizeof h,
-                 "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", CPIO_MAGIC,
-                 ino, mode, 0u, 0u, nlink, mtime, size, 0u, 0u, rmajor, rminor,
-                 (uint32_t)namesize, 0u);
+        snprintf(h, sizeof h, "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", CPIO_MAGIC, ino, mode,
+                 0u, 0u, nlink, mtime, size, 0u, 0u, rmajor, rminor, (uint32_t)namesize, 0u);
         int r = out_put(o, h, CPIO_HEADER_SIZE);
         if (r == 0)
                 r = out_put(o, name, namesize);
@@ -545,7 +542,9 @@ static int entry_cmp(const void *a, const void *b) {
         return strcmp(x->path, y->path);
 }
 
-void cpio_set_segment(struct cpio *c, unsigned segment) { c->segment = segment; }
+void cpio_set_segment(struct cpio *c, unsigned segment) {
+        c->segment = segment;
+}
 
 size_t cpio_segment_count(const struct cpio *c, unsigned segment) {
         size_t n = 0;
@@ -557,8 +556,7 @@ size_t cpio_segment_count(const struct cpio *c, unsigned segment) {
 /* The entries of a segment (ALL_SEGMENTS: every entry), sorted by path, with the directories
  * above them: a parent sorts before its children, a path being a prefix of theirs. The
  * parents of a path are found by its prefixes, which are normalized paths too. */
-static int segment_entries(const struct cpio *c, unsigned segment, struct entry ***ret,
-                           size_t *ret_n) {
+static int segment_entries(const struct cpio *c, unsigned segment, struct entry ***ret, size_t *ret_n) {
         struct entry **sorted = malloc((c->n ? c->n : 1) * sizeof *sorted);
         if (!sorted)
                 return -ENOMEM;
@@ -600,8 +598,11 @@ static int write_entries(struct cpio *c, unsigned segment, cpio_sink_t sink, voi
         if (r < 0)
                 return r;
 
-        struct out o = {.buf = buf, .sink = sink, .userdata = userdata, .error = c->write_error,
-                        .error_size = sizeof c->write_error};
+        struct out o = { .buf = buf,
+                         .sink = sink,
+                         .userdata = userdata,
+                         .error = c->write_error,
+                         .error_size = sizeof c->write_error };
         for (size_t i = 0; i < n; i++) {
                 r = write_entry(&o, sorted[i], (uint32_t)(i + 1), c->mtime);
                 if (r < 0)
@@ -706,7 +707,7 @@ static int sink_mem(const void *buf, size_t len, void *userdata) {
 }
 
 static int write_mem(struct cpio *c, unsigned segment, void **ret, size_t *ret_len) {
-        struct mem m = {0};
+        struct mem m = { 0 };
         int r = write_entries(c, segment, sink_mem, &m, NULL);
         if (r < 0) {
                 free(m.data);

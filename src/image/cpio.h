@@ -31,7 +31,9 @@ int cpio_mtime_from_env(uint32_t *ret);
 int cpio_new(uint32_t mtime, struct cpio **ret);
 /* NULL is fine. Returns NULL. */
 struct cpio *cpio_free(struct cpio *c);
-static inline void cpio_freep(struct cpio **c) { cpio_free(*c); }
+static inline void cpio_freep(struct cpio **c) {
+        cpio_free(*c);
+}
 #define _cleanup_cpio_ __attribute__((cleanup(cpio_freep)))
 
 /* mode: permission bits (07777). */
@@ -40,11 +42,9 @@ int cpio_add_dir(struct cpio *c, const char *path, unsigned mode);
  * opened here once so that a missing or unreadable file fails now. */
 int cpio_add_file(struct cpio *c, const char *path, unsigned mode, const char *src);
 /* The bytes are copied. */
-int cpio_add_data(struct cpio *c, const char *path, unsigned mode, const void *data,
-                  size_t len);
+int cpio_add_data(struct cpio *c, const char *path, unsigned mode, const void *data, size_t len);
 int cpio_add_symlink(struct cpio *c, const char *path, const char *target);
-int cpio_add_chardev(struct cpio *c, const char *path, unsigned mode, unsigned major,
-                     unsigned minor);
+int cpio_add_chardev(struct cpio *c, const char *path, unsigned mode, unsigned major, unsigned minor);
 
 /* Whether path names an entry (its parents resolved as when adding); *ret_mode (may be
  * NULL) gets its type and permission bits. 0 or -ENOENT. */

@@ -25,8 +25,7 @@
 #endif
 
 static const char *const standard_libdirs[] = {
-        "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-        "/lib",                  "/usr/lib",
+        "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
 };
 
 /* --- reading one file --- */
@@ -55,7 +54,7 @@ static int map_file(const char *path, struct map *ret) {
         void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED)
                 return -errno;
-        *ret = (struct map){p, (size_t)st.st_size};
+        *ret = (struct map) { p, (size_t)st.st_size };
         return 0;
 }
 
@@ -78,8 +77,7 @@ static int vaddr_to_offset(const struct map *m, const Elf64_Phdr *ph, unsigned n
 }
 
 /* A string of the dynamic string table, checked to end inside it. */
-static int dyn_string(const struct map *m, uint64_t strtab, uint64_t strsz, uint64_t off,
-                      char **ret) {
+static int dyn_string(const struct map *m, uint64_t strtab, uint64_t strsz, uint64_t off, char **ret) {
         if (off >= strsz || !in_file(m, strtab, strsz))
                 return -EBADMSG;
         const char *s = (const char *)m->data + strtab + off;
@@ -90,8 +88,8 @@ static int dyn_string(const struct map *m, uint64_t strtab, uint64_t strsz, uint
         return *ret ? 0 : -ENOMEM;
 }
 
-static int read_dynamic(const struct map *m, const Elf64_Phdr *ph, unsigned n,
-                        const Elf64_Phdr *dyn, struct elf_info *info) {
+static int read_dynamic(const struct map *m, const Elf64_Phdr *ph, unsigned n, const Elf64_Phdr *dyn,
+                        struct elf_info *info) {
         uint64_t strtab_addr = 0, strsz = 0, strtab = 0;
         uint64_t soname = UINT64_MAX, runpath = UINT64_MAX, rpath = UINT64_MAX;
 
@@ -139,8 +137,7 @@ static int read_dynamic(const struct map *m, const Elf64_Phdr *ph, unsigned n,
         }
         if (soname != UINT64_MAX && (r = dyn_string(m, strtab, strsz, soname, &info->soname)) < 0)
                 return r;
-        if (runpath != UINT64_MAX &&
-            (r = dyn_string(m, strtab, strsz, runpath, &info->runpath)) < 0)
+        if (runpath != UINT64_MAX && (r = dyn_string(m, strtab, strsz, runpath, &info->runpath)) < 0)
                 return r;
         if (rpath != UINT64_MAX && (r = dyn_string(m, strtab, strsz, rpath, &info->rpath)) < 0)
                 return r;
@@ -186,12 +183,12 @@ void elf_info_done(struct elf_info *info) {
         free(info->runpath);
         free(info->rpath);
         strv_free(info->needed);
-        *info = (struct elf_info){0};
+        *info = (struct elf_info) { 0 };
 }
 
 int elf_read(const char *path, struct elf_info *ret) {
-        struct map m = {0};
-        struct elf_info info = {0};
+        struct map m = { 0 };
+        struct elf_info info = { 0 };
         int r = map_file(path, &m);
         if (r < 0)
                 return r;
@@ -219,8 +216,7 @@ static int libdirs_add(struct elf_closure *c, const char *dir) {
 
 static int read_ld_so_conf(struct elf_closure *c, const char *path, unsigned depth);
 
-static int conf_include(struct elf_closure *c, const char *conf, const char *pattern,
-                        unsigned depth) {
+static int conf_include(struct elf_closure *c, const char *conf, const char *pattern, unsigned depth) {
         char full[PATH_MAX];
         const char *slash = strrchr(conf, '/');
         if (pattern[0] == '/' || !slash)
@@ -322,8 +318,9 @@ void elf_closure_done(struct elf_closure *c) {
         free(c->files);
         strv_free(c->libdirs);
         free(c->error);
-        *c = (struct elf_closure){.ld_so_conf = c->ld_so_conf, .note = c->note,
-                                  .note_userdata = c->note_userdata};
+        *c = (struct elf_closure) { .ld_so_conf = c->ld_so_conf,
+                                    .note = c->note,
+                                    .note_userdata = c->note_userdata };
 }
 
 bool elf_closure_contains(const struct elf_closure *c, const char *path) {
@@ -376,8 +373,7 @@ static void program_done(struct program *p) {
         strv_free(p->loaded);
 }
 
-static int program_push(struct program *p, const char *path, struct elf_info *info,
-                        int parent) {
+static int program_push(struct program *p, const char *path, struct elf_info *info, int parent) {
         if (p->n == p->allocated) {
                 size_t a = p->allocated ? p->allocated * 2 : 16;
                 struct object *o = realloc(p->objects, a * sizeof *o);
@@ -393,7 +389,7 @@ static int program_push(struct program *p, const char *path, struct elf_info *in
         o->path = copy;
         o->info = *info;
         o->parent = parent;
-        *info = (struct elf_info){0};
+        *info = (struct elf_info) { 0 };
         return 0;
 }
 
@@ -436,8 +432,8 @@ static void note(const struct elf_closure *c, const char *fmt, ...) {
 }
 
 /* Tries each directory of a colon-separated list, $ORIGIN being origin's directory. */
-static int try_search_path(struct program *p, const char *list, const char *origin,
-                           const char *name, char *ret, struct elf_info *ret_info) {
+static int try_search_path(struct program *p, const char *list, const char *origin, const char *name,
+                           char *ret, struct elf_info *ret_info) {
         char odir[PATH_MAX];
         snprintf(odir, sizeof odir, "%s", origin);
         char *slash = strrchr(odir, '/');
@@ -486,8 +482,8 @@ static int try_search_path(struct program *p, const char *list, const char *orig
 }
 
 /* Finds the library name needed by object index, as ld.so does. 1 found, 0 not. */
-static int find_library(struct elf_closure *c, struct program *p, size_t index,
-                        const char *name, char *ret, struct elf_info *ret_info) {
+static int find_library(struct elf_closure *c, struct program *p, size_t index, const char *name, char *ret,
+                        struct elf_info *ret_info) {
         const struct object *obj = &p->objects[index];
         int r;
 
@@ -526,7 +522,7 @@ static int resolve_program(struct elf_closure *c, struct program *p) {
         for (size_t i = 0; i < p->n; i++) {
                 for (char **n = p->objects[i].info.needed; n && *n; n++) {
                         char path[PATH_MAX];
-                        struct elf_info info = {0};
+                        struct elf_info info = { 0 };
                         if (strv_contains(p->loaded, *n))
                                 continue;
                         int r = find_library(c, p, i, *n, path, &info);
@@ -551,7 +547,7 @@ static int resolve_program(struct elf_closure *c, struct program *p) {
 }
 
 static int add_interpreter(struct elf_closure *c, struct program *p, const char *interp) {
-        struct elf_info info = {0};
+        struct elf_info info = { 0 };
         int r = elf_read(interp, &info);
         if (r == -ENOEXEC)
                 r = -ENOENT;
@@ -570,8 +566,8 @@ static int add_interpreter(struct elf_closure *c, struct program *p, const char 
 }
 
 int elf_closure_add(struct elf_closure *c, const char *binary) {
-        struct elf_info info = {0};
-        struct program p = {.closure = c};
+        struct elf_info info = { 0 };
+        struct program p = { .closure = c };
         free(c->error);
         c->error = NULL;
         int r = elf_read(binary, &info);

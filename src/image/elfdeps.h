@@ -10,12 +10,12 @@
  * program headers and dynamic section (nothing is run). */
 struct elf_info {
         uint16_t machine; /* EM_X86_64, ... */
-        bool dynamic;     /* has a dynamic section */
-        char *interp;     /* PT_INTERP, or NULL (static, or a shared library) */
-        char *soname;     /* DT_SONAME, or NULL */
-        char *runpath;    /* DT_RUNPATH, colon-separated, or NULL */
-        char *rpath;      /* DT_RPATH, or NULL */
-        char **needed;    /* DT_NEEDED in order, NULL-terminated, never NULL */
+        bool dynamic; /* has a dynamic section */
+        char *interp; /* PT_INTERP, or NULL (static, or a shared library) */
+        char *soname; /* DT_SONAME, or NULL */
+        char *runpath; /* DT_RUNPATH, colon-separated, or NULL */
+        char *rpath; /* DT_RPATH, or NULL */
+        char **needed; /* DT_NEEDED in order, NULL-terminated, never NULL */
 };
 
 /* 0; -ENOEXEC when path is no ELF file, -EPROTONOSUPPORT when it is one of another class or
@@ -25,9 +25,9 @@ int elf_read(const char *path, struct elf_info *ret);
 void elf_info_done(struct elf_info *info);
 
 enum elf_file_kind {
-        ELF_FILE_BINARY,      /* given to elf_closure_add() */
+        ELF_FILE_BINARY, /* given to elf_closure_add() */
         ELF_FILE_INTERPRETER, /* PT_INTERP of a binary */
-        ELF_FILE_LIBRARY,     /* a DT_NEEDED, at the path the loader finds it */
+        ELF_FILE_LIBRARY, /* a DT_NEEDED, at the path the loader finds it */
 };
 
 struct elf_file {

@@ -112,9 +112,10 @@ static int judge_other(int dirfd, const char *dir, const char *booted, bool good
 static int rename_judged(int dirfd, const char *dir, const char *from, const char *target) {
         int r = entry_file_rename(dirfd, from, target);
         if (r == -EEXIST)
-                return log_error("cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
-                                 "sync to remove the twin, then mark the boot again",
-                                 from, target, dir, target),
+                return log_error(
+                               "cannot rename %s to %s in %s: %s exists too (a twin); run koompi-boot entries "
+                               "sync to remove the twin, then mark the boot again",
+                               from, target, dir, target),
                        -EPERM;
         if (r < 0)
                 return log_errno(r, "renaming %s to %s in %s failed", from, target, dir), -EIO;
@@ -154,7 +155,8 @@ static int rename_entry(const char *dir, const char *booted, bool good) {
 
 /* Where the booted entry is: --entry, else LoaderBootCountPath under the ESP. Returns 0 or a negative errno
  * code; *ret_found false when systemd-boot did not count this boot. */
-static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, size_t nsize, bool *ret_found) {
+static int booted_entry(struct context *c, char *dir, size_t dsize, char *name, size_t nsize,
+                        bool *ret_found) {
         char path[PATH_MAX], var[PATH_MAX];
         int r;
 
@@ -286,8 +288,10 @@ static int mark(struct context *c, bool good) {
         r = boot_state_load(c->o->state, &s);
         have_state = r == 0;
         if (r < 0)
-                log_errno(r, "reading %s failed: this boot was not started by koompi-init, so the ledger "
-                          "cannot be updated", c->o->state);
+                log_errno(r,
+                          "reading %s failed: this boot was not started by koompi-init, so the ledger "
+                          "cannot be updated",
+                          c->o->state);
 
         /* The entry first: it is what systemd-boot acts on at the next boot. */
         r_entry = booted_entry(c, dir, sizeof dir, name, sizeof name, &found);

@@ -41,11 +41,11 @@ int ctx_init(struct context *c, const struct options *o) {
         }
         if (o->top)
                 pathf(c->ledger, sizeof c->ledger, "%s/%s/%s", o->top, c->config.var_subvol,
-                         LAYOUT_LEDGER_IN_VAR);
+                      LAYOUT_LEDGER_IN_VAR);
         else
                 snprintf(c->ledger, sizeof c->ledger, "%s", LAYOUT_LEDGER_SYSTEM);
-        log_debug("settings from %s%s, the ledger at %s", path, r == -ENOENT ? " (missing: the defaults)" : "",
-                  c->ledger);
+        log_debug("settings from %s%s, the ledger at %s", path,
+                  r == -ENOENT ? " (missing: the defaults)" : "", c->ledger);
         return 0;
 }
 
@@ -86,7 +86,8 @@ static int root_mount_source(char *src, size_t src_size, char *fstype, size_t ty
         int r = read_file("/proc/self/mountinfo", &text, NULL);
         if (r < 0)
                 return r;
-        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
                 char *f[8] = {};
                 char *sep = strstr(line, " - ");
                 if (!sep)

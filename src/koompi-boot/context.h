@@ -18,22 +18,22 @@
 struct options {
         bool json;
         bool dry_run;
-        const char *state;      /* boot.json of koompi-init */
-        const char *top;        /* a mounted Btrfs top level */
-        const char *esp;        /* the mounted ESP */
-        const char *config;     /* boot.conf */
-        const char *entry;      /* mark-good/mark-bad: the entry file instead of LoaderBootCountPath */
-        const char *kernel;     /* entries sync: for roots carrying no kernel */
+        const char *state; /* boot.json of koompi-init */
+        const char *top; /* a mounted Btrfs top level */
+        const char *esp; /* the mounted ESP */
+        const char *config; /* boot.conf */
+        const char *entry; /* mark-good/mark-bad: the entry file instead of LoaderBootCountPath */
+        const char *kernel; /* entries sync: for roots carrying no kernel */
         const char *initrd;
         const char *kernel_options; /* entries sync: base options instead of /proc/cmdline */
-        unsigned limit;         /* history -n */
+        unsigned limit; /* history -n */
         bool has_limit;
-        const char *run;        /* update --run: the command run in the new root */
-        const char *pacman;     /* update --pacman: the arguments of the new root's pacman */
-        unsigned keep;          /* prune --keep */
+        const char *run; /* update --run: the command run in the new root */
+        const char *pacman; /* update --pacman: the arguments of the new root's pacman */
+        unsigned keep; /* prune --keep */
         bool has_keep;
-        bool once;              /* rollback --once */
-        char **args;            /* words after the verb (and its second word: "snapshot delete") */
+        bool once; /* rollback --once */
+        char **args; /* words after the verb (and its second word: "snapshot delete") */
         int n_args;
 };
 
@@ -41,11 +41,11 @@ struct options {
 struct context {
         const struct options *o;
         struct koompi_config config;
-        char top[PATH_MAX];     /* "" until ctx_need_top() */
+        char top[PATH_MAX]; /* "" until ctx_need_top() */
         char top_mount[PATH_MAX]; /* our private mount of the top level, "" when given */
-        char esp[PATH_MAX];     /* "" until ctx_need_esp() */
+        char esp[PATH_MAX]; /* "" until ctx_need_esp() */
         char ledger[PATH_MAX];
-        int ledger_lock;        /* fd holding the lock, or -1 */
+        int ledger_lock; /* fd holding the lock, or -1 */
 };
 
 int ctx_init(struct context *c, const struct options *o);

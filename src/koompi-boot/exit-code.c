@@ -8,18 +8,10 @@ static const struct {
         int err;
         int code;
 } exit_codes[] = {
-        { EINVAL, EXIT_USAGE },
-        { ENOENT, EXIT_NO_STATE },
-        { ENODATA, EXIT_NO_STATE },
-        { EBADMSG, EXIT_NO_STATE },
-        { ENOMEDIUM, EXIT_NO_STATE },
-        { EPERM, EXIT_REFUSED },
-        { EBUSY, EXIT_REFUSED },
-        { EEXIST, EXIT_REFUSED },
-        { ENOTEMPTY, EXIT_REFUSED },
-        { ECANCELED, EXIT_REFUSED },
-        { ENOSPC, EXIT_ESP_FULL },
-        { ECHILD, EXIT_COMMAND_FAILED },
+        { EINVAL, EXIT_USAGE },      { ENOENT, EXIT_NO_STATE },    { ENODATA, EXIT_NO_STATE },
+        { EBADMSG, EXIT_NO_STATE },  { ENOMEDIUM, EXIT_NO_STATE }, { EPERM, EXIT_REFUSED },
+        { EBUSY, EXIT_REFUSED },     { EEXIST, EXIT_REFUSED },     { ENOTEMPTY, EXIT_REFUSED },
+        { ECANCELED, EXIT_REFUSED }, { ENOSPC, EXIT_ESP_FULL },    { ECHILD, EXIT_COMMAND_FAILED },
 };
 
 int exit_code_from_errno(int r) {

@@ -37,7 +37,8 @@ int verb_history(struct context *c) {
                 printf("],\"marks\":[");
                 for (size_t i = 0; i < l.n_marks; i++) {
                         const struct ledger_mark *m = &l.marks[i];
-                        printf("%s{\"boot\":%" PRIu64 ",\"time\":%" PRIu64 ",\"root\":", i ? "," : "", m->boot, m->time);
+                        printf("%s{\"boot\":%" PRIu64 ",\"time\":%" PRIu64 ",\"root\":", i ? "," : "",
+                               m->boot, m->time);
                         json_str(m->root);
                         printf(",\"action\":\"%s\",\"note\":", ledger_mark_action_to_string(m->action));
                         json_str(m->note);
@@ -53,13 +54,14 @@ int verb_history(struct context *c) {
         if (l.n_boots == 0)
                 printf("no boots recorded in %s\n", c->ledger);
         else
-                printf("%-5s %-16s %-22s %-26s %-12s %-11s %s\n", "BOOT", "TIME", "ROOT", "ENTRY", "STAGE", "OUTCOME",
-                       "NOTE");
+                printf("%-5s %-16s %-22s %-26s %-12s %-11s %s\n", "BOOT", "TIME", "ROOT", "ENTRY", "STAGE",
+                       "OUTCOME", "NOTE");
         for (size_t i = from; i < l.n_boots; i++) {
                 const struct ledger_boot *b = &l.boots[i];
                 format_time(b->time, when, sizeof when);
-                printf("%-5" PRIu64 " %-16s %-22s %-26s %-12s %-11s %s\n", b->seq, when, b->root, *b->entry ? b->entry : "-",
-                       ledger_stage_to_string(b->stage), ledger_outcome_to_string(b->outcome), b->note);
+                printf("%-5" PRIu64 " %-16s %-22s %-26s %-12s %-11s %s\n", b->seq, when, b->root,
+                       *b->entry ? b->entry : "-", ledger_stage_to_string(b->stage),
+                       ledger_outcome_to_string(b->outcome), b->note);
         }
         for (size_t i = 0; i < l.n_marks; i++) {
                 const struct ledger_mark *m = &l.marks[i];
@@ -103,7 +105,8 @@ int verb_alerts_ack(struct context *c) {
                 goto out;
         }
         if (r == 0) {
-                printf(seq ? "alert #%" PRIu64 " was already acknowledged\n" : "no alert to acknowledge\n", seq);
+                printf(seq ? "alert #%" PRIu64 " was already acknowledged\n" : "no alert to acknowledge\n",
+                       seq);
                 r = 0;
                 goto out;
         }
@@ -140,8 +143,8 @@ int verb_alerts(struct context *c) {
                 for (size_t i = 0; i < l.n_alerts; i++) {
                         const struct ledger_alert *a = &l.alerts[i];
                         format_time(a->time, when, sizeof when);
-                        printf("#%-4" PRIu64 " %s %-5s %s: %s\n", a->seq, when, a->acked ? "acked" : "NEW", a->kind,
-                               a->message);
+                        printf("#%-4" PRIu64 " %s %-5s %s: %s\n", a->seq, when, a->acked ? "acked" : "NEW",
+                               a->kind, a->message);
                 }
         ledger_free(&l);
         return 0;

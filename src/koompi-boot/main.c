@@ -20,9 +20,9 @@ enum {
         VOPT_JSON = 1 << 0,
         VOPT_DRY_RUN = 1 << 1,
         VOPT_ENTRY = 1 << 2,
-        VOPT_KERNEL = 1 << 3,   /* --kernel, --initrd, --options: for the entries it writes */
+        VOPT_KERNEL = 1 << 3, /* --kernel, --initrd, --options: for the entries it writes */
         VOPT_LIMIT = 1 << 4,
-        VOPT_RUN = 1 << 5,      /* --run, --pacman */
+        VOPT_RUN = 1 << 5, /* --run, --pacman */
         VOPT_KEEP = 1 << 6,
         VOPT_ONCE = 1 << 7,
 };
@@ -47,44 +47,76 @@ enum {
 
 static const struct option_spec {
         struct option opt;
-        unsigned owner;         /* the VOPT_ bit of the verbs that take it; 0: every verb */
-        const char *arg;        /* what its argument is, for the help */
+        unsigned owner; /* the VOPT_ bit of the verbs that take it; 0: every verb */
+        const char *arg; /* what its argument is, for the help */
         const char *help;
 } option_specs[] = {
-        { { "top", required_argument, NULL, ARG_TOP }, 0, "DIR",
+        { { "top", required_argument, NULL, ARG_TOP },
+          0,
+          "DIR",
           "the mounted Btrfs top level (default: the one of /, mounted privately)" },
-        { { "esp", required_argument, NULL, ARG_ESP }, 0, "DIR",
+        { { "esp", required_argument, NULL, ARG_ESP },
+          0,
+          "DIR",
           "the mounted ESP (default: /efi, /boot or /boot/efi, whichever holds loader/)" },
-        { { "state", required_argument, NULL, ARG_STATE }, 0, "FILE",
+        { { "state", required_argument, NULL, ARG_STATE },
+          0,
+          "FILE",
           "koompi-init's record of this boot (default " LAYOUT_BOOT_JSON ")" },
-        { { "config", required_argument, NULL, ARG_CONFIG }, 0, "FILE", "settings (default " DEFAULT_CONFIG ")" },
-        { { "debug", no_argument, NULL, ARG_DEBUG }, 0, NULL,
+        { { "config", required_argument, NULL, ARG_CONFIG },
+          0,
+          "FILE",
+          "settings (default " DEFAULT_CONFIG ")" },
+        { { "debug", no_argument, NULL, ARG_DEBUG },
+          0,
+          NULL,
           "also the debug lines: paths found, mounts, locks (also KOOMPI_BOOT_DEBUG=1)" },
         { { "help", no_argument, NULL, 'h' }, 0, NULL, "this help (also -h)" },
         { { "json", no_argument, NULL, ARG_JSON }, VOPT_JSON, NULL, "print one JSON object" },
-        { { "entry", required_argument, NULL, ARG_ENTRY }, VOPT_ENTRY, "FILE",
+        { { "entry", required_argument, NULL, ARG_ENTRY },
+          VOPT_ENTRY,
+          "FILE",
           "the booted entry file, instead of LoaderBootCountPath" },
-        { { "kernel", required_argument, NULL, ARG_KERNEL }, VOPT_KERNEL, "FILE",
+        { { "kernel", required_argument, NULL, ARG_KERNEL },
+          VOPT_KERNEL,
+          "FILE",
           "the kernel of roots that carry none" },
-        { { "initrd", required_argument, NULL, ARG_INITRD }, VOPT_KERNEL, "FILE",
+        { { "initrd", required_argument, NULL, ARG_INITRD },
+          VOPT_KERNEL,
+          "FILE",
           "the initramfs going with --kernel" },
-        { { "options", required_argument, NULL, ARG_OPTIONS }, VOPT_KERNEL, "\"...\"",
+        { { "options", required_argument, NULL, ARG_OPTIONS },
+          VOPT_KERNEL,
+          "\"...\"",
           "kernel options (default: /proc/cmdline)" },
-        { { "dry-run", no_argument, NULL, ARG_DRY_RUN }, VOPT_DRY_RUN, NULL, "say what would change, change nothing" },
+        { { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+          VOPT_DRY_RUN,
+          NULL,
+          "say what would change, change nothing" },
         { { "limit", required_argument, NULL, 'n' }, VOPT_LIMIT, "N", "the last N boots (also -n N)" },
-        { { "run", required_argument, NULL, ARG_RUN }, VOPT_RUN, "'CMD'",
+        { { "run", required_argument, NULL, ARG_RUN },
+          VOPT_RUN,
+          "'CMD'",
           "the command run in the new root (by its /bin/sh)" },
-        { { "pacman", required_argument, NULL, ARG_PACMAN }, VOPT_RUN, "'ARGS'", "the same as --run 'pacman ARGS'" },
-        { { "keep", required_argument, NULL, ARG_KEEP }, VOPT_KEEP, "N",
+        { { "pacman", required_argument, NULL, ARG_PACMAN },
+          VOPT_RUN,
+          "'ARGS'",
+          "the same as --run 'pacman ARGS'" },
+        { { "keep", required_argument, NULL, ARG_KEEP },
+          VOPT_KEEP,
+          "N",
           "how many of the newest roots to keep (default 10)" },
-        { { "once", no_argument, NULL, ARG_ONCE }, VOPT_ONCE, NULL, "for the next boot only (LoaderEntryOneShot)" },
+        { { "once", no_argument, NULL, ARG_ONCE },
+          VOPT_ONCE,
+          NULL,
+          "for the next boot only (LoaderEntryOneShot)" },
 };
 
 static const struct verb {
         const char *name;
-        const char *sub;        /* its second word ("entries sync"), NULL when none */
+        const char *sub; /* its second word ("entries sync"), NULL when none */
         unsigned min_args, max_args; /* the words after name (and sub) */
-        unsigned options;       /* the VOPT_ bits it owns */
+        unsigned options; /* the VOPT_ bits it owns */
         int (*run)(struct context *c);
         const char *args;
         const char *help;
@@ -94,9 +126,12 @@ static const struct verb {
         { "list", NULL, 0, 0, VOPT_JSON, verb_list, "", "the roots and their boot loader entries" },
         { "entries", "sync", 0, 0, VOPT_JSON | VOPT_DRY_RUN | VOPT_KERNEL, verb_entries_sync, "",
           "write one boot loader entry per root on the ESP" },
-        { "mark-good", NULL, 0, 0, VOPT_ENTRY, verb_mark_good, "", "bless the running boot (drop its entry's counter)" },
-        { "mark-bad", NULL, 0, 0, VOPT_ENTRY, verb_mark_bad, "", "mark the running boot bad at once (+0-DONE)" },
-        { "history", NULL, 0, 0, VOPT_JSON | VOPT_LIMIT, verb_history, "", "the boots recorded in the ledger" },
+        { "mark-good", NULL, 0, 0, VOPT_ENTRY, verb_mark_good, "",
+          "bless the running boot (drop its entry's counter)" },
+        { "mark-bad", NULL, 0, 0, VOPT_ENTRY, verb_mark_bad, "",
+          "mark the running boot bad at once (+0-DONE)" },
+        { "history", NULL, 0, 0, VOPT_JSON | VOPT_LIMIT, verb_history, "",
+          "the boots recorded in the ledger" },
         { "alerts", NULL, 0, 0, VOPT_JSON, verb_alerts, "", "the alerts" },
         { "alerts", "ack", 0, 1, 0, verb_alerts_ack, "[SEQ]", "acknowledge alert SEQ (all without SEQ)" },
         { "update", NULL, 0, 0, VOPT_RUN | VOPT_KERNEL, verb_update, "",
@@ -107,7 +142,8 @@ static const struct verb {
           "delete a root, its entry and the kernels only it uses" },
         { "snapshot", "pin", 1, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_pin, "NAME",
           "keep NAME from prune and snapshot delete" },
-        { "snapshot", "unpin", 1, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_unpin, "NAME", "undo snapshot pin" },
+        { "snapshot", "unpin", 1, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_unpin, "NAME",
+          "undo snapshot pin" },
         { "rollback", NULL, 0, 1, VOPT_DRY_RUN | VOPT_ONCE | VOPT_KERNEL, verb_rollback, "[NAME]",
           "NAME (default: the previous good root) boots next; --once: one boot" },
         { "prune", NULL, 0, 0, VOPT_DRY_RUN | VOPT_KEEP | VOPT_KERNEL, verb_prune, "",
@@ -131,8 +167,8 @@ static void verb_options_text(const struct verb *v, char *buf, size_t size) {
                 const struct option_spec *s = &option_specs[i];
                 if (!(s->owner & v->options))
                         continue;
-                int k = snprintf(buf + n, size - n, "%s[--%s%s%s]", n ? " " : "", s->opt.name, s->arg ? " " : "",
-                                 s->arg ? s->arg : "");
+                int k = snprintf(buf + n, size - n, "%s[--%s%s%s]", n ? " " : "", s->opt.name,
+                                 s->arg ? " " : "", s->arg ? s->arg : "");
                 if (k > 0)
                         n += (size_t)k;
         }
@@ -140,11 +176,12 @@ static void verb_options_text(const struct verb *v, char *buf, size_t size) {
 
 static void usage(FILE *f) {
         char title[64], opts[256];
-        fputs("Usage: koompi-boot [OPTIONS] VERB [ARGS] [VERB OPTIONS]\n\nVerbs and the options each takes:\n", f);
+        fputs("Usage: koompi-boot [OPTIONS] VERB [ARGS] [VERB OPTIONS]\n\nVerbs and the options each takes:\n",
+              f);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 verb_title(&verbs[i], title, sizeof title);
-                snprintf(title + strlen(title), sizeof title - strlen(title), "%s%s", *verbs[i].args ? " " : "",
-                         verbs[i].args);
+                snprintf(title + strlen(title), sizeof title - strlen(title), "%s%s",
+                         *verbs[i].args ? " " : "", verbs[i].args);
                 verb_options_text(&verbs[i], opts, sizeof opts);
                 fprintf(f, "  %-22s %s\n", title, verbs[i].help);
                 if (*opts)
@@ -158,7 +195,8 @@ static void usage(FILE *f) {
                         const struct option_spec *s = &option_specs[i];
                         if (!!s->owner != !!pass)
                                 continue;
-                        snprintf(opts, sizeof opts, "--%s%s%s", s->opt.name, s->arg ? " " : "", s->arg ? s->arg : "");
+                        snprintf(opts, sizeof opts, "--%s%s%s", s->opt.name, s->arg ? " " : "",
+                                 s->arg ? s->arg : "");
                         fprintf(f, "  %-20s %s\n", opts, s->help);
                 }
         }
@@ -174,8 +212,8 @@ static int usage_error(const struct verb *v, const char *what) {
         char title[64], opts[256];
         verb_title(v, title, sizeof title);
         verb_options_text(v, opts, sizeof opts);
-        log_error("%s: %s; usage: koompi-boot [OPTIONS] %s%s%s%s%s (see koompi-boot --help)", title, what, title,
-                  *v->args ? " " : "", v->args, *opts ? " " : "", opts);
+        log_error("%s: %s; usage: koompi-boot [OPTIONS] %s%s%s%s%s (see koompi-boot --help)", title, what,
+                  title, *v->args ? " " : "", v->args, *opts ? " " : "", opts);
         return -EINVAL;
 }
 
@@ -208,8 +246,8 @@ static const struct verb *verb_find(char **args, int n, int *ret_words) {
                 char subs[128] = "";
                 for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                         if (streq(verbs[i].name, name) && verbs[i].sub)
-                                snprintf(subs + strlen(subs), sizeof subs - strlen(subs), "%s%s", *subs ? ", " : "",
-                                         verbs[i].sub);
+                                snprintf(subs + strlen(subs), sizeof subs - strlen(subs), "%s%s",
+                                         *subs ? ", " : "", verbs[i].sub);
                 log_error("%s wants one of: %s; see koompi-boot --help", name, subs);
         }
         return NULL;
@@ -386,7 +424,8 @@ static int verb_arity(const struct verb *v, int n) {
         else if (n < (int)v->min_args)
                 snprintf(what, sizeof what, "wants %u argument%s", v->min_args, v->min_args == 1 ? "" : "s");
         else
-                snprintf(what, sizeof what, "takes at most %u argument%s", v->max_args, v->max_args == 1 ? "" : "s");
+                snprintf(what, sizeof what, "takes at most %u argument%s", v->max_args,
+                         v->max_args == 1 ? "" : "s");
         return usage_error(v, what);
 }
 
@@ -438,8 +477,9 @@ int main(int argc, char **argv) {
                 log_set_max_level(LOG_LVL_DEBUG);
         r = parse_line(argc, argv, &o, &v);
         if (r == 0 && v) {
-                log_debug("verb %s%s%s, %d word%s, config %s, state %s", v->name, v->sub ? " " : "", v->sub ? v->sub : "",
-                          o.n_args, o.n_args == 1 ? "" : "s", o.config ? o.config : DEFAULT_CONFIG, o.state);
+                log_debug("verb %s%s%s, %d word%s, config %s, state %s", v->name, v->sub ? " " : "",
+                          v->sub ? v->sub : "", o.n_args, o.n_args == 1 ? "" : "s",
+                          o.config ? o.config : DEFAULT_CONFIG, o.state);
                 r = ctx_init(&ctx, &o);
                 if (r == 0) {
                         r = v->run(&ctx);

@@ -23,7 +23,8 @@ int admin_delete_roots(struct context *c, char *const *names) {
         r = journal_save(c, &j);
         if (r < 0)
                 return log_errno(r, "recording the deletion beside the ledger %s failed; nothing was changed",
-                                 c->ledger), -EIO;
+                                 c->ledger),
+                       -EIO;
         fault_point("delete-marked");
         for (char *const *p = names; p && *p; p++) {
                 r = btrfs_root_delete(c->top, *p);
@@ -58,7 +59,8 @@ static int prune_run(struct context *c) {
         int r;
 
         if (keep < 1) {
-                log_error("keep = 0 in %s: prune keeps at least 1 root", c->o->config ? c->o->config : DEFAULT_CONFIG);
+                log_error("keep = 0 in %s: prune keeps at least 1 root",
+                          c->o->config ? c->o->config : DEFAULT_CONFIG);
                 return -EINVAL;
         }
         r = admin_begin(c);
@@ -94,7 +96,8 @@ static int prune_run(struct context *c) {
         else if (!c->o->dry_run) {
                 r = admin_delete_roots(c, gone);
                 if (r == 0)
-                        printf("pruned %zu root%s, %zu kept\n", n_gone, n_gone == 1 ? "" : "s", v.n_roots - n_gone);
+                        printf("pruned %zu root%s, %zu kept\n", n_gone, n_gone == 1 ? "" : "s",
+                               v.n_roots - n_gone);
         }
         free(pr);
         free(why);

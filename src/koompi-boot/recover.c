@@ -28,8 +28,8 @@ static int top_writable(struct context *c) {
 static bool protected_now(const struct root_view *v, int i, char *why, size_t size) {
         const struct policy_root *p = &v->roots[i].policy;
         unsigned reasons = (p->booted ? RETAIN_BOOTED : 0) | (p->next ? RETAIN_NEXT : 0) |
-                           (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
-                           (p->configured ? RETAIN_CONFIGURED : 0);
+                (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
+                (p->configured ? RETAIN_CONFIGURED : 0);
         retention_reasons_format(reasons, why, size);
         return reasons != 0;
 }
@@ -49,7 +49,8 @@ static int recover_update(struct context *c, const struct journal *j) {
                 /* Its command may not have finished: it is not a root anyone should boot. */
                 r = btrfs_root_delete(c->top, j->root);
                 if (r < 0) {
-                        log_errno(r, "deleting %s, left unfinished by an interrupted update, failed", j->root);
+                        log_errno(r, "deleting %s, left unfinished by an interrupted update, failed",
+                                  j->root);
                         return -EIO;
                 }
                 btrfs_fs_sync(c->top);
@@ -59,9 +60,10 @@ static int recover_update(struct context *c, const struct journal *j) {
         }
         /* Complete and read-only: only its entry may be missing. */
         if (!ro) {
-                log_error("%s is recorded as sealed but is not read-only; delete it with koompi-boot snapshot "
-                          "delete after checking it",
-                          j->root);
+                log_error(
+                        "%s is recorded as sealed but is not read-only; delete it with koompi-boot snapshot "
+                        "delete after checking it",
+                        j->root);
                 return -EPERM;
         }
         printf("recover: finishing the interrupted %s: the entry of %s\n", j->op, j->root);
@@ -108,7 +110,8 @@ static int recover(struct context *c, bool *ret_did) {
         if (r < 0) {
                 char path[PATH_MAX];
                 admin_state_path(c, JOURNAL_FILE, path, sizeof path);
-                log_errno(r, "reading %s, the record of an interrupted transaction, failed; check the roots "
+                log_errno(r,
+                          "reading %s, the record of an interrupted transaction, failed; check the roots "
                           "with koompi-boot list, then remove it",
                           path);
                 return -ENOENT;

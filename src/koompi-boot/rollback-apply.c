@@ -26,7 +26,8 @@ struct rollback_root *admin_rollback_roots(const struct root_view *v) {
                 abort();
         for (size_t i = 0; i < v->n_roots; i++) {
                 const struct root_view_root *ar = &v->roots[i];
-                roots[i] = (struct rollback_root) { .name = ar->info.name, .generation = ar->info.otransid,
+                roots[i] = (struct rollback_root) { .name = ar->info.name,
+                                                    .generation = ar->info.otransid,
                                                     .read_only = ar->info.read_only,
                                                     .entry = ar->entry[0] ? ar->entry : NULL,
                                                     .entry_name = ar->entry_name };
@@ -50,11 +51,13 @@ static void print_progress(const struct progress_event *e, void *userdata) {
 
 static void clear_other(const char *var, const char *id) {
         char value[256];
-        if (efi_loader_get_string(var, value, sizeof value) < 0 || !*value || (id && entry_id_equal(value, id)))
+        if (efi_loader_get_string(var, value, sizeof value) < 0 || !*value ||
+            (id && entry_id_equal(value, id)))
                 return;
         int r = efi_loader_delete(var);
         if (r < 0)
-                log_errno(r, "removing the EFI variable %s (%s) failed; it still decides the next boot", var, value);
+                log_errno(r, "removing the EFI variable %s (%s) failed; it still decides the next boot", var,
+                          value);
         else
                 printf("  removed the EFI variable %s (%s)\n", var, value);
 }
@@ -65,7 +68,8 @@ static int rollback_ledger(struct context *c, const struct rollback_root *roots,
         struct ledger l;
         ledger_init(&l);
         int r = ctx_ledger_load(c, &l, true);
-        if (r == 0 && rollback_mark_ledger(&l, roots, n, t, tries, (uint64_t)time(NULL), print_progress, NULL) > 0)
+        if (r == 0 &&
+            rollback_mark_ledger(&l, roots, n, t, tries, (uint64_t)time(NULL), print_progress, NULL) > 0)
                 r = ctx_ledger_save(c, &l);
         ledger_free(&l);
         return r;
@@ -84,9 +88,10 @@ static int rollback_entries(struct context *c, const struct rollback_root *roots
                 return log_errno(-errno, "opening %s failed", dir), -ENOENT;
         int r = rollback_rename_entries(dfd, roots, n, t, tries, print_progress, NULL);
         if (r == -EEXIST)
-                return log_error("spending the entries newer than %s in %s failed: a twin holds the new name; "
-                                 "run koompi-boot entries sync, then the rollback again",
-                                 roots[t].name, dir),
+                return log_error(
+                               "spending the entries newer than %s in %s failed: a twin holds the new name; "
+                               "run koompi-boot entries sync, then the rollback again",
+                               roots[t].name, dir),
                        -EIO;
         if (r < 0)
                 return log_errno(r, "spending the entries newer than %s (or re-arming its own) in %s failed",
@@ -105,7 +110,8 @@ static int rollback_variables(struct context *c, const char *target) {
         if (r < 0)
                 return r;
         int t = root_view_find(&v, target);
-        bool have_id = t >= 0 && v.roots[t].entry[0] && entry_name_id(&v.roots[t].entry_name, id, sizeof id) == 0;
+        bool have_id =
+                t >= 0 && v.roots[t].entry[0] && entry_name_id(&v.roots[t].entry_name, id, sizeof id) == 0;
         clear_other("LoaderEntryDefault", have_id ? id : NULL);
         clear_other("LoaderEntryOneShot", have_id ? id : NULL);
         root_view_free(&v);

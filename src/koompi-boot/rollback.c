@@ -35,19 +35,22 @@ static int rollback_once(struct context *c, struct root_view *v, int t) {
         const struct root_view_root *tr = &v->roots[t];
         char id[ENTRY_NAME_MAX + 1];
         if (!tr->entry[0] || entry_name_id(&tr->entry_name, id, sizeof id) < 0) {
-                log_error("%s has no boot loader entry on the ESP; run koompi-boot entries sync first", tr->info.name);
+                log_error("%s has no boot loader entry on the ESP; run koompi-boot entries sync first",
+                          tr->info.name);
                 return -ENOENT;
         }
         if (c->o->esp) {
-                log_error("--once sets an EFI variable of this machine, and --esp %s may be another machine's "
-                          "ESP; run it without --esp",
-                          c->o->esp);
+                log_error(
+                        "--once sets an EFI variable of this machine, and --esp %s may be another machine's "
+                        "ESP; run it without --esp",
+                        c->o->esp);
                 return -EPERM;
         }
         if (!efi_loader_available()) {
-                log_error("--once needs systemd-boot's EFI variables, and this machine did not boot through UEFI "
-                          "(or efivarfs is not mounted); koompi-boot rollback %s makes it boot next for good",
-                          tr->info.name);
+                log_error(
+                        "--once needs systemd-boot's EFI variables, and this machine did not boot through UEFI "
+                        "(or efivarfs is not mounted); koompi-boot rollback %s makes it boot next for good",
+                        tr->info.name);
                 return -ENOENT;
         }
         int r = efi_loader_set_string("LoaderEntryOneShot", id);
@@ -59,7 +62,8 @@ static int rollback_once(struct context *c, struct root_view *v, int t) {
                 log_warning("the entry of %s is spent (%s): systemd-boot still starts it once", tr->info.name,
                             tr->entry);
         printf("next boot only: %s (entry %s, LoaderEntryOneShot=%s)\n", tr->info.name, tr->entry, id);
-        printf("the boots after it: %s, as before\n", v->next >= 0 ? v->roots[v->next].info.name : "the default entry");
+        printf("the boots after it: %s, as before\n",
+               v->next >= 0 ? v->roots[v->next].info.name : "the default entry");
         return 0;
 }
 
@@ -132,8 +136,8 @@ static int rollback_for_good(struct context *c, const char *target) {
                 printf("next boot: %s (entry %s%s), and every boot after it until the next update\n", target,
                        v.roots[t].entry, v.roots[t].entry_name.has_counter ? ", counted" : "");
         else {
-                log_error("%s will still not boot next: %s does (%s %s); check with koompi-boot status", target,
-                          v.next >= 0 ? v.roots[v.next].info.name : "no koompi entry",
+                log_error("%s will still not boot next: %s does (%s %s); check with koompi-boot status",
+                          target, v.next >= 0 ? v.roots[v.next].info.name : "no koompi entry",
                           v.next_source ? v.next_source : "no default", v.next_pattern);
                 r = -EPERM;
         }
@@ -158,7 +162,8 @@ static int rollback_run(struct context *c) {
                 goto out;
         }
         if (!v.roots[t].info.read_only) {
-                log_error("%s is not read-only (an update still being written?); it cannot be booted", v.roots[t].info.name);
+                log_error("%s is not read-only (an update still being written?); it cannot be booted",
+                          v.roots[t].info.name);
                 r = -EPERM;
                 goto out;
         }

@@ -22,7 +22,8 @@ int admin_root_name_new(const struct root_view *v, char *ret, size_t size) {
         for (size_t i = 0; i < v->n_roots; i++)
                 names[i] = v->roots[i].info.name;
         localtime_r(&now, &tm);
-        int r = root_name_generate(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, names, v->n_roots, ret, size);
+        int r = root_name_generate(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, names, v->n_roots, ret,
+                                   size);
         free(names);
         return r;
 }
@@ -146,14 +147,14 @@ static int snapshot_delete(struct context *c, struct root_view *v) {
         const struct root_view_root *r = &v->roots[i];
         const struct policy_root *p = &r->policy;
         unsigned reasons = (p->booted ? RETAIN_BOOTED : 0) | (p->next ? RETAIN_NEXT : 0) |
-                           (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
-                           (p->configured ? RETAIN_CONFIGURED : 0);
+                (p->last_good ? RETAIN_LAST_GOOD : 0) | (p->pinned ? RETAIN_PINNED : 0) |
+                (p->configured ? RETAIN_CONFIGURED : 0);
         if (reasons) {
                 retention_reasons_format(reasons, why, sizeof why);
                 log_error("refusing to delete %s: it is %s%s; nothing was changed", r->info.name, why,
-                          p->pinned ? " (koompi-boot snapshot unpin it first)"
-                          : p->configured ? " (boot.conf's snapshot, booted without koompi.snapshot=)"
-                                          : "");
+                          p->pinned               ? " (koompi-boot snapshot unpin it first)"
+                                  : p->configured ? " (boot.conf's snapshot, booted without koompi.snapshot=)"
+                                                  : "");
                 return -EPERM;
         }
         if (c->o->dry_run) {
@@ -213,7 +214,8 @@ static int snapshot_pin(struct context *c, struct root_view *v, bool pin) {
         if (pin)
                 printf("pinned %s: prune keeps it and snapshot delete refuses it\n", r->info.name);
         else
-                printf("unpinned %s: prune may delete it once it is no longer among the newest\n", r->info.name);
+                printf("unpinned %s: prune may delete it once it is no longer among the newest\n",
+                       r->info.name);
         return 0;
 }
 

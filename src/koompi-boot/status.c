@@ -25,7 +25,7 @@ struct status {
         struct boot_state boot;
         int boot_error;
         struct journal journal;
-        int journal_error;              /* 0 when there is one, -ENOENT when none, else unreadable */
+        int journal_error; /* 0 when there is one, -ENOENT when none, else unreadable */
         int pins_error;
 };
 
@@ -59,7 +59,6 @@ static int status_gather(struct context *c, struct status *st) {
                             st->v.ledger.recovered, st->v.ledger.recovered == 1 ? "" : "s");
         return 0;
 }
-
 
 static const char *state_text(const struct root_view_root *r, char *buf, size_t size) {
         const struct root_verdict *v = &r->verdict;

@@ -33,14 +33,14 @@ struct kernel_pair {
         char initrd[PATH_MAX];
         uint64_t kernel_size, initrd_size;
         char id[PLAN_KERNEL_ID_LEN + 1];
-        bool own;                       /* both files are inside the root itself */
+        bool own; /* both files are inside the root itself */
 };
 
 struct sync_state {
         struct btrfs_root_info *roots;
         size_t n_roots;
         struct plan_root *proots;
-        struct kernel_pair *pairs;      /* per root; id "" for roots not read-only */
+        struct kernel_pair *pairs; /* per root; id "" for roots not read-only */
         struct plan_file *files;
         size_t n_files;
         char **kdirs;
@@ -48,7 +48,7 @@ struct sync_state {
         char *loader_conf;
         char *options;
         struct plan plan;
-        char **repair;                  /* kernel directories present but damaged */
+        char **repair; /* kernel directories present but damaged */
         size_t n_repair;
 };
 
@@ -89,7 +89,8 @@ static bool in_list(char **list, size_t n, const char *name) {
 }
 
 static int hash_pair(struct kernel_pair *p) {
-        uint8_t dk[SHA256_DIGEST_SIZE], di[SHA256_DIGEST_SIZE], both[2 * SHA256_DIGEST_SIZE], id[SHA256_DIGEST_SIZE];
+        uint8_t dk[SHA256_DIGEST_SIZE], di[SHA256_DIGEST_SIZE], both[2 * SHA256_DIGEST_SIZE],
+                id[SHA256_DIGEST_SIZE];
         char hex[SHA256_HEX_SIZE];
         int r;
 
@@ -116,16 +117,18 @@ static int root_kernel_files(struct context *c, const char *root, struct kernel_
         if (kernel_find_newest(rootdir, kver, sizeof kver) == 0) {
                 pathf(ret->kernel, sizeof ret->kernel, "%s/usr/lib/modules/%s/vmlinuz", rootdir, kver);
                 pathf(ret->initrd, sizeof ret->initrd, "%s/usr/lib/modules/%s/initramfs-koompi.img", rootdir,
-                         kver);
+                      kver);
                 if (!is_regular(ret->initrd, NULL))
                         /* Where older versions of the pacman hook built it. */
-                        pathf(ret->initrd, sizeof ret->initrd, "%s/boot/koompi/initramfs-%s.img", rootdir, kver);
+                        pathf(ret->initrd, sizeof ret->initrd, "%s/boot/koompi/initramfs-%s.img", rootdir,
+                              kver);
                 if (!is_regular(ret->initrd, NULL)) {
                         if (!c->o->kernel || !c->o->initrd) {
-                                log_error("%s has the kernel %s but no initramfs for it (neither "
-                                          "usr/lib/modules/%s/initramfs-koompi.img nor boot/koompi/initramfs-%s.img); "
-                                          "build it with koompi-mkinitramfs in that root, or give --kernel and --initrd",
-                                          root, kver, kver, kver);
+                                log_error(
+                                        "%s has the kernel %s but no initramfs for it (neither "
+                                        "usr/lib/modules/%s/initramfs-koompi.img nor boot/koompi/initramfs-%s.img); "
+                                        "build it with koompi-mkinitramfs in that root, or give --kernel and --initrd",
+                                        root, kver, kver, kver);
                                 return -ENOENT;
                         }
                         ret->kernel[0] = 0;
@@ -255,7 +258,8 @@ static int read_entry_files(struct context *c, struct sync_state *s) {
                         free(text);
                         text = NULL;
                 }
-                s->files[s->n_files++] = (struct plan_file) { .name = strdup_or_die(de->d_name), .text = text };
+                s->files[s->n_files++] =
+                        (struct plan_file) { .name = strdup_or_die(de->d_name), .text = text };
         }
         if (d)
                 closedir(d);
@@ -325,7 +329,8 @@ static void find_damaged(struct context *c, struct sync_state *s) {
                         continue;
                 pathf(k, sizeof k, "%s/%s/%s/vmlinuz", c->esp, LAYOUT_KERNELS_DIR, p->id);
                 pathf(img, sizeof img, "%s/%s/%s/initramfs.img", c->esp, LAYOUT_KERNELS_DIR, p->id);
-                if (is_regular(k, &ks) && ks == p->kernel_size && is_regular(img, &is) && is == p->initrd_size)
+                if (is_regular(k, &ks) && ks == p->kernel_size && is_regular(img, &is) &&
+                    is == p->initrd_size)
                         continue;
                 char **nr = realloc(s->repair, (s->n_repair + 1) * sizeof *nr);
                 if (!nr)
@@ -342,8 +347,8 @@ static uint64_t space_needed(const struct sync_state *s, uint64_t block) {
                                                               : s->repair[i - s->plan.n_kernels_needed];
                 const struct kernel_pair *p = pair_of(s, id);
                 if (p)
-                        need += esp_blocks_bytes(p->kernel_size, block) + esp_blocks_bytes(p->initrd_size, block) +
-                                block;
+                        need += esp_blocks_bytes(p->kernel_size, block) +
+                                esp_blocks_bytes(p->initrd_size, block) + block;
         }
         for (size_t i = 0; i < s->plan.n_entries; i++)
                 if (s->plan.entries[i].op == PLAN_CREATE || s->plan.entries[i].op == PLAN_UPDATE)
@@ -389,7 +394,8 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
         return 0;
 }
 
-static void json_action(bool *first, const char *action, const char *file, const char *root, const char *reason) {
+static void json_action(bool *first, const char *action, const char *file, const char *root,
+                        const char *reason) {
         printf("%s{\"action\":", *first ? "" : ",");
         json_str(action);
         printf(",\"file\":");
@@ -429,13 +435,13 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
                 json_str(c->esp);
                 printf(",\"dry_run\":%s,\"entries\":[", c->o->dry_run ? "true" : "false");
                 for (size_t i = 0; i < p->n_entries; i++)
-                        json_action(&first, op_name(p->entries[i].op, false), p->entries[i].file, p->entries[i].root,
-                                    p->entries[i].reason);
+                        json_action(&first, op_name(p->entries[i].op, false), p->entries[i].file,
+                                    p->entries[i].root, p->entries[i].reason);
                 printf("],\"kernels_added\":[");
                 for (size_t i = 0; i < p->n_kernels_needed + s->n_repair; i++) {
                         printf("%s", i ? "," : "");
                         json_str(i < p->n_kernels_needed ? p->kernels_needed[i]
-                                                                          : s->repair[i - p->n_kernels_needed]);
+                                                         : s->repair[i - p->n_kernels_needed]);
                 }
                 printf("],\"kernels_removed\":[");
                 for (size_t i = 0; i < p->n_kernels_unused; i++) {
@@ -447,7 +453,8 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
         }
         const char *pre = c->o->dry_run ? "would " : "";
         for (size_t i = 0; i < p->n_kernels_needed + s->n_repair; i++) {
-                const char *id = i < p->n_kernels_needed ? p->kernels_needed[i] : s->repair[i - p->n_kernels_needed];
+                const char *id =
+                        i < p->n_kernels_needed ? p->kernels_needed[i] : s->repair[i - p->n_kernels_needed];
                 const struct kernel_pair *k = pair_of(s, id);
                 printf("%s%s kernel %s/%s (%s, %s)\n", pre, done ? "stored" : "store", LAYOUT_KERNELS_DIR, id,
                        k ? k->kernel : "?", k ? k->initrd : "?");
@@ -457,17 +464,18 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
                 if (e->op == PLAN_KEEP)
                         printf("up to date: %s (%s)\n", e->file, e->root);
                 else if (e->op == PLAN_REMOVE)
-                        printf("%s%s %s (%s%s%s)\n", pre, op_name(e->op, done && !c->o->dry_run), e->file, e->reason,
-                               e->root ? " of " : "", e->root ? e->root : "");
+                        printf("%s%s %s (%s%s%s)\n", pre, op_name(e->op, done && !c->o->dry_run), e->file,
+                               e->reason, e->root ? " of " : "", e->root ? e->root : "");
                 else
-                        printf("%s%s %s (%s)\n", pre, op_name(e->op, done && !c->o->dry_run), e->file, e->root);
+                        printf("%s%s %s (%s)\n", pre, op_name(e->op, done && !c->o->dry_run), e->file,
+                               e->root);
         }
         if (p->loader_conf)
                 printf("%s%s %s: default %s, editor no\n", pre, c->o->dry_run ? "update" : "updated",
                        LAYOUT_LOADER_CONF, PLAN_DEFAULT_PATTERN);
         for (size_t i = 0; i < p->n_kernels_unused; i++)
-                printf("%s%s unused kernel %s/%s\n", pre, c->o->dry_run ? "remove" : "removed", LAYOUT_KERNELS_DIR,
-                       p->kernels_unused[i]);
+                printf("%s%s unused kernel %s/%s\n", pre, c->o->dry_run ? "remove" : "removed",
+                       LAYOUT_KERNELS_DIR, p->kernels_unused[i]);
 }
 
 /* Kernels first: no entry ever points to a missing one. */
@@ -490,7 +498,8 @@ static int write_entries(int efd, const char *edir, const struct sync_state *s) 
                         continue;
                 int r = esp_write_file(efd, e->file, e->text, strlen(e->text), e->op == PLAN_CREATE);
                 if (r == -EEXIST) {
-                        log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", edir, e->file);
+                        log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", edir,
+                                  e->file);
                         return -EIO;
                 }
                 if (r < 0)
@@ -629,8 +638,10 @@ static int sync_gather(struct context *c, struct sync_state *s) {
         struct ledger l;
         int r = btrfs_list_roots(c->top, LAYOUT_ROOT_PREFIX, &s->roots, &s->n_roots);
         if (r < 0) {
-                log_errno(r, "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
-                          c->top);
+                log_errno(
+                        r,
+                        "listing the root snapshots under %s failed (is it the Btrfs top level, subvolid=5?)",
+                        c->top);
                 return -ENOENT;
         }
         /* The ESP first: the entries there save hashing the kernels of unchanged roots. */
@@ -661,13 +672,15 @@ static int sync_gather(struct context *c, struct sync_state *s) {
 /* plan_entries()'s refusals, said for people. Returns 0 or a negative errno. */
 static int plan_refused(struct context *c, const struct sync_state *s, int r) {
         if (r == -ENOENT)
-                log_error("no read-only root snapshot (%s*) under %s: refusing to remove every entry; nothing "
-                          "was changed",
-                          LAYOUT_ROOT_PREFIX, c->top);
+                log_error(
+                        "no read-only root snapshot (%s*) under %s: refusing to remove every entry; nothing "
+                        "was changed",
+                        LAYOUT_ROOT_PREFIX, c->top);
         else if (r == -EEXIST)
-                log_error("the roots %s and %s would get the same entry (IDs ignore case and odd characters); "
-                          "rename one of them; nothing was changed",
-                          s->plan.conflict[0], s->plan.conflict[1]);
+                log_error(
+                        "the roots %s and %s would get the same entry (IDs ignore case and odd characters); "
+                        "rename one of them; nothing was changed",
+                        s->plan.conflict[0], s->plan.conflict[1]);
         else if (r == -EINVAL)
                 log_error("the root name \"%s\" cannot go on a kernel command line (spaces, quotes or "
                           "non-ASCII bytes); rename it; nothing was changed",
@@ -708,7 +721,8 @@ static int sync_room(struct context *c, const struct sync_state *s) {
         }
         uint64_t need = space_needed(s, block);
         if (need > avail) {
-                log_error("ESP full: need %" PRIu64 " bytes, %" PRIu64 " free on %s; remove old kernels or root "
+                log_error("ESP full: need %" PRIu64 " bytes, %" PRIu64
+                          " free on %s; remove old kernels or root "
                           "snapshots, then run koompi-boot entries sync again; nothing was changed",
                           need, avail, c->esp);
                 return -ENOSPC;

@@ -146,8 +146,13 @@ static int run_builder(const char *rootdir, const char *kver, const char *tmp, b
         if (*ret_inside) {
                 /* The root's own builder, its koompi-init, libraries and boot.conf. */
                 pathf(out, sizeof out, "/usr/lib/modules/%s/%s", kver, IMAGE_TMP);
-                char *argv[] = { (char *)"/usr/bin/koompi-mkinitramfs", (char *)"--kernel", (char *)kver,
-                                 (char *)"--output", out, (char *)"--quiet", NULL };
+                char *argv[] = { (char *)"/usr/bin/koompi-mkinitramfs",
+                                 (char *)"--kernel",
+                                 (char *)kver,
+                                 (char *)"--output",
+                                 out,
+                                 (char *)"--quiet",
+                                 NULL };
                 /* /var there is the root's own directory: the builder's cache of compressed
                  * host files goes to /run (shared with the host) rather than into the root.
                  * An environment variable, which a builder of any version accepts. */
@@ -157,15 +162,24 @@ static int run_builder(const char *rootdir, const char *kver, const char *tmp, b
                 host_builder(builder, sizeof builder);
                 pathf(conf, sizeof conf, "%s/etc/koompi/boot.conf", rootdir);
                 bool have_conf = access(conf, R_OK) == 0;
-                char *argv[] = { builder, (char *)"--kernel", (char *)kver, (char *)"--moddir", moddir,
-                                 (char *)"--output", (char *)tmp, (char *)"--quiet",
-                                 have_conf ? (char *)"--config" : NULL, conf, NULL };
+                char *argv[] = { builder,
+                                 (char *)"--kernel",
+                                 (char *)kver,
+                                 (char *)"--moddir",
+                                 moddir,
+                                 (char *)"--output",
+                                 (char *)tmp,
+                                 (char *)"--quiet",
+                                 have_conf ? (char *)"--config" : NULL,
+                                 conf,
+                                 NULL };
                 r = run_program(argv);
         }
         if (r < 0)
                 log_errno(r, "starting koompi-mkinitramfs failed");
         else if (r > 0)
-                log_error("koompi-mkinitramfs failed (exit status %d) for the kernel %s of the new root", r, kver);
+                log_error("koompi-mkinitramfs failed (exit status %d) for the kernel %s of the new root", r,
+                          kver);
         return r == 0 ? 0 : -ECHILD;
 }
 
@@ -176,7 +190,8 @@ static int build_initramfs(const char *rootdir, char *what, size_t wsize) {
         int r;
 
         if (kernel_find_newest(rootdir, kver, sizeof kver) < 0) {
-                snprintf(what, wsize, "none: the root carries no kernel (its entry uses --kernel and --initrd)");
+                snprintf(what, wsize,
+                         "none: the root carries no kernel (its entry uses --kernel and --initrd)");
                 return 0;
         }
         pathf(tmp, sizeof tmp, "%s/usr/lib/modules/%s/%s", rootdir, kver, IMAGE_TMP);
@@ -231,14 +246,15 @@ static int check_room(struct context *c, const char *src) {
                 kernel = file_size(c->o->kernel);
                 image = file_size(c->o->initrd);
                 if (kernel == 0 || image == 0) {
-                        log_error("--kernel %s and --initrd %s must be readable files; nothing was changed", c->o->kernel,
-                                  c->o->initrd);
+                        log_error("--kernel %s and --initrd %s must be readable files; nothing was changed",
+                                  c->o->kernel, c->o->initrd);
                         return -ENOENT;
                 }
         } else {
-                log_error("%s carries no kernel (no usr/lib/modules/*/vmlinuz); give --kernel FILE and --initrd FILE "
-                          "to boot the new root with those; nothing was changed",
-                          src);
+                log_error(
+                        "%s carries no kernel (no usr/lib/modules/*/vmlinuz); give --kernel FILE and --initrd FILE "
+                        "to boot the new root with those; nothing was changed",
+                        src);
                 return -ENOENT;
         }
         _cleanup_close_ int fd = open(c->esp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -249,12 +265,14 @@ static int check_room(struct context *c, const char *src) {
         /* The kernel's directory, the entry and loader.conf take a block each. */
         uint64_t need = esp_blocks_bytes(kernel, block) + esp_blocks_bytes(image, block) + 3 * block;
         if (need > avail) {
-                log_error("ESP full: a new kernel and initramfs need up to %" PRIu64 " bytes, %" PRIu64
-                          " are free on %s; remove old roots (koompi-boot prune) and try again; nothing was changed",
-                          need, avail, c->esp);
+                log_error(
+                        "ESP full: a new kernel and initramfs need up to %" PRIu64 " bytes, %" PRIu64
+                        " are free on %s; remove old roots (koompi-boot prune) and try again; nothing was changed",
+                        need, avail, c->esp);
                 return -ENOSPC;
         }
-        step(1, "ESP: room for a kernel and an initramfs (%" PRIu64 " KiB at most, %" PRIu64 " KiB free on %s)",
+        step(1,
+             "ESP: room for a kernel and an initramfs (%" PRIu64 " KiB at most, %" PRIu64 " KiB free on %s)",
              need >> 10, avail >> 10, c->esp);
         return 0;
 }
@@ -286,7 +304,8 @@ static void clear_pinned_default(struct context *c, const char *entry_id) {
                 return;
         int r = efi_loader_delete("LoaderEntryDefault");
         if (r < 0)
-                log_errno(r, "removing the EFI variable LoaderEntryDefault (%s) failed; the new root will not "
+                log_errno(r,
+                          "removing the EFI variable LoaderEntryDefault (%s) failed; the new root will not "
                           "boot next until it is removed (bootctl set-default \"\")",
                           var);
         else
@@ -303,8 +322,8 @@ struct update {
         struct context *c;
         char *command;
         char name[ROOT_NAME_MAX + 1]; /* the new root */
-        char src[256];          /* the root it is made from */
-        const char *why;        /* why src: "the root booted next", ... */
+        char src[256]; /* the root it is made from */
+        const char *why; /* why src: "the root booted next", ... */
         char rootdir[PATH_MAX];
         struct journal j;
         uint64_t t0, t_cmd, t_img;
@@ -316,9 +335,10 @@ static int update_start(struct update *u, const struct root_view *v) {
         struct context *c = u->c;
         int cur = root_view_current(v, &u->why);
         if (cur < 0) {
-                log_error("no read-only root to start from under %s (none boots next, none is booted, and %s is "
-                          "not there); nothing was changed",
-                          c->top, c->config.snapshot);
+                log_error(
+                        "no read-only root to start from under %s (none boots next, none is booted, and %s is "
+                        "not there); nothing was changed",
+                        c->top, c->config.snapshot);
                 return -ENOENT;
         }
         snprintf(u->src, sizeof u->src, "%s", v->roots[cur].info.name);
@@ -328,7 +348,9 @@ static int update_start(struct update *u, const struct root_view *v) {
         fault_point("esp-checked");
         r = admin_root_name_new(v, u->name, sizeof u->name);
         if (r < 0)
-                return log_errno(r, "naming the new root failed (too many roots made today?); nothing was changed"),
+                return log_errno(
+                               r,
+                               "naming the new root failed (too many roots made today?); nothing was changed"),
                        -EPERM;
         u->j = (struct journal) { .op = "update", .step = "started" };
         snprintf(u->j.root, sizeof u->j.root, "%s", u->name);
@@ -437,15 +459,15 @@ static int update_report(struct update *u) {
                 printf("        does NOT boot next: %s does (%s %s)\n",
                        v.next >= 0 ? v.roots[v.next].info.name : "an entry of another system",
                        v.next_source ? v.next_source : "no default", v.next_pattern);
-        printf("        %.2f s in all: command %.2f s, initramfs %.2f s, transaction %.3f s\n", seconds(total),
-               seconds(u->t_cmd), seconds(u->t_img), seconds(total - u->t_cmd - u->t_img));
+        printf("        %.2f s in all: command %.2f s, initramfs %.2f s, transaction %.3f s\n",
+               seconds(total), seconds(u->t_cmd), seconds(u->t_img), seconds(total - u->t_cmd - u->t_img));
         root_view_free(&v);
         return 0;
 }
 
 /* Steps 3 to 7, on the new root update_start() made: any failure deletes it. */
 static int update_finish(struct update *u) {
-        int (*const steps[])(struct update *u) = { update_command, update_initramfs, update_seal };
+        int (*const steps[])(struct update * u) = { update_command, update_initramfs, update_seal };
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
@@ -464,8 +486,9 @@ static int update_finish(struct update *u) {
         }
         r = journal_clear(u->c);
         if (r < 0)
-                return log_errno(r, "removing the record of the update failed; the next koompi-boot run "
-                                    "removes it"),
+                return log_errno(r,
+                                 "removing the record of the update failed; the next koompi-boot run "
+                                 "removes it"),
                        -EIO;
         step(7, "done: the in-progress mark of %s cleared", u->name);
         return update_report(u);

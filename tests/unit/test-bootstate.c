@@ -31,10 +31,11 @@ static void test_full_record(void **state) {
         const char *path = tl_path(dir, "boot.json");
         struct boot_state s;
         char seen[128] = "";
-        tl_write_text(path, "{\"snapshot\":\"@root-current\",\"luks_device\":\"/dev/vda2\",\"keyslot\":1,"
-                            "\"prompt_ms\":2500,\"entry\":\"koompi-root-current.conf\",\"counting\":true,"
-                            "\"ledger_seq\":5,\"fallback\":false,\"unknown\":{\"a\":[1,2]},"
-                            "\"timeline\":[{\"stage\":\"start\",\"ms\":812},{\"stage\":\"exec\",\"ms\":4630}]}\n");
+        tl_write_text(path,
+                      "{\"snapshot\":\"@root-current\",\"luks_device\":\"/dev/vda2\",\"keyslot\":1,"
+                      "\"prompt_ms\":2500,\"entry\":\"koompi-root-current.conf\",\"counting\":true,"
+                      "\"ledger_seq\":5,\"fallback\":false,\"unknown\":{\"a\":[1,2]},"
+                      "\"timeline\":[{\"stage\":\"start\",\"ms\":812},{\"stage\":\"exec\",\"ms\":4630}]}\n");
         assert_int_equal(boot_state_load(path, &s), 0);
         assert_string_equal(s.snapshot, "@root-current");
         assert_string_equal(s.entry, "koompi-root-current.conf");

@@ -9,13 +9,14 @@
 
 static void test_full_line(void **state) {
         struct boot_cmdline c;
-        assert_int_equal(cmdline_parse("BOOT_IMAGE=/vmlinuz console=ttyS0 root=UUID=1234-ab "
-                                       "rootflags=compress=zstd rootfstype=btrfs ro init=/lib/systemd/systemd "
-                                       "rd.luks.name=aaaa-bbbb=cryptroot rd.luks.key=/etc/key.bin "
-                                       "rd.luks.options=tries=5,timeout=10s,discard rd.timeout=7 "
-                                       "quiet koompi.snapshot=@root-2024-12-01 foo=bar\n",
-                                       &c),
-                         0);
+        assert_int_equal(
+                cmdline_parse("BOOT_IMAGE=/vmlinuz console=ttyS0 root=UUID=1234-ab "
+                              "rootflags=compress=zstd rootfstype=btrfs ro init=/lib/systemd/systemd "
+                              "rd.luks.name=aaaa-bbbb=cryptroot rd.luks.key=/etc/key.bin "
+                              "rd.luks.options=tries=5,timeout=10s,discard rd.timeout=7 "
+                              "quiet koompi.snapshot=@root-2024-12-01 foo=bar\n",
+                              &c),
+                0);
         assert_string_equal(c.root, "UUID=1234-ab");
         assert_string_equal(c.rootflags, "compress=zstd");
         assert_string_equal(c.rootfstype, "btrfs");

@@ -108,10 +108,8 @@ static void test_missing(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_shipped_config_matches_defaults),
-                cmocka_unit_test(test_values),
-                cmocka_unit_test(test_corrupt),
+                cmocka_unit_test(test_defaults), cmocka_unit_test(test_shipped_config_matches_defaults),
+                cmocka_unit_test(test_values),   cmocka_unit_test(test_corrupt),
                 cmocka_unit_test(test_missing),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -30,13 +30,12 @@ static const char *path_in(const char *name) {
 
 /* Finds the line of name in a `bsdtar -tv` listing ("MODE NLINK UID GID SIZE MON DAY YEAR
  * NAME") and checks its fields; owners must be 0 and the date the epoch. */
-static void check_listed(const char *listing, const char *name, const char *mode,
-                         const char *size) {
+static void check_listed(const char *listing, const char *name, const char *mode, const char *size) {
         char m[32], uid[32], gid[32], sz[32], mon[8], day[8], year[8], n[PATH_MAX];
         unsigned nlink;
         for (const char *l = listing; *l; l = strchr(l, '\n') + 1) {
-                if (sscanf(l, "%31s %u %31s %31s %31s %7s %7s %7s %4095s", m, &nlink, uid,
-                           gid, sz, mon, day, year, n) != 9)
+                if (sscanf(l, "%31s %u %31s %31s %31s %7s %7s %7s %4095s", m, &nlink, uid, gid, sz, mon, day,
+                           year, n) != 9)
                         fail_msg("cannot parse: %.80s", l);
                 if (streq(n, name)) {
                         assert_string_equal(m, mode);
@@ -63,18 +62,14 @@ static struct cpio *sample(void) {
         tl_write_mode(path_in("script"), "#!/bin/sh\necho hi\n", 0755);
         tl_write_mode(path_in("empty"), "", 0600);
         /* Out of order, and "usr/bin" implied by its file. */
-        assert_int_equal(cpio_add_file(c, "/usr/bin/script", CPIO_MODE_FROM_SOURCE,
-                                       path_in("script")),
-                         0);
+        assert_int_equal(cpio_add_file(c, "/usr/bin/script", CPIO_MODE_FROM_SOURCE, path_in("script")), 0);
         assert_int_equal(cpio_add_symlink(c, "/bin", "usr/bin"), 0);
         assert_int_equal(cpio_add_dir(c, "/proc", 0555), 0);
         assert_int_equal(cpio_add_dir(c, "/tmp", 01777), 0);
         assert_int_equal(cpio_add_chardev(c, "/dev/console", 0600, 5, 1), 0);
         assert_int_equal(cpio_add_chardev(c, "/dev/null", 0666, 1, 3), 0);
         assert_int_equal(cpio_add_file(c, "/etc/hello", 0644, path_in("hello")), 0);
-        assert_int_equal(cpio_add_file(c, "/etc/empty", CPIO_MODE_FROM_SOURCE,
-                                       path_in("empty")),
-                         0);
+        assert_int_equal(cpio_add_file(c, "/etc/empty", CPIO_MODE_FROM_SOURCE, path_in("empty")), 0);
         assert_int_equal(cpio_add_data(c, "/etc/abc", 0640, "abc", 3), 0);
         assert_int_equal(cpio_add_data(c, "/etc/five", 0644, "12345", 5), 0);
         assert_int_equal(cpio_add_symlink(c, "/etc/link", "/etc/hello"), 0);
@@ -83,8 +78,8 @@ static struct cpio *sample(void) {
 
 /* The entries every reader must list, sorted. */
 static const char *const sample_paths[] = {
-        "bin", "dev", "dev/console", "dev/null", "etc", "etc/abc", "etc/empty", "etc/five",
-        "etc/hello", "etc/link", "proc", "tmp", "usr", "usr/bin", "usr/bin/script",
+        "bin",       "dev",      "dev/console", "dev/null", "etc", "etc/abc", "etc/empty",      "etc/five",
+        "etc/hello", "etc/link", "proc",        "tmp",      "usr", "usr/bin", "usr/bin/script",
 };
 
 static void test_cpio_tool_lists(void **state) {
@@ -134,8 +129,8 @@ static void test_cpio_extracts(void **state) {
         snprintf(out, sizeof out, "%s", path_in("x"));
         assert_int_equal(mkdir(out, 0755), 0);
         _cleanup_free_ char *o = tl_output("cd '%s' && cpio --quiet -i -d -m --no-absolute-filenames "
-                                     "--nonmatching 'dev/*' < '%s'",
-                                     out, img);
+                                           "--nonmatching 'dev/*' < '%s'",
+                                           out, img);
         char *data = NULL;
         size_t len = 0;
         assert_int_equal(read_file(path_in("x/etc/hello"), &data, &len), 0);
@@ -377,19 +372,21 @@ static void test_cpio_segments(void **state) {
 
         /* Each segment is a whole archive: its entries and the directories above them. */
         _cleanup_free_ char *one = segment_listing(c, 1, "seg1.cpio");
-        assert_string_equal(one, "usr\nusr/lib\nusr/lib/x\nusr/lib/x/libx.so\n"
-                                 "usr/lib/x/libx.so.1\n");
+        assert_string_equal(one,
+                            "usr\nusr/lib\nusr/lib/x\nusr/lib/x/libx.so\n"
+                            "usr/lib/x/libx.so.1\n");
         _cleanup_free_ char *zero = segment_listing(c, 0, "seg0.cpio");
         assert_string_equal(zero, "etc\netc/koompi\netc/koompi/conf\netc/release\n");
 
         /* Unpacked one after the other, as the kernel unpacks archives laid end to end
          * (cpio(1) stops at the first trailer), they give the whole tree. */
         _cleanup_free_ char *x = tl_output("cd '%s' && mkdir -p u && cd u && cpio --quiet -i -d "
-                                     "< ../seg1.cpio && cpio --quiet -i -d < ../seg0.cpio && "
-                                     "cd .. && find u | sort | tr '\\n' ' '",
-                                     dir);
-        assert_string_equal(x, "u u/etc u/etc/koompi u/etc/koompi/conf u/etc/release u/usr "
-                               "u/usr/lib u/usr/lib/x u/usr/lib/x/libx.so u/usr/lib/x/libx.so.1 ");
+                                           "< ../seg1.cpio && cpio --quiet -i -d < ../seg0.cpio && "
+                                           "cd .. && find u | sort | tr '\\n' ' '",
+                                           dir);
+        assert_string_equal(x,
+                            "u u/etc u/etc/koompi u/etc/koompi/conf u/etc/release u/usr "
+                            "u/usr/lib u/usr/lib/x u/usr/lib/x/libx.so u/usr/lib/x/libx.so.1 ");
 
         /* The digest follows the files of its segment, and only them. */
         uint8_t a[32], b[32], d[32];
@@ -409,14 +406,10 @@ static void test_cpio_segments(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_cpio_tool_lists),
-                cmocka_unit_test(test_cpio_extracts),
-                cmocka_unit_test(test_cpio_format),
-                cmocka_unit_test(test_cpio_reproducible),
-                cmocka_unit_test(test_cpio_mtime),
-                cmocka_unit_test(test_cpio_paths),
-                cmocka_unit_test(test_cpio_bad_sources),
-                cmocka_unit_test(test_cpio_segments),
+                cmocka_unit_test(test_cpio_tool_lists),  cmocka_unit_test(test_cpio_extracts),
+                cmocka_unit_test(test_cpio_format),      cmocka_unit_test(test_cpio_reproducible),
+                cmocka_unit_test(test_cpio_mtime),       cmocka_unit_test(test_cpio_paths),
+                cmocka_unit_test(test_cpio_bad_sources), cmocka_unit_test(test_cpio_segments),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -72,18 +72,18 @@ static void test_modalias_priority(void **state) {
                 const char *alias;
                 int priority;
         } cases[] = {
-                {"pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", 0}, /* virtio PCI */
-                {"virtio:d00000002v00001AF4", 0},                             /* virtio disk */
-                {"pci:v0000144Dd0000A808sv0000144Dsd0000A801bc01sc08i02", 0}, /* NVMe */
-                {"pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", 1}, /* AHCI */
-                {"pci:v00008086d00009D2Bsv0sd0bc08sc05i01", 1},               /* SD host */
-                {"mmc:block", 1},
-                {"pci:v00001B36d0000000Dsv00001AF4sd00001100bc0Csc03i30", 2}, /* xHCI */
-                {"hid:b0003g0001v00000627p00000001", 2},
-                {"pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00", 3}, /* network */
-                {"cpu:type:x86,ven0000fam0006mod003F:feature:,0000,0001", 3},
-                {"pci:garbage", 3},
-                {"", 3},
+                { "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", 0 }, /* virtio PCI */
+                { "virtio:d00000002v00001AF4", 0 }, /* virtio disk */
+                { "pci:v0000144Dd0000A808sv0000144Dsd0000A801bc01sc08i02", 0 }, /* NVMe */
+                { "pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01", 1 }, /* AHCI */
+                { "pci:v00008086d00009D2Bsv0sd0bc08sc05i01", 1 }, /* SD host */
+                { "mmc:block", 1 },
+                { "pci:v00001B36d0000000Dsv00001AF4sd00001100bc0Csc03i30", 2 }, /* xHCI */
+                { "hid:b0003g0001v00000627p00000001", 2 },
+                { "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00", 3 }, /* network */
+                { "cpu:type:x86,ven0000fam0006mod003F:feature:,0000,0001", 3 },
+                { "pci:garbage", 3 },
+                { "", 3 },
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
                 if (modalias_priority(cases[i].alias) != cases[i].priority)
@@ -109,9 +109,10 @@ static void test_coldplug_order(void **state) {
               "echo pci:v00001B36d0000000Dsv0sd0bc0Csc03i30 > c/usb/modalias",
               d);
         assert_int_equal(coldplug_modaliases(d, collect, got), 0);
-        assert_string_equal(got, "pci:v00001AF4d00001001sv0sd0bc01sc00i00\n"
-                                 "pci:v00001B36d0000000Dsv0sd0bc0Csc03i30\n"
-                                 "pci:v00008086d00002668sv0sd0bc04sc03i00\n");
+        assert_string_equal(got,
+                            "pci:v00001AF4d00001001sv0sd0bc01sc00i00\n"
+                            "pci:v00001B36d0000000Dsv0sd0bc0Csc03i30\n"
+                            "pci:v00008086d00002668sv0sd0bc04sc03i00\n");
         /* A callback's error stops the walk and is returned. */
         tl_write_text(tl_path(d, "c/usb/modalias"), "usb:stop\n");
         got[0] = 0;

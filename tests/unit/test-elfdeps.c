@@ -53,8 +53,8 @@ static void closure_set(const struct elf_closure *c, struct tl_set *out) {
 }
 
 static void compare_with_loader(const char *binary) {
-        struct elf_closure c = {0};
-        struct tl_set mine = {0}, loader = {0};
+        struct elf_closure c = { 0 };
+        struct tl_set mine = { 0 }, loader = { 0 };
         assert_int_equal(elf_closure_add(&c, binary), 0);
         assert_string_equal(c.files[0].path, binary);
         assert_int_equal(c.files[0].kind, ELF_FILE_BINARY);
@@ -67,7 +67,7 @@ static void compare_with_loader(const char *binary) {
 }
 
 static void test_elf_read(void **state) {
-        struct elf_info info = {0};
+        struct elf_info info = { 0 };
         assert_int_equal(elf_read("/bin/ls", &info), 0);
         assert_int_equal(info.machine, EM_X86_64);
         assert_true(info.dynamic);
@@ -96,7 +96,7 @@ static void test_elf_read(void **state) {
 
 static void test_elf_read_bad(void **state) {
         char p[PATH_MAX];
-        struct elf_info info = {0};
+        struct elf_info info = { 0 };
         snprintf(p, sizeof p, "%s/script", dir);
         tl_sh("printf '#!/bin/sh\\necho hi\\n' > '%s'", p);
         assert_int_equal(elf_read(p, &info), -ENOEXEC);
@@ -106,8 +106,7 @@ static void test_elf_read_bad(void **state) {
 
         /* A 32-bit header. */
         snprintf(p, sizeof p, "%s/elf32", dir);
-        tl_sh("printf '\\177ELF\\001\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000' > '%s'",
-           p);
+        tl_sh("printf '\\177ELF\\001\\001\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000' > '%s'", p);
         assert_int_equal(elf_read(p, &info), -EPROTONOSUPPORT);
 
         /* Cut short: the headers point past the end. */
@@ -127,7 +126,7 @@ static void test_elf_closure_system_binaries(void **state) {
 }
 
 static void test_elf_closure_static(void **state) {
-        struct elf_closure c = {0};
+        struct elf_closure c = { 0 };
         assert_int_equal(elf_closure_add(&c, "/bin/busybox"), 0);
         assert_int_equal(c.n, 1);
         assert_string_equal(c.files[0].path, "/bin/busybox");
@@ -135,7 +134,7 @@ static void test_elf_closure_static(void **state) {
 }
 
 static void test_elf_closure_not_elf(void **state) {
-        struct elf_closure c = {0};
+        struct elf_closure c = { 0 };
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/script2", dir);
         tl_sh("printf '#!/bin/sh\\n' > '%s'", p);
@@ -148,15 +147,15 @@ static void test_elf_closure_not_elf(void **state) {
  * foo_link); exe needing libfoo (through exe_link). */
 static void build_tree(const char *name, const char *foo_link, const char *exe_link, bool runs) {
         tl_sh("set -e; d='%s/%s'; mkdir -p \"$d/lib\" \"$d/lib2\"; cd \"$d\"; "
-           "echo 'int bar(void) { return 2; }' > bar.c; "
-           "echo 'int bar(void); int foo(void) { return bar() + 1; }' > foo.c; "
-           "echo 'int foo(void); int main(void) { return foo() == 3 ? 0 : 1; }' > exe.c; "
-           "cc -shared -fPIC -o lib2/libbar.so -Wl,-soname,libbar.so bar.c; "
-           "cc -shared -fPIC -o lib/libfoo.so.1.0 -Wl,-soname,libfoo.so.1 foo.c "
-           "-Llib2 -lbar %s; "
-           "ln -sf libfoo.so.1.0 lib/libfoo.so.1; ln -sf libfoo.so.1 lib/libfoo.so; "
-           "cc -o exe exe.c -Llib -lfoo -Wl,-rpath-link,lib2 %s; %s",
-           dir, name, foo_link, exe_link, runs ? "./exe" : "true");
+              "echo 'int bar(void) { return 2; }' > bar.c; "
+              "echo 'int bar(void); int foo(void) { return bar() + 1; }' > foo.c; "
+              "echo 'int foo(void); int main(void) { return foo() == 3 ? 0 : 1; }' > exe.c; "
+              "cc -shared -fPIC -o lib2/libbar.so -Wl,-soname,libbar.so bar.c; "
+              "cc -shared -fPIC -o lib/libfoo.so.1.0 -Wl,-soname,libfoo.so.1 foo.c "
+              "-Llib2 -lbar %s; "
+              "ln -sf libfoo.so.1.0 lib/libfoo.so.1; ln -sf libfoo.so.1 lib/libfoo.so; "
+              "cc -o exe exe.c -Llib -lfoo -Wl,-rpath-link,lib2 %s; %s",
+              dir, name, foo_link, exe_link, runs ? "./exe" : "true");
 }
 
 static void test_elf_closure_runpath(void **state) {
@@ -166,13 +165,13 @@ static void test_elf_closure_runpath(void **state) {
         snprintf(exe, sizeof exe, "%s/runpath/exe", dir);
         compare_with_loader(exe);
 
-        struct elf_info info = {0};
+        struct elf_info info = { 0 };
         assert_int_equal(elf_read(exe, &info), 0);
         assert_string_equal(info.runpath, "$ORIGIN/lib");
         assert_null(info.rpath);
         elf_info_done(&info);
 
-        struct elf_closure c = {0};
+        struct elf_closure c = { 0 };
         assert_int_equal(elf_closure_add(&c, exe), 0);
         /* The name the loader looks up, a symlink to the real file. */
         snprintf(p, sizeof p, "%s/runpath/lib/libfoo.so.1", dir);
@@ -186,8 +185,7 @@ static void test_elf_closure_runpath(void **state) {
         elf_closure_done(&c);
 
         /* RUNPATH is not inherited: libfoo without its own cannot find libbar. */
-        build_tree("norunpath", "", "-Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib:$ORIGIN/lib2'",
-                   false);
+        build_tree("norunpath", "", "-Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib:$ORIGIN/lib2'", false);
         snprintf(exe, sizeof exe, "%s/norunpath/exe", dir);
         /* libbar is found only through the system directories: nowhere. */
         assert_int_equal(elf_closure_add(&c, exe), -ENOENT);
@@ -197,11 +195,10 @@ static void test_elf_closure_runpath(void **state) {
 static void test_elf_closure_rpath(void **state) {
         char exe[PATH_MAX];
         /* DT_RPATH of the executable also serves the libraries it loads. */
-        build_tree("rpath", "", "-Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib:$ORIGIN/lib2'",
-                   true);
+        build_tree("rpath", "", "-Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib:$ORIGIN/lib2'", true);
         snprintf(exe, sizeof exe, "%s/rpath/exe", dir);
         compare_with_loader(exe);
-        struct elf_info info = {0};
+        struct elf_info info = { 0 };
         assert_int_equal(elf_read(exe, &info), 0);
         assert_null(info.runpath);
         assert_non_null(info.rpath);
@@ -217,10 +214,9 @@ static void test_elf_closure_note(void **state) {
         char exe[PATH_MAX];
         unsigned skipped = 0;
         /* $PLATFORM is not expanded: that entry is skipped, and the caller told so. */
-        build_tree("note", "", "-Wl,--disable-new-dtags,-rpath,'$PLATFORM/x:$ORIGIN/lib:$ORIGIN/lib2'",
-                   true);
+        build_tree("note", "", "-Wl,--disable-new-dtags,-rpath,'$PLATFORM/x:$ORIGIN/lib:$ORIGIN/lib2'", true);
         snprintf(exe, sizeof exe, "%s/note/exe", dir);
-        struct elf_closure c = {.note = count_note, .note_userdata = &skipped};
+        struct elf_closure c = { .note = count_note, .note_userdata = &skipped };
         assert_int_equal(elf_closure_add(&c, exe), 0);
         assert_true(skipped > 0);
         elf_closure_done(&c);
@@ -232,7 +228,7 @@ static void test_elf_closure_missing(void **state) {
         build_tree("missing", "-Wl,-rpath,'$ORIGIN/../lib2'", "-Wl,-rpath,'$ORIGIN/lib'", true);
         tl_sh("rm '%s/missing/lib2/libbar.so'", dir);
         snprintf(exe, sizeof exe, "%s/missing/exe", dir);
-        struct elf_closure c = {0};
+        struct elf_closure c = { 0 };
         assert_int_equal(elf_closure_add(&c, exe), -ENOENT);
         /* The library does not log: it says what is missing and who needs it. */
         char want[2 * PATH_MAX];
@@ -249,12 +245,12 @@ static void test_elf_closure_ld_so_conf(void **state) {
         snprintf(conf, sizeof conf, "%s/conf/ld.so.conf", dir);
         /* An include relative to the file, a glob, comments, several directories a line. */
         tl_sh("set -e; cd '%s/conf'; mkdir -p conf.d; "
-           "printf '# test\\ninclude conf.d/*.conf\\n/nonexistent\\n' > ld.so.conf; "
-           "printf '%s/conf/lib  # foo\\n' > conf.d/a.conf; "
-           "printf '/nowhere, %s/conf/lib2\\n' > conf.d/b.conf",
-           dir, dir, dir);
+              "printf '# test\\ninclude conf.d/*.conf\\n/nonexistent\\n' > ld.so.conf; "
+              "printf '%s/conf/lib  # foo\\n' > conf.d/a.conf; "
+              "printf '/nowhere, %s/conf/lib2\\n' > conf.d/b.conf",
+              dir, dir, dir);
 
-        struct elf_closure c = {.ld_so_conf = conf};
+        struct elf_closure c = { .ld_so_conf = conf };
         assert_int_equal(elf_closure_add(&c, exe), 0);
         snprintf(p, sizeof p, "%s/conf/lib/libfoo.so.1", dir);
         assert_true(elf_closure_contains(&c, p));

@@ -121,9 +121,15 @@ static void expect_format(const struct entry_name *e, const char *want) {
 
 static void test_format_round_trip(void **state) {
         static const char *const names[] = {
-                "koompi-root-current.conf", "koompi-root-current+3.conf", "x+2-1.conf",
-                "x+0-3.conf",               "x+0.conf",                   "linux-6.1+deb12.conf",
-                "a+.conf",                  "a+1-.conf",                  "+3.conf",
+                "koompi-root-current.conf",
+                "koompi-root-current+3.conf",
+                "x+2-1.conf",
+                "x+0-3.conf",
+                "x+0.conf",
+                "linux-6.1+deb12.conf",
+                "a+.conf",
+                "a+1-.conf",
+                "+3.conf",
         };
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 struct entry_name e;
@@ -424,13 +430,14 @@ static void test_content_foreign(void **state) {
         assert_null(c.extra[3]);
 
         assert_int_equal(entry_content_format(&c, &text), 0);
-        assert_string_equal(text, "title Arch Linux (override)\n"
-                                  "linux /vmlinuz\n"
-                                  "initrd /amd-ucode.img\n"
-                                  "machine-id 0123456789abcdef0123456789abcdef\n"
-                                  "initrd /initramfs.img\n"
-                                  "devicetree-overlay\n"
-                                  "options root=/dev/x rw   quiet splash\n");
+        assert_string_equal(text,
+                            "title Arch Linux (override)\n"
+                            "linux /vmlinuz\n"
+                            "initrd /amd-ucode.img\n"
+                            "machine-id 0123456789abcdef0123456789abcdef\n"
+                            "initrd /initramfs.img\n"
+                            "devicetree-overlay\n"
+                            "options root=/dev/x rw   quiet splash\n");
 
         /* What was written parses back to the same. */
         struct entry_content d = {};

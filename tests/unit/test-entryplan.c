@@ -23,7 +23,8 @@ static struct plan_root roots[] = {
         { .name = "@root-wip", .read_only = false, .generation = 300 },
 };
 
-static struct plan_input input(const struct plan_file *entries, size_t n, const char *const *kdirs, size_t nk) {
+static struct plan_input input(const struct plan_file *entries, size_t n, const char *const *kdirs,
+                               size_t nk) {
         return (struct plan_input) {
                 .roots = roots,
                 .n_roots = ELEMENTSOF(roots),
@@ -72,12 +73,13 @@ static char *text_of(const char *root) {
 
 static void test_entry_text(void **state) {
         _cleanup_free_ char *t = text_of("@root-new");
-        assert_string_equal(t, "title KOOMPI OS (@root-new)\n"
-                               "version 200\n"
-                               "sort-key koompi\n"
-                               "linux /koompi/fedcba9876543210/vmlinuz\n"
-                               "initrd /koompi/fedcba9876543210/initramfs.img\n"
-                               "options root=UUID=1234 quiet koompi.snapshot=@root-new\n");
+        assert_string_equal(t,
+                            "title KOOMPI OS (@root-new)\n"
+                            "version 200\n"
+                            "sort-key koompi\n"
+                            "linux /koompi/fedcba9876543210/vmlinuz\n"
+                            "initrd /koompi/fedcba9876543210/initramfs.img\n"
+                            "options root=UUID=1234 quiet koompi.snapshot=@root-new\n");
         _cleanup_free_ char *bare = NULL;
         assert_int_equal(plan_entry_text(&roots[0], "", &bare), 0);
         assert_non_null(strstr(bare, "\noptions koompi.snapshot=@root-factory\n"));
@@ -132,7 +134,8 @@ static void test_resync_idempotent(void **state) {
 
 /* A re-sync never resets or re-arms a counter, and never blesses: the name stays. */
 static void test_counters_preserved(void **state) {
-        _cleanup_free_ char *tn = text_of("@root-new"), *tc = text_of("@root-current"), *tf = text_of("@root-factory");
+        _cleanup_free_ char *tn = text_of("@root-new"), *tc = text_of("@root-current"),
+                            *tf = text_of("@root-factory");
         struct plan_file files[] = {
                 { "koompi-root-new+1-2.conf", tn },
                 { "koompi-root-current+0-3.conf", tc },
@@ -261,7 +264,9 @@ static void test_stale(void **state) {
                 { "koompi-root-x.efi", "" },
                 { "README", "" },
         };
-        const char *kdirs[] = { K1, K2, "00000000deadbeef", "pending", "initramfs-6.12.img", "DEADBEEF00000000" };
+        const char *kdirs[] = {
+                K1, K2, "00000000deadbeef", "pending", "initramfs-6.12.img", "DEADBEEF00000000"
+        };
         struct plan p;
         struct plan_input in = input(files, ELEMENTSOF(files), kdirs, ELEMENTSOF(kdirs));
         assert_int_equal(plan_entries(&in, &p), 0);

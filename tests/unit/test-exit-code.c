@@ -12,21 +12,9 @@ static void test_documented_table(void **state) {
         static const struct {
                 int r, code;
         } table[] = {
-                { 0, 0 },
-                { -EINVAL, 1 },
-                { -ENOENT, 2 },
-                { -ENODATA, 2 },
-                { -EBADMSG, 2 },
-                { -ENOMEDIUM, 2 },
-                { -EPERM, 3 },
-                { -EBUSY, 3 },
-                { -EEXIST, 3 },
-                { -ENOTEMPTY, 3 },
-                { -ECANCELED, 3 },
-                { -ENOSPC, 4 },
-                { -EIO, 5 },
-                { -EROFS, 5 },
-                { -ECHILD, 6 },
+                { 0, 0 },          { -EINVAL, 1 }, { -ENOENT, 2 }, { -ENODATA, 2 }, { -EBADMSG, 2 },
+                { -ENOMEDIUM, 2 }, { -EPERM, 3 },  { -EBUSY, 3 },  { -EEXIST, 3 },  { -ENOTEMPTY, 3 },
+                { -ECANCELED, 3 }, { -ENOSPC, 4 }, { -EIO, 5 },    { -EROFS, 5 },   { -ECHILD, 6 },
         };
         for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
                 assert_int_equal(exit_code_from_errno(table[i].r), table[i].code);

@@ -102,7 +102,8 @@ static void test_three_failures(void **state) {
         assert_string_equal(c.failed, "@root-new");
         assert_int_equal(c.reason, FALLBACK_REASON_FAILED);
         assert_false(c.mark_entry_bad);
-        assert_string_equal(c.message, "@root-new failed 3 boots in a row; booted @root-current, the last good root");
+        assert_string_equal(c.message,
+                            "@root-new failed 3 boots in a row; booted @root-current, the last good root");
 
         /* With more tries allowed it would still be tried. */
         states_from(&l, 4);
@@ -240,7 +241,8 @@ static void test_marked_bad(void **state) {
         assert_int_equal(choose("@root-current", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-2024-11-01");
         assert_string_equal(c.failed, "@root-current");
-        assert_string_equal(c.message, "@root-current was marked bad; booted @root-2024-11-01, the last good root");
+        assert_string_equal(c.message,
+                            "@root-current was marked bad; booted @root-2024-11-01, the last good root");
         ledger_free(&l);
 }
 
@@ -255,7 +257,8 @@ static void test_candidates(void **state) {
         root("@root-factory")->state = ROOT_GOOD;
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-factory");
-        assert_string_equal(c.message, "@root-new failed 3 boots in a row; booted @root-factory, the last good root");
+        assert_string_equal(c.message,
+                            "@root-new failed 3 boots in a row; booted @root-factory, the last good root");
 
         /* Without any good root: the newest not known bad. */
         root("@root-factory")->state = ROOT_UNTESTED;
@@ -266,7 +269,8 @@ static void test_candidates(void **state) {
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-2024-11-01");
         assert_true(c.fallback);
-        assert_string_equal(c.message, "@root-new failed 3 boots in a row; booted @root-2024-11-01, not yet known good");
+        assert_string_equal(c.message,
+                            "@root-new failed 3 boots in a row; booted @root-2024-11-01, not yet known good");
 
         /* Writable roots are never fallbacks, however good. */
         root("@root-current")->state = ROOT_GOOD;
@@ -311,7 +315,8 @@ static void test_unbootable_request(void **state) {
         assert_int_equal(choose("@root-new", 0, false, &c), 0);
         assert_string_equal(c.root->name, "@root-current");
         assert_int_equal(c.reason, FALLBACK_REASON_NOT_READ_ONLY);
-        assert_string_equal(c.message, "@root-new is not read-only; booted @root-current, the last good root");
+        assert_string_equal(c.message,
+                            "@root-new is not read-only; booted @root-current, the last good root");
 
         struct fallback_input in = { .requested = "", .roots = roots, .n_roots = ELEMENTSOF(roots) };
         assert_int_equal(fallback_choose(&in, &c), -EINVAL);
@@ -382,12 +387,14 @@ static void test_counting_loader(void **state) {
         assert_false(c.mark_entry_bad);
         assert_string_equal(c.failed, "@root-new");
         assert_int_equal(c.reason, FALLBACK_REASON_ENTRY_SPENT);
-        assert_string_equal(c.message, "@root-new failed 3 boots in a row; booted @root-current, the last good root");
+        assert_string_equal(c.message,
+                            "@root-new failed 3 boots in a row; booted @root-current, the last good root");
 
         /* Marked bad right away ("+0"): no failure count to give. */
         entry_state("@root-new", "koompi-root-new+0.conf");
         assert_int_equal(choose("@root-current", 0, true, &c), 0);
-        assert_string_equal(c.message, "@root-new used up its boot tries; booted @root-current, the last good root");
+        assert_string_equal(c.message,
+                            "@root-new used up its boot tries; booted @root-current, the last good root");
 
         /* A spent entry chosen anyway (a pinned default): not second-guessed. */
         assert_int_equal(choose("@root-new", 0, true, &c), 0);
@@ -413,7 +420,8 @@ static void test_counting_loader(void **state) {
         assert_string_equal(c.root->name, "@root-factory");
         assert_true(c.fallback);
         assert_string_equal(c.failed, "@root-2024-11-01");
-        assert_string_equal(c.message, "@root-2024-11-01 failed 3 boots in a row; booted @root-factory, a good root");
+        assert_string_equal(c.message,
+                            "@root-2024-11-01 failed 3 boots in a row; booted @root-factory, a good root");
 
         /* A root that cannot be booted at all is replaced, and its entry must be marked bad. */
         entry_state("@root-2024-11-01", "koompi-root-2024-11-01.conf");
@@ -483,14 +491,10 @@ static void test_states(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_three_failures),
-                cmocka_unit_test(test_abandoned_dont_count),
-                cmocka_unit_test(test_stays_skipped),
-                cmocka_unit_test(test_marked_bad),
-                cmocka_unit_test(test_candidates),
-                cmocka_unit_test(test_unbootable_request),
-                cmocka_unit_test(test_nothing_bootable),
-                cmocka_unit_test(test_counting_loader),
+                cmocka_unit_test(test_three_failures),   cmocka_unit_test(test_abandoned_dont_count),
+                cmocka_unit_test(test_stays_skipped),    cmocka_unit_test(test_marked_bad),
+                cmocka_unit_test(test_candidates),       cmocka_unit_test(test_unbootable_request),
+                cmocka_unit_test(test_nothing_bootable), cmocka_unit_test(test_counting_loader),
                 cmocka_unit_test(test_states),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,30 +21,30 @@ static char calls[256];
 static char oplog[2048];
 static const char *fake_cmdline;
 static int fail_at_unlock; /* how many unlock stages get only wrong passphrases */
-static int fail_mounts;    /* how many mounts of the top level fail */
+static int fail_mounts; /* how many mounts of the top level fail */
 static char failed_stage[32];
 static int failed_err;
 
 /* What the fake machine answers. */
 static struct {
-        int wait_err;                  /* wait_device */
-        int find_err;                  /* find_device (root= inside the volume) */
-        int open_err;                  /* open_volume */
-        int keyfile_slot;              /* activate with the key file: a keyslot or an error */
-        int keyslot;                   /* activate with the right passphrase */
-        int activate_err;              /* activate with the right passphrase, when not 0 */
-        const char *const *typed;      /* what is typed at each prompt; NULL ends it */
-        int prompt_err;                /* the prompt's answer once typed ran out */
-        int keyslots;                  /* keyslot_count */
-        int prefer;                    /* prefer_keyslot */
-        int top_err;                   /* every mount of the top level fails with it */
-        const char *subvol_missing;    /* this subvolume does not mount (-ENOENT) */
-        const char *loadable;          /* load_module loads this name (0); others: -ENOENT */
-        int check_err;                 /* check_root */
-        bool writable;                 /* check_root: the root is not read-only */
-        int choose_err;                /* choose_root */
-        bool no_init;                  /* init_executable */
-        bool dirty_buffer;             /* a prompt found the previous passphrase in its buffer */
+        int wait_err; /* wait_device */
+        int find_err; /* find_device (root= inside the volume) */
+        int open_err; /* open_volume */
+        int keyfile_slot; /* activate with the key file: a keyslot or an error */
+        int keyslot; /* activate with the right passphrase */
+        int activate_err; /* activate with the right passphrase, when not 0 */
+        const char *const *typed; /* what is typed at each prompt; NULL ends it */
+        int prompt_err; /* the prompt's answer once typed ran out */
+        int keyslots; /* keyslot_count */
+        int prefer; /* prefer_keyslot */
+        int top_err; /* every mount of the top level fails with it */
+        const char *subvol_missing; /* this subvolume does not mount (-ENOENT) */
+        const char *loadable; /* load_module loads this name (0); others: -ENOENT */
+        int check_err; /* check_root */
+        bool writable; /* check_root: the root is not read-only */
+        int choose_err; /* choose_root */
+        bool no_init; /* init_executable */
+        bool dirty_buffer; /* a prompt found the previous passphrase in its buffer */
         unsigned prompts;
         int last_activate;
 } fk;
@@ -59,18 +59,30 @@ static void add(char *log, size_t size, const char *fmt, ...) {
         strncat(log, " ", size - strlen(log) - 1);
 }
 
-static void called(const char *what) { add(calls, sizeof calls, "%s", what); }
+static void called(const char *what) {
+        add(calls, sizeof calls, "%s", what);
+}
 #define op(...) add(oplog, sizeof oplog, __VA_ARGS__)
 
-static int fake_api(struct init_ctx *ctx) { called("api"); return 0; }
+static int fake_api(struct init_ctx *ctx) {
+        called("api");
+        return 0;
+}
 static int fake_settings(struct init_ctx *ctx, char **line, bool *found) {
         called("settings");
         *line = strdup(fake_cmdline);
         *found = false;
         return 0;
 }
-static int fake_modules(struct init_ctx *ctx) { called("modules"); return 0; }
-static int fake_switch(struct init_ctx *ctx) { called("switch"); op("switch"); return 0; }
+static int fake_modules(struct init_ctx *ctx) {
+        called("modules");
+        return 0;
+}
+static int fake_switch(struct init_ctx *ctx) {
+        called("switch");
+        op("switch");
+        return 0;
+}
 
 static int fake_load_module(struct kmod_ctx *kmod, const char *name) {
         op("load(%s)", name);
@@ -98,7 +110,10 @@ static bool fake_init_executable(const char *root, const char *init) {
         op("init(%s%s)", root, init);
         return !fk.no_init;
 }
-static int fake_wait_modules(struct init_ctx *ctx) { op("modules-wait"); return 0; }
+static int fake_wait_modules(struct init_ctx *ctx) {
+        op("modules-wait");
+        return 0;
+}
 
 static struct luks_volume *const the_volume = (struct luks_volume *)&fk;
 
@@ -122,7 +137,9 @@ static int fake_activate(struct init_ctx *ctx, struct luks_volume *v, const char
                 return fk.last_activate = -EPERM;
         return fk.last_activate = fk.activate_err ? fk.activate_err : fk.keyslot;
 }
-static int fake_keyslot_count(struct luks_volume *v) { return fk.keyslots; }
+static int fake_keyslot_count(struct luks_volume *v) {
+        return fk.keyslots;
+}
 static int fake_prefer_keyslot(struct luks_volume *v, int keyslot) {
         op("prefer(%d)", keyslot);
         return fk.prefer;
@@ -148,7 +165,10 @@ static int fake_prompt(int fd, const char *prompt, char *buf, size_t size, unsig
         snprintf(buf, size, "%s", typed);
         return (int)strlen(typed);
 }
-static int fake_load_keymap(const char *path) { op("keymap"); return -ENOENT; }
+static int fake_load_keymap(const char *path) {
+        op("keymap");
+        return -ENOENT;
+}
 
 static int fake_mount(const char *what, const char *where, const char *type, const char *opts) {
         op("mount(%s %s %s)", what, where, opts);
@@ -164,7 +184,10 @@ static int fake_mount(const char *what, const char *where, const char *type, con
                 return -ENOENT;
         return 0;
 }
-static int fake_umount(const char *where) { op("umount(%s)", where); return 0; }
+static int fake_umount(const char *where) {
+        op("umount(%s)", where);
+        return 0;
+}
 static int fake_check_root(const char *top, const char *name, bool *ret_ro) {
         op("check(%s)", name);
         if (fk.check_err)
@@ -176,17 +199,27 @@ static int fake_list_roots(const char *top, const char *prefix, char *out, size_
         snprintf(out, size, "@root-a @root-b");
         return 0;
 }
-static void fake_read_loader(struct init_ctx *ctx) { op("loader"); }
-static void fake_before_prompt(struct init_ctx *ctx) { op("esp-prompt"); }
-static void fake_after_unlock(struct init_ctx *ctx) { op("esp-unlocked"); }
+static void fake_read_loader(struct init_ctx *ctx) {
+        op("loader");
+}
+static void fake_before_prompt(struct init_ctx *ctx) {
+        op("esp-prompt");
+}
+static void fake_after_unlock(struct init_ctx *ctx) {
+        op("esp-unlocked");
+}
 static int fake_choose_root(struct init_ctx *ctx, const char *top) {
         op("choose");
         if (fk.choose_err)
                 snprintf(ctx->why, sizeof ctx->why, "no root to boot");
         return fk.choose_err;
 }
-static void fake_flush_records(struct init_ctx *ctx) { op("flush"); }
-static void fake_record_boot(struct init_ctx *ctx, const char *top) { op("ledger(%s)", top); }
+static void fake_flush_records(struct init_ctx *ctx) {
+        op("flush");
+}
+static void fake_record_boot(struct init_ctx *ctx, const char *top) {
+        op("ledger(%s)", top);
+}
 static void fake_record_switch(struct init_ctx *ctx, const char *newroot) {
         op("ledger-switch(%s)", newroot);
 }
@@ -195,22 +228,20 @@ static void fake_fail(struct init_ctx *ctx, const struct init_stage *stage, int 
         failed_err = err;
 }
 
-#define FAKE_OPS                                                                                   \
-        .mount_api = fake_api, .read_settings = fake_settings, .start_modules = fake_modules,     \
-        .switch_root = fake_switch, .load_module = fake_load_module,                              \
-        .wait_device = fake_wait_device, .find_device = fake_find_device,                         \
-        .describe_disks = fake_describe_disks, .init_executable = fake_init_executable,           \
-        .wait_modules = fake_wait_modules, .open_volume = fake_open_volume,                       \
-        .activate = fake_activate, .keyslot_count = fake_keyslot_count,                           \
-        .prefer_keyslot = fake_prefer_keyslot, .close_volume = fake_close_volume,                 \
-        .prompt = fake_prompt, .load_keymap = fake_load_keymap, .mount = fake_mount,              \
-        .umount = fake_umount, .check_root = fake_check_root, .list_roots = fake_list_roots,      \
-        .read_loader = fake_read_loader, .esp_before_prompt = fake_before_prompt,                 \
-        .esp_after_unlock = fake_after_unlock, .choose_root = fake_choose_root,                   \
-        .flush_records = fake_flush_records, .record_boot = fake_record_boot,                     \
-        .record_switch = fake_record_switch, .fail = fake_fail
+#define FAKE_OPS                                                                                         \
+        .mount_api = fake_api, .read_settings = fake_settings, .start_modules = fake_modules,            \
+        .switch_root = fake_switch, .load_module = fake_load_module, .wait_device = fake_wait_device,    \
+        .find_device = fake_find_device, .describe_disks = fake_describe_disks,                          \
+        .init_executable = fake_init_executable, .wait_modules = fake_wait_modules,                      \
+        .open_volume = fake_open_volume, .activate = fake_activate, .keyslot_count = fake_keyslot_count, \
+        .prefer_keyslot = fake_prefer_keyslot, .close_volume = fake_close_volume, .prompt = fake_prompt, \
+        .load_keymap = fake_load_keymap, .mount = fake_mount, .umount = fake_umount,                     \
+        .check_root = fake_check_root, .list_roots = fake_list_roots, .read_loader = fake_read_loader,   \
+        .esp_before_prompt = fake_before_prompt, .esp_after_unlock = fake_after_unlock,                  \
+        .choose_root = fake_choose_root, .flush_records = fake_flush_records,                            \
+        .record_boot = fake_record_boot, .record_switch = fake_record_switch, .fail = fake_fail
 
-static const struct init_ops fake_ops = {FAKE_OPS};
+static const struct init_ops fake_ops = { FAKE_OPS };
 
 /* The recovery menu, answering from a script: one answer per opening. */
 static const int *answers;
@@ -224,7 +255,7 @@ static int fake_recover(struct init_ctx *ctx, const struct init_stage *stage, in
         return a ? a : -ECANCELED;
 }
 
-static const struct init_ops recover_ops = {FAKE_OPS, .recover = fake_recover};
+static const struct init_ops recover_ops = { FAKE_OPS, .recover = fake_recover };
 
 #define TEST_MARK "---- next test ----"
 
@@ -241,7 +272,7 @@ static void look(const char *line, void *userdata) {
                 s->found = true;
 }
 static bool logged(const char *needle) {
-        struct seen s = {needle, false};
+        struct seen s = { needle, false };
         log_tail(look, &s);
         return s.found;
 }
@@ -249,7 +280,7 @@ static bool logged(const char *needle) {
 static int reset(void **state) {
         calls[0] = 0;
         oplog[0] = 0;
-        fk = (typeof(fk)){.keyfile_slot = -EPERM, .keyslot = 1, .keyslots = 1, .prompt_err = -ECANCELED};
+        fk = (typeof(fk)) { .keyfile_slot = -EPERM, .keyslot = 1, .keyslots = 1, .prompt_err = -ECANCELED };
         failed_stage[0] = 0;
         failed_err = 0;
         fail_at_unlock = 0;
@@ -261,7 +292,7 @@ static int reset(void **state) {
 }
 
 static void run(struct init_ctx *ctx, const char *line) {
-        *ctx = (struct init_ctx){.ops = &fake_ops, .keyslot = -1};
+        *ctx = (struct init_ctx) { .ops = &fake_ops, .keyslot = -1 };
         fake_cmdline = line;
         config_init_defaults(&ctx->config);
 }
@@ -351,9 +382,8 @@ static void test_settings_precedence(void **state) {
         assert_true(ctx.s.timeout_ms > 3600000);
         cmdline_free(&ctx.cmdline);
 
-        assert_int_equal(cmdline_parse("rootflags=subvol=@x koompi.snapshot=@y rd.emergency=reboot",
-                                       &ctx.cmdline),
-                         0);
+        assert_int_equal(
+                cmdline_parse("rootflags=subvol=@x koompi.snapshot=@y rd.emergency=reboot", &ctx.cmdline), 0);
         init_resolve_settings(&ctx);
         assert_string_equal(ctx.s.snapshot, "@y");
         assert_string_equal(ctx.s.failure_action, "reboot");
@@ -381,7 +411,7 @@ static void test_timeline_json(void **state) {
 }
 
 static void test_recovery_retry_runs_the_stage_again(void **state) {
-        static const int script[] = {RECOVERY_RETRY, 0};
+        static const int script[] = { RECOVERY_RETRY, 0 };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd");
         ctx.ops = &recover_ops;
@@ -394,21 +424,22 @@ static void test_recovery_retry_runs_the_stage_again(void **state) {
 }
 
 static void test_recovery_boot_runs_the_root_stage(void **state) {
-        static const int script[] = {RECOVERY_BOOT, RECOVERY_BOOT, 0};
+        static const int script[] = { RECOVERY_BOOT, RECOVERY_BOOT, 0 };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd");
         ctx.ops = &recover_ops;
         answers = script;
         fail_mounts = 2;
         assert_int_equal(init_run(&ctx), 0);
-        assert_string_equal(calls, "api settings modules find unlock mount recover mount recover "
-                                   "mount switch ");
+        assert_string_equal(calls,
+                            "api settings modules find unlock mount recover mount recover "
+                            "mount switch ");
         assert_string_equal(ctx.s.snapshot, "@root-chosen");
         done(&ctx);
 }
 
 static void test_recovery_gone_runs_the_failure_action(void **state) {
-        static const int script[] = {0};
+        static const int script[] = { 0 };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd");
         ctx.ops = &recover_ops;
@@ -421,10 +452,10 @@ static void test_recovery_gone_runs_the_failure_action(void **state) {
 }
 
 static void test_recovery_asked_after_unlock(void **state) {
-        static const char *const lines[] = {"rd.luks.uuid=abcd koompi.recovery",
-                                            "rd.luks.uuid=abcd rd.break"};
+        static const char *const lines[] = { "rd.luks.uuid=abcd koompi.recovery",
+                                             "rd.luks.uuid=abcd rd.break" };
         for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
-                static const int script[] = {RECOVERY_BOOT, 0};
+                static const int script[] = { RECOVERY_BOOT, 0 };
                 struct init_ctx ctx;
                 reset(NULL);
                 run(&ctx, lines[i]);
@@ -432,15 +463,16 @@ static void test_recovery_asked_after_unlock(void **state) {
                 answers = script;
                 /* rd.break no longer stops before the switch: the menu replaced it. */
                 assert_int_equal(init_run(&ctx), 0);
-                assert_string_equal(calls, "api settings modules find unlock recover-asked mount "
-                                           "switch ");
+                assert_string_equal(calls,
+                                    "api settings modules find unlock recover-asked mount "
+                                    "switch ");
                 assert_string_equal(ctx.s.snapshot, "@root-chosen");
                 done(&ctx);
         }
 }
 
 static void test_recovery_opens_again_after_a_failed_retry(void **state) {
-        static const int script[] = {RECOVERY_RETRY, 0};
+        static const int script[] = { RECOVERY_RETRY, 0 };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd");
         ctx.ops = &recover_ops;
@@ -455,8 +487,8 @@ static void test_recovery_opens_again_after_a_failed_retry(void **state) {
 /* ---- the stages' own logic, over the fake operations ---- */
 
 static void test_stage_table(void **state) {
-        static const char *const names[] = {"mount-api", "settings", "modules", "device",
-                                            "unlock", "root", "switch-root"};
+        static const char *const names[] = { "mount-api", "settings", "modules",    "device",
+                                             "unlock",    "root",     "switch-root" };
         assert_int_equal(ELEMENTSOF(names), _INIT_STAGE_MAX);
         for (unsigned i = 0; i < _INIT_STAGE_MAX; i++) {
                 const struct init_stage *st = &init_stages[i];
@@ -470,8 +502,8 @@ static void test_stage_table(void **state) {
                         assert_true(st->menu_advice && *st->menu_advice);
                         assert_true(st->retry && *st->retry);
                 }
-                assert_int_equal(st->recovery, i == INIT_STAGE_DEVICE || i == INIT_STAGE_UNLOCK ||
-                                                       i == INIT_STAGE_ROOT);
+                assert_int_equal(st->recovery,
+                                 i == INIT_STAGE_DEVICE || i == INIT_STAGE_UNLOCK || i == INIT_STAGE_ROOT);
         }
 }
 
@@ -515,13 +547,14 @@ static void test_unencrypted_root_operations(void **state) {
 }
 
 static void test_wrong_passphrase_tells_tries_left(void **state) {
-        static const char *const typed[] = {"wrong1", "wrong2", "right", NULL};
+        static const char *const typed[] = { "wrong1", "wrong2", "right", NULL };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd rd.luks.name=abcd=cryptroot");
         fk.typed = typed;
         assert_int_equal(init_run(&ctx), 0);
-        assert_non_null(strstr(oplog, "prompt activate(wrong1) prompt activate(wrong2) prompt "
-                                      "activate(right) close esp-unlocked "));
+        assert_non_null(strstr(oplog,
+                               "prompt activate(wrong1) prompt activate(wrong2) prompt "
+                               "activate(right) close esp-unlocked "));
         assert_int_equal(fk.prompts, 3);
         assert_true(logged("wrong passphrase for disk cryptroot: 2 tries left"));
         assert_true(logged("wrong passphrase for disk cryptroot: 1 try left"));
@@ -532,7 +565,7 @@ static void test_wrong_passphrase_tells_tries_left(void **state) {
 }
 
 static void test_wrong_passphrase_every_try(void **state) {
-        static const char *const typed[] = {"a", "b", "c", NULL};
+        static const char *const typed[] = { "a", "b", "c", NULL };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd rd.luks.options=tries=2");
         fk.typed = typed;
@@ -577,8 +610,9 @@ static void test_keyfile_then_passphrase(void **state) {
         fk.keyfile_slot = -EPERM;
         fk.keyslot = 0;
         assert_int_equal(init_run(&ctx), 0);
-        assert_non_null(strstr(oplog, "open(/dev/vdb) activate(key /etc/root.key) esp-prompt keymap "
-                                      "prompt activate(right) close esp-unlocked "));
+        assert_non_null(strstr(oplog,
+                               "open(/dev/vdb) activate(key /etc/root.key) esp-prompt keymap "
+                               "prompt activate(right) close esp-unlocked "));
         assert_true(logged("the keyfile /etc/root.key does not open /dev/vdb"));
         assert_int_equal(ctx.keyslot, 0);
         done(&ctx);
@@ -615,8 +649,8 @@ static void test_remembered_keyslot(void **state) {
 }
 
 static void test_abandoned_prompt(void **state) {
-        static const char *const none[] = {NULL};
-        static const int script[] = {RECOVERY_RETRY, 0};
+        static const char *const none[] = { NULL };
+        static const int script[] = { RECOVERY_RETRY, 0 };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd rd.luks.options=timeout=30");
         ctx.ops = &recover_ops;
@@ -657,8 +691,9 @@ static void test_missing_device_names_uuid(void **state) {
         run(&ctx, "rd.luks.uuid=5e1f0c3a-77aa-4bde-9f00-123456789abc rd.timeout=5");
         fk.wait_err = -ENODEV;
         assert_int_equal(init_run(&ctx), -ENODEV);
-        assert_string_equal(ctx.why, "no disk with LUKS UUID 5e1f0c3a-77aa-4bde-9f00-123456789abc "
-                                     "appeared within 5 s. Block devices seen: vda (vfat).");
+        assert_string_equal(ctx.why,
+                            "no disk with LUKS UUID 5e1f0c3a-77aa-4bde-9f00-123456789abc "
+                            "appeared within 5 s. Block devices seen: vda (vfat).");
         assert_string_equal(failed_stage, "device");
         assert_string_equal(calls, "api settings modules find ");
         done(&ctx);
@@ -667,8 +702,9 @@ static void test_missing_device_names_uuid(void **state) {
         run(&ctx, "root=LABEL=gone rd.timeout=7");
         fk.wait_err = -ENODEV;
         assert_int_equal(init_run(&ctx), -ENODEV);
-        assert_string_equal(ctx.why, "no disk with root LABEL=gone appeared within 7 s. Block "
-                                     "devices seen: vda (vfat).");
+        assert_string_equal(ctx.why,
+                            "no disk with root LABEL=gone appeared within 7 s. Block "
+                            "devices seen: vda (vfat).");
         done(&ctx);
 }
 
@@ -676,8 +712,9 @@ static void test_root_inside_the_volume(void **state) {
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd root=UUID=ef");
         assert_int_equal(init_run(&ctx), 0);
-        assert_non_null(strstr(oplog, "modules-wait find(UUID=ef) mount(/dev/mapper/inner "
-                                      "/run/koompi/top rw,subvolid=5) "));
+        assert_non_null(strstr(oplog,
+                               "modules-wait find(UUID=ef) mount(/dev/mapper/inner "
+                               "/run/koompi/top rw,subvolid=5) "));
         done(&ctx);
 
         reset(NULL);
@@ -732,8 +769,9 @@ static void test_subvolume_fails_no_ledger(void **state) {
         run(&ctx, "rd.luks.uuid=abcd");
         fk.subvol_missing = "@var";
         assert_int_equal(init_run(&ctx), -ENOENT);
-        assert_non_null(strstr(ctx.why, "mounting subvolume @var of /dev/mapper/root at "
-                                        "/sysroot/var failed: "));
+        assert_non_null(strstr(ctx.why,
+                               "mounting subvolume @var of /dev/mapper/root at "
+                               "/sysroot/var failed: "));
         assert_null(strstr(oplog, "ledger"));
         assert_null(strstr(oplog, "flush"));
         assert_non_null(strstr(oplog, "umount(/run/koompi/top) "));
@@ -746,10 +784,11 @@ static void test_btrfs_checksum_retry(void **state) {
         fail_mounts = 1;
         fk.loadable = "crypto-xxhash64";
         assert_int_equal(init_run(&ctx), 0);
-        assert_non_null(strstr(oplog, "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5) "
-                                      "load(crypto-xxhash64) load(crypto-blake2b-256) "
-                                      "load(crypto-sha256) load(crypto-crc32c) "
-                                      "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5) choose "));
+        assert_non_null(strstr(oplog,
+                               "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5) "
+                               "load(crypto-xxhash64) load(crypto-blake2b-256) "
+                               "load(crypto-sha256) load(crypto-crc32c) "
+                               "mount(/dev/mapper/root /run/koompi/top rw,subvolid=5) choose "));
         done(&ctx);
 
         /* No checksum driver loaded: no second mount. */
@@ -770,9 +809,10 @@ static void test_ledger_written_at_each_stage(void **state) {
         assert_int_equal(init_run(&ctx), 0);
         /* The technician's records go in first, then the boot with its root mounted; the
          * switch is recorded in the root once init is known to be there, before the switch. */
-        assert_non_null(strstr(oplog, "mount(/dev/mapper/root /sysroot/var rw,subvol=/@var) flush "
-                                      "ledger(/run/koompi/top) umount(/run/koompi/top) "
-                                      "init(/sysroot/sbin/init) ledger-switch(/sysroot) switch "));
+        assert_non_null(strstr(oplog,
+                               "mount(/dev/mapper/root /sysroot/var rw,subvol=/@var) flush "
+                               "ledger(/run/koompi/top) umount(/run/koompi/top) "
+                               "init(/sysroot/sbin/init) ledger-switch(/sysroot) switch "));
         done(&ctx);
 
         /* rd.break stops before the switch: not recorded as switched. */
@@ -797,7 +837,7 @@ static void test_no_init_in_root(void **state) {
 }
 
 static void test_device_retried_from_the_menu(void **state) {
-        static const int script[] = {RECOVERY_RETRY, 0};
+        static const int script[] = { RECOVERY_RETRY, 0 };
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd");
         ctx.ops = &recover_ops;

@@ -38,7 +38,8 @@ static void write_text(const char *dir, const char *file, const char *text) {
 
 static void test_journal_round_trip(void **state) {
         const char *dir = *state;
-        struct journal j = { .op = "update", .step = "started", .root = "@root-new", .from = "@root-old" }, got;
+        struct journal j = { .op = "update", .step = "started", .root = "@root-new", .from = "@root-old" },
+                       got;
         assert_int_equal(journal_read(dir, &got), -ENOENT);
         assert_int_equal(journal_write(dir, &j), 0);
         assert_int_equal(journal_read(dir, &got), 0);
@@ -103,7 +104,8 @@ static void test_pins_round_trip(void **state) {
 static void test_pins_skip_what_is_not_a_uuid(void **state) {
         const char *dir = *state;
         char **got = NULL;
-        write_text(dir, PINS_FILE, "koompi-boot-pins 1\nshort @root-a\n11111111-2222-3333-4444-555555555555 @root-b\n");
+        write_text(dir, PINS_FILE,
+                   "koompi-boot-pins 1\nshort @root-a\n11111111-2222-3333-4444-555555555555 @root-b\n");
         assert_int_equal(pins_read(dir, &got), 0);
         assert_int_equal(strv_length(got), 1);
         strv_free(got);

@@ -76,7 +76,7 @@ static int record(unsigned table, unsigned key, uint16_t value, void *userdata) 
 static void test_parse_synthetic(void **state) {
         size_t len;
         char *d = synthetic(&len);
-        struct seen s = {.in_order = true};
+        struct seen s = { .in_order = true };
         assert_int_equal(keymap_parse(d, len, record, &s), 2);
         assert_int_equal(s.calls, 2 * BKEYMAP_NR_KEYS);
         assert_int_equal(s.tables[0], BKEYMAP_NR_KEYS);
@@ -97,7 +97,7 @@ static void test_parse_sparse_tables(void **state) {
         assert_non_null(d);
         memcpy(d, BKEYMAP_MAGIC, BKEYMAP_MAGIC_LEN);
         d[BKEYMAP_MAGIC_LEN + 0] = d[BKEYMAP_MAGIC_LEN + 2] = d[BKEYMAP_MAGIC_LEN + 255] = 1;
-        struct seen s = {.in_order = true};
+        struct seen s = { .in_order = true };
         assert_int_equal(keymap_parse(d, len, record, &s), 3);
         assert_int_equal(s.tables[2], BKEYMAP_NR_KEYS);
         assert_int_equal(s.tables[255], BKEYMAP_NR_KEYS);
@@ -108,14 +108,14 @@ static void test_parse_sparse_tables(void **state) {
 static void test_parse_callback_stops(void **state) {
         size_t len;
         char *d = synthetic(&len);
-        struct seen s = {.in_order = true, .stop_after = 5};
+        struct seen s = { .in_order = true, .stop_after = 5 };
         assert_int_equal(keymap_parse(d, len, record, &s), -ECANCELED);
         assert_int_equal(s.calls, 5);
         free(d);
 }
 
 static void expect_corrupt(const char *d, size_t len) {
-        struct seen s = {.in_order = true};
+        struct seen s = { .in_order = true };
         assert_int_equal(keymap_parse(d, len, record, &s), -EINVAL);
         assert_int_equal(s.calls, 0); /* nothing is loaded from a corrupt file */
 }
@@ -126,13 +126,13 @@ static void test_parse_rejects_corrupt(void **state) {
 
         expect_corrupt(NULL, 0);
         expect_corrupt(d, 0);
-        expect_corrupt(d, 5);                     /* inside the magic */
-        expect_corrupt(d, HEADER - 1);            /* inside the flags */
-        expect_corrupt(d, HEADER);                /* flags announce two tables, none follow */
-        expect_corrupt(d, HEADER + TABLE);        /* one table short */
-        expect_corrupt(d, len - 1);               /* one byte short */
+        expect_corrupt(d, 5); /* inside the magic */
+        expect_corrupt(d, HEADER - 1); /* inside the flags */
+        expect_corrupt(d, HEADER); /* flags announce two tables, none follow */
+        expect_corrupt(d, HEADER + TABLE); /* one table short */
+        expect_corrupt(d, len - 1); /* one byte short */
 
-        char *longer = calloc(1, len + 1);        /* trailing garbage */
+        char *longer = calloc(1, len + 1); /* trailing garbage */
         assert_non_null(longer);
         memcpy(longer, d, len);
         expect_corrupt(longer, len + 1);
@@ -183,7 +183,7 @@ static void test_compile_de(void **state) {
         if (r == -ENOENT) /* loadkeys without keymaps (no console-data) */
                 skip();
         assert_int_equal(r, 0);
-        struct seen s = {.in_order = true};
+        struct seen s = { .in_order = true };
         int n = keymap_parse(data, len, record, &s);
         assert_true(n >= 2);
         assert_int_equal(len, HEADER + (size_t)n * TABLE);
@@ -199,7 +199,7 @@ static void test_compile_de(void **state) {
         /* The US map differs exactly there. */
         r = keymap_compile("us", &data, &len, NULL);
         assert_int_equal(r, 0);
-        struct seen u = {.in_order = true};
+        struct seen u = { .in_order = true };
         assert_true(keymap_parse(data, len, record, &u) >= 2);
         assert_int_equal(u.plain[21], (KT_LETTER << 8) | 'y');
         assert_int_equal(u.plain[44], (KT_LETTER << 8) | 'z');
@@ -273,20 +273,15 @@ static void test_vconsole(void **state) {
         assert_string_equal(small, "fr");
 
         char buf[16];
-        assert_int_equal(keymap_from_vconsole("/nonexistent/vconsole.conf", buf, sizeof buf),
-                         -ENOENT);
+        assert_int_equal(keymap_from_vconsole("/nonexistent/vconsole.conf", buf, sizeof buf), -ENOENT);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_synthetic),
-                cmocka_unit_test(test_parse_sparse_tables),
-                cmocka_unit_test(test_parse_callback_stops),
-                cmocka_unit_test(test_parse_rejects_corrupt),
-                cmocka_unit_test(test_load_rejects),
-                cmocka_unit_test(test_compile_de),
-                cmocka_unit_test(test_compile_missing),
-                cmocka_unit_test(test_vconsole),
+                cmocka_unit_test(test_parse_synthetic),      cmocka_unit_test(test_parse_sparse_tables),
+                cmocka_unit_test(test_parse_callback_stops), cmocka_unit_test(test_parse_rejects_corrupt),
+                cmocka_unit_test(test_load_rejects),         cmocka_unit_test(test_compile_de),
+                cmocka_unit_test(test_compile_missing),      cmocka_unit_test(test_vconsole),
         };
         return cmocka_run_group_tests_name("keymap", tests, setup, teardown);
 }

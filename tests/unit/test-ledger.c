@@ -35,7 +35,8 @@ static void write_text(const char *text, size_t len) {
 
 /* One whole boot: closes the previous one, appends, moves to stage, then sets the outcome
  * unless it is in-progress. */
-static uint64_t add_boot(struct ledger *l, const char *root, enum ledger_stage stage, enum ledger_outcome outcome) {
+static uint64_t add_boot(struct ledger *l, const char *root, enum ledger_stage stage,
+                         enum ledger_outcome outcome) {
         uint64_t seq = 0;
         ledger_close_stale(l);
         assert_int_equal(ledger_append_boot(l, T0 + l->n_boots, NULL, root, NULL, NULL, &seq), 0);
@@ -96,8 +97,7 @@ static void fill_sample(struct ledger *l) {
         assert_int_equal(ledger_set_outcome(l, LEDGER_OUTCOME_FAILED, NULL), 0);
         ledger_close_stale(l);
         assert_int_equal(ledger_append_boot(l, T0 + 120, "-", "-x", "-", "-", &seq), 0);
-        assert_int_equal(ledger_mark_root(l, T0 + 130, "@root new", LEDGER_MARK_REARM,
-                                          "ស្វាគមន៍ — try again"),
+        assert_int_equal(ledger_mark_root(l, T0 + 130, "@root new", LEDGER_MARK_REARM, "ស្វាគមន៍ — try again"),
                          0);
         assert_int_equal(ledger_add_alert(l, T0 + 121, "fallback",
                                           "@root new failed 3 boots in a row; booted @root-current", &seq),
@@ -120,14 +120,16 @@ static void test_round_trip(void **state) {
         assert_int_equal(strlen(text), len);
 
         /* The format as documented. */
-        assert_non_null(startswith(text, "koompi-boot-ledger 1\n"
-                                         "boot 1 1732400000 koompi-root-current.conf @root-current "
-                                         "0b1c2d3e-aaaa-bbbb-cccc-0123456789ab good good first%20boot\n"
-                                         "boot 2 1732400060 - @root%20new - switched failed "));
+        assert_non_null(startswith(text,
+                                   "koompi-boot-ledger 1\n"
+                                   "boot 1 1732400000 koompi-root-current.conf @root-current "
+                                   "0b1c2d3e-aaaa-bbbb-cccc-0123456789ab good good first%20boot\n"
+                                   "boot 2 1732400060 - @root%20new - switched failed "));
         assert_non_null(strstr(text, "\nboot 3 1732400120 %2D -x %2D started in-progress %2D\n"));
         assert_non_null(strstr(text, "\nmark 3 1732400130 @root%20new rearm ស្វាគមន៍%20—%20try%20again\n"));
-        assert_non_null(strstr(text, " switched failed "
-                                     "tab%09here,%20newline%0Athere,%20100%25%20sure,%20cr%0D,%20-\n"));
+        assert_non_null(strstr(text,
+                               " switched failed "
+                               "tab%09here,%20newline%0Athere,%20100%25%20sure,%20cr%0D,%20-\n"));
         assert_non_null(strstr(text, "\nalert 2 1732400122 odd%20kind acked -\n"));
         /* One record per line whatever the notes hold. */
         size_t lines = 0;
@@ -293,8 +295,9 @@ static void test_garbage(void **state) {
         assert_int_equal(l.version, 0);
 
         /* A NUL inside a line loses only that line. */
-        static const char nul[] = "koompi-boot-ledger 1\nboot 1 1 - @a - good good -\nboot 2 1 - @b\0 - good good -\n"
-                                  "boot 3 1 - @c - good good -\n";
+        static const char nul[] =
+                "koompi-boot-ledger 1\nboot 1 1 - @a - good good -\nboot 2 1 - @b\0 - good good -\n"
+                "boot 3 1 - @c - good good -\n";
         assert_int_equal(ledger_parse(&l, nul, sizeof nul - 1), 0);
         assert_int_equal(l.n_boots, 2);
         assert_string_equal(l.boots[1].root, "@c");
@@ -398,7 +401,8 @@ static void test_future_version(void **state) {
         assert_int_equal(ledger_add_alert(&l, T0, "fallback", "other", &seq), 1);
         assert_int_equal(seq, 5);
         assert_int_equal(ledger_format(&l, &text, NULL), 0);
-        assert_non_null(startswith(text, "koompi-boot-ledger 1\nboot 7 1732400000 - @root-current - switched good note\n"));
+        assert_non_null(startswith(
+                text, "koompi-boot-ledger 1\nboot 7 1732400000 - @root-current - switched good note\n"));
         free(text);
 
         /* The same extra field in a version 1 file is damage. */

@@ -24,12 +24,10 @@ static const char *aliases(const char *cipher, const char *mode, size_t size) {
 }
 
 static void test_crypto_aliases(void **state) {
-        assert_string_equal(aliases("aes", "xts-plain64", 256),
-                            "crypto-aes crypto-xts crypto-ecb");
+        assert_string_equal(aliases("aes", "xts-plain64", 256), "crypto-aes crypto-xts crypto-ecb");
         assert_string_equal(aliases("aes", "cbc-essiv:sha256", 256),
                             "crypto-aes crypto-cbc crypto-essiv crypto-sha256");
-        assert_string_equal(aliases("serpent", "xts-plain", 256),
-                            "crypto-serpent crypto-xts crypto-ecb");
+        assert_string_equal(aliases("serpent", "xts-plain", 256), "crypto-serpent crypto-xts crypto-ecb");
         assert_string_equal(aliases("aes", "lrw-benbi", 256), "crypto-aes crypto-lrw crypto-ecb");
         assert_string_equal(aliases("aes", "ecb", 256), "crypto-aes crypto-ecb");
         assert_string_equal(aliases("capi:xts(aes)", NULL, 256), "crypto-capi");
@@ -45,8 +43,8 @@ static void test_crypto_aliases_once(void **state) {
         luks_crypto_aliases_of("aes", "xts-plain64", buf, sizeof buf, &used);
         assert_string_equal(buf, "crypto-aes");
         assert_string_equal(buf + strlen(buf) + 1, "crypto-xts");
-        assert_int_equal(used, strlen("crypto-aes") + 1 + strlen("crypto-xts") + 1 +
-                                       strlen("crypto-ecb") + 1);
+        assert_int_equal(used,
+                         strlen("crypto-aes") + 1 + strlen("crypto-xts") + 1 + strlen("crypto-ecb") + 1);
 }
 
 int main(void) {

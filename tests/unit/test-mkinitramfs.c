@@ -90,9 +90,9 @@ static int mki(char **ret_out, const char *output, const char *fmt, ...) {
         va_end(ap);
         /* A low level keeps the tests quick; a later --config wins. */
         return tl_run(ret_out, true,
-                   "'%s' --kernel '%s' --output '%s' --cache-dir '%s/cache' --config '%s/fast.conf' "
-                   "%s %s",
-                   program, kver, output, dir, dir, init_args, extra);
+                      "'%s' --kernel '%s' --output '%s' --cache-dir '%s/cache' --config '%s/fast.conf' "
+                      "%s %s",
+                      program, kver, output, dir, dir, init_args, extra);
 }
 
 static bool listed(const char *list, const char *path) {
@@ -143,8 +143,7 @@ static void test_mki_parse_include(void **state) {
         assert_string_equal(dest, "/etc/key");
         free(src);
         free(dest);
-        assert_int_equal(mki_parse_include("/root/disk.key:/etc/koompi/disk.key", &src, &dest),
-                         0);
+        assert_int_equal(mki_parse_include("/root/disk.key:/etc/koompi/disk.key", &src, &dest), 0);
         assert_string_equal(src, "/root/disk.key");
         assert_string_equal(dest, "/etc/koompi/disk.key");
         free(src);
@@ -156,9 +155,9 @@ static void test_mki_parse_include(void **state) {
 }
 
 static void test_mki_image_config(void **state) {
-        char *load[] = {(char *)"dm-crypt", (char *)"btrfs", NULL};
-        char *none[] = {NULL};
-        char *extra[] = {(char *)"btrfs", (char *)"loop", (char *)"loop", (char *)"nbd", NULL};
+        char *load[] = { (char *)"dm-crypt", (char *)"btrfs", NULL };
+        char *none[] = { NULL };
+        char *extra[] = { (char *)"btrfs", (char *)"loop", (char *)"loop", (char *)"nbd", NULL };
         char *out = NULL;
         size_t len = 0;
 
@@ -169,7 +168,7 @@ static void test_mki_image_config(void **state) {
         assert_non_null(strstr(out, "[modules]\nload = dm-crypt btrfs loop nbd\n"));
         free(out);
         /* Already loaded: the file is copied as it is. */
-        char *same[] = {(char *)"btrfs", NULL};
+        char *same[] = { (char *)"btrfs", NULL };
         const char *text = "[boot]\ntimeout = 5s\n";
         assert_int_equal(mki_image_config(text, strlen(text), load, same, &out, &len), 0);
         assert_int_equal(len, strlen(text));
@@ -202,8 +201,7 @@ static void test_mki_default_image(void **state) {
         _cleanup_free_ char *out = NULL, *list = NULL, *verbose = NULL;
         in_dir(img, "default.img");
         /* A technician password: the image carries busybox for the recovery shell. */
-        assert_int_equal(mki(&out, img, "--config '%s/shell.conf' --compress none --include /bin/ls",
-                             dir),
+        assert_int_equal(mki(&out, img, "--config '%s/shell.conf' --compress none --include /bin/ls", dir),
                          0);
         /* The summary line: path, size, files, time. */
         assert_non_null(strstr(out, img));
@@ -211,17 +209,23 @@ static void test_mki_default_image(void **state) {
 
         assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         static const char *const expected[] = {
-                "init", "bin/busybox", "bin/sh", "bin/mount", "bin/switch_root", "dev", "proc",
-                "sys", "run", "sysroot", "etc/initrd-release", "tmp", "bin/ls",
+                "init",   "bin/busybox", "bin/sh", "bin/mount", "bin/switch_root",    "dev",
+                "proc",   "sys",         "run",    "sysroot",   "etc/initrd-release", "tmp",
+                "bin/ls",
         };
         for (size_t i = 0; i < ELEMENTSOF(expected); i++)
                 assert_listed(list, expected[i]);
         assert_true(listed(list, "dev/console") && listed(list, "dev/null"));
         char m[PATH_MAX];
         static const char *const modules[] = {
-                "kernel/fs/btrfs/btrfs.ko", "kernel/drivers/md/dm-crypt.ko",
-                "kernel/drivers/md/dm-mod.ko", "modules.dep", "modules.dep.bin",
-                "modules.alias.bin", "modules.symbols.bin", "modules.builtin.bin",
+                "kernel/fs/btrfs/btrfs.ko",
+                "kernel/drivers/md/dm-crypt.ko",
+                "kernel/drivers/md/dm-mod.ko",
+                "modules.dep",
+                "modules.dep.bin",
+                "modules.alias.bin",
+                "modules.symbols.bin",
+                "modules.builtin.bin",
                 "modules.softdep",
         };
         for (size_t i = 0; i < ELEMENTSOF(modules); i++) {
@@ -232,10 +236,12 @@ static void test_mki_default_image(void **state) {
 
         /* Types, modes and owners as bsdtar reads them. */
         assert_int_equal(tl_run(&verbose, true, "bsdtar -tvf '%s'", img), 0);
-        assert_non_null(strstr(verbose, "crw-------  1 0      0         5,1 Jan  1  1970 "
-                                        "dev/console\n"));
-        assert_non_null(strstr(verbose, "crw-rw-rw-  1 0      0         1,3 Jan  1  1970 "
-                                        "dev/null\n"));
+        assert_non_null(strstr(verbose,
+                               "crw-------  1 0      0         5,1 Jan  1  1970 "
+                               "dev/console\n"));
+        assert_non_null(strstr(verbose,
+                               "crw-rw-rw-  1 0      0         1,3 Jan  1  1970 "
+                               "dev/null\n"));
         assert_non_null(strstr(verbose, " init\n"));
         assert_non_null(strstr(verbose, "-rwxr-xr-x"));
 
@@ -248,7 +254,7 @@ static void test_mki_default_image(void **state) {
         assert_int_equal(modules_ctx_new(p, &ctx), 0);
         struct koompi_config c;
         config_init_defaults(&c);
-        struct module_set s = {0};
+        struct module_set s = { 0 };
         for (char **name = c.modules_load; *name; name++) {
                 int r = modules_resolve(ctx, *name, 0, &s);
                 assert_true(r == MODULES_ADDED || r == MODULES_BUILTIN);
@@ -276,9 +282,10 @@ static void test_mki_default_image(void **state) {
                 /* The kernel's own module requests run /sbin/modprobe: busybox's, static. */
                 free(ls);
                 ls = NULL;
-                assert_int_equal(tl_run(&ls, true, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
-                                          "readlink /sbin/modprobe'",
-                                     x),
+                assert_int_equal(tl_run(&ls, true,
+                                        "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
+                                        "readlink /sbin/modprobe'",
+                                        x),
                                  0);
                 assert_string_equal(ls, "/bin/busybox\n");
         }
@@ -293,7 +300,7 @@ static void test_mki_reproducible(void **state) {
         assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, b), 0);
         /* zstd, with its frame magic. */
         int fd = open(a, O_RDONLY | O_CLOEXEC);
-        unsigned char magic[4] = {0};
+        unsigned char magic[4] = { 0 };
         assert_true(fd >= 0);
         assert_int_equal(read(fd, magic, 4), 4);
         close(fd);
@@ -302,9 +309,10 @@ static void test_mki_reproducible(void **state) {
 
         /* SOURCE_DATE_EPOCH is every entry's time. */
         _cleanup_free_ char *v = NULL;
-        assert_int_equal(tl_run(NULL, true, "SOURCE_DATE_EPOCH=1700000000 '%s' --kernel '%s' --output "
-                                   "'%s' --quiet --compress none %s",
-                             program, kver, b, init_args),
+        assert_int_equal(tl_run(NULL, true,
+                                "SOURCE_DATE_EPOCH=1700000000 '%s' --kernel '%s' --output "
+                                "'%s' --quiet --compress none %s",
+                                program, kver, b, init_args),
                          0);
         assert_int_equal(tl_run(&v, true, "TZ=UTC bsdtar -tvf '%s' init", b), 0);
         assert_non_null(strstr(v, "Nov 14  2023 init"));
@@ -341,9 +349,10 @@ static void test_mki_cache(void **state) {
         assert_int_equal(atoi(n), 2);
 
         /* A damaged cached segment is not used: made again, the image unchanged. */
-        assert_int_equal(tl_run(NULL, true, "f=$(ls '%s'/*.cpio.zst) && "
-                                   "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=4000 conv=notrunc",
-                             cache),
+        assert_int_equal(tl_run(NULL, true,
+                                "f=$(ls '%s'/*.cpio.zst) && "
+                                "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=4000 conv=notrunc",
+                                cache),
                          0);
         assert_int_equal(mki(&out, b, "--cache-dir '%s'", cache), 0);
         assert_non_null(strstr(out, "is damaged"));
@@ -352,14 +361,13 @@ static void test_mki_cache(void **state) {
 
         /* An included keyfile is in the image, never in the cache. */
         assert_int_equal(tl_run(NULL, true, "printf 'koompi-unique-secret-7781' > '%s'", key), 0);
-        assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s' --include '%s:/etc/root.key'",
-                             cache, key),
+        assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s' --include '%s:/etc/root.key'", cache, key),
                          0);
-        assert_int_equal(tl_run(NULL, true, "zstd -dc '%s' | grep -q -a koompi-unique-secret-7781", b),
-                         0);
-        assert_int_equal(tl_run(NULL, true, "for f in '%s'/*; do zstd -dc \"$f\"; done | "
-                                   "grep -q -a koompi-unique-secret-7781",
-                             cache),
+        assert_int_equal(tl_run(NULL, true, "zstd -dc '%s' | grep -q -a koompi-unique-secret-7781", b), 0);
+        assert_int_equal(tl_run(NULL, true,
+                                "for f in '%s'/*; do zstd -dc \"$f\"; done | "
+                                "grep -q -a koompi-unique-secret-7781",
+                                cache),
                          1);
 
         /* A cache that cannot be written is no failure. */
@@ -387,8 +395,8 @@ static void test_mki_busybox_for_shell_only(void **state) {
         assert_false(listed(list, "bin/sh") || listed(list, "usr/bin/sh"));
         assert_listed(list, "init");
 
-        static const char *const shells[] = {"[recovery]\nauth = none\n",
-                                             "[boot]\nfailure_action = shell\n"};
+        static const char *const shells[] = { "[recovery]\nauth = none\n",
+                                              "[boot]\nfailure_action = shell\n" };
         for (size_t i = 0; i < ELEMENTSOF(shells); i++) {
                 in_dir(conf, "shell-setting.conf");
                 assert_int_equal(write_file_atomic(conf, shells[i], strlen(shells[i]), 0644), 0);
@@ -430,7 +438,7 @@ static void test_mki_warns_auth_none(void **state) {
         fputs("[recovery]\nauth = none\n", f);
         fclose(f);
         assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --config '%s' --compress none",
-                             program, kver, img, conf),
+                                program, kver, img, conf),
                          0);
         assert_non_null(strstr(out, "auth = none"));
         assert_non_null(strstr(out, "no password"));
@@ -461,9 +469,8 @@ static void test_mki_bad_inputs(void **state) {
         assert_non_null(strstr(out, "timeuot"));
         free(out);
 
-        assert_int_equal(tl_run(NULL, true, "printf '[modules]\\nload = btrfs not_a_module_q\\n' > '%s'",
-                             conf),
-                         0);
+        assert_int_equal(
+                tl_run(NULL, true, "printf '[modules]\\nload = btrfs not_a_module_q\\n' > '%s'", conf), 0);
         assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
         assert_non_null(strstr(out, "module not_a_module_q ([modules] load of"));
         free(out);
@@ -494,12 +501,10 @@ static void test_mki_bad_inputs(void **state) {
         assert_int_equal(tl_run(&out, true, "'%s' --output '%s'", program, img), 1);
         assert_non_null(strstr(out, "--kernel"));
         free(out);
-        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --compress xz", program,
-                             kver, img),
-                         1);
+        assert_int_equal(
+                tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --compress xz", program, kver, img), 1);
         free(out);
-        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --bogus", program, kver,
-                             img),
+        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --bogus", program, kver, img),
                          1);
         free(out);
 
@@ -510,7 +515,7 @@ static void test_mki_bad_inputs(void **state) {
         _cleanup_free_ char *prev = NULL;
         assert_int_equal(read_file(img, &prev, NULL), 0);
         assert_string_equal(prev, "previous\n");
-        static const char *const left[] = {"b.img"};
+        static const char *const left[] = { "b.img" };
         only_files(d, left, 1);
 }
 
@@ -529,18 +534,20 @@ static void test_mki_init_script_and_modules(void **state) {
         in_dir(script, "init.sh");
         in_dir(conf, "hw.conf");
         assert_int_equal(tl_run(NULL, true, "printf '#!/bin/sh\\necho hi\\n' > '%s' && chmod 755 '%s'",
-                             script, script),
+                                script, script),
                          0);
         /* A hardware module the kernel lacks is only a warning. */
-        assert_int_equal(tl_run(NULL, true, "printf '[modules]\\nhardware = virtio_blk no_such_hw_q\\n' "
-                                   "> '%s'",
-                             conf),
+        assert_int_equal(tl_run(NULL, true,
+                                "printf '[modules]\\nhardware = virtio_blk no_such_hw_q\\n' "
+                                "> '%s'",
+                                conf),
                          0);
         /* koompi-init is not needed with --init. */
-        assert_int_equal(tl_run(&out, true, "'%s' --kernel '%s' --output '%s' --init '%s' "
-                                   "--koompi-init /nonexistent --config '%s' --module loop "
-                                   "--include '%s:/etc/copy.sh' --compress none",
-                             program, kver, img, script, conf, script),
+        assert_int_equal(tl_run(&out, true,
+                                "'%s' --kernel '%s' --output '%s' --init '%s' "
+                                "--koompi-init /nonexistent --config '%s' --module loop "
+                                "--include '%s:/etc/copy.sh' --compress none",
+                                program, kver, img, script, conf, script),
                          0);
         assert_non_null(strstr(out, "no_such_hw_q"));
         assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
@@ -558,9 +565,10 @@ static void test_mki_init_script_and_modules(void **state) {
         /* With another /init, /sbin/modprobe is busybox's. */
         if (getuid() == 0) {
                 _cleanup_free_ char *mp = NULL;
-                assert_int_equal(tl_run(&mp, true, "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
-                                          "/sbin/modprobe --help'",
-                                     x),
+                assert_int_equal(tl_run(&mp, true,
+                                        "chroot '%s' /bin/sh -c 'test -x /sbin/modprobe && "
+                                        "/sbin/modprobe --help'",
+                                        x),
                                  0);
                 assert_non_null(strstr(mp, "BusyBox"));
         }
@@ -584,12 +592,12 @@ static void test_mki_host_only(void **state) {
         _cleanup_free_ char *list = NULL;
         in_dir(img, "host.img");
         in_dir(conf, "host.conf");
-        assert_int_equal(tl_run(NULL, true, "printf '[modules]\\nload = dm-crypt\\nhardware = nvme ahci "
-                                   "virtio_blk\\n' > '%s'",
-                             conf),
+        assert_int_equal(tl_run(NULL, true,
+                                "printf '[modules]\\nload = dm-crypt\\nhardware = nvme ahci "
+                                "virtio_blk\\n' > '%s'",
+                                conf),
                          0);
-        assert_int_equal(mki(NULL, img, "--config '%s' --host-only --compress none --quiet", conf),
-                         0);
+        assert_int_equal(mki(NULL, img, "--config '%s' --host-only --compress none --quiet", conf), 0);
         assert_int_equal(tl_run(&list, true, "bsdtar -tf '%s'", img), 0);
         static const char *const hw[] = {
                 "nvme:kernel/drivers/nvme/host/nvme.ko",
@@ -611,7 +619,6 @@ static void test_mki_host_only(void **state) {
         fmt_path(p, "lib/modules/%s/kernel/drivers/md/dm-crypt.ko", kver);
         assert_listed(list, p);
 }
-
 
 /* In this process: the console keymap of vconsole.conf is compiled into the image. */
 static void test_mki_build_keymap(void **state) {

@@ -38,8 +38,7 @@ static int teardown(void **state) {
  * "builtin NAME" lines are counted in *ret_builtin. */
 static void modprobe_set(const char *name, struct tl_set *out, unsigned *ret_builtin) {
         char cmd[512], line[PATH_MAX + 64];
-        snprintf(cmd, sizeof cmd, "modprobe --show-depends -S '%s' '%s' 2>/dev/null", kver,
-                 name);
+        snprintf(cmd, sizeof cmd, "modprobe --show-depends -S '%s' '%s' 2>/dev/null", kver, name);
         FILE *f = popen(cmd, "r");
         assert_non_null(f);
         unsigned builtin = 0;
@@ -77,21 +76,19 @@ static void assert_dependencies_first(const struct module_set *s) {
                         fail_msg("%s is not in modules.dep", s->files[i].relpath);
                 size_t len = strcspn(line, "\n");
                 _cleanup_free_ char *deps = strndup(line, len);
-                for (char *save = NULL, *t = strtok_r(deps, " ", &save); t;
-                     t = strtok_r(NULL, " ", &save)) {
+                for (char *save = NULL, *t = strtok_r(deps, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
                         bool before = false;
                         for (size_t j = 0; j < i; j++)
                                 before = before || streq(s->files[j].relpath, t);
                         if (!before)
-                                fail_msg("%s comes before its dependency %s",
-                                         s->files[i].relpath, t);
+                                fail_msg("%s comes before its dependency %s", s->files[i].relpath, t);
                 }
         }
 }
 
 static void compare_with_modprobe(const char *name) {
-        struct module_set s = {0};
-        struct tl_set mine = {0}, theirs = {0};
+        struct module_set s = { 0 };
+        struct tl_set mine = { 0 }, theirs = { 0 };
         assert_int_equal(modules_resolve(ctx, name, 0, &s), MODULES_ADDED);
         for (size_t i = 0; i < s.n; i++) {
                 tl_set_add(&mine, s.files[i].path);
@@ -141,7 +138,7 @@ static void test_modules_resolve_like_modprobe(void **state) {
 }
 
 static void test_modules_resolve_accumulates(void **state) {
-        struct module_set s = {0};
+        struct module_set s = { 0 };
         assert_int_equal(modules_resolve(ctx, "dm-crypt", 0, &s), MODULES_ADDED);
         size_t n = s.n;
         assert_true(n >= 2);
@@ -177,12 +174,12 @@ static void first_builtin(char *ret, size_t size) {
 
 static void test_modules_builtin(void **state) {
         char name[256];
-        struct module_set s = {0};
+        struct module_set s = { 0 };
         first_builtin(name, sizeof name);
         assert_int_equal(modules_resolve(ctx, name, 0, &s), MODULES_BUILTIN);
         assert_int_equal(s.n, 0);
         /* modprobe agrees. */
-        struct tl_set theirs = {0};
+        struct tl_set theirs = { 0 };
         unsigned builtin = 0;
         modprobe_set(name, &theirs, &builtin);
         assert_int_equal(theirs.n, 0);
@@ -193,23 +190,21 @@ static void test_modules_builtin(void **state) {
 }
 
 static void test_modules_unknown(void **state) {
-        struct module_set s = {0};
+        struct module_set s = { 0 };
         assert_int_equal(modules_resolve(ctx, "no_such_module_xyz", 0, &s), -ENOENT);
         assert_int_equal(modules_resolve(ctx, "no-such-module-xyz", 0, &s), -ENOENT);
         assert_int_equal(s.n, 0);
         assert_int_equal(modules_load(ctx, "no_such_module_xyz"), -ENOENT);
         unsigned loaded = 7;
-        assert_int_equal(modules_load_modalias(ctx, "pci:v0000FFFFd0000FFFFsv0sd0bc99sc99i99",
-                                               &loaded),
-                         0);
+        assert_int_equal(modules_load_modalias(ctx, "pci:v0000FFFFd0000FFFFsv0sd0bc99sc99i99", &loaded), 0);
         assert_int_equal(loaded, 0);
 }
 
 static void test_modules_host_loaded(void **state) {
-        struct module_set s = {0};
+        struct module_set s = { 0 };
         /* A module this machine does not have. */
         const char *absent = NULL;
-        static const char *const candidates[] = {"btrfs", "nvme", "ahci", "xts", "vfat"};
+        static const char *const candidates[] = { "btrfs", "nvme", "ahci", "xts", "vfat" };
         for (size_t i = 0; i < ELEMENTSOF(candidates) && !absent; i++)
                 if (!modules_host_has(candidates[i]))
                         absent = candidates[i];
@@ -221,8 +216,7 @@ static void test_modules_host_loaded(void **state) {
         /* A built-in one is kept (as built in). */
         char name[256];
         first_builtin(name, sizeof name);
-        assert_int_equal(modules_resolve(ctx, name, MODULES_RESOLVE_HOST_LOADED, &s),
-                         MODULES_BUILTIN);
+        assert_int_equal(modules_resolve(ctx, name, MODULES_RESOLVE_HOST_LOADED, &s), MODULES_BUILTIN);
 
         /* One that is here (loaded or built into the running kernel) and a file for kver. */
         DIR *d = opendir("/sys/module");
@@ -230,15 +224,14 @@ static void test_modules_host_loaded(void **state) {
         struct dirent *de;
         bool tried = false;
         while (!tried && (de = readdir(d))) {
-                struct module_set t = {0};
+                struct module_set t = { 0 };
                 if (de->d_name[0] == '.' || modules_resolve(ctx, de->d_name, 0, &t) != 0) {
                         module_set_free(&t);
                         continue;
                 }
                 module_set_free(&t);
                 assert_true(modules_host_has(de->d_name));
-                assert_int_equal(modules_resolve(ctx, de->d_name, MODULES_RESOLVE_HOST_LOADED,
-                                                 &s),
+                assert_int_equal(modules_resolve(ctx, de->d_name, MODULES_RESOLVE_HOST_LOADED, &s),
                                  MODULES_ADDED);
                 assert_true(s.n > 0);
                 tried = true;

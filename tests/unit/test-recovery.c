@@ -61,8 +61,8 @@ static void test_parse_words(void **state) {
 
 static void test_parse_numbers(void **state) {
         static const enum recovery_item by_number[] = {
-                RECOVERY_ITEM_LIST, RECOVERY_ITEM_BOOT, RECOVERY_ITEM_RETRY,
-                RECOVERY_ITEM_GOOD, RECOVERY_ITEM_BAD,  RECOVERY_ITEM_LOG,
+                RECOVERY_ITEM_LIST,  RECOVERY_ITEM_BOOT,   RECOVERY_ITEM_RETRY,
+                RECOVERY_ITEM_GOOD,  RECOVERY_ITEM_BAD,    RECOVERY_ITEM_LOG,
                 RECOVERY_ITEM_SHELL, RECOVERY_ITEM_REBOOT, RECOVERY_ITEM_POWEROFF,
         };
         for (unsigned i = 0; i < ELEMENTSOF(by_number); i++) {
@@ -136,7 +136,7 @@ static void test_item_names(void **state) {
 }
 
 static void test_match_root(void **state) {
-        const char *names[] = {"@root-current", "@root-2024-12-01", "@root-2", "@other"};
+        const char *names[] = { "@root-current", "@root-2024-12-01", "@root-2", "@other" };
         assert_int_equal(recovery_match_root(names, 4, "@root-current"), 0);
         assert_int_equal(recovery_match_root(names, 4, "root-current"), 0);
         assert_int_equal(recovery_match_root(names, 4, "current"), 0);
@@ -245,7 +245,7 @@ static void test_auth_lockout(void **state) {
 }
 
 static void test_auth_without_hash(void **state) {
-        static const enum recovery_auth_mode modes[] = {RECOVERY_AUTH_UNSET, RECOVERY_AUTH_BROKEN};
+        static const enum recovery_auth_mode modes[] = { RECOVERY_AUTH_UNSET, RECOVERY_AUTH_BROKEN };
         for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
                 struct recovery_auth a;
                 recovery_auth_init(&a, modes[m]);
@@ -310,8 +310,7 @@ static void test_idle(void **state) {
 static void test_format_record(void **state) {
         char buf[LEDGER_NOTE_MAX + 1];
         assert_int_equal(recovery_format_record(buf, sizeof buf, 1736505125, "opened a shell"), 0);
-        assert_string_equal(buf,
-                            "technician at the console, 2025-01-10 10:32:05 UTC: opened a shell");
+        assert_string_equal(buf, "technician at the console, 2025-01-10 10:32:05 UTC: opened a shell");
         assert_int_equal(recovery_format_record(buf, sizeof buf, 0, "x"), 0);
         assert_string_equal(buf, "technician at the console, at an unknown time: x");
         char small[16];
@@ -326,13 +325,19 @@ static void test_apply_records(void **state) {
         /* An older unacknowledged alert with the same text stays as it is. */
         assert_int_equal(ledger_add_alert(&l, 50, RECOVERY_ALERT_KIND, "same", NULL), 1);
         struct recovery_record recs[] = {
-                {.kind = RECOVERY_RECORD_ALERT, .time = 200, .notify = true, .text = "opened"},
-                {.kind = RECOVERY_RECORD_ALERT, .time = 201, .notify = false, .text = "listed"},
-                {.kind = RECOVERY_RECORD_MARK, .time = 202, .action = LEDGER_MARK_BAD,
-                 .root = "@root-current", .text = RECOVERY_WHO ": marked bad"},
-                {.kind = RECOVERY_RECORD_ALERT, .time = 203, .notify = false, .text = "same"},
-                {.kind = RECOVERY_RECORD_MARK, .time = 204, .action = LEDGER_MARK_GOOD,
-                 .root = "", .text = "no root"},
+                { .kind = RECOVERY_RECORD_ALERT, .time = 200, .notify = true, .text = "opened" },
+                { .kind = RECOVERY_RECORD_ALERT, .time = 201, .notify = false, .text = "listed" },
+                { .kind = RECOVERY_RECORD_MARK,
+                  .time = 202,
+                  .action = LEDGER_MARK_BAD,
+                  .root = "@root-current",
+                  .text = RECOVERY_WHO ": marked bad" },
+                { .kind = RECOVERY_RECORD_ALERT, .time = 203, .notify = false, .text = "same" },
+                { .kind = RECOVERY_RECORD_MARK,
+                  .time = 204,
+                  .action = LEDGER_MARK_GOOD,
+                  .root = "",
+                  .text = "no root" },
         };
         assert_int_equal(recovery_apply_records(&l, recs, ELEMENTSOF(recs)), -EINVAL);
         assert_int_equal(l.n_alerts, 3);
@@ -372,7 +377,7 @@ static void test_apply_records(void **state) {
 }
 
 static void test_tries_left(void **state) {
-        struct fallback_root r = {.name = "@root-x", .read_only = true};
+        struct fallback_root r = { .name = "@root-x", .read_only = true };
         r.state = ROOT_UNTESTED;
         assert_int_equal(recovery_tries_left(&r, 3), 3);
         assert_int_equal(recovery_tries_left(&r, 0), ROOT_TRIES_DEFAULT);
@@ -394,8 +399,7 @@ static void test_config_hash(void **state) {
         int fd = mkstemp(path);
         assert_true(fd >= 0);
         char text[512];
-        int n = snprintf(text, sizeof text, "[recovery]\npassword_hash = %s\nauth = password\n",
-                         hash6);
+        int n = snprintf(text, sizeof text, "[recovery]\npassword_hash = %s\nauth = password\n", hash6);
         assert_int_equal(write(fd, text, (size_t)n), n);
         close(fd);
         struct koompi_config c;

@@ -21,7 +21,10 @@ static struct rollback_root roots[] = {
         { .name = "@root-new", .generation = 40, .read_only = true, .entry = "koompi-root-new+2-1.conf" },
         { .name = "@root-wip", .generation = 30, .read_only = false, .entry = "koompi-root-wip+3.conf" },
         { .name = "@root-spent", .generation = 25, .read_only = true, .entry = "koompi-root-spent+0-3.conf" },
-        { .name = "@root-target", .generation = 20, .read_only = true, .entry = "koompi-root-target+0-3.conf" },
+        { .name = "@root-target",
+          .generation = 20,
+          .read_only = true,
+          .entry = "koompi-root-target+0-3.conf" },
         { .name = "@root-old", .generation = 10, .read_only = true },
 };
 #define N_ROOTS ELEMENTSOF(roots)
@@ -35,8 +38,8 @@ struct seen {
 static void record(const struct progress_event *e, void *userdata) {
         struct seen *s = userdata;
         assert_true(s->n < ELEMENTSOF(s->lines));
-        snprintf(s->lines[s->n++], sizeof s->lines[0], "%d %s %s %s", e->kind, e->root, e->from ? e->from : "-",
-                 e->to ? e->to : "-");
+        snprintf(s->lines[s->n++], sizeof s->lines[0], "%d %s %s %s", e->kind, e->root,
+                 e->from ? e->from : "-", e->to ? e->to : "-");
 }
 
 static int setup(void **state) {
@@ -47,7 +50,8 @@ static int setup(void **state) {
 }
 
 static void test_newer(void **state) {
-        struct rollback_root a = { .name = "@root-a", .generation = 5 }, b = { .name = "@root-b", .generation = 5 };
+        struct rollback_root a = { .name = "@root-a", .generation = 5 },
+                             b = { .name = "@root-b", .generation = 5 };
         assert_true(rollback_root_newer(&roots[0], &roots[1]));
         assert_false(rollback_root_newer(&roots[4], &roots[3]));
         /* Same generation: the name decides, one way only. */
@@ -118,7 +122,8 @@ static void test_rename_entries(void **state) {
         assert_int_equal(rollback_rename_entries(dfd, roots, N_ROOTS, TARGET, 3, record, &seen), 0);
         assert_int_equal(seen.n, 2);
         assert_string_equal(seen.lines[0], "2 @root-new koompi-root-new+2-1.conf koompi-root-new+0-1.conf");
-        assert_string_equal(seen.lines[1], "2 @root-target koompi-root-target+0-3.conf koompi-root-target+3.conf");
+        assert_string_equal(seen.lines[1],
+                            "2 @root-target koompi-root-target+0-3.conf koompi-root-target+3.conf");
         assert_int_equal(faccessat(dfd, "koompi-root-new+0-1.conf", F_OK, 0), 0);
         assert_int_equal(faccessat(dfd, "koompi-root-target+3.conf", F_OK, 0), 0);
         assert_int_equal(faccessat(dfd, "koompi-root-wip+3.conf", F_OK, 0), 0);

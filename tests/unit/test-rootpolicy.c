@@ -90,9 +90,11 @@ static void test_name_generate_limits(void **state) {
                         snprintf(names[i], sizeof names[i], "@root-2024-02-29.%u", i + 1);
                 existing[i] = names[i];
         }
-        assert_int_equal(root_name_generate(2024, 2, 29, existing, ROOT_NAME_SEQ_MAX - 1, buf, sizeof buf), 0);
+        assert_int_equal(root_name_generate(2024, 2, 29, existing, ROOT_NAME_SEQ_MAX - 1, buf, sizeof buf),
+                         0);
         assert_string_equal(buf, "@root-2024-02-29.999");
-        assert_int_equal(root_name_generate(2024, 2, 29, existing, ROOT_NAME_SEQ_MAX, buf, sizeof buf), -EEXIST);
+        assert_int_equal(root_name_generate(2024, 2, 29, existing, ROOT_NAME_SEQ_MAX, buf, sizeof buf),
+                         -EEXIST);
         assert_int_equal(root_name_generate(2024, 13, 1, NULL, 0, buf, sizeof buf), -EINVAL);
         assert_int_equal(root_name_generate(2024, 1, 0, NULL, 0, buf, sizeof buf), -EINVAL);
         assert_int_equal(root_name_generate(10000, 1, 1, NULL, 0, buf, sizeof buf), -EINVAL);
@@ -140,16 +142,16 @@ static void test_bootnext_tie(void **state) {
 
 /* "Which entry boots next" against systemd-boot's order, one menu per row. */
 struct menu_entry {
-        const char *file;       /* as on the ESP; the ID is derived from it */
+        const char *file; /* as on the ESP; the ID is derived from it */
         const char *version;
         const char *sort_key;
 };
 
 struct menu_row {
         const char *what;
-        const char *pattern;    /* NULL: no default */
+        const char *pattern; /* NULL: no default */
         struct menu_entry entries[4];
-        int expect;             /* index, or -ENOENT */
+        int expect; /* index, or -ENOENT */
 };
 
 static const struct menu_row menus[] = {
@@ -230,11 +232,14 @@ static size_t menu_fill(const struct menu_row *m, struct bootnext_entry *b, char
                 struct entry_name e;
                 assert_int_equal(entry_name_parse(m->entries[n].file, ".conf", &e), 0);
                 assert_int_equal(entry_name_id(&e, ids[n], 64), 0);
-                b[n] = (struct bootnext_entry) { .id = ids[n], .file = m->entries[n].file,
+                b[n] = (struct bootnext_entry) { .id = ids[n],
+                                                 .file = m->entries[n].file,
                                                  .version = m->entries[n].version,
                                                  .sort_key = m->entries[n].sort_key,
                                                  .spent = entry_name_state(&e) == ENTRY_BAD,
-                                                 .counted = e.has_counter, .left = e.left, .done = e.done };
+                                                 .counted = e.has_counter,
+                                                 .left = e.left,
+                                                 .done = e.done };
         }
         return n;
 }
@@ -328,7 +333,9 @@ static void test_rollback(void **state) {
 static void twenty(struct policy_root *r, char names[][16]) {
         for (int i = 0; i < 20; i++) {
                 snprintf(names[i], 16, "@root-%02d", i + 1);
-                r[i] = (struct policy_root) { .name = names[i], .generation = (uint64_t)i + 1, .read_only = true };
+                r[i] = (struct policy_root) { .name = names[i],
+                                              .generation = (uint64_t)i + 1,
+                                              .read_only = true };
         }
 }
 
@@ -350,14 +357,14 @@ static void test_retention_protected(void **state) {
         char names[20][16];
         unsigned why[20];
         twenty(r, names);
-        r[0].configured = true;   /* @root-01: boot.conf's snapshot */
+        r[0].configured = true; /* @root-01: boot.conf's snapshot */
         r[2].last_good = true;
         r[3].booted = true;
         r[4].pinned = true;
         r[5].in_trial = true;
         r[6].next = true;
-        r[7].read_only = false;   /* an update being written */
-        r[8].bad = true;          /* bad alone protects nothing */
+        r[7].read_only = false; /* an update being written */
+        r[8].bad = true; /* bad alone protects nothing */
         assert_int_equal(retention_choose(r, 20, 10, why), 3);
         assert_int_equal(why[0], RETAIN_CONFIGURED);
         assert_int_equal(why[1], 0);
@@ -398,13 +405,15 @@ static void test_retention_format(void **state) {
         assert_string_equal(buf, "");
         assert_int_equal(retention_reasons_format(RETAIN_NEWEST | RETAIN_PINNED, buf, sizeof buf), 0);
         assert_string_equal(buf, "newest, pinned");
-        assert_int_equal(retention_reasons_format(RETAIN_BOOTED | RETAIN_NEXT | RETAIN_LAST_GOOD | RETAIN_IN_TRIAL |
-                                                          RETAIN_CONFIGURED | RETAIN_UNFINISHED,
+        assert_int_equal(retention_reasons_format(RETAIN_BOOTED | RETAIN_NEXT | RETAIN_LAST_GOOD |
+                                                          RETAIN_IN_TRIAL | RETAIN_CONFIGURED |
+                                                          RETAIN_UNFINISHED,
                                                   buf, sizeof buf),
                          0);
         assert_string_equal(buf, "booted, boots next, last good, in trial, configured default, unfinished");
         char small[8];
-        assert_int_equal(retention_reasons_format(RETAIN_NEWEST | RETAIN_PINNED, small, sizeof small), -ENOBUFS);
+        assert_int_equal(retention_reasons_format(RETAIN_NEWEST | RETAIN_PINNED, small, sizeof small),
+                         -ENOBUFS);
 }
 
 int main(void) {

@@ -19,7 +19,7 @@ enum ledger_kind { L_NONE, L_EMPTY, L_GOOD, L_BAD, L_FAIL1, L_FAIL3, L_GOOD_FAIL
 
 struct row {
         const char *what;
-        const char *entry;      /* its entry file, NULL for none */
+        const char *entry; /* its entry file, NULL for none */
         enum ledger_kind ledger;
         unsigned tries;
         enum root_state state;
@@ -99,7 +99,8 @@ static void test_table(void **state) {
                 if (t->entry)
                         assert_int_equal(entry_name_parse(t->entry, ".conf", &e), 0);
                 struct root_evidence ev = { .entry = t->entry ? &e : NULL,
-                                            .ledger = t->ledger == L_NONE ? NULL : &s, .tries = t->tries };
+                                            .ledger = t->ledger == L_NONE ? NULL : &s,
+                                            .tries = t->tries };
                 assert_int_equal(root_state_decide(&ev, &v), 0);
                 print_message("%s: %s from %s\n", t->what, root_state_to_string(v.state),
                               root_state_why_to_string(v.why));

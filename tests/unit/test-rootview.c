@@ -120,8 +120,9 @@ static void test_ledger(void **state) {
         assert_int_equal(v.ledger_error, 0); /* missing: an empty ledger */
         assert_null(v.last_good_boot);
         root_view_free(&v);
-        put("ledger", "koompi-boot-ledger 1\nboot 1 1732400000 koompi-root-a.conf @root-a - good good -\n"
-                      "boot 2 1732400100 koompi-root-b.conf @root-b - switched failed -\n");
+        put("ledger",
+            "koompi-boot-ledger 1\nboot 1 1732400000 koompi-root-a.conf @root-a - good good -\n"
+            "boot 2 1732400100 koompi-root-b.conf @root-b - switched failed -\n");
         assert_int_equal(root_view_load(&in, &v), 0);
         assert_int_equal(v.ledger_error, 0);
         assert_non_null(v.last_good_boot);
