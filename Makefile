@@ -49,8 +49,9 @@ BOOT_PKGS   := libkmod blkid mount libbtrfsutil libcryptsetup
 INIT_PKGS   := $(BOOT_PKGS) libxcrypt
 MKI_PKGS    := $(BOOT_PKGS) libzstd
 CLI_PKGS    := $(BOOT_PKGS) efivar
-# The agent and its command: the bus and the event loop (libsystemd), JSON (json-c).
-AGENT_PKGS  := libsystemd json-c
+# The agent and its command: the bus and the event loop (libsystemd), JSON (json-c); the agent's
+# mount checks read the mount table with libmount.
+AGENT_PKGS  := libsystemd json-c mount
 KOOMPI_PKGS := libsystemd json-c
 ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS))
 pkg_cflags   = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)

@@ -12,7 +12,7 @@
 
 #include "util.h"
 
-enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE };
+enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE, K_CHECKS, K_WORDS, K_FREE };
 
 struct conf_key {
         const char *key; /* "section:key", as iniparser names it */
@@ -31,6 +31,11 @@ static const struct conf_key conf_keys[] = {
         { "health:required_dir", K_PATH, F(required_dir), NULL, "an absolute path" },
         { "health:wanted_dir", K_PATH, F(wanted_dir), NULL, "an absolute path" },
         { "health:timeout", K_DURATION, F(check_timeout_ms), NULL, "a duration such as 30s" },
+        { "health:required_checks", K_CHECKS, F(required_checks), NULL,
+          "built-in check names: " BUILTIN_NAMES },
+        { "health:wanted_checks", K_CHECKS, F(wanted_checks), NULL, "built-in check names: " BUILTIN_NAMES },
+        { "health:min_free", K_FREE, F(min_free), NULL, "a size such as 2G or a share such as 5%" },
+        { "health:units", K_WORDS, F(units), NULL, "unit names" },
         { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
         { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
 };
@@ -50,6 +55,10 @@ void agentconf_defaults(struct agent_config *c) {
         set_str(&c->required_dir, "/etc/koompi/health.d/required");
         set_str(&c->wanted_dir, "/etc/koompi/health.d/wanted");
         c->check_timeout_ms = 30000;
+        set_str(&c->required_checks, "home-mounted var-mounted root-readonly ledger-writable");
+        set_str(&c->wanted_checks, "free-space units");
+        c->min_free = (struct free_threshold) { .bytes = 1024ULL * 1024 * 1024 };
+        set_str(&c->units, "display-manager.service");
 }
 
 void agentconf_free(struct agent_config *c) {
@@ -59,6 +68,9 @@ void agentconf_free(struct agent_config *c) {
         free(c->polkit);
         free(c->required_dir);
         free(c->wanted_dir);
+        free(c->required_checks);
+        free(c->wanted_checks);
+        free(c->units);
         for (unsigned i = 0; i < c->n_problems; i++)
                 free(c->problems[i]);
         *c = (struct agent_config) { 0 };
@@ -107,6 +119,14 @@ static int apply_key(struct agent_config *c, const struct conf_key *k, const cha
                 if (!*v)
                         return -EINVAL;
                 break;
+        case K_CHECKS:
+                if (!builtin_list_valid(v))
+                        return -EINVAL;
+                break;
+        case K_WORDS:
+                break;
+        case K_FREE:
+                return builtin_parse_free(v, field);
         case K_BOOL:
                 return parse_bool(v, field);
         case K_DURATION: {

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdbool.h>
 
+#include "builtin.h"
+
 /* /etc/koompi/agent.conf, every key documented and defaulted in config/agent.conf. A key whose
  * value cannot be used keeps its default and the problem is kept in `problems`, so the agent
  * starts anyway and `koompi status` can show what to fix. */
@@ -18,6 +20,10 @@ struct agent_config {
         char *required_dir; /* scripts whose failure makes the boot bad */
         char *wanted_dir; /* scripts whose failure only warns */
         unsigned check_timeout_ms; /* a check running longer failed (it hangs) */
+        char *required_checks; /* built-in checks whose failure makes the boot bad, space separated */
+        char *wanted_checks; /* built-in checks whose failure only warns */
+        struct free_threshold min_free; /* free-space: what must stay free */
+        char *units; /* units: the systemd units that must not have failed, space separated */
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;

@@ -234,9 +234,13 @@ static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "too many callers wait for the health checks");
         if (!a->health_running) {
+                /* The agent's own mounts are its sandbox's (ProtectHome=, ProtectSystem=): the
+                 * mount checks look at the machine's, PID 1's. */
+                const struct builtin_env env = { .mountinfo = "/proc/1/mountinfo",
+                                                 .boot_json = a->source.state,
+                                                 .top = a->source.top };
                 struct healthrun *hr;
-                r = healthrun_start(&hr, a->event, a->config.required_dir, a->config.wanted_dir,
-                                    a->config.check_timeout_ms, &health_ops, a);
+                r = healthrun_start(&hr, a->event, &a->config, &env, &health_ops, a);
                 if (r < 0)
                         return sd_bus_error_set_errnof(err, -r, "the health checks could not be started: %m");
                 healthrun_free(a->health);

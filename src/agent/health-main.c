@@ -20,7 +20,7 @@ enum {
 };
 
 struct options {
-        const char *config, *top, *esp, *state, *state_dir, *entry;
+        const char *config, *top, *esp, *state, *state_dir, *entry, *mountinfo;
         unsigned countdown_s;
 };
 
@@ -33,6 +33,7 @@ static void usage(FILE *f) {
               "  --top DIR, --esp DIR, --state FILE   handed to koompi-boot\n"
               "  --entry FILE       the booted entry, handed to koompi-boot mark-bad\n"
               "  --state-dir DIR    where health.json goes (default /var/lib/koompi)\n"
+              "  --mountinfo FILE   the mount table the mount checks read (default /proc/self/mountinfo)\n"
               "  --countdown SEC    seconds shown before the reboot of a bad boot (default 10)\n"
               "  -h, --help         this help\n\n"
               "Exit codes: 0 healthy, or a failure that only warns; 1 bad usage; 4 a required check failed\n"
@@ -42,7 +43,16 @@ static void usage(FILE *f) {
 
 /* 0 to go on, else an exit code (-1: help printed). */
 static int parse_options(int argc, char **argv, struct options *o) {
-        enum { ARG_CONFIG = 0x100, ARG_TOP, ARG_ESP, ARG_STATE, ARG_STATE_DIR, ARG_ENTRY, ARG_COUNTDOWN };
+        enum {
+                ARG_CONFIG = 0x100,
+                ARG_TOP,
+                ARG_ESP,
+                ARG_STATE,
+                ARG_STATE_DIR,
+                ARG_ENTRY,
+                ARG_MOUNTINFO,
+                ARG_COUNTDOWN
+        };
         static const struct option longopts[] = {
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "top", required_argument, NULL, ARG_TOP },
@@ -50,17 +60,19 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 { "state", required_argument, NULL, ARG_STATE },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "entry", required_argument, NULL, ARG_ENTRY },
+                { "mountinfo", required_argument, NULL, ARG_MOUNTINFO },
                 { "countdown", required_argument, NULL, ARG_COUNTDOWN },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        const char **field[] = { &o->config, &o->top, &o->esp, &o->state, &o->state_dir, &o->entry };
+        const char **field[] = { &o->config,    &o->top,   &o->esp,      &o->state,
+                                 &o->state_dir, &o->entry, &o->mountinfo };
         int c;
         *o = (struct options) { .config = "/etc/koompi/agent.conf",
                                 .state_dir = "/var/lib/koompi",
                                 .countdown_s = 10 };
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
-                if (c >= ARG_CONFIG && c <= ARG_ENTRY)
+                if (c >= ARG_CONFIG && c <= ARG_MOUNTINFO)
                         *field[c - ARG_CONFIG] = optarg;
                 else if (c == ARG_COUNTDOWN && parse_uint(optarg, &o->countdown_s) == 0)
                         continue;
@@ -77,7 +89,9 @@ static int parse_options(int argc, char **argv, struct options *o) {
 static void on_check(const struct health_check *c, size_t finished, size_t total, void *userdata) {
         char reason[512];
         health_reason(c, reason, sizeof reason);
-        if (*reason)
+        if (c->state == CHECK_SKIPPED)
+                log_notice("%s", reason);
+        else if (*reason)
                 log_msg(c->required ? LOG_LVL_ERR : LOG_LVL_WARNING, "%s", reason);
         else
                 log_info("check `%s` passed", c->name);
@@ -90,7 +104,8 @@ static void on_done(struct healthrun *hr, void *userdata) {
 static const struct healthrun_ops ops = { .progress = on_check, .done = on_done };
 
 /* Runs every check to its end. 0 with the run in *ret, or a negative errno. */
-static int run_checks(const struct agent_config *conf, struct healthrun **ret) {
+static int run_checks(const struct agent_config *conf, const struct builtin_env *env,
+                      struct healthrun **ret) {
         sd_event *e = NULL;
         sigset_t mask;
         sigemptyset(&mask);
@@ -98,8 +113,7 @@ static int run_checks(const struct agent_config *conf, struct healthrun **ret) {
         sigprocmask(SIG_BLOCK, &mask, NULL);
         int r = sd_event_default(&e);
         if (r >= 0)
-                r = healthrun_start(ret, e, conf->required_dir, conf->wanted_dir, conf->check_timeout_ms,
-                                    &ops, e);
+                r = healthrun_start(ret, e, conf, env, &ops, e);
         if (r >= 0)
                 r = sd_event_loop(e);
         sd_event_unref(e);
@@ -177,7 +191,8 @@ int main(int argc, char **argv) {
                                         .state = o.state,
                                         .entry = o.entry,
                                         .timeout_ms = 30000 };
-        r = run_checks(&conf, &hr);
+        const struct builtin_env env = { .mountinfo = o.mountinfo, .boot_json = o.state, .top = o.top };
+        r = run_checks(&conf, &env, &hr);
         if (r < 0) {
                 /* Not a verdict on the boot: nothing was checked. */
                 log_errno(r, "the health checks could not be run");

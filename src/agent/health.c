@@ -33,6 +33,14 @@ void health_add(struct health_run *run, const char *name, const char *path, bool
         };
 }
 
+void health_add_result(struct health_run *run, const char *name, bool required, enum health_state state,
+                       const char *output) {
+        health_add(run, name, "", required, 0);
+        struct health_check *c = &run->checks[run->n - 1];
+        c->state = state;
+        c->output = output ? strdup_or_die(output) : NULL;
+}
+
 static int check_cmp(const void *a, const void *b) {
         const struct health_check *x = a, *y = b;
         if (x->required != y->required)
@@ -121,10 +129,9 @@ const char *health_verdict_name(enum health_verdict v) {
 }
 
 const char *health_state_name(enum health_state s) {
-        static const char *const names[] = {
-                "pending", "running", "passed", "failed", "timed-out", "not-run"
-        };
-        return s <= CHECK_NOT_RUN ? names[s] : "unknown";
+        static const char *const names[] = { "pending",   "running", "passed", "failed",
+                                             "timed-out", "not-run", "skipped" };
+        return s <= CHECK_SKIPPED ? names[s] : "unknown";
 }
 
 /* The last non-blank line of text, as [*ret, *ret + *ret_len). */
@@ -143,9 +150,12 @@ static bool last_line(const char *text, const char **ret, int *ret_len) {
 }
 
 void health_reason(const struct health_check *c, char *buf, size_t size) {
-        const char *line;
-        int len;
-        if (!failed(c))
+        const char *line = "";
+        int len = 0;
+        bool printed = last_line(c->output, &line, &len);
+        if (c->state == CHECK_SKIPPED)
+                snprintf(buf, size, "check `%s` skipped: %.*s", c->name, len, line);
+        else if (!failed(c))
                 snprintf(buf, size, "%s", "");
         else if (c->state == CHECK_TIMED_OUT)
                 snprintf(buf, size, "check `%s` failed: no result within %u%s (it hangs)", c->name,
@@ -153,7 +163,7 @@ void health_reason(const struct health_check *c, char *buf, size_t size) {
                          c->timeout_ms % 1000 ? "ms" : "s");
         else if (c->state == CHECK_NOT_RUN)
                 snprintf(buf, size, "check `%s` failed: could not be started", c->name);
-        else if (last_line(c->output, &line, &len))
+        else if (printed)
                 snprintf(buf, size, "check `%s` failed: %.*s", c->name, len, line);
         else if (WIFSIGNALED(c->wait_status))
                 snprintf(buf, size, "check `%s` failed: killed by signal %d", c->name,

@@ -15,6 +15,7 @@ enum health_state {
         CHECK_FAILED, /* exited non-zero or killed */
         CHECK_TIMED_OUT, /* still running at its deadline */
         CHECK_NOT_RUN, /* could not be started */
+        CHECK_SKIPPED, /* a built-in check that cannot apply here (its output says why) */
 };
 
 enum health_verdict {
@@ -47,6 +48,10 @@ bool health_is_check_name(const char *name);
 /* Adds a pending check (copies name and path). */
 void health_add(struct health_run *run, const char *name, const char *path, bool required,
                 unsigned timeout_ms);
+/* Adds a check that already has its result (a built-in one): state, and output saying what
+ * it found (copied; for a failed check its reason). */
+void health_add_result(struct health_run *run, const char *name, bool required, enum health_state state,
+                       const char *output);
 /* Orders the checks by name, required ones first, so results read the same every run. */
 void health_sort(struct health_run *run);
 void health_free(struct health_run *run);
@@ -68,7 +73,8 @@ const char *health_verdict_name(enum health_verdict v);
 const char *health_state_name(enum health_state s);
 /* Why check c failed, for the ledger, an alert and `koompi health`:
  * "check `home-mounted` failed: /home is not mounted" (the last line it printed), or its exit
- * status, signal or timeout when it printed nothing. Empty for a check that passed. */
+ * status, signal or timeout when it printed nothing; "check `units` skipped: WHY" for a
+ * skipped one. Empty for a check that passed. */
 void health_reason(const struct health_check *c, char *buf, size_t size);
 /* The reason of the first failed required check, else of the first failed wanted one; empty
  * when none failed. */

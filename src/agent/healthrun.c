@@ -70,12 +70,16 @@ static void arm_timer(struct healthrun *hr) {
         sd_event_source_set_enabled(hr->timer, SD_EVENT_ONESHOT);
 }
 
-static void check_finished(struct healthrun *hr, size_t i) {
+static size_t finished_count(const struct healthrun *hr) {
         size_t finished = 0;
         for (size_t k = 0; k < hr->run.n; k++)
                 finished += hr->run.checks[k].state >= CHECK_PASSED;
+        return finished;
+}
+
+static void check_finished(struct healthrun *hr, size_t i) {
         if (hr->ops->progress)
-                hr->ops->progress(&hr->run.checks[i], finished, hr->run.n, hr->userdata);
+                hr->ops->progress(&hr->run.checks[i], finished_count(hr), hr->run.n, hr->userdata);
         if (health_done(&hr->run))
                 sd_event_source_set_enabled(hr->finish, SD_EVENT_ONESHOT);
         else
@@ -139,6 +143,12 @@ static pid_t spawn(const char *path, int out) {
 
 static int start_one(struct healthrun *hr, size_t i) {
         struct health_check *c = &hr->run.checks[i];
+        if (c->state != CHECK_PENDING) {
+                /* A built-in check: its result is already there. */
+                if (hr->ops->progress)
+                        hr->ops->progress(c, finished_count(hr), hr->run.n, hr->userdata);
+                return 0;
+        }
         hr->outputs[i] = memfd_create(c->name, MFD_CLOEXEC);
         pid_t pid = hr->outputs[i] < 0 ? -errno : spawn(c->path, hr->outputs[i]);
         if (pid < 0) {
@@ -158,12 +168,17 @@ static int setup_sources(struct healthrun *hr) {
         return r;
 }
 
-int healthrun_start(struct healthrun **ret, sd_event *e, const char *required_dir, const char *wanted_dir,
-                    unsigned timeout_ms, const struct healthrun_ops *ops, void *userdata) {
+int healthrun_start(struct healthrun **ret, sd_event *e, const struct agent_config *conf,
+                    const struct builtin_env *env, const struct healthrun_ops *ops, void *userdata) {
         struct healthrun *hr = xmalloc(sizeof(*hr));
         *hr = (struct healthrun) { .event = sd_event_ref(e), .ops = ops, .userdata = userdata };
-        add_folder(&hr->run, required_dir, true, timeout_ms);
-        add_folder(&hr->run, wanted_dir, false, timeout_ms);
+        const struct builtin_settings set = { .required = conf->required_checks,
+                                              .wanted = conf->wanted_checks,
+                                              .units = conf->units,
+                                              .min_free = conf->min_free };
+        builtin_run_all(&hr->run, &set, env);
+        add_folder(&hr->run, conf->required_dir, true, conf->check_timeout_ms);
+        add_folder(&hr->run, conf->wanted_dir, false, conf->check_timeout_ms);
         health_sort(&hr->run);
         hr->children = calloc(hr->run.n + 1, sizeof(*hr->children));
         hr->outputs = calloc(hr->run.n + 1, sizeof(*hr->outputs));

@@ -2,6 +2,7 @@
 #pragma once
 #include <systemd/sd-event.h>
 
+#include "agentconf.h"
 #include "health.h"
 
 /* One run of the health scripts on the agent's event loop: every script of the required and
@@ -16,10 +17,12 @@ struct healthrun_ops {
         void (*done)(struct healthrun *hr, void *userdata);
 };
 
-/* Starts a run. 0, or a negative errno when the loop refused a source (nothing is left
- * running then). A missing folder holds no checks. */
-int healthrun_start(struct healthrun **ret, sd_event *e, const char *required_dir, const char *wanted_dir,
-                    unsigned timeout_ms, const struct healthrun_ops *ops, void *userdata);
+/* Starts a run: the built-in checks conf names run first (their results are in the run at
+ * once, looked for where env says), then the scripts of conf's folders. 0, or a negative errno
+ * when the loop refused a source (nothing is left running then). A missing folder holds no
+ * checks. */
+int healthrun_start(struct healthrun **ret, sd_event *e, const struct agent_config *conf,
+                    const struct builtin_env *env, const struct healthrun_ops *ops, void *userdata);
 const struct health_run *healthrun_checks(const struct healthrun *hr);
 /* Kills what still runs and frees the run. */
 void healthrun_free(struct healthrun *hr);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,6 +49,14 @@ static const char *field(const struct agent_config *c, const char *name, char *b
                 return c->wanted_dir;
         if (streq(name, "timeout"))
                 return snprintf(buf, size, "%u", c->check_timeout_ms), buf;
+        if (streq(name, "required_checks"))
+                return c->required_checks;
+        if (streq(name, "wanted_checks"))
+                return c->wanted_checks;
+        if (streq(name, "units"))
+                return c->units;
+        if (streq(name, "min_free"))
+                return snprintf(buf, size, "%" PRIu64 "B %u%%", c->min_free.bytes, c->min_free.percent), buf;
         if (streq(name, "telemetry"))
                 return c->telemetry ? "yes" : "no";
         if (streq(name, "crash_reports"))
@@ -67,11 +76,15 @@ static void test_defaults(void **state) {
                 { "required_dir", "/etc/koompi/health.d/required" },
                 { "wanted_dir", "/etc/koompi/health.d/wanted" },
                 { "timeout", "30000" },
+                { "required_checks", "home-mounted var-mounted root-readonly ledger-writable" },
+                { "wanted_checks", "free-space units" },
+                { "min_free", "1073741824B 0%" },
+                { "units", "display-manager.service" },
                 { "telemetry", "no" },
                 { "crash_reports", "no" },
         };
         struct agent_config c;
-        char buf[32];
+        char buf[64];
         agentconf_defaults(&c);
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
                 assert_string_equal(field(&c, defaults[i].field, buf, sizeof buf), defaults[i].value);
@@ -81,11 +94,12 @@ static void test_defaults(void **state) {
 
 static void test_shipped_config_is_the_defaults(void **state) {
         /* config/agent.conf lists every key with its default: loading it changes nothing. */
-        static const char *const names[] = { "koompi_boot", "admin_group",  "teacher_group",
-                                             "polkit",      "required_dir", "wanted_dir",
-                                             "timeout",     "telemetry",    "crash_reports" };
+        static const char *const names[] = { "koompi_boot",   "admin_group",     "teacher_group", "polkit",
+                                             "required_dir",  "wanted_dir",      "timeout",       "telemetry",
+                                             "crash_reports", "required_checks", "wanted_checks", "min_free",
+                                             "units" };
         struct agent_config d, c;
-        char a[32], b[32];
+        char a[64], b[64];
         agentconf_defaults(&d);
         agentconf_defaults(&c);
         assert_int_equal(agentconf_load(&c, "config/agent.conf"), 0);
@@ -98,9 +112,13 @@ static void test_shipped_config_is_the_defaults(void **state) {
 
 static void test_shipped_config_names_every_key(void **state) {
         static const char *const keys[][2] = {
-                { "agent", "koompi_boot" }, { "access", "admin_group" },  { "access", "teacher_group" },
-                { "access", "polkit" },     { "health", "required_dir" }, { "health", "wanted_dir" },
-                { "health", "timeout" },    { "privacy", "telemetry" },   { "privacy", "crash_reports" },
+                { "agent", "koompi_boot" },     { "access", "admin_group" },
+                { "access", "teacher_group" },  { "access", "polkit" },
+                { "health", "required_dir" },   { "health", "wanted_dir" },
+                { "health", "timeout" },        { "privacy", "telemetry" },
+                { "privacy", "crash_reports" }, { "health", "required_checks" },
+                { "health", "wanted_checks" },  { "health", "min_free" },
+                { "health", "units" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -135,6 +153,19 @@ static const struct {
           ":2: privacy:telemetry: bad value 'sometimes'" },
         { "[health]\nwanted_dir = /srv/wanted\n[nosuch]\nkey = 1\n", "wanted_dir", "/srv/wanted",
           ":4: nosuch:key: unknown key" },
+        /* The built-in checks: known names only, an empty list switches them off. */
+        { "[health]\nrequired_checks = home-mounted units\n", "required_checks", "home-mounted units", NULL },
+        { "[health]\nwanted_checks =\n", "wanted_checks", "", NULL },
+        { "[health]\nrequired_checks = home-mounted disk-ok\n", "required_checks",
+          "home-mounted var-mounted root-readonly ledger-writable",
+          ":2: health:required_checks: bad value 'home-mounted disk-ok' (expected built-in check names" },
+        { "[health]\nmin_free = 5%\n", "min_free", "0B 5%", NULL },
+        { "[health]\nmin_free = 512M\n", "min_free", "536870912B 0%", NULL },
+        { "[health]\nmin_free = lots\n", "min_free", "1073741824B 0%",
+          ":2: health:min_free: bad value 'lots'" },
+        { "[health]\nmin_free = 101%\n", "min_free", "1073741824B 0%", ":2: health:min_free: bad value" },
+        { "[health]\nunits = gdm.service sddm.service\n", "units", "gdm.service sddm.service", NULL },
+        { "[health]\nunits =\n", "units", "", NULL },
         /* Not INI at all: every default, and the line iniparser stumbled on. */
         { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000",
           "not an INI file, every default is used" },
@@ -143,7 +174,7 @@ static const struct {
 static void test_values(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct agent_config c;
-                char buf[32];
+                char buf[64];
                 write_conf(cases[i].text);
                 agentconf_defaults(&c);
                 assert_int_equal(agentconf_load(&c, path), 0);
