@@ -20,6 +20,12 @@ What is added to the tree:
                                               its character sets, for /efi; efivarfs) with
                                               depmod's indexes: the test kernel is the host's
   /etc/machine-id, /etc/hostname              fixed
+  /etc/koompi/health.d/required/koompi-test-check   fails with koompi.test=health-fail
+  koompi-agent, koompi-health, koompi         build/, with agent.conf, the bus policy and
+                                              activation file, the sysusers file, and
+                                              koompi-agent.service and koompi-health.service
+                                              enabled as their [Install] says; dbus (the
+                                              system bus) in the Debian packages
 
 Unavailable (debootstrap missing, the mirror unreachable) raises Unavailable with the
 reason; the test is then skipped, never passed.
@@ -40,12 +46,27 @@ import disk  # noqa: E402
 SUITE = "bookworm"
 # kmod: the root loads the modules it needs itself (the ESP's character sets), as a real
 # root does; minbase has libkmod but no modprobe.
-PACKAGES = ["systemd", "systemd-sysv", "udev", "kmod", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
+# dbus: the system bus koompi-agent serves on.
+PACKAGES = ["systemd", "systemd-sysv", "udev", "kmod", "dbus", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
             "libcurl4", "libiniparser1", "libkmod2", "libzstd1"]
 TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
 TREE = os.path.join(TREE_DIR, "root")
 IMAGE = os.path.join(disk.VMDIR, "systemd-root.ext4")
 MARK_GOOD_UNIT = os.path.join(disk.ROOT, "boot", "koompi-boot-mark-good.service")
+# The agent's pieces: (file in the source or build tree, place in the root, mode).
+AGENT_FILES = [
+    ("build/koompi-agent", "usr/lib/koompi/koompi-agent", 0o755),
+    ("build/koompi-health", "usr/lib/koompi/koompi-health", 0o755),
+    ("build/koompi", "usr/bin/koompi", 0o755),
+    ("config/agent.conf", "etc/koompi/agent.conf", 0o644),
+    ("config/org.koompi.Agent1.conf", "usr/share/dbus-1/system.d/org.koompi.Agent1.conf", 0o644),
+    ("config/org.koompi.Agent1.service", "usr/share/dbus-1/system-services/org.koompi.Agent1.service",
+     0o644),
+    ("config/koompi-agent.sysusers", "usr/lib/sysusers.d/koompi-agent.conf", 0o644),
+    ("boot/koompi-agent.service", "usr/lib/systemd/system/koompi-agent.service", 0o644),
+    ("boot/koompi-health.service", "usr/lib/systemd/system/koompi-health.service", 0o644),
+]
+AGENT_BINARIES = [os.path.join(disk.ROOT, f) for f, _, mode in AGENT_FILES if mode == 0o755]
 MACHINE_ID = "6b6f6f6d7069626f6f74746573740001"
 ESP_LABEL = "KOOMPI-ESP"  # what disk.make_esp() names the ESP
 # Units of a minimal Debian that only cost time in a VM test.
@@ -103,9 +124,26 @@ printf 'KOOMPI-REPORT: mark-good=%s result=%s\\n' \\
 printf 'KOOMPI-REPORT: updated=%s\\n' "$([ -e /etc/koompi-updated ] && echo yes || echo no)"
 printf 'KOOMPI-REPORT: boot-complete=%s\\n' "$(systemctl is-active boot-complete.target)"
 printf 'KOOMPI-REPORT: entries %s\\n' "$(ls /efi/loader/entries 2>&1 | tr '\\n' ' ')"
+printf 'KOOMPI-REPORT: health=%s result=%s\\n' "$(systemctl is-active koompi-health.service)" \\
+    "$(systemctl show -P Result koompi-health.service)"
+journalctl -b -o cat -u koompi-health.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: health-log /'
+busctl introspect org.koompi.Agent1 /org/koompi/Agent1 2>&1 | sed 's/^/KOOMPI-AGENT: /'
+printf 'KOOMPI-AGENT: health %s\\n' "$(koompi --json health 2>&1 | tr -d '\\n')"
+printf 'KOOMPI-AGENT: active=%s\\n' "$(systemctl is-active koompi-agent.service)"
 journalctl -b -o cat -u koompi-boot-mark-good.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: mark-good-log /'
 printf 'KOOMPI-REPORT: done\\n'
 systemctl --no-block poweroff
+"""
+
+# A required health check for the VM tests: it fails when the kernel command line has
+# koompi.test=health-fail (agent-health-fails), and passes otherwise.
+FAILING_CHECK = """\
+#!/bin/sh
+if grep -qw koompi.test=health-fail /proc/cmdline; then
+    echo "the VM test asked this check to fail"
+    exit 1
+fi
+exit 0
 """
 
 FSTAB = f"""\
@@ -273,6 +311,7 @@ def _overlay(tree):
         raise disk.BuildError(f"{MARK_GOOD_UNIT} has no WantedBy=/RequiredBy= to enable it by")
     for t in targets:
         _symlink(f"/usr/lib/systemd/system/{name}", os.path.join(tree, "etc/systemd/system", t, name))
+    notes += _agent(tree)
     _write(os.path.join(unitdir, "koompi-test-report.service"), REPORT_UNIT)
     _symlink("/usr/lib/systemd/system/koompi-test-report.service",
              os.path.join(tree, "etc/systemd/system/multi-user.target.wants/koompi-test-report.service"))
@@ -288,10 +327,37 @@ def _overlay(tree):
     return notes
 
 
+def _agent(tree):
+    """koompi-agent, koompi-health and koompi with their files; the units enabled. Notes."""
+    notes = []
+    for src, dst, mode in AGENT_FILES:
+        path = os.path.join(disk.ROOT, src)
+        if not os.path.exists(path):
+            raise disk.BuildError(f"{path} is missing; run make")
+        os.makedirs(os.path.dirname(os.path.join(tree, dst)), exist_ok=True)
+        shutil.copy2(path, os.path.join(tree, dst))
+        os.chmod(os.path.join(tree, dst), mode)
+    for binary in AGENT_BINARIES:
+        for lib in disk.library_closure(binary):
+            name = os.path.basename(lib)
+            if not _lib_present(tree, name):
+                shutil.copy2(os.path.realpath(lib), os.path.join(tree, "usr/lib/x86_64-linux-gnu", name))
+                notes.append(f"copied {lib} from the host")
+    for unit in ("koompi-agent.service", "koompi-health.service"):
+        text = open(os.path.join(disk.ROOT, "boot", unit)).read()
+        for t in _install_targets(text):
+            _symlink(f"/usr/lib/systemd/system/{unit}", os.path.join(tree, "etc/systemd/system", t, unit))
+    for d in ("required", "wanted"):
+        os.makedirs(os.path.join(tree, "etc/koompi/health.d", d), exist_ok=True)
+    _write(os.path.join(tree, "etc/koompi/health.d/required/koompi-test-check"), FAILING_CHECK, 0o755)
+    return notes
+
+
 def _hash_tree_inputs():
     h = hashlib.sha256()
     h.update(disk.KVER.encode() + b"\0")
-    for p in (disk.KOOMPI_BOOT, MARK_GOOD_UNIT, os.path.abspath(__file__)):
+    for p in [disk.KOOMPI_BOOT, MARK_GOOD_UNIT, os.path.abspath(__file__)] + \
+            [os.path.join(disk.ROOT, f) for f, _, _ in AGENT_FILES]:
         h.update(p.encode() + b"\0")
         with open(p, "rb") as f:
             h.update(hashlib.sha256(f.read()).digest())

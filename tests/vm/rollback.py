@@ -14,6 +14,14 @@ tests/vm/run.py with the others.
                      loses its counter
   update-in-vm       the same root runs koompi-boot update itself, reboots: the new dated
                      root comes up with its change, is blessed and shown booted and good
+  agent-health       the same root with koompi-agent and koompi-health under systemd:
+                     koompi-health.service passes before boot-complete.target, the boot is
+                     blessed, busctl introspects org.koompi.Agent1, koompi health shows the
+                     built-in checks
+  agent-health-fails the same root with koompi.test=health-fail: its required check
+                     koompi-test-check fails, koompi-health marks the boot bad (+0) and the
+                     machine reboots; the next boot is on @root-current, with koompi-init's
+                     ALERT naming @root-systemd
 
 The OVMF scenarios keep one firmware variable store (OVMF_VARS.fd in the workdir) and one
 ESP and disk overlay across all their boots: guest reboots stay in the same QEMU
@@ -465,4 +473,92 @@ class UpdateInVm(SystemdBless):
         self.note(f"the new root's entry is {new} (blessed)")
 
 
-SCENARIOS = [SystemdBless, UpdateInVm, RollbackCounting, RollbackKernel, AbandonedPrompt]
+class AgentHealth(SystemdBless):
+    name = "agent-health"
+    doc = ("koompi-agent and koompi-health under systemd: the health checks pass before "
+           "boot-complete.target, the boot is blessed, busctl introspects the agent")
+
+    def run(self):
+        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, "systemd.show_status=1"),
+                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
+                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
+                      version="1", sort_key="koompi")]
+        disks = self.setup(ents)
+        self.start_vm(disks=disks)
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
+        self.vm.sendline(disk.PASSPHRASE)
+        t0 = self.vm.match_time
+        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+        # systemd shortens the unit names and descriptions to the console's width.
+        idx, m = self.vm.expect_any([r"Finished[^\n]*(koompi-health|Health Checks)",
+                                     r"Failed[^\n]*(koompi-health|Health Checks)[^\n]*",
+                                     r"KOOMPI-REPORT: done"], T_SYSTEMD)
+        if idx == 1:
+            self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD)
+            raise Failure(f"koompi-health.service failed: {m.group(0).strip()!r}\n" + self.report_lines())
+        self.note(f"koompi-health finished {self.vm.match_time - t0:.1f} s after the passphrase")
+        self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD)
+        self.note(f"report {self.vm.match_time - t0:.1f} s after the passphrase")
+        st = read_status(self.vm.transcript)
+        report = self.report_lines()
+        agent = "\n".join(re.findall(r"KOOMPI-AGENT: [^\n]*", self.vm.transcript))
+        self.finish()
+        names = self.entries()
+        self.note(f"ESP entries after the boot: {' '.join(names)}")
+        check(idx == 0, "koompi-health.service never said it finished\n" + report)
+        check("KOOMPI-REPORT: health=active result=success" in report,
+              f"koompi-health.service did not succeed\n{report}")
+        check(entry_of(names, "koompi-root-systemd") == "koompi-root-systemd.conf",
+              f"the entry did not lose its counter: the ESP has {names}\n{report}")
+        check(st["status"] is not None and snapshot_state(st["status"], SYSTEMD) == "good",
+              f"status --json does not say {SYSTEMD} is good\n{report}")
+        check(re.search(r"KOOMPI-AGENT: org\.koompi\.Agent1\s+interface", agent) is not None
+              and ".RunHealth" in agent and ".GetStatus" in agent,
+              f"busctl introspect org.koompi.Agent1 /org/koompi/Agent1 did not show the API:\n{agent}")
+        m = re.search(r"KOOMPI-AGENT: health (\{.*\})", agent)
+        check(m is not None, f"no koompi --json health in the VM:\n{agent}")
+        health = json.loads(m.group(1))
+        states = {c["name"]: c["state"] for c in health.get("checks", [])}
+        self.note(f"koompi health: {health.get('state')}: {states}")
+        for name in ("home-mounted", "var-mounted", "root-readonly", "ledger-writable"):
+            check(states.get(name) == "passed", f"check {name} did not pass: {health}")
+        check(health.get("state") in ("ok", "degraded"), f"koompi health says {health.get('state')}")
+
+
+class AgentHealthFails(AgentHealth):
+    name = "agent-health-fails"
+    doc = ("a required health check fails under systemd: the boot is marked bad, the machine "
+           "reboots and comes up on the previous good root with a fallback alert")
+
+    def run(self):
+        ents = [Entry(f"koompi-root-systemd+{TRIES}",
+                      cmdline(SYSTEMD, "systemd.show_status=1 koompi.test=health-fail"),
+                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
+                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
+                      version="1", sort_key="koompi")]
+        disks = self.setup(ents)
+        # koompi-health.service's FailureAction=reboot stays in this QEMU.
+        self.start_vm(disks=disks, no_reboot=False)
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
+        self.vm.sendline(disk.PASSPHRASE)
+        t0 = self.vm.match_time
+        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+        self.expect(r"this boot is bad: check `koompi-test-check` failed: the VM test asked this check "
+                    r"to fail", T_SYSTEMD, bad=[r"KOOMPI-REPORT: done"])
+        self.note(f"marked bad {self.vm.match_time - t0:.1f} s after the passphrase")
+        self.expect(r"restarting in 1 s", 60)
+        since = len(self.vm.transcript)
+        rep = self.unlock_and_report(CURRENT, "the boot after the failed check")
+        self.finish()
+        names = self.entries()
+        self.note(f"ESP entries after the fallback: {' '.join(names)}")
+        e = entry_of(names, "koompi-root-systemd")
+        _, left, _ = parse_entry(e if isinstance(e, str) else "?")
+        check(left == 0, f"@root-systemd's entry is {e}, expected its tries spent (+0)")
+        # This disk's @root-current is a small test root without koompi-boot: the alert is
+        # read from koompi-init's ALERT line (its text names the roots, not yet the check).
+        alert = self.check_alert(self.boot_alerts(since), SYSTEMD, CURRENT, "the boot after the failed check")
+        self.note(f"ALERT: {alert}")
+
+
+SCENARIOS = [SystemdBless, UpdateInVm, AgentHealth, AgentHealthFails, RollbackCounting, RollbackKernel, AbandonedPrompt]
