@@ -314,23 +314,19 @@ static int plan_root_entry(const struct plan_input *in, const struct plan_root *
         return 0;
 }
 
-int plan_entries(const struct plan_input *in, struct plan *ret) {
-        _cleanup_free_ struct existing *ex = NULL;
-        size_t n_ex = 0, n_ro = 0;
-        int r;
+/* The read-only roots: each with a usable name and kernel, and no two whose entry IDs collide. Returns 1 if
+ * there is a read-only root, 0 if there is none, -EINVAL (ret->conflict[0] names the bad root) or -EEXIST
+ * (conflict[0..1] name the colliding pair). */
+static int check_roots(const struct plan_input *in, struct plan *ret) {
+        bool any = false;
 
-        *ret = (struct plan) {};
-        if (!in || (in->n_roots > 0 && !in->roots) || (in->n_entries > 0 && !in->entries))
-                return -EINVAL;
-
-        /* The roots: names, kernels, IDs that do not collide. */
         for (size_t i = 0; i < in->n_roots; i++) {
                 const struct plan_root *a = &in->roots[i];
                 char ida[ENTRY_ROOT_ID_MAX + 1], idb[ENTRY_ROOT_ID_MAX + 1];
 
                 if (!a->read_only)
                         continue;
-                n_ro++;
+                any = true;
                 if (!root_name_ok(a->name) || !plan_is_kernel_id(a->kernel_id) ||
                     entry_id_from_root(a->name, ida, sizeof ida) < 0) {
                         ret->conflict[0] = a->name;
@@ -346,10 +342,14 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
                         }
                 }
         }
-        if (n_ro == 0)
-                return -ENOENT;
+        return any;
+}
 
-        /* The koompi entries on the ESP. */
+/* The koompi entries among the ESP's files; other files are not ours to touch. */
+static int collect_existing(const struct plan_input *in, struct existing **ret, size_t *ret_n) {
+        struct existing *ex;
+        size_t n_ex = 0;
+
         ex = calloc(in->n_entries ? in->n_entries : 1, sizeof *ex);
         if (!ex)
                 return -ENOMEM;
@@ -361,18 +361,18 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
                 e->file = &in->entries[i];
                 n_ex++;
         }
+        *ret = ex;
+        *ret_n = n_ex;
+        return 0;
+}
 
-        for (size_t i = 0; i < in->n_roots; i++) {
-                if (!in->roots[i].read_only)
-                        continue;
-                r = plan_root_entry(in, &in->roots[i], ex, n_ex, ret);
-                if (r < 0)
-                        return r;
-        }
-
-        /* Entries of no read-only root. */
+/* Entries of no read-only root go; the reason says whether their root exists but is writable. */
+static int plan_orphans(const struct plan_input *in, const struct existing *ex, size_t n_ex,
+                        struct plan *ret) {
         for (size_t i = 0; i < n_ex; i++) {
                 const char *reason = "no such root";
+                int r;
+
                 if (ex[i].claimed)
                         continue;
                 for (size_t j = 0; j < in->n_roots; j++) {
@@ -385,8 +385,11 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
 
-        /* Kernels. */
+/* Kernels a read-only root boots that the ESP lacks, and kernel directories no read-only root boots. */
+static int plan_kernels(const struct plan_input *in, struct plan *ret) {
         for (size_t i = 0; i < in->n_roots; i++) {
                 const struct plan_root *a = &in->roots[i];
                 bool present = false;
@@ -407,9 +410,42 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
                 if (!used && add_name(&ret->kernels_unused, &ret->n_kernels_unused, in->kernel_dirs[j]) < 0)
                         return -ENOMEM;
         }
+        return 0;
+}
 
-        /* loader.conf. */
+int plan_entries(const struct plan_input *in, struct plan *ret) {
+        _cleanup_free_ struct existing *ex = NULL;
         _cleanup_free_ char *conf = NULL;
+        size_t n_ex = 0;
+        int r;
+
+        *ret = (struct plan) {};
+        if (!in || (in->n_roots > 0 && !in->roots) || (in->n_entries > 0 && !in->entries))
+                return -EINVAL;
+
+        r = check_roots(in, ret);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+
+        r = collect_existing(in, &ex, &n_ex);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < in->n_roots; i++) {
+                if (!in->roots[i].read_only)
+                        continue;
+                r = plan_root_entry(in, &in->roots[i], ex, n_ex, ret);
+                if (r < 0)
+                        return r;
+        }
+        r = plan_orphans(in, ex, n_ex, ret);
+        if (r < 0)
+                return r;
+        r = plan_kernels(in, ret);
+        if (r < 0)
+                return r;
+
         r = plan_loader_conf(in->loader_conf, &conf);
         if (r < 0)
                 return r;
