@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -82,7 +83,7 @@ enum {
 static int push(char ***v, size_t *n, const char *s) {
         char **nv = realloc(*v, (*n + 2) * sizeof(char *));
         if (!nv)
-                return -1;
+                return -ENOMEM;
         nv[(*n)++] = (char *)s;
         nv[*n] = NULL;
         *v = nv;
@@ -97,133 +98,192 @@ static int usage_error(const char *fmt, ...) {
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fprintf(stderr, "; see --help\n");
-        return MKI_EXIT_INPUT;
+        return -EINVAL;
 }
 
-int main(int argc, char **argv) {
-        static const struct option options[] = {
-                { "kernel", required_argument, NULL, ARG_KERNEL },
-                { "output", required_argument, NULL, ARG_OUTPUT },
-                { "config", required_argument, NULL, ARG_CONFIG },
-                { "include", required_argument, NULL, ARG_INCLUDE },
-                { "module", required_argument, NULL, ARG_MODULE },
-                { "init", required_argument, NULL, ARG_INIT },
-                { "host-only", no_argument, NULL, ARG_HOST_ONLY },
-                { "compress", required_argument, NULL, ARG_COMPRESS },
-                { "moddir", required_argument, NULL, ARG_MODDIR },
-                { "koompi-init", required_argument, NULL, ARG_KOOMPI_INIT },
-                { "busybox", required_argument, NULL, ARG_BUSYBOX },
-                { "cache-dir", required_argument, NULL, ARG_CACHE_DIR },
-                { "no-cache", no_argument, NULL, ARG_NO_CACHE },
-                { "quiet", no_argument, NULL, ARG_QUIET },
-                { "verbose", no_argument, NULL, ARG_VERBOSE },
-                { "help", no_argument, NULL, 'h' },
-                {},
-        };
-        struct mki_options o = { 0 };
-        _cleanup_free_ char **includes = NULL, **modules = NULL;
-        size_t n_includes = 0, n_modules = 0;
-        bool quiet = false;
-        int c;
+/* The command line, parsed; the strings stay in argv. */
+struct args {
+        struct mki_options o;
+        char **includes, **modules;
+        size_t n_includes, n_modules;
+        bool quiet;
+        bool help;
+};
 
-        uint64_t start = now_monotonic_us();
-        log_init("koompi-mkinitramfs");
+static void args_done(struct args *a) {
+        free(a->includes);
+        free(a->modules);
+}
+
+static const struct option options[] = {
+        { "kernel", required_argument, NULL, ARG_KERNEL },
+        { "output", required_argument, NULL, ARG_OUTPUT },
+        { "config", required_argument, NULL, ARG_CONFIG },
+        { "include", required_argument, NULL, ARG_INCLUDE },
+        { "module", required_argument, NULL, ARG_MODULE },
+        { "init", required_argument, NULL, ARG_INIT },
+        { "host-only", no_argument, NULL, ARG_HOST_ONLY },
+        { "compress", required_argument, NULL, ARG_COMPRESS },
+        { "moddir", required_argument, NULL, ARG_MODDIR },
+        { "koompi-init", required_argument, NULL, ARG_KOOMPI_INIT },
+        { "busybox", required_argument, NULL, ARG_BUSYBOX },
+        { "cache-dir", required_argument, NULL, ARG_CACHE_DIR },
+        { "no-cache", no_argument, NULL, ARG_NO_CACHE },
+        { "quiet", no_argument, NULL, ARG_QUIET },
+        { "verbose", no_argument, NULL, ARG_VERBOSE },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/* An option whose value is a path or name taken as given, or NULL. */
+static const char **plain_option(struct mki_options *o, int c) {
+        switch (c) {
+        case ARG_KERNEL:
+                return &o->kernel;
+        case ARG_OUTPUT:
+                return &o->output;
+        case ARG_CONFIG:
+                return &o->config;
+        case ARG_INIT:
+                return &o->init;
+        case ARG_MODDIR:
+                return &o->moddir;
+        case ARG_KOOMPI_INIT:
+                return &o->koompi_init;
+        case ARG_BUSYBOX:
+                return &o->busybox;
+        default:
+                return NULL;
+        }
+}
+
+/* One option c with its value arg. Returns 0, 1 when c is no option (getopt's '?'), -EINVAL (bad value;
+ * said on stderr) or -ENOMEM. */
+static int set_option(struct args *a, int c, char *arg) {
+        const char **plain = plain_option(&a->o, c);
+
+        if (plain) {
+                *plain = arg;
+                return 0;
+        }
+        switch (c) {
+        case ARG_INCLUDE:
+                return push(&a->includes, &a->n_includes, arg);
+        case ARG_MODULE:
+                return push(&a->modules, &a->n_modules, arg);
+        case ARG_HOST_ONLY:
+                a->o.host_only = true;
+                return 0;
+        case ARG_COMPRESS:
+                if (!streq(arg, "zstd") && !streq(arg, "none"))
+                        return usage_error("--compress %s: zstd or none", arg);
+                a->o.compress = arg;
+                return 0;
+        case ARG_CACHE_DIR:
+                if (arg[0] != '/')
+                        return usage_error("--cache-dir %s: not an absolute path", arg);
+                a->o.cache_dir = arg;
+                return 0;
+        case ARG_NO_CACHE:
+                a->o.no_cache = true;
+                return 0;
+        case ARG_QUIET:
+                a->quiet = true;
+                log_set_max_level(LOG_LVL_ERR);
+                return 0;
+        case ARG_VERBOSE:
+                a->quiet = false;
+                log_set_max_level(LOG_LVL_DEBUG);
+                return 0;
+        default:
+                return 1;
+        }
+}
+
+/* The cache directory from the environment when the command line names none. Returns 0 or -EINVAL. */
+static int cache_from_env(struct mki_options *o) {
+        const char *env = getenv("KOOMPI_MKINITRAMFS_CACHE");
+
+        if (o->cache_dir || o->no_cache || !env)
+                return 0;
+        if (!*env)
+                o->no_cache = true;
+        else if (env[0] != '/')
+                return usage_error("KOOMPI_MKINITRAMFS_CACHE=%s: not an absolute path", env);
+        else
+                o->cache_dir = env;
+        return 0;
+}
+
+/* Parses the command line into a; --help stops parsing and sets a->help. Returns 0, -EINVAL (bad usage;
+ * said on stderr) or -ENOMEM. */
+static int parse_args(int argc, char **argv, struct args *a) {
+        int c, r;
+
         opterr = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                switch (c) {
-                case ARG_KERNEL:
-                        o.kernel = optarg;
-                        break;
-                case ARG_OUTPUT:
-                        o.output = optarg;
-                        break;
-                case ARG_CONFIG:
-                        o.config = optarg;
-                        break;
-                case ARG_INCLUDE:
-                        if (push(&includes, &n_includes, optarg) < 0)
-                                return MKI_EXIT_INTERNAL;
-                        break;
-                case ARG_MODULE:
-                        if (push(&modules, &n_modules, optarg) < 0)
-                                return MKI_EXIT_INTERNAL;
-                        break;
-                case ARG_INIT:
-                        o.init = optarg;
-                        break;
-                case ARG_HOST_ONLY:
-                        o.host_only = true;
-                        break;
-                case ARG_COMPRESS:
-                        if (!streq(optarg, "zstd") && !streq(optarg, "none"))
-                                return usage_error("--compress %s: zstd or none", optarg);
-                        o.compress = optarg;
-                        break;
-                case ARG_MODDIR:
-                        o.moddir = optarg;
-                        break;
-                case ARG_KOOMPI_INIT:
-                        o.koompi_init = optarg;
-                        break;
-                case ARG_BUSYBOX:
-                        o.busybox = optarg;
-                        break;
-                case ARG_CACHE_DIR:
-                        if (optarg[0] != '/')
-                                return usage_error("--cache-dir %s: not an absolute path", optarg);
-                        o.cache_dir = optarg;
-                        break;
-                case ARG_NO_CACHE:
-                        o.no_cache = true;
-                        break;
-                case ARG_QUIET:
-                        quiet = true;
-                        log_set_max_level(LOG_LVL_ERR);
-                        break;
-                case ARG_VERBOSE:
-                        quiet = false;
-                        log_set_max_level(LOG_LVL_DEBUG);
-                        break;
-                case 'h':
-                        help();
-                        return MKI_EXIT_OK;
-                default:
-                        return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+                if (c == 'h') {
+                        a->help = true;
+                        return 0;
                 }
+                r = set_option(a, c, optarg);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return usage_error("unknown option or missing value: %s", argv[optind - 1]);
         }
         if (optind < argc)
                 return usage_error("unexpected argument %s", argv[optind]);
-        if (!o.kernel)
+        if (!a->o.kernel)
                 return usage_error("%s is required", "--kernel KVER");
-        if (!o.output)
+        if (!a->o.output)
                 return usage_error("%s is required", "--output FILE");
-        o.includes = includes;
-        o.modules = modules;
-        const char *cache_env = getenv("KOOMPI_MKINITRAMFS_CACHE");
-        if (!o.cache_dir && !o.no_cache && cache_env) {
-                if (!*cache_env)
-                        o.no_cache = true;
-                else if (cache_env[0] != '/')
-                        return usage_error("KOOMPI_MKINITRAMFS_CACHE=%s: not an absolute path", cache_env);
-                else
-                        o.cache_dir = cache_env;
-        }
+        a->o.includes = a->includes;
+        a->o.modules = a->modules;
+        return cache_from_env(&a->o);
+}
 
-        /* Held back during the build, which stops cleanly when one is pending; then it is
-         * delivered and ends the process as usual. */
+/* Builds the image with the stop signals held back: the build stops cleanly when one is pending; then it is
+ * delivered and ends the process as usual. Returns MKI_EXIT_*. */
+static int build(const struct args *a, uint64_t start) {
+        struct mki_result res;
         sigset_t stop, old;
+        int r;
+
         sigemptyset(&stop);
         sigaddset(&stop, SIGINT);
         sigaddset(&stop, SIGTERM);
         sigaddset(&stop, SIGHUP);
         sigprocmask(SIG_BLOCK, &stop, &old);
-        struct mki_result res;
-        int r = mki_build(&o, &res);
+        r = mki_build(&a->o, &res);
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (r != MKI_EXIT_OK)
                 return r;
-        if (!quiet)
-                printf("%s: %" PRIu64 " bytes, %zu files, %zu modules, %.3f s\n", o.output, res.size,
+        if (!a->quiet)
+                printf("%s: %" PRIu64 " bytes, %zu files, %zu modules, %.3f s\n", a->o.output, res.size,
                        res.files, res.modules, (double)(now_monotonic_us() - start) / 1e6);
         return MKI_EXIT_OK;
+}
+
+/* The one mapping of the command line's errors to exit codes. */
+static int exit_code_from_errno(int r) {
+        if (r == 0)
+                return MKI_EXIT_OK;
+        return r == -EINVAL ? MKI_EXIT_INPUT : MKI_EXIT_INTERNAL;
+}
+
+int main(int argc, char **argv) {
+        _cleanup_(args_done) struct args a = {};
+        uint64_t start = now_monotonic_us();
+        int r;
+
+        log_init("koompi-mkinitramfs");
+        r = parse_args(argc, argv, &a);
+        if (r < 0)
+                return exit_code_from_errno(r);
+        if (a.help) {
+                help();
+                return MKI_EXIT_OK;
+        }
+        return build(&a, start);
 }
