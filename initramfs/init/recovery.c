@@ -976,7 +976,8 @@ int recovery_run(struct init_ctx *ctx, const struct init_stage *stage, int err) 
         return r;
 }
 
-static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int err) {
+/* What every opening of the menu does before the first prompt: the messages, the record, the keymap. */
+static void open_menu(struct init_ctx *ctx, const struct init_stage *stage, int err) {
         if (!auth_ready) {
                 recovery_auth_init(&auth, recovery_auth_mode_of(ctx->config.auth, ctx->config.password_hash));
                 auth_ready = true;
@@ -1008,7 +1009,11 @@ static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int er
                 log_debug("the kernel refused %d keymap entries (Unicode keysyms on a console not in "
                           "Unicode mode?)",
                           k);
+}
 
+/* The password asked once before the menu, as the image's auth setting says. Returns 0, or -ECANCELED
+ * or -ETIMEDOUT when the menu is to be left. */
+static int first_password(struct init_ctx *ctx) {
         switch (auth.mode) {
         case RECOVERY_AUTH_NONE:
                 say("\nauth = none in this image: no technician password is asked (lab "
@@ -1024,97 +1029,120 @@ static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int er
                         say("\nType the technician password, or just Enter for the menu without "
                             "a shell.\n");
                         int r = ask_password(ctx);
-                        if (r == -ECANCELED || r == -ETIMEDOUT) {
-                                leave(ctx);
+                        if (r == -ECANCELED || r == -ETIMEDOUT)
                                 return r;
-                        }
                 } else if (!auth.authenticated) {
                         say("\n");
                         say_refused();
                 }
                 break;
         }
+        return 0;
+}
 
-        show_menu(stage);
-        for (;;) {
-                char line[INPUT_MAX];
-                struct recovery_command c;
-                say("recovery> ");
-                int n = read_line(line, sizeof line);
-                if (n < 0) {
-                        if (n == -ETIMEDOUT)
-                                log_error("recovery: nothing typed for %u minutes", idle_ms / 60000);
-                        else
-                                log_error("recovery: the console is gone");
-                        leave(ctx);
-                        return n;
-                }
-                int r = recovery_parse(line, &c);
-                secure_wipe(line, sizeof line);
-                if (r < 0) {
-                        say_parse_error(r);
-                        continue;
-                }
-                if (c.item == RECOVERY_ITEM_EMPTY)
-                        continue;
-                if (!recovery_item_allowed(&auth, c.item)) {
-                        if (!recovery_auth_may_ask(&auth)) {
-                                say_refused();
-                                continue;
-                        }
-                        r = ask_password(ctx);
-                        if (r == -ECANCELED || r == -ETIMEDOUT) {
-                                leave(ctx);
-                                return r;
-                        }
-                        if (r <= 0) {
-                                say_refused();
-                                continue;
-                        }
-                }
-                if (recovery_item_takes_root(c.item) && !*c.arg) {
-                        r = ask_root(c.arg, sizeof c.arg);
-                        if (r < 0) {
-                                leave(ctx);
-                                return r;
-                        }
-                        if (r == 0)
-                                continue;
-                }
-                switch (c.item) {
-                case RECOVERY_ITEM_HELP:
-                        show_menu(stage);
-                        break;
-                case RECOVERY_ITEM_LIST:
-                        do_list(ctx);
-                        break;
-                case RECOVERY_ITEM_BOOT:
-                        if (do_boot(ctx, c.arg) == 0) {
-                                leave(ctx);
-                                return RECOVERY_BOOT;
-                        }
-                        break;
-                case RECOVERY_ITEM_RETRY:
-                        record(ctx, false, "chose retry: %s", retry_text(stage));
-                        say("Going on: %s.\n", retry_text(stage));
-                        leave(ctx);
-                        return RECOVERY_RETRY;
-                case RECOVERY_ITEM_GOOD:
-                case RECOVERY_ITEM_BAD:
-                        do_mark(ctx, c.arg, c.item == RECOVERY_ITEM_GOOD);
-                        break;
-                case RECOVERY_ITEM_LOG:
-                        do_log(ctx);
-                        break;
-                case RECOVERY_ITEM_SHELL:
-                        do_shell(ctx);
-                        break;
-                case RECOVERY_ITEM_REBOOT:
-                case RECOVERY_ITEM_POWEROFF:
-                        do_power(ctx, c.item);
-                        break;
-                default:
-                        break;
-                }
+/* Whether item may run now, asking for the password when it is needed and may be asked. Returns 1 (it
+ * may), 0 (refused; said), or -ECANCELED or -ETIMEDOUT when the menu is to be left. */
+static int authorize(struct init_ctx *ctx, enum recovery_item item) {
+        if (recovery_item_allowed(&auth, item))
+                return 1;
+        if (!recovery_auth_may_ask(&auth)) {
+                say_refused();
+                return 0;
         }
+        int r = ask_password(ctx);
+        if (r == -ECANCELED || r == -ETIMEDOUT)
+                return r;
+        if (r <= 0) {
+                say_refused();
+                return 0;
+        }
+        return 1;
+}
+
+/* Reads the next command at the prompt into c, with the root it needs and the right to run it. Returns 1
+ * (c is to run), 0 (nothing to run; prompt again) or a negative errno when the menu is to be left. */
+static int next_command(struct init_ctx *ctx, struct recovery_command *c) {
+        char line[INPUT_MAX];
+        int n, r;
+
+        say("recovery> ");
+        n = read_line(line, sizeof line);
+        if (n < 0) {
+                if (n == -ETIMEDOUT)
+                        log_error("recovery: nothing typed for %u minutes", idle_ms / 60000);
+                else
+                        log_error("recovery: the console is gone");
+                return n;
+        }
+        r = recovery_parse(line, c);
+        secure_wipe(line, sizeof line);
+        if (r < 0) {
+                say_parse_error(r);
+                return 0;
+        }
+        if (c->item == RECOVERY_ITEM_EMPTY)
+                return 0;
+        r = authorize(ctx, c->item);
+        if (r <= 0)
+                return r;
+        if (recovery_item_takes_root(c->item) && !*c->arg)
+                return ask_root(c->arg, sizeof c->arg);
+        return 1;
+}
+
+/* Runs one command. Returns RECOVERY_BOOT or RECOVERY_RETRY when the menu is to be left for the boot, 0 to
+ * prompt again. */
+static int run_command(struct init_ctx *ctx, const struct init_stage *stage,
+                       const struct recovery_command *c) {
+        switch (c->item) {
+        case RECOVERY_ITEM_HELP:
+                show_menu(stage);
+                break;
+        case RECOVERY_ITEM_LIST:
+                do_list(ctx);
+                break;
+        case RECOVERY_ITEM_BOOT:
+                if (do_boot(ctx, c->arg) == 0)
+                        return RECOVERY_BOOT;
+                break;
+        case RECOVERY_ITEM_RETRY:
+                record(ctx, false, "chose retry: %s", retry_text(stage));
+                say("Going on: %s.\n", retry_text(stage));
+                return RECOVERY_RETRY;
+        case RECOVERY_ITEM_GOOD:
+        case RECOVERY_ITEM_BAD:
+                do_mark(ctx, c->arg, c->item == RECOVERY_ITEM_GOOD);
+                break;
+        case RECOVERY_ITEM_LOG:
+                do_log(ctx);
+                break;
+        case RECOVERY_ITEM_SHELL:
+                do_shell(ctx);
+                break;
+        case RECOVERY_ITEM_REBOOT:
+        case RECOVERY_ITEM_POWEROFF:
+                do_power(ctx, c->item);
+                break;
+        default:
+                break;
+        }
+        return 0;
+}
+
+static int run_menu(struct init_ctx *ctx, const struct init_stage *stage, int err) {
+        struct recovery_command c;
+        int r;
+
+        open_menu(ctx, stage, err);
+        r = first_password(ctx);
+        if (r == 0) {
+                show_menu(stage);
+                do {
+                        r = next_command(ctx, &c);
+                        if (r > 0)
+                                r = run_command(ctx, stage, &c);
+                } while (r == 0);
+        }
+        leave(ctx);
+        return r;
 }
