@@ -12,6 +12,9 @@
 #define AGENT_OBJECT_PATH "/org/koompi/Agent1"
 #define AGENT_INTERFACE "org.koompi.Agent1"
 #define AGENT_MAX_WAITERS 16
+/* The defaults of --config and --state-dir, for koompi-agent and koompi-health alike. */
+#define DEFAULT_AGENT_CONFIG "/etc/koompi/agent.conf"
+#define DEFAULT_STATE_DIR "/var/lib/koompi"
 
 struct polkit_query;
 

@@ -29,10 +29,10 @@ static void usage(FILE *f) {
               "Runs the health checks of this boot once; a failed required check on a boot on trial marks\n"
               "it bad (koompi-boot mark-bad).\n\n"
               "Options:\n"
-              "  --config FILE      settings (default /etc/koompi/agent.conf)\n"
+              "  --config FILE      settings (default " DEFAULT_AGENT_CONFIG ")\n"
               "  --top DIR, --esp DIR, --state FILE   handed to koompi-boot\n"
               "  --entry FILE       the booted entry, handed to koompi-boot mark-bad\n"
-              "  --state-dir DIR    where health.json goes (default /var/lib/koompi)\n"
+              "  --state-dir DIR    where health.json goes (default " DEFAULT_STATE_DIR ")\n"
               "  --mountinfo FILE   the mount table the mount checks read (default /proc/self/mountinfo)\n"
               "  --countdown SEC    seconds shown before the reboot of a bad boot (default 10)\n"
               "  -h, --help         this help\n\n"
@@ -68,8 +68,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
         const char **field[] = { &o->config,    &o->top,   &o->esp,      &o->state,
                                  &o->state_dir, &o->entry, &o->mountinfo };
         int c;
-        *o = (struct options) { .config = "/etc/koompi/agent.conf",
-                                .state_dir = "/var/lib/koompi",
+        *o = (struct options) { .config = DEFAULT_AGENT_CONFIG,
+                                .state_dir = DEFAULT_STATE_DIR,
                                 .countdown_s = 10 };
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
                 if (c >= ARG_CONFIG && c <= ARG_MOUNTINFO)

@@ -11,9 +11,6 @@
 #include "log.h"
 #include "util.h"
 
-#define DEFAULT_AGENT_CONFIG "/etc/koompi/agent.conf"
-#define DEFAULT_STATE_DIR "/var/lib/koompi"
-
 struct options {
         const char *config;
         const char *top;
