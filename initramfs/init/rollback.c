@@ -255,9 +255,10 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
                 fr[i] = (struct fallback_root) { .name = roots[i].name,
                                                  .read_only = roots[i].read_only,
                                                  .generation = roots[i].otransid };
-                if (loader)
+                if (loader) {
                         entry_state_of_root(ctx, &fr[i]);
-                else
+                        fallback_root_note_from_ledger(&fr[i], &ctx->ledger);
+                } else
                         fallback_root_from_ledger(&fr[i], &ctx->ledger, ctx->config.boot_tries);
         }
         struct fallback_input in = { .requested = ctx->s.snapshot,

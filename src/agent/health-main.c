@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "ledger.h"
 #include "log.h"
 #include "util.h"
 
@@ -146,6 +147,25 @@ static void count_down(const char *reason, unsigned seconds) {
         }
 }
 
+/* The run's results as this boot's note in the ledger; a boot not started by koompi-init has no
+ * record to hold them, which is only worth a notice. */
+static void keep_results(const struct health_run *run, const struct rootfacts_source *src) {
+        char summary[LEDGER_NOTE_MAX + 1];
+        _cleanup_free_ char *error = NULL;
+        health_run_summary(run, summary, sizeof summary);
+        if (rootfacts_note(src, summary, &error) < 0)
+                log_notice("the results are not in the ledger: %s", error);
+}
+
+/* A required check failed where nothing counts: the admin hears of it. */
+static void raise_alert(const struct rootfacts_source *src, const char *reason) {
+        char text[LEDGER_NOTE_MAX + 1];
+        _cleanup_free_ char *error = NULL;
+        snprintf(text, sizeof text, "%.160s (this root is blessed: it was kept)", reason);
+        if (rootfacts_raise_alert(src, "health", text, &error) < 0)
+                log_error("raising the alert failed: %s", error);
+}
+
 static int act(const struct health_run *run, const struct rootfacts_source *src, unsigned countdown_s) {
         char reason[512];
         _cleanup_free_ char *error = NULL;
@@ -154,19 +174,22 @@ static int act(const struct health_run *run, const struct rootfacts_source *src,
         switch (health_boot_action(v, v == HEALTH_FAILED && boot_counting(src))) {
         case BOOT_ACTION_NONE:
                 log_info("healthy: %zu checks passed", run->n);
+                keep_results(run, src);
                 return HEALTH_EXIT_OK;
         case BOOT_ACTION_WARN:
-                if (v == HEALTH_FAILED)
+                if (v == HEALTH_FAILED) {
                         log_warning(
                                 "%s; this boot is not on trial (its root is blessed): nothing is marked bad",
                                 reason);
-                else
+                        raise_alert(src, reason);
+                } else
                         log_warning("%s (a wanted check: only a warning)", reason);
+                keep_results(run, src);
                 return HEALTH_EXIT_OK;
         case BOOT_ACTION_MARK_BAD:
                 break;
         }
-        int r = rootfacts_mark_bad(src, &error);
+        int r = rootfacts_mark_bad(src, reason, &error);
         if (r < 0)
                 log_error("marking this boot bad failed: %s", error);
         count_down(reason, countdown_s);

@@ -183,6 +183,47 @@ void health_run_reason(const struct health_run *run, char *buf, size_t size) {
                         }
 }
 
+/* Appends " (a, b)" naming the checks in state want (failed ones when want is CHECK_FAILED). */
+static void append_names(const struct health_run *run, enum health_state want, char *buf, size_t size) {
+        const char *sep = " (";
+        for (size_t i = 0; i < run->n; i++) {
+                const struct health_check *c = &run->checks[i];
+                if (want == CHECK_FAILED ? !failed(c) : c->state != want)
+                        continue;
+                size_t n = strlen(buf);
+                snprintf(buf + n, size - n, "%s%s", sep, c->name);
+                sep = ", ";
+        }
+        size_t n = strlen(buf);
+        if (*sep == ',')
+                snprintf(buf + n, size - n, ")");
+}
+
+void health_run_summary(const struct health_run *run, char *buf, size_t size) {
+        size_t passed = 0, skipped = 0, bad = 0;
+        for (size_t i = 0; i < run->n; i++) {
+                passed += run->checks[i].state == CHECK_PASSED;
+                skipped += run->checks[i].state == CHECK_SKIPPED;
+                bad += failed(&run->checks[i]);
+        }
+        snprintf(buf, size, "health: %zu passed", passed);
+        if (skipped) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, size - n, ", %zu skipped", skipped);
+                append_names(run, CHECK_SKIPPED, buf, size);
+        }
+        if (bad) {
+                char reason[256];
+                size_t n = strlen(buf);
+                snprintf(buf + n, size - n, ", %zu failed", bad);
+                if (bad > 1)
+                        append_names(run, CHECK_FAILED, buf, size);
+                health_run_reason(run, reason, sizeof reason);
+                n = strlen(buf);
+                snprintf(buf + n, size - n, ": %s", reason);
+        }
+}
+
 enum health_boot_action health_boot_action(enum health_verdict v, bool counting) {
         if (v == HEALTH_OK)
                 return BOOT_ACTION_NONE;

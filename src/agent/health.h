@@ -79,6 +79,10 @@ void health_reason(const struct health_check *c, char *buf, size_t size);
 /* The reason of the first failed required check, else of the first failed wanted one; empty
  * when none failed. */
 void health_run_reason(const struct health_run *run, char *buf, size_t size);
+/* One line for the boot's note in the ledger, naming every check that did not pass:
+ * "health: 5 passed, 1 skipped (units), 1 failed: check `home-mounted` failed: /home is not
+ * mounted". A run where all passed gives "health: 6 passed". */
+void health_run_summary(const struct health_run *run, char *buf, size_t size);
 
 /* What the per-boot run does with its verdict. */
 enum health_boot_action {

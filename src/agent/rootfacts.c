@@ -161,10 +161,8 @@ int rootfacts_read(const struct rootfacts_source *src, struct root_facts *ret, c
         return r;
 }
 
-int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char **ret_error) {
-        char num[32];
-        snprintf(num, sizeof num, "%" PRIu64, seq);
-        const char *args[] = { "alerts", "ack", seq ? num : NULL, NULL };
+/* Runs koompi-boot with args for a change of the ledger: 0, or a negative errno with *ret_error. */
+static int change(const struct rootfacts_source *src, const char *const *args, char **ret_error) {
         _cleanup_free_ char *out = NULL, *err = NULL;
         int r = run_koompi_boot(src, args, &out, &err);
         if (r == 0)
@@ -173,12 +171,26 @@ int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char *
         return r == 2 ? -ENOENT : r == 3 ? -EBUSY : -EIO;
 }
 
-int rootfacts_mark_bad(const struct rootfacts_source *src, char **ret_error) {
-        const char *args[] = { "mark-bad", src->entry ? "--entry" : NULL, src->entry, NULL };
-        _cleanup_free_ char *out = NULL, *err = NULL;
-        int r = run_koompi_boot(src, args, &out, &err);
-        if (r == 0)
-                return 0;
-        *ret_error = describe_failure(src, r, err);
-        return r == 2 ? -ENOENT : r == 3 ? -EBUSY : -EIO;
+int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char **ret_error) {
+        char num[32];
+        snprintf(num, sizeof num, "%" PRIu64, seq);
+        const char *args[] = { "alerts", "ack", seq ? num : NULL, NULL };
+        return change(src, args, ret_error);
+}
+
+int rootfacts_mark_bad(const struct rootfacts_source *src, const char *reason, char **ret_error) {
+        const char *args[] = { "mark-bad", "--reason", reason ? reason : "", src->entry ? "--entry" : NULL,
+                               src->entry, NULL };
+        return change(src, args, ret_error);
+}
+
+int rootfacts_note(const struct rootfacts_source *src, const char *text, char **ret_error) {
+        const char *args[] = { "note", "--", text, NULL };
+        return change(src, args, ret_error);
+}
+
+int rootfacts_raise_alert(const struct rootfacts_source *src, const char *kind, const char *text,
+                          char **ret_error) {
+        const char *args[] = { "alerts", "raise", "--", kind, text, NULL };
+        return change(src, args, ret_error);
 }

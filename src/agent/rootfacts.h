@@ -31,7 +31,12 @@ int rootfacts_read(const struct rootfacts_source *src, struct root_facts *ret, c
 /* `koompi-boot alerts ack SEQ` (every alert when seq is 0). 0, -ENOENT when seq names no alert,
  * or another negative errno with *ret_error saying what failed (free it). */
 int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char **ret_error);
-/* `koompi-boot mark-bad` (with --entry when the source has one): this boot is bad. 0, or a
- * negative errno with *ret_error saying what failed (free it). */
-int rootfacts_mark_bad(const struct rootfacts_source *src, char **ret_error);
+/* `koompi-boot mark-bad --reason REASON` (with --entry when the source has one): this boot is
+ * bad, and why. 0, or a negative errno with *ret_error saying what failed (free it). */
+int rootfacts_mark_bad(const struct rootfacts_source *src, const char *reason, char **ret_error);
+/* `koompi-boot note TEXT`: TEXT becomes the note of this boot in the ledger. Same returns. */
+int rootfacts_note(const struct rootfacts_source *src, const char *text, char **ret_error);
+/* `koompi-boot alerts raise KIND TEXT`: an alert for the admin. Same returns. */
+int rootfacts_raise_alert(const struct rootfacts_source *src, const char *kind, const char *text,
+                          char **ret_error);
 void rootfacts_free(struct root_facts *f);

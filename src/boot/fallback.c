@@ -49,6 +49,14 @@ void fallback_root_from_ledger(struct fallback_root *r, const struct ledger *l, 
         ledger_root_status(l, r->name, &s);
         root_state_decide(&(struct root_evidence) { .ledger = &s, .tries = tries }, &v);
         fallback_root_set(r, &v);
+        fallback_root_note_from_ledger(r, l);
+}
+
+void fallback_root_note_from_ledger(struct fallback_root *r, const struct ledger *l) {
+        struct ledger_root_status s;
+
+        ledger_root_status(l, r->name, &s);
+        r->failure_note = s.last_failure && *s.last_failure->note ? s.last_failure->note : NULL;
 }
 
 void fallback_root_from_entry(struct fallback_root *r, const struct entry_name *e) {
@@ -90,7 +98,7 @@ static const struct fallback_root *newest_candidate(const struct fallback_input 
 }
 
 static void describe_failure(char *buf, size_t size, const char *name, enum fallback_reason reason,
-                             unsigned failures) {
+                             unsigned failures, const char *note) {
         switch (reason) {
         case FALLBACK_REASON_MISSING:
                 snprintf(buf, size, "%s does not exist", name);
@@ -111,7 +119,14 @@ static void describe_failure(char *buf, size_t size, const char *name, enum fall
                 break;
         case FALLBACK_REASON_NONE:
                 buf[0] = 0;
-                break;
+                return;
+        }
+        /* The failed boot's own account: the health check that failed, for instance. */
+        if (note && *note &&
+            (reason == FALLBACK_REASON_MARKED_BAD || reason == FALLBACK_REASON_FAILED ||
+             reason == FALLBACK_REASON_ENTRY_SPENT)) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, size - n, ": %s", note);
         }
 }
 
@@ -129,10 +144,12 @@ static const char *describe_choice(const struct fallback_input *in, const struct
         return "the last good root";
 }
 
-static void fill_message(const struct fallback_input *in, struct fallback_choice *ret, unsigned failures) {
+static void fill_message(const struct fallback_input *in, struct fallback_choice *ret,
+                         const struct fallback_root *failed, unsigned failures) {
         char what[FALLBACK_MESSAGE_MAX / 2];
 
-        describe_failure(what, sizeof what, ret->failed, ret->reason, failures);
+        describe_failure(what, sizeof what, ret->failed, ret->reason, failures,
+                         failed ? failed->failure_note : NULL);
         if (ret->root)
                 snprintf(ret->message, sizeof ret->message, "%s; booted %s, %s", what, ret->root->name,
                          describe_choice(in, ret->root, ret->failed));
@@ -174,7 +191,7 @@ int fallback_choose(const struct fallback_input *in, struct fallback_choice *ret
                 ret->fallback = true;
                 ret->failed = spent->name;
                 ret->reason = FALLBACK_REASON_ENTRY_SPENT;
-                fill_message(in, ret, spent->failures);
+                fill_message(in, ret, spent, spent->failures);
                 return 0;
         }
 
@@ -185,6 +202,6 @@ int fallback_choose(const struct fallback_input *in, struct fallback_choice *ret
                 ret->root = newest_candidate(in, false);
         ret->fallback = ret->root != NULL;
         ret->mark_entry_bad = in->counting_loader;
-        fill_message(in, ret, failures);
+        fill_message(in, ret, req, failures);
         return ret->root ? 0 : -ENOENT;
 }

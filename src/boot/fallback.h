@@ -44,6 +44,8 @@ struct fallback_root {
         enum root_state state;
         unsigned failures; /* consecutive failed boots since last good (or the entry's DONE) */
         bool entry_spent; /* its loader entry is out of tries ("+0", "+0-N") */
+        const char *failure_note; /* why its newest failed boot failed (the ledger's note, e.g.
+                                   * "check `home-mounted` failed: ..."); NULL or "" if unknown */
 };
 
 struct fallback_input {
@@ -91,5 +93,8 @@ void fallback_root_from_ledger(struct fallback_root *r, const struct ledger *l, 
  * counting loader): no counter = good, "+0[-N]" = bad and spent, "+L" = untested, "+L-N" = in
  * trial with N failures. */
 void fallback_root_from_entry(struct fallback_root *r, const struct entry_name *e);
+/* Sets r->failure_note from the ledger (a pointer into l): the note of r's newest failed boot
+ * since it was last good, when that boot has one. The state is left as it is. */
+void fallback_root_note_from_ledger(struct fallback_root *r, const struct ledger *l);
 
 const char *fallback_reason_to_string(enum fallback_reason r);

@@ -809,7 +809,7 @@ struct ledger_boot *ledger_current(struct ledger *l) {
         return l->n_boots > 0 ? &l->boots[l->n_boots - 1] : NULL;
 }
 
-static int set_note(struct ledger_boot *b, const char *note) {
+int ledger_boot_set_note(struct ledger_boot *b, const char *note) {
         if (!note)
                 return 0;
         char *s = strdup_cut(note, LEDGER_NOTE_MAX);
@@ -834,7 +834,7 @@ int ledger_set_stage(struct ledger *l, enum ledger_stage stage, const char *note
                 else if (stage == LEDGER_STAGE_MARKED_BAD)
                         b->outcome = LEDGER_OUTCOME_BAD;
         }
-        return set_note(b, note);
+        return ledger_boot_set_note(b, note);
 }
 
 int ledger_set_outcome(struct ledger *l, enum ledger_outcome outcome, const char *note) {
@@ -845,7 +845,7 @@ int ledger_set_outcome(struct ledger *l, enum ledger_outcome outcome, const char
         if (!b)
                 return -ENOENT;
         b->outcome = outcome;
-        return set_note(b, note);
+        return ledger_boot_set_note(b, note);
 }
 
 int ledger_mark_root(struct ledger *l, uint64_t time, const char *root, enum ledger_mark_action action,
@@ -967,16 +967,19 @@ void ledger_root_status(const struct ledger *l, const char *root, struct ledger_
                 case LEDGER_OUTCOME_GOOD:
                         ret->good = true;
                         ret->failures = 0;
+                        ret->last_failure = NULL;
                         bad_outcome = false;
                         break;
                 case LEDGER_OUTCOME_BAD:
                         ret->failures++;
+                        ret->last_failure = b;
                         if (!ret->good)
                                 bad_outcome = true;
                         break;
                 case LEDGER_OUTCOME_FAILED:
                 case LEDGER_OUTCOME_FELL_BACK:
                         ret->failures++;
+                        ret->last_failure = b;
                         break;
                 default:
                         break;

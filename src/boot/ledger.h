@@ -161,6 +161,8 @@ struct ledger_boot *ledger_current(struct ledger *l);
  * Reaching good also sets the outcome good, marked-bad sets it bad. note replaces the note
  * unless NULL. -ENOENT without a boot, -EINVAL for a bad stage. */
 int ledger_set_stage(struct ledger *l, enum ledger_stage stage, const char *note);
+/* Replaces b's note (cut to LEDGER_NOTE_MAX bytes) unless note is NULL. 0 or -ENOMEM. */
+int ledger_boot_set_note(struct ledger_boot *b, const char *note);
 /* Sets how the current boot ended. note replaces the note unless NULL. */
 int ledger_set_outcome(struct ledger *l, enum ledger_outcome outcome, const char *note);
 
@@ -188,6 +190,8 @@ struct ledger_root_status {
                                          * the mark); abandoned and in-progress ones don't count */
         bool good; /* reached good since the mark, or marked good */
         bool bad; /* marked bad, or a boot ended bad while not good */
+        const struct ledger_boot *last_failure; /* the newest of those failures (its note says
+                                                 * why, e.g. the failed health check); NULL if none */
 };
 void ledger_root_status(const struct ledger *l, const char *root, struct ledger_root_status *ret);
 const struct ledger_boot *ledger_last_boot_of(const struct ledger *l, const char *root);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* mark-good and mark-bad: the verdict of the running system on its own boot, written where
+/* mark-good, mark-bad and note: the verdict of the running system on its own boot, written where
  * systemd-boot reads it (the counter in the entry's file name) and in the ledger. */
 #include <dirent.h>
 #include <errno.h>
@@ -219,8 +219,38 @@ static struct ledger_boot *this_boot(struct ledger *l, const struct boot_state *
         return b && *s->snapshot && streq(b->root, s->snapshot) ? b : NULL;
 }
 
-static int record(struct context *c, const struct boot_state *s, bool good) {
-        enum ledger_stage stage = good ? LEDGER_STAGE_GOOD : LEDGER_STAGE_MARKED_BAD;
+/* Whether boot b may move to stage (or, for _LEDGER_STAGE_INVALID, take a note): 1 yes, 0 nothing
+ * to do (already there, said), -EPERM refused (said). */
+static int may_record(const struct ledger_boot *b, enum ledger_stage stage, const char *note) {
+        if (stage == _LEDGER_STAGE_INVALID)
+                return 1;
+        if (b->stage == stage && !note) {
+                printf("boot #%" PRIu64 " of %s was already recorded %s\n", b->seq, b->root,
+                       ledger_stage_to_string(stage));
+                return 0;
+        }
+        if (stage == LEDGER_STAGE_GOOD && b->stage == LEDGER_STAGE_MARKED_BAD) {
+                log_error("boot #%" PRIu64 " of %s was marked bad; mark-good does not undo that", b->seq,
+                          b->root);
+                return -EPERM;
+        }
+        return 1;
+}
+
+/* Moves b to stage (none: _LEDGER_STAGE_INVALID) and sets its note (unless NULL). */
+static int set_boot(struct ledger *l, struct ledger_boot *b, enum ledger_stage stage, const char *note) {
+        if (b == ledger_current(l) && stage != _LEDGER_STAGE_INVALID)
+                return ledger_set_stage(l, stage, note);
+        /* Not the newest record (should not happen while it runs): same rules by hand. */
+        if (stage != _LEDGER_STAGE_INVALID && stage > b->stage) {
+                b->stage = stage;
+                b->outcome = stage == LEDGER_STAGE_GOOD ? LEDGER_OUTCOME_GOOD : LEDGER_OUTCOME_BAD;
+        }
+        return ledger_boot_set_note(b, note);
+}
+
+/* Records stage (or only the note, for _LEDGER_STAGE_INVALID) for the running boot. */
+static int record(struct context *c, const struct boot_state *s, enum ledger_stage stage, const char *note) {
         _cleanup_free_ char *root = NULL;
         struct ledger l;
         int r;
@@ -241,28 +271,10 @@ static int record(struct context *c, const struct boot_state *s, bool good) {
                 r = -ENOENT;
                 goto out;
         }
-        if (b->stage == stage) {
-                printf("boot #%" PRIu64 " of %s was already recorded %s\n", b->seq, b->root,
-                       ledger_stage_to_string(stage));
-                r = 0;
+        r = may_record(b, stage, note);
+        if (r <= 0)
                 goto out;
-        }
-        if (good && b->stage == LEDGER_STAGE_MARKED_BAD) {
-                log_error("boot #%" PRIu64 " of %s was marked bad; mark-good does not undo that", b->seq,
-                          b->root);
-                r = -EPERM;
-                goto out;
-        }
-        if (b == ledger_current(&l))
-                r = ledger_set_stage(&l, stage, NULL);
-        else {
-                /* Not the newest record (should not happen while it runs): same rules by hand. */
-                if (stage > b->stage) {
-                        b->stage = stage;
-                        b->outcome = good ? LEDGER_OUTCOME_GOOD : LEDGER_OUTCOME_BAD;
-                }
-                r = 0;
-        }
+        r = set_boot(&l, b, stage, note);
         if (r < 0) {
                 log_errno(r, "recording the boot failed");
                 r = -EIO;
@@ -271,9 +283,11 @@ static int record(struct context *c, const struct boot_state *s, bool good) {
         uint64_t seq = b->seq;
         root = strdup_or_die(b->root);
         r = ctx_ledger_save(c, &l);
-        if (r == 0)
+        if (r == 0 && stage != _LEDGER_STAGE_INVALID)
                 printf("boot #%" PRIu64 " of %s recorded %s in the ledger\n", seq, root,
                        ledger_stage_to_string(stage));
+        else if (r == 0)
+                printf("boot #%" PRIu64 " of %s: note kept in the ledger\n", seq, root);
 out:
         ledger_free(&l);
         return r;
@@ -308,7 +322,7 @@ static int mark(struct context *c, bool good) {
                 boot_state_free(&s);
                 return r_entry != 0 ? r_entry : -ENOENT;
         }
-        r_ledger = record(c, &s, good);
+        r_ledger = record(c, &s, good ? LEDGER_STAGE_GOOD : LEDGER_STAGE_MARKED_BAD, c->o->reason);
         boot_state_free(&s);
         return r_entry != 0 ? r_entry : r_ledger;
 }
@@ -319,4 +333,19 @@ int verb_mark_good(struct context *c) {
 
 int verb_mark_bad(struct context *c) {
         return mark(c, false);
+}
+
+int verb_note(struct context *c) {
+        struct boot_state s;
+        int r = boot_state_load(c->o->state, &s);
+        if (r < 0) {
+                log_errno(r,
+                          "reading %s failed: this boot was not started by koompi-init, so the ledger "
+                          "has no record of it to keep the note in",
+                          c->o->state);
+                return -ENOENT;
+        }
+        r = record(c, &s, _LEDGER_STAGE_INVALID, c->o->args[0]);
+        boot_state_free(&s);
+        return r;
 }

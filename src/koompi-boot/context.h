@@ -33,6 +33,7 @@ struct options {
         unsigned keep; /* prune --keep */
         bool has_keep;
         bool once; /* rollback --once */
+        const char *reason; /* mark-good/mark-bad --reason: the boot's note in the ledger */
         char **args; /* words after the verb (and its second word: "snapshot delete") */
         int n_args;
 };

@@ -149,3 +149,33 @@ int verb_alerts(struct context *c) {
         ledger_free(&l);
         return 0;
 }
+
+int verb_alerts_raise(struct context *c) {
+        const char *kind = c->o->args[0], *message = c->o->args[1];
+        struct ledger l;
+        uint64_t seq = 0;
+        int r;
+
+        if (!*kind || strpbrk(kind, " \t\n") || !*message) {
+                log_error("an alert needs a kind (one word, e.g. health) and a message");
+                return -EINVAL;
+        }
+        ledger_init(&l);
+        r = ctx_ledger_load(c, &l, true);
+        if (r != 0)
+                goto out;
+        r = ledger_add_alert(&l, (uint64_t)time(NULL), kind, message, &seq);
+        if (r < 0) {
+                log_errno(r, "adding the alert failed");
+                r = -EIO;
+                goto out;
+        }
+        bool added = r > 0;
+        r = added ? ctx_ledger_save(c, &l) : 0;
+        if (r == 0)
+                printf(added ? "alert #%" PRIu64 " raised\n" : "alert #%" PRIu64 " was already raised\n",
+                       seq);
+out:
+        ledger_free(&l);
+        return r;
+}

@@ -25,6 +25,7 @@ enum {
         VOPT_RUN = 1 << 5, /* --run, --pacman */
         VOPT_KEEP = 1 << 6,
         VOPT_ONCE = 1 << 7,
+        VOPT_REASON = 1 << 8,
 };
 
 enum {
@@ -42,6 +43,7 @@ enum {
         ARG_PACMAN,
         ARG_KEEP,
         ARG_ONCE,
+        ARG_REASON,
         ARG_DEBUG,
 };
 
@@ -110,6 +112,10 @@ static const struct option_spec {
           VOPT_ONCE,
           NULL,
           "for the next boot only (LoaderEntryOneShot)" },
+        { { "reason", required_argument, NULL, ARG_REASON },
+          VOPT_REASON,
+          "TEXT",
+          "why, kept as the note of this boot in the ledger (e.g. the failed health check)" },
 };
 
 static const struct verb {
@@ -126,14 +132,18 @@ static const struct verb {
         { "list", NULL, 0, 0, VOPT_JSON, verb_list, "", "the roots and their boot loader entries" },
         { "entries", "sync", 0, 0, VOPT_JSON | VOPT_DRY_RUN | VOPT_KERNEL, verb_entries_sync, "",
           "write one boot loader entry per root on the ESP" },
-        { "mark-good", NULL, 0, 0, VOPT_ENTRY, verb_mark_good, "",
+        { "mark-good", NULL, 0, 0, VOPT_ENTRY | VOPT_REASON, verb_mark_good, "",
           "bless the running boot (drop its entry's counter)" },
-        { "mark-bad", NULL, 0, 0, VOPT_ENTRY, verb_mark_bad, "",
+        { "mark-bad", NULL, 0, 0, VOPT_ENTRY | VOPT_REASON, verb_mark_bad, "",
           "mark the running boot bad at once (+0-DONE)" },
+        { "note", NULL, 1, 1, 0, verb_note, "TEXT",
+          "keep TEXT as the note of the running boot in the ledger (health results)" },
         { "history", NULL, 0, 0, VOPT_JSON | VOPT_LIMIT, verb_history, "",
           "the boots recorded in the ledger" },
         { "alerts", NULL, 0, 0, VOPT_JSON, verb_alerts, "", "the alerts" },
         { "alerts", "ack", 0, 1, 0, verb_alerts_ack, "[SEQ]", "acknowledge alert SEQ (all without SEQ)" },
+        { "alerts", "raise", 2, 2, 0, verb_alerts_raise, "KIND TEXT",
+          "raise an alert for the admin (e.g. from a health check)" },
         { "update", NULL, 0, 0, VOPT_RUN | VOPT_KERNEL, verb_update, "",
           "a new root: CMD run in a snapshot, sealed, its entry tried next" },
         { "snapshot", "create", 0, 1, VOPT_DRY_RUN | VOPT_KERNEL, verb_snapshot_create, "[NAME]",
@@ -344,6 +354,9 @@ static int option_store(const struct verb *v, int c, struct options *o) {
                 break;
         case ARG_ONCE:
                 o->once = true;
+                break;
+        case ARG_REASON:
+                o->reason = optarg;
                 break;
         case ARG_DEBUG:
                 log_set_max_level(LOG_LVL_DEBUG);

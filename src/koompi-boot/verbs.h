@@ -10,6 +10,8 @@ int verb_list(struct context *c);
 int verb_entries_sync(struct context *c);
 int verb_mark_good(struct context *c);
 int verb_mark_bad(struct context *c);
+int verb_note(struct context *c);
+int verb_alerts_raise(struct context *c);
 int verb_history(struct context *c);
 int verb_alerts(struct context *c);
 int verb_alerts_ack(struct context *c);

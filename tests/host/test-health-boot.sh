@@ -21,10 +21,14 @@ health() {
 	"$HEALTH" --config "$T/agent.conf" --top "$TOP" --esp "$ESP" --state "$T/boot.json" --state-dir "$T/state" \
 		--countdown 0 "$@"
 }
-stage_of_boot_2() {
+# field_of_boot_2 FIELD: that field of boot #2 in `koompi-boot --json history`.
+field_of_boot_2() {
 	"$K" --top "$TOP" --esp "$ESP" --state "$T/boot.json" --json history >"$T/history.json" &&
-		python3 -c 'import json,sys; print([b["stage"] for b in json.load(open(sys.argv[1]))["boots"] if b["seq"] == 2][0])' \
-			"$T/history.json"
+		python3 -c 'import json,sys; print([b[sys.argv[2]] for b in json.load(open(sys.argv[1]))["boots"] if b["seq"] == 2][0])' \
+			"$T/history.json" "$1"
+}
+stage_of_boot_2() {
+	field_of_boot_2 stage
 }
 
 printf '#!/bin/sh\nexit 0\n' >"$T/health/required/root-read-only"
@@ -35,6 +39,7 @@ expect_rc "every check passes: exit 0" 0 health --entry "$E/koompi-root-current+
 check "... says so" grep -q "healthy: 1 checks passed" "$T/err"
 check "... the entry keeps its counter" test -e "$E/koompi-root-current+2-1.conf"
 check "... the result is kept" json_true "$T/state/health.json" 'j["state"] == "ok"'
+check "... and is the boot's note in the ledger" test "$(field_of_boot_2 note)" = "health: 1 passed"
 
 printf '#!/bin/sh\necho "disk 97%% full" >&2\nexit 1\n' >"$T/health/wanted/disk-space"
 chmod +x "$T/health/wanted/disk-space"
@@ -49,12 +54,18 @@ expect_rc "a required check fails on a blessed root: exit 0" 0 health
 check "... a warning that nothing is marked bad" \
 	grep -q "check \`home-mounted\` failed: /home is not mounted; this boot is not on trial (its root is blessed): nothing is marked bad" "$T/err"
 check "... the ledger is left as it was" test "$(stage_of_boot_2)" = switched
+check "... but has the results" test "$(field_of_boot_2 note)" = \
+	"health: 1 passed, 2 failed (home-mounted, disk-space): check \`home-mounted\` failed: /home is not mounted"
+"$K" --top "$TOP" --esp "$ESP" --json alerts >"$T/alerts.json" 2>&1
+check "... and an alert naming the check" json_true "$T/alerts.json" \
+	'any(a["kind"] == "health" and a["message"].startswith("check `home-mounted` failed: /home is not mounted") for a in j["alerts"])'
 
 boot_record true koompi-root-current+2-1.conf
 expect_rc "a required check fails on a boot on trial: exit 4" 4 health --entry "$E/koompi-root-current+2-1.conf"
 check "... the reason on screen" grep -q "this boot is bad: check \`home-mounted\` failed: /home is not mounted" "$T/err"
 check "... the entry is spent (+0)" test -e "$E/koompi-root-current+0-1.conf"
 check "... the ledger has the boot marked bad" test "$(stage_of_boot_2)" = marked-bad
+check "... and why" test "$(field_of_boot_2 note)" = "check \`home-mounted\` failed: /home is not mounted"
 check "... the result is kept" json_true "$T/state/health.json" \
 	'j["state"] == "failed" and j["reason"] == "check `home-mounted` failed: /home is not mounted"'
 

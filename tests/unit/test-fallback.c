@@ -29,6 +29,7 @@ static void reset_roots(void) {
                 roots[i].state = ROOT_UNTESTED;
                 roots[i].failures = 0;
                 roots[i].entry_spent = false;
+                roots[i].failure_note = NULL;
         }
 }
 
@@ -437,6 +438,47 @@ static void test_counting_loader(void **state) {
         assert_int_equal(c.reason, FALLBACK_REASON_NOT_READ_ONLY);
 }
 
+/* The failed boot's note (the health check that failed) is in the message, under either count. */
+static void test_failure_note(void **state) {
+        static const char why[] = "check `home-mounted` failed: /home is not mounted";
+        struct ledger l;
+        struct fallback_choice c;
+
+        history(&l);
+        boot(&l, "@root-new", LEDGER_STAGE_SWITCHED);
+        assert_int_equal(ledger_set_stage(&l, LEDGER_STAGE_MARKED_BAD, why), 0);
+        states_from(&l, 0);
+        assert_string_equal(root("@root-new")->failure_note, why);
+        assert_null(root("@root-current")->failure_note);
+        assert_int_equal(choose("@root-new", 0, false, &c), 0);
+        assert_string_equal(c.message,
+                            "@root-new was marked bad: check `home-mounted` failed: /home is not "
+                            "mounted; booted @root-current, the last good root");
+
+        /* Under systemd-boot: its counter spent, the ledger says why. */
+        for (int i = 0; i < 2; i++) {
+                boot(&l, "@root-new", LEDGER_STAGE_SWITCHED);
+                assert_int_equal(ledger_set_stage(&l, LEDGER_STAGE_MARKED_BAD, i ? why : "other"), 0);
+        }
+        entry_state("@root-new", "koompi-root-new+0-3.conf");
+        fallback_root_note_from_ledger(root("@root-new"), &l);
+        assert_int_equal(choose("@root-current", 0, true, &c), 0);
+        assert_string_equal(c.message,
+                            "@root-new failed 3 boots in a row: check `home-mounted` failed: /home "
+                            "is not mounted; booted @root-current, the last good root");
+
+        /* A failure without a note, after the noted ones, gives no stale reason. */
+        boot(&l, "@root-new", LEDGER_STAGE_SWITCHED);
+        ledger_close_stale(&l);
+        fallback_root_note_from_ledger(root("@root-new"), &l);
+        assert_null(root("@root-new")->failure_note);
+        /* A good boot forgets the failures and their reasons. */
+        boot(&l, "@root-new", LEDGER_STAGE_GOOD);
+        fallback_root_note_from_ledger(root("@root-new"), &l);
+        assert_null(root("@root-new")->failure_note);
+        ledger_free(&l);
+}
+
 static void test_states(void **state) {
         struct ledger l;
         struct fallback_root r = { .name = "@r", .read_only = true };
@@ -495,7 +537,7 @@ int main(void) {
                 cmocka_unit_test(test_stays_skipped),    cmocka_unit_test(test_marked_bad),
                 cmocka_unit_test(test_candidates),       cmocka_unit_test(test_unbootable_request),
                 cmocka_unit_test(test_nothing_bootable), cmocka_unit_test(test_counting_loader),
-                cmocka_unit_test(test_states),
+                cmocka_unit_test(test_failure_note),     cmocka_unit_test(test_states),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

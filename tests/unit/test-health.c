@@ -185,6 +185,33 @@ static void test_run_reason(void **state) {
         health_free(&run);
 }
 
+static void test_summary(void **state) {
+        struct health_run run = {};
+        char buf[256];
+        (void)state;
+        health_add_result(&run, "home-mounted", true, CHECK_PASSED, NULL);
+        health_add_result(&run, "units", true, CHECK_SKIPPED, "no system bus");
+        health_add_result(&run, "var-mounted", true, CHECK_PASSED, NULL);
+        health_run_summary(&run, buf, sizeof buf);
+        assert_string_equal(buf, "health: 2 passed, 1 skipped (units)");
+        health_add_result(&run, "free-space", false, CHECK_FAILED, "12 MiB free, below 500 MiB\n");
+        health_run_summary(&run, buf, sizeof buf);
+        assert_string_equal(buf,
+                            "health: 2 passed, 1 skipped (units), 1 failed: "
+                            "check `free-space` failed: 12 MiB free, below 500 MiB");
+        run.checks[0].state = CHECK_FAILED;
+        run.checks[0].output = strdup("/home is not mounted");
+        health_run_summary(&run, buf, sizeof buf);
+        assert_string_equal(buf,
+                            "health: 1 passed, 1 skipped (units), 2 failed (home-mounted, free-space): "
+                            "check `home-mounted` failed: /home is not mounted");
+        /* Cut to the buffer, never past it. */
+        char small[24];
+        health_run_summary(&run, small, sizeof small);
+        assert_int_equal(strlen(small), sizeof small - 1);
+        health_free(&run);
+}
+
 static void test_boot_action(void **state) {
         static const struct {
                 enum health_verdict verdict;
@@ -208,10 +235,11 @@ static void test_boot_action(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_check_names), cmocka_unit_test(test_sorted_required_first),
-                cmocka_unit_test(test_schedule),    cmocka_unit_test(test_verdict),
-                cmocka_unit_test(test_reason),      cmocka_unit_test(test_ended_by_exit),
-                cmocka_unit_test(test_run_reason),  cmocka_unit_test(test_boot_action),
+                cmocka_unit_test(test_check_names),   cmocka_unit_test(test_sorted_required_first),
+                cmocka_unit_test(test_schedule),      cmocka_unit_test(test_verdict),
+                cmocka_unit_test(test_reason),        cmocka_unit_test(test_summary),
+                cmocka_unit_test(test_ended_by_exit), cmocka_unit_test(test_run_reason),
+                cmocka_unit_test(test_boot_action),
         };
         return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }
