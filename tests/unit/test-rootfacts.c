@@ -151,16 +151,32 @@ static void test_mark_bad(void **state) {
         struct rootfacts_source src = { .koompi_boot = bin, .top = "/t", .timeout_ms = 5000 };
         char *error = NULL;
         fake_koompi_boot("exit 0");
-        assert_int_equal(rootfacts_mark_bad(&src, &error), 0);
+        assert_int_equal(rootfacts_mark_bad(&src, "check `x` failed: no", &error), 0);
         _cleanup_free_ char *a = args();
-        assert_string_equal(a, "--top /t mark-bad\n");
+        assert_string_equal(a, "--top /t mark-bad --reason check `x` failed: no\n");
         src.entry = "/esp/loader/entries/koompi-x+2-1.conf";
-        assert_int_equal(rootfacts_mark_bad(&src, &error), 0);
+        assert_int_equal(rootfacts_mark_bad(&src, NULL, &error), 0);
         _cleanup_free_ char *b = args();
-        assert_string_equal(b, "--top /t mark-bad --entry /esp/loader/entries/koompi-x+2-1.conf\n");
+        assert_string_equal(b, "--top /t mark-bad --reason  --entry /esp/loader/entries/koompi-x+2-1.conf\n");
         fake_koompi_boot("echo 'koompi-boot: renaming the entry failed' >&2; exit 5");
-        assert_int_equal(rootfacts_mark_bad(&src, &error), -EIO);
+        assert_int_equal(rootfacts_mark_bad(&src, "r", &error), -EIO);
         assert_string_equal(error, "koompi-boot: renaming the entry failed");
+        free(error);
+}
+
+static void test_note_and_alert(void **state) {
+        struct rootfacts_source src = { .koompi_boot = bin, .timeout_ms = 5000 };
+        char *error = NULL;
+        fake_koompi_boot("exit 0");
+        assert_int_equal(rootfacts_note(&src, "-health: 1 passed", &error), 0);
+        _cleanup_free_ char *a = args();
+        assert_string_equal(a, "note -- -health: 1 passed\n");
+        assert_int_equal(rootfacts_raise_alert(&src, "health", "check `x` failed", &error), 0);
+        _cleanup_free_ char *b = args();
+        assert_string_equal(b, "alerts raise -- health check `x` failed\n");
+        fake_koompi_boot("echo 'koompi-boot: the ledger has no record of this boot' >&2; exit 2");
+        assert_int_equal(rootfacts_note(&src, "x", &error), -ENOENT);
+        assert_string_equal(error, "koompi-boot: the ledger has no record of this boot");
         free(error);
 }
 
@@ -168,7 +184,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse),         cmocka_unit_test(test_read),
                 cmocka_unit_test(test_read_failures), cmocka_unit_test(test_ack),
-                cmocka_unit_test(test_mark_bad),
+                cmocka_unit_test(test_mark_bad),      cmocka_unit_test(test_note_and_alert),
         };
         return cmocka_run_group_tests_name("rootfacts", tests, setup, teardown);
 }
