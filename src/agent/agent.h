@@ -29,6 +29,12 @@ struct agent {
         struct root_facts facts; /* the last answer; empty when facts_error says why */
         char *facts_error;
         uint64_t newest_alert; /* the highest alert seq already announced */
+        bool refreshing, refresh_again; /* a read of the facts runs; another is wanted after it */
+        sd_bus_message *status_waiters[AGENT_MAX_WAITERS]; /* GetStatus calls to answer */
+        unsigned n_status_waiters;
+        sd_event_source *ledger_watch;
+        bool ledger_watch_failed; /* said once; not tried again */
+        char ledger_name[256]; /* the ledger's file name in the watched directory */
         struct healthrun *health; /* the running or the last run, NULL before the first */
         bool health_running;
         sd_bus_message *health_waiters[AGENT_MAX_WAITERS]; /* RunHealth calls to answer */
@@ -39,10 +45,24 @@ struct agent {
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and
  * takes the name. 0 or a negative errno. */
 int bus_setup(struct agent *a);
-/* Reads the root facts again; announces alerts not seen before (AlertRaised) and changed
- * properties when announce is set. */
-void agent_refresh(struct agent *a, bool announce);
 void bus_done(struct agent *a);
+
+/* The root facts (facts.c). agent_refresh_now() reads them, blocking, at start (nothing is
+ * announced). agent_refresh() starts a read without blocking (or asks for one more after the
+ * running one); when it ends, alerts not seen before are announced (AlertRaised), changed
+ * properties too, and the GetStatus callers waiting are answered. */
+void agent_refresh_now(struct agent *a);
+void agent_refresh(struct agent *a);
+/* GetStatus: m is answered after the next read. 0, or -EBUSY when too many wait. */
+int agent_wait_status(struct agent *a, sd_bus_message *m);
+/* Reads the facts again whenever the ledger koompi-boot reported is replaced (set up by the
+ * first read that succeeds). 0, -ENOENT when its path is unknown, or another negative errno
+ * (logged). */
+int agent_watch_ledger(struct agent *a);
+/* Drops the waiting callers, the watch and the facts (the agent stops). */
+void agent_facts_done(struct agent *a);
+const char *agent_alert_field(json_object *alert, const char *key);
+uint64_t agent_alert_seq(json_object *alert);
 
 /* The JSON of GetStatus: version, roots, health, alerts, problems, koompi-boot's status. */
 char *status_json(const struct agent *a);

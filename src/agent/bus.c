@@ -105,16 +105,6 @@ static int prop_string(sd_bus *bus, const char *path, const char *interface, con
         return sd_bus_message_append(reply, "s", s);
 }
 
-static const char *alert_field(json_object *alert, const char *key) {
-        json_object *v;
-        return json_object_object_get_ex(alert, key, &v) ? json_object_get_string(v) : "";
-}
-
-static uint64_t alert_seq(json_object *alert) {
-        json_object *v;
-        return json_object_object_get_ex(alert, "seq", &v) ? (uint64_t)json_object_get_int64(v) : 0;
-}
-
 static int prop_alerts(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct agent *a = userdata;
@@ -122,59 +112,46 @@ static int prop_alerts(sd_bus *bus, const char *path, const char *interface, con
         int r = sd_bus_message_open_container(reply, 'a', "(tss)");
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 json_object *al = json_object_array_get_idx(a->facts.alerts, i);
-                r = sd_bus_message_append(reply, "(tss)", alert_seq(al), alert_field(al, "kind"),
-                                          alert_field(al, "message"));
+                r = sd_bus_message_append(reply, "(tss)", agent_alert_seq(al), agent_alert_field(al, "kind"),
+                                          agent_alert_field(al, "message"));
         }
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-/* Announces the alerts newer than any announced before; the first read only takes note. */
-static void announce_alerts(struct agent *a, bool announce) {
-        size_t n = a->facts.alerts ? json_object_array_length(a->facts.alerts) : 0;
-        uint64_t newest = a->newest_alert;
-        for (size_t i = 0; i < n; i++) {
-                json_object *al = json_object_array_get_idx(a->facts.alerts, i);
-                uint64_t seq = alert_seq(al);
-                if (seq <= a->newest_alert)
-                        continue;
-                if (announce)
-                        sd_bus_emit_signal(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "AlertRaised", "tss",
-                                           seq, alert_field(al, "kind"), alert_field(al, "message"));
-                if (seq > newest)
-                        newest = seq;
-        }
-        a->newest_alert = newest;
-}
-
-void agent_refresh(struct agent *a, bool announce) {
-        struct root_facts facts;
-        char *error = NULL;
-        int r = rootfacts_read(&a->source, &facts, &error);
-        free(a->facts_error);
-        a->facts_error = error;
-        if (r < 0)
-                return;
-        bool roots_changed = !streq_ptr(a->facts.booted_root, facts.booted_root) ||
-                !streq_ptr(a->facts.next_root, facts.next_root);
-        rootfacts_free(&a->facts);
-        a->facts = facts;
-        announce_alerts(a, announce);
-        if (announce && a->bus)
-                sd_bus_emit_properties_changed(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Alerts",
-                                               roots_changed ? "BootedRoot" : NULL,
-                                               roots_changed ? "NextRoot" : NULL, NULL);
-}
-
 static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *err) {
-        struct agent *a = userdata;
-        agent_refresh(a, true);
-        _cleanup_free_ char *json = status_json(a);
-        return sd_bus_reply_method_return(m, "s", json);
+        /* Answered after a fresh read: the caller waits, the loop does not. */
+        if (agent_wait_status(userdata, m) < 0)
+                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "too many callers wait for the status");
+        return 1;
+}
+
+/* An AcknowledgeAlert call while koompi-boot acknowledges. */
+struct ack {
+        struct agent *agent;
+        sd_bus_message *call;
+        uint64_t seq;
+};
+
+static void ack_done(int r, const char *out, const char *error, void *userdata) {
+        struct ack *k = userdata;
+        _cleanup_free_ char *reason = NULL;
+        r = rootfacts_change_result(r, error, &reason);
+        if (r == -ENOENT)
+                sd_bus_reply_method_errorf(k->call, ERROR_NO_SUCH_ALERT, "no alert #%" PRIu64 ": %s", k->seq,
+                                           reason);
+        else if (r < 0)
+                sd_bus_reply_method_errorf(k->call, ERROR_FAILED, "acknowledging failed: %s", reason);
+        else
+                sd_bus_reply_method_return(k->call, NULL);
+        agent_refresh(k->agent);
+        sd_bus_message_unref(k->call);
+        free(k);
 }
 
 static int method_acknowledge_alert(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         struct agent *a = userdata;
-        _cleanup_free_ char *error = NULL;
+        char num[32];
         uint64_t seq;
         /* Read after the decision: a call polkit decided on comes again, unread. */
         int r = authorize(a, m, "AcknowledgeAlert", err);
@@ -183,13 +160,18 @@ static int method_acknowledge_alert(sd_bus_message *m, void *userdata, sd_bus_er
         r = sd_bus_message_read(m, "t", &seq);
         if (r < 0)
                 return r;
-        r = rootfacts_ack_alert(&a->source, seq, &error);
-        if (r == -ENOENT)
-                return sd_bus_error_setf(err, ERROR_NO_SUCH_ALERT, "no alert #%" PRIu64 ": %s", seq, error);
-        if (r < 0)
-                return sd_bus_error_setf(err, ERROR_FAILED, "acknowledging failed: %s", error);
-        agent_refresh(a, true);
-        return sd_bus_reply_method_return(m, NULL);
+        snprintf(num, sizeof num, "%" PRIu64, seq);
+        const char *args[] = { "alerts", "ack", seq ? num : NULL, NULL };
+        struct ack *k = xmalloc(sizeof *k);
+        *k = (struct ack) { .agent = a, .call = sd_bus_message_ref(m), .seq = seq };
+        r = rootfacts_call(a->event, &a->source, args, ack_done, k);
+        if (r < 0) {
+                sd_bus_message_unref(k->call);
+                free(k);
+                return sd_bus_error_set_errnof(err, -r,
+                                               "acknowledging failed: koompi-boot could not be run: %m");
+        }
+        return 1;
 }
 
 static void health_progress(const struct health_check *c, size_t finished, size_t total, void *userdata) {
@@ -290,6 +272,7 @@ void bus_done(struct agent *a) {
                 sd_bus_message_unref(a->health_waiters[i]);
         a->n_health_waiters = 0;
         polkit_forget_all(a);
+        agent_facts_done(a);
         healthrun_free(a->health);
         a->health = NULL;
         sd_bus_slot_unref(a->vtable_slot);

@@ -108,7 +108,7 @@ static int run(struct agent *a) {
                 r = sd_event_set_watchdog(a->event, true);
         if (r < 0)
                 return log_errno(r, "setting up the event loop failed"), 5;
-        agent_refresh(a, false);
+        agent_refresh_now(a);
         if (a->facts_error)
                 log_warning("the root facts are not available: %s", a->facts_error);
         r = bus_setup(a);
@@ -141,8 +141,6 @@ int main(int argc, char **argv) {
                                                .timeout_ms = 10000 };
         r = run(&a);
         bus_done(&a);
-        rootfacts_free(&a.facts);
-        free(a.facts_error);
         agentconf_free(&a.config);
         sd_event_unref(a.event);
         return r;

@@ -11,8 +11,11 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "util.h"
+
+const char *const rootfacts_status_args[] = { "--json", "status", NULL };
 
 static const char *string_at(json_object *o, const char *a, const char *b) {
         json_object *x, *y;
@@ -80,10 +83,10 @@ static char *slurp_memfd(int fd) {
         return s;
 }
 
-/* Runs koompi-boot with the source's options then args; its stdout and stderr in *ret_out and
- * *ret_err. Returns its exit status (0..255) or a negative errno. */
-static int run_koompi_boot(const struct rootfacts_source *src, const char *const *args, char **ret_out,
-                           char **ret_err) {
+/* Starts koompi-boot with the source's options then args, its stdout and stderr into the memfds
+ * out and err. The pid, or a negative errno. */
+static pid_t spawn_koompi_boot(const struct rootfacts_source *src, const char *const *args, int out,
+                               int err) {
         const char *argv[16] = { src->koompi_boot };
         unsigned n = 1;
         if (src->top) {
@@ -100,10 +103,6 @@ static int run_koompi_boot(const struct rootfacts_source *src, const char *const
         }
         for (; *args && n < ELEMENTSOF(argv) - 1; args++)
                 argv[n++] = *args;
-        _cleanup_close_ int out = memfd_create("koompi-boot-out", MFD_CLOEXEC);
-        _cleanup_close_ int err = memfd_create("koompi-boot-err", MFD_CLOEXEC);
-        if (out < 0 || err < 0)
-                return -errno;
         pid_t pid = fork();
         if (pid < 0)
                 return -errno;
@@ -114,6 +113,26 @@ static int run_koompi_boot(const struct rootfacts_source *src, const char *const
                 execv(argv[0], (char *const *)argv);
                 _exit(127);
         }
+        return pid;
+}
+
+static int open_outputs(int *out, int *err) {
+        *out = memfd_create("koompi-boot-out", MFD_CLOEXEC);
+        *err = memfd_create("koompi-boot-err", MFD_CLOEXEC);
+        return *out < 0 || *err < 0 ? -errno : 0;
+}
+
+/* Runs koompi-boot with the source's options then args; its stdout and stderr in *ret_out and
+ * *ret_err. Returns its exit status (0..255) or a negative errno. */
+static int run_koompi_boot(const struct rootfacts_source *src, const char *const *args, char **ret_out,
+                           char **ret_err) {
+        _cleanup_close_ int out = -1, err = -1;
+        int r = open_outputs(&out, &err);
+        if (r < 0)
+                return r;
+        pid_t pid = spawn_koompi_boot(src, args, out, err);
+        if (pid < 0)
+                return pid;
         int status = wait_bounded(pid, src->timeout_ms);
         if (status < 0)
                 return status;
@@ -147,28 +166,20 @@ static char *describe_failure(const struct rootfacts_source *src, int r, const c
 }
 
 int rootfacts_read(const struct rootfacts_source *src, struct root_facts *ret, char **ret_error) {
-        static const char *const args[] = { "--json", "status", NULL };
-        _cleanup_free_ char *out = NULL, *err = NULL;
-        int r = run_koompi_boot(src, args, &out, &err);
-        if (r != 0) {
-                *ret_error = describe_failure(src, r, err);
-                return r == 2 ? -ENOENT : -EIO;
-        }
-        r = rootfacts_parse(out, ret);
-        if (r < 0)
-                *ret_error =
-                        describe_failure(src, -EBADMSG, "koompi-boot --json status printed no status object");
-        return r;
+        _cleanup_free_ char *out = NULL, *err = NULL, *error = NULL;
+        int r = run_koompi_boot(src, rootfacts_status_args, &out, &err);
+        if (r != 0)
+                error = describe_failure(src, r, err);
+        return rootfacts_status_result(src, r, out, error, ret, ret_error);
 }
 
 /* Runs koompi-boot with args for a change of the ledger: 0, or a negative errno with *ret_error. */
 static int change(const struct rootfacts_source *src, const char *const *args, char **ret_error) {
-        _cleanup_free_ char *out = NULL, *err = NULL;
+        _cleanup_free_ char *out = NULL, *err = NULL, *error = NULL;
         int r = run_koompi_boot(src, args, &out, &err);
-        if (r == 0)
-                return 0;
-        *ret_error = describe_failure(src, r, err);
-        return r == 2 ? -ENOENT : r == 3 ? -EBUSY : -EIO;
+        if (r != 0)
+                error = describe_failure(src, r, err);
+        return rootfacts_change_result(r, error, ret_error);
 }
 
 int rootfacts_ack_alert(const struct rootfacts_source *src, uint64_t seq, char **ret_error) {
@@ -193,4 +204,86 @@ int rootfacts_raise_alert(const struct rootfacts_source *src, const char *kind, 
                           char **ret_error) {
         const char *args[] = { "alerts", "raise", "--", kind, text, NULL };
         return change(src, args, ret_error);
+}
+
+/* One koompi-boot run watched by the event loop. */
+struct call {
+        const struct rootfacts_source *src;
+        pid_t pid;
+        int out, err;
+        bool timed_out;
+        sd_event_source *child, *timer;
+        rootfacts_done_fn done;
+        void *userdata;
+};
+
+static void call_free(struct call *c) {
+        sd_event_source_disable_unref(c->child);
+        sd_event_source_disable_unref(c->timer);
+        closep(&c->out);
+        closep(&c->err);
+        free(c);
+}
+
+static int call_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct call *c = userdata;
+        c->timed_out = true;
+        kill(c->pid, SIGKILL); /* its child event then ends the call */
+        return 0;
+}
+
+static int call_exited(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        struct call *c = userdata;
+        int r = c->timed_out ? -ETIMEDOUT : si->si_code == CLD_EXITED ? si->si_status : -EIO;
+        _cleanup_free_ char *out = slurp_memfd(c->out), *err = slurp_memfd(c->err), *error = NULL;
+        if (r != 0)
+                error = describe_failure(c->src, r, err);
+        c->done(r, out, error, c->userdata);
+        call_free(c);
+        return 0;
+}
+
+int rootfacts_call(sd_event *e, const struct rootfacts_source *src, const char *const *args,
+                   rootfacts_done_fn done, void *userdata) {
+        struct call *c = xmalloc(sizeof *c);
+        *c = (struct call) { .src = src, .out = -1, .err = -1, .done = done, .userdata = userdata };
+        int r = open_outputs(&c->out, &c->err);
+        if (r >= 0)
+                r = c->pid = spawn_koompi_boot(src, args, c->out, c->err);
+        if (r >= 0)
+                r = sd_event_add_time_relative(e, &c->timer, CLOCK_MONOTONIC,
+                                               (uint64_t)src->timeout_ms * 1000, 1000, call_timeout, c);
+        if (r >= 0)
+                r = sd_event_add_child(e, &c->child, c->pid, WEXITED, call_exited, c);
+        if (r < 0) {
+                if (c->pid > 0) {
+                        kill(c->pid, SIGKILL);
+                        waitpid(c->pid, NULL, 0);
+                }
+                call_free(c);
+                return r;
+        }
+        /* Owned by the call until it ends; a call still running when the agent stops goes with
+         * the process. */
+        return 0;
+}
+
+int rootfacts_status_result(const struct rootfacts_source *src, int r, const char *out, const char *error,
+                            struct root_facts *ret, char **ret_error) {
+        if (r != 0) {
+                *ret_error = strdup_or_die(error ? error : "koompi-boot failed");
+                return r == 2 ? -ENOENT : -EIO;
+        }
+        r = rootfacts_parse(out, ret);
+        if (r < 0)
+                *ret_error =
+                        describe_failure(src, -EBADMSG, "koompi-boot --json status printed no status object");
+        return r;
+}
+
+int rootfacts_change_result(int r, const char *error, char **ret_error) {
+        if (r == 0)
+                return 0;
+        *ret_error = strdup_or_die(error ? error : "koompi-boot failed");
+        return r == 2 ? -ENOENT : r == 3 ? -EBUSY : -EIO;
 }

@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 /* What the agent knows of the roots and the ledger. Today it asks `koompi-boot --json status`
  * (the one place the boot-side rules live) and parses the answer; only this file knows that,
@@ -40,3 +41,18 @@ int rootfacts_note(const struct rootfacts_source *src, const char *text, char **
 int rootfacts_raise_alert(const struct rootfacts_source *src, const char *kind, const char *text,
                           char **ret_error);
 void rootfacts_free(struct root_facts *f);
+
+/* Without blocking: runs koompi-boot with args (e.g. rootfacts_status_args) under the event
+ * loop e, killed after src->timeout_ms. done is called once with r its exit status (0..255) or
+ * a negative errno (-ETIMEDOUT), out what it printed, error (NULL when r is 0) the reason for
+ * people. src must live until then. 0, or a negative errno when it could not be started (done
+ * is then not called). */
+typedef void (*rootfacts_done_fn)(int r, const char *out, const char *error, void *userdata);
+int rootfacts_call(sd_event *e, const struct rootfacts_source *src, const char *const *args,
+                   rootfacts_done_fn done, void *userdata);
+extern const char *const rootfacts_status_args[];
+/* What a status run's (r, out, error) mean, as rootfacts_read() returns it. */
+int rootfacts_status_result(const struct rootfacts_source *src, int r, const char *out, const char *error,
+                            struct root_facts *ret, char **ret_error);
+/* What a change's (r, error) mean, as rootfacts_ack_alert() returns it. */
+int rootfacts_change_result(int r, const char *error, char **ret_error);

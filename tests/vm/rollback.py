@@ -556,9 +556,11 @@ class AgentHealthFails(AgentHealth):
         _, left, _ = parse_entry(e if isinstance(e, str) else "?")
         check(left == 0, f"@root-systemd's entry is {e}, expected its tries spent (+0)")
         # This disk's @root-current is a small test root without koompi-boot: the alert is
-        # read from koompi-init's ALERT line (its text names the roots, not yet the check).
+        # read from koompi-init's ALERT line, which names the roots and the failed check.
         alert = self.check_alert(self.boot_alerts(since), SYSTEMD, CURRENT, "the boot after the failed check")
         self.note(f"ALERT: {alert}")
+        check("check `koompi-test-check` failed: the VM test asked this check to fail" in alert,
+              f"the fallback alert does not name the failed check: {alert!r}\n{rep}")
 
 
 SCENARIOS = [SystemdBless, UpdateInVm, AgentHealth, AgentHealthFails, RollbackCounting, RollbackKernel, AbandonedPrompt]
