@@ -42,12 +42,15 @@ static void announce_alerts(struct agent *a, bool announce) {
         a->newest_alert = newest;
 }
 
-/* Takes facts (a successful read), or the reason a read failed. */
-static void apply(struct agent *a, int r, struct root_facts *facts, char *error, bool announce) {
+/* Takes the reason a read failed (owned); the facts read before stay. */
+static void fail(struct agent *a, char *error) {
         free(a->facts_error);
         a->facts_error = error;
-        if (r < 0)
-                return;
+}
+
+/* Takes a successful read. */
+static void apply(struct agent *a, struct root_facts *facts, bool announce) {
+        fail(a, NULL);
         bool roots_changed = !streq_ptr(a->facts.booted_root, facts->booted_root) ||
                 !streq_ptr(a->facts.next_root, facts->next_root);
         rootfacts_free(&a->facts);
@@ -64,8 +67,10 @@ static void apply(struct agent *a, int r, struct root_facts *facts, char *error,
 void agent_refresh_now(struct agent *a) {
         struct root_facts facts;
         char *error = NULL;
-        int r = rootfacts_read(&a->source, &facts, &error);
-        apply(a, r, &facts, error, false);
+        if (rootfacts_read(&a->source, &facts, &error) < 0)
+                fail(a, error);
+        else
+                apply(a, &facts, false);
 }
 
 static void answer_status_waiters(struct agent *a) {
@@ -83,7 +88,10 @@ static void refresh_done(int r, const char *out, const char *error, void *userda
         char *reason = NULL;
         r = rootfacts_status_result(&a->source, r, out, error, &facts, &reason);
         a->refreshing = false;
-        apply(a, r, &facts, reason, true);
+        if (r < 0)
+                fail(a, reason);
+        else
+                apply(a, &facts, true);
         /* Asked again while this read ran: what it read may be older than the question. */
         if (a->refresh_again) {
                 a->refresh_again = false;
@@ -104,7 +112,7 @@ void agent_refresh(struct agent *a) {
                 char *error = NULL;
                 if (asprintf(&error, "running %s failed: %s", a->source.koompi_boot, strerror(-r)) < 0)
                         abort();
-                apply(a, r, NULL, error, false);
+                fail(a, error);
                 answer_status_waiters(a);
                 return;
         }
