@@ -188,7 +188,7 @@ $(TESTROOT): tests/vm/testroot-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
-.PHONY: all deps unit lint check host-check vm-check demo run bench install clean format format-check
+.PHONY: all deps unit lint check host-check vm-check demo run bench bench-agent install clean format format-check
 deps:
 	@sh tests/deps.sh
 
@@ -230,8 +230,13 @@ demo: deps $(PROGS) $(TESTROOT)
 run: deps $(PROGS) $(TESTROOT)
 	python3 qemu/demo.py --interactive
 
-bench: deps $(PROGS) $(TESTROOT)
+bench: deps $(PROGS) $(TESTROOT) $(B)/tests/fake-polkitd
 	python3 qemu/bench.py
+	sh tests/host/bench-agent.sh $(B)/koompi-boot
+
+# The agent's figures alone, beside packagekitd's (a minute of idling).
+bench-agent: $(PROGS) $(B)/tests/fake-polkitd
+	sh tests/host/bench-agent.sh $(B)/koompi-boot
 
 install: $(PROGS)
 	install -Dm755 $(B)/koompi-init $(DESTDIR)$(LIBEXECDIR)/koompi-init
