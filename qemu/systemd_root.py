@@ -129,6 +129,9 @@ printf 'KOOMPI-REPORT: health=%s result=%s\\n' "$(systemctl is-active koompi-hea
 journalctl -b -o cat -u koompi-health.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: health-log /'
 busctl introspect org.koompi.Agent1 /org/koompi/Agent1 2>&1 | sed 's/^/KOOMPI-AGENT: /'
 printf 'KOOMPI-AGENT: health %s\\n' "$(koompi --json health 2>&1 | tr -d '\\n')"
+# The agent's own run and status, from inside its sandbox (the unit's ProtectSystem= etc.).
+printf 'KOOMPI-AGENT: run %s\\n' "$(koompi --json health run 2>&1 | tr -d '\\n')"
+printf 'KOOMPI-AGENT: status %s\\n' "$(koompi --json status 2>&1 | tr -d '\\n')"
 printf 'KOOMPI-AGENT: active=%s\\n' "$(systemctl is-active koompi-agent.service)"
 journalctl -b -o cat -u koompi-boot-mark-good.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: mark-good-log /'
 printf 'KOOMPI-REPORT: done\\n'

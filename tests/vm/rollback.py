@@ -523,6 +523,21 @@ class AgentHealth(SystemdBless):
         for name in ("home-mounted", "var-mounted", "root-readonly", "ledger-writable"):
             check(states.get(name) == "passed", f"check {name} did not pass: {health}")
         check(health.get("state") in ("ok", "degraded"), f"koompi health says {health.get('state')}")
+        # The agent's own run and its status, made inside its sandbox: the mounts it checks are
+        # PID 1's, and koompi-boot runs from it.
+        m = re.search(r"KOOMPI-AGENT: run (\{.*\})", agent)
+        check(m is not None, f"no koompi --json health run in the VM:\n{agent}")
+        run = json.loads(m.group(1))
+        states = {c["name"]: c["state"] for c in run.get("checks", [])}
+        self.note(f"koompi health run (the agent's own): {run.get('state')}: {states}")
+        for name in ("home-mounted", "var-mounted", "root-readonly", "ledger-writable"):
+            check(states.get(name) == "passed", f"the agent's check {name} did not pass: {run}")
+        m = re.search(r"KOOMPI-AGENT: status (\{.*\})", agent)
+        check(m is not None, f"no koompi --json status in the VM:\n{agent}")
+        status = json.loads(m.group(1))
+        check(status.get("booted_root") == SYSTEMD and status.get("problems") == [],
+              f"koompi status from the agent: booted_root {status.get('booted_root')!r}, "
+              f"problems {status.get('problems')!r}")
 
 
 class AgentHealthFails(AgentHealth):
