@@ -309,23 +309,40 @@ static enum health_state check_units(const struct builtin_settings *c, const str
 typedef enum health_state (*builtin_fn)(const struct builtin_settings *c, const struct builtin_env *env,
                                         char *msg, size_t size);
 
+static const struct {
+        const char *name;
+        builtin_fn fn;
+} builtins[] = {
+        { "home-mounted", check_home }, { "var-mounted", check_var },        { "root-readonly", check_root },
+        { "free-space", check_free },   { "ledger-writable", check_ledger }, { "units", check_units },
+};
+
+enum health_state builtin_run_one(const char *name, const struct builtin_settings *set,
+                                  const struct builtin_env *env, char *msg, size_t size) {
+        static const struct builtin_env none;
+        for (size_t i = 0; i < ELEMENTSOF(builtins); i++)
+                if (streq(builtins[i].name, name))
+                        return builtins[i].fn(set, env ? env : &none, msg, size);
+        snprintf(msg, size, "no built-in check is called %s", name);
+        return CHECK_NOT_RUN;
+}
+
+void builtin_add_pending(struct health_run *run, const struct builtin_settings *set, unsigned timeout_ms) {
+        for (size_t i = 0; i < ELEMENTSOF(builtins); i++) {
+                bool required = builtin_in_list(set->required, builtins[i].name);
+                if (required || builtin_in_list(set->wanted, builtins[i].name))
+                        health_add(run, builtins[i].name, "", required, timeout_ms);
+        }
+}
+
 void builtin_run_all(struct health_run *run, const struct builtin_settings *set,
                      const struct builtin_env *env) {
-        static const struct {
-                const char *name;
-                builtin_fn fn;
-        } checks[] = {
-                { "home-mounted", check_home },      { "var-mounted", check_var },
-                { "root-readonly", check_root },     { "free-space", check_free },
-                { "ledger-writable", check_ledger }, { "units", check_units },
-        };
-        static const struct builtin_env none;
         char msg[MSG_MAX];
-        for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
-                bool required = builtin_in_list(set->required, checks[i].name);
-                if (!required && !builtin_in_list(set->wanted, checks[i].name))
+        for (size_t i = 0; i < ELEMENTSOF(builtins); i++) {
+                bool required = builtin_in_list(set->required, builtins[i].name);
+                if (!required && !builtin_in_list(set->wanted, builtins[i].name))
                         continue;
-                enum health_state s = checks[i].fn(set, env ? env : &none, msg, sizeof msg);
-                health_add_result(run, checks[i].name, required, s, msg);
+                enum health_state s = builtin_run_one(builtins[i].name, set, env, msg, sizeof msg);
+                health_add_result(run, builtins[i].name, required, s, msg);
         }
 }

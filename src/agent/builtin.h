@@ -71,6 +71,13 @@ struct builtin_settings {
         struct free_threshold min_free; /* free-space: what must stay free */
 };
 
+/* Runs the built-in check called name, with what it found in msg. CHECK_NOT_RUN for an unknown
+ * name. */
+enum health_state builtin_run_one(const char *name, const struct builtin_settings *set,
+                                  const struct builtin_env *env, char *msg, size_t size);
+/* Adds the built-in checks the settings name to run, pending, with an empty path (so a runner
+ * knows them from scripts) and timeout_ms each, in BUILTIN_NAMES order. */
+void builtin_add_pending(struct health_run *run, const struct builtin_settings *set, unsigned timeout_ms);
 /* Runs the built-in checks the settings name and adds their results to run, in BUILTIN_NAMES
  * order. */
 void builtin_run_all(struct health_run *run, const struct builtin_settings *set,

@@ -96,7 +96,11 @@ void health_ended(struct health_check *c, int wait_status, const char *output) {
         c->output = output ? strdup_or_die(output) : NULL;
         if (c->state == CHECK_TIMED_OUT || c->state == CHECK_NOT_RUN)
                 return;
-        c->state = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 ? CHECK_PASSED : CHECK_FAILED;
+        if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == HEALTH_EXIT_SKIPPED)
+                c->state = CHECK_SKIPPED;
+        else
+                c->state =
+                        WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 ? CHECK_PASSED : CHECK_FAILED;
 }
 
 bool health_done(const struct health_run *run) {

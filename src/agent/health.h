@@ -63,7 +63,9 @@ uint64_t health_next_deadline(const struct health_run *run);
  * kills it). Returns how many were marked. */
 unsigned health_expire(struct health_run *run, uint64_t now_ms);
 /* Records how c ended: wait_status as waitpid() gives it, output what it printed (may be
- * NULL). A check already timed out stays timed out. */
+ * NULL). A check already timed out stays timed out. Exit status HEALTH_EXIT_SKIPPED means
+ * skipped (a built-in check that cannot apply here). */
+#define HEALTH_EXIT_SKIPPED 77
 void health_ended(struct health_check *c, int wait_status, const char *output);
 /* Whether no check is pending or running. */
 bool health_done(const struct health_run *run);

@@ -25,6 +25,8 @@ struct healthrun {
         sd_event_source *finish;
         const struct healthrun_ops *ops;
         void *userdata;
+        struct builtin_settings set; /* for the built-in checks, run in processes too */
+        struct builtin_env env;
 };
 
 static uint64_t now_ms(void) {
@@ -119,8 +121,9 @@ static int on_finish(sd_event_source *s, void *userdata) {
 }
 
 /* The check's process: its own group (so a hang is killed whole), output into the memfd,
- * nothing on stdin. */
-static pid_t spawn(const char *path, int out) {
+ * nothing on stdin. A built-in check (no path) runs in the forked process itself: its verdict
+ * is the exit status (0 passed, 1 failed, HEALTH_EXIT_SKIPPED), what it found the output. */
+static pid_t spawn(const struct healthrun *hr, const struct health_check *c, int out) {
         pid_t pid = fork();
         if (pid < 0)
                 return -errno;
@@ -136,8 +139,14 @@ static pid_t spawn(const char *path, int out) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
                 _exit(127);
-        execl(path, path, (char *)NULL);
-        dprintf(2, "cannot run %s: %m\n", path);
+        if (!*c->path) {
+                char msg[512];
+                enum health_state s = builtin_run_one(c->name, &hr->set, &hr->env, msg, sizeof msg);
+                dprintf(1, "%s\n", msg);
+                _exit(s == CHECK_PASSED ? 0 : s == CHECK_SKIPPED ? HEALTH_EXIT_SKIPPED : 1);
+        }
+        execl(c->path, c->path, (char *)NULL);
+        dprintf(2, "cannot run %s: %m\n", c->path);
         _exit(127);
 }
 
@@ -150,7 +159,7 @@ static int start_one(struct healthrun *hr, size_t i) {
                 return 0;
         }
         hr->outputs[i] = memfd_create(c->name, MFD_CLOEXEC);
-        pid_t pid = hr->outputs[i] < 0 ? -errno : spawn(c->path, hr->outputs[i]);
+        pid_t pid = hr->outputs[i] < 0 ? -errno : spawn(hr, c, hr->outputs[i]);
         if (pid < 0) {
                 c->state = CHECK_NOT_RUN;
                 return 0;
@@ -171,12 +180,17 @@ static int setup_sources(struct healthrun *hr) {
 int healthrun_start(struct healthrun **ret, sd_event *e, const struct agent_config *conf,
                     const struct builtin_env *env, const struct healthrun_ops *ops, void *userdata) {
         struct healthrun *hr = xmalloc(sizeof(*hr));
-        *hr = (struct healthrun) { .event = sd_event_ref(e), .ops = ops, .userdata = userdata };
-        const struct builtin_settings set = { .required = conf->required_checks,
-                                              .wanted = conf->wanted_checks,
-                                              .units = conf->units,
-                                              .min_free = conf->min_free };
-        builtin_run_all(&hr->run, &set, env);
+        *hr = (struct healthrun) { .event = sd_event_ref(e),
+                                   .ops = ops,
+                                   .userdata = userdata,
+                                   .set = { .required = conf->required_checks,
+                                            .wanted = conf->wanted_checks,
+                                            .units = conf->units,
+                                            .min_free = conf->min_free },
+                                   .env = env ? *env : (struct builtin_env) {} };
+        /* In processes like the scripts: a check that waits (systemd on the bus, a hung
+         * filesystem) holds neither the loop nor the other checks. */
+        builtin_add_pending(&hr->run, &hr->set, conf->check_timeout_ms);
         add_folder(&hr->run, conf->required_dir, true, conf->check_timeout_ms);
         add_folder(&hr->run, conf->wanted_dir, false, conf->check_timeout_ms);
         health_sort(&hr->run);

@@ -17,8 +17,9 @@ struct healthrun_ops {
         void (*done)(struct healthrun *hr, void *userdata);
 };
 
-/* Starts a run: the built-in checks conf names run first (their results are in the run at
- * once, looked for where env says), then the scripts of conf's folders. 0, or a negative errno
+/* Starts a run: the built-in checks conf names (each in a forked process, looking where env
+ * says; env's strings must live as long as the run) and the scripts of conf's folders, all at
+ * once with the same deadline. 0, or a negative errno
  * when the loop refused a source (nothing is left running then). A missing folder holds no
  * checks. */
 int healthrun_start(struct healthrun **ret, sd_event *e, const struct agent_config *conf,

@@ -118,4 +118,13 @@ rm -rf "$TOP/@var/lib/koompi"
 expect_rc "no ledger folder at all: exit 0 on a blessed root" 0 health
 check "... a warning that it does not exist" \
 	grep -q "check \`ledger-writable\` failed: the ledger's folder $TOP/@var/lib/koompi does not exist" "$T/err"
+
+# A built-in check that hangs (its mount table never comes: a FIFO nobody writes to) is that
+# check's failure at its deadline, like a script's; the run goes on to its verdict.
+rm -f "$T/mountinfo"
+mkfifo "$T/mountinfo"
+builtin_conf "home-mounted" "" 1M
+boot_record false koompi-root-current.conf
+expect_rc "a built-in check that hangs: exit 0 on a blessed root" 0 health
+check "... it failed as hanging" grep -q "check \`home-mounted\` failed: no result within 2s (it hangs)" "$T/err"
 finish
