@@ -515,23 +515,17 @@ class AgentHealth(SystemdBless):
         check(re.search(r"KOOMPI-AGENT: org\.koompi\.Agent1\s+interface", agent) is not None
               and ".RunHealth" in agent and ".GetStatus" in agent,
               f"busctl introspect org.koompi.Agent1 /org/koompi/Agent1 did not show the API:\n{agent}")
-        m = re.search(r"KOOMPI-AGENT: health (\{.*\})", agent)
-        check(m is not None, f"no koompi --json health in the VM:\n{agent}")
-        health = json.loads(m.group(1))
-        states = {c["name"]: c["state"] for c in health.get("checks", [])}
-        self.note(f"koompi health: {health.get('state')}: {states}")
-        for name in ("home-mounted", "var-mounted", "root-readonly", "ledger-writable"):
-            check(states.get(name) == "passed", f"check {name} did not pass: {health}")
-        check(health.get("state") in ("ok", "degraded"), f"koompi health says {health.get('state')}")
-        # The agent's own run and its status, made inside its sandbox: the mounts it checks are
-        # PID 1's, and koompi-boot runs from it.
-        m = re.search(r"KOOMPI-AGENT: run (\{.*\})", agent)
-        check(m is not None, f"no koompi --json health run in the VM:\n{agent}")
-        run = json.loads(m.group(1))
-        states = {c["name"]: c["state"] for c in run.get("checks", [])}
-        self.note(f"koompi health run (the agent's own): {run.get('state')}: {states}")
-        for name in ("home-mounted", "var-mounted", "root-readonly", "ledger-writable"):
-            check(states.get(name) == "passed", f"the agent's check {name} did not pass: {run}")
+        # koompi-health's run (through the agent), then the agent's own run, made inside its
+        # sandbox: the mounts it checks are PID 1's.
+        for word, who in (("health", "koompi health"), ("run", "koompi health run (the agent's own)")):
+            m = re.search(rf"KOOMPI-AGENT: {word} (\{{.*\}})", agent)
+            check(m is not None, f"no {who} --json in the VM:\n{agent}")
+            health = json.loads(m.group(1))
+            states = {c["name"]: c["state"] for c in health.get("checks", [])}
+            self.note(f"{who}: {health.get('state')}: {states}")
+            for name in ("home-mounted", "var-mounted", "root-readonly", "ledger-writable"):
+                check(states.get(name) == "passed", f"{who}: check {name} did not pass: {health}")
+            check(health.get("state") in ("ok", "degraded"), f"{who} says {health.get('state')}")
         m = re.search(r"KOOMPI-AGENT: status (\{.*\})", agent)
         check(m is not None, f"no koompi --json status in the VM:\n{agent}")
         status = json.loads(m.group(1))
