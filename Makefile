@@ -188,7 +188,7 @@ $(TESTROOT): tests/vm/testroot-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
-.PHONY: all deps unit lint check host-check vm-check demo run bench bench-agent install clean format format-check
+.PHONY: all deps unit lint check host-check vm-check power-cuts demo run bench bench-agent install clean format format-check
 deps:
 	@sh tests/deps.sh
 
@@ -209,6 +209,10 @@ unit: $(UNIT_BIN) $(PROGS) lint format-check
 
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
+
+# Every power cut of tests/vm/powercut.py (vm-check runs a sample of them); about an hour.
+power-cuts: $(PROGS) $(TESTROOT)
+	python3 tests/vm/run.py --power-cuts
 
 # A stand-in for polkitd on the agent's test bus.
 $(B)/tests/fake-polkitd: tests/host/fake-polkitd.c | $(PKGS_OK)

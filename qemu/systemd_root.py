@@ -11,6 +11,7 @@ What is added to the tree:
   /usr/bin/koompi-boot                        build/koompi-boot (libraries it needs and the
                                               tree lacks are copied from this host)
   koompi-boot-mark-good.service               boot/, enabled as its [Install] says
+  koompi-boot-recover.service                 boot/, the same
   koompi-test-report.service                  after mark-good: prints koompi-boot status
                                               --json on the console, then powers off; with
                                               koompi.test=update (update-in-vm) on a root
@@ -53,6 +54,7 @@ TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
 TREE = os.path.join(TREE_DIR, "root")
 IMAGE = os.path.join(disk.VMDIR, "systemd-root.ext4")
 MARK_GOOD_UNIT = os.path.join(disk.ROOT, "boot", "koompi-boot-mark-good.service")
+RECOVER_UNIT = os.path.join(disk.ROOT, "boot", "koompi-boot-recover.service")
 # The agent's pieces: (file in the source or build tree, place in the root, mode).
 AGENT_FILES = [
     ("build/koompi-agent", "usr/lib/koompi/koompi-agent", 0o755),
@@ -99,6 +101,30 @@ REPORT_SCRIPT = """\
 # koompi-test-report: one console line each for the VM tests, then power off.
 # With koompi.test=update on the command line (update-in-vm) and the root not yet updated:
 # koompi-boot update with the booted entry's kernel and initramfs, then reboot.
+# With koompi.test=powercut:POINT[+MS] (tests/vm/powercut.py), once: a student's files in /home
+# and their sums, synced; then koompi-boot update with the machine reset without a sync at its
+# step POINT (or MS later, while the next step writes). The boot after it reports as usual.
+cut=$(sed -n 's/.*koompi\.test=powercut:\([^ ]*\).*/\\1/p' /proc/cmdline)
+if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
+    mkdir -p /home/student /var/lib/koompi-test
+    for n in 1 2 3; do head -c 65536 /dev/urandom >/home/student/work-$n; done
+    (cd /home/student && sha256sum work-*) >/var/lib/koompi-test/home.sha256
+    echo "$cut" >/var/lib/koompi-test/cut
+    sync
+    ent=$(grep -lw "koompi.test=powercut:$cut" /efi/loader/entries/*.conf | head -n 1)
+    k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
+    i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
+    point=${cut%%+*}
+    ms=0
+    case $cut in *+*) ms=${cut#*+} ;; esac
+    printf 'KOOMPI-CUT: armed point=%s delay=%sms\\n' "$point" "$ms"
+    KOOMPI_FAULT_POINT=$point KOOMPI_FAULT_ACTION=power-cut KOOMPI_FAULT_DELAY_MS=$ms \\
+        koompi-boot update --run 'touch /etc/koompi-updated' --kernel "/efi$k" --initrd "/efi$i"
+    printf 'KOOMPI-CUT: the update ended before the cut: rc=%s\\n' "$?"
+    sleep 60
+    systemctl --no-block reboot
+    exit 0
+fi
 if grep -qw koompi.test=update /proc/cmdline && [ ! -e /etc/koompi-updated ]; then
     ent=$(grep -lw koompi.test=update /efi/loader/entries/*.conf | head -n 1)
     k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
@@ -134,6 +160,15 @@ printf 'KOOMPI-AGENT: run %s\\n' "$(koompi --json health run 2>&1 | tr -d '\\n')
 printf 'KOOMPI-AGENT: status %s\\n' "$(koompi --json status 2>&1 | tr -d '\\n')"
 printf 'KOOMPI-AGENT: active=%s\\n' "$(systemctl is-active koompi-agent.service)"
 journalctl -b -o cat -u koompi-boot-mark-good.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: mark-good-log /'
+if [ -e /var/lib/koompi-test/cut ]; then
+    printf 'KOOMPI-CUT: home=%s\\n' \\
+        "$(cd /home/student && sha256sum -c --quiet /var/lib/koompi-test/home.sha256 >/dev/null 2>&1 && echo same || echo changed)"
+    printf 'KOOMPI-CUT: recover-unit=%s condition=%s\\n' "$(systemctl show -P Result koompi-boot-recover.service)" \\
+        "$(systemctl show -P ConditionResult koompi-boot-recover.service)"
+    journalctl -b -o cat -u koompi-boot-recover.service --no-pager 2>&1 | sed 's/^/KOOMPI-CUT: recover-log /'
+    printf 'KOOMPI-CUT: recover-again %s\\n' "$(koompi-boot recover 2>&1 | tr '\\n' ' ')"
+    printf 'KOOMPI-CUT: ledger %s\\n' "$(koompi-boot history -n 3 2>&1 | tr '\\n' '|')"
+fi
 printf 'KOOMPI-REPORT: done\\n'
 systemctl --no-block poweroff
 """
@@ -306,14 +341,15 @@ def _overlay(tree):
             shutil.copy2(os.path.realpath(lib), dest)
             notes.append(f"copied {lib} from the host")
     unitdir = os.path.join(tree, "usr/lib/systemd/system")
-    unit = open(MARK_GOOD_UNIT).read()
-    name = os.path.basename(MARK_GOOD_UNIT)
-    _write(os.path.join(unitdir, name), unit)
-    targets = _install_targets(unit)
-    if not targets:
-        raise disk.BuildError(f"{MARK_GOOD_UNIT} has no WantedBy=/RequiredBy= to enable it by")
-    for t in targets:
-        _symlink(f"/usr/lib/systemd/system/{name}", os.path.join(tree, "etc/systemd/system", t, name))
+    for path in (MARK_GOOD_UNIT, RECOVER_UNIT):
+        unit = open(path).read()
+        name = os.path.basename(path)
+        _write(os.path.join(unitdir, name), unit)
+        targets = _install_targets(unit)
+        if not targets:
+            raise disk.BuildError(f"{path} has no WantedBy=/RequiredBy= to enable it by")
+        for t in targets:
+            _symlink(f"/usr/lib/systemd/system/{name}", os.path.join(tree, "etc/systemd/system", t, name))
     notes += _agent(tree)
     _write(os.path.join(unitdir, "koompi-test-report.service"), REPORT_UNIT)
     _symlink("/usr/lib/systemd/system/koompi-test-report.service",
@@ -359,7 +395,7 @@ def _agent(tree):
 def _hash_tree_inputs():
     h = hashlib.sha256()
     h.update(disk.KVER.encode() + b"\0")
-    for p in [disk.KOOMPI_BOOT, MARK_GOOD_UNIT, os.path.abspath(__file__)] + \
+    for p in [disk.KOOMPI_BOOT, MARK_GOOD_UNIT, RECOVER_UNIT, os.path.abspath(__file__)] + \
             [os.path.join(disk.ROOT, f) for f, _, _ in AGENT_FILES]:
         h.update(p.encode() + b"\0")
         with open(p, "rb") as f:

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -197,8 +198,30 @@ int roots_lock(const char *top, int *ret_fd) {
         return 0;
 }
 
+/* Resets the machine at once, without syncing or unmounting: what pulling the charger does. */
+static void power_cut(void) {
+        int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0)
+                (void)!write(fd, "b", 1);
+}
+
 void fault_point(const char *name) {
-        const char *want = getenv(FAULT_POINT_ENV);
-        if (want && streq(want, name))
+        const char *want = getenv(FAULT_POINT_ENV), *action = getenv(FAULT_ACTION_ENV),
+                   *delay = getenv(FAULT_DELAY_ENV);
+        if (!want || !streq(want, name))
+                return;
+        if (!action || !streq(action, "power-cut"))
                 _exit(FAULT_POINT_EXIT);
+        unsigned long ms = delay ? strtoul(delay, NULL, 10) : 0;
+        if (ms == 0) {
+                power_cut();
+                _exit(FAULT_POINT_EXIT);
+        }
+        /* Later, while the next step writes: the cut comes from a child, the work goes on. */
+        if (fork() == 0) {
+                struct timespec t = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+                nanosleep(&t, NULL);
+                power_cut();
+                _exit(FAULT_POINT_EXIT);
+        }
 }

@@ -42,7 +42,11 @@ int pins_write(const char *dir, char *const *uuids, char *const *names);
 int roots_lock(const char *top, int *ret_fd);
 
 /* A test-only crash: the process _exit()s with FAULT_POINT_EXIT at the point named by
- * $KOOMPI_FAULT_POINT. Read by koompi-boot only, never by koompi-init. */
+ * $KOOMPI_FAULT_POINT. With $KOOMPI_FAULT_ACTION=power-cut the machine is reset there instead
+ * (sysrq b: no sync, no unmount), or $KOOMPI_FAULT_DELAY_MS later while the work goes on (the
+ * VM power-cut tests). Read by koompi-boot only, never by koompi-init. */
 #define FAULT_POINT_ENV "KOOMPI_FAULT_POINT"
+#define FAULT_ACTION_ENV "KOOMPI_FAULT_ACTION"
+#define FAULT_DELAY_ENV "KOOMPI_FAULT_DELAY_MS"
 #define FAULT_POINT_EXIT 99
 void fault_point(const char *name);

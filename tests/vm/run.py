@@ -42,7 +42,7 @@ from vmtest import (RUNDIR, T_PROMPT, T_ROOT, WRONG_PASSPHRASE, Failure, Scenari
 import rollback  # noqa: E402
 
 # Other scenario modules beside this file, each with a SCENARIOS list, run with these.
-EXTRA_MODULES = ["recovery"]
+EXTRA_MODULES = ["recovery", "powercut"]
 
 # A UUID no attached disk has (missing-device).
 ABSENT_UUID = "0badc0de-0000-4000-8000-00000000dead"
@@ -273,6 +273,8 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the VM consoles to stderr")
     ap.add_argument("--list", action="store_true", help="list the scenarios")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the encrypted disk")
+    ap.add_argument("--power-cuts", action="store_true",
+                    help="every power-cut scenario (tests/vm/powercut.py), not only the sample")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # so the VMs are killed on the way out
 
@@ -280,7 +282,10 @@ def main():
         for c in SCENARIOS:
             print(f"{c.name:20} {c.doc}")
         return 0
-    by_name = {c.name: c for c in SCENARIOS}
+    import powercut
+    if args.power_cuts and not args.names:
+        args.names = [c.name for c in powercut.ALL]
+    by_name = {c.name: c for c in SCENARIOS + powercut.ALL}
     unknown = [n for n in args.names if n not in by_name]
     if unknown:
         print(f"vm: unknown scenario(s): {' '.join(unknown)}; known: {' '.join(by_name)}",
