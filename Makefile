@@ -210,7 +210,7 @@ unit: $(UNIT_BIN) $(PROGS) lint format-check
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
 
-# Every power cut of tests/vm/powercut.py (vm-check runs a sample of them); about an hour.
+# Every power cut of tests/vm/powercut.py (vm-check runs a sample of them); 2-3 hours.
 power-cuts: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py --power-cuts
 

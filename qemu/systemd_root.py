@@ -101,9 +101,10 @@ REPORT_SCRIPT = """\
 # koompi-test-report: one console line each for the VM tests, then power off.
 # With koompi.test=update on the command line (update-in-vm) and the root not yet updated:
 # koompi-boot update with the booted entry's kernel and initramfs, then reboot.
-# With koompi.test=powercut:POINT[+MS] (tests/vm/powercut.py), once: a student's files in /home
-# and their sums, synced; then koompi-boot update with the machine reset without a sync at its
-# step POINT (or MS later, while the next step writes). The boot after it reports as usual.
+# With koompi.test=powercut:VERB:POINT+MS (tests/vm/powercut.py), once: a student's files in
+# /home and their sums, synced; then koompi-boot VERB (update, snapshot create, snapshot delete)
+# with the machine reset without a sync at its step POINT (or MS later, while the next step
+# writes). The boot after it reports as usual.
 cut=$(sed -n 's/.*koompi\.test=powercut:\([^ ]*\).*/\\1/p' /proc/cmdline)
 if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     mkdir -p /home/student /var/lib/koompi-test
@@ -114,13 +115,19 @@ if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     ent=$(grep -lw "koompi.test=powercut:$cut" /efi/loader/entries/*.conf | head -n 1)
     k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
     i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
-    point=${cut%%+*}
+    verb=${cut%%:*}
+    point=${cut#*:}
+    point=${point%%+*}
     ms=0
     case $cut in *+*) ms=${cut#*+} ;; esac
-    printf 'KOOMPI-CUT: armed point=%s delay=%sms\\n' "$point" "$ms"
-    KOOMPI_FAULT_POINT=$point KOOMPI_FAULT_ACTION=power-cut KOOMPI_FAULT_DELAY_MS=$ms \\
-        koompi-boot update --run 'touch /etc/koompi-updated' --kernel "/efi$k" --initrd "/efi$i"
-    printf 'KOOMPI-CUT: the update ended before the cut: rc=%s\\n' "$?"
+    printf 'KOOMPI-CUT: armed verb=%s point=%s delay=%sms\\n' "$verb" "$point" "$ms"
+    export KOOMPI_FAULT_POINT=$point KOOMPI_FAULT_ACTION=power-cut KOOMPI_FAULT_DELAY_MS=$ms
+    case $verb in
+    update) koompi-boot update --run 'touch /etc/koompi-updated' --kernel "/efi$k" --initrd "/efi$i" ;;
+    snapshot) koompi-boot snapshot create --kernel "/efi$k" --initrd "/efi$i" ;;
+    delete) koompi-boot snapshot delete --kernel "/efi$k" --initrd "/efi$i" @root-2024-12-01 ;;
+    esac
+    printf 'KOOMPI-CUT: the %s ended before the cut: rc=%s\\n' "$verb" "$?"
     sleep 60
     systemctl --no-block reboot
     exit 0

@@ -59,6 +59,12 @@ static int journal_line(struct journal *j, char *line) {
                 snprintf(j->step, sizeof j->step, "%s", v);
         else if (streq(line, "from"))
                 snprintf(j->from, sizeof j->from, "%s", v);
+        else if (streq(line, "kernel"))
+                snprintf(j->kernel, sizeof j->kernel, "%s", v);
+        else if (streq(line, "initrd"))
+                snprintf(j->initrd, sizeof j->initrd, "%s", v);
+        else if (streq(line, "options"))
+                snprintf(j->options, sizeof j->options, "%s", v);
         else if (streq(line, "root")) {
                 if (root_name_check(v) < 0)
                         return -EBADMSG;
@@ -112,6 +118,14 @@ int journal_write(const char *dir, const struct journal *j) {
                 fprintf(f, "step %s\n", j->step);
         if (j->from[0])
                 fprintf(f, "from %s\n", j->from);
+        if (strchr(j->kernel, '\n') || strchr(j->initrd, '\n') || strchr(j->options, '\n')) {
+                fclose(f);
+                return -EINVAL;
+        }
+        if (j->kernel[0])
+                fprintf(f, "kernel %s\ninitrd %s\n", j->kernel, j->initrd);
+        if (j->options[0])
+                fprintf(f, "options %s\n", j->options);
         if (!streq(j->op, "delete"))
                 fprintf(f, "root %s\n", j->root);
         for (char **p = j->roots; p && *p; p++)

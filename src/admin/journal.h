@@ -17,13 +17,17 @@ struct journal {
         char root[256]; /* update, snapshot: the new root; rollback: its target */
         char from[256]; /* update: the root it was made from */
         char **roots; /* delete: the roots being deleted, NULL-terminated */
+        /* What the transaction was given for roots that carry no kernel (--kernel, --initrd,
+         * --options), "" when nothing: the run that finishes it after a crash needs the same. */
+        char kernel[1024], initrd[1024], options[2048];
 };
 
 /* 0, -ENOENT when there is none, -EBADMSG when it cannot be understood, or another negative
  * errno when it cannot be read. *ret is written only on success; journal_free() it. */
 int journal_read(const char *dir, struct journal *ret);
 void journal_free(struct journal *j);
-/* Replaces the record atomically (DIR created when missing). 0 or a negative errno. */
+/* Replaces the record atomically (DIR created when missing). 0, -EINVAL when a field holds a
+ * newline, or a negative errno. */
 int journal_write(const char *dir, const struct journal *j);
 /* Removes the record, the directory synced. 0 (also when there was none) or a negative errno. */
 int journal_remove(const char *dir);

@@ -276,8 +276,13 @@ int journal_load(struct context *c, struct journal *j) {
 
 int journal_save(struct context *c, const struct journal *j) {
         char dir[PATH_MAX];
+        struct journal with = *j;
+        /* What finishing it needs besides the roots: the kernel of roots that carry none. */
+        snprintf(with.kernel, sizeof with.kernel, "%s", c->o->kernel ? c->o->kernel : "");
+        snprintf(with.initrd, sizeof with.initrd, "%s", c->o->initrd ? c->o->initrd : "");
+        snprintf(with.options, sizeof with.options, "%s", c->o->kernel_options ? c->o->kernel_options : "");
         int r = ctx_state_dir(c, dir, sizeof dir);
-        return r < 0 ? r : journal_write(dir, j);
+        return r < 0 ? r : journal_write(dir, &with);
 }
 
 int journal_clear(struct context *c) {

@@ -119,6 +119,16 @@ static int recover(struct context *c, bool *ret_did) {
         *ret_did = true;
         log_debug("an interrupted %s of %s (step %s) to finish or undo", j.op, j.root[0] ? j.root : "roots",
                   j.step[0] ? j.step : "-");
+        /* Finished with the kernel it was given, unless this run was given one. */
+        const struct options *given = c->o;
+        struct options o = *given;
+        if (!o.kernel && j.kernel[0]) {
+                o.kernel = j.kernel;
+                o.initrd = j.initrd;
+        }
+        if (!o.kernel_options && j.options[0])
+                o.kernel_options = j.options;
+        c->o = &o;
         if (streq(j.op, "update") || streq(j.op, "snapshot"))
                 r = recover_update(c, &j);
         else if (streq(j.op, "delete"))
@@ -127,6 +137,7 @@ static int recover(struct context *c, bool *ret_did) {
                 printf("recover: finishing the interrupted rollback to %s\n", j.root);
                 r = admin_rollback_apply(c, j.root);
         }
+        c->o = given;
         journal_free(&j);
         if (r != 0)
                 return r;

@@ -137,4 +137,14 @@ for p in rollback-marked rollback-renamed; do
 done
 
 check "@root-current was never touched" test "$cur_before" = "$(tree_state "$TOP/@root-current")"
+# A root that carries no kernel, updated with --kernel and --initrd: the run that finishes the
+# update after a crash (at boot, koompi-boot-recover.service: no options) uses the same files.
+printf 'kernel given\n' >"$T/vmlinuz-given"
+printf 'initrd given\n' >"$T/initrd-given"
+crash sealed update --kernel "$T/vmlinuz-given" --initrd "$T/initrd-given" --run 'rm -rf /usr/lib/modules'
+check "sealed, the root carries no kernel: the journal names the kernel it was given" \
+	grep -qx "kernel $T/vmlinuz-given" "$(journal)"
+expect_rc "... koompi-boot recover without --kernel finishes it" 0 "$K" --top "$TOP" --esp "$ESP" --state "$STATE" recover
+check "... with the kernel the update was given" grep -rqx "kernel given" "$ESP/koompi"
+check "... consistent after recovery" consistent
 finish

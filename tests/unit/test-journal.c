@@ -47,7 +47,20 @@ static void test_journal_round_trip(void **state) {
         assert_string_equal(got.step, "started");
         assert_string_equal(got.root, "@root-new");
         assert_string_equal(got.from, "@root-old");
+        assert_string_equal(got.kernel, "");
         journal_free(&got);
+        /* The kernel of a root that carries none, for the run that finishes it. */
+        snprintf(j.kernel, sizeof j.kernel, "/efi/vmlinuz");
+        snprintf(j.initrd, sizeof j.initrd, "/efi/initrd.img");
+        snprintf(j.options, sizeof j.options, "quiet rw=no koompi.x=a b");
+        assert_int_equal(journal_write(dir, &j), 0);
+        assert_int_equal(journal_read(dir, &got), 0);
+        assert_string_equal(got.kernel, "/efi/vmlinuz");
+        assert_string_equal(got.initrd, "/efi/initrd.img");
+        assert_string_equal(got.options, "quiet rw=no koompi.x=a b");
+        journal_free(&got);
+        snprintf(j.options, sizeof j.options, "a\nop delete");
+        assert_int_equal(journal_write(dir, &j), -EINVAL);
         assert_int_equal(journal_remove(dir), 0);
         assert_int_equal(journal_read(dir, &got), -ENOENT);
         assert_int_equal(journal_remove(dir), 0);

@@ -1,6 +1,7 @@
-"""Power cuts during `koompi-boot update` inside the booted Debian root with systemd.
+"""Power cuts during `koompi-boot update`, `snapshot create` and `snapshot delete` inside the
+booted Debian root with systemd.
 
-Each scenario arms one cut: the update's fault point POINT resets the machine at once (sysrq
+Each scenario arms one cut: the verb's fault point POINT resets the machine at once (sysrq
 b: no sync, no unmount), or MS milliseconds after it while the next step writes. The machine
 reboots in the same QEMU; the boot after the cut must come up on a complete root (the old one
 or the new one), with the student's files in /home unchanged, the ledger readable, no
@@ -20,20 +21,25 @@ from rollback import (BOOT_FAILED, CURRENT, SYSTEMD, T_SYSTEMD, TRIES, Entry, Sy
 from testroot import PROMPT, WRONG, read_status  # noqa: E402
 from vmtest import T_PROMPT, T_ROOT, check  # noqa: E402
 
-# The update's steps, in order (src/koompi-boot/update.c), and the cuts tried at each: at the
-# point itself, and while the next step writes.
-POINTS = ["esp-checked", "marked", "snapshot", "command", "initramfs", "read-only", "sealed", "entry"]
+# Each verb's steps, in order (src/koompi-boot/update.c, snapshot.c, prune.c), and the cuts
+# tried at each: at the point itself, and while the next step writes.
+POINTS = {
+    "update": ["esp-checked", "marked", "snapshot", "command", "initramfs", "read-only", "sealed", "entry"],
+    "snapshot": ["snapshot-marked", "snapshot-made"],
+    "delete": ["delete-marked", "delete-one", "delete-removed", "delete-synced"],
+}
 DELAYS_MS = [0, 300, 2000]
 # One cut in each third of the update, for `make check`.
-POWER_CUTS_SAMPLE = ["snapshot+0", "initramfs+300", "entry+0"]
+POWER_CUTS_SAMPLE = ["update:snapshot+0", "update:initramfs+300", "update:entry+0"]
 
 
 class PowerCut(SystemdBless):
+    verb = "update"
     point = "snapshot"
     delay_ms = 0
 
     def run(self):
-        cut = f"{self.point}+{self.delay_ms}"
+        cut = f"{self.verb}:{self.point}+{self.delay_ms}"
         words = f"systemd.show_status=1 koompi.test=powercut:{cut}"
         ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
                       title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
@@ -50,8 +56,8 @@ class PowerCut(SystemdBless):
         # The cut: the firmware and systemd-boot again, then koompi-init's prompt.
         self.expect(PROMPT, T_PROMPT + T_SYSTEMD, bad=[BOOT_FAILED, r"KOOMPI-REPORT: done"])
         before = self.vm.transcript[armed:]
-        cut_mid = "KOOMPI-CUT: the update ended before the cut" not in before
-        self.note(f"cut at {cut}: {'during the update' if cut_mid else 'after the update had ended'}")
+        cut_mid = f"KOOMPI-CUT: the {self.verb} ended before the cut" not in before
+        self.note(f"cut at {cut}: {'during the work' if cut_mid else 'after the work had ended'}")
         self.vm.sendline(disk.PASSPHRASE)
         self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED])
         after = self.vm.transcript[armed:]
@@ -92,13 +98,13 @@ class PowerCut(SystemdBless):
         self.note("after the cut: complete root, /home unchanged, no transaction, recover has nothing to do")
 
 
-def _scenario(point, delay_ms):
-    name = f"power-cut-{point}" + (f"-{delay_ms}ms" if delay_ms else "")
-    doc = (f"the power is cut at koompi-boot update's step {point}"
+def _scenario(verb, point, delay_ms):
+    name = f"power-cut-{verb}-{point}" + (f"-{delay_ms}ms" if delay_ms else "")
+    doc = (f"the power is cut at koompi-boot {verb}'s step {point}"
            + (f" (+{delay_ms} ms)" if delay_ms else "") + ": the next boot is on a complete root, nothing lost")
-    return type(f"PowerCut_{point}_{delay_ms}", (PowerCut,),
-                {"name": name, "doc": doc, "point": point, "delay_ms": delay_ms})
+    return type(f"PowerCut_{verb}_{point}_{delay_ms}".replace("-", "_"), (PowerCut,),
+                {"name": name, "doc": doc, "verb": verb, "point": point, "delay_ms": delay_ms})
 
 
-ALL = [_scenario(p, d) for p in POINTS for d in DELAYS_MS]
-SCENARIOS = [c for c in ALL if f"{c.point}+{c.delay_ms}" in POWER_CUTS_SAMPLE]
+ALL = [_scenario(v, p, d) for v, points in POINTS.items() for p in points for d in DELAYS_MS]
+SCENARIOS = [c for c in ALL if f"{c.verb}:{c.point}+{c.delay_ms}" in POWER_CUTS_SAMPLE]
