@@ -33,10 +33,13 @@ comma       := ,
 #                    libcryptsetup, iniparser); size-budgeted
 #   src/image        the image builder's (cpio, ELF closure)
 #   src/admin        the OS side: roots, entries, the ESP, the loader's variables (libefivar)
+#   src/update       signed releases: minisign keys and signatures, manifests, the channel's
+#                    state, the rollout's buckets and steps (libsodium, json-c)
 BASIC_INC   := -Isrc/basic
 BOOT_INC    := $(BASIC_INC) -Isrc/boot
 IMAGE_INC   := $(BOOT_INC) -Isrc/image
 ADMIN_INC   := $(BOOT_INC) -Isrc/admin
+UPDATE_INC  := $(ADMIN_INC) -Isrc/update
 INIT_INC    := $(BOOT_INC) -Iinitramfs/init
 MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
@@ -53,7 +56,11 @@ CLI_PKGS    := $(BOOT_PKGS) efivar
 # mount checks read the mount table with libmount.
 AGENT_PKGS  := libsystemd json-c mount
 KOOMPI_PKGS := libsystemd json-c
-ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS))
+# Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c).
+UPDATE_PKGS := libsodium json-c
+ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
+# No true time is older than the build: the floor of the time an update's expiry is judged by.
+BUILD_TIME  ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 pkg_cflags   = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs     = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 INIPARSER_CFLAGS ?= -I/usr/include/iniparser
@@ -90,6 +97,7 @@ BASIC_OBJ   := $(call obj,src/basic)
 BOOT_OBJ    := $(call obj,src/boot)
 IMAGE_OBJ   := $(call obj,src/image)
 ADMIN_OBJ   := $(call obj,src/admin)
+UPDATE_OBJ  := $(call obj,src/update)
 INIT_OBJ    := $(call obj,initramfs/init)
 MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
 CLI_OBJ     := $(call obj,src/koompi-boot)
@@ -102,12 +110,13 @@ $(BASIC_OBJ): LAYER_CFLAGS = $(BASIC_INC)
 $(BOOT_OBJ):  LAYER_CFLAGS = $(BOOT_INC) $(call pkg_cflags,$(BOOT_PKGS)) $(INIPARSER_CFLAGS)
 $(IMAGE_OBJ): LAYER_CFLAGS = $(IMAGE_INC)
 $(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
+$(UPDATE_OBJ): LAYER_CFLAGS = $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) -DKOOMPI_BUILD_TIME=$(BUILD_TIME)
 $(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
 $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
 $(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
 $(AGENT_OBJ): LAYER_CFLAGS = $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) $(INIPARSER_CFLAGS)
 $(KOOMPI_OBJ): LAYER_CFLAGS = $(KOOMPI_INC) $(call pkg_cflags,$(KOOMPI_PKGS))
-UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
+UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/update -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
                $(call pkg_cflags,$(ALL_PKGS)) $(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS)
 $(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
 
@@ -121,6 +130,7 @@ LIBBASIC    := $(B)/libbasic.a
 LIBBOOT     := $(B)/libboot.a
 LIBIMAGE    := $(B)/libimage.a
 LIBADMIN    := $(B)/libadmin.a
+LIBUPDATE   := $(B)/libupdate.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
                $(B)/koompi
@@ -146,6 +156,7 @@ $(LIBBASIC): $(BASIC_OBJ)
 $(LIBBOOT): $(BOOT_OBJ)
 $(LIBIMAGE): $(IMAGE_OBJ)
 $(LIBADMIN): $(ADMIN_OBJ)
+$(LIBUPDATE): $(UPDATE_OBJ)
 
 # koompi-init goes into every image: unused sections dropped, no debug information and no
 # symbol table (build/koompi-init.debug keeps both, for gdb).
@@ -174,7 +185,7 @@ $(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBADMIN) $(L
 $(B)/koompi: $(KOOMPI_OBJ) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
 
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
 $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "chanstate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "manifest.h"
+#include "util.h"
+
+static int state_path(const char *state_dir, const char *channel, char *buf, size_t size) {
+        if (!update_name_valid(channel))
+                return -EINVAL;
+        if (snprintf(buf, size, "%s/update/%s.state", state_dir, channel) >= (int)size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int update_state_load(const char *state_dir, const char *channel, struct channel_state *ret) {
+        struct channel_state s = { 0 };
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        int n = 0;
+        int r = state_path(state_dir, channel, path, sizeof path);
+        if (r >= 0)
+                r = read_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+        if (sscanf(text, "serial=%" SCNu64 "\nissued=%" SCNd64 "\nversion=%64[^\n]\n%n", &s.serial, &s.issued,
+                   s.version, &n) != 3 ||
+            text[n] != '\0' || s.serial == 0)
+                return -EBADMSG;
+        *ret = s;
+        return 0;
+}
+
+int update_state_save(const char *state_dir, const char *channel, const struct channel_state *s) {
+        char path[PATH_MAX], dir[PATH_MAX], text[256];
+        int r = state_path(state_dir, channel, path, sizeof path);
+        if (r < 0)
+                return r;
+        if (!s->version[0] || strchr(s->version, '\n'))
+                return -EINVAL;
+        snprintf(dir, sizeof dir, "%s/update", state_dir);
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        int len = snprintf(text, sizeof text, "serial=%" PRIu64 "\nissued=%" PRId64 "\nversion=%s\n",
+                           s->serial, s->issued, s->version);
+        return write_file_atomic(path, text, (size_t)len, 0644);
+}
