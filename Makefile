@@ -45,6 +45,7 @@ MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
 AGENT_INC   := $(ADMIN_INC) -Isrc/agent
 KOOMPI_INC  := $(BASIC_INC) -Isrc/koompi
+RELEASE_INC := $(UPDATE_INC) -Isrc/release
 
 # Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
 # package that provides them, and the build stops naming that package when one is missing.
@@ -58,6 +59,7 @@ AGENT_PKGS  := libsystemd json-c mount
 KOOMPI_PKGS := libsystemd json-c
 # Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c).
 UPDATE_PKGS := libsodium json-c
+RELEASE_PKGS:= $(UPDATE_PKGS)
 ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
 # No true time is older than the build: the floor of the time an update's expiry is judged by.
 BUILD_TIME  ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
@@ -98,6 +100,7 @@ BOOT_OBJ    := $(call obj,src/boot)
 IMAGE_OBJ   := $(call obj,src/image)
 ADMIN_OBJ   := $(call obj,src/admin)
 UPDATE_OBJ  := $(call obj,src/update)
+RELEASE_OBJ := $(call obj,src/release)
 INIT_OBJ    := $(call obj,initramfs/init)
 MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
 CLI_OBJ     := $(call obj,src/koompi-boot)
@@ -111,6 +114,7 @@ $(BOOT_OBJ):  LAYER_CFLAGS = $(BOOT_INC) $(call pkg_cflags,$(BOOT_PKGS)) $(INIPA
 $(IMAGE_OBJ): LAYER_CFLAGS = $(IMAGE_INC)
 $(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
 $(UPDATE_OBJ): LAYER_CFLAGS = $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) -DKOOMPI_BUILD_TIME=$(BUILD_TIME)
+$(RELEASE_OBJ): LAYER_CFLAGS = $(RELEASE_INC) $(call pkg_cflags,$(RELEASE_PKGS))
 $(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
 $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
 $(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
@@ -133,7 +137,7 @@ LIBADMIN    := $(B)/libadmin.a
 LIBUPDATE   := $(B)/libupdate.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
-               $(B)/koompi
+               $(B)/koompi $(B)/koompi-release
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -184,6 +188,10 @@ $(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBADMIN) $(L
 # koompi: a client of the agent's bus API only.
 $(B)/koompi: $(KOOMPI_OBJ) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
+
+# koompi-release: the distribution's side of signed releases, never on a school's machine.
+$(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(RELEASE_PKGS))
 
 UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
@@ -260,6 +268,7 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-agent $(DESTDIR)$(LIBEXECDIR)/koompi-agent
 	install -Dm755 $(B)/koompi-health $(DESTDIR)$(LIBEXECDIR)/koompi-health
 	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
+	install -Dm755 $(B)/koompi-release $(DESTDIR)$(BINDIR)/koompi-release
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted

@@ -21,6 +21,7 @@ LAYERS = {
     "src/koompi-boot": {"src/basic", "src/boot", "src/admin", "src/koompi-boot"},
     "src/agent": {"src/basic", "src/boot", "src/admin", "src/agent"},
     "src/koompi": {"src/basic", "src/koompi"},
+    "src/release": {"src/basic", "src/boot", "src/admin", "src/update", "src/release"},
 }
 
 
