@@ -34,7 +34,7 @@ comma       := ,
 #   src/image        the image builder's (cpio, ELF closure)
 #   src/admin        the OS side: roots, entries, the ESP, the loader's variables (libefivar)
 #   src/update       signed releases: minisign keys and signatures, manifests, the channel's
-#                    state, the rollout's buckets and steps (libsodium, json-c)
+#                    state, the rollout's buckets and steps, the mirrors (libsodium, json-c, libcurl)
 BASIC_INC   := -Isrc/basic
 BOOT_INC    := $(BASIC_INC) -Isrc/boot
 IMAGE_INC   := $(BOOT_INC) -Isrc/image
@@ -43,7 +43,7 @@ UPDATE_INC  := $(ADMIN_INC) -Isrc/update
 INIT_INC    := $(BOOT_INC) -Iinitramfs/init
 MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
-AGENT_INC   := $(ADMIN_INC) -Isrc/agent
+AGENT_INC   := $(UPDATE_INC) -Isrc/agent
 KOOMPI_INC  := $(BASIC_INC) -Isrc/koompi
 RELEASE_INC := $(UPDATE_INC) -Isrc/release
 
@@ -55,11 +55,11 @@ MKI_PKGS    := $(BOOT_PKGS) libzstd
 CLI_PKGS    := $(BOOT_PKGS) efivar
 # The agent and its command: the bus and the event loop (libsystemd), JSON (json-c); the agent's
 # mount checks read the mount table with libmount.
-AGENT_PKGS  := libsystemd json-c mount
+AGENT_PKGS  := libsystemd json-c mount libsodium libcurl
 KOOMPI_PKGS := libsystemd json-c
-# Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c).
-UPDATE_PKGS := libsodium json-c
-RELEASE_PKGS:= $(UPDATE_PKGS)
+# Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c), mirrors (libcurl).
+UPDATE_PKGS := libsodium json-c libcurl
+RELEASE_PKGS:= libsodium json-c
 ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
 # No true time is older than the build: the floor of the time an update's expiry is judged by.
 BUILD_TIME  ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
@@ -178,11 +178,11 @@ $(B)/koompi-boot: $(CLI_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 # The agent: a program of its own, never linked into koompi-init.
 LIBAGENT    := $(B)/libagent.a
 $(LIBAGENT): $(AGENT_NOMAIN)
-$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # The health checks of one boot, before boot-complete.target (koompi-health.service).
-$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # koompi: a client of the agent's bus API only.

@@ -19,7 +19,7 @@ LAYERS = {
     "initramfs/init": {"src/basic", "src/boot", "initramfs/init"},
     "initramfs/mkinitramfs": {"src/basic", "src/boot", "src/image", "initramfs/mkinitramfs"},
     "src/koompi-boot": {"src/basic", "src/boot", "src/admin", "src/koompi-boot"},
-    "src/agent": {"src/basic", "src/boot", "src/admin", "src/agent"},
+    "src/agent": {"src/basic", "src/boot", "src/admin", "src/update", "src/agent"},
     "src/koompi": {"src/basic", "src/koompi"},
     "src/release": {"src/basic", "src/boot", "src/admin", "src/update", "src/release"},
 }

@@ -13,6 +13,9 @@
 
 static const struct authz_method methods[] = {
         { "GetStatus", NULL, EVERYONE },
+        /* Fetches and judges the channel's manifest: nothing on the machine changes but the
+         * record of the newest accepted serial. */
+        { "UpdateCheck", NULL, EVERYONE },
         { "RunHealth", "org.koompi.agent.run-health", STAFF },
         { "AcknowledgeAlert", "org.koompi.agent.acknowledge-alert", STAFF },
 };

@@ -235,6 +235,42 @@ static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *er
         return 1;
 }
 
+static void update_check_done(json_object *answer, void *userdata) {
+        struct agent *a = userdata;
+        json_object *error;
+        const char *json = json_object_to_json_string_ext(
+                answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (json_object_object_get_ex(answer, "error", &error))
+                log_warning("update check: %s", json_object_get_string(error));
+        for (unsigned i = 0; i < a->n_update_waiters; i++) {
+                sd_bus_reply_method_return(a->update_waiters[i], "s", json);
+                a->update_waiters[i] = sd_bus_message_unref(a->update_waiters[i]);
+        }
+        a->n_update_waiters = 0;
+        json_object_put(answer);
+        updatecheck_free(a->update_check);
+        a->update_check = NULL;
+}
+
+static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        int r = authorize(a, m, "UpdateCheck", err);
+        if (r != 1)
+                return r == 2 ? 1 : r;
+        if (a->n_update_waiters >= AGENT_MAX_WAITERS)
+                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "too many callers wait for the update check");
+        if (!a->update_check) {
+                r = updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done,
+                                      a);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(err, -r, "the update check could not be started: %m");
+        }
+        /* Answered when the check ends; callers meanwhile share it. */
+        a->update_waiters[a->n_update_waiters++] = sd_bus_message_ref(m);
+        return 1;
+}
+
 /* Argument names as SD_BUS_PARAM() spells them ("name\0"), written out. */
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -248,6 +284,8 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("RunHealth", "", , "s", "health\0", method_run_health,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", "seq\0", "", , method_acknowledge_alert,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UpdateCheck", "", , "s", "release\0", method_update_check,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", "seq\0kind\0message\0", 0),
         SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu", "operation\0step\0done\0total\0", 0),
@@ -271,6 +309,11 @@ void bus_done(struct agent *a) {
         for (unsigned i = 0; i < a->n_health_waiters; i++)
                 sd_bus_message_unref(a->health_waiters[i]);
         a->n_health_waiters = 0;
+        for (unsigned i = 0; i < a->n_update_waiters; i++)
+                sd_bus_message_unref(a->update_waiters[i]);
+        a->n_update_waiters = 0;
+        updatecheck_free(a->update_check);
+        a->update_check = NULL;
         polkit_forget_all(a);
         agent_facts_done(a);
         healthrun_free(a->health);

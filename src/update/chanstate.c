@@ -27,8 +27,8 @@ int update_state_load(const char *state_dir, const char *channel, struct channel
                 r = read_file(path, &text, NULL);
         if (r < 0)
                 return r;
-        if (sscanf(text, "serial=%" SCNu64 "\nissued=%" SCNd64 "\nversion=%64[^\n]\n%n", &s.serial, &s.issued,
-                   s.version, &n) != 3 ||
+        if (sscanf(text, "serial=%" SCNu64 "\nissued=%" SCNd64 "\nversion=%64[^\n]\nsha256=%64[0-9a-f]\n%n",
+                   &s.serial, &s.issued, s.version, s.sha256, &n) != 4 ||
             text[n] != '\0' || s.serial == 0)
                 return -EBADMSG;
         *ret = s;
@@ -40,13 +40,15 @@ int update_state_save(const char *state_dir, const char *channel, const struct c
         int r = state_path(state_dir, channel, path, sizeof path);
         if (r < 0)
                 return r;
-        if (!s->version[0] || strchr(s->version, '\n'))
+        if (!s->version[0] || strchr(s->version, '\n') || strlen(s->sha256) != 64 ||
+            s->sha256[strspn(s->sha256, "0123456789abcdef")])
                 return -EINVAL;
         snprintf(dir, sizeof dir, "%s/update", state_dir);
         r = mkdir_p(dir, 0755);
         if (r < 0)
                 return r;
-        int len = snprintf(text, sizeof text, "serial=%" PRIu64 "\nissued=%" PRId64 "\nversion=%s\n",
-                           s->serial, s->issued, s->version);
+        int len =
+                snprintf(text, sizeof text, "serial=%" PRIu64 "\nissued=%" PRId64 "\nversion=%s\nsha256=%s\n",
+                         s->serial, s->issued, s->version, s->sha256);
         return write_file_atomic(path, text, (size_t)len, 0644);
 }

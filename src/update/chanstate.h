@@ -9,6 +9,7 @@ struct channel_state {
         uint64_t serial; /* 0: nothing accepted yet */
         int64_t issued;
         char version[65];
+        char sha256[65]; /* of the manifest's bytes: the same manifest seen again is no replay */
 };
 
 /* The state of channel (update_name_valid()). 0, -ENOENT when nothing was accepted yet (*ret

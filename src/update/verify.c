@@ -50,14 +50,31 @@ static int check_signature(const struct update_trust *t, const char *manifest, s
         return 0;
 }
 
-static int check_terms(const struct update_trust *t, const struct manifest *m, struct update_refusal *why) {
+void update_manifest_sha256(const char *manifest, size_t len, char hex[65]) {
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        sha256(manifest, len, digest);
+        sha256_to_hex(digest, hex);
+}
+
+/* The manifest accepted last time, fetched again: no replay. */
+static bool seen_before(const struct update_trust *t, const struct manifest *m, const char *text,
+                        size_t len) {
+        char hex[SHA256_HEX_SIZE];
+        if (m->serial != t->last.serial)
+                return false;
+        update_manifest_sha256(text, len, hex);
+        return streq(hex, t->last.sha256);
+}
+
+static int check_terms(const struct update_trust *t, const struct manifest *m, const char *text, size_t len,
+                       struct update_refusal *why) {
         char expires[32], trusted[32];
         if (!streq(m->channel, t->channel))
                 return update_refuse(
                         why, -EXDEV,
                         "another channel: the manifest is for \"%s\", this machine follows \"%s\"",
                         m->channel, t->channel);
-        if (m->serial <= t->last.serial)
+        if (m->serial <= t->last.serial && !seen_before(t, m, text, len))
                 return update_refuse(why, -ESTALE,
                                      "replayed or older manifest: serial %" PRIu64
                                      " is not newer than %" PRIu64 ", accepted before",
@@ -81,7 +98,7 @@ int update_verify(const struct update_trust *t, const char *manifest, size_t len
                 r = manifest_parse(manifest, len, &m, why);
         if (r < 0)
                 return r;
-        r = check_terms(t, &m, why);
+        r = check_terms(t, &m, manifest, len, why);
         if (r < 0) {
                 manifest_free(&m);
                 return r;

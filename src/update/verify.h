@@ -28,9 +28,13 @@ int64_t update_trusted_now(const struct update_trust *t);
 /* Checks manifest (len bytes) and its signature file text (NULL when there was none). 0 with
  * *ret filled (manifest_free() it), or the refusal's negative errno (see refusal.h), the
  * reason in why: -ENOENT, -EKEYREJECTED, -ENOKEY, -EBADMSG, -EPROTONOSUPPORT, -EXDEV, -ESTALE,
- * -ETIME. Nothing is parsed before the signature is good. */
+ * -ETIME. Nothing is parsed before the signature is good. The manifest accepted last time
+ * (the same serial and the same bytes) is accepted again: fetching it twice is no replay. */
 int update_verify(const struct update_trust *t, const char *manifest, size_t len, const char *signature,
                   struct manifest *ret, struct update_refusal *why);
+
+/* The SHA-256 of a manifest's bytes, as channel_state keeps it. */
+void update_manifest_sha256(const char *manifest, size_t len, char hex[65]);
 
 /* Checks the package file at path against p: its size, then its SHA-256. 0, -EILSEQ when they
  * differ (why says which), or the negative errno of reading it. */

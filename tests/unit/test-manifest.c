@@ -176,6 +176,20 @@ static void test_replayed(void **state) {
         expect_refusal(verify_signed(&t, text, &why), &why, -ESTALE, "replayed or older");
 }
 
+/* The manifest accepted last time, fetched again, is no replay; another one with its serial is. */
+static void test_same_manifest_again(void **state) {
+        char text[MANIFEST_BUF];
+        struct update_trust t = trust();
+        struct update_refusal why = { 0 };
+        good_text(text);
+        t.last.serial = 17;
+        update_manifest_sha256(text, strlen(text), t.last.sha256);
+        assert_int_equal(verify_signed(&t, text, &why), 0);
+        char *p = strstr(text, "winter");
+        p[0] = 'W';
+        expect_refusal(verify_signed(&t, text, &why), &why, -ESTALE, "serial 17 is not newer than 17");
+}
+
 static void test_expired(void **state) {
         char text[MANIFEST_BUF];
         good_text(text);
@@ -309,7 +323,11 @@ static void test_package_bytes(void **state) {
 
 static void test_channel_state(void **state) {
         char dir[TL_TMP_MAX];
-        struct channel_state s = { .serial = 17, .issued = ISSUED, .version = "2026.12.2" }, back;
+        struct channel_state s = { .serial = 17,
+                                   .issued = ISSUED,
+                                   .version = "2026.12.2",
+                                   .sha256 = SHA_HELLO },
+                             back;
         assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "chanstate"), 0);
         assert_int_equal(update_state_load(dir, "stable", &back), -ENOENT);
         assert_int_equal(update_state_save(dir, "stable", &s), 0);
@@ -317,6 +335,7 @@ static void test_channel_state(void **state) {
         assert_int_equal(back.serial, 17);
         assert_int_equal(back.issued, ISSUED);
         assert_string_equal(back.version, "2026.12.2");
+        assert_string_equal(back.sha256, SHA_HELLO);
         assert_int_equal(update_state_load(dir, "beta", &back), -ENOENT);
         assert_int_equal(update_state_save(dir, "../x", &s), -EINVAL);
         assert_int_equal(update_state_load(dir, "../x", &back), -EINVAL);
@@ -345,14 +364,23 @@ static void test_times(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_good),        cmocka_unit_test(test_verify_good),
-                cmocka_unit_test(test_missing_signature), cmocka_unit_test(test_bad_signature),
-                cmocka_unit_test(test_unknown_key),       cmocka_unit_test(test_replayed),
-                cmocka_unit_test(test_expired),           cmocka_unit_test(test_wrong_clock),
-                cmocka_unit_test(test_trusted_now),       cmocka_unit_test(test_other_channel),
-                cmocka_unit_test(test_unknown_format),    cmocka_unit_test(test_malformed_json),
-                cmocka_unit_test(test_bad_fields),        cmocka_unit_test(test_package_bytes),
-                cmocka_unit_test(test_channel_state),     cmocka_unit_test(test_times),
+                cmocka_unit_test(test_parse_good),
+                cmocka_unit_test(test_verify_good),
+                cmocka_unit_test(test_missing_signature),
+                cmocka_unit_test(test_bad_signature),
+                cmocka_unit_test(test_unknown_key),
+                cmocka_unit_test(test_replayed),
+                cmocka_unit_test(test_same_manifest_again),
+                cmocka_unit_test(test_expired),
+                cmocka_unit_test(test_wrong_clock),
+                cmocka_unit_test(test_trusted_now),
+                cmocka_unit_test(test_other_channel),
+                cmocka_unit_test(test_unknown_format),
+                cmocka_unit_test(test_malformed_json),
+                cmocka_unit_test(test_bad_fields),
+                cmocka_unit_test(test_package_bytes),
+                cmocka_unit_test(test_channel_state),
+                cmocka_unit_test(test_times),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
