@@ -239,7 +239,13 @@ $(B)/tests/fake-polkitd: tests/host/fake-polkitd.c | $(PKGS_OK)
 	$(CC) $(BASE_CFLAGS) $(call pkg_cflags,libsystemd) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 		$(call pkg_libs,libsystemd)
 
-host-check: $(PROGS) $(B)/tests/fake-polkitd
+# download_release() alone, for the update tests' cut and resumed downloads.
+$(B)/tests/download-tool: tests/host/download-tool.c $(LIBUPDATE) $(LIBBASIC) | $(PKGS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) \
+		-o $@ $< $(LIBUPDATE) $(LIBBASIC) $(call pkg_libs,$(UPDATE_PKGS))
+
+host-check: $(PROGS) $(B)/tests/fake-polkitd $(B)/tests/download-tool
 	sh tests/host/run.sh $(B)/koompi-boot
 
 check: deps

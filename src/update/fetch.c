@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,23 +37,28 @@ static size_t on_data(char *p, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-static void set_options(CURL *c, const char *url, const struct fetch_limits *lim, struct body *b,
-                        char *curl_error) {
+void fetch_set_common(CURL *c, const char *url, unsigned connect_timeout_s, unsigned stall_timeout_s,
+                      char *curl_error) {
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)lim->connect_timeout_s);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)lim->total_timeout_s);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)connect_timeout_s);
         /* A stalled link: less than a byte a second for stall_timeout_s. */
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)lim->stall_timeout_s);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)stall_timeout_s);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "koompi-agent");
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
+}
+
+static void set_options(CURL *c, const char *url, const struct fetch_limits *lim, struct body *b,
+                        char *curl_error) {
+        fetch_set_common(c, url, lim->connect_timeout_s, lim->stall_timeout_s, curl_error);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)lim->total_timeout_s);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
 }
 
 /* The errno and the words for how the transfer ended. */
@@ -96,4 +102,11 @@ int fetch_url(const char *url, const struct fetch_limits *lim, char **ret, size_
         *ret = b.data ? b.data : strdup_or_die("");
         *ret_len = b.len;
         return 0;
+}
+
+char *fetch_join_url(const char *mirror, const char *channel, const char *rest) {
+        char *url;
+        if (asprintf(&url, "%s%s%s/%s", mirror, endswith(mirror, "/") ? "" : "/", channel, rest) < 0)
+                abort();
+        return url;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
+#include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,3 +22,12 @@ struct fetch_limits {
  * (a refused connection, a timeout, another HTTP status). error (FETCH_ERROR_MAX bytes) says
  * what happened. */
 int fetch_url(const char *url, const struct fetch_limits *lim, char **ret, size_t *ret_len, char *error);
+
+/* "<mirror>/<channel>/<rest>", with one slash after the mirror whether or not it ends in one.
+ * Free it. */
+char *fetch_join_url(const char *mirror, const char *channel, const char *rest);
+/* The options every transfer of the update library shares: url, http and https only (up to 3
+ * redirects among them), no signals, the connect and stall timeouts, curl's words into
+ * curl_error (CURL_ERROR_SIZE bytes). */
+void fetch_set_common(CURL *c, const char *url, unsigned connect_timeout_s, unsigned stall_timeout_s,
+                      char *curl_error);

@@ -15,21 +15,13 @@ static void note(char *notes, const char *mirror, const char *file, const char *
         snprintf(notes + n, NOTES_MAX - n, "%s%s: %s: %s", n ? "; " : "", mirror, file, error);
 }
 
-/* mirror's URL of the channel's file name. */
-static char *file_url(const char *mirror, const char *channel, const char *name) {
-        char *url;
-        if (asprintf(&url, "%s%s%s/%s", mirror, endswith(mirror, "/") ? "" : "/", channel, name) < 0)
-                abort();
-        return url;
-}
-
 /* The manifest and its signature (NULL when the mirror has none) from mirror into f. 0, or
  * -EIO with the reason noted. */
 static int fetch_pair(const char *mirror, const char *channel, const struct fetch_limits *lim,
                       struct release_fetched *f, char *notes) {
         struct fetch_limits sig_lim = *lim;
-        _cleanup_free_ char *url = file_url(mirror, channel, "manifest.json"),
-                            *sig_url = file_url(mirror, channel, "manifest.json.minisig");
+        _cleanup_free_ char *url = fetch_join_url(mirror, channel, "manifest.json"),
+                            *sig_url = fetch_join_url(mirror, channel, "manifest.json.minisig");
         char error[FETCH_ERROR_MAX];
         size_t sig_len;
         int r = fetch_url(url, lim, &f->manifest, &f->manifest_len, error);

@@ -9,10 +9,11 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_nginx: serves $T/mirror at http://127.0.0.1:$NGINX_PORT (MIRROR names it).
+# start_nginx [PORT]: serves $T/mirror at http://127.0.0.1:$NGINX_PORT (MIRROR names it), on
+# PORT or a free one; NGINX_SERVER_EXTRA (directives) joins the server block.
 start_nginx() {
 	command -v nginx >/dev/null || return 1
-	NGINX_PORT=$(free_port)
+	NGINX_PORT=${1:-$(free_port)}
 	MIRROR=http://127.0.0.1:$NGINX_PORT
 	mkdir -p "$T/nginx/tmp" "$T/mirror"
 	cat >"$T/nginx/nginx.conf" <<CONF
@@ -32,6 +33,7 @@ http {
     server {
         listen 127.0.0.1:$NGINX_PORT;
         root $T/mirror;
+        ${NGINX_SERVER_EXTRA:-}
     }
 }
 CONF
