@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "authz.h"
+#include "chanstate.h"
 #include "log.h"
 #include "util.h"
 
@@ -271,6 +272,25 @@ static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *
         return 1;
 }
 
+static int method_update_approve(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        const char *version;
+        int r = authorize(a, m, "UpdateApprove", err);
+        if (r != 1)
+                return r == 2 ? 1 : r;
+        r = sd_bus_message_read(m, "s", &version);
+        if (r < 0)
+                return r;
+        r = update_approve(a->state_dir, version);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(err, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not a release version",
+                                         version);
+        if (r < 0)
+                return sd_bus_error_setf(err, ERROR_FAILED, "approving %s failed: %s", version, strerror(-r));
+        log_info("update: %s approved", version);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 /* Argument names as SD_BUS_PARAM() spells them ("name\0"), written out. */
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -286,6 +306,8 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", "seq\0", "", , method_acknowledge_alert,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("UpdateCheck", "", , "s", "release\0", method_update_check,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UpdateApprove", "s", "version\0", "", , method_update_approve,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", "seq\0kind\0message\0", 0),
         SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu", "operation\0step\0done\0total\0", 0),

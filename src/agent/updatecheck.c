@@ -40,18 +40,6 @@ char *updatecheck_current_release(const char *state_dir) {
         return strdup_or_die(line);
 }
 
-static bool approved(const char *state_dir, const char *version) {
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/update/approved", state_dir);
-        if (read_file(path, &text, NULL) < 0)
-                return false;
-        char **lines = strv_split(text);
-        bool found = strv_contains(lines, version);
-        strv_free(lines);
-        return found;
-}
-
 static json_object *error_json(const char *reason, bool refused) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "error", json_object_new_string(reason));
@@ -82,7 +70,7 @@ static void add_decision(json_object *o, const struct updatecheck *u, const stru
                                    .tier = m->tier,
                                    .percent = m->percent,
                                    .paused = m->paused,
-                                   .approved = approved(u->state_dir, m->version),
+                                   .approved = update_approved(u->state_dir, m->version),
                                    .ring = ring };
         rollout_decide(&t, r < 0 ? 0 : rollout_bucket(app_id, m->version), &d);
         if (r < 0 && t.tier != TIER_SECURITY) {

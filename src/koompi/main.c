@@ -27,7 +27,8 @@ static void usage(FILE *f) {
               "  health run           run the checks now and show the result (admins and teachers)\n"
               "  alerts               the alerts not yet acknowledged\n"
               "  alerts ack [SEQ]     acknowledge alert SEQ, or all of them (admins and teachers)\n"
-              "  update check         the release available, and whether this machine takes it now\n\n"
+              "  update check         the release available, and whether this machine takes it now\n"
+              "  update approve VERSION  let this machine take the major release VERSION (admins)\n\n"
               "Options:\n"
               "  --json               print the agent's answer as one JSON object\n"
               "  --timeout SEC        how long to wait for the agent (default 25, health run 600)\n"
@@ -196,10 +197,23 @@ static int update_check(struct invocation *inv) {
         return code;
 }
 
+static int update_approve(struct invocation *inv) {
+        sd_bus_message *reply = NULL;
+        int code = kbus_call(&inv->bus, "UpdateApprove", &reply, "s", inv->args[1]);
+        sd_bus_message_unref(reply);
+        if (code == KOOMPI_EXIT_OK && inv->json)
+                printf("{\"approved\":\"%s\"}\n", inv->args[1]);
+        else if (code == KOOMPI_EXIT_OK)
+                printf("%s approved: this machine takes it when koompi update check says so\n", inv->args[1]);
+        return code;
+}
+
 static int verb_update(struct invocation *inv) {
         if (inv->n_args == 1 && strcmp(inv->args[0], "check") == 0)
                 return update_check(inv);
-        fprintf(stderr, "koompi: update takes 'check'\n");
+        if (inv->n_args == 2 && strcmp(inv->args[0], "approve") == 0)
+                return update_approve(inv);
+        fprintf(stderr, "koompi: update takes 'check' or 'approve VERSION'\n");
         return KOOMPI_EXIT_USAGE;
 }
 

@@ -71,7 +71,7 @@ bool update_name_valid(const char *s) {
         return chars_in(s, LOWER_DIGITS "._-", 64) && s[0] != '.';
 }
 
-static bool version_valid(const char *s) {
+bool update_version_valid(const char *s) {
         return chars_in(s, ALNUM "._+:~-", 64) && s[0] != '.';
 }
 
@@ -162,7 +162,7 @@ static int parse_release(json_object *root, struct manifest *m, struct update_re
         const char *tiers = "one of security, critical, regular, major";
         int r = get_string(root, "channel", true, update_name_valid, "a channel name", &m->channel, why);
         if (r >= 0)
-                r = get_string(root, "version", true, version_valid, "a version", &m->version, why);
+                r = get_string(root, "version", true, update_version_valid, "a version", &m->version, why);
         if (r >= 0)
                 r = get_uint(root, "serial", 1, INT64_MAX, &m->serial, why);
         if (r >= 0)
@@ -217,7 +217,7 @@ static int parse_package(json_object *o, struct manifest_package *p, struct upda
                 return malformed(why, "packages", "a list of objects");
         int r = get_string(o, "name", true, file_valid, "a package name", &p->name, why);
         if (r >= 0)
-                r = get_string(o, "version", true, version_valid, "a version", &p->version, why);
+                r = get_string(o, "version", true, update_version_valid, "a version", &p->version, why);
         if (r >= 0)
                 r = get_string(o, "file", true, file_valid, "a file name", &p->file, why);
         if (r >= 0)
@@ -251,7 +251,8 @@ static int parse_revoked(json_object *root, struct manifest *m, struct update_re
         int r = get_object(root, "revoked", json_type_array, &list, why);
         for (size_t i = 0; r >= 0 && i < json_object_array_length(list); i++) {
                 json_object *v = json_object_array_get_idx(list, i);
-                if (!json_object_is_type(v, json_type_string) || !version_valid(json_object_get_string(v)))
+                if (!json_object_is_type(v, json_type_string) ||
+                    !update_version_valid(json_object_get_string(v)))
                         return malformed(why, "revoked", "a list of versions");
                 if (strv_extend(&m->revoked, json_object_get_string(v)) < 0)
                         abort();

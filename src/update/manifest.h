@@ -60,5 +60,7 @@ int update_time_parse(const char *s, int64_t *ret);
 void update_time_format(int64_t t, char *buf, size_t size);
 /* Whether s may name a channel or a repository: 1-64 of [a-z0-9._-], not starting with '.'. */
 bool update_name_valid(const char *s);
+/* Whether s may be a version: 1-64 of [A-Za-z0-9._+:~-], not starting with '.'. */
+bool update_version_valid(const char *s);
 /* Whether the version v is in m's revoked list. */
 bool manifest_revokes(const struct manifest *m, const char *v);

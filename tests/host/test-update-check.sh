@@ -4,7 +4,8 @@
 # manifests this test signs: a good one (kept: serial and issued), and each refusal with its
 # own words and exit 6 (tampered, bad signature, no signature, unknown key, replayed, expired,
 # other channel, unknown format, malformed JSON); the first mirror down (the second serves);
-# no mirror at all (exit 5); the bucket as the issue defines it; students may check.
+# no mirror at all (exit 5); the bucket as the issue defines it; students may check; a major
+# release waits for an admin's approval.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-agent.sh"
 . "$(dirname "$0")/lib-nginx.sh"
@@ -107,6 +108,22 @@ stock_sign "$T/release.key"
 refused "malformed JSON" "malformed JSON"
 check "no refusal changed the kept serial" grep -qx "serial=11" "$T/state/update/stable.state"
 check "the agent logs the refusals" grep -q "update check: malformed JSON" "$T/agent.log"
+
+# A major release waits for an admin.
+serve 12 'tier="major"' 'version="2027.1.0"'
+sign
+expect_rc "a major release: accepted" 0 "$KOOMPI" --json update check
+check "waiting for an admin's approval" json_true "$T/out" \
+	'not j["eligible"] and j["reason"] == "waiting: a major release needs an admin'"'"'s approval (koompi update approve 2027.1.0)"'
+expect_rc "a student may not approve (exit 3)" 3 as_nobody "$KOOMPI" update approve 2027.1.0
+check "the refusal names the admin group" grep -q "not allowed: needs the koompi-admin group" "$T/err"
+expect_rc "no version, no approval" 5 "$KOOMPI" update approve ../2027
+expect_rc "root approves" 0 "$KOOMPI" update approve 2027.1.0
+check "kept in the state folder" grep -qx "2027.1.0" "$T/state/update/approved"
+expect_rc "approving twice is fine" 0 "$KOOMPI" update approve 2027.1.0
+check "once" test "$(grep -c . "$T/state/update/approved")" -eq 1
+expect_rc "checked again" 0 "$KOOMPI" --json update check
+check "approved: taken" json_true "$T/out" 'j["eligible"] and j["reason"] == "a major release, approved by an admin: yes"'
 
 # Mirrors: the first down, the second serves; then none.
 stop_agent

@@ -348,6 +348,23 @@ static void test_channel_state(void **state) {
         assert_int_equal(tl_tmpdir_remove(dir), 0);
 }
 
+static void test_approvals(void **state) {
+        char dir[TL_TMP_MAX];
+        assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "approve"), 0);
+        assert_false(update_approved(dir, "2027.1.0"));
+        assert_int_equal(update_approve(dir, "2027.1.0"), 0);
+        assert_int_equal(update_approve(dir, "2027.2.0"), 0);
+        assert_int_equal(update_approve(dir, "2027.1.0"), 0);
+        assert_true(update_approved(dir, "2027.1.0"));
+        assert_true(update_approved(dir, "2027.2.0"));
+        assert_false(update_approved(dir, "2027.1"));
+        assert_int_equal(update_approve(dir, "../x"), -EINVAL);
+        assert_int_equal(update_approve(dir, ""), -EINVAL);
+        _cleanup_free_ char *text = tl_output("cat %s/update/approved", dir);
+        assert_string_equal(text, "2027.1.0\n2027.2.0\n");
+        assert_int_equal(tl_tmpdir_remove(dir), 0);
+}
+
 static void test_times(void **state) {
         int64_t t;
         char buf[32];
@@ -381,6 +398,7 @@ int main(void) {
                 cmocka_unit_test(test_package_bytes),
                 cmocka_unit_test(test_channel_state),
                 cmocka_unit_test(test_times),
+                cmocka_unit_test(test_approvals),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
