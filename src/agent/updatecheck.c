@@ -119,8 +119,7 @@ static json_object *judge(struct updatecheck *u, json_object *child) {
         if (!manifest) {
                 int err = json_object_object_get_ex(child, "errno", &e) ? json_object_get_int(e) : EIO;
                 /* The child's words, shown as they are: it sent text, nothing else is taken. */
-                return error_json(error ? error : "the check gave no answer",
-                                  err != EIO && err != EINVAL && err != ESRCH && err != EPERM);
+                return error_json(error ? error : "the check gave no answer", update_is_refusal(-err));
         }
         json_object *sig = json_object_object_get(child, "signature");
         int r = update_verify(&u->trust, manifest, strlen(manifest), sig ? json_object_get_string(sig) : NULL,

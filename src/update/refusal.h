@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
+#include <stdbool.h>
 
 /* Why a manifest or a package was refused: the negative errno a caller maps to its exit code,
  * and the sentence shown to people. The errno of each refusal:
@@ -19,6 +20,8 @@ struct update_refusal {
         char reason[UPDATE_REASON_MAX];
 };
 
+/* Whether error is one of the refusals above (not a failure to fetch or to write). */
+bool update_is_refusal(int error);
 /* Fills r (when not NULL) with error and the formatted reason, and returns error. */
 int update_refuse(struct update_refusal *r, int error, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -348,6 +348,18 @@ static void test_channel_state(void **state) {
         assert_int_equal(tl_tmpdir_remove(dir), 0);
 }
 
+static void test_refusal_errnos(void **state) {
+        static const int refusals[] = { -ENOENT, -EKEYREJECTED, -ENOKEY, -EBADMSG, -EPROTONOSUPPORT,
+                                        -EXDEV,  -ESTALE,       -ETIME,  -EILSEQ };
+        for (size_t i = 0; i < ELEMENTSOF(refusals); i++)
+                assert_true(update_is_refusal(refusals[i]));
+        /* Failures, not refusals: nothing answered, nothing set, nothing written. */
+        assert_false(update_is_refusal(-EIO));
+        assert_false(update_is_refusal(-EINVAL));
+        assert_false(update_is_refusal(-ENOSPC));
+        assert_false(update_is_refusal(0));
+}
+
 static void test_approvals(void **state) {
         char dir[TL_TMP_MAX];
         assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "approve"), 0);
@@ -399,6 +411,7 @@ int main(void) {
                 cmocka_unit_test(test_channel_state),
                 cmocka_unit_test(test_times),
                 cmocka_unit_test(test_approvals),
+                cmocka_unit_test(test_refusal_errnos),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
