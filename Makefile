@@ -278,6 +278,7 @@ install: $(PROGS)
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted
+	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/update-keys.d
 	install -Dm644 config/org.koompi.Agent1.conf $(DESTDIR)$(DATADIR)/dbus-1/system.d/org.koompi.Agent1.conf
 	install -Dm644 config/org.koompi.Agent1.service $(DESTDIR)$(DATADIR)/dbus-1/system-services/org.koompi.Agent1.service
 	install -Dm644 config/org.koompi.agent.policy $(DESTDIR)$(DATADIR)/polkit-1/actions/org.koompi.agent.policy
