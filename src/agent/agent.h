@@ -42,6 +42,7 @@ struct agent {
         unsigned n_health_waiters;
         struct polkit_query *polkit_queries; /* questions to polkitd and their answers */
         struct updatecheck *update_check; /* the running release check, NULL when none */
+        sd_event_source *update_timer; /* the periodic check, NULL without a mirror */
         sd_bus_message *update_waiters[AGENT_MAX_WAITERS]; /* UpdateCheck calls to answer */
         unsigned n_update_waiters;
 };

@@ -43,6 +43,8 @@ static const struct conf_key conf_keys[] = {
         { "update:machine_id_file", K_PATH, F(update_machine_id_file), NULL, "an absolute path" },
         { "update:ring", K_CHOICE, F(update_ring), " early normal late ", "early, normal or late" },
         { "update:user", K_STR, F(update_user), NULL, "a user name" },
+        { "update:check_interval", K_DURATION, F(update_check_interval_ms), NULL,
+          "a duration such as 360min" },
         { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
         { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
 };
@@ -72,6 +74,7 @@ void agentconf_defaults(struct agent_config *c) {
         set_str(&c->update_machine_id_file, "/etc/machine-id");
         set_str(&c->update_ring, "normal");
         set_str(&c->update_user, "nobody");
+        c->update_check_interval_ms = 6 * 3600 * 1000;
 }
 
 void agentconf_free(struct agent_config *c) {

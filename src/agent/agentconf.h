@@ -31,6 +31,7 @@ struct agent_config {
         char *update_machine_id_file; /* the bucket's source; it never leaves the machine */
         char *update_ring; /* early | normal | late */
         char *update_user; /* the fetching child runs as this user */
+        unsigned update_check_interval_ms; /* the agent's own check, this often */
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;

@@ -243,6 +243,10 @@ static void update_check_done(json_object *answer, void *userdata) {
                 answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (json_object_object_get_ex(answer, "error", &error))
                 log_warning("update check: %s", json_object_get_string(error));
+        else
+                log_info("update check: %s accepted: %s",
+                         json_object_get_string(json_object_object_get(answer, "version")),
+                         json_object_get_string(json_object_object_get(answer, "reason")));
         for (unsigned i = 0; i < a->n_update_waiters; i++) {
                 sd_bus_reply_method_return(a->update_waiters[i], "s", json);
                 a->update_waiters[i] = sd_bus_message_unref(a->update_waiters[i]);
@@ -253,6 +257,35 @@ static void update_check_done(json_object *answer, void *userdata) {
         a->update_check = NULL;
 }
 
+/* A check starts unless one runs already. 0 or a negative errno. */
+static int update_check_begin(struct agent *a) {
+        if (a->update_check)
+                return 0;
+        return updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done, a);
+}
+
+/* The agent's own check, every [update] check_interval, so a machine nobody asks still learns
+ * of releases (and of newer serials, which a replayed manifest must beat). */
+static int on_update_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct agent *a = userdata;
+        int r = update_check_begin(a);
+        if (r < 0)
+                log_errno(r, "the periodic update check could not be started");
+        r = sd_event_source_set_time_relative(s, (uint64_t)a->config.update_check_interval_ms * 1000);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return r < 0 ? log_errno(r, "the periodic update check could not be scheduled again") : 0;
+}
+
+/* Schedules the periodic check when a mirror is set. 0 or a negative errno. */
+static int update_timer_setup(struct agent *a) {
+        if (!a->config.update_mirrors[0])
+                return 0;
+        return sd_event_add_time_relative(a->event, &a->update_timer, CLOCK_BOOTTIME,
+                                          (uint64_t)a->config.update_check_interval_ms * 1000, 0,
+                                          on_update_timer, a);
+}
+
 static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         struct agent *a = userdata;
         int r = authorize(a, m, "UpdateCheck", err);
@@ -261,12 +294,9 @@ static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *
         if (a->n_update_waiters >= AGENT_MAX_WAITERS)
                 return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "too many callers wait for the update check");
-        if (!a->update_check) {
-                r = updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done,
-                                      a);
-                if (r < 0)
-                        return sd_bus_error_set_errnof(err, -r, "the update check could not be started: %m");
-        }
+        r = update_check_begin(a);
+        if (r < 0)
+                return sd_bus_error_set_errnof(err, -r, "the update check could not be started: %m");
         /* Answered when the check ends; callers meanwhile share it. */
         a->update_waiters[a->n_update_waiters++] = sd_bus_message_ref(m);
         return 1;
@@ -321,6 +351,8 @@ int bus_setup(struct agent *a) {
                                              agent_vtable, a);
         if (r >= 0)
                 r = sd_bus_attach_event(a->bus, a->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = update_timer_setup(a);
         /* Last, so no caller finds the name before the object answers. */
         if (r >= 0)
                 r = sd_bus_request_name(a->bus, AGENT_BUS_NAME, 0);
@@ -336,6 +368,7 @@ void bus_done(struct agent *a) {
         a->n_update_waiters = 0;
         updatecheck_free(a->update_check);
         a->update_check = NULL;
+        a->update_timer = sd_event_source_disable_unref(a->update_timer);
         polkit_forget_all(a);
         agent_facts_done(a);
         healthrun_free(a->health);

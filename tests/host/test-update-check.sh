@@ -5,7 +5,7 @@
 # own words and exit 6 (tampered, bad signature, no signature, unknown key, replayed, expired,
 # other channel, unknown format, malformed JSON); the first mirror down (the second serves);
 # no mirror at all (exit 5); the bucket as the issue defines it; students may check; a major
-# release waits for an admin's approval.
+# release waits for an admin's approval; the agent checks by itself.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-agent.sh"
 . "$(dirname "$0")/lib-nginx.sh"
@@ -149,5 +149,15 @@ serve 22
 sign
 expect_rc "[update] user unknown: nothing fetched (exit 5)" 5 "$KOOMPI" --json update check
 check "it says why" json_true "$T/out" '"could not drop root" in j["error"]'
+
+# The agent's own check: nobody asks, and the accepted serial is kept.
+stop_agent
+write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
+	"machine_id_file = $T/machine-id" "check_interval = 1s"
+serve 30
+sign
+check "the agent starts, checking every second" start_agent
+check "it checks by itself: serial 30 kept" wait_for 100 grep -qx "serial=30" "$T/state/update/stable.state"
+check "its log says what it found" grep -q "update check: 2026.12.2 accepted: in the 100 % wave: yes" "$T/agent.log"
 stop_agent
 finish

@@ -73,6 +73,8 @@ static const char *field(const struct agent_config *c, const char *name, char *b
                 return c->update_ring;
         if (streq(name, "user"))
                 return c->update_user;
+        if (streq(name, "check_interval"))
+                return snprintf(buf, size, "%u", c->update_check_interval_ms), buf;
         fail_msg("no field %s", name);
         return NULL;
 }
@@ -100,6 +102,7 @@ static void test_defaults(void **state) {
                 { "machine_id_file", "/etc/machine-id" },
                 { "ring", "normal" },
                 { "user", "nobody" },
+                { "check_interval", "21600000" },
         };
         struct agent_config c;
         char buf[64];
@@ -116,7 +119,7 @@ static void test_shipped_config_is_the_defaults(void **state) {
                 "koompi_boot",   "admin_group",     "teacher_group", "polkit",        "required_dir",
                 "wanted_dir",    "timeout",         "telemetry",     "crash_reports", "required_checks",
                 "wanted_checks", "min_free",        "units",         "mirrors",       "channel",
-                "keys_dir",      "machine_id_file", "ring",          "user"
+                "keys_dir",      "machine_id_file", "ring",          "user",          "check_interval"
         };
         struct agent_config d, c;
         char a[64], b[64];
@@ -151,6 +154,7 @@ static void test_shipped_config_names_every_key(void **state) {
                 { "update", "machine_id_file" },
                 { "update", "ring" },
                 { "update", "user" },
+                { "update", "check_interval" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -208,6 +212,9 @@ static const struct {
         { "[update]\nring = first\n", "ring", "normal",
           ":2: update:ring: bad value 'first' (expected early, normal or late)" },
         { "[update]\nuser =\n", "user", "nobody", ":2: update:user: bad value ''" },
+        { "[update]\ncheck_interval = 30min\n", "check_interval", "1800000", NULL },
+        { "[update]\ncheck_interval = 0\n", "check_interval", "21600000",
+          ":2: update:check_interval: bad value '0'" },
         /* Not INI at all: every default, and the line iniparser stumbled on. */
         { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000",
           "not an INI file, every default is used" },
