@@ -33,15 +33,19 @@ comma       := ,
 #                    libcryptsetup, iniparser); size-budgeted
 #   src/image        the image builder's (cpio, ELF closure)
 #   src/admin        the OS side: roots, entries, the ESP, the loader's variables (libefivar)
+#   src/update       signed releases: minisign keys and signatures, manifests, the channel's
+#                    state, the rollout's buckets and steps, the mirrors (libsodium, json-c, libcurl)
 BASIC_INC   := -Isrc/basic
 BOOT_INC    := $(BASIC_INC) -Isrc/boot
 IMAGE_INC   := $(BOOT_INC) -Isrc/image
 ADMIN_INC   := $(BOOT_INC) -Isrc/admin
+UPDATE_INC  := $(ADMIN_INC) -Isrc/update
 INIT_INC    := $(BOOT_INC) -Iinitramfs/init
 MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
-AGENT_INC   := $(ADMIN_INC) -Isrc/agent
+AGENT_INC   := $(UPDATE_INC) -Isrc/agent
 KOOMPI_INC  := $(BASIC_INC) -Isrc/koompi
+RELEASE_INC := $(UPDATE_INC) -Isrc/release
 
 # Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
 # package that provides them, and the build stops naming that package when one is missing.
@@ -51,9 +55,14 @@ MKI_PKGS    := $(BOOT_PKGS) libzstd
 CLI_PKGS    := $(BOOT_PKGS) efivar
 # The agent and its command: the bus and the event loop (libsystemd), JSON (json-c); the agent's
 # mount checks read the mount table with libmount.
-AGENT_PKGS  := libsystemd json-c mount
+AGENT_PKGS  := libsystemd json-c mount libsodium libcurl
 KOOMPI_PKGS := libsystemd json-c
-ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS))
+# Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c), mirrors (libcurl).
+UPDATE_PKGS := libsodium json-c libcurl
+RELEASE_PKGS:= libsodium json-c
+ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
+# No true time is older than the build: the floor of the time an update's expiry is judged by.
+BUILD_TIME  ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 pkg_cflags   = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkg_libs     = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 INIPARSER_CFLAGS ?= -I/usr/include/iniparser
@@ -90,6 +99,8 @@ BASIC_OBJ   := $(call obj,src/basic)
 BOOT_OBJ    := $(call obj,src/boot)
 IMAGE_OBJ   := $(call obj,src/image)
 ADMIN_OBJ   := $(call obj,src/admin)
+UPDATE_OBJ  := $(call obj,src/update)
+RELEASE_OBJ := $(call obj,src/release)
 INIT_OBJ    := $(call obj,initramfs/init)
 MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
 CLI_OBJ     := $(call obj,src/koompi-boot)
@@ -102,12 +113,14 @@ $(BASIC_OBJ): LAYER_CFLAGS = $(BASIC_INC)
 $(BOOT_OBJ):  LAYER_CFLAGS = $(BOOT_INC) $(call pkg_cflags,$(BOOT_PKGS)) $(INIPARSER_CFLAGS)
 $(IMAGE_OBJ): LAYER_CFLAGS = $(IMAGE_INC)
 $(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
+$(UPDATE_OBJ): LAYER_CFLAGS = $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) -DKOOMPI_BUILD_TIME=$(BUILD_TIME)
+$(RELEASE_OBJ): LAYER_CFLAGS = $(RELEASE_INC) $(call pkg_cflags,$(RELEASE_PKGS))
 $(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
 $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
 $(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
 $(AGENT_OBJ): LAYER_CFLAGS = $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) $(INIPARSER_CFLAGS)
 $(KOOMPI_OBJ): LAYER_CFLAGS = $(KOOMPI_INC) $(call pkg_cflags,$(KOOMPI_PKGS))
-UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
+UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/update -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
                $(call pkg_cflags,$(ALL_PKGS)) $(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS)
 $(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
 
@@ -121,9 +134,10 @@ LIBBASIC    := $(B)/libbasic.a
 LIBBOOT     := $(B)/libboot.a
 LIBIMAGE    := $(B)/libimage.a
 LIBADMIN    := $(B)/libadmin.a
+LIBUPDATE   := $(B)/libupdate.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
-               $(B)/koompi
+               $(B)/koompi $(B)/koompi-release
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -146,6 +160,7 @@ $(LIBBASIC): $(BASIC_OBJ)
 $(LIBBOOT): $(BOOT_OBJ)
 $(LIBIMAGE): $(IMAGE_OBJ)
 $(LIBADMIN): $(ADMIN_OBJ)
+$(LIBUPDATE): $(UPDATE_OBJ)
 
 # koompi-init goes into every image: unused sections dropped, no debug information and no
 # symbol table (build/koompi-init.debug keeps both, for gdb).
@@ -163,18 +178,22 @@ $(B)/koompi-boot: $(CLI_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 # The agent: a program of its own, never linked into koompi-init.
 LIBAGENT    := $(B)/libagent.a
 $(LIBAGENT): $(AGENT_NOMAIN)
-$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # The health checks of one boot, before boot-complete.target (koompi-health.service).
-$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # koompi: a client of the agent's bus API only.
 $(B)/koompi: $(KOOMPI_OBJ) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
 
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+# koompi-release: the distribution's side of signed releases, never on a school's machine.
+$(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(RELEASE_PKGS))
+
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
 $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
@@ -220,7 +239,13 @@ $(B)/tests/fake-polkitd: tests/host/fake-polkitd.c | $(PKGS_OK)
 	$(CC) $(BASE_CFLAGS) $(call pkg_cflags,libsystemd) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 		$(call pkg_libs,libsystemd)
 
-host-check: $(PROGS) $(B)/tests/fake-polkitd
+# download_release() alone, for the update tests' cut and resumed downloads.
+$(B)/tests/download-tool: tests/host/download-tool.c $(LIBUPDATE) $(LIBBASIC) | $(PKGS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) \
+		-o $@ $< $(LIBUPDATE) $(LIBBASIC) $(call pkg_libs,$(UPDATE_PKGS))
+
+host-check: $(PROGS) $(B)/tests/fake-polkitd $(B)/tests/download-tool
 	sh tests/host/run.sh $(B)/koompi-boot
 
 check: deps
@@ -249,9 +274,11 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-agent $(DESTDIR)$(LIBEXECDIR)/koompi-agent
 	install -Dm755 $(B)/koompi-health $(DESTDIR)$(LIBEXECDIR)/koompi-health
 	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
+	install -Dm755 $(B)/koompi-release $(DESTDIR)$(BINDIR)/koompi-release
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted
+	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/update-keys.d
 	install -Dm644 config/org.koompi.Agent1.conf $(DESTDIR)$(DATADIR)/dbus-1/system.d/org.koompi.Agent1.conf
 	install -Dm644 config/org.koompi.Agent1.service $(DESTDIR)$(DATADIR)/dbus-1/system-services/org.koompi.Agent1.service
 	install -Dm644 config/org.koompi.agent.policy $(DESTDIR)$(DATADIR)/polkit-1/actions/org.koompi.agent.policy

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The tree's shape, checked: no include cycle between files, no call cycle between object files,
-and every include and call goes down the layers (basic <- boot <- image, admin <- programs).
+and every include and call goes down the layers (basic <- boot <- image, admin <- update <- programs).
 
 Usage: layers.py BUILD_DIR   (the objects of `make all`, BUILD_DIR/obj/...)"""
 import os
@@ -15,11 +15,13 @@ LAYERS = {
     "src/boot": {"src/basic", "src/boot"},
     "src/image": {"src/basic", "src/boot", "src/image"},
     "src/admin": {"src/basic", "src/boot", "src/admin"},
+    "src/update": {"src/basic", "src/boot", "src/admin", "src/update"},
     "initramfs/init": {"src/basic", "src/boot", "initramfs/init"},
     "initramfs/mkinitramfs": {"src/basic", "src/boot", "src/image", "initramfs/mkinitramfs"},
     "src/koompi-boot": {"src/basic", "src/boot", "src/admin", "src/koompi-boot"},
-    "src/agent": {"src/basic", "src/boot", "src/admin", "src/agent"},
+    "src/agent": {"src/basic", "src/boot", "src/admin", "src/update", "src/agent"},
     "src/koompi": {"src/basic", "src/koompi"},
+    "src/release": {"src/basic", "src/boot", "src/admin", "src/update", "src/release"},
 }
 
 

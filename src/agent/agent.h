@@ -6,6 +6,7 @@
 #include "agentconf.h"
 #include "healthrun.h"
 #include "rootfacts.h"
+#include "updatecheck.h"
 
 #define AGENT_VERSION "0.1.0"
 #define AGENT_BUS_NAME "org.koompi.Agent1"
@@ -40,6 +41,10 @@ struct agent {
         sd_bus_message *health_waiters[AGENT_MAX_WAITERS]; /* RunHealth calls to answer */
         unsigned n_health_waiters;
         struct polkit_query *polkit_queries; /* questions to polkitd and their answers */
+        struct updatecheck *update_check; /* the running release check, NULL when none */
+        sd_event_source *update_timer; /* the periodic check, NULL without a mirror */
+        sd_bus_message *update_waiters[AGENT_MAX_WAITERS]; /* UpdateCheck calls to answer */
+        unsigned n_update_waiters;
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and

@@ -10,9 +10,10 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "manifest.h"
 #include "util.h"
 
-enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE, K_CHECKS, K_WORDS, K_FREE };
+enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE, K_CHECKS, K_WORDS, K_FREE, K_NAME };
 
 struct conf_key {
         const char *key; /* "section:key", as iniparser names it */
@@ -36,6 +37,14 @@ static const struct conf_key conf_keys[] = {
         { "health:wanted_checks", K_CHECKS, F(wanted_checks), NULL, "built-in check names: " BUILTIN_NAMES },
         { "health:min_free", K_FREE, F(min_free), NULL, "a size such as 2G or a share such as 5%" },
         { "health:units", K_WORDS, F(units), NULL, "unit names" },
+        { "update:mirrors", K_WORDS, F(update_mirrors), NULL, "base URLs" },
+        { "update:channel", K_NAME, F(update_channel), NULL, "a channel name of a-z, 0-9, '.', '_', '-'" },
+        { "update:keys_dir", K_PATH, F(update_keys_dir), NULL, "an absolute path" },
+        { "update:machine_id_file", K_PATH, F(update_machine_id_file), NULL, "an absolute path" },
+        { "update:ring", K_CHOICE, F(update_ring), " early normal late ", "early, normal or late" },
+        { "update:user", K_STR, F(update_user), NULL, "a user name" },
+        { "update:check_interval", K_DURATION, F(update_check_interval_ms), NULL,
+          "a duration such as 360min" },
         { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
         { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
 };
@@ -59,6 +68,13 @@ void agentconf_defaults(struct agent_config *c) {
         set_str(&c->wanted_checks, "free-space units");
         c->min_free = (struct free_threshold) { .bytes = 1024ULL * 1024 * 1024 };
         set_str(&c->units, "display-manager.service");
+        set_str(&c->update_mirrors, "");
+        set_str(&c->update_channel, "stable");
+        set_str(&c->update_keys_dir, "/etc/koompi/update-keys.d");
+        set_str(&c->update_machine_id_file, "/etc/machine-id");
+        set_str(&c->update_ring, "normal");
+        set_str(&c->update_user, "nobody");
+        c->update_check_interval_ms = 6 * 3600 * 1000;
 }
 
 void agentconf_free(struct agent_config *c) {
@@ -71,6 +87,12 @@ void agentconf_free(struct agent_config *c) {
         free(c->required_checks);
         free(c->wanted_checks);
         free(c->units);
+        free(c->update_mirrors);
+        free(c->update_channel);
+        free(c->update_keys_dir);
+        free(c->update_machine_id_file);
+        free(c->update_ring);
+        free(c->update_user);
         for (unsigned i = 0; i < c->n_problems; i++)
                 free(c->problems[i]);
         *c = (struct agent_config) { 0 };
@@ -117,6 +139,10 @@ static int apply_key(struct agent_config *c, const struct conf_key *k, const cha
                 break;
         case K_STR:
                 if (!*v)
+                        return -EINVAL;
+                break;
+        case K_NAME:
+                if (!update_name_valid(v))
                         return -EINVAL;
                 break;
         case K_CHECKS:

@@ -24,6 +24,14 @@ struct agent_config {
         char *wanted_checks; /* built-in checks whose failure only warns */
         struct free_threshold min_free; /* free-space: what must stay free */
         char *units; /* units: the systemd units that must not have failed, space separated */
+        /* [update] */
+        char *update_mirrors; /* base URLs, space separated, tried in order */
+        char *update_channel;
+        char *update_keys_dir; /* the trusted minisign public keys, *.pub */
+        char *update_machine_id_file; /* the bucket's source; it never leaves the machine */
+        char *update_ring; /* early | normal | late */
+        char *update_user; /* the fetching child runs as this user */
+        unsigned update_check_interval_ms; /* the agent's own check, this often */
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;

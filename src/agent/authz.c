@@ -13,6 +13,10 @@
 
 static const struct authz_method methods[] = {
         { "GetStatus", NULL, EVERYONE },
+        /* Fetches and judges the channel's manifest: nothing on the machine changes but the
+         * record of the newest accepted serial. */
+        { "UpdateCheck", NULL, EVERYONE },
+        { "UpdateApprove", "org.koompi.agent.update-approve", ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT) },
         { "RunHealth", "org.koompi.agent.run-health", STAFF },
         { "AcknowledgeAlert", "org.koompi.agent.acknowledge-alert", STAFF },
 };

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "authz.h"
+#include "chanstate.h"
 #include "log.h"
 #include "util.h"
 
@@ -235,6 +236,91 @@ static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *er
         return 1;
 }
 
+static void update_check_done(json_object *answer, void *userdata) {
+        struct agent *a = userdata;
+        json_object *error;
+        const char *json = json_object_to_json_string_ext(
+                answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (json_object_object_get_ex(answer, "error", &error))
+                log_warning("update check: %s", json_object_get_string(error));
+        else
+                log_info("update check: %s accepted: %s",
+                         json_object_get_string(json_object_object_get(answer, "version")),
+                         json_object_get_string(json_object_object_get(answer, "reason")));
+        for (unsigned i = 0; i < a->n_update_waiters; i++) {
+                sd_bus_reply_method_return(a->update_waiters[i], "s", json);
+                a->update_waiters[i] = sd_bus_message_unref(a->update_waiters[i]);
+        }
+        a->n_update_waiters = 0;
+        json_object_put(answer);
+        updatecheck_free(a->update_check);
+        a->update_check = NULL;
+}
+
+/* A check starts unless one runs already. 0 or a negative errno. */
+static int update_check_begin(struct agent *a) {
+        if (a->update_check)
+                return 0;
+        return updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done, a);
+}
+
+/* The agent's own check, every [update] check_interval, so a machine nobody asks still learns
+ * of releases (and of newer serials, which a replayed manifest must beat). */
+static int on_update_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct agent *a = userdata;
+        int r = update_check_begin(a);
+        if (r < 0)
+                log_errno(r, "the periodic update check could not be started");
+        r = sd_event_source_set_time_relative(s, (uint64_t)a->config.update_check_interval_ms * 1000);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return r < 0 ? log_errno(r, "the periodic update check could not be scheduled again") : 0;
+}
+
+/* Schedules the periodic check when a mirror is set. 0 or a negative errno. */
+static int update_timer_setup(struct agent *a) {
+        if (!a->config.update_mirrors[0])
+                return 0;
+        return sd_event_add_time_relative(a->event, &a->update_timer, CLOCK_BOOTTIME,
+                                          (uint64_t)a->config.update_check_interval_ms * 1000, 0,
+                                          on_update_timer, a);
+}
+
+static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        int r = authorize(a, m, "UpdateCheck", err);
+        if (r != 1)
+                return r == 2 ? 1 : r;
+        if (a->n_update_waiters >= AGENT_MAX_WAITERS)
+                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "too many callers wait for the update check");
+        r = update_check_begin(a);
+        if (r < 0)
+                return sd_bus_error_set_errnof(err, -r, "the update check could not be started: %m");
+        /* Answered when the check ends; callers meanwhile share it. */
+        a->update_waiters[a->n_update_waiters++] = sd_bus_message_ref(m);
+        return 1;
+}
+
+static int method_update_approve(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        struct agent *a = userdata;
+        const char *version;
+        int r = authorize(a, m, "UpdateApprove", err);
+        if (r != 1)
+                return r == 2 ? 1 : r;
+        r = sd_bus_message_read(m, "s", &version);
+        if (r < 0)
+                return r;
+        r = update_approve(a->state_dir, version);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(err, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not a release version",
+                                         version);
+        if (r < 0)
+                return sd_bus_error_setf(err, ERROR_FAILED, "approving %s failed: %s", version, strerror(-r));
+        log_info("update: %s approved", version);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 /* Argument names as SD_BUS_PARAM() spells them ("name\0"), written out. */
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -249,6 +335,10 @@ static const sd_bus_vtable agent_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "t", "seq\0", "", , method_acknowledge_alert,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UpdateCheck", "", , "s", "release\0", method_update_check,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UpdateApprove", "s", "version\0", "", , method_update_approve,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", "seq\0kind\0message\0", 0),
         SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu", "operation\0step\0done\0total\0", 0),
         SD_BUS_VTABLE_END,
@@ -261,6 +351,8 @@ int bus_setup(struct agent *a) {
                                              agent_vtable, a);
         if (r >= 0)
                 r = sd_bus_attach_event(a->bus, a->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = update_timer_setup(a);
         /* Last, so no caller finds the name before the object answers. */
         if (r >= 0)
                 r = sd_bus_request_name(a->bus, AGENT_BUS_NAME, 0);
@@ -271,6 +363,12 @@ void bus_done(struct agent *a) {
         for (unsigned i = 0; i < a->n_health_waiters; i++)
                 sd_bus_message_unref(a->health_waiters[i]);
         a->n_health_waiters = 0;
+        for (unsigned i = 0; i < a->n_update_waiters; i++)
+                sd_bus_message_unref(a->update_waiters[i]);
+        a->n_update_waiters = 0;
+        updatecheck_free(a->update_check);
+        a->update_check = NULL;
+        a->update_timer = sd_event_source_disable_unref(a->update_timer);
         polkit_forget_all(a);
         agent_facts_done(a);
         healthrun_free(a->health);

@@ -11,6 +11,7 @@ enum {
         KOOMPI_EXIT_NOT_ALLOWED = 3,
         KOOMPI_EXIT_UNHEALTHY = 4, /* health: a required check failed */
         KOOMPI_EXIT_FAILED = 5, /* the agent tried and failed */
+        KOOMPI_EXIT_REFUSED = 6, /* update check: the release's manifest was refused */
 };
 
 struct koompi_bus {

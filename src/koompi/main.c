@@ -9,6 +9,7 @@
 
 #include "call.h"
 #include "show.h"
+#include "update.h"
 
 struct invocation {
         bool json;
@@ -25,13 +26,16 @@ static void usage(FILE *f) {
               "  health               each health check's last result\n"
               "  health run           run the checks now and show the result (admins and teachers)\n"
               "  alerts               the alerts not yet acknowledged\n"
-              "  alerts ack [SEQ]     acknowledge alert SEQ, or all of them (admins and teachers)\n\n"
+              "  alerts ack [SEQ]     acknowledge alert SEQ, or all of them (admins and teachers)\n"
+              "  update check         the release available, and whether this machine takes it now\n"
+              "  update approve VERSION  let this machine take the major release VERSION (admins)\n\n"
               "Options:\n"
               "  --json               print the agent's answer as one JSON object\n"
               "  --timeout SEC        how long to wait for the agent (default 25, health run 600)\n"
               "  -h, --help           this help\n\n"
               "Exit codes: 0 success; 1 bad usage; 2 koompi-agent not running, not answering or no such\n"
-              "alert; 3 not allowed; 4 health: a required check failed; 5 the agent failed the request.\n",
+              "alert; 3 not allowed; 4 health: a required check failed; 5 the agent failed the request;\n"
+              "6 update check: the release's manifest was refused.\n",
               f);
 }
 
@@ -171,6 +175,48 @@ static int verb_alerts(struct invocation *inv) {
         return KOOMPI_EXIT_OK;
 }
 
+static int update_check(struct invocation *inv) {
+        sd_bus_message *reply = NULL;
+        const char *text;
+        json_object *o;
+        int code = kbus_call(&inv->bus, "UpdateCheck", &reply, NULL);
+        if (code != KOOMPI_EXIT_OK)
+                return code;
+        if (sd_bus_message_read(reply, "s", &text) < 0 || !(o = json_tokener_parse(text))) {
+                sd_bus_message_unref(reply);
+                fprintf(stderr, "koompi: koompi-agent answered UpdateCheck with no JSON object\n");
+                return KOOMPI_EXIT_FAILED;
+        }
+        if (inv->json)
+                print_json(o, NULL);
+        else
+                show_update_check(stdout, o);
+        code = update_check_code(o);
+        json_object_put(o);
+        sd_bus_message_unref(reply);
+        return code;
+}
+
+static int update_approve(struct invocation *inv) {
+        sd_bus_message *reply = NULL;
+        int code = kbus_call(&inv->bus, "UpdateApprove", &reply, "s", inv->args[1]);
+        sd_bus_message_unref(reply);
+        if (code == KOOMPI_EXIT_OK && inv->json)
+                printf("{\"approved\":\"%s\"}\n", inv->args[1]);
+        else if (code == KOOMPI_EXIT_OK)
+                printf("%s approved: this machine takes it when koompi update check says so\n", inv->args[1]);
+        return code;
+}
+
+static int verb_update(struct invocation *inv) {
+        if (inv->n_args == 1 && strcmp(inv->args[0], "check") == 0)
+                return update_check(inv);
+        if (inv->n_args == 2 && strcmp(inv->args[0], "approve") == 0)
+                return update_approve(inv);
+        fprintf(stderr, "koompi: update takes 'check' or 'approve VERSION'\n");
+        return KOOMPI_EXIT_USAGE;
+}
+
 static const struct verb {
         const char *name;
         int (*run)(struct invocation *inv);
@@ -179,6 +225,8 @@ static const struct verb {
         { "status", verb_status, 25 },
         { "health", verb_health, 600 },
         { "alerts", verb_alerts, 25 },
+        /* Every mirror may be tried, each with its own timeouts. */
+        { "update", verb_update, 600 },
 };
 
 /* 0 to go on, else an exit code (-1: help printed, exit 0). */

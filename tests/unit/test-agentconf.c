@@ -61,6 +61,20 @@ static const char *field(const struct agent_config *c, const char *name, char *b
                 return c->telemetry ? "yes" : "no";
         if (streq(name, "crash_reports"))
                 return c->crash_reports ? "yes" : "no";
+        if (streq(name, "mirrors"))
+                return c->update_mirrors;
+        if (streq(name, "channel"))
+                return c->update_channel;
+        if (streq(name, "keys_dir"))
+                return c->update_keys_dir;
+        if (streq(name, "machine_id_file"))
+                return c->update_machine_id_file;
+        if (streq(name, "ring"))
+                return c->update_ring;
+        if (streq(name, "user"))
+                return c->update_user;
+        if (streq(name, "check_interval"))
+                return snprintf(buf, size, "%u", c->update_check_interval_ms), buf;
         fail_msg("no field %s", name);
         return NULL;
 }
@@ -82,6 +96,13 @@ static void test_defaults(void **state) {
                 { "units", "display-manager.service" },
                 { "telemetry", "no" },
                 { "crash_reports", "no" },
+                { "mirrors", "" },
+                { "channel", "stable" },
+                { "keys_dir", "/etc/koompi/update-keys.d" },
+                { "machine_id_file", "/etc/machine-id" },
+                { "ring", "normal" },
+                { "user", "nobody" },
+                { "check_interval", "21600000" },
         };
         struct agent_config c;
         char buf[64];
@@ -94,10 +115,12 @@ static void test_defaults(void **state) {
 
 static void test_shipped_config_is_the_defaults(void **state) {
         /* config/agent.conf lists every key with its default: loading it changes nothing. */
-        static const char *const names[] = { "koompi_boot",   "admin_group",     "teacher_group", "polkit",
-                                             "required_dir",  "wanted_dir",      "timeout",       "telemetry",
-                                             "crash_reports", "required_checks", "wanted_checks", "min_free",
-                                             "units" };
+        static const char *const names[] = {
+                "koompi_boot",   "admin_group",     "teacher_group", "polkit",        "required_dir",
+                "wanted_dir",    "timeout",         "telemetry",     "crash_reports", "required_checks",
+                "wanted_checks", "min_free",        "units",         "mirrors",       "channel",
+                "keys_dir",      "machine_id_file", "ring",          "user",          "check_interval"
+        };
         struct agent_config d, c;
         char a[64], b[64];
         agentconf_defaults(&d);
@@ -112,13 +135,26 @@ static void test_shipped_config_is_the_defaults(void **state) {
 
 static void test_shipped_config_names_every_key(void **state) {
         static const char *const keys[][2] = {
-                { "agent", "koompi_boot" },     { "access", "admin_group" },
-                { "access", "teacher_group" },  { "access", "polkit" },
-                { "health", "required_dir" },   { "health", "wanted_dir" },
-                { "health", "timeout" },        { "privacy", "telemetry" },
-                { "privacy", "crash_reports" }, { "health", "required_checks" },
-                { "health", "wanted_checks" },  { "health", "min_free" },
+                { "agent", "koompi_boot" },
+                { "access", "admin_group" },
+                { "access", "teacher_group" },
+                { "access", "polkit" },
+                { "health", "required_dir" },
+                { "health", "wanted_dir" },
+                { "health", "timeout" },
+                { "privacy", "telemetry" },
+                { "privacy", "crash_reports" },
+                { "health", "required_checks" },
+                { "health", "wanted_checks" },
+                { "health", "min_free" },
                 { "health", "units" },
+                { "update", "mirrors" },
+                { "update", "channel" },
+                { "update", "keys_dir" },
+                { "update", "machine_id_file" },
+                { "update", "ring" },
+                { "update", "user" },
+                { "update", "check_interval" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -166,6 +202,19 @@ static const struct {
         { "[health]\nmin_free = 101%\n", "min_free", "1073741824B 0%", ":2: health:min_free: bad value" },
         { "[health]\nunits = gdm.service sddm.service\n", "units", "gdm.service sddm.service", NULL },
         { "[health]\nunits =\n", "units", "", NULL },
+        /* [update]: mirrors as words, a channel name, absolute paths, a ring. */
+        { "[update]\nmirrors = http://a/ https://b/koompi\n", "mirrors", "http://a/ https://b/koompi", NULL },
+        { "[update]\nchannel = beta-2\n", "channel", "beta-2", NULL },
+        { "[update]\nchannel = ../etc\n", "channel", "stable", ":2: update:channel: bad value '../etc'" },
+        { "[update]\nkeys_dir = keys\n", "keys_dir", "/etc/koompi/update-keys.d",
+          ":2: update:keys_dir: bad value" },
+        { "[update]\nring = early\n", "ring", "early", NULL },
+        { "[update]\nring = first\n", "ring", "normal",
+          ":2: update:ring: bad value 'first' (expected early, normal or late)" },
+        { "[update]\nuser =\n", "user", "nobody", ":2: update:user: bad value ''" },
+        { "[update]\ncheck_interval = 30min\n", "check_interval", "1800000", NULL },
+        { "[update]\ncheck_interval = 0\n", "check_interval", "21600000",
+          ":2: update:check_interval: bad value '0'" },
         /* Not INI at all: every default, and the line iniparser stumbled on. */
         { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000",
           "not an INI file, every default is used" },

@@ -63,6 +63,13 @@ static void test_decide(void **state) {
                 { "RunHealth", ROLE_ROOT, false, AUTHZ_ALLOW },
                 { "RunHealth", ROLE_STUDENT, true, AUTHZ_ASK_POLKIT },
                 { "RunHealth", ROLE_ROOT, true, AUTHZ_ALLOW },
+                { "UpdateCheck", ROLE_STUDENT, false, AUTHZ_ALLOW },
+                { "UpdateCheck", ROLE_STUDENT, true, AUTHZ_ALLOW },
+                { "UpdateApprove", ROLE_STUDENT, false, AUTHZ_DENY },
+                { "UpdateApprove", ROLE_TEACHER, false, AUTHZ_DENY },
+                { "UpdateApprove", ROLE_ADMIN, false, AUTHZ_ALLOW },
+                { "UpdateApprove", ROLE_TEACHER, true, AUTHZ_ASK_POLKIT },
+                { "UpdateApprove", ROLE_ROOT, true, AUTHZ_ALLOW },
                 /* A method the table does not know is nobody's, root's neither. */
                 { "Reboot", ROLE_ROOT, false, AUTHZ_DENY },
                 { "Reboot", ROLE_STUDENT, true, AUTHZ_DENY },
@@ -76,7 +83,7 @@ static void test_decide(void **state) {
 }
 
 static void test_every_change_has_a_polkit_action(void **state) {
-        static const char *const changes[] = { "RunHealth", "AcknowledgeAlert" };
+        static const char *const changes[] = { "RunHealth", "AcknowledgeAlert", "UpdateApprove" };
         for (size_t i = 0; i < ELEMENTSOF(changes); i++) {
                 const struct authz_method *m = authz_method(changes[i]);
                 assert_non_null(m);
@@ -85,6 +92,7 @@ static void test_every_change_has_a_polkit_action(void **state) {
                 assert_false(m->roles & ROLE_BIT(ROLE_STUDENT));
         }
         assert_null(authz_method("GetStatus")->action);
+        assert_null(authz_method("UpdateCheck")->action);
         assert_null(authz_method(NULL));
 }
 
@@ -106,6 +114,8 @@ static void test_refusal(void **state) {
         assert_string_equal(buf, "not allowed: Reboot is not a method of koompi-agent");
         authz_refusal("AcknowledgeAlert", "koompi-admin", "koompi-teacher", buf, 12);
         assert_int_equal(strlen(buf), 11);
+        authz_refusal("UpdateApprove", "koompi-admin", "koompi-teacher", buf, sizeof buf);
+        assert_string_equal(buf, "not allowed: needs the koompi-admin group");
 }
 
 int main(void) {

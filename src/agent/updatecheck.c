@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "updatecheck.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "rollout.h"
+#include "strv.h"
+#include "updatefetch.h"
+#include "util.h"
+
+/* The child's answer carries a manifest of at most MANIFEST_MAX_BYTES, escaped. */
+#define ANSWER_MAX (8 * MANIFEST_MAX_BYTES)
+#define CHECK_TIMEOUT_US (330ULL * 1000000)
+
+struct updatecheck {
+        sd_event_source *io, *timer;
+        pid_t pid;
+        int fd;
+        char *answer;
+        size_t len;
+        struct update_trust trust;
+        struct minisign_pubkey *keys;
+        const struct agent_config *conf;
+        char *state_dir;
+        updatecheck_done_t done;
+        void *userdata;
+};
+
+char *updatecheck_current_release(const char *state_dir) {
+        char path[PATH_MAX], line[128];
+        snprintf(path, sizeof path, "%s/update/current", state_dir);
+        if (read_line_file(path, line, sizeof line) < 0 || !line[0])
+                return NULL;
+        return strdup_or_die(line);
+}
+
+static json_object *error_json(const char *reason, bool refused) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "error", json_object_new_string(reason));
+        json_object_object_add(o, "refused", json_object_new_boolean(refused));
+        return o;
+}
+
+static void add_string(json_object *o, const char *key, const char *value) {
+        json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static void add_time(json_object *o, const char *key, int64_t t) {
+        char buf[32];
+        update_time_format(t, buf, sizeof buf);
+        add_string(o, key, buf);
+}
+
+/* This machine's decision on m, into o. */
+static void add_decision(json_object *o, const struct updatecheck *u, const struct manifest *m,
+                         const char *current) {
+        uint8_t app_id[ROLLOUT_APP_ID_BYTES];
+        enum rollout_ring ring = RING_NORMAL;
+        struct rollout_decision d;
+        int r = rollout_app_id_file(u->conf->update_machine_id_file, app_id);
+        (void)rollout_ring_parse(u->conf->update_ring, &ring);
+        struct rollout_terms t = { .version = m->version,
+                                   .current = current,
+                                   .tier = m->tier,
+                                   .percent = m->percent,
+                                   .paused = m->paused,
+                                   .approved = update_approved(u->state_dir, m->version),
+                                   .ring = ring };
+        rollout_decide(&t, r < 0 ? 0 : rollout_bucket(app_id, m->version), &d);
+        if (r < 0 && t.tier != TIER_SECURITY) {
+                d.eligible = false;
+                snprintf(d.reason, sizeof d.reason,
+                         "waiting: %s holds no machine-id, so this machine has no bucket",
+                         u->conf->update_machine_id_file);
+        }
+        json_object_object_add(o, "bucket", r < 0 ? NULL : json_object_new_int((int)d.bucket));
+        json_object_object_add(o, "eligible", json_object_new_boolean(d.eligible));
+        add_string(o, "reason", d.reason);
+}
+
+static json_object *accepted_json(const struct updatecheck *u, const struct manifest *m, const char *mirror) {
+        json_object *o = json_object_new_object();
+        _cleanup_free_ char *current = updatecheck_current_release(u->state_dir);
+        add_string(o, "channel", m->channel);
+        add_string(o, "mirror", mirror);
+        add_string(o, "current", current);
+        add_string(o, "version", m->version);
+        add_string(o, "tier", update_tier_name(m->tier));
+        json_object_object_add(o, "serial", json_object_new_int64((int64_t)m->serial));
+        add_time(o, "issued", m->issued);
+        add_time(o, "expires", m->expires);
+        json_object_object_add(o, "percent", json_object_new_int((int)m->percent));
+        json_object_object_add(o, "paused", json_object_new_boolean(m->paused));
+        add_decision(o, u, m, current);
+        json_object_object_add(o, "revoked_current", json_object_new_boolean(manifest_revokes(m, current)));
+        add_string(o, "notes", m->notes);
+        return o;
+}
+
+static const char *member(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+                ? json_object_get_string(v)
+                : NULL;
+}
+
+/* The child's answer judged again: the manifest from its signature on, as if fetched here. */
+static json_object *judge(struct updatecheck *u, json_object *child) {
+        const char *manifest = member(child, "manifest"), *error = member(child, "error");
+        json_object *e;
+        struct update_refusal why = { 0 };
+        struct manifest m;
+        if (!manifest) {
+                int err = json_object_object_get_ex(child, "errno", &e) ? json_object_get_int(e) : EIO;
+                /* The child's words, shown as they are: it sent text, nothing else is taken. */
+                return error_json(error ? error : "the check gave no answer", update_is_refusal(-err));
+        }
+        json_object *sig = json_object_object_get(child, "signature");
+        int r = update_verify(&u->trust, manifest, strlen(manifest), sig ? json_object_get_string(sig) : NULL,
+                              &m, &why);
+        if (r < 0)
+                return error_json(why.reason, true);
+        struct channel_state s = { .serial = m.serial, .issued = m.issued };
+        snprintf(s.version, sizeof s.version, "%s", m.version);
+        update_manifest_sha256(manifest, strlen(manifest), s.sha256);
+        r = update_state_save(u->state_dir, m.channel, &s);
+        json_object *o = r < 0 ? error_json("the accepted serial could not be saved", false)
+                               : accepted_json(u, &m, member(child, "mirror"));
+        manifest_free(&m);
+        return o;
+}
+
+static void finish(struct updatecheck *u) {
+        json_object *child = NULL, *answer;
+        u->io = sd_event_source_disable_unref(u->io);
+        u->timer = sd_event_source_disable_unref(u->timer);
+        if (u->pid > 0) {
+                kill(u->pid, SIGKILL);
+                waitpid(u->pid, NULL, 0);
+                u->pid = 0;
+        }
+        if (u->answer)
+                child = json_tokener_parse(u->answer);
+        answer = json_object_is_type(child, json_type_object)
+                ? judge(u, child)
+                : error_json("the check gave no answer (it timed out or failed)", false);
+        json_object_put(child);
+        u->done(answer, u->userdata);
+}
+
+static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct updatecheck *u = userdata;
+        char buf[16384];
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return 0;
+        if (n > 0 && u->len + (size_t)n <= ANSWER_MAX) {
+                char *grown = realloc(u->answer, u->len + (size_t)n + 1);
+                if (!grown)
+                        abort();
+                memcpy(grown + u->len, buf, (size_t)n);
+                u->len += (size_t)n;
+                grown[u->len] = '\0';
+                u->answer = grown;
+                return 0;
+        }
+        if (n > 0) { /* more than any answer: not one */
+                free(u->answer);
+                u->answer = NULL;
+        }
+        finish(u);
+        return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct updatecheck *u = userdata;
+        free(u->answer);
+        u->answer = NULL;
+        finish(u);
+        return 0;
+}
+
+/* What the judgement rests on, read with root before the child starts: the keys, the
+ * channel's state, the times. */
+static void load_trust(struct updatecheck *u) {
+        size_t n = 0;
+        struct channel_state last = { 0 };
+        if (minisign_keys_load(u->conf->update_keys_dir, &u->keys, &n) < 0)
+                n = 0; /* no folder: no trusted key, and every manifest is refused for it */
+        if (update_state_load(u->state_dir, u->conf->update_channel, &last) < 0)
+                last = (struct channel_state) { 0 };
+        u->trust = (struct update_trust) { .channel = u->conf->update_channel,
+                                           .keys = u->keys,
+                                           .n_keys = n,
+                                           .last = last,
+                                           .now = (int64_t)time(NULL),
+                                           .build_time = update_build_time() };
+}
+
+static int start_child(struct updatecheck *u) {
+        static const struct fetch_limits lim = { .max_bytes = MANIFEST_MAX_BYTES,
+                                                 .connect_timeout_s = 15,
+                                                 .stall_timeout_s = 30,
+                                                 .total_timeout_s = 120 };
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        u->pid = fork();
+        if (u->pid < 0) {
+                int r = -errno;
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
+        if (u->pid == 0) {
+                /* Only the pipe is left open: the bus connection is the agent's, as root. */
+                close(fds[0]);
+                if (fds[1] != 3 && dup2(fds[1], 3) < 0)
+                        _exit(1);
+                close_range(4, ~0U, 0);
+                updatefetch_child(3, u->conf->update_user, u->conf->update_mirrors, &u->trust, &lim);
+        }
+        close(fds[1]);
+        u->fd = fds[0];
+        return 0;
+}
+
+int updatecheck_start(struct updatecheck **ret, sd_event *e, const struct agent_config *conf,
+                      const char *state_dir, updatecheck_done_t done, void *userdata) {
+        struct updatecheck *u = xmalloc(sizeof *u);
+        *u = (struct updatecheck) { .fd = -1,
+                                    .conf = conf,
+                                    .state_dir = strdup_or_die(state_dir),
+                                    .done = done,
+                                    .userdata = userdata };
+        load_trust(u);
+        int r = start_child(u);
+        if (r >= 0)
+                r = sd_event_add_io(e, &u->io, u->fd, EPOLLIN, on_readable, u);
+        if (r >= 0)
+                r = sd_event_add_time_relative(e, &u->timer, CLOCK_MONOTONIC, CHECK_TIMEOUT_US, 0, on_timeout,
+                                               u);
+        if (r < 0) {
+                updatecheck_free(u);
+                return r;
+        }
+        *ret = u;
+        return 0;
+}
+
+void updatecheck_free(struct updatecheck *u) {
+        if (!u)
+                return;
+        sd_event_source_disable_unref(u->io);
+        sd_event_source_disable_unref(u->timer);
+        if (u->pid > 0) {
+                kill(u->pid, SIGKILL);
+                waitpid(u->pid, NULL, 0);
+        }
+        if (u->fd >= 0)
+                close(u->fd);
+        free(u->answer);
+        free(u->keys);
+        free(u->state_dir);
+        free(u);
+}
