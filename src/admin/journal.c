@@ -126,10 +126,13 @@ int journal_write(const char *dir, const struct journal *j) {
                 fprintf(f, "kernel %s\ninitrd %s\n", j->kernel, j->initrd);
         if (j->options[0])
                 fprintf(f, "options %s\n", j->options);
-        if (!streq(j->op, "delete"))
+        /* A delete names its roots; any other transaction its one root, which reading also puts
+         * in roots: writing both would add a root line at every rewrite. */
+        if (streq(j->op, "delete"))
+                for (char **p = j->roots; p && *p; p++)
+                        fprintf(f, "root %s\n", *p);
+        else
                 fprintf(f, "root %s\n", j->root);
-        for (char **p = j->roots; p && *p; p++)
-                fprintf(f, "root %s\n", *p);
         fprintf(f, "pid %d\n", (int)getpid());
         if (fclose(f) != 0)
                 return -ENOMEM;

@@ -78,6 +78,21 @@ static void test_journal_delete_lists_roots(void **state) {
         journal_free(&got);
 }
 
+/* A record read back and written again is the same file, not one with its root twice. */
+static void test_journal_rewrite_is_stable(void **state) {
+        const char *dir = *state;
+        struct journal j = { .op = "update", .step = "sealed", .root = "@root-new", .from = "@root-old" },
+                       got, again;
+        assert_int_equal(journal_write(dir, &j), 0);
+        assert_int_equal(journal_read(dir, &got), 0);
+        assert_int_equal(journal_write(dir, &got), 0);
+        assert_int_equal(journal_read(dir, &again), 0);
+        assert_int_equal(strv_length(again.roots), 1);
+        assert_string_equal(again.root, "@root-new");
+        journal_free(&got);
+        journal_free(&again);
+}
+
 /* What cannot be understood is never acted on: the output is left alone. */
 static void test_journal_refuses_what_it_cannot_read(void **state) {
         const char *dir = *state;
@@ -141,6 +156,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_journal_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_journal_delete_lists_roots, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_journal_rewrite_is_stable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_journal_refuses_what_it_cannot_read, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pins_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pins_skip_what_is_not_a_uuid, setup, teardown),
