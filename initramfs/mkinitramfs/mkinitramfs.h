@@ -109,6 +109,10 @@ int kmods_install(struct mki *m);
 
 /* output.c */
 int output_write(struct mki *m, const char *path, const char *compress, uint64_t *ret_size);
+/* Whether fd (read from where it stands to its end) holds whole zstd frames whose content
+ * checksums hold, as a cached segment must before it goes into an image. 0, -EBADMSG when it
+ * does not, -ENOMEM, or the negative errno of reading it. */
+int output_cache_check(int fd);
 
 /* spawn.c */
 /* Whether SIGINT, SIGTERM or SIGHUP is pending (blocked by the caller of mki_build()): every

@@ -88,7 +88,7 @@ out:
 
 /* Whether fd holds whole zstd frames whose content checksums hold: a cached segment is
  * checked before it goes into an image, so a damaged cache cannot make a damaged image. */
-static int zstd_check(int fd) {
+int output_cache_check(int fd) {
         ZSTD_DCtx *d = ZSTD_createDCtx();
         size_t in_size = ZSTD_DStreamInSize(), out_size = ZSTD_DStreamOutSize();
         void *in_buf = malloc(in_size), *out_buf = malloc(out_size);
@@ -222,7 +222,7 @@ static int write_host_segment(struct mki *m, int fd) {
                 return write_zstd(m, fd, MKI_SEGMENT_HOST);
         _cleanup_close_ int cached = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (cached >= 0) {
-                r = zstd_check(cached);
+                r = output_cache_check(cached);
                 if (r == 0) {
                         log_debug("cache: %s", path);
                         futimens(cached, NULL);
