@@ -7,6 +7,7 @@
 #   make run        same, console left to you
 #   make install DESTDIR=...
 #   make SANITIZE=address,undefined unit
+#   make fuzz       every fuzz target under libFuzzer (clang), FUZZ_SECONDS each
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
@@ -88,6 +89,12 @@ BASE_LDFLAGS:= -Wl,--as-needed -Wl,-z,relro -Wl,-z,now
 ifneq ($(SANITIZE),)
 SAN_FLAGS   := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 B           := build/san
+endif
+# The libFuzzer build of `make fuzz` (clang): everything instrumented, the first finding of a
+# sanitizer fatal.
+ifneq ($(FUZZ_BUILD),)
+SAN_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+B           := build/libfuzzer
 endif
 
 # User CFLAGS/LDFLAGS are appended, never replace ours.
@@ -207,19 +214,46 @@ $(TESTROOT): tests/vm/testroot-init.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
+# Fuzz targets, one per parser of outside input (tests/fuzz/fuzz-NAME.c). `make unit` replays
+# their corpora and past crashes through a small driver (replay.c) with the usual compiler;
+# `make fuzz` builds them with clang and libFuzzer and runs each for FUZZ_SECONDS.
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SECONDS ?= 60
+FUZZ_BIN     := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_NAMES))
+FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+FUZZ_CFLAGS   = $(UNIT_CFLAGS) -Itests/fuzz
+FUZZ_DRIVER  := $(if $(FUZZ_BUILD),-fsanitize=fuzzer,tests/fuzz/replay.c)
+$(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzzer.c tests/fuzz/replay.c tests/fuzz/fuzzer.h $(FUZZ_LIBS) \
+		| $(PKGS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/fuzzer.c \
+		$(FUZZ_DRIVER) $(FUZZ_LIBS) $(call pkg_libs,$(ALL_PKGS)) $(INIPARSER_LIBS)
+
+fuzz-replay: $(FUZZ_BIN)
+	@sh tests/fuzz/replay.sh $(B)/fuzz $(FUZZ_NAMES)
+
+fuzz: deps
+	$(MAKE) FUZZ_BUILD=1 CC=clang fuzz-run
+fuzz-run: $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_TARGETS))
+	@sh tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-run fuzz-replay
 .PHONY: all deps unit lint check host-check vm-check power-cuts demo run bench bench-agent install clean format format-check
 deps:
 	@sh tests/deps.sh
 
 # cppcheck's warnings (not its style advice), over every C file; a few seconds.
-LINT_SRC    := src initramfs tests/unit
+LINT_SRC    := src initramfs tests/unit tests/fuzz
 lint:
 	@command -v cppcheck >/dev/null || \
 		{ echo "lint: cppcheck is missing: make deps (Debian package cppcheck)" >&2; exit 1; }
 	cppcheck --enable=warning --inline-suppr -q --error-exitcode=1 $(LINT_SRC)
 
-unit: $(UNIT_BIN) $(PROGS) lint format-check
+unit: $(UNIT_BIN) $(PROGS) $(FUZZ_BIN) lint format-check
 	@sh tests/run-unit.sh $(UNIT_BIN)
+	@sh tests/fuzz/replay.sh $(B)/fuzz $(FUZZ_NAMES)
 	@if [ -n "$(SANITIZE)" ]; then echo "budget: skipped: a sanitizer build of koompi-init is larger and needs the sanitizers' libraries"; \
 	else sh tests/budget-test.sh $(B)/koompi-init $(INIT_SIZE_MAX) $(INIT_NEEDED_MAX); fi
 	python3 tests/layers.py $(B)
@@ -289,7 +323,7 @@ install: $(PROGS)
 	for f in hooks/*.sh; do [ ! -e "$$f" ] || install -Dm755 $$f $(DESTDIR)$(LIBEXECDIR)/$${f##*/} || exit 1; done
 	for f in man/*.[1-8]; do [ ! -e "$$f" ] || install -Dm644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/} || exit 1; done
 
-FORMAT_SRC  = $(sort $(wildcard src/*/*.[ch] initramfs/*/*.[ch] tests/unit/*.[ch]))
+FORMAT_SRC  = $(sort $(wildcard src/*/*.[ch] initramfs/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]))
 format:
 	clang-format -i $(FORMAT_SRC)
 
