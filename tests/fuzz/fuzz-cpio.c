@@ -61,7 +61,9 @@ static void check_archive(const void *data, size_t len) {
         struct archive a = { .data = data, .len = len };
         while (!check_entry(&a))
                 ;
-        FUZZ_CHECK(a.pos >= len - 3 || len - a.pos < 4);
+        /* Whatever the kernel would unpack after a trailer is lost: only padding may follow. */
+        for (size_t i = a.pos; i < len; i++)
+                FUZZ_CHECK(a.data[i] == 0);
         for (size_t i = 0; i < a.n_names; i++)
                 free(a.names[i]);
 }
