@@ -222,7 +222,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_NAMES))
-FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 FUZZ_CFLAGS   = $(UNIT_CFLAGS) -Itests/fuzz
 FUZZ_DRIVER  := $(if $(FUZZ_BUILD),-fsanitize=fuzzer,tests/fuzz/replay.c)
 $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzzer.c tests/fuzz/replay.c tests/fuzz/fuzzer.h $(FUZZ_LIBS) \
