@@ -30,6 +30,7 @@ void config_init_defaults(struct koompi_config *c) {
         set_str(&c->failure_action, "halt");
         c->boot_tries = 3;
         c->keep = 10;
+        set_str(&c->image, "entry");
         set_str(&c->luks_uuid, "");
         set_str(&c->luks_name, "root");
         set_str(&c->luks_key, "");
@@ -41,6 +42,7 @@ void config_init_defaults(struct koompi_config *c) {
         c->include = strv_split("");
         set_str(&c->password_hash, "");
         set_str(&c->auth, "password");
+        set_str(&c->sb_keys, "/etc/koompi/secureboot");
 }
 
 void config_free(struct koompi_config *c) {
@@ -57,6 +59,8 @@ void config_free(struct koompi_config *c) {
         strv_free(c->include);
         free(c->password_hash);
         free(c->auth);
+        free(c->image);
+        free(c->sb_keys);
         *c = (struct koompi_config) { 0 };
 }
 
@@ -78,6 +82,7 @@ static const struct config_key config_keys[] = {
         { "boot:failure_action", V_CHOICE, F(failure_action), "halt reboot poweroff shell" },
         { "boot:tries", V_UINT, F(boot_tries), NULL },
         { "boot:keep", V_UINT, F(keep), NULL },
+        { "boot:image", V_CHOICE, F(image), "entry uki" },
         { "luks:uuid", V_STR, F(luks_uuid), NULL },
         { "luks:name", V_STR, F(luks_name), NULL },
         { "luks:key", V_STR, F(luks_key), NULL },
@@ -89,6 +94,7 @@ static const struct config_key config_keys[] = {
         { "image:include", V_STRV, F(include), NULL },
         { "recovery:password_hash", V_STR, F(password_hash), NULL },
         { "recovery:auth", V_CHOICE, F(auth), "password none" },
+        { "secureboot:keys", V_STR, F(sb_keys), NULL },
 };
 #undef F
 
