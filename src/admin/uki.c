@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "entryfile.h"
 #include "esp.h"
 #include "sha256.h"
 #include "tool.h"
@@ -394,28 +393,6 @@ static void workdir_remove(const char *dir) {
         rmdir(dir);
 }
 
-/* The file at src into dirfd as name, through a temporary name. */
-static int install_file(const char *src, int dirfd, const char *name, bool noreplace) {
-        char tmp[PATH_MAX];
-        int r;
-
-        if ((size_t)snprintf(tmp, sizeof tmp, ".%s.%d" ESP_TMP_SUFFIX, name, (int)getpid()) >= sizeof tmp)
-                return -ENAMETOOLONG;
-        unlinkat(dirfd, tmp, 0);
-        r = esp_copy_file(src, dirfd, tmp);
-        if (r < 0)
-                return r;
-        if (noreplace)
-                r = rename_noreplace(dirfd, tmp, dirfd, name);
-        else if (renameat(dirfd, tmp, dirfd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        return fsync_dir(dirfd);
-}
-
 int uki_install(const struct uki_build *b, int dirfd, const char *name, bool noreplace, char **ret_output) {
         char dir[] = "/tmp/koompi-uki.XXXXXX", out[PATH_MAX];
         struct uki_build own = *b;
@@ -425,7 +402,7 @@ int uki_install(const struct uki_build *b, int dirfd, const char *name, bool nor
         own.workdir = dir;
         int r = uki_build(&own, out, ret_output);
         if (r == 0)
-                r = install_file(out, dirfd, name, noreplace);
+                r = esp_install_file(out, dirfd, name, noreplace);
         workdir_remove(dir);
         return r;
 }

@@ -34,6 +34,7 @@ struct options {
         bool has_keep;
         bool once; /* rollback --once */
         const char *reason; /* mark-good/mark-bad --reason: the boot's note in the ledger */
+        const char *keys_dir; /* secureboot: the keys' folder instead of [secureboot] keys */
         char **args; /* words after the verb (and its second word: "snapshot delete") */
         int n_args;
 };

@@ -26,6 +26,7 @@ enum {
         VOPT_KEEP = 1 << 6,
         VOPT_ONCE = 1 << 7,
         VOPT_REASON = 1 << 8,
+        VOPT_KEYS = 1 << 9, /* --keys-dir */
 };
 
 enum {
@@ -45,6 +46,7 @@ enum {
         ARG_ONCE,
         ARG_REASON,
         ARG_DEBUG,
+        ARG_KEYS_DIR,
 };
 
 static const struct option_spec {
@@ -116,6 +118,10 @@ static const struct option_spec {
           VOPT_REASON,
           "TEXT",
           "why, kept as the note of this boot in the ledger (e.g. the failed health check)" },
+        { { "keys-dir", required_argument, NULL, ARG_KEYS_DIR },
+          VOPT_KEYS,
+          "DIR",
+          "the Secure Boot keys (default: [secureboot] keys, /etc/koompi/secureboot)" },
 };
 
 static const struct verb {
@@ -160,6 +166,12 @@ static const struct verb {
           "delete all but the newest N roots and the ones that matter" },
         { "recover", NULL, 0, 0, VOPT_KERNEL, verb_recover, "",
           "finish or undo an update, deletion or rollback a crash interrupted" },
+        { "secureboot", "keygen", 0, 0, VOPT_KEYS, verb_secureboot_keygen, "",
+          "make the school's own Secure Boot keys PK, KEK and db" },
+        { "secureboot", "enroll", 0, 0, VOPT_KEYS, verb_secureboot_enroll, "",
+          "sign systemd-boot, put the keys on the ESP for systemd-boot to enroll" },
+        { "secureboot", "status", 0, 0, VOPT_JSON | VOPT_KEYS, verb_secureboot_status, "",
+          "Secure Boot on or off, setup mode, the keys, what is signed" },
 };
 
 #define OPTIONS_MAX (ELEMENTSOF(option_specs) + 1)
@@ -358,6 +370,9 @@ static int option_store(const struct verb *v, int c, struct options *o) {
         case ARG_REASON:
                 o->reason = optarg;
                 break;
+        case ARG_KEYS_DIR:
+                o->keys_dir = optarg;
+                break;
         case ARG_DEBUG:
                 log_set_max_level(LOG_LVL_DEBUG);
                 break;
@@ -411,7 +426,8 @@ static int verb_parse_options(const struct verb *v, int argc, char **argv, struc
 }
 
 static int options_check(const struct verb *v, const struct options *o) {
-        const char *paths[] = { o->top, o->esp, o->state, o->config, o->entry, o->kernel, o->initrd };
+        const char *paths[] = { o->top,   o->esp,    o->state,  o->config,
+                                o->entry, o->kernel, o->initrd, o->keys_dir };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 if (paths[i] && strlen(paths[i]) > ARG_PATH_MAX) {
                         log_error("the path \"%.40s...\" is longer than %d bytes", paths[i], ARG_PATH_MAX);

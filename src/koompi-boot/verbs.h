@@ -23,3 +23,6 @@ int verb_snapshot_unpin(struct context *c);
 int verb_prune(struct context *c);
 int verb_rollback(struct context *c);
 int verb_recover(struct context *c);
+int verb_secureboot_keygen(struct context *c);
+int verb_secureboot_enroll(struct context *c);
+int verb_secureboot_status(struct context *c);
