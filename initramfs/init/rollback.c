@@ -309,6 +309,9 @@ void rollback_record_boot(struct init_ctx *ctx, const char *top) {
         ledger_append_boot(&ctx->ledger, (uint64_t)time(NULL), ctx->entry_id, ctx->s.snapshot, ctx->root_uuid,
                            ctx->fallback ? "fallback" : NULL, &ctx->ledger_seq);
         ledger_set_stage(&ctx->ledger, LEDGER_STAGE_ROOT_MOUNTED, NULL);
+        /* The TPM kept the key: someone typed it instead, and the admin should know why. */
+        if (*ctx->tpm2_refusal)
+                ledger_add_alert(&ctx->ledger, (uint64_t)time(NULL), "tpm2", ctx->tpm2_refusal, NULL);
         show_alerts(ctx);
         ledger_path(ctx, top, path, sizeof path);
         char dir[PATH_MAX];

@@ -35,6 +35,7 @@ void config_init_defaults(struct koompi_config *c) {
         set_str(&c->luks_name, "root");
         set_str(&c->luks_key, "");
         c->luks_tries = 3;
+        set_str(&c->luks_tpm2, "auto");
         c->modules_load = strv_split(DEFAULT_MODULES_LOAD);
         c->modules_hardware = strv_split(DEFAULT_MODULES_HW);
         set_str(&c->compression, "zstd");
@@ -53,6 +54,7 @@ void config_free(struct koompi_config *c) {
         free(c->luks_uuid);
         free(c->luks_name);
         free(c->luks_key);
+        free(c->luks_tpm2);
         strv_free(c->modules_load);
         strv_free(c->modules_hardware);
         free(c->compression);
@@ -87,6 +89,7 @@ static const struct config_key config_keys[] = {
         { "luks:name", V_STR, F(luks_name), NULL },
         { "luks:key", V_STR, F(luks_key), NULL },
         { "luks:tries", V_UINT, F(luks_tries), NULL },
+        { "luks:tpm2", V_CHOICE, F(luks_tpm2), "auto yes no" },
         { "modules:load", V_STRV, F(modules_load), NULL },
         { "modules:hardware", V_STRV, F(modules_hardware), NULL },
         { "image:compression", V_CHOICE, F(compression), "zstd none" },

@@ -21,6 +21,7 @@ struct koompi_config {
         char *luks_name; /* dm name of the unlocked volume */
         char *luks_key; /* keyfile inside the image, if any */
         unsigned luks_tries; /* passphrase attempts */
+        char *luks_tpm2; /* auto | yes | no: the TPM2 token tried, its parts in the image */
         /* [modules] */
         char **modules_load; /* always loaded at boot (and carried in the image) */
         char **modules_hardware; /* carried in the image, loaded when hardware asks */

@@ -79,7 +79,7 @@ def staged_files(staging):
     files, dirs = [], []
     for top, subdirs, names in os.walk(staging):
         rel = os.path.relpath(top, staging)
-        if rel != "." and rel not in ("EFI", "EFI/BOOT", "loader"):
+        if rel != "." and rel not in ("EFI", "EFI/BOOT", "loader", "loader/entries", "koompi"):
             dirs.append("/" + rel)
         files += [(os.path.join(top, n), "/" + os.path.normpath(os.path.join(rel, n))) for n in names]
     return files, sorted(dirs)
