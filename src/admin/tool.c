@@ -82,3 +82,22 @@ int tool_run(char *const argv[], char **ret_output) {
                 free(buf);
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
+
+int tool_run_interactive(char *const argv[]) {
+        int status;
+
+        if (!argv || !argv[0])
+                return -EINVAL;
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+                return -ENOENT;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}

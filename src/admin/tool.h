@@ -12,3 +12,8 @@
 #define TOOL_OUTPUT_MAX 4096
 
 int tool_run(char *const argv[], char **ret_output);
+
+/* The same with the caller's terminal: stdin, stdout and stderr inherited (the tool asks for a
+ * passphrase, or prints what the person must see and only they: a recovery key). 0, -ENOENT,
+ * -EIO as tool_run(). */
+int tool_run_interactive(char *const argv[]);

@@ -26,3 +26,6 @@ int verb_recover(struct context *c);
 int verb_secureboot_keygen(struct context *c);
 int verb_secureboot_enroll(struct context *c);
 int verb_secureboot_status(struct context *c);
+int verb_tpm2_enroll(struct context *c);
+int verb_tpm2_remove(struct context *c);
+int verb_tpm2_status(struct context *c);
