@@ -11,9 +11,11 @@
 
 #include "context.h"
 #include "esp.h"
+#include "layout.h"
 #include "log.h"
 #include "print.h"
 #include "secureboot.h"
+#include "sha256.h"
 #include "uki.h"
 #include "util.h"
 #include "verbs.h"
@@ -125,6 +127,25 @@ static int install_bootloader(struct context *c, const char *dir, const char *wo
         return 0;
 }
 
+/* What the ESP's systemd-boot was signed from: the SHA-256 of the package's file, and the db
+ * certificate's signer ID (uki.h), so a new package or a new key signs it again. */
+#define LOADER_RECORD "koompi/bootloader-signed"
+
+static int loader_record(const char *dir, char *buf, size_t size) {
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE], signer[17], crt[PATH_MAX];
+        int r = sha256_file(SB_BOOTLOADER, digest, NULL);
+        if (r == 0)
+                r = sb_key_path(dir, SB_DB, "crt", crt, sizeof crt);
+        if (r == 0)
+                r = uki_signer_of(crt, signer);
+        if (r < 0)
+                return r;
+        sha256_to_hex(digest, hex);
+        snprintf(buf, size, "%s %s\n", hex, signer);
+        return 0;
+}
+
 static int enroll_loader_conf(struct context *c) {
         _cleanup_free_ char *old = NULL, *text = NULL;
         char path[PATH_MAX];
@@ -156,6 +177,31 @@ static void remove_work(const char *work) {
         rmdir(work);
 }
 
+int admin_sign_loader(struct context *c, const char *keys) {
+        char want[128], kdir[PATH_MAX], path[PATH_MAX], work[] = "/tmp/koompi-secureboot.XXXXXX";
+        _cleanup_free_ char *have = NULL;
+        const char *dir = keys ? keys : keys_dir(c);
+
+        if (loader_record(dir, want, sizeof want) < 0)
+                return 0; /* no db certificate or no systemd-boot here: nothing to sign */
+        pathf(path, sizeof path, "%s/%s", c->esp, LOADER_RECORD);
+        if (read_file(path, &have, NULL) == 0 && streq(have, want))
+                return 0;
+        if (!mkdtemp(work))
+                return log_errno(-errno, "making a temporary folder failed"), -EIO;
+        int r = install_bootloader(c, dir, work);
+        remove_work(work);
+        if (r < 0)
+                return r;
+        pathf(kdir, sizeof kdir, "%s/%s", c->esp, LAYOUT_KERNELS_DIR);
+        r = mkdir_p(kdir, 0755);
+        if (r == 0)
+                r = write_file_atomic(path, want, strlen(want), 0644);
+        if (r < 0)
+                return log_errno(r, "writing %s failed", path), -EIO;
+        return 0;
+}
+
 static int enroll_in(struct context *c, const char *dir, const char *work) {
         _cleanup_free_ char *said = NULL;
         int r = sb_auth_make(dir, work, &said);
@@ -170,7 +216,11 @@ static int enroll_in(struct context *c, const char *dir, const char *work) {
                 show_output(said);
                 return -EIO;
         }
-        r = install_bootloader(c, dir, work);
+        /* Signed again even when it was before: enrolling starts from a known loader. */
+        char record[PATH_MAX];
+        pathf(record, sizeof record, "%s/%s", c->esp, LOADER_RECORD);
+        unlink(record);
+        r = admin_sign_loader(c, dir);
         if (r == 0)
                 r = install_auth(c, work);
         if (r == 0)

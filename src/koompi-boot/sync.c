@@ -744,6 +744,9 @@ static int execute(struct context *c, struct sync_state *s) {
                 r = remove_entries(ufd, udir, s, true);
         if (r == 0)
                 r = write_loader_conf(c, s);
+        /* The loader the firmware checks before any UKI: signed with the same key. */
+        if (r == 0 && s->key[0])
+                r = admin_sign_loader(c, NULL);
         if (r != 0)
                 return r;
         remove_unused_kernels(kfd, kdir, s);

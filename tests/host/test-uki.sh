@@ -129,8 +129,15 @@ if command -v openssl >/dev/null && command -v sbsign >/dev/null && command -v s
 	check "signed with the db key" sbverify --cert "$T/keys/db.crt" "$L/koompi-root-current+1-2.efi"
 	check "the os-release names the certificate" sh -c "objcopy --dump-section .osrel='$T/o' '$L/koompi-root-current+1-2.efi' '$T/d.efi' && grep -q KOOMPI_SIGNER '$T/o'"
 	check "the key is not on the ESP" test -z "$(find "$ESP" -name '*.key')"
+	check "systemd-boot signed onto the ESP too" sbverify --cert "$T/keys/db.crt" "$ESP/EFI/BOOT/BOOTX64.EFI"
+	check "and what it was signed from recorded" test -s "$ESP/koompi/bootloader-signed"
+	before=$(tree_state "$ESP")
 	expect_rc "a second signed sync" 0 ksync
 	check "changes nothing" test "$(grep -c '^up to date' "$T/out")" -eq 3
+	check "not even systemd-boot" test "$before" = "$(tree_state "$ESP")"
+	echo "stale" >"$ESP/koompi/bootloader-signed"
+	expect_rc "a sync after systemd-boot changed" 0 ksync
+	check "signs it again" grep -q "^signed systemd-boot: .*BOOTX64.EFI" "$T/out"
 else
 	echo "test-uki.sh: signing SKIPPED (openssl, sbsign or sbverify missing: make deps)"
 fi
