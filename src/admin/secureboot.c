@@ -24,7 +24,10 @@ const char *sb_key_name(enum sb_key k) {
 }
 
 int sb_key_path(const char *dir, enum sb_key k, const char *ext, char *buf, size_t size) {
-        if ((size_t)snprintf(buf, size, "%s/%s.%s", dir, sb_key_name(k), ext) >= size)
+        const char *name = sb_key_name(k);
+        if (!name)
+                return -EINVAL;
+        if ((size_t)snprintf(buf, size, "%s/%s.%s", dir, name, ext) >= size)
                 return -ENAMETOOLONG;
         return 0;
 }

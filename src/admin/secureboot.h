@@ -22,11 +22,11 @@
 
 enum sb_key { SB_PK, SB_KEK, SB_DB, SB_N_KEYS };
 
-/* "PK", "KEK", "db": the variable names, and the stems of the files. */
+/* "PK", "KEK", "db": the variable names, and the stems of the files; NULL for another value. */
 const char *sb_key_name(enum sb_key k);
 
 /* The paths of a key's files in dir: "DIR/NAME.key", "DIR/NAME.crt" (ext "key" or "crt").
- * -ENAMETOOLONG when buf is too small. */
+ * 0; -EINVAL for an unknown key; -ENAMETOOLONG when buf is too small. */
 int sb_key_path(const char *dir, enum sb_key k, const char *ext, char *buf, size_t size);
 
 /* Whether dir may hold private keys: -EPERM when it is on a FAT file system (an ESP anyone

@@ -76,11 +76,12 @@ int tool_run(char *const argv[], char **ret_output) {
                 free(buf);
                 return -ENOENT;
         }
-        if (ret_output)
+        r = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+        if (r < 0 && ret_output)
                 *ret_output = buf;
         else
                 free(buf);
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+        return r;
 }
 
 int tool_run_interactive(char *const argv[]) {

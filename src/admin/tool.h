@@ -6,9 +6,9 @@
  * printed (library code never prints): on failure the caller shows it.
  *
  * Returns 0 when the tool exited 0; -ENOENT when it could not be started (not installed);
- * -EIO when it failed (exit status not 0, or killed); -ENOMEM. *ret_output (may be NULL) gets
- * the last TOOL_OUTPUT_MAX bytes of its output, NUL-terminated, on success and on -EIO (free
- * it); it is left untouched otherwise. */
+ * -EIO when it failed (exit status not 0, or killed); -ENOMEM. On -EIO only, *ret_output (may
+ * be NULL) gets the last TOOL_OUTPUT_MAX bytes of its output, NUL-terminated (free it), so
+ * that callers running several tools keep only what the failing one said. */
 #define TOOL_OUTPUT_MAX 4096
 
 int tool_run(char *const argv[], char **ret_output);

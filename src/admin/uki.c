@@ -367,11 +367,8 @@ int uki_build(const struct uki_build *b, char *ret, char **ret_output) {
         snprintf(out, sizeof out, "%s/uki.efi", b->workdir);
         _cleanup_free_ char *said = NULL;
         r = run_objcopy(stub, files, vma, b->key ? unsigned_uki : out, &said);
-        if (r == 0 && b->key) {
-                free(said);
-                said = NULL;
+        if (r == 0 && b->key)
                 r = run_sbsign(b, unsigned_uki, out, &said);
-        }
         if (r < 0) {
                 if (ret_output) {
                         *ret_output = said;

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout.h"
+
 /* Unified kernel images (Boot Loader Specification type #2): systemd-boot's stub, a PE file,
  * with the os-release, the kernel command line, the initramfs and the kernel added as PE
  * sections after the stub's own, as ukify does. systemd-boot lists every .efi file in EFI/Linux with
@@ -19,7 +21,7 @@
  * (KOOMPI_SIGNER=, the first 16 hex digits of the SHA-256 of the certificate file), so a new
  * kernel or a new key rewrites it too. */
 
-#define UKI_DIR "EFI/Linux"
+#define UKI_DIR LAYOUT_UKI_DIR
 #define UKI_SUFFIX ".efi"
 #define UKI_STUB "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
 /* Sections start on page boundaries (a multiple of any stub's SectionAlignment). */
@@ -52,7 +54,7 @@ const struct uki_section *uki_pe_find(const struct uki_pe *pe, const char *name)
 
 /* The sections a UKI adds, in the order they follow the stub's; the kernel goes last. */
 enum uki_part { UKI_OSREL, UKI_CMDLINE, UKI_INITRD, UKI_LINUX, UKI_N_PARTS };
-/* ".osrel", ".cmdline", ".initrd", ".linux". */
+/* ".osrel", ".cmdline", ".initrd", ".linux"; NULL for another value. */
 const char *uki_part_section(enum uki_part p);
 
 /* Where each part goes: the first on the first UKI_ALIGN boundary after the end of the

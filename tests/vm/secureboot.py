@@ -46,13 +46,15 @@ def run(args, what):
 
 
 class LoopTop:
-    """A Btrfs top level in a loop file, holding the read-only root NAME (empty) and @var,
-    mounted at DIR for the with block: what entries sync reads the roots from."""
+    """A Btrfs top level in a loop file, holding the read-only roots NAMES (empty, made in that
+    order: the last is the newest) and @var with LEDGER (text) as its ledger, mounted at DIR for
+    the with block: what entries sync reads the roots from."""
 
-    def __init__(self, workdir, name):
+    def __init__(self, workdir, names, ledger=None):
         self.img = os.path.join(workdir, "top.img")
         self.dir = os.path.join(workdir, "top")
-        self.name = name
+        self.names = [names] if isinstance(names, str) else list(names)
+        self.ledger = ledger
 
     def __enter__(self):
         with open(self.img, "wb") as f:
@@ -60,9 +62,14 @@ class LoopTop:
         os.makedirs(self.dir, exist_ok=True)
         run(["mkfs.btrfs", "-q", "-f", self.img], "mkfs.btrfs")
         run(["mount", "-o", "loop", self.img, self.dir], "mounting the loop Btrfs")
-        for sub in (self.name, disk.SUBVOL_VAR):
+        for sub in [disk.SUBVOL_VAR] + self.names:
             run(["btrfs", "-q", "subvolume", "create", os.path.join(self.dir, sub)], "btrfs subvolume create")
-        run(["btrfs", "property", "set", "-ts", os.path.join(self.dir, self.name), "ro", "true"], "read-only")
+            if sub != disk.SUBVOL_VAR:
+                run(["btrfs", "property", "set", "-ts", os.path.join(self.dir, sub), "ro", "true"], "read-only")
+        if self.ledger:
+            os.makedirs(os.path.join(self.dir, disk.SUBVOL_VAR, "lib", "koompi"))
+            with open(os.path.join(self.dir, disk.SUBVOL_VAR, "lib", "koompi", "ledger"), "w") as f:
+                f.write(self.ledger)
         return self.dir
 
     def __exit__(self, *exc):

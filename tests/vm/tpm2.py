@@ -2,11 +2,16 @@
 """VM tests of unlocking through the TPM (a systemd-tpm2 token); run by tests/vm/run.py with the
 others (SCENARIOS below).
 
-  tpm2-unlock   a copy of the encrypted disk gets a TPM2 token from koompi-boot tpm2 enroll on
-                the host, against a swtpm, sealed to no PCR; the VM boots with that swtpm as its
-                TPM and an image carrying the token plugin ([luks] tpm2 = yes): koompi-init waits
-                for /dev/tpmrm0, the TPM releases the key, no prompt, @root-current comes up,
-                boot.json says "unlocked_by":"tpm2"
+  tpm2-uki-rollback
+                a copy of the rollback disk gets a TPM2 token from koompi-boot tpm2 enroll on
+                the host, against a swtpm, sealed to no PCR; the ESP holds the UKIs entries sync
+                wrote ([boot] image = uki, tries = 1): @root-new's (+1, its init reboots) and
+                @root-current's (good). The VM boots with that swtpm as its TPM and an image
+                carrying the token plugin ([luks] tpm2 = yes): koompi-init waits for
+                /dev/tpmrm0, the TPM releases the key with no prompt on every boot; @root-new
+                comes up and reboots, systemd-boot spends its UKI (+0-1) and starts
+                @root-current's by itself, with koompi-init's ALERT; boot.json says
+                "unlocked_by":"tpm2" both times
   tpm2-refused  the same, sealed to PCR 7 as the host's TPM saw it (no firmware measured
                 anything: another Secure Boot state than the VM's): koompi-init says in one
                 line that the TPM would not release the key, asks; the recovery key printed
@@ -29,6 +34,7 @@ sys.path.insert(0, HERE)
 import vmtest  # noqa: E402,F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
 from testroot import PROMPT, WRONG  # noqa: E402
+from secureboot import LoopTop, koompi_boot, staged_files  # noqa: E402
 from vm import Disk  # noqa: E402
 from vmtest import BOOT_CONF, RUNDIR, T_PROMPT, Failure, Scenario, Skip, check, entries_for  # noqa: E402
 
@@ -80,6 +86,7 @@ class Swtpm:
 
 class Tpm2Scenario(Scenario):
     pcrs = ""
+    variant = "standard"
 
     def prepare(self):
         missing = [t for t in TOOLS if not shutil.which(t)]
@@ -133,19 +140,27 @@ class Tpm2Scenario(Scenario):
         self.fresh_workdir()
         initrd = self.initramfs()
         image = os.path.join(self.workdir, "luks-root.img")
-        subprocess.run(["cp", "--sparse=always", self.shared.luks_disk(), image], check=True)
+        subprocess.run(["cp", "--sparse=always", self.shared.luks_disk(self.variant), image], check=True)
         state = os.path.join(self.workdir, "tpm-state")
         os.makedirs(state)
         self.recovery_key = self.enroll(image, state)
-        ents = entries_for()
-        esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, ents, ents[0].id)
+        if self.variant == "rollback":
+            files, dirs = self.esp_files(initrd)
+            esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, [], None, extra_files=files,
+                                extra_dirs=dirs)
+        else:
+            ents = entries_for()
+            esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), initrd, ents, ents[0].id)
+        self.esp = esp
         sock = os.path.join(state, "sock")
         self.tpm_log = open(os.path.join(self.workdir, "swtpm.log"), "w")
         self.tpm = Swtpm(state, ["--ctrl", f"type=unixio,path={sock}"], self.tpm_log)
         self.tpm.wait_for(path=sock)
         tpm_args = ["-chardev", f"socket,id=chrtpm,path={sock}", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
                     "-device", "tpm-crb,tpmdev=tpm0"]
-        return self.start_vm(disks=[Disk(esp, "raw", bootindex=0), Disk(image, "raw")], extra_args=tpm_args)
+        # Guest reboots stay in this QEMU, with its TPM, variable store and disks.
+        return self.start_vm(disks=[Disk(esp, "raw", bootindex=0), Disk(image, "raw")], extra_args=tpm_args,
+                             no_reboot=self.variant != "rollback")
 
     def execute(self):
         try:
@@ -161,21 +176,51 @@ class Tpm2Scenario(Scenario):
             check(self.recovery_key not in vm.transcript, "the recovery key appears in the console transcript")
 
 
-class Tpm2Unlock(Tpm2Scenario):
-    name = "tpm2-unlock"
-    doc = "a TPM2 token (no PCRs) opens the volume with no prompt; boot.json says unlocked_by tpm2"
+class Tpm2UkiRollback(Tpm2Scenario):
+    name = "tpm2-uki-rollback"
+    doc = ("UKIs and a TPM2 token (no PCRs): no prompt on any boot; @root-new's failed boot spends "
+           "its UKI and systemd-boot falls back to @root-current's, with the ALERT")
     pcrs = ""
+    variant = "rollback"
+
+    def esp_files(self, initrd):
+        """The UKIs of @root-current (good in the ledger) and @root-new (+1) as entries sync writes them."""
+        staging = os.path.join(self.workdir, "esp-files")
+        conf = os.path.join(self.workdir, "boot.conf")
+        with open(conf, "w") as f:
+            f.write(f"[boot]\nimage = uki\ntries = 1\n[secureboot]\nkeys = {self.workdir}/no-keys\n")
+        os.makedirs(os.path.join(staging, "loader"))
+        with open(os.path.join(staging, "loader", "loader.conf"), "w") as f:
+            f.write("timeout 0\nauto-entries no\nauto-firmware no\n")
+        ledger = "koompi-boot-ledger 1\nboot 1 1732400000 koompi-root-current.conf @root-current - good good -\n"
+        with LoopTop(self.workdir, [CURRENT, disk.ROOT_NEW], ledger) as top:
+            koompi_boot("--top", top, "--esp", staging, "--config", conf, "entries", "sync", "--kernel", disk.KERNEL,
+                        "--initrd", initrd, "--options", disk.kernel_cmdline(CURRENT, extra="quiet"))
+        return staged_files(staging)
+
+    def boot_report(self, snapshot, what):
+        rep = self.testroot_report(bad=[PROMPT, WRONG, REFUSAL])
+        check(rep["root"] == snapshot, f"{what}: came up on {rep['root']}, expected {snapshot}")
+        self.check_root(rep, snapshot, note=False)
+        bj = rep["boot_json"]
+        check(bj.get("unlocked_by") == "tpm2", f"{what}: boot.json says unlocked_by {bj.get('unlocked_by')!r}")
+        marks = {m["stage"]: m["ms"] for m in bj.get("timeline", [])}
+        self.note(f"{what}: {snapshot} from {bj.get('entry_file')}, unlocked by the TPM; unlock stage "
+                  f"{marks.get('unlock', 0) - marks.get('device', 0)} ms, start to exec {marks.get('exec', 0)} ms")
+        return rep
 
     def run(self):
         self.boot_with_tpm()
-        rep = self.testroot_report(bad=[PROMPT, WRONG, REFUSAL])
-        self.check_root(rep, CURRENT)
-        bj = rep["boot_json"]
-        check(bj.get("unlocked_by") == "tpm2", f"boot.json says unlocked_by {bj.get('unlocked_by')!r}")
-        marks = {m["stage"]: m["ms"] for m in bj.get("timeline", [])}
-        self.note(f"unlock stage {marks.get('unlock', 0) - marks.get('device', 0)} ms, start to exec "
-                  f"{marks.get('exec', 0)} ms (kernel clock)")
+        rep = self.boot_report(disk.ROOT_NEW, "boot 1")
+        check(rep["action"] == "reboot", f"boot 1: @root-new's init did {rep['action']}, expected reboot")
+        since = len(self.vm.transcript)
+        self.boot_report(CURRENT, "boot 2 (after the failed one)")
+        alerts = re.findall(r"ALERT: ([^\n]*)", self.vm.transcript[since:])
+        check([a for a in alerts if disk.ROOT_NEW in a and CURRENT in a],
+              f"boot 2: no ALERT naming {disk.ROOT_NEW} and {CURRENT}: {alerts!r}")
         self.finish()
+        ukis = disk.esp_list(self.esp, "/EFI/Linux")
+        check("koompi-root-new+0-1.efi" in ukis, f"@root-new's UKI is not spent: EFI/Linux holds {ukis}")
 
 
 class Tpm2Refused(Tpm2Scenario):
@@ -197,4 +242,4 @@ class Tpm2Refused(Tpm2Scenario):
         self.finish()
 
 
-SCENARIOS = [Tpm2Unlock, Tpm2Refused]
+SCENARIOS = [Tpm2UkiRollback, Tpm2Refused]
