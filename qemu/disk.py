@@ -372,7 +372,7 @@ def esp_read(path, file):
 
 
 def make_esp(path, initramfs, entries, default=None, *, timeout=0, size_mib=None,
-             extra_files=()):
+             extra_files=(), extra_dirs=()):
     """Makes PATH, a disk with a GPT and one EFI System Partition holding
     systemd-boot as the default loader (EFI/BOOT/BOOTX64.EFI), the kernel, the
     initramfs and the ENTRIES. initramfs is a file or a dict {key: file} that
@@ -383,7 +383,7 @@ def make_esp(path, initramfs, entries, default=None, *, timeout=0, size_mib=None
     for e in entries:
         kernels.setdefault(e.kernel or KERNEL, None)
     payload = sum(os.path.getsize(p) for p in list(initramfs.values()) + list(kernels)) \
-        + os.path.getsize(SYSTEMD_BOOT)
+        + os.path.getsize(SYSTEMD_BOOT) + sum(os.path.getsize(src) for src, _ in extra_files)
     if size_mib is None:
         size_mib = max(64, (payload >> 20) * 5 // 4 + 16)
     if os.path.exists(path):
@@ -398,7 +398,7 @@ def make_esp(path, initramfs, entries, default=None, *, timeout=0, size_mib=None
           str(part_sectors // 2)])
     img = f"{path}@@{2048 * 512}"
     _mtools(["mmd", "-i", img, "::/EFI", "::/EFI/BOOT", "::/loader", "::/loader/entries",
-             "::/koompi"], path)
+             "::/koompi"] + ["::" + d for d in extra_dirs], path)
     staged = os.path.join(os.path.dirname(os.path.abspath(path)),
                           os.path.basename(path) + ".files")
     shutil.rmtree(staged, ignore_errors=True)

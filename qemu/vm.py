@@ -30,6 +30,9 @@ import time
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# OVMF's Secure Boot build: needs SMM and a secure flash. With OVMF_VARS (no keys: setup mode)
+# Secure Boot is off until keys are enrolled.
+OVMF_CODE_SECBOOT = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
 QEMU = os.environ.get("KOOMPI_QEMU", "qemu-system-x86_64")
 TAIL_LINES = 150
 # Terminal control sequences of the firmware (screen clears, colours), dropped when echoing.
@@ -66,6 +69,7 @@ class VMExited(VMError):
 
 class Firmware:
     OVMF = "ovmf"      # UEFI firmware, boots the first bootable disk
+    OVMF_SECBOOT = "ovmf-secboot"  # the same, built with Secure Boot
     DIRECT = "direct"  # -kernel/-initrd/-append (SeaBIOS loads them)
 
 
@@ -134,7 +138,9 @@ class VM:
     # ---------------------------------------------------------------- start/stop
 
     def command(self):
-        cmd = [QEMU, "-name", self.name, "-machine", "q35", "-accel", "tcg", "-cpu", self.cpu,
+        secboot = self.firmware == Firmware.OVMF_SECBOOT
+        cmd = [QEMU, "-name", self.name, "-machine", "q35,smm=on" if secboot else "q35", "-accel", "tcg",
+               "-cpu", self.cpu,
                "-m", str(self.memory), "-smp", str(self.smp), "-display", "none",
                "-vga", "none", "-nodefaults", "-no-user-config",
                "-serial", "mon:stdio" if self.interactive else "stdio"]
@@ -142,8 +148,11 @@ class VM:
             cmd += ["-monitor", "none"]
         if self.no_reboot:
             cmd += ["-no-reboot"]
-        if self.firmware == Firmware.OVMF:
-            cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+        if self.firmware in (Firmware.OVMF, Firmware.OVMF_SECBOOT):
+            if secboot:
+                cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+            code = OVMF_CODE_SECBOOT if secboot else OVMF_CODE
+            cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
                     "-drive", f"if=pflash,format=raw,unit=1,file={self.vars_path}"]
         else:
             if not self.kernel:
@@ -167,7 +176,7 @@ class VM:
         return cmd
 
     def start(self):
-        if self.firmware == Firmware.OVMF and (self.fresh_vars or not os.path.exists(self.vars_path)):
+        if self.firmware != Firmware.DIRECT and (self.fresh_vars or not os.path.exists(self.vars_path)):
             shutil.copyfile(OVMF_VARS, self.vars_path)
         cmd = self.command()
         base = os.path.splitext(os.path.basename(self.log_path))[0]

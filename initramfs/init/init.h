@@ -19,6 +19,7 @@ struct init_ctx;
 struct init_stage;
 struct kmod_ctx;
 struct luks_volume;
+struct tpm2_token;
 
 /* Every side effect of the boot goes through this table, so the stages can be run against a
  * fake in unit tests: the stages decide, the operations do. Unless said otherwise each returns
@@ -59,6 +60,16 @@ struct init_ops {
         /* luks.h: the keyslots in use; the keyslot the next boots try first (1 when that
          * changed, 0 when it already was); closing the header. */
         int (*keyslot_count)(struct luks_volume *v);
+        /* luks.h: the volume's systemd-tpm2 token, 0 or -ENOENT when it has none. */
+        int (*tpm2_token)(struct luks_volume *v, int *ret_token, struct tpm2_token *ret);
+        /* Waits up to timeout_ms for the TPM's resource manager /dev/tpmrm0 (it appears after
+         * /dev/tpm0): 0, or -ENODEV when none appeared. */
+        int (*wait_tpm)(unsigned timeout_ms);
+        /* Sets up /dev/mapper/<ctx->s.luks_name> through the token, the TPM releasing the key
+         * (pin NULL when it wants none): the keyslot, -ENOANO when a PIN is wanted, or another
+         * negative errno when the TPM refused. */
+        int (*activate_token)(struct init_ctx *ctx, struct luks_volume *v, int token, const char *pin,
+                              size_t len);
         int (*prefer_keyslot)(struct luks_volume *v, int keyslot);
         void (*close_volume)(struct luks_volume *v);
         /* prompt.h: a secret read from fd without echo; its length, -ETIMEDOUT or -ECANCELED
@@ -130,6 +141,8 @@ struct init_ctx {
         char luks_device[128]; /* the LUKS container, found by find_device */
         char root_device[128]; /* the Btrfs filesystem, after unlock */
         int keyslot; /* the keyslot that opened the volume, -1 for none */
+        const char *unlocked_by; /* "tpm2", "keyfile", "passphrase"; NULL before the unlock */
+        char tpm2_refusal[256]; /* why the TPM did not release the key, for the ledger's alert */
         pid_t modules_pid; /* the background loader of the slow modules */
         pid_t coldplug_pid; /* the background loader of the hardware's drivers */
         int coldplug_stop_fd; /* closing it stops that loader; valid while its pid > 0 */

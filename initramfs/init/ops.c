@@ -448,23 +448,48 @@ static int activate_once(struct init_ctx *ctx, struct luks_volume *v, const char
 /* There is no udevd here: once the volume is set up, leave the record udev would have written
  * for the dm device, so the real system's udev treats /dev/mapper/NAME as set up, not as a
  * half-made device. */
-static int real_activate(struct init_ctx *ctx, struct luks_volume *v, const char *pass, size_t len) {
+static void udev_record(struct init_ctx *ctx) {
         static const char rec[] = "E:DM_UDEV_PRIMARY_SOURCE_FLAG=1\nE:DM_UDEV_RULES_VSN=2\n"
                                   "E:DM_ACTIVATION=1\n";
         struct stat st;
         char mapper[300], path[64];
-        int r = activate_once(ctx, v, pass, len);
-        if (retry_activation(ctx, r))
-                r = activate_once(ctx, v, pass, len);
         snprintf(mapper, sizeof mapper, "/dev/mapper/%s", ctx->s.luks_name);
-        if (r < 0 || stat(mapper, &st) < 0 || !S_ISBLK(st.st_mode))
-                return r;
+        if (stat(mapper, &st) < 0 || !S_ISBLK(st.st_mode))
+                return;
         mkdir_p("/run/udev/data", 0755);
         snprintf(path, sizeof path, "/run/udev/data/b%u:%u", major(st.st_rdev), minor(st.st_rdev));
         int q = write_file_atomic(path, rec, sizeof rec - 1, 0644);
         if (q < 0)
                 log_errno(q, "writing %s failed", path);
+}
+
+static int real_activate(struct init_ctx *ctx, struct luks_volume *v, const char *pass, size_t len) {
+        int r = activate_once(ctx, v, pass, len);
+        if (retry_activation(ctx, r))
+                r = activate_once(ctx, v, pass, len);
+        if (r >= 0)
+                udev_record(ctx);
         return r;
+}
+
+static int real_activate_token(struct init_ctx *ctx, struct luks_volume *v, int token, const char *pin,
+                               size_t len) {
+        int r = luks_activate_token(v, ctx->s.luks_name, token, pin, len, ctx->s.discard);
+        if (r >= 0)
+                udev_record(ctx);
+        return r;
+}
+
+/* Polled: the node is made by devtmpfs as soon as the driver registers it. */
+static int real_wait_tpm(unsigned timeout_ms) {
+        uint64_t until = now_boottime_ms() + timeout_ms;
+        struct stat st;
+        while (stat("/dev/tpmrm0", &st) < 0) {
+                if (now_boottime_ms() >= until)
+                        return -ENODEV;
+                usleep(20 * 1000);
+        }
+        return 0;
 }
 
 static int real_open_volume(struct init_ctx *ctx, const char *device, struct luks_volume **ret) {
@@ -574,6 +599,9 @@ const struct init_ops init_real_ops = {
         .open_volume = real_open_volume,
         .activate = real_activate,
         .keyslot_count = luks_keyslot_count,
+        .tpm2_token = luks_tpm2_token,
+        .wait_tpm = real_wait_tpm,
+        .activate_token = real_activate_token,
         .prefer_keyslot = luks_prefer_keyslot,
         .close_volume = luks_close,
         .prompt = prompt_secret,

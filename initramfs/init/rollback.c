@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -86,6 +87,20 @@ static void esp_umount(struct init_ctx *ctx) {
         ctx->esp_mounted = false;
 }
 
+/* Whether a loader entry file is a unified kernel image (EFI/Linux) or a type #1 entry. */
+static bool is_uki(const char *file) {
+        size_t n = strlen(file);
+        return n > 4 && strcasecmp(file + n - 4, ".efi") == 0;
+}
+
+static const char *entry_suffix(const char *file) {
+        return is_uki(file) ? ".efi" : ".conf";
+}
+
+static const char *entry_dir(const char *file) {
+        return is_uki(file) ? ESP_DIR "/" LAYOUT_UKI_DIR : ESP_DIR "/" LAYOUT_ENTRIES_DIR;
+}
+
 static int pending_path(const char *entry_file, char *out, size_t size) {
         char id[256];
         int r = entry_id_from_filename(entry_file, id, sizeof id);
@@ -115,7 +130,8 @@ static void pending_write(const char *path, unsigned n) {
 void rollback_before_prompt(struct init_ctx *ctx) {
         char path[512];
         struct entry_name e;
-        if (!ctx->counting || entry_name_parse(ctx->entry_file, ".conf", &e) < 0 || !e.has_counter)
+        if (!ctx->counting || entry_name_parse(ctx->entry_file, entry_suffix(ctx->entry_file), &e) < 0 ||
+            !e.has_counter)
                 return;
         if (esp_mount(ctx) < 0 || pending_path(ctx->entry_file, path, sizeof path) < 0)
                 return;
@@ -124,9 +140,9 @@ void rollback_before_prompt(struct init_ctx *ctx) {
         esp_umount(ctx); /* a power cut at the prompt must find the ESP clean */
 }
 
-/* Finds the current file of the entry with this id under the entries dir. */
+/* Finds the current file of the entry with this id in its folder (entries, or UKIs). */
 static int find_entry_file(const char *id, char *out, size_t size) {
-        DIR *d = opendir(ESP_DIR "/" LAYOUT_ENTRIES_DIR);
+        DIR *d = opendir(entry_dir(id));
         if (!d)
                 return -errno;
         struct dirent *de;
@@ -147,7 +163,7 @@ static int rename_entry(const char *from, const struct entry_name *to) {
         int r = entry_name_format(to, name, sizeof name);
         if (r < 0 || streq(name, from))
                 return r;
-        _cleanup_close_ int dfd = open(ESP_DIR "/" LAYOUT_ENTRIES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = open(entry_dir(from), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
         r = entry_file_rename(dfd, from, name);
@@ -159,8 +175,8 @@ static int rename_entry(const char *from, const struct entry_name *to) {
 static void give_back(const char *id, unsigned n) {
         char file[300];
         struct entry_name e;
-        if (find_entry_file(id, file, sizeof file) < 0 || entry_name_parse(file, ".conf", &e) < 0 ||
-            !e.has_counter)
+        if (find_entry_file(id, file, sizeof file) < 0 ||
+            entry_name_parse(file, entry_suffix(file), &e) < 0 || !e.has_counter)
                 return;
         unsigned given = 0;
         while (given < n && entry_counter_give_back(&e) == 0)
@@ -212,9 +228,15 @@ static void entry_state_of_root(struct init_ctx *ctx, struct fallback_root *fr) 
         struct entry_name e;
         if (entry_id_from_root(fr->name, id, sizeof id) < 0)
                 return;
-        snprintf(want, sizeof want, "%s%s.conf", LAYOUT_ENTRY_PREFIX, id);
-        if (find_entry_file(want, file, sizeof file) == 0 && entry_name_parse(file, ".conf", &e) == 0)
-                fallback_root_from_entry(fr, &e);
+        /* Its entry, else its UKI. */
+        for (int uki = 0; uki <= 1; uki++) {
+                snprintf(want, sizeof want, "%s%s%s", LAYOUT_ENTRY_PREFIX, id, uki ? ".efi" : ".conf");
+                if (find_entry_file(want, file, sizeof file) == 0 &&
+                    entry_name_parse(file, entry_suffix(file), &e) == 0) {
+                        fallback_root_from_entry(fr, &e);
+                        return;
+                }
+        }
 }
 
 static void ledger_path(struct init_ctx *ctx, const char *top, char *out, size_t size) {
@@ -270,7 +292,7 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
         r = fallback_choose(&in, &c);
         if (c.mark_entry_bad && ctx->esp_mounted && *ctx->entry_file) {
                 struct entry_name e;
-                if (entry_name_parse(ctx->entry_file, ".conf", &e) == 0) {
+                if (entry_name_parse(ctx->entry_file, entry_suffix(ctx->entry_file), &e) == 0) {
                         entry_counter_mark_bad(&e);
                         rename_entry(ctx->entry_file, &e);
                 }
@@ -309,6 +331,9 @@ void rollback_record_boot(struct init_ctx *ctx, const char *top) {
         ledger_append_boot(&ctx->ledger, (uint64_t)time(NULL), ctx->entry_id, ctx->s.snapshot, ctx->root_uuid,
                            ctx->fallback ? "fallback" : NULL, &ctx->ledger_seq);
         ledger_set_stage(&ctx->ledger, LEDGER_STAGE_ROOT_MOUNTED, NULL);
+        /* The TPM kept the key: someone typed it instead, and the admin should know why. */
+        if (*ctx->tpm2_refusal)
+                ledger_add_alert(&ctx->ledger, (uint64_t)time(NULL), "tpm2", ctx->tpm2_refusal, NULL);
         show_alerts(ctx);
         ledger_path(ctx, top, path, sizeof path);
         char dir[PATH_MAX];

@@ -101,6 +101,8 @@ int timeline_write_json(const struct init_ctx *ctx, const char *path) {
         json_write_string(f, ctx->fallback ? ctx->requested : ctx->s.snapshot);
         fputs(",\"root_uuid\":", f);
         json_write_string(f, ctx->root_uuid);
+        fputs(",\"unlocked_by\":", f);
+        json_write_string(f, ctx->unlocked_by ? ctx->unlocked_by : "");
         fputs(",\"timeline\":[", f);
         for (unsigned i = 0; i < ctx->n_timeline; i++) {
                 fprintf(f, "%s{\"stage\":", i ? "," : "");
@@ -170,6 +172,15 @@ static int stage_device(struct init_ctx *ctx) {
 }
 
 #define PASSPHRASE_MAX 512
+/* /dev/tpmrm0 comes a moment after the TPM driver binds; under emulation it takes seconds. */
+#define TPM_WAIT_MS 10000
+/* What a technician reads when the TPM keeps the key. */
+#define TPM_REFUSED                                                                                \
+        "the TPM would not release the key: Secure Boot was turned off or its keys changed; type " \
+        "the recovery key"
+#define TPM_ABSENT \
+        "no TPM appeared (/dev/tpmrm0): it is off in the firmware or the disk is in another machine; type the recovery key"
+#define TPM_BAD_PIN "the TPM did not release the key with that PIN; type the recovery key"
 
 /* Asks up to luks_tries times; the passphrase never outlives its attempt. */
 static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
@@ -209,11 +220,57 @@ static int unlock_with_passphrase(struct init_ctx *ctx, struct luks_volume *v) {
         return r;
 }
 
-/* The key file first, then the passphrase. Returns the keyslot that opened the volume. */
+/* The TPM's PIN, asked once. */
+static int tpm2_with_pin(struct init_ctx *ctx, struct luks_volume *v, int token) {
+        char prompt[300];
+        char *pin = luks_secret_alloc(PASSPHRASE_MAX);
+        if (!pin)
+                return -ENOMEM;
+        snprintf(prompt, sizeof prompt, "Please enter the TPM PIN for disk %s (%s): ", ctx->s.luks_name,
+                 ctx->luks_device);
+        uint64_t asked = now_boottime_ms();
+        int r = ctx->ops->prompt(0, prompt, pin, PASSPHRASE_MAX, ctx->s.luks_timeout_ms);
+        ctx->prompt_ms += now_boottime_ms() - asked;
+        if (r >= 0)
+                r = ctx->ops->activate_token(ctx, v, token, pin, (size_t)r);
+        luks_secret_free(pin);
+        return r;
+}
+
+/* The TPM first, when the volume has a systemd-tpm2 token and [luks] tpm2 is not "no": the
+ * keyslot; -ENOENT when there is no token to try; another negative errno when the TPM did not
+ * release the key, said on the screen in one line and kept for the ledger's alert. */
+static int unlock_with_tpm2(struct init_ctx *ctx, struct luks_volume *v) {
+        struct tpm2_token tok;
+        int token, r;
+
+        if (streq_ptr(ctx->config.luks_tpm2, "no") || ctx->ops->tpm2_token(v, &token, &tok) < 0)
+                return -ENOENT;
+        r = ctx->ops->wait_tpm(TPM_WAIT_MS);
+        if (r == 0)
+                r = tok.pin ? tpm2_with_pin(ctx, v, token) : ctx->ops->activate_token(ctx, v, token, NULL, 0);
+        if (r >= 0)
+                return r;
+        snprintf(ctx->tpm2_refusal, sizeof ctx->tpm2_refusal, "%s",
+                 r == -ENODEV                                       ? TPM_ABSENT
+                         : r == -ENOANO || (tok.pin && r == -EPERM) ? TPM_BAD_PIN
+                                                                    : TPM_REFUSED);
+        log_error("%s", ctx->tpm2_refusal);
+        log_debug("the token of %s failed: %s", ctx->luks_device, strerror(-r));
+        return r;
+}
+
+/* The TPM, else the key file, else the passphrase. Returns the keyslot that opened the volume. */
 static int open_with_a_key(struct init_ctx *ctx, struct luks_volume *v) {
-        int r = -EPERM;
+        int r = unlock_with_tpm2(ctx, v);
+        if (r >= 0) {
+                ctx->unlocked_by = "tpm2";
+                return r;
+        }
+        r = -EPERM;
         if (*ctx->s.luks_key) {
                 r = ctx->ops->activate(ctx, v, NULL, 0);
+                ctx->unlocked_by = r >= 0 ? "keyfile" : NULL;
                 if (r < 0)
                         log_warning("the keyfile %s does not open %s (%s); asking for the "
                                     "passphrase",
@@ -230,6 +287,7 @@ static int open_with_a_key(struct init_ctx *ctx, struct luks_volume *v) {
                                   "Unicode mode?)",
                                   k);
                 r = unlock_with_passphrase(ctx, v);
+                ctx->unlocked_by = r >= 0 ? "passphrase" : NULL;
         }
         return r;
 }

@@ -268,7 +268,7 @@ static int build(struct mki *m, struct mki_result *ret) {
 
         if ((r = step(image_layout(m))) < 0 || (r = step(add_init(m))) < 0 ||
             (r = step(add_busybox(m, busybox))) < 0 || (r = step(add_config(m))) < 0 ||
-            (r = step(add_keymap(m))) < 0)
+            (r = step(add_keymap(m))) < 0 || (r = step(image_tpm2(m))) < 0)
                 return r;
         for (char **i = m->config.include; i && *i; i++)
                 if ((r = step(image_include(m, *i))) < 0)

@@ -103,6 +103,12 @@ int image_flush_elf(struct mki *m);
 int image_busybox(struct mki *m, const char *path, bool required);
 int image_busybox_links(struct mki *m, const char *path);
 
+/* tpm2.c: whether the image carries the TPM2 parts ([luks] tpm2 = yes, or auto and the volume
+ * of [luks] uuid has a systemd-tpm2 token); adding them: 0, or a negative errno after saying
+ * what is missing. */
+bool mki_tpm2_wanted(const struct mki *m);
+int image_tpm2(struct mki *m);
+
 /* kmods.c */
 int kmods_collect(struct mki *m);
 int kmods_install(struct mki *m);

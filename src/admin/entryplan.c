@@ -10,6 +10,7 @@
 #include "entry.h"
 #include "fallback.h"
 #include "layout.h"
+#include "uki.h"
 #include "util.h"
 
 bool plan_is_kernel_id(const char *name) {
@@ -31,6 +32,14 @@ static bool root_name_ok(const char *name) {
         return true;
 }
 
+/* options, then koompi.snapshot=NAME. */
+static int root_options(const struct plan_root *root, const char *options, char **ret) {
+        if (asprintf(ret, "%s%skoompi.snapshot=%s", options ? options : "", options && *options ? " " : "",
+                     root->name) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int plan_entry_text(const struct plan_root *root, const char *options, char **ret) {
         char title[512], version[32], kernel[64], initrd[64];
         _cleanup_free_ char *opts = NULL;
@@ -41,11 +50,8 @@ int plan_entry_text(const struct plan_root *root, const char *options, char **re
         snprintf(version, sizeof version, "%" PRIu64, root->generation);
         snprintf(kernel, sizeof kernel, "/%s/%s/vmlinuz", LAYOUT_KERNELS_DIR, root->kernel_id);
         snprintf(initrd, sizeof initrd, "/%s/%s/initramfs.img", LAYOUT_KERNELS_DIR, root->kernel_id);
-        if (asprintf(&opts, "%s%skoompi.snapshot=%s", options ? options : "", options && *options ? " " : "",
-                     root->name) < 0) {
-                opts = NULL;
+        if (root_options(root, options, &opts) < 0)
                 return -ENOMEM;
-        }
         struct entry_content c = {
                 .title = title,
                 .version = version,
@@ -55,6 +61,26 @@ int plan_entry_text(const struct plan_root *root, const char *options, char **re
                 .options = opts,
         };
         return entry_content_format(&c, ret);
+}
+
+int plan_uki_text(const struct plan_root *root, const char *options, const char *signer, char **ret) {
+        _cleanup_free_ char *opts = NULL, *osrel = NULL;
+        int r;
+
+        if (!root_name_ok(root->name) || !plan_is_kernel_id(root->kernel_id))
+                return -EINVAL;
+        struct uki_osrel o = {
+                .root = root->name,
+                .generation = root->generation,
+                .kernel_id = root->kernel_id,
+                .signer = signer,
+        };
+        r = uki_osrel_format(&o, &osrel);
+        if (r == 0)
+                r = root_options(root, options, &opts);
+        if (r == 0)
+                r = uki_descriptor_format(osrel, opts, ret);
+        return r;
 }
 
 /* ---- loader.conf ---- */
@@ -195,8 +221,16 @@ void plan_free(struct plan *p) {
         *p = (struct plan) {};
 }
 
-static int add_entry(struct plan *p, enum plan_op op, const char *file, char *text, const char *root,
-                     const char *reason) {
+/* What a planned file is: its operation, whether it is a UKI, its root, and why it goes. */
+struct plan_what {
+        enum plan_op op;
+        bool uki;
+        const char *root;
+        const char *reason;
+};
+
+/* Adds a file to the plan; text (may be NULL) is taken over, also on failure. */
+static int add_entry(struct plan *p, const struct plan_what *w, const char *file, char *text) {
         struct plan_entry *e = realloc(p->entries, (p->n_entries + 1) * sizeof *e);
         if (!e) {
                 free(text);
@@ -204,9 +238,12 @@ static int add_entry(struct plan *p, enum plan_op op, const char *file, char *te
         }
         p->entries = e;
         e = &p->entries[p->n_entries];
-        *e = (struct plan_entry) {
-                .op = op, .file = strdup(file), .text = text, .root = root, .reason = reason
-        };
+        *e = (struct plan_entry) { .op = w->op,
+                                   .uki = w->uki,
+                                   .file = strdup(file),
+                                   .text = text,
+                                   .root = w->root,
+                                   .reason = w->reason };
         if (!e->file) {
                 free(text);
                 return -ENOMEM;
@@ -230,13 +267,23 @@ static int add_name(char ***list, size_t *n, const char *name) {
         return 0;
 }
 
-/* An existing koompi entry file, parsed. */
+/* An existing koompi entry file or UKI, parsed. */
 struct existing {
         const struct plan_file *file;
+        bool uki;
         struct entry_name name;
-        char id[ENTRY_NAME_MAX + 1]; /* "koompi-x.conf", lower case, no counter */
+        char id[ENTRY_NAME_MAX + 1]; /* "koompi-x", lower case, no counter, no suffix */
         bool claimed;
 };
+
+/* The ID of an entry name: lower case, without its counter and its suffix. */
+static int name_id(const struct entry_name *e, char *buf, size_t size) {
+        int r = entry_name_id(e, buf, size);
+        if (r < 0)
+                return r;
+        buf[strlen(buf) - strlen(e->suffix)] = 0;
+        return 0;
+}
 
 /* Whether a is the better twin to keep than b. */
 static bool keep_over(const struct existing *a, const struct existing *b) {
@@ -251,67 +298,108 @@ static bool keep_over(const struct existing *a, const struct existing *b) {
         return strcmp(a->file->name, b->file->name) < 0;
 }
 
+/* The file name a root's new file starts with (its counter aside) and its ID. */
+static int root_file(const struct plan_root *r, bool uki, struct entry_name *ret,
+                     char id[ENTRY_NAME_MAX + 1]) {
+        char file[ENTRY_NAME_MAX + 1];
+        int k = entry_filename_for_root(r->name, 0, file, sizeof file);
+        if (k < 0)
+                return k;
+        if (uki) {
+                size_t n = strlen(file) - strlen(".conf");
+                if ((size_t)snprintf(file + n, sizeof file - n, "%s", UKI_SUFFIX) >= sizeof file - n)
+                        return -ENAMETOOLONG;
+        }
+        k = entry_name_parse(file, uki ? UKI_SUFFIX : ".conf", ret);
+        if (k == 0)
+                k = name_id(ret, id, ENTRY_NAME_MAX + 1);
+        return k;
+}
+
+/* A new file's counter: the one of the root's file of the other kind when there is one (carry),
+ * else none for a good root, spent for a bad one, TRIES for any other. */
+static int new_counter(const struct plan_input *in, const struct plan_root *r, const struct existing *carry,
+                       struct entry_name *e) {
+        if (carry) {
+                e->has_counter = carry->name.has_counter;
+                e->left = carry->name.left;
+                e->done = carry->name.done;
+                return 0;
+        }
+        if (r->bad)
+                entry_counter_mark_bad(e);
+        else if (!r->good)
+                return entry_counter_set(e, in->tries > 0 ? in->tries : ROOT_TRIES_DEFAULT);
+        return 0;
+}
+
+/* The root's files: the best of the kind written now (keep), the best of the other (carry). */
+static void claim_files(const struct plan_input *in, const char *id, struct existing *ex, size_t n_ex,
+                        struct existing **keep, struct existing **carry) {
+        *keep = *carry = NULL;
+        for (size_t i = 0; i < n_ex; i++) {
+                struct existing **best = ex[i].uki == in->uki ? keep : carry;
+                if (ex[i].claimed || !streq(ex[i].id, id))
+                        continue;
+                ex[i].claimed = true;
+                if (!*best || keep_over(&ex[i], *best))
+                        *best = &ex[i];
+        }
+}
+
+/* The root's other files go: twins of the one kept, files of the other kind. */
+static int remove_others(const struct plan_input *in, const struct plan_root *r, const char *id,
+                         const struct existing *keep, const struct existing *ex, size_t n_ex,
+                         struct plan *p) {
+        for (size_t i = 0; i < n_ex; i++) {
+                const char *other = in->uki ? "image = uki" : "image = entry";
+                struct plan_what w = { PLAN_REMOVE, ex[i].uki, r->name,
+                                       ex[i].uki == in->uki ? "twin" : other };
+                int k;
+                if (&ex[i] == keep || !ex[i].claimed || !streq(ex[i].id, id))
+                        continue;
+                k = add_entry(p, &w, ex[i].file->name, NULL);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
 static int plan_root_entry(const struct plan_input *in, const struct plan_root *r, struct existing *ex,
                            size_t n_ex, struct plan *p) {
         char want_id[ENTRY_NAME_MAX + 1], file[ENTRY_NAME_MAX + 1];
-        _cleanup_free_ char *text = NULL;
-        struct existing *keep = NULL;
+        struct plan_what w = { PLAN_CREATE, in->uki, r->name, NULL };
+        struct existing *keep, *carry;
+        struct entry_name e;
+        char *text = NULL;
         int k;
 
-        k = entry_filename_for_root(r->name, 0, file, sizeof file);
+        k = root_file(r, in->uki, &e, want_id);
         if (k < 0)
                 return k;
-        k = entry_id_from_filename(file, want_id, sizeof want_id);
+        k = in->uki ? plan_uki_text(r, in->options, in->signer, &text)
+                    : plan_entry_text(r, in->options, &text);
         if (k < 0)
                 return k;
-        k = plan_entry_text(r, in->options, &text);
-        if (k < 0)
-                return k;
-
-        for (size_t i = 0; i < n_ex; i++) {
-                if (ex[i].claimed || !streq(ex[i].id, want_id))
-                        continue;
-                ex[i].claimed = true;
-                if (!keep || keep_over(&ex[i], keep))
-                        keep = &ex[i];
-        }
-
+        claim_files(in, want_id, ex, n_ex, &keep, &carry);
         if (!keep) {
-                struct entry_name e;
-                unsigned tries = in->tries > 0 ? in->tries : ROOT_TRIES_DEFAULT;
-                k = entry_name_parse(file, ".conf", &e);
-                if (k < 0)
+                k = new_counter(in, r, carry, &e);
+                if (k == 0)
+                        k = entry_name_format(&e, file, sizeof file);
+                if (k < 0) {
+                        free(text);
                         return k;
-                if (r->bad)
-                        entry_counter_mark_bad(&e);
-                else if (!r->good) {
-                        k = entry_counter_set(&e, tries);
-                        if (k < 0)
-                                return k;
                 }
-                k = entry_name_format(&e, file, sizeof file);
-                if (k < 0)
-                        return k;
-                k = add_entry(p, PLAN_CREATE, file, text, r->name, NULL);
+        } else if (keep->file->text && streq(keep->file->text, text)) {
+                w.op = PLAN_KEEP;
+                free(text);
                 text = NULL;
-                return k;
-        }
-
-        if (keep->file->text && streq(keep->file->text, text))
-                k = add_entry(p, PLAN_KEEP, keep->file->name, NULL, r->name, NULL);
-        else {
-                k = add_entry(p, PLAN_UPDATE, keep->file->name, text, r->name, NULL);
-                text = NULL;
-        }
-        if (k < 0)
-                return k;
-        for (size_t i = 0; i < n_ex; i++)
-                if (&ex[i] != keep && ex[i].claimed && streq(ex[i].id, want_id)) {
-                        k = add_entry(p, PLAN_REMOVE, ex[i].file->name, NULL, r->name, "twin");
-                        if (k < 0)
-                                return k;
-                }
-        return 0;
+        } else
+                w.op = PLAN_UPDATE;
+        k = add_entry(p, &w, keep ? keep->file->name : file, text);
+        if (k == 0)
+                k = remove_others(in, r, want_id, keep, ex, n_ex, p);
+        return k;
 }
 
 /* The read-only roots: each with a usable name and kernel, and no two whose entry IDs collide. Returns 1 if
@@ -345,22 +433,29 @@ static int check_roots(const struct plan_input *in, struct plan *ret) {
         return any;
 }
 
-/* The koompi entries among the ESP's files; other files are not ours to touch. */
-static int collect_existing(const struct plan_input *in, struct existing **ret, size_t *ret_n) {
-        struct existing *ex;
-        size_t n_ex = 0;
+/* The koompi files among files (entries or UKIs), appended to ex; other files are not ours to touch. */
+static void collect_kind(const struct plan_file *files, size_t n, bool uki, struct existing *ex,
+                         size_t *n_ex) {
+        for (size_t i = 0; i < n; i++) {
+                struct existing *e = &ex[*n_ex];
+                if (!files[i].name ||
+                    entry_name_parse(files[i].name, uki ? UKI_SUFFIX : ".conf", &e->name) < 0 ||
+                    !entry_name_koompi_id(&e->name) || name_id(&e->name, e->id, sizeof e->id) < 0)
+                        continue;
+                e->file = &files[i];
+                e->uki = uki;
+                (*n_ex)++;
+        }
+}
 
-        ex = calloc(in->n_entries ? in->n_entries : 1, sizeof *ex);
+static int collect_existing(const struct plan_input *in, struct existing **ret, size_t *ret_n) {
+        size_t n_ex = 0, n = in->n_entries + in->n_ukis;
+        struct existing *ex = calloc(n ? n : 1, sizeof *ex);
+
         if (!ex)
                 return -ENOMEM;
-        for (size_t i = 0; i < in->n_entries; i++) {
-                struct existing *e = &ex[n_ex];
-                if (!in->entries[i].name || entry_name_parse(in->entries[i].name, ".conf", &e->name) < 0 ||
-                    !entry_name_koompi_id(&e->name) || entry_name_id(&e->name, e->id, sizeof e->id) < 0)
-                        continue;
-                e->file = &in->entries[i];
-                n_ex++;
-        }
+        collect_kind(in->entries, in->n_entries, false, ex, &n_ex);
+        collect_kind(in->ukis, in->n_ukis, true, ex, &n_ex);
         *ret = ex;
         *ret_n = n_ex;
         return 0;
@@ -370,27 +465,28 @@ static int collect_existing(const struct plan_input *in, struct existing **ret, 
 static int plan_orphans(const struct plan_input *in, const struct existing *ex, size_t n_ex,
                         struct plan *ret) {
         for (size_t i = 0; i < n_ex; i++) {
-                const char *reason = "no such root";
+                struct plan_what w = { PLAN_REMOVE, ex[i].uki, NULL, "no such root" };
                 int r;
 
                 if (ex[i].claimed)
                         continue;
                 for (size_t j = 0; j < in->n_roots; j++) {
-                        char file[ENTRY_NAME_MAX + 1], id[ENTRY_NAME_MAX + 1];
-                        if (entry_filename_for_root(in->roots[j].name, 0, file, sizeof file) == 0 &&
-                            entry_id_from_filename(file, id, sizeof id) == 0 && streq(id, ex[i].id))
-                                reason = "root not read-only";
+                        char id[ENTRY_NAME_MAX + 1];
+                        struct entry_name e;
+                        if (root_file(&in->roots[j], ex[i].uki, &e, id) == 0 && streq(id, ex[i].id))
+                                w.reason = "root not read-only";
                 }
-                r = add_entry(ret, PLAN_REMOVE, ex[i].file->name, NULL, NULL, reason);
+                r = add_entry(ret, &w, ex[i].file->name, NULL);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-/* Kernels a read-only root boots that the ESP lacks, and kernel directories no read-only root boots. */
+/* Kernels a read-only root boots that the ESP lacks, and kernel directories no read-only root boots
+ * (with UKIs, none: they carry their kernels). */
 static int plan_kernels(const struct plan_input *in, struct plan *ret) {
-        for (size_t i = 0; i < in->n_roots; i++) {
+        for (size_t i = 0; i < in->n_roots && !in->uki; i++) {
                 const struct plan_root *a = &in->roots[i];
                 bool present = false;
                 if (!a->read_only)
@@ -404,7 +500,7 @@ static int plan_kernels(const struct plan_input *in, struct plan *ret) {
                 bool used = false;
                 if (!plan_is_kernel_id(in->kernel_dirs[j]))
                         continue;
-                for (size_t i = 0; i < in->n_roots; i++)
+                for (size_t i = 0; i < in->n_roots && !in->uki; i++)
                         used = used ||
                                 (in->roots[i].read_only && streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
                 if (!used && add_name(&ret->kernels_unused, &ret->n_kernels_unused, in->kernel_dirs[j]) < 0)
@@ -420,7 +516,8 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
         int r;
 
         *ret = (struct plan) {};
-        if (!in || (in->n_roots > 0 && !in->roots) || (in->n_entries > 0 && !in->entries))
+        if (!in || (in->n_roots > 0 && !in->roots) || (in->n_entries > 0 && !in->entries) ||
+            (in->n_ukis > 0 && !in->ukis))
                 return -EINVAL;
 
         r = check_roots(in, ret);

@@ -15,6 +15,12 @@
  *   4. loader_conf, when not NULL;
  *   5. kernels_unused: remove those directories.
  *
+ * With image = uki (in->uki), each root gets a unified kernel image instead, in EFI/Linux,
+ * "koompi-<ID>[+N].efi" under the same counter rules; it embeds its kernel and initramfs, so
+ * kernels_needed is empty and every kernel directory is unused. Each root's file of the other
+ * kind goes, and its counter carries over to the new file, so switching the image kind never
+ * re-arms a spent root nor blesses one on trial. Step 2 then writes UKIs as well.
+ *
  * The rules:
  *   - one entry per read-only root, "koompi-<ID>[+N].conf" (entry_id_from_root()), only for
  *     roots whose names are safe on a kernel command line;
@@ -67,6 +73,10 @@ struct plan_input {
         const char *options; /* base kernel options, without koompi.snapshot= */
         unsigned tries; /* 0: ROOT_TRIES_DEFAULT */
         const char *loader_conf; /* its text, NULL when there is none */
+        bool uki; /* [boot] image = uki: a unified kernel image per root instead of an entry */
+        const struct plan_file *ukis; /* the files in EFI/Linux, text: their descriptor (uki.h) */
+        size_t n_ukis;
+        const char *signer; /* the KOOMPI_SIGNER of new UKIs; NULL or "": not signed */
 };
 
 enum plan_op {
@@ -78,11 +88,14 @@ enum plan_op {
 
 struct plan_entry {
         enum plan_op op;
+        bool uki; /* file is a UKI in EFI/Linux, else an entry in loader/entries */
         char *file;
         char *text; /* PLAN_CREATE, PLAN_UPDATE: the new contents */
         const char *root; /* into the input; NULL for an entry of no root */
         const char *reason; /* PLAN_REMOVE: "no such root", "root not read-only", "twin"
-                                 * (then the entry of the same root that is kept comes first) */
+                                 * (then the entry of the same root that is kept comes first),
+                                 * "image = uki" or "image = entry" (the other kind's file of a
+                                 * root, after the one that replaces it) */
 };
 
 struct plan {
@@ -105,8 +118,11 @@ struct plan {
 int plan_entries(const struct plan_input *in, struct plan *ret);
 void plan_free(struct plan *p);
 
-/* The contents of the entry of one root. */
+/* The contents of the entry of one root. 0, -EINVAL (see plan_entries()), -ENOMEM. */
 int plan_entry_text(const struct plan_root *root, const char *options, char **ret);
+/* The descriptor (uki.h) of the UKI of one root: its os-release, and options followed by
+ * koompi.snapshot=NAME. signer: NULL or "" when not signed. 0, -EINVAL, -ENOMEM. */
+int plan_uki_text(const struct plan_root *root, const char *options, const char *signer, char **ret);
 /* loader.conf as it should be (old may be NULL). Returns 1 when it differs from old, else 0. */
 int plan_loader_conf(const char *old, char **ret);
 /* A kernel command line (/proc/cmdline) without the words that name a boot image or a root

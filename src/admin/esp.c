@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -95,6 +96,27 @@ int esp_copy_file(const char *src, int dirfd, const char *name) {
         if (r < 0)
                 unlinkat(dirfd, name, 0);
         return r;
+}
+
+int esp_install_file(const char *src, int dirfd, const char *name, bool noreplace) {
+        char tmp[PATH_MAX];
+        int r = tmp_name(name, tmp, sizeof tmp);
+
+        if (r < 0)
+                return r;
+        unlinkat(dirfd, tmp, 0);
+        r = esp_copy_file(src, dirfd, tmp);
+        if (r < 0)
+                return r;
+        if (noreplace)
+                r = rename_noreplace(dirfd, tmp, dirfd, name);
+        else if (renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        return fsync_dir(dirfd);
 }
 
 int esp_remove_tree(int dirfd, const char *name) {

@@ -25,6 +25,10 @@ int esp_find(char *ret, size_t size);
 int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bool noreplace);
 /* Copies the file at src to name in dirfd (created, never replacing), fsync'd. */
 int esp_copy_file(const char *src, int dirfd, const char *name);
+/* Puts the file at src into dirfd as name through a temporary name (esp_copy_file(), then a
+ * rename): when noreplace never over an existing name (-EEXIST, nothing changed), else
+ * replacing it; then the directory synced. 0 or a negative errno (nothing left behind). */
+int esp_install_file(const char *src, int dirfd, const char *name, bool noreplace);
 /* Removes dirfd/name and the files in it (one level). Missing is not an error. */
 int esp_remove_tree(int dirfd, const char *name);
 /* Removes the entries of dirfd named ".*.tmp" (files or directories of one level). Returns

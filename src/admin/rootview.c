@@ -10,6 +10,7 @@
 
 #include "efi.h"
 #include "layout.h"
+#include "uki.h"
 #include "util.h"
 
 /* The lines of an entry that the view shows or sorts by. Unreadable: left "". */
@@ -27,17 +28,32 @@ static void entry_read(const char *path, struct root_view_entry *e) {
         entry_content_free(&ec);
 }
 
-static int entry_add(struct root_view *v, const char *dir, const char *file) {
-        struct root_view_entry e = { .root = -1 };
+/* The same from a UKI's os-release: ID is its sort key, VERSION_ID its version (what systemd-boot
+ * reads), KOOMPI_KERNEL its kernel. */
+static void uki_read(const char *path, struct root_view_entry *e) {
+        _cleanup_free_ char *desc = NULL;
+
+        if (uki_file_describe(path, &desc, NULL, NULL) < 0)
+                return;
+        if (uki_osrel_get(desc, "VERSION_ID", e->version, sizeof e->version) < 0)
+                e->version[0] = 0;
+        if (uki_osrel_get(desc, "ID", e->sort_key, sizeof e->sort_key) < 0)
+                e->sort_key[0] = 0;
+        if (!e->koompi || uki_osrel_get(desc, "KOOMPI_KERNEL", e->kernel, sizeof e->kernel) < 0)
+                e->kernel[0] = 0;
+}
+
+static int entry_add(struct root_view *v, const char *dir, const char *file, bool uki) {
+        struct root_view_entry e = { .root = -1, .uki = uki };
         char path[PATH_MAX];
 
-        if (file[0] == '.' || entry_name_parse(file, ".conf", &e.name) < 0 ||
+        if (file[0] == '.' || entry_name_parse(file, uki ? UKI_SUFFIX : ".conf", &e.name) < 0 ||
             entry_name_id(&e.name, e.id, sizeof e.id) < 0)
                 return 0;
         snprintf(e.file, sizeof e.file, "%s", file);
         e.koompi = entry_name_koompi_id(&e.name) != NULL;
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) < sizeof path)
-                entry_read(path, &e);
+                (uki ? uki_read : entry_read)(path, &e);
         struct root_view_entry *n = realloc(v->entries, (v->n_entries + 1) * sizeof *n);
         if (!n)
                 return -ENOMEM;
@@ -46,23 +62,32 @@ static int entry_add(struct root_view *v, const char *dir, const char *file) {
         return 0;
 }
 
-static int entries_load(struct root_view *v, const char *esp) {
+/* The entries in one folder of the ESP: loader/entries, or the UKIs in EFI/Linux. */
+static int entries_load_dir(struct root_view *v, const char *esp, const char *sub, bool uki) {
         char dir[PATH_MAX];
         int r = 0;
 
-        if (!esp || !*esp)
-                return v->esp_error = -ENOENT, 0;
-        if ((size_t)snprintf(dir, sizeof dir, "%s/%s", esp, LAYOUT_ENTRIES_DIR) >= sizeof dir)
+        if ((size_t)snprintf(dir, sizeof dir, "%s/%s", esp, sub) >= sizeof dir)
                 return v->esp_error = -ENAMETOOLONG, 0;
         DIR *d = opendir(dir);
         if (!d) {
                 /* An ESP without entries is an ESP with no entry. */
-                v->esp_error = errno == ENOENT ? 0 : -errno;
+                if (errno != ENOENT)
+                        v->esp_error = -errno;
                 return 0;
         }
         for (struct dirent *de; r == 0 && (de = readdir(d));)
-                r = entry_add(v, dir, de->d_name);
+                r = entry_add(v, dir, de->d_name, uki);
         closedir(d);
+        return r;
+}
+
+static int entries_load(struct root_view *v, const char *esp) {
+        if (!esp || !*esp)
+                return v->esp_error = -ENOENT, 0;
+        int r = entries_load_dir(v, esp, LAYOUT_ENTRIES_DIR, false);
+        if (r == 0 && v->esp_error == 0)
+                r = entries_load_dir(v, esp, UKI_DIR, true);
         return r;
 }
 
@@ -87,6 +112,15 @@ static int roots_load(struct root_view *v, const char *top) {
         return 0;
 }
 
+/* Whether e is the entry or the UKI "koompi-<ID>.conf" names (counters, case and suffix aside). */
+static bool same_entry(const struct root_view_entry *e, const char *want) {
+        char id[ENTRY_NAME_MAX + 1];
+        size_t n = strlen(e->id) - strlen(e->name.suffix);
+        if (entry_id_from_filename(want, id, sizeof id) < 0 || !endswith(id, ".conf"))
+                return false;
+        return strlen(id) - strlen(".conf") == n && strncmp(id, e->id, n) == 0;
+}
+
 /* Each koompi entry to its root; a root's entry is its counted twin when it has two. */
 static void entries_match(struct root_view *v) {
         for (size_t i = 0; i < v->n_roots; i++) {
@@ -96,7 +130,7 @@ static void entries_match(struct root_view *v) {
                         continue;
                 for (size_t j = 0; j < v->n_entries; j++) {
                         struct root_view_entry *e = &v->entries[j];
-                        if (!e->koompi || !entry_id_equal(e->file, want))
+                        if (!e->koompi || !same_entry(e, want))
                                 continue;
                         e->root = (int)i;
                         if (!r->entry[0] || (e->name.has_counter && !r->entry_name.has_counter)) {

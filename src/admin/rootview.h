@@ -34,9 +34,11 @@ struct root_view_input {
         const char *booted; /* this boot's root (boot.json), NULL or "" when unknown */
 };
 
-/* One entry file in loader/entries, koompi's or another system's. */
+/* One entry file in loader/entries or unified kernel image in EFI/Linux, koompi's or another
+ * system's. */
 struct root_view_entry {
         char file[ENTRY_NAME_MAX + 1];
+        bool uki; /* a UKI in EFI/Linux (then version, sort_key and kernel from its os-release) */
         char id[ENTRY_NAME_MAX + 1]; /* entry_name_id() */
         struct entry_name name;
         bool koompi; /* "koompi-*" */

@@ -30,10 +30,12 @@ void config_init_defaults(struct koompi_config *c) {
         set_str(&c->failure_action, "halt");
         c->boot_tries = 3;
         c->keep = 10;
+        set_str(&c->image, "entry");
         set_str(&c->luks_uuid, "");
         set_str(&c->luks_name, "root");
         set_str(&c->luks_key, "");
         c->luks_tries = 3;
+        set_str(&c->luks_tpm2, "auto");
         c->modules_load = strv_split(DEFAULT_MODULES_LOAD);
         c->modules_hardware = strv_split(DEFAULT_MODULES_HW);
         set_str(&c->compression, "zstd");
@@ -41,6 +43,7 @@ void config_init_defaults(struct koompi_config *c) {
         c->include = strv_split("");
         set_str(&c->password_hash, "");
         set_str(&c->auth, "password");
+        set_str(&c->sb_keys, "/etc/koompi/secureboot");
 }
 
 void config_free(struct koompi_config *c) {
@@ -51,12 +54,15 @@ void config_free(struct koompi_config *c) {
         free(c->luks_uuid);
         free(c->luks_name);
         free(c->luks_key);
+        free(c->luks_tpm2);
         strv_free(c->modules_load);
         strv_free(c->modules_hardware);
         free(c->compression);
         strv_free(c->include);
         free(c->password_hash);
         free(c->auth);
+        free(c->image);
+        free(c->sb_keys);
         *c = (struct koompi_config) { 0 };
 }
 
@@ -78,10 +84,12 @@ static const struct config_key config_keys[] = {
         { "boot:failure_action", V_CHOICE, F(failure_action), "halt reboot poweroff shell" },
         { "boot:tries", V_UINT, F(boot_tries), NULL },
         { "boot:keep", V_UINT, F(keep), NULL },
+        { "boot:image", V_CHOICE, F(image), "entry uki" },
         { "luks:uuid", V_STR, F(luks_uuid), NULL },
         { "luks:name", V_STR, F(luks_name), NULL },
         { "luks:key", V_STR, F(luks_key), NULL },
         { "luks:tries", V_UINT, F(luks_tries), NULL },
+        { "luks:tpm2", V_CHOICE, F(luks_tpm2), "auto yes no" },
         { "modules:load", V_STRV, F(modules_load), NULL },
         { "modules:hardware", V_STRV, F(modules_hardware), NULL },
         { "image:compression", V_CHOICE, F(compression), "zstd none" },
@@ -89,6 +97,7 @@ static const struct config_key config_keys[] = {
         { "image:include", V_STRV, F(include), NULL },
         { "recovery:password_hash", V_STR, F(password_hash), NULL },
         { "recovery:auth", V_CHOICE, F(auth), "password none" },
+        { "secureboot:keys", V_STR, F(sb_keys), NULL },
 };
 #undef F
 

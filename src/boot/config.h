@@ -15,11 +15,13 @@ struct koompi_config {
         char *failure_action; /* halt | reboot | poweroff | shell */
         unsigned boot_tries; /* boot counter for new roots */
         unsigned keep; /* roots koompi-boot prune keeps besides the protected ones */
+        char *image; /* entry (type #1 entries) | uki (a unified kernel image per root) */
         /* [luks] */
         char *luks_uuid; /* when the command line names none */
         char *luks_name; /* dm name of the unlocked volume */
         char *luks_key; /* keyfile inside the image, if any */
         unsigned luks_tries; /* passphrase attempts */
+        char *luks_tpm2; /* auto | yes | no: the TPM2 token tried, its parts in the image */
         /* [modules] */
         char **modules_load; /* always loaded at boot (and carried in the image) */
         char **modules_hardware; /* carried in the image, loaded when hardware asks */
@@ -30,6 +32,8 @@ struct koompi_config {
         /* [recovery] */
         char *password_hash;
         char *auth; /* "" (password) | none */
+        /* [secureboot] */
+        char *sb_keys; /* where PK, KEK and db live; UKIs are signed when db.key and db.crt are there */
 };
 
 /* Sets every field to its default. */

@@ -16,6 +16,8 @@
 #define LAYOUT_ENTRIES_DIR "loader/entries"
 #define LAYOUT_LOADER_CONF "loader/loader.conf"
 #define LAYOUT_KERNELS_DIR "koompi"
+/* Unified kernel images ([boot] image = uki): EFI/Linux/koompi-<ID>[+LEFT[-DONE]].efi. */
+#define LAYOUT_UKI_DIR "EFI/Linux"
 #define LAYOUT_ENTRY_PREFIX "koompi-"
 #define LAYOUT_ROOT_PREFIX "@root-"
 /* Written by koompi-init before it hands over: what was booted, how, and its timeline. */

@@ -9,6 +9,9 @@
 #include "log.h"
 #include "util.h"
 
+/* LUKS2 holds at most this many tokens. */
+#define LUKS_TOKENS_MAX 32
+
 struct luks_volume {
         struct crypt_device *cd;
 };
@@ -157,4 +160,25 @@ int luks_prefer_keyslot(struct luks_volume *v, int keyslot) {
                 }
         int r = crypt_keyslot_set_priority(v->cd, keyslot, CRYPT_SLOT_PRIORITY_PREFER);
         return r < 0 ? r : 1;
+}
+
+int luks_tpm2_token(struct luks_volume *v, int *ret_token, struct tpm2_token *ret) {
+        if (!streq_ptr(crypt_get_type(v->cd), CRYPT_LUKS2))
+                return -ENOENT;
+        for (int t = 0; t < LUKS_TOKENS_MAX; t++) {
+                const char *json = NULL;
+                struct tpm2_token tok;
+                if (crypt_token_json_get(v->cd, t, &json) < 0 || tpm2_token_parse(json, &tok) < 0)
+                        continue;
+                *ret_token = t;
+                *ret = tok;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+int luks_activate_token(struct luks_volume *v, const char *name, int token, const char *pin, size_t len,
+                        bool discard) {
+        return crypt_activate_by_token_pin(v->cd, name, LUKS_TOKEN_TPM2, token, pin, len, NULL,
+                                           activate_flags(discard));
 }

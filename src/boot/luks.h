@@ -3,7 +3,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tpm2token.h"
+
 struct luks_volume;
+
+#define LUKS_TOKEN_TPM2 "systemd-tpm2"
 
 /* Opens the LUKS header on device. -EINVAL when it is not LUKS. */
 int luks_open(const char *device, struct luks_volume **ret);
@@ -30,3 +34,12 @@ void luks_secret_free(char *p);
  * known key costs one key derivation, not one per keyslot. Writes the header only when the
  * preference changes. 1 when it changed, 0 when it already was, negative errno. */
 int luks_prefer_keyslot(struct luks_volume *v, int keyslot);
+/* The volume's first systemd-tpm2 token: its number and what it says. 0; -ENOENT when it has
+ * none (or is not LUKS2). */
+int luks_tpm2_token(struct luks_volume *v, int *ret_token, struct tpm2_token *ret);
+/* Activates as /dev/mapper/name through that token: libcryptsetup loads the systemd-tpm2
+ * plugin, which asks the TPM to unseal the key (pin, len: the TPM PIN, NULL when none). No key
+ * is derived from a passphrase. Returns the keyslot that opened it; -ENOANO when a PIN is
+ * needed, -EPERM (or another negative errno) when the TPM refused or the plugin is missing. */
+int luks_activate_token(struct luks_volume *v, const char *name, int token, const char *pin, size_t len,
+                        bool discard);

@@ -34,6 +34,11 @@ struct options {
         bool has_keep;
         bool once; /* rollback --once */
         const char *reason; /* mark-good/mark-bad --reason: the boot's note in the ledger */
+        const char *keys_dir; /* secureboot: the keys' folder instead of [secureboot] keys */
+        const char *device; /* tpm2: the LUKS2 volume */
+        bool pin; /* tpm2 enroll --pin */
+        const char *tpm2_device; /* tpm2 enroll: systemd-cryptenroll's --tpm2-device= */
+        const char *tpm2_pcrs; /* tpm2 enroll: its --tpm2-pcrs= */
         char **args; /* words after the verb (and its second word: "snapshot delete") */
         int n_args;
 };

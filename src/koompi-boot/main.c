@@ -26,6 +26,9 @@ enum {
         VOPT_KEEP = 1 << 6,
         VOPT_ONCE = 1 << 7,
         VOPT_REASON = 1 << 8,
+        VOPT_KEYS = 1 << 9, /* --keys-dir */
+        VOPT_DEVICE = 1 << 10, /* --device */
+        VOPT_TPM2 = 1 << 11, /* --pin, --tpm2-device, --tpm2-pcrs */
 };
 
 enum {
@@ -45,6 +48,11 @@ enum {
         ARG_ONCE,
         ARG_REASON,
         ARG_DEBUG,
+        ARG_KEYS_DIR,
+        ARG_DEVICE,
+        ARG_PIN,
+        ARG_TPM2_DEVICE,
+        ARG_TPM2_PCRS,
 };
 
 static const struct option_spec {
@@ -116,6 +124,23 @@ static const struct option_spec {
           VOPT_REASON,
           "TEXT",
           "why, kept as the note of this boot in the ledger (e.g. the failed health check)" },
+        { { "keys-dir", required_argument, NULL, ARG_KEYS_DIR },
+          VOPT_KEYS,
+          "DIR",
+          "the Secure Boot keys (default: [secureboot] keys, /etc/koompi/secureboot)" },
+        { { "device", required_argument, NULL, ARG_DEVICE },
+          VOPT_DEVICE,
+          "DEV",
+          "the LUKS2 volume (default: [luks] uuid's, else the one unlocked at boot)" },
+        { { "pin", no_argument, NULL, ARG_PIN }, VOPT_TPM2, NULL, "the TPM also asks for a PIN" },
+        { { "tpm2-device", required_argument, NULL, ARG_TPM2_DEVICE },
+          VOPT_TPM2,
+          "DEV",
+          "systemd-cryptenroll's TPM (default auto)" },
+        { { "tpm2-pcrs", required_argument, NULL, ARG_TPM2_PCRS },
+          VOPT_TPM2,
+          "LIST",
+          "the PCRs the key is sealed to (default 7: the Secure Boot state)" },
 };
 
 static const struct verb {
@@ -160,6 +185,17 @@ static const struct verb {
           "delete all but the newest N roots and the ones that matter" },
         { "recover", NULL, 0, 0, VOPT_KERNEL, verb_recover, "",
           "finish or undo an update, deletion or rollback a crash interrupted" },
+        { "secureboot", "keygen", 0, 0, VOPT_KEYS, verb_secureboot_keygen, "",
+          "make the school's own Secure Boot keys PK, KEK and db" },
+        { "secureboot", "enroll", 0, 0, VOPT_KEYS, verb_secureboot_enroll, "",
+          "sign systemd-boot, put the keys on the ESP for systemd-boot to enroll" },
+        { "secureboot", "status", 0, 0, VOPT_JSON | VOPT_KEYS, verb_secureboot_status, "",
+          "Secure Boot on or off, setup mode, the keys, what is signed" },
+        { "tpm2", "enroll", 0, 0, VOPT_DEVICE | VOPT_TPM2, verb_tpm2_enroll, "",
+          "seal the disk key in the TPM (PCR 7), add a recovery key" },
+        { "tpm2", "remove", 0, 0, VOPT_DEVICE, verb_tpm2_remove, "", "remove the TPM token" },
+        { "tpm2", "status", 0, 0, VOPT_JSON | VOPT_DEVICE, verb_tpm2_status, "",
+          "whether the TPM unlocks the volume, sealed to which PCRs" },
 };
 
 #define OPTIONS_MAX (ELEMENTSOF(option_specs) + 1)
@@ -358,6 +394,21 @@ static int option_store(const struct verb *v, int c, struct options *o) {
         case ARG_REASON:
                 o->reason = optarg;
                 break;
+        case ARG_KEYS_DIR:
+                o->keys_dir = optarg;
+                break;
+        case ARG_DEVICE:
+                o->device = optarg;
+                break;
+        case ARG_PIN:
+                o->pin = true;
+                break;
+        case ARG_TPM2_DEVICE:
+                o->tpm2_device = optarg;
+                break;
+        case ARG_TPM2_PCRS:
+                o->tpm2_pcrs = optarg;
+                break;
         case ARG_DEBUG:
                 log_set_max_level(LOG_LVL_DEBUG);
                 break;
@@ -411,7 +462,8 @@ static int verb_parse_options(const struct verb *v, int argc, char **argv, struc
 }
 
 static int options_check(const struct verb *v, const struct options *o) {
-        const char *paths[] = { o->top, o->esp, o->state, o->config, o->entry, o->kernel, o->initrd };
+        const char *paths[] = { o->top,    o->esp,    o->state,    o->config, o->entry,
+                                o->kernel, o->initrd, o->keys_dir, o->device };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 if (paths[i] && strlen(paths[i]) > ARG_PATH_MAX) {
                         log_error("the path \"%.40s...\" is longer than %d bytes", paths[i], ARG_PATH_MAX);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <time.h>
 
 #include "context.h"
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "rollback-marks.h"
 #include "transaction.h"
+#include "uki.h"
 #include "util.h"
 #include "view.h"
 
@@ -75,12 +77,14 @@ static int rollback_ledger(struct context *c, const struct rollback_root *roots,
         return r;
 }
 
-/* Step 2, the entries: the newer ones spent, the target's re-armed. */
-static int rollback_entries(struct context *c, const struct rollback_root *roots, size_t n, size_t t) {
+/* Step 2, the entries in one folder (sub: loader/entries, or EFI/Linux for UKIs): the newer ones
+ * spent, the target's re-armed. */
+static int rollback_entries_in(struct context *c, const char *sub, const struct rollback_root *roots,
+                               size_t n, size_t t) {
         unsigned tries = c->config.boot_tries ? c->config.boot_tries : ROOT_TRIES_DEFAULT;
         char dir[PATH_MAX];
 
-        pathf(dir, sizeof dir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
+        pathf(dir, sizeof dir, "%s/%s", c->esp, sub);
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 && errno == ENOENT)
                 return 0;
@@ -98,6 +102,25 @@ static int rollback_entries(struct context *c, const struct rollback_root *roots
                                  roots[t].name, dir),
                        -EIO;
         return 0;
+}
+
+/* Step 2 for both kinds of entry: each root's entry is renamed in the folder it is in. */
+static int rollback_entries(struct context *c, const struct rollback_root *roots, size_t n, size_t t) {
+        _cleanup_free_ struct rollback_root *kind = calloc(n ? n : 1, sizeof *kind);
+        int r = 0;
+
+        if (!kind)
+                abort();
+        for (int uki = 0; uki <= 1 && r == 0; uki++) {
+                for (size_t i = 0; i < n; i++) {
+                        kind[i] = roots[i];
+                        if (kind[i].entry &&
+                            (strcasecmp(kind[i].entry_name.suffix, UKI_SUFFIX) == 0) != (bool)uki)
+                                kind[i].entry = NULL;
+                }
+                r = rollback_entries_in(c, uki ? UKI_DIR : LAYOUT_ENTRIES_DIR, kind, n, t);
+        }
+        return r;
 }
 
 /* Step 4: nothing else may decide the next boot. */

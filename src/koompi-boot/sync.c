@@ -22,6 +22,7 @@
 #include "print.h"
 #include "rootstate.h"
 #include "sha256.h"
+#include "uki.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -50,6 +51,11 @@ struct sync_state {
         struct plan plan;
         char **repair; /* kernel directories present but damaged */
         size_t n_repair;
+        struct plan_file *ukis; /* the .efi files in EFI/Linux; text: the descriptor of koompi's */
+        uint64_t (*uki_sizes)[2]; /* per UKI: the sizes of its kernel and its initramfs */
+        size_t n_ukis;
+        char key[PATH_MAX], cert[PATH_MAX]; /* the db key and certificate; "" when not signing */
+        char signer[17];
 };
 
 static void sync_state_free(struct sync_state *s) {
@@ -70,6 +76,12 @@ static void sync_state_free(struct sync_state *s) {
         for (size_t i = 0; i < s->n_repair; i++)
                 free(s->repair[i]);
         free(s->repair);
+        for (size_t i = 0; i < s->n_ukis; i++) {
+                free((char *)s->ukis[i].name);
+                free((char *)s->ukis[i].text);
+        }
+        free(s->ukis);
+        free(s->uki_sizes);
 }
 
 static bool is_regular(const char *path, uint64_t *ret_size) {
@@ -204,6 +216,41 @@ static bool reuse_kernel_id(struct context *c, const struct sync_state *s, const
         return false;
 }
 
+/* "koompi-<ID>.efi": the name of a root's UKI without its counter. */
+static int uki_name_for_root(const char *root, char *buf, size_t size) {
+        int r = entry_filename_for_root(root, 0, buf, size);
+        size_t n = r < 0 ? 0 : strlen(buf) - strlen(".conf");
+        if (r < 0 || (size_t)snprintf(buf + n, size - n, "%s", UKI_SUFFIX) >= size - n)
+                return r < 0 ? r : -ENAMETOOLONG;
+        return 0;
+}
+
+/* The same for a UKI: the kernel ID its os-release names, when that is of this very subvolume
+ * (VERSION_ID is its generation) and the UKI's kernel and initramfs have the sizes of the root's. */
+static bool reuse_uki_kernel_id(const struct sync_state *s, const struct btrfs_root_info *root,
+                                struct kernel_pair *p) {
+        char want[ENTRY_NAME_MAX + 1], version[32], v[32], id[PLAN_KERNEL_ID_LEN + 2];
+        uint64_t ks, is;
+
+        if (!root->read_only || !p->own || uki_name_for_root(root->name, want, sizeof want) < 0 ||
+            !is_regular(p->kernel, &ks) || !is_regular(p->initrd, &is))
+                return false;
+        snprintf(version, sizeof version, "%" PRIu64, root->otransid);
+        for (size_t f = 0; f < s->n_ukis; f++) {
+                if (!s->ukis[f].text || !entry_id_equal(s->ukis[f].name, want) ||
+                    uki_osrel_get(s->ukis[f].text, "VERSION_ID", v, sizeof v) < 0 || !streq(v, version) ||
+                    uki_osrel_get(s->ukis[f].text, "KOOMPI_KERNEL", id, sizeof id) < 0 ||
+                    !plan_is_kernel_id(id) || s->uki_sizes[f][0] != ks || s->uki_sizes[f][1] != is)
+                        continue;
+                snprintf(p->id, sizeof p->id, "%.*s", PLAN_KERNEL_ID_LEN, id);
+                p->kernel_size = ks;
+                p->initrd_size = is;
+                log_debug("%s: kernel %s reused from %s, not hashed", root->name, id, s->ukis[f].name);
+                return true;
+        }
+        return false;
+}
+
 /* The kernel ID of one root: reused, shared with an earlier root of the same files, or hashed.
  * Returns 0 or a negative errno. */
 static int root_kernel(struct context *c, struct sync_state *s, size_t i) {
@@ -213,7 +260,7 @@ static int root_kernel(struct context *c, struct sync_state *s, size_t i) {
         r = root_kernel_files(c, s->roots[i].name, ret);
         if (r != 0)
                 return r;
-        if (reuse_kernel_id(c, s, &s->roots[i], ret))
+        if (reuse_kernel_id(c, s, &s->roots[i], ret) || reuse_uki_kernel_id(s, &s->roots[i], ret))
                 return 0;
         for (size_t k = 0; k < i; k++)
                 if (s->pairs[k].id[0] && streq(s->pairs[k].kernel, ret->kernel) &&
@@ -293,11 +340,58 @@ static int read_kernel_dirs(struct context *c, struct sync_state *s) {
         return 0;
 }
 
+/* One file in EFI/Linux: a koompi UKI described (text NULL when it cannot be), another named only. */
+static void add_uki_file(struct sync_state *s, const char *dir, const char *name) {
+        char path[PATH_MAX];
+        uint64_t ks = 0, is = 0;
+        char *desc = NULL;
+
+        pathf(path, sizeof path, "%s/%s", dir, name);
+        if (strncasecmp(name, LAYOUT_ENTRY_PREFIX, strlen(LAYOUT_ENTRY_PREFIX)) == 0) {
+                int r = uki_file_describe(path, &desc, &ks, &is);
+                if (r < 0)
+                        log_debug("%s cannot be read as a unified kernel image (%s); it will be rewritten",
+                                  path, strerror(-r));
+        }
+        struct plan_file *nf = realloc(s->ukis, (s->n_ukis + 1) * sizeof *nf);
+        uint64_t(*ns)[2] = realloc(s->uki_sizes, (s->n_ukis + 1) * sizeof *ns);
+        if (!nf || !ns)
+                abort();
+        s->ukis = nf;
+        s->uki_sizes = ns;
+        s->ukis[s->n_ukis] = (struct plan_file) { .name = strdup_or_die(name), .text = desc };
+        s->uki_sizes[s->n_ukis][0] = ks;
+        s->uki_sizes[s->n_ukis][1] = is;
+        s->n_ukis++;
+}
+
+/* The .efi files in EFI/Linux. */
+static int read_uki_files(struct context *c, struct sync_state *s) {
+        char path[PATH_MAX];
+
+        pathf(path, sizeof path, "%s/%s", c->esp, UKI_DIR);
+        DIR *d = opendir(path);
+        if (!d && errno != ENOENT) {
+                log_errno(-errno, "reading %s failed", path);
+                return -ENOENT;
+        }
+        for (struct dirent *de; d && (de = readdir(d));) {
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] != '.' && n > 4 && strcasecmp(de->d_name + n - 4, UKI_SUFFIX) == 0)
+                        add_uki_file(s, path, de->d_name);
+        }
+        if (d)
+                closedir(d);
+        return 0;
+}
+
 static int read_esp(struct context *c, struct sync_state *s) {
         char path[PATH_MAX];
         int r = read_entry_files(c, s);
         if (r == 0)
                 r = read_kernel_dirs(c, s);
+        if (r == 0)
+                r = read_uki_files(c, s);
         if (r != 0)
                 return r;
         pathf(path, sizeof path, "%s/%s", c->esp, LAYOUT_LOADER_CONF);
@@ -340,6 +434,25 @@ static void find_damaged(struct context *c, struct sync_state *s) {
         }
 }
 
+/* The kernel and initramfs of a root. */
+static const struct kernel_pair *pair_of_root(const struct sync_state *s, const char *root) {
+        for (size_t i = 0; i < s->n_roots; i++)
+                if (streq_ptr(s->roots[i].name, root))
+                        return &s->pairs[i];
+        return NULL;
+}
+
+/* What a UKI takes: the stub, its parts, the alignment between them. */
+static uint64_t uki_bytes(const struct sync_state *s, const struct plan_entry *e, uint64_t block) {
+        const struct kernel_pair *p = pair_of_root(s, e->root);
+        uint64_t stub = 0;
+        is_regular(UKI_STUB, &stub);
+        if (!p)
+                return 0;
+        return esp_blocks_bytes(stub + p->kernel_size + p->initrd_size + strlen(e->text) + 5 * UKI_ALIGN,
+                                block);
+}
+
 static uint64_t space_needed(const struct sync_state *s, uint64_t block) {
         uint64_t need = 0;
         for (size_t i = 0; i < s->plan.n_kernels_needed + s->n_repair; i++) {
@@ -352,7 +465,9 @@ static uint64_t space_needed(const struct sync_state *s, uint64_t block) {
         }
         for (size_t i = 0; i < s->plan.n_entries; i++)
                 if (s->plan.entries[i].op == PLAN_CREATE || s->plan.entries[i].op == PLAN_UPDATE)
-                        need += esp_blocks_bytes(strlen(s->plan.entries[i].text), block);
+                        need += s->plan.entries[i].uki
+                                ? uki_bytes(s, &s->plan.entries[i], block)
+                                : esp_blocks_bytes(strlen(s->plan.entries[i].text), block);
         if (s->plan.loader_conf)
                 need += esp_blocks_bytes(strlen(s->plan.loader_conf), block);
         return need;
@@ -490,11 +605,39 @@ static int write_kernels(int kfd, const char *kdir, const struct sync_state *s) 
         return 0;
 }
 
+/* UKIs created (never replacing) or updated, each built from its root's kernel and image. */
+static int write_ukis(int ufd, const char *udir, const struct sync_state *s) {
+        for (size_t i = 0; i < s->plan.n_entries; i++) {
+                const struct plan_entry *e = &s->plan.entries[i];
+                const struct kernel_pair *p = pair_of_root(s, e->root);
+                _cleanup_free_ char *said = NULL;
+                if (!e->uki || (e->op != PLAN_CREATE && e->op != PLAN_UPDATE) || !p)
+                        continue;
+                struct uki_build b = {
+                        .kernel = p->kernel,
+                        .initrd = p->initrd,
+                        .descriptor = e->text,
+                        .key = s->key[0] ? s->key : NULL,
+                        .cert = s->cert[0] ? s->cert : NULL,
+                };
+                int r = uki_install(&b, ufd, e->file, e->op == PLAN_CREATE, &said);
+                if (r == -EEXIST)
+                        log_error("%s/%s appeared while syncing; run koompi-boot entries sync again", udir,
+                                  e->file);
+                else if (r < 0)
+                        log_errno(r, "writing %s/%s failed%s%s", udir, e->file, said ? ":\n" : "",
+                                  said ? said : "");
+                if (r < 0)
+                        return -EIO;
+        }
+        return 0;
+}
+
 /* Entries created (never replacing: a counter is never overwritten) or updated. */
 static int write_entries(int efd, const char *edir, const struct sync_state *s) {
         for (size_t i = 0; i < s->plan.n_entries; i++) {
                 const struct plan_entry *e = &s->plan.entries[i];
-                if (e->op != PLAN_CREATE && e->op != PLAN_UPDATE)
+                if (e->uki || (e->op != PLAN_CREATE && e->op != PLAN_UPDATE))
                         continue;
                 int r = esp_write_file(efd, e->file, e->text, strlen(e->text), e->op == PLAN_CREATE);
                 if (r == -EEXIST) {
@@ -509,12 +652,12 @@ static int write_entries(int efd, const char *edir, const struct sync_state *s) 
 }
 
 /* Twins and stale entries. */
-static int remove_entries(int efd, const char *edir, const struct sync_state *s) {
+static int remove_entries(int efd, const char *edir, const struct sync_state *s, bool uki) {
         bool removed = false;
         int r;
         for (size_t i = 0; i < s->plan.n_entries; i++) {
                 const struct plan_entry *e = &s->plan.entries[i];
-                if (e->op != PLAN_REMOVE)
+                if (e->op != PLAN_REMOVE || e->uki != uki)
                         continue;
                 if (unlinkat(efd, e->file, 0) < 0 && errno != ENOENT)
                         return log_errno(-errno, "removing %s/%s failed", edir, e->file), -EIO;
@@ -551,8 +694,25 @@ static void remove_unused_kernels(int kfd, const char *kdir, const struct sync_s
                 fsync_dir(kfd);
 }
 
+/* EFI/Linux, made with image = uki; without, only opened when it is there (its UKIs may go).
+ * A file descriptor, -ENOENT when there is none, -EIO after saying why. */
+static int open_uki_dir(struct context *c, char *udir, size_t size) {
+        pathf(udir, size, "%s/%s", c->esp, UKI_DIR);
+        if (streq_ptr(c->config.image, "uki")) {
+                int r = mkdir_p(udir, 0755);
+                if (r < 0)
+                        return log_errno(r, "creating %s failed", udir), -EIO;
+        }
+        int fd = open(udir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno != ENOENT)
+                return log_errno(-errno, "opening %s failed", udir), -EIO;
+        if (fd >= 0)
+                esp_remove_temporaries(fd);
+        return fd < 0 ? -ENOENT : fd;
+}
+
 static int execute(struct context *c, struct sync_state *s) {
-        char edir[PATH_MAX], kdir[PATH_MAX];
+        char edir[PATH_MAX], kdir[PATH_MAX], udir[PATH_MAX];
         int r;
 
         pathf(edir, sizeof edir, "%s/%s", c->esp, LAYOUT_ENTRIES_DIR);
@@ -570,13 +730,23 @@ static int execute(struct context *c, struct sync_state *s) {
         esp_remove_temporaries(efd);
         esp_remove_temporaries(kfd);
 
+        _cleanup_close_ int ufd = open_uki_dir(c, udir, sizeof udir);
+        if (ufd == -EIO)
+                return -EIO;
         r = write_kernels(kfd, kdir, s);
+        if (r == 0 && ufd >= 0)
+                r = write_ukis(ufd, udir, s);
         if (r == 0)
                 r = write_entries(efd, edir, s);
         if (r == 0)
-                r = remove_entries(efd, edir, s);
+                r = remove_entries(efd, edir, s, false);
+        if (r == 0 && ufd >= 0)
+                r = remove_entries(ufd, udir, s, true);
         if (r == 0)
                 r = write_loader_conf(c, s);
+        /* The loader the firmware checks before any UKI: signed with the same key. */
+        if (r == 0 && s->key[0])
+                r = admin_sign_loader(c, NULL);
         if (r != 0)
                 return r;
         remove_unused_kernels(kfd, kdir, s);
@@ -692,7 +862,39 @@ static int plan_refused(struct context *c, const struct sync_state *s, int r) {
         return -EPERM;
 }
 
+/* With image = uki: the stub must be there, and the db key when [secureboot] keys holds one
+ * (then UKIs are signed). Returns 0 or a negative errno. */
+static int uki_prepare(struct context *c, struct sync_state *s) {
+        const char *dir = c->config.sb_keys;
+        int r;
+
+        if (!streq_ptr(c->config.image, "uki"))
+                return 0;
+        if (!is_regular(UKI_STUB, NULL))
+                return log_error(
+                               "image = uki needs systemd-boot's stub %s (package systemd-boot-efi); nothing "
+                               "was changed",
+                               UKI_STUB),
+                       -ENOENT;
+        if (!dir || !*dir)
+                return 0;
+        pathf(s->key, sizeof s->key, "%s/db.key", dir);
+        pathf(s->cert, sizeof s->cert, "%s/db.crt", dir);
+        if (!is_regular(s->key, NULL) || !is_regular(s->cert, NULL)) {
+                log_debug("no db.key and db.crt in %s: the unified kernel images are not signed", dir);
+                s->key[0] = s->cert[0] = 0;
+                return 0;
+        }
+        r = uki_signer_of(s->cert, s->signer);
+        if (r < 0)
+                return log_errno(r, "reading %s failed", s->cert), -ENOENT;
+        return 0;
+}
+
 static int sync_plan(struct context *c, struct sync_state *s) {
+        int r = uki_prepare(c, s);
+        if (r < 0)
+                return r;
         struct plan_input in = {
                 .roots = s->proots,
                 .n_roots = s->n_roots,
@@ -703,11 +905,16 @@ static int sync_plan(struct context *c, struct sync_state *s) {
                 .options = s->options,
                 .tries = c->config.boot_tries,
                 .loader_conf = s->loader_conf,
+                .uki = streq_ptr(c->config.image, "uki"),
+                .ukis = s->ukis,
+                .n_ukis = s->n_ukis,
+                .signer = s->signer,
         };
-        int r = plan_entries(&in, &s->plan);
+        r = plan_entries(&in, &s->plan);
         if (r < 0)
                 return plan_refused(c, s, r);
-        find_damaged(c, s);
+        if (!in.uki)
+                find_damaged(c, s);
         return 0;
 }
 

@@ -23,3 +23,13 @@ int verb_snapshot_unpin(struct context *c);
 int verb_prune(struct context *c);
 int verb_rollback(struct context *c);
 int verb_recover(struct context *c);
+int verb_secureboot_keygen(struct context *c);
+int verb_secureboot_enroll(struct context *c);
+int verb_secureboot_status(struct context *c);
+/* systemd-boot on the ESP signed with the db key of keys (NULL: [secureboot] keys) when the
+ * package's file or the key changed since it was last signed (koompi/bootloader-signed on the
+ * ESP says from what). 0, also when there is no db certificate; -ENOENT or -EIO after saying why. */
+int admin_sign_loader(struct context *c, const char *keys);
+int verb_tpm2_enroll(struct context *c);
+int verb_tpm2_remove(struct context *c);
+int verb_tpm2_status(struct context *c);

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "testlib.h"
@@ -54,8 +55,28 @@ static void test_shipped_config_matches_defaults(void **state) {
         assert_int_equal(strv_length(c.modules_load), strv_length(d.modules_load));
         assert_int_equal(strv_length(c.modules_hardware), strv_length(d.modules_hardware));
         assert_int_equal(c.compression_level, d.compression_level);
+        assert_string_equal(c.image, d.image);
+        assert_string_equal(c.sb_keys, d.sb_keys);
         config_free(&c);
         config_free(&d);
+}
+
+/* [boot] image chooses entries or unified kernel images; [secureboot] keys where the keys are. */
+static void test_image_and_keys(void **state) {
+        struct koompi_config c;
+        char *err = NULL;
+        config_init_defaults(&c);
+        assert_string_equal(c.image, "entry");
+        assert_string_equal(c.sb_keys, "/etc/koompi/secureboot");
+        write_conf("[boot]\nimage = uki\n[secureboot]\nkeys = /root/keys\n");
+        assert_int_equal(config_load(&c, path, &err), 0);
+        assert_string_equal(c.image, "uki");
+        assert_string_equal(c.sb_keys, "/root/keys");
+        write_conf("[boot]\nimage = efi\n");
+        assert_int_equal(config_load(&c, path, &err), -EINVAL);
+        assert_non_null(strstr(err, "boot:image"));
+        free(err);
+        config_free(&c);
 }
 
 static void test_values(void **state) {
@@ -108,9 +129,9 @@ static void test_missing(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults), cmocka_unit_test(test_shipped_config_matches_defaults),
-                cmocka_unit_test(test_values),   cmocka_unit_test(test_corrupt),
-                cmocka_unit_test(test_missing),
+                cmocka_unit_test(test_defaults),       cmocka_unit_test(test_shipped_config_matches_defaults),
+                cmocka_unit_test(test_image_and_keys), cmocka_unit_test(test_values),
+                cmocka_unit_test(test_corrupt),        cmocka_unit_test(test_missing),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

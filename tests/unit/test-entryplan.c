@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "entryplan.h"
 #include "util.h"
@@ -371,6 +372,129 @@ static void test_kernel_id(void **state) {
         assert_false(plan_is_kernel_id(NULL));
 }
 
+/* ---- image = uki ---- */
+
+static struct plan_input uki_input(const struct plan_file *ukis, size_t n, const struct plan_file *entries,
+                                   size_t ne, const char *signer) {
+        static const char *const kdirs[] = { K1, K2, "pending" };
+        struct plan_input in = input(entries, ne, kdirs, ELEMENTSOF(kdirs));
+        in.uki = true;
+        in.ukis = ukis;
+        in.n_ukis = n;
+        in.signer = signer;
+        return in;
+}
+
+static void test_uki_text(void **state) {
+        _cleanup_free_ char *t = NULL, *u = NULL;
+        char *x = NULL;
+        assert_int_equal(plan_uki_text(&roots[2], OPTS, "00112233aabbccdd", &t), 0);
+        assert_string_equal(t,
+                            "NAME=\"KOOMPI OS\"\n"
+                            "ID=koompi\n"
+                            "PRETTY_NAME=\"KOOMPI OS (@root-new)\"\n"
+                            "VERSION_ID=\"200\"\n"
+                            "KOOMPI_ROOT=\"@root-new\"\n"
+                            "KOOMPI_KERNEL=\"" K2 "\"\n"
+                            "KOOMPI_SIGNER=\"00112233aabbccdd\"\n"
+                            "\n" OPTS " koompi.snapshot=@root-new");
+        /* No options: the snapshot alone; unsigned: no signer line. */
+        assert_int_equal(plan_uki_text(&roots[0], NULL, NULL, &u), 0);
+        assert_non_null(strstr(u, "\n\nkoompi.snapshot=@root-factory"));
+        assert_null(strstr(u, "KOOMPI_SIGNER"));
+        /* A root not read-only has no kernel. */
+        assert_int_equal(plan_uki_text(&roots[3], OPTS, NULL, &x), -EINVAL);
+        assert_null(x);
+}
+
+static void test_uki_fresh_esp(void **state) {
+        struct plan p;
+        struct plan_input in = uki_input(NULL, 0, NULL, 0, NULL);
+        assert_int_equal(plan_entries(&in, &p), 0);
+
+        assert_int_equal(p.n_entries, 3);
+        expect_op(&p, "koompi-root-factory.efi", PLAN_CREATE);
+        expect_op(&p, "koompi-root-current.efi", PLAN_CREATE);
+        expect_op(&p, "koompi-root-new+3.efi", PLAN_CREATE);
+        for (size_t i = 0; i < p.n_entries; i++)
+                assert_true(p.entries[i].uki);
+        _cleanup_free_ char *t = NULL;
+        assert_int_equal(plan_uki_text(&roots[2], OPTS, NULL, &t), 0);
+        assert_string_equal(find(&p, "koompi-root-new+3.efi")->text, t);
+        /* UKIs carry their kernels: none stored, the kernel directories unused (not "pending"). */
+        assert_int_equal(p.n_kernels_needed, 0);
+        assert_int_equal(p.n_kernels_unused, 2);
+        assert_string_equal(p.kernels_unused[0], K1);
+        assert_string_equal(p.kernels_unused[1], K2);
+        plan_free(&p);
+}
+
+/* Read back, the same UKIs are kept; a new signing key rewrites them under the same names. */
+static void test_uki_resync(void **state) {
+        struct plan p, q, k;
+        struct plan_input in = uki_input(NULL, 0, NULL, 0, "00112233aabbccdd");
+        assert_int_equal(plan_entries(&in, &p), 0);
+
+        struct plan_file files[8];
+        size_t n = 0;
+        for (size_t i = 0; i < p.n_entries; i++)
+                files[n++] = (struct plan_file) { .name = p.entries[i].file, .text = p.entries[i].text };
+        files[n++] = (struct plan_file) { .name = "debian.efi", .text = NULL };
+        in = uki_input(files, n, NULL, 0, "00112233aabbccdd");
+        assert_int_equal(plan_entries(&in, &q), 0);
+        assert_int_equal(q.n_entries, 3);
+        assert_int_equal(count_op(&q, PLAN_KEEP), 3);
+        assert_null(find(&q, "debian.efi"));
+        in.signer = "ffffffffffffffff";
+        assert_int_equal(plan_entries(&in, &k), 0);
+        assert_int_equal(count_op(&k, PLAN_UPDATE), 3);
+        expect_op(&k, "koompi-root-new+3.efi", PLAN_UPDATE);
+        plan_free(&k);
+        plan_free(&q);
+        plan_free(&p);
+}
+
+/* Switching the image kind replaces each root's file and keeps its counter state. */
+static void test_uki_switch_keeps_counters(void **state) {
+        struct plan p, q;
+        const struct plan_file entries[] = {
+                { "koompi-root-factory.conf", "x" },
+                { "koompi-root-current+0-3.conf", "x" },
+                { "koompi-root-new+1-2.conf", "x" },
+                { "koompi-root-gone.conf", "x" },
+        };
+        struct plan_input in = uki_input(NULL, 0, entries, ELEMENTSOF(entries), NULL);
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "koompi-root-factory.efi", PLAN_CREATE);
+        expect_op(&p, "koompi-root-current+0-3.efi", PLAN_CREATE);
+        expect_op(&p, "koompi-root-new+1-2.efi", PLAN_CREATE);
+        expect_op(&p, "koompi-root-new+1-2.conf", PLAN_REMOVE);
+        assert_string_equal(find(&p, "koompi-root-new+1-2.conf")->reason, "image = uki");
+        assert_false(find(&p, "koompi-root-new+1-2.conf")->uki);
+        assert_string_equal(find(&p, "koompi-root-gone.conf")->reason, "no such root");
+        assert_int_equal(count_op(&p, PLAN_REMOVE), 4);
+
+        /* And back: the UKIs go, the entries come back with their counters. */
+        const struct plan_file ukis[] = {
+                { "koompi-root-current+0-3.efi", "x" },
+                { "koompi-root-new+2-1.efi", "x" },
+                { "koompi-root-wip+3.EFI", "x" },
+        };
+        in = input(NULL, 0, NULL, 0);
+        in.ukis = ukis;
+        in.n_ukis = ELEMENTSOF(ukis);
+        assert_int_equal(plan_entries(&in, &q), 0);
+        expect_op(&q, "koompi-root-current+0-3.conf", PLAN_CREATE);
+        expect_op(&q, "koompi-root-new+2-1.conf", PLAN_CREATE);
+        expect_op(&q, "koompi-root-factory.conf", PLAN_CREATE);
+        expect_op(&q, "koompi-root-new+2-1.efi", PLAN_REMOVE);
+        assert_true(find(&q, "koompi-root-new+2-1.efi")->uki);
+        assert_string_equal(find(&q, "koompi-root-new+2-1.efi")->reason, "image = entry");
+        assert_string_equal(find(&q, "koompi-root-wip+3.EFI")->reason, "root not read-only");
+        plan_free(&q);
+        plan_free(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_entry_text),
@@ -384,6 +508,10 @@ int main(void) {
                 cmocka_unit_test(test_loader_conf),
                 cmocka_unit_test(test_base_options),
                 cmocka_unit_test(test_kernel_id),
+                cmocka_unit_test(test_uki_text),
+                cmocka_unit_test(test_uki_fresh_esp),
+                cmocka_unit_test(test_uki_resync),
+                cmocka_unit_test(test_uki_switch_keeps_counters),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

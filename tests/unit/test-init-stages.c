@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "init.h"
+#include "tpm2token.h"
 #include "log.h"
 #include "recovery.h"
 #include "util.h"
@@ -47,6 +48,10 @@ static struct {
         bool dirty_buffer; /* a prompt found the previous passphrase in its buffer */
         unsigned prompts;
         int last_activate;
+        bool token; /* the volume has a systemd-tpm2 token */
+        bool token_pin; /* ... which wants a PIN */
+        int tpm_err; /* wait_tpm */
+        int token_slot; /* activate_token: a keyslot or an error */
 } fk;
 
 static void add(char *log, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -136,6 +141,27 @@ static int fake_activate(struct init_ctx *ctx, struct luks_volume *v, const char
         if (fail_at_unlock > 0 || !streq(pass, "right"))
                 return fk.last_activate = -EPERM;
         return fk.last_activate = fk.activate_err ? fk.activate_err : fk.keyslot;
+}
+static int fake_tpm2_token(struct luks_volume *v, int *ret_token, struct tpm2_token *ret) {
+        assert_ptr_equal(v, the_volume);
+        if (!fk.token)
+                return -ENOENT;
+        *ret_token = 2;
+        *ret = (struct tpm2_token) { .keyslot = 1, .pcr_mask = 1u << 7, .pin = fk.token_pin };
+        return 0;
+}
+static int fake_wait_tpm(unsigned timeout_ms) {
+        op("wait-tpm");
+        assert_true(timeout_ms >= 1000);
+        return fk.tpm_err;
+}
+static int fake_activate_token(struct init_ctx *ctx, struct luks_volume *v, int token, const char *pin,
+                               size_t len) {
+        assert_int_equal(token, 2);
+        op("token(%s)", pin ? pin : "no pin");
+        if (fk.token_pin && !pin)
+                return fk.last_activate = -ENOANO;
+        return fk.last_activate = fk.token_slot;
 }
 static int fake_keyslot_count(struct luks_volume *v) {
         return fk.keyslots;
@@ -235,6 +261,7 @@ static void fake_fail(struct init_ctx *ctx, const struct init_stage *stage, int 
         .init_executable = fake_init_executable, .wait_modules = fake_wait_modules,                      \
         .open_volume = fake_open_volume, .activate = fake_activate, .keyslot_count = fake_keyslot_count, \
         .prefer_keyslot = fake_prefer_keyslot, .close_volume = fake_close_volume, .prompt = fake_prompt, \
+        .tpm2_token = fake_tpm2_token, .wait_tpm = fake_wait_tpm, .activate_token = fake_activate_token, \
         .load_keymap = fake_load_keymap, .mount = fake_mount, .umount = fake_umount,                     \
         .check_root = fake_check_root, .list_roots = fake_list_roots, .read_loader = fake_read_loader,   \
         .esp_before_prompt = fake_before_prompt, .esp_after_unlock = fake_after_unlock,                  \
@@ -618,6 +645,88 @@ static void test_keyfile_then_passphrase(void **state) {
         done(&ctx);
 }
 
+/* The choice between the TPM and the prompt. */
+static void test_tpm2_opens_without_prompt(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.token = true;
+        fk.token_slot = 1;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "open(/dev/vdb) wait-tpm token(no pin) close esp-unlocked "));
+        assert_null(strstr(oplog, "prompt"));
+        assert_null(strstr(oplog, "activate("));
+        assert_string_equal(ctx.unlocked_by, "tpm2");
+        assert_string_equal(ctx.tpm2_refusal, "");
+        assert_int_equal(ctx.keyslot, 1);
+        done(&ctx);
+}
+
+static void test_tpm2_refused_then_prompt(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.token = true;
+        fk.token_slot = -EPERM;
+        fk.keyslot = 3;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(
+                strstr(oplog, "wait-tpm token(no pin) esp-prompt keymap prompt activate(right) close "));
+        assert_true(
+                logged("the TPM would not release the key: Secure Boot was turned off or its keys changed; "
+                       "type the recovery key"));
+        assert_string_equal(ctx.tpm2_refusal,
+                            "the TPM would not release the key: Secure Boot was turned off or "
+                            "its keys changed; type the recovery key");
+        assert_string_equal(ctx.unlocked_by, "passphrase");
+        assert_int_equal(ctx.keyslot, 3);
+        done(&ctx);
+}
+
+static void test_tpm2_absent_then_prompt(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.token = true;
+        fk.tpm_err = -ENODEV;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "wait-tpm esp-prompt"));
+        assert_null(strstr(oplog, "token("));
+        assert_true(logged("no TPM appeared (/dev/tpmrm0)"));
+        assert_non_null(strstr(ctx.tpm2_refusal, "no TPM appeared"));
+        done(&ctx);
+}
+
+static void test_tpm2_pin(void **state) {
+        static const char *const typed[] = { "right", NULL };
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.token = true;
+        fk.token_pin = true;
+        fk.token_slot = 1;
+        fk.typed = typed;
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "wait-tpm prompt token(right) close "));
+        assert_string_equal(ctx.unlocked_by, "tpm2");
+        done(&ctx);
+}
+
+/* [luks] tpm2 = no: the token is not tried; a volume without a token: the prompt as before. */
+static void test_tpm2_not_tried(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.token = true;
+        free(ctx.config.luks_tpm2);
+        ctx.config.luks_tpm2 = strdup("no");
+        assert_int_equal(init_run(&ctx), 0);
+        assert_null(strstr(oplog, "wait-tpm"));
+        assert_non_null(strstr(oplog, "prompt activate(right)"));
+        done(&ctx);
+        reset(NULL);
+        run(&ctx, "rd.luks.uuid=abcd");
+        assert_int_equal(init_run(&ctx), 0);
+        assert_null(strstr(oplog, "wait-tpm"));
+        assert_string_equal(ctx.unlocked_by, "passphrase");
+        done(&ctx);
+}
+
 static void test_remembered_keyslot(void **state) {
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd rd.luks.key=/etc/root.key");
@@ -872,6 +981,11 @@ int main(void) {
                 cmocka_unit_test_setup(test_keyfile_opens_without_prompt, reset),
                 cmocka_unit_test_setup(test_keyfile_then_passphrase, reset),
                 cmocka_unit_test_setup(test_remembered_keyslot, reset),
+                cmocka_unit_test_setup(test_tpm2_opens_without_prompt, reset),
+                cmocka_unit_test_setup(test_tpm2_refused_then_prompt, reset),
+                cmocka_unit_test_setup(test_tpm2_absent_then_prompt, reset),
+                cmocka_unit_test_setup(test_tpm2_pin, reset),
+                cmocka_unit_test_setup(test_tpm2_not_tried, reset),
                 cmocka_unit_test_setup(test_abandoned_prompt, reset),
                 cmocka_unit_test_setup(test_unreadable_header, reset),
                 cmocka_unit_test_setup(test_missing_device_names_uuid, reset),
