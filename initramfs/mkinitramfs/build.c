@@ -37,8 +37,10 @@ static int load_config(struct mki *m) {
                 log_debug("%s does not exist: using the defaults", path);
                 return 0;
         }
-        if (r == -EINVAL)
-                return mki_bad_input(m, r, "config %s", error ? error : path);
+        /* koompi-init leaves unknown keys out; the builder, run after an edit, refuses them so that
+         * a typo is seen. */
+        if (r == -EINVAL || r > 0)
+                return mki_bad_input(m, -EINVAL, "config %s", error ? error : path);
         if (r == -ENOMEM)
                 return log_errno(r, "reading %s failed", path);
         if (r < 0)

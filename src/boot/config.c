@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <iniparser.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -145,66 +146,103 @@ static bool key_known(const char *name) {
         return false;
 }
 
-static int silent_error(const char *fmt, ...) {
+/* iniparser reports a syntax error or an over-long line, with its line number, to this
+ * callback only: the first report is kept for the caller's message. */
+static char parser_error[256];
+
+static int keep_parser_error(const char *fmt, ...) {
+        va_list ap;
+        if (parser_error[0])
+                return 0;
+        va_start(ap, fmt);
+        vsnprintf(parser_error, sizeof parser_error, fmt, ap);
+        va_end(ap);
+        const char *rest = startswith(parser_error, "iniparser: ");
+        if (rest)
+                memmove(parser_error, rest, strlen(rest) + 1);
+        for (char *p = parser_error; *p; p++)
+                if (*p == '\n')
+                        *p = *(p + 1) ? ' ' : 0;
         return 0;
 }
 
-int config_load(struct koompi_config *c, const char *path, char **ret_error) {
-        char msg[512];
-        struct stat st;
-        if (ret_error)
-                *ret_error = NULL;
-        if (stat(path, &st) < 0)
-                return -errno;
-        /* iniparser prints syntax errors to stderr by default; we report them ourselves. */
-        iniparser_set_error_callback(silent_error);
-        dictionary *d = iniparser_load(path);
-        if (!d) {
-                if (access(path, R_OK) < 0)
-                        return -errno;
-                snprintf(msg, sizeof msg,
-                         "%s: not a valid INI file (a line is neither "
-                         "[section] nor key = value)",
-                         path);
-                goto invalid;
-        }
-        /* Reject keys we do not know: a typo must not silently fall back to a default. */
-        int nsec = iniparser_getnsec(d);
+/* Appends "'key'" to the list of unknown keys in *msg (cut at the buffer's end). */
+static void note_unknown(char *msg, size_t size, const char *key) {
+        size_t used = strlen(msg);
+        if (used < size)
+                snprintf(msg + used, size - used, "%s'%s'", used ? ", " : "", key);
+}
+
+/* Keys of a newer version (or typos) are left out, so that the rest of the file still counts:
+ * the number of them, named in msg. */
+static int unknown_keys(dictionary *d, char *msg, size_t size) {
+        int n = 0, nsec = iniparser_getnsec(d);
+        msg[0] = 0;
         for (int s = 0; s < nsec; s++) {
                 const char *sec = iniparser_getsecname(d, s);
                 int nkeys = iniparser_getsecnkeys(d, sec);
                 if (nkeys <= 0)
                         continue;
                 const char **keys = calloc((size_t)nkeys, sizeof(char *));
-                if (!keys) {
-                        iniparser_freedict(d);
+                if (!keys)
                         return -ENOMEM;
-                }
                 iniparser_getseckeys(d, sec, keys);
-                for (int k = 0; k < nkeys; k++) {
-                        if (key_known(keys[k]))
-                                continue;
-                        snprintf(msg, sizeof msg, "%s: unknown key '%s'", path, keys[k]);
-                        free(keys);
-                        goto invalid_free;
-                }
+                for (int k = 0; k < nkeys; k++)
+                        if (!key_known(keys[k])) {
+                                note_unknown(msg, size, keys[k]);
+                                n++;
+                        }
                 free(keys);
         }
+        return n;
+}
+
+static int apply_keys(struct koompi_config *c, dictionary *d, const char *path, char *msg, size_t size) {
         for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
                 const char *v = iniparser_getstring(d, config_keys[i].key, NULL);
-                if (!v)
-                        continue;
-                if (apply_key(c, &config_keys[i], v) < 0) {
-                        snprintf(msg, sizeof msg, "%s: bad value '%s' for '%s'", path, v, config_keys[i].key);
-                        goto invalid_free;
+                if (v && apply_key(c, &config_keys[i], v) < 0) {
+                        snprintf(msg, size, "%s: bad value '%s' for '%s'", path, v, config_keys[i].key);
+                        return -EINVAL;
                 }
         }
-        iniparser_freedict(d);
         return 0;
-invalid_free:
-        iniparser_freedict(d);
-invalid:
-        if (ret_error)
-                *ret_error = strdup(msg);
+}
+
+static int load_dict(const char *path, dictionary **ret, char *msg, size_t size) {
+        parser_error[0] = 0;
+        iniparser_set_error_callback(keep_parser_error);
+        *ret = iniparser_load(path);
+        if (*ret)
+                return 0;
+        if (access(path, R_OK) < 0)
+                return -errno;
+        if (parser_error[0])
+                snprintf(msg, size, "%s: not a valid INI file (%s)", path, parser_error);
+        else
+                snprintf(msg, size, "%s: not a valid INI file (a line is neither [section] nor key = value)",
+                         path);
         return -EINVAL;
+}
+
+int config_load(struct koompi_config *c, const char *path, char **ret_error) {
+        char msg[512], unknown[384];
+        struct stat st;
+        dictionary *d;
+        if (ret_error)
+                *ret_error = NULL;
+        if (stat(path, &st) < 0)
+                return -errno;
+        int r = load_dict(path, &d, msg, sizeof msg);
+        if (r == 0) {
+                r = unknown_keys(d, unknown, sizeof unknown);
+                if (r >= 0 && apply_keys(c, d, path, msg, sizeof msg) < 0)
+                        r = -EINVAL;
+                else if (r > 0)
+                        snprintf(msg, sizeof msg, "%s: unknown %s %s ignored, the rest applies", path,
+                                 r == 1 ? "key" : "keys", unknown);
+                iniparser_freedict(d);
+        }
+        if (ret_error && (r == -EINVAL || r > 0))
+                *ret_error = strdup(msg);
+        return r;
 }
