@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <iniparser.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -245,4 +246,140 @@ int config_load(struct koompi_config *c, const char *path, char **ret_error) {
         if (ret_error && (r == -EINVAL || r > 0))
                 *ret_error = strdup(msg);
         return r;
+}
+
+/* ---- the settings as text, for the image ---- */
+
+static void value_text(const struct koompi_config *c, const struct config_key *k, FILE *f) {
+        const void *field = (const char *)c + k->offset;
+        switch (k->kind) {
+        case V_STR:
+        case V_CHOICE:
+                fputs(*(char *const *)field ? *(char *const *)field : "", f);
+                break;
+        case V_UINT:
+                fprintf(f, "%u", *(const unsigned *)field);
+                break;
+        case V_INT:
+                fprintf(f, "%d", *(const int *)field);
+                break;
+        case V_DURATION:
+                fprintf(f, "%ums", *(const unsigned *)field);
+                break;
+        case V_STRV:
+                for (char *const *w = *(char **const *)field; w && *w; w++)
+                        fprintf(f, "%s%s", w == *(char **const *)field ? "" : " ", *w);
+                break;
+        }
+}
+
+/* How iniparser takes a value as it is: unquoted unless it would cut it at ';' or '#', strip
+ * its outer spaces or quotes, or join the next line to a trailing '\'. 0: as it is, else the
+ * quote to put around it; -EINVAL when no quoting can hold it. */
+static int quote_for(const char *v) {
+        size_t n = strlen(v);
+        if (strpbrk(v, "\n\r"))
+                return -EINVAL;
+        if (n == 0 ||
+            (!strpbrk(v, ";#\"'") && v[n - 1] != '\\' && !isspace((unsigned char)v[0]) &&
+             !isspace((unsigned char)v[n - 1])))
+                return 0;
+        if (!strchr(v, '"'))
+                return '"';
+        return strchr(v, '\'') ? -EINVAL : '\'';
+}
+
+static int key_line(const struct koompi_config *c, const struct config_key *k, FILE *f) {
+        _cleanup_free_ char *v = NULL;
+        size_t len = 0;
+        FILE *vf = open_memstream(&v, &len);
+        if (!vf)
+                return -ENOMEM;
+        value_text(c, k, vf);
+        if (fclose(vf) != 0)
+                return -ENOMEM;
+        int q = quote_for(v);
+        if (q < 0)
+                return q;
+        const char *name = strchr(k->key, ':') + 1;
+        if (q)
+                fprintf(f, "%s = %c%s%c\n", name, q, v, q);
+        else
+                fprintf(f, "%s =%s%s\n", name, *v ? " " : "", v);
+        return 0;
+}
+
+int config_format(const struct koompi_config *c, char **ret, size_t *ret_len, const char **ret_key) {
+        char *buf = NULL;
+        size_t size = 0, seclen = 0;
+        int r = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(config_keys); i++) {
+                const char *key = config_keys[i].key;
+                size_t n = (size_t)(strchr(key, ':') - key);
+                if (i == 0 || n != seclen || strncmp(key, config_keys[i - 1].key, n) != 0)
+                        fprintf(f, "%s[%.*s]\n", i ? "\n" : "", (int)n, key);
+                seclen = n;
+                r = key_line(c, &config_keys[i], f);
+                if (r < 0 && ret_key)
+                        *ret_key = key;
+        }
+        if (fclose(f) != 0 && r == 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        *ret_len = size;
+        return 0;
+}
+
+static bool value_equal(const struct koompi_config *a, const struct koompi_config *b,
+                        const struct config_key *k) {
+        const void *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+        switch (k->kind) {
+        case V_STR:
+        case V_CHOICE:
+                return streq_ptr(*(char *const *)x, *(char *const *)y);
+        case V_UINT:
+        case V_DURATION:
+                return *(const unsigned *)x == *(const unsigned *)y;
+        case V_INT:
+                return *(const int *)x == *(const int *)y;
+        case V_STRV: {
+                char *const *v = *(char **const *)x, *const *w = *(char **const *)y;
+                unsigned n = strv_length(v);
+                if (n != strv_length(w))
+                        return false;
+                for (unsigned i = 0; i < n; i++)
+                        if (!streq(v[i], w[i]))
+                                return false;
+                return true;
+        }
+        }
+        return false;
+}
+
+const char *config_diff(const struct koompi_config *a, const struct koompi_config *b) {
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (!value_equal(a, b, &config_keys[i]))
+                        return config_keys[i].key;
+        return NULL;
+}
+
+int config_value_text(const struct koompi_config *c, const char *key, char **ret) {
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                if (!streq(config_keys[i].key, key))
+                        continue;
+                size_t len = 0;
+                FILE *f = open_memstream(ret, &len);
+                if (!f)
+                        return -ENOMEM;
+                value_text(c, &config_keys[i], f);
+                return fclose(f) == 0 ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
 }

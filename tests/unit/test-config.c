@@ -139,11 +139,47 @@ static void test_missing(void **state) {
         config_free(&c);
 }
 
+/* config_format() writes what config_load() reads back, quoting what iniparser would cut. */
+static void test_format_round_trip(void **state) {
+        struct koompi_config c, back;
+        char *text = NULL, *err = NULL;
+        size_t len = 0;
+        const char *key = NULL;
+        config_init_defaults(&c);
+        free(c.password_hash);
+        c.password_hash = strdup("$6$a;b#c$d");
+        free(c.luks_key);
+        c.luks_key = strdup("/etc/it's.key");
+        free(c.luks_uuid);
+        c.luks_uuid = strdup("abc\\");
+        free(c.snapshot);
+        c.snapshot = strdup("@a\"b");
+        c.timeout_ms = 1500;
+        assert_int_equal(config_format(&c, &text, &len, &key), 0);
+        assert_int_equal(strlen(text), len);
+        tl_write_file(path, text, len, 0644);
+        free(text);
+        config_init_defaults(&back);
+        assert_int_equal(config_load(&back, path, &err), 0);
+        assert_null(config_diff(&c, &back));
+        config_free(&back);
+        /* Nothing holds both quotes, nor a line break. */
+        free(c.luks_name);
+        c.luks_name = strdup("a\"b'c");
+        assert_int_equal(config_format(&c, &text, &len, &key), -EINVAL);
+        assert_string_equal(key, "luks:name");
+        config_free(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults), cmocka_unit_test(test_shipped_config_matches_defaults),
-                cmocka_unit_test(test_values),   cmocka_unit_test(test_corrupt),
-                cmocka_unit_test(test_missing),  cmocka_unit_test(test_unknown_keys),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_shipped_config_matches_defaults),
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_corrupt),
+                cmocka_unit_test(test_missing),
+                cmocka_unit_test(test_unknown_keys),
+                cmocka_unit_test(test_format_round_trip),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }
