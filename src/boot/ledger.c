@@ -928,7 +928,7 @@ int ledger_ack_alerts(struct ledger *l, uint64_t seq) {
 
 const struct ledger_alert *ledger_next_unacked(const struct ledger *l, const struct ledger_alert *prev) {
         const struct ledger_alert *a = prev ? prev + 1 : l->alerts;
-        for (; a < l->alerts + l->n_alerts; a++)
+        for (; a && a < l->alerts + l->n_alerts; a++)
                 if (!a->acked)
                         return a;
         return NULL;
