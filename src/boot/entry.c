@@ -55,9 +55,10 @@ int entry_name_parse(const char *filename, const char *suffix, struct entry_name
         *ret = (struct entry_name) {};
         memcpy(ret->suffix, filename + base_len, s);
 
-        /* The last '+' before the suffix, and nothing but the counter after it. */
+        /* The last '+' before the suffix, and nothing but the counter after it. A name that is
+         * nothing but a counter ("+3.conf") has no counter: blessing it would leave ".conf". */
         const char *plus = memrchr(filename, '+', base_len);
-        if (plus) {
+        if (plus && plus > filename) {
                 const char *p = plus + 1, *end = filename + base_len;
                 unsigned left, done = 0;
 

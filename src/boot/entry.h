@@ -15,8 +15,9 @@
  *     suffix  = ".conf" (type #1) or ".efi" (type #2), compared case-insensitively
  *
  * Only the LAST '+' of the name before the suffix is looked at; if what follows it does not match
- * the grammar exactly, the entry simply has no counter and its stem is everything before the
- * suffix ("linux-6.1+deb12.conf": no counter, stem "linux-6.1+deb12").
+ * the grammar exactly, or nothing comes before it (the stem may not be empty), the entry simply
+ * has no counter and its stem is everything before the suffix ("linux-6.1+deb12.conf": no
+ * counter, stem "linux-6.1+deb12"; "+3.conf": no counter, stem "+3").
  *
  * States: no counter = good (blessed, or never counted); LEFT > 0 = indeterminate (on trial);
  * LEFT == 0 = bad (its tries are spent; systemd-boot sorts it last). */

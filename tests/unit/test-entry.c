@@ -54,8 +54,9 @@ static void test_grammar(void **state) {
         expect_plain("a+1 .conf", "a+1 ");
         expect_plain("a++.conf", "a++");
         expect_counter("a++1.conf", "a+", 1, 0);
-        expect_counter("+3.conf", "", 3, 0);
-        expect_counter("+3-1.conf", "", 3, 1);
+        /* A counter needs a stem before it. */
+        expect_plain("+3.conf", "+3");
+        expect_plain("+3-1.conf", "+3-1");
         expect_plain("+.conf", "+");
         /* A counter in the middle of the name is none. */
         expect_plain("a+3.efi.conf", "a+3.efi");
@@ -111,6 +112,24 @@ static void test_suffix(void **state) {
         strcpy(longname + ENTRY_NAME_MAX - 5, ".conf"); /* 255 */
         assert_int_equal(entry_name_parse(longname, ".conf", &e), 0);
         assert_int_equal(strlen(e.stem), ENTRY_NAME_MAX - 5);
+}
+
+/* A name that is nothing but a counter has no counter: a stem is never empty, so blessing or
+ * bumping it never writes ".conf", which would be no entry at all. */
+static void test_counter_needs_stem(void **state) {
+        static const char *const names[] = { "+3.conf", "+0-3.conf", "+3.efi" };
+        char buf[ENTRY_NAME_MAX + 1];
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                struct entry_name e;
+                const char *suffix = strrchr(names[i], '.');
+                assert_int_equal(entry_name_parse(names[i], suffix, &e), 0);
+                assert_false(e.has_counter);
+                assert_int_equal(entry_name_state(&e), ENTRY_GOOD);
+                entry_counter_bless(&e);
+                assert_int_equal(entry_name_format(&e, buf, sizeof buf), 0);
+                assert_string_equal(buf, names[i]);
+                assert_int_equal(entry_counter_bump(&e), -ENOENT);
+        }
 }
 
 static void expect_format(const struct entry_name *e, const char *want) {
@@ -473,6 +492,7 @@ int main(void) {
                 cmocka_unit_test(test_bounds),
                 cmocka_unit_test(test_suffix),
                 cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_counter_needs_stem),
                 cmocka_unit_test(test_bump_sequence),
                 cmocka_unit_test(test_bless),
                 cmocka_unit_test(test_mark_bad),
