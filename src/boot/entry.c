@@ -318,6 +318,10 @@ static int parse_line(struct entry_content *c, const char *line, size_t len) {
                 return set_string(&c->kernel, v, vlen);
         if (KEY_IS("options"))
                 return append_options(&c->options, v, vlen);
+        /* An initrd line naming no file loads nothing: it takes no slot, or the first file of
+         * the entry would move when the entry is written and read again. */
+        if (KEY_IS("initrd") && vlen == 0)
+                return 0;
         if (KEY_IS("initrd") && !c->initrd)
                 return set_string(&c->initrd, v, vlen);
 #undef KEY_IS

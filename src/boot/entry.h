@@ -108,7 +108,8 @@ struct entry_content {
 
 /* Parses an entry file's text: "key value" lines, '#' comments and blank lines ignored, leading
  * and trailing whitespace trimmed. A repeated options line is appended with a space; for other
- * known keys the last one wins, except initrd: the first goes to `initrd`, later ones to `extra`.
+ * known keys the last one wins, except initrd: the first goes to `initrd`, later ones to `extra`,
+ * and one naming no file is left out.
  * Unknown keys are kept in `extra`. *ret is overwritten. 0 or -ENOMEM. */
 int entry_content_parse(const char *text, struct entry_content *ret);
 /* Writes the entry as text, '\n' line endings, keys in this order: title, version, sort-key,
