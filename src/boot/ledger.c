@@ -697,8 +697,9 @@ static void trim_marks(struct ledger *l) {
         }
         l->n_marks = o;
 
-        if (l->n_marks > l->max_marks) {
-                size_t drop = l->n_marks - l->max_marks;
+        size_t max = l->max_marks > 0 ? l->max_marks : 1;
+        if (l->n_marks > max) {
+                size_t drop = l->n_marks - max;
                 for (size_t i = 0; i < drop; i++)
                         mark_done(&l->marks[i]);
                 memmove(l->marks, l->marks + drop, (l->n_marks - drop) * sizeof(*l->marks));

@@ -813,6 +813,27 @@ static void test_bounded(void **state) {
         ledger_free(&m);
 }
 
+/* A limit of 0 counts as 1 for every kind, as ledger.h says (marks kept none). */
+static void test_trim_limits_zero(void **state) {
+        struct ledger l;
+        ledger_init(&l);
+        add_boot(&l, "@old", LEDGER_STAGE_GOOD, LEDGER_OUTCOME_GOOD);
+        add_boot(&l, "@new", LEDGER_STAGE_SWITCHED, LEDGER_OUTCOME_IN_PROGRESS);
+        assert_int_equal(ledger_mark_root(&l, T0, "@old", LEDGER_MARK_BAD, NULL), 0);
+        assert_int_equal(ledger_mark_root(&l, T0, "@new", LEDGER_MARK_REARM, NULL), 0);
+        assert_int_equal(ledger_add_alert(&l, T0, "test", "one", NULL), 1);
+        assert_int_equal(ledger_add_alert(&l, T0, "test", "two", NULL), 1);
+        l.max_boots = l.max_marks = l.max_alerts = 0;
+        ledger_trim(&l);
+        assert_int_equal(l.n_boots, 1);
+        assert_string_equal(l.boots[0].root, "@new");
+        assert_int_equal(l.n_marks, 1);
+        assert_string_equal(l.marks[0].root, "@new");
+        assert_int_equal(l.n_alerts, 1);
+        assert_string_equal(l.alerts[0].message, "two");
+        ledger_free(&l);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
@@ -830,6 +851,7 @@ int main(void) {
                 cmocka_unit_test(test_marks),
                 cmocka_unit_test(test_alerts),
                 cmocka_unit_test(test_bounded),
+                cmocka_unit_test(test_trim_limits_zero),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
