@@ -45,6 +45,12 @@ static int load_config(struct mki *m) {
                 return log_errno(r, "reading %s failed", path);
         if (r < 0)
                 return mki_bad_input(m, r, "config %s: %s", path, strerror(-r));
+        _cleanup_free_ char *costly = NULL;
+        r = mki_password_hash_check(m->config.password_hash, &costly);
+        if (r == -E2BIG)
+                return mki_bad_input(m, r, "config %s: %s", path, costly);
+        if (r < 0)
+                return r;
         if (streq_ptr(m->config.auth, "none"))
                 log_warning("config %s: [recovery] auth = none: the recovery menu will give a root "
                             "shell to anyone at the keyboard, with no password. For labs only.",

@@ -96,6 +96,13 @@ int mki_image_config(const struct koompi_config *c, const char *text, size_t len
 int mki_image_config_check(const struct koompi_config *c, char *const *extra, const char *path,
                            const char *text, size_t len, char **ret_error);
 
+/* hashcost.c */
+/* Whether a crypt(3) hash costs the recovery menu at most about a second a try: SHA-crypt
+ * ($5$, $6$) up to 1,000,000 rounds, bcrypt ($2?$) up to cost 12, yescrypt ($y$, $gy$) and
+ * scrypt ($7$) up to 64 MiB; other methods have a fixed cost. 0; -E2BIG when it costs more,
+ * *ret_error (free it) then naming the setting and how to make a cheaper hash; -ENOMEM. */
+int mki_password_hash_check(const char *hash, char **ret_error);
+
 /* image.c */
 int image_layout(struct mki *m);
 /* Copies a host file into the image at the same path, each symlink met on the way (of the

@@ -296,6 +296,44 @@ static void test_mki_image_config_check_names_line(void **state) {
         config_free(&c);
 }
 
+static void expect_hash_cost(const char *hash, int want, const char *needle) {
+        char *error = NULL;
+        assert_int_equal(mki_password_hash_check(hash, &error), want);
+        if (needle) {
+                assert_non_null(error);
+                assert_non_null(strstr(error, needle));
+                assert_non_null(strstr(error, "openssl passwd -6"));
+        } else
+                assert_null(error);
+        free(error);
+}
+
+/* A technician password hash that would make every try at the recovery menu take minutes is
+ * refused when the image is built. */
+static void test_mki_password_hash_cost(void **state) {
+        expect_hash_cost(NULL, 0, NULL);
+        expect_hash_cost("", 0, NULL);
+        expect_hash_cost("$1$salt$hash", 0, NULL);
+        expect_hash_cost("$6$salt$hash", 0, NULL);
+        expect_hash_cost("$6$rounds=5000$salt$hash", 0, NULL);
+        expect_hash_cost("$5$rounds=1000000$salt$hash", 0, NULL);
+        expect_hash_cost("$6$rounds=1000001$salt$hash", -E2BIG, "SHA-crypt with rounds=1000001");
+        expect_hash_cost("$6$rounds=999999999$salt$hash", -E2BIG, "rounds=999999999");
+        expect_hash_cost("$5$rounds=99999999999999999999999$s$h", -E2BIG, "(at most 1000000 rounds)");
+        expect_hash_cost("$2b$10$abcdefghijklmnopqrstuu", 0, NULL);
+        expect_hash_cost("$2y$12$abcdefghijklmnopqrstuu", 0, NULL);
+        expect_hash_cost("$2b$13$abcdefghijklmnopqrstuu", -E2BIG, "bcrypt of cost 13");
+        expect_hash_cost("$2b$31$abcdefghijklmnopqrstuu", -E2BIG, "bcrypt of cost 31");
+        expect_hash_cost("$2a$x$abc", -E2BIG, "cost 12");
+        /* yescrypt as mkpasswd makes it (16 MiB), the most allowed (64 MiB), and more. */
+        expect_hash_cost("$y$j9T$salt$hash", 0, NULL);
+        expect_hash_cost("$y$jBT$salt$hash", 0, NULL);
+        expect_hash_cost("$y$jCT$salt$hash", -E2BIG, "64 MiB");
+        expect_hash_cost("$gy$jzz$salt$hash", -E2BIG, "yescrypt");
+        expect_hash_cost("$7$BU..../....salt$hash", 0, NULL);
+        expect_hash_cost("$7$DU..../....salt$hash", -E2BIG, "scrypt");
+}
+
 static void test_mki_default_image(void **state) {
         char img[PATH_MAX], x[PATH_MAX], p[PATH_MAX];
         _cleanup_free_ char *out = NULL, *list = NULL, *verbose = NULL;
@@ -563,6 +601,20 @@ static void test_mki_refuses_unreadable_image_config(void **state) {
         file_is_absent(img);
 }
 
+static void test_mki_refuses_costly_hash(void **state) {
+        char img[PATH_MAX], conf[PATH_MAX];
+        char *out = NULL;
+        in_dir(img, "costly.img");
+        tl_write_text(
+                in_dir(conf, "costly.conf"),
+                "[image]\ncompression_level = 3\n[recovery]\npassword_hash = $6$rounds=999999999$s$h\n");
+        assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
+        assert_non_null(strstr(out, "[recovery] password_hash is SHA-crypt with rounds=999999999"));
+        assert_non_null(strstr(out, "openssl passwd -6"));
+        free(out);
+        file_is_absent(img);
+}
+
 static void test_mki_bad_inputs(void **state) {
         char d[PATH_MAX], img[PATH_MAX], conf[PATH_MAX];
         char *out = NULL;
@@ -790,7 +842,9 @@ int main(void) {
                 cmocka_unit_test(test_mki_default_image),
                 cmocka_unit_test(test_mki_reproducible),
                 cmocka_unit_test(test_mki_unknown_kernel),
+                cmocka_unit_test(test_mki_password_hash_cost),
                 cmocka_unit_test(test_mki_bad_inputs),
+                cmocka_unit_test(test_mki_refuses_costly_hash),
                 cmocka_unit_test(test_mki_refuses_unreadable_image_config),
                 cmocka_unit_test(test_mki_warns_auth_none),
                 cmocka_unit_test(test_mki_help),
