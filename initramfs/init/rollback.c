@@ -21,6 +21,7 @@
 #include "devices.h"
 #include "efi.h"
 #include "entry.h"
+#include "entrydir.h"
 #include "entryfile.h"
 #include "fallback.h"
 #include "init.h"
@@ -207,13 +208,12 @@ void rollback_after_unlock(struct init_ctx *ctx) {
         }
 }
 
+/* A root's entry is the one whose options name it, whatever the file is called: entries
+ * written by hand count as koompi-boot's do. */
 static void entry_state_of_root(struct init_ctx *ctx, struct fallback_root *fr) {
-        char id[256], want[300], file[300];
+        char file[300];
         struct entry_name e;
-        if (entry_id_from_root(fr->name, id, sizeof id) < 0)
-                return;
-        snprintf(want, sizeof want, "%s%s.conf", LAYOUT_ENTRY_PREFIX, id);
-        if (find_entry_file(want, file, sizeof file) == 0 && entry_name_parse(file, ".conf", &e) == 0)
+        if (entry_dir_find_root(ESP_DIR "/" LAYOUT_ENTRIES_DIR, fr->name, file, sizeof file, &e) == 0)
                 fallback_root_from_entry(fr, &e);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmdline.h"
 #include "strv.h"
 #include "util.h"
 
@@ -242,6 +243,60 @@ int entry_filename_for_root(const char *root, unsigned tries, char *buf, size_t 
 const char *entry_name_koompi_id(const struct entry_name *e) {
         const char *id = startswith(e->stem, ENTRY_KOOMPI_PREFIX);
         return id && *id ? id : NULL;
+}
+
+/* ---- the root of an entry ---- */
+
+/* The last subvol= of a rootflags= value, without its leading '/'s, as koompi-init mounts it. */
+static const char *rootflags_subvol(const char *flags, size_t *ret_len) {
+        const char *found = NULL;
+        for (const char *p = flags; p && *p;) {
+                size_t n = strcspn(p, ",");
+                const char *v = startswith(p, "subvol=");
+                if (v && v < p + n) {
+                        v += strspn(v, "/");
+                        found = v;
+                        *ret_len = n - (size_t)(v - p);
+                }
+                p += n + (p[n] == ',');
+        }
+        return found;
+}
+
+int entry_options_root(const char *options, char *buf, size_t size) {
+        struct boot_cmdline c;
+        const char *root = NULL;
+        size_t len = 0;
+        if (!options || !buf)
+                return -EINVAL;
+        int r = cmdline_parse(options, &c);
+        if (r < 0)
+                return r;
+        if (c.snapshot && *c.snapshot) {
+                root = c.snapshot;
+                len = strlen(root);
+        } else
+                root = rootflags_subvol(c.rootflags, &len);
+        if (!root || len == 0)
+                r = -ENOENT;
+        else if (len >= size)
+                r = -ENOBUFS;
+        else {
+                memcpy(buf, root, len);
+                buf[len] = 0;
+        }
+        cmdline_free(&c);
+        return r;
+}
+
+bool entry_is_of_root(const struct entry_name *e, const char *options_root, const char *root) {
+        char id[ENTRY_ROOT_ID_MAX + 1];
+        const char *koompi_id = entry_name_koompi_id(e);
+        if (!root)
+                return false;
+        if (options_root && *options_root)
+                return streq(options_root, root);
+        return koompi_id && entry_id_from_root(root, id, sizeof id) == 0 && entry_id_equal(koompi_id, id);
 }
 
 /* ---- contents ---- */

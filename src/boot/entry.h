@@ -94,6 +94,16 @@ int entry_filename_for_root(const char *root, unsigned tries, char *buf, size_t 
 /* The ID of a koompi entry (pointer into e->stem after "koompi-"), or NULL for other entries. */
 const char *entry_name_koompi_id(const struct entry_name *e);
 
+/* The root an entry boots is what its options line names, whatever the file is called (an
+ * entry may be written by hand, or by another tool): koompi.snapshot=, else the subvol= of
+ * rootflags= (leading '/' dropped), as koompi-init reads its command line. 0 with the name in
+ * buf; -ENOENT when the options name none (the entry boots boot.conf's snapshot); -ENOBUFS;
+ * -ENOMEM. */
+int entry_options_root(const char *options, char *buf, size_t size);
+/* Whether the entry e belongs to root: options_root (entry_options_root() of its options; NULL
+ * or "" when they name none) is root; naming none, e is "koompi-<ID>" with root's ID. */
+bool entry_is_of_root(const struct entry_name *e, const char *options_root, const char *root);
+
 /* The contents of a type #1 entry. Every string is owned (free with entry_content_free) and may
  * be NULL when absent. "linux" is a predefined macro in GNU C, hence `kernel`. */
 struct entry_content {

@@ -534,6 +534,51 @@ static void test_content_stable(void **state) {
         entry_content_free(&c);
 }
 
+/* The root an entry boots is what its options say, as koompi-init reads them: koompi.snapshot=
+ * wins over subvol=, the last of each wins. */
+static void test_options_root(void **state) {
+        static const struct {
+                const char *options;
+                int want;
+                const char *root;
+        } cases[] = {
+                { "root=UUID=1234 koompi.snapshot=@root-a quiet", 0, "@root-a" },
+                { "rootflags=subvol=/@root-b,compress=zstd", 0, "@root-b" },
+                { "rootflags=\"compress=zstd,subvol=@root-c\" rw", 0, "@root-c" },
+                { "rootflags=subvol=@x,subvol=//@root-d", 0, "@root-d" },
+                { "rootflags=subvol=@x koompi.snapshot=@y koompi.snapshot=@root-e", 0, "@root-e" },
+                { "koompi.snapshot= rootflags=subvol=@root-f", 0, "@root-f" },
+                { "root=/dev/vda2 quiet", -ENOENT, "" },
+                { "rootflags=compress=zstd,subvolid=256 rootflags=subvol=", -ENOENT, "" },
+                { "", -ENOENT, "" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char buf[64] = "";
+                assert_int_equal(entry_options_root(cases[i].options, buf, sizeof buf), cases[i].want);
+                assert_string_equal(buf, cases[i].root);
+        }
+        char small[4];
+        assert_int_equal(entry_options_root("koompi.snapshot=@root-g", small, sizeof small), -ENOBUFS);
+}
+
+static void test_is_of_root(void **state) {
+        struct entry_name hand, koompi, other;
+        assert_int_equal(entry_name_parse("arch-backup+0-3.conf", ".conf", &hand), 0);
+        assert_int_equal(entry_name_parse("koompi-root-2024-12-01+2.conf", ".conf", &koompi), 0);
+        assert_int_equal(entry_name_parse("arch.conf", ".conf", &other), 0);
+        /* Named by hand, the root on the options line. */
+        assert_true(entry_is_of_root(&hand, "@root-2024-12-01", "@root-2024-12-01"));
+        assert_false(entry_is_of_root(&hand, "@root-2024-12-01", "@root-current"));
+        /* The options win over the name. */
+        assert_true(entry_is_of_root(&koompi, "@root-current", "@root-current"));
+        assert_false(entry_is_of_root(&koompi, "@root-current", "@root-2024-12-01"));
+        /* Options naming no root: a koompi entry is its name's, another entry no root's. */
+        assert_true(entry_is_of_root(&koompi, "", "@root-2024-12-01"));
+        assert_true(entry_is_of_root(&koompi, NULL, "@ROOT-2024-12-01"));
+        assert_false(entry_is_of_root(&other, "", "@root-current"));
+        assert_false(entry_is_of_root(&hand, NULL, NULL));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_grammar),
@@ -551,6 +596,8 @@ int main(void) {
                 cmocka_unit_test(test_content_round_trip),
                 cmocka_unit_test(test_content_foreign),
                 cmocka_unit_test(test_content_stable),
+                cmocka_unit_test(test_options_root),
+                cmocka_unit_test(test_is_of_root),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
