@@ -233,7 +233,14 @@ int config_load(struct koompi_config *c, const char *path, char **ret_error) {
                 *ret_error = NULL;
         if (stat(path, &st) < 0)
                 return -errno;
-        int r = load_dict(path, &d, msg, sizeof msg);
+        /* iniparser reads a directory, or a file that fails part way, as a file that ends there. */
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        _cleanup_free_ char *text = NULL;
+        int r = read_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+        r = load_dict(path, &d, msg, sizeof msg);
         if (r == 0) {
                 r = unknown_keys(d, unknown, sizeof unknown);
                 if (r >= 0 && apply_keys(c, d, path, msg, sizeof msg) < 0)

@@ -36,7 +36,8 @@ struct koompi_config {
 void config_init_defaults(struct koompi_config *c);
 /* Reads path over the defaults. 0; the number of unknown keys (> 0: keys of a newer version, or
  * typos), which are left out while every other key applies, *ret_error then naming them for
- * the caller's log; -ENOENT when missing (defaults stay); -EINVAL on a corrupt file or a bad
+ * the caller's log; -ENOENT when missing (defaults stay); -EISDIR, or the errno of reading it,
+ * when it cannot be read as a whole (nothing applied); -EINVAL on a corrupt file or a bad
  * value, *ret_error then naming what was wrong (the line iniparser stopped at, or the key).
  * Free *ret_error; it is NULL when the load was clean. */
 int config_load(struct koompi_config *c, const char *path, char **ret_error);

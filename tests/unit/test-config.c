@@ -131,6 +131,26 @@ static void test_unknown_keys(void **state) {
         config_free(&c);
 }
 
+/* A boot.conf that cannot be read at all, or holds binary garbage, is an error (koompi-init then
+ * boots on the built-in defaults), never a crash nor a half-read file taken as valid. */
+static void test_unreadable_and_garbage(void **state) {
+        struct koompi_config c;
+        char *err = NULL;
+        char garbage[4096];
+        config_init_defaults(&c);
+        assert_int_equal(config_load(&c, "/", &err), -EISDIR);
+        assert_null(err);
+        srand(5);
+        for (size_t i = 0; i < sizeof garbage; i++)
+                garbage[i] = (char)(rand() % 256);
+        tl_write_file(path, garbage, sizeof garbage, 0644);
+        assert_int_equal(config_load(&c, path, &err), -EINVAL);
+        assert_non_null(strstr(err, "not a valid INI file"));
+        free(err);
+        assert_string_equal(c.snapshot, "@root-current");
+        config_free(&c);
+}
+
 static void test_missing(void **state) {
         struct koompi_config c;
         config_init_defaults(&c);
@@ -180,6 +200,7 @@ int main(void) {
                 cmocka_unit_test(test_missing),
                 cmocka_unit_test(test_unknown_keys),
                 cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_unreadable_and_garbage),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }
