@@ -67,7 +67,7 @@ static void test_truncated_and_long_values(void **state) {
 }
 
 /* A message whose last KEY=VALUE is shorter than every key and ends without a NUL: nothing past
- * len may be read (fuzzing found "@\0A" read 9 bytes further). */
+ * len may be read ("@\0A" was read 9 bytes further). */
 static void test_short_last_field(void **state) {
         static const char *const msgs[] = { "@\0A", "@\0ACTION", "@\0DEVNAME=", "add@/x\0MODALIAS" };
         static const size_t lens[] = { 3, 8, 10, 15 };

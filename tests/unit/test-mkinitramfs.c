@@ -231,7 +231,7 @@ static int image_config_round_trip(const char *host, char *const *extra, char **
 }
 
 /* Host files that are valid, with modules added: the image's boot.conf gives the host's
- * settings plus the modules (fuzzing found each of these read otherwise, or not at all). */
+ * settings plus the modules (each of these was read otherwise, or not at all). */
 static void test_mki_image_config_valid_hosts(void **state) {
         char *loop[] = { (char *)"loop", NULL };
         /* A load line iniparser still reads: 1,021 bytes and its '\n' (it reads 1,023). */
