@@ -120,7 +120,9 @@ static int real_read_settings(struct init_ctx *ctx, char **cmdline, bool *config
                           error ? error : INIT_CONFIG_PATH);
                 config_free(&ctx->config);
                 config_init_defaults(&ctx->config);
-        } else if (r < 0 && r != -ENOENT)
+        } else if (r > 0)
+                log_warning("%s", error);
+        else if (r < 0 && r != -ENOENT)
                 log_errno(r, "reading %s failed; booting with the built-in defaults", INIT_CONFIG_PATH);
         free(error);
         return 0;

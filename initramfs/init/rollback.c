@@ -22,6 +22,7 @@
 #include "devices.h"
 #include "efi.h"
 #include "entry.h"
+#include "entrydir.h"
 #include "entryfile.h"
 #include "fallback.h"
 #include "init.h"
@@ -223,20 +224,21 @@ void rollback_after_unlock(struct init_ctx *ctx) {
         }
 }
 
+/* A root's entry is the one whose options name it, whatever the file is called: entries
+ * written by hand count as koompi-boot's do. */
 static void entry_state_of_root(struct init_ctx *ctx, struct fallback_root *fr) {
         char id[256], want[300], file[300];
         struct entry_name e;
+        if (entry_dir_find_root(ESP_DIR "/" LAYOUT_ENTRIES_DIR, fr->name, file, sizeof file, &e) == 0) {
+                fallback_root_from_entry(fr, &e);
+                return;
+        }
+        /* Else its UKI, named after it (its command line is inside the signed image). */
         if (entry_id_from_root(fr->name, id, sizeof id) < 0)
                 return;
-        /* Its entry, else its UKI. */
-        for (int uki = 0; uki <= 1; uki++) {
-                snprintf(want, sizeof want, "%s%s%s", LAYOUT_ENTRY_PREFIX, id, uki ? ".efi" : ".conf");
-                if (find_entry_file(want, file, sizeof file) == 0 &&
-                    entry_name_parse(file, entry_suffix(file), &e) == 0) {
-                        fallback_root_from_entry(fr, &e);
-                        return;
-                }
-        }
+        snprintf(want, sizeof want, "%s%s.efi", LAYOUT_ENTRY_PREFIX, id);
+        if (find_entry_file(want, file, sizeof file) == 0 && entry_name_parse(file, ".efi", &e) == 0)
+                fallback_root_from_entry(fr, &e);
 }
 
 static void ledger_path(struct init_ctx *ctx, const char *top, char *out, size_t size) {

@@ -37,12 +37,20 @@ static int load_config(struct mki *m) {
                 log_debug("%s does not exist: using the defaults", path);
                 return 0;
         }
-        if (r == -EINVAL)
-                return mki_bad_input(m, r, "config %s", error ? error : path);
+        /* koompi-init leaves unknown keys out; the builder, run after an edit, refuses them so that
+         * a typo is seen. */
+        if (r == -EINVAL || r > 0)
+                return mki_bad_input(m, -EINVAL, "config %s", error ? error : path);
         if (r == -ENOMEM)
                 return log_errno(r, "reading %s failed", path);
         if (r < 0)
                 return mki_bad_input(m, r, "config %s: %s", path, strerror(-r));
+        _cleanup_free_ char *costly = NULL;
+        r = mki_password_hash_check(m->config.password_hash, &costly);
+        if (r == -E2BIG)
+                return mki_bad_input(m, r, "config %s: %s", path, costly);
+        if (r < 0)
+                return r;
         if (streq_ptr(m->config.auth, "none"))
                 log_warning("config %s: [recovery] auth = none: the recovery menu will give a root "
                             "shell to anyone at the keyboard, with no password. For labs only.",
@@ -150,49 +158,28 @@ static int add_keymap(struct mki *m) {
         return 0;
 }
 
-int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra, char **ret,
-                     size_t *ret_len) {
-        bool added = false;
-        for (char *const *e = extra; e && *e; e++)
-                added = added || !strv_contains(load, *e);
-        *ret = NULL;
-        *ret_len = 0;
-        if (!text && !added)
-                return 0;
-
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        if (text) {
-                fwrite(text, 1, len, f);
-                if (len > 0 && text[len - 1] != '\n')
-                        fputc('\n', f);
-        }
-        if (added) {
-                /* A section given again overrides the keys it sets: these come last. */
-                fputs("\n# Added by koompi-mkinitramfs: the modules of --module.\n"
-                      "[modules]\nload =",
-                      f);
-                for (char *const *l = load; l && *l; l++)
-                        fprintf(f, " %s", *l);
-                for (char *const *e = extra; e && *e; e++)
-                        if (!strv_contains(load, *e) && !strv_contains(e + 1, *e))
-                                fprintf(f, " %s", *e);
-                fputc('\n', f);
-        }
-        if (fclose(f) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        *ret = buf;
-        *ret_len = size;
-        return 0;
+/* The image's boot.conf is read back before it goes in: a build whose koompi-init would boot
+ * on other settings than the host's (on the built-in defaults, at worst) must fail now. */
+static int check_config(struct mki *m, const char *out, size_t out_len) {
+        _cleanup_free_ char *error = NULL;
+        char path[PATH_MAX];
+        int r = path_join(path, m->stage, "boot.conf");
+        if (r == 0)
+                r = write_file_atomic(path, out, out_len, 0600);
+        if (r < 0)
+                return log_errno(r, "writing the image's boot.conf to %s failed", m->stage);
+        r = mki_image_config_check(&m->config, m->opt->modules, path, out, out_len, &error);
+        if (r == -EBADMSG)
+                return mki_bad_input(m, r,
+                                     "config %s: the image's boot.conf would not give koompi-init these "
+                                     "settings: %s",
+                                     m->config_path ? m->config_path : "(the defaults)", error);
+        return r < 0 ? log_errno(r, "reading back the image's boot.conf failed") : 0;
 }
 
 static int add_config(struct mki *m) {
         _cleanup_free_ char *text = NULL, *out = NULL;
+        const char *key = NULL;
         size_t len = 0, out_len = 0;
         int r;
         if (m->config_path) {
@@ -200,11 +187,18 @@ static int add_config(struct mki *m) {
                 if (r < 0)
                         return mki_bad_input(m, r, "config %s: %s", m->config_path, strerror(-r));
         }
-        r = mki_image_config(text, len, m->config.modules_load, m->opt->modules, &out, &out_len);
+        r = mki_image_config(&m->config, text, len, m->opt->modules, &out, &out_len, &key);
+        if (r == -EINVAL)
+                return mki_bad_input(
+                        m, r, "config %s: the value of %s cannot be written into the image's boot.conf",
+                        m->config_path ? m->config_path : "(the defaults)", key ? key : "a key");
         if (r < 0)
                 return r;
         if (!out)
                 return 0;
+        r = check_config(m, out, out_len);
+        if (r < 0)
+                return r;
         r = cpio_add_data(m->cpio, MKI_IMAGE_CONFIG, 0644, out, out_len);
         return r < 0 ? log_errno(r, "adding %s failed", MKI_IMAGE_CONFIG) : 0;
 }

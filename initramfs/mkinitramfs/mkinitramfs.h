@@ -80,11 +80,28 @@ int mki_bad_input(struct mki *m, int r, const char *fmt, ...) __attribute__((for
 /* Splits "SRC[:DEST]" (DEST defaults to SRC; both must be absolute). */
 int mki_parse_include(const char *spec, char **ret_src, char **ret_dest);
 
-/* The boot.conf of the image: the text of the file read (or nothing), then a [modules]
- * section naming every module to load when --module added some. *ret is NULL when the
- * image needs no boot.conf (no file and no --module). */
-int mki_image_config(const char *text, size_t len, char *const *load, char *const *extra, char **ret,
-                     size_t *ret_len);
+/* settings.c */
+/* The boot.conf of the image, for the settings c (the host's, read from text, len bytes; text
+ * NULL when there is no file) and the modules of --module (extra): text as it is when extra
+ * adds nothing to c's [modules] load, else every setting written by config_format() with
+ * extra's new words at the end of load. *ret is NULL when the image needs no boot.conf (no
+ * file and nothing added). 0; -EINVAL when a value cannot be written (*ret_key, may be NULL,
+ * names it); -ENOMEM. */
+int mki_image_config(const struct koompi_config *c, const char *text, size_t len, char *const *extra,
+                     char **ret, size_t *ret_len, const char **ret_key);
+/* Reads path (the image's boot.conf, whose text is text) as koompi-init will, and compares it
+ * with c plus extra as mki_image_config() merges them. 0 when it gives exactly those settings;
+ * -EBADMSG when it does not, *ret_error (free it) then naming the line and the key, or what
+ * iniparser stopped at; the errno of reading it; -ENOMEM. */
+int mki_image_config_check(const struct koompi_config *c, char *const *extra, const char *path,
+                           const char *text, size_t len, char **ret_error);
+
+/* hashcost.c */
+/* Whether a crypt(3) hash costs the recovery menu at most about a second a try: SHA-crypt
+ * ($5$, $6$) up to 1,000,000 rounds, bcrypt ($2?$) up to cost 12, yescrypt ($y$, $gy$) and
+ * scrypt ($7$) up to 64 MiB; other methods have a fixed cost. 0; -E2BIG when it costs more,
+ * *ret_error (free it) then naming the setting and how to make a cheaper hash; -ENOMEM. */
+int mki_password_hash_check(const char *hash, char **ret_error);
 
 /* image.c */
 int image_layout(struct mki *m);

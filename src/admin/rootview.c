@@ -25,6 +25,8 @@ static void entry_read(const char *path, struct root_view_entry *e) {
                 snprintf(e->kernel, sizeof e->kernel, "%.*s", (int)strcspn(k, "/"), k);
         snprintf(e->version, sizeof e->version, "%s", ec.version ? ec.version : "");
         snprintf(e->sort_key, sizeof e->sort_key, "%s", ec.sort_key ? ec.sort_key : "");
+        if (!ec.options || entry_options_root(ec.options, e->options_root, sizeof e->options_root) < 0)
+                e->options_root[0] = 0;
         entry_content_free(&ec);
 }
 
@@ -112,25 +114,14 @@ static int roots_load(struct root_view *v, const char *top) {
         return 0;
 }
 
-/* Whether e is the entry or the UKI "koompi-<ID>.conf" names (counters, case and suffix aside). */
-static bool same_entry(const struct root_view_entry *e, const char *want) {
-        char id[ENTRY_NAME_MAX + 1];
-        size_t n = strlen(e->id) - strlen(e->name.suffix);
-        if (entry_id_from_filename(want, id, sizeof id) < 0 || !endswith(id, ".conf"))
-                return false;
-        return strlen(id) - strlen(".conf") == n && strncmp(id, e->id, n) == 0;
-}
-
-/* Each koompi entry to its root; a root's entry is its counted twin when it has two. */
+/* Each entry to the root its options name (a koompi entry naming none: the root of its name);
+ * a root's entry is a counted one when it has several (twins). */
 static void entries_match(struct root_view *v) {
         for (size_t i = 0; i < v->n_roots; i++) {
                 struct root_view_root *r = &v->roots[i];
-                char want[ENTRY_NAME_MAX + 1];
-                if (entry_filename_for_root(r->info.name, 0, want, sizeof want) < 0)
-                        continue;
                 for (size_t j = 0; j < v->n_entries; j++) {
                         struct root_view_entry *e = &v->entries[j];
-                        if (!e->koompi || !same_entry(e, want))
+                        if (!entry_is_of_root(&e->name, e->options_root, r->info.name))
                                 continue;
                         e->root = (int)i;
                         if (!r->entry[0] || (e->name.has_counter && !r->entry_name.has_counter)) {

@@ -45,13 +45,15 @@ struct root_view_entry {
         char kernel[128]; /* the directory under koompi/ its "linux" line names, or "" */
         char version[64]; /* its "version" line, "" when none */
         char sort_key[64]; /* its "sort-key" line, "" when none */
-        int root; /* index into roots of its root, -1 for none */
+        char options_root[256]; /* the root its options line names (entry_options_root()), or "" */
+        int root; /* index into roots of its root (entry_is_of_root()), -1 for none */
 };
 
 struct root_view_root {
         struct btrfs_root_info info;
-        char entry[ENTRY_NAME_MAX + 1]; /* its koompi entry on the ESP, "" when none; with
-                                                 * twins the counted one (entries sync keeps it) */
+        char entry[ENTRY_NAME_MAX + 1]; /* its entry on the ESP (koompi's or written by hand),
+                                                 * "" when none; with twins the counted one
+                                                 * (entries sync keeps it) */
         struct entry_name entry_name;
         enum root_state state; /* verdict.state */
         struct root_verdict verdict;

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <iniparser.h>
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -154,66 +156,246 @@ static bool key_known(const char *name) {
         return false;
 }
 
-static int silent_error(const char *fmt, ...) {
+/* iniparser reports a syntax error or an over-long line, with its line number, to this
+ * callback only: the first report is kept for the caller's message. */
+static char parser_error[256];
+
+static int keep_parser_error(const char *fmt, ...) {
+        va_list ap;
+        if (parser_error[0])
+                return 0;
+        va_start(ap, fmt);
+        vsnprintf(parser_error, sizeof parser_error, fmt, ap);
+        va_end(ap);
+        const char *rest = startswith(parser_error, "iniparser: ");
+        if (rest)
+                memmove(parser_error, rest, strlen(rest) + 1);
+        for (char *p = parser_error; *p; p++)
+                if (*p == '\n')
+                        *p = *(p + 1) ? ' ' : 0;
         return 0;
 }
 
-int config_load(struct koompi_config *c, const char *path, char **ret_error) {
-        char msg[512];
-        struct stat st;
-        if (ret_error)
-                *ret_error = NULL;
-        if (stat(path, &st) < 0)
-                return -errno;
-        /* iniparser prints syntax errors to stderr by default; we report them ourselves. */
-        iniparser_set_error_callback(silent_error);
-        dictionary *d = iniparser_load(path);
-        if (!d) {
-                if (access(path, R_OK) < 0)
-                        return -errno;
-                snprintf(msg, sizeof msg,
-                         "%s: not a valid INI file (a line is neither "
-                         "[section] nor key = value)",
-                         path);
-                goto invalid;
-        }
-        /* Reject keys we do not know: a typo must not silently fall back to a default. */
-        int nsec = iniparser_getnsec(d);
+/* Appends "'key'" to the list of unknown keys in *msg (cut at the buffer's end). */
+static void note_unknown(char *msg, size_t size, const char *key) {
+        size_t used = strlen(msg);
+        if (used < size)
+                snprintf(msg + used, size - used, "%s'%s'", used ? ", " : "", key);
+}
+
+/* Keys of a newer version (or typos) are left out, so that the rest of the file still counts:
+ * the number of them, named in msg. */
+static int unknown_keys(dictionary *d, char *msg, size_t size) {
+        int n = 0, nsec = iniparser_getnsec(d);
+        msg[0] = 0;
         for (int s = 0; s < nsec; s++) {
                 const char *sec = iniparser_getsecname(d, s);
                 int nkeys = iniparser_getsecnkeys(d, sec);
                 if (nkeys <= 0)
                         continue;
                 const char **keys = calloc((size_t)nkeys, sizeof(char *));
-                if (!keys) {
-                        iniparser_freedict(d);
+                if (!keys)
                         return -ENOMEM;
-                }
                 iniparser_getseckeys(d, sec, keys);
-                for (int k = 0; k < nkeys; k++) {
-                        if (key_known(keys[k]))
-                                continue;
-                        snprintf(msg, sizeof msg, "%s: unknown key '%s'", path, keys[k]);
-                        free(keys);
-                        goto invalid_free;
-                }
+                for (int k = 0; k < nkeys; k++)
+                        if (!key_known(keys[k])) {
+                                note_unknown(msg, size, keys[k]);
+                                n++;
+                        }
                 free(keys);
         }
+        return n;
+}
+
+static int apply_keys(struct koompi_config *c, dictionary *d, const char *path, char *msg, size_t size) {
         for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
                 const char *v = iniparser_getstring(d, config_keys[i].key, NULL);
-                if (!v)
-                        continue;
-                if (apply_key(c, &config_keys[i], v) < 0) {
-                        snprintf(msg, sizeof msg, "%s: bad value '%s' for '%s'", path, v, config_keys[i].key);
-                        goto invalid_free;
+                if (v && apply_key(c, &config_keys[i], v) < 0) {
+                        snprintf(msg, size, "%s: bad value '%s' for '%s'", path, v, config_keys[i].key);
+                        return -EINVAL;
                 }
         }
-        iniparser_freedict(d);
         return 0;
-invalid_free:
-        iniparser_freedict(d);
-invalid:
-        if (ret_error)
-                *ret_error = strdup(msg);
+}
+
+static int load_dict(const char *path, dictionary **ret, char *msg, size_t size) {
+        parser_error[0] = 0;
+        iniparser_set_error_callback(keep_parser_error);
+        *ret = iniparser_load(path);
+        if (*ret)
+                return 0;
+        if (access(path, R_OK) < 0)
+                return -errno;
+        if (parser_error[0])
+                snprintf(msg, size, "%s: not a valid INI file (%s)", path, parser_error);
+        else
+                snprintf(msg, size, "%s: not a valid INI file (a line is neither [section] nor key = value)",
+                         path);
         return -EINVAL;
+}
+
+int config_load(struct koompi_config *c, const char *path, char **ret_error) {
+        char msg[512], unknown[384];
+        struct stat st;
+        dictionary *d;
+        if (ret_error)
+                *ret_error = NULL;
+        if (stat(path, &st) < 0)
+                return -errno;
+        /* iniparser reads a directory, or a file that fails part way, as a file that ends there. */
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        _cleanup_free_ char *text = NULL;
+        int r = read_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+        r = load_dict(path, &d, msg, sizeof msg);
+        if (r == 0) {
+                r = unknown_keys(d, unknown, sizeof unknown);
+                if (r >= 0 && apply_keys(c, d, path, msg, sizeof msg) < 0)
+                        r = -EINVAL;
+                else if (r > 0)
+                        snprintf(msg, sizeof msg, "%s: unknown %s %s ignored, the rest applies", path,
+                                 r == 1 ? "key" : "keys", unknown);
+                iniparser_freedict(d);
+        }
+        if (ret_error && (r == -EINVAL || r > 0))
+                *ret_error = strdup(msg);
+        return r;
+}
+
+/* ---- the settings as text, for the image ---- */
+
+static void value_text(const struct koompi_config *c, const struct config_key *k, FILE *f) {
+        const void *field = (const char *)c + k->offset;
+        switch (k->kind) {
+        case V_STR:
+        case V_CHOICE:
+                fputs(*(char *const *)field ? *(char *const *)field : "", f);
+                break;
+        case V_UINT:
+                fprintf(f, "%u", *(const unsigned *)field);
+                break;
+        case V_INT:
+                fprintf(f, "%d", *(const int *)field);
+                break;
+        case V_DURATION:
+                fprintf(f, "%ums", *(const unsigned *)field);
+                break;
+        case V_STRV:
+                for (char *const *w = *(char **const *)field; w && *w; w++)
+                        fprintf(f, "%s%s", w == *(char **const *)field ? "" : " ", *w);
+                break;
+        }
+}
+
+/* How iniparser takes a value as it is: unquoted unless it would cut it at ';' or '#', strip
+ * its outer spaces or quotes, or join the next line to a trailing '\'. 0: as it is, else the
+ * quote to put around it; -EINVAL when no quoting can hold it. */
+static int quote_for(const char *v) {
+        size_t n = strlen(v);
+        if (strpbrk(v, "\n\r"))
+                return -EINVAL;
+        if (n == 0 ||
+            (!strpbrk(v, ";#\"'") && v[n - 1] != '\\' && !isspace((unsigned char)v[0]) &&
+             !isspace((unsigned char)v[n - 1])))
+                return 0;
+        if (!strchr(v, '"'))
+                return '"';
+        return strchr(v, '\'') ? -EINVAL : '\'';
+}
+
+static int key_line(const struct koompi_config *c, const struct config_key *k, FILE *f) {
+        _cleanup_free_ char *v = NULL;
+        size_t len = 0;
+        FILE *vf = open_memstream(&v, &len);
+        if (!vf)
+                return -ENOMEM;
+        value_text(c, k, vf);
+        if (fclose(vf) != 0)
+                return -ENOMEM;
+        int q = quote_for(v);
+        if (q < 0)
+                return q;
+        const char *name = strchr(k->key, ':') + 1;
+        if (q)
+                fprintf(f, "%s = %c%s%c\n", name, q, v, q);
+        else
+                fprintf(f, "%s =%s%s\n", name, *v ? " " : "", v);
+        return 0;
+}
+
+int config_format(const struct koompi_config *c, char **ret, size_t *ret_len, const char **ret_key) {
+        char *buf = NULL;
+        size_t size = 0, seclen = 0;
+        int r = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(config_keys); i++) {
+                const char *key = config_keys[i].key;
+                size_t n = (size_t)(strchr(key, ':') - key);
+                if (i == 0 || n != seclen || strncmp(key, config_keys[i - 1].key, n) != 0)
+                        fprintf(f, "%s[%.*s]\n", i ? "\n" : "", (int)n, key);
+                seclen = n;
+                r = key_line(c, &config_keys[i], f);
+                if (r < 0 && ret_key)
+                        *ret_key = key;
+        }
+        if (fclose(f) != 0 && r == 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        *ret_len = size;
+        return 0;
+}
+
+static bool value_equal(const struct koompi_config *a, const struct koompi_config *b,
+                        const struct config_key *k) {
+        const void *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+        switch (k->kind) {
+        case V_STR:
+        case V_CHOICE:
+                return streq_ptr(*(char *const *)x, *(char *const *)y);
+        case V_UINT:
+        case V_DURATION:
+                return *(const unsigned *)x == *(const unsigned *)y;
+        case V_INT:
+                return *(const int *)x == *(const int *)y;
+        case V_STRV: {
+                char *const *v = *(char **const *)x, *const *w = *(char **const *)y;
+                unsigned n = strv_length(v);
+                if (n != strv_length(w))
+                        return false;
+                for (unsigned i = 0; i < n; i++)
+                        if (!streq(v[i], w[i]))
+                                return false;
+                return true;
+        }
+        }
+        return false;
+}
+
+const char *config_diff(const struct koompi_config *a, const struct koompi_config *b) {
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (!value_equal(a, b, &config_keys[i]))
+                        return config_keys[i].key;
+        return NULL;
+}
+
+int config_value_text(const struct koompi_config *c, const char *key, char **ret) {
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                if (!streq(config_keys[i].key, key))
+                        continue;
+                size_t len = 0;
+                FILE *f = open_memstream(ret, &len);
+                if (!f)
+                        return -ENOMEM;
+                value_text(c, &config_keys[i], f);
+                return fclose(f) == 0 ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/netlink.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,22 +37,36 @@ static void copy_value(char *dst, size_t size, const char *value, size_t avail) 
         snprintf(dst, size, "%.*s", (int)strnlen(value, avail), value);
 }
 
+/* The value of kv when it is "key=VALUE", else NULL. The message may end in the middle of kv
+ * (avail bytes are left, no NUL): the key is compared only within them. */
+static const char *field_value(const char *kv, size_t avail, const char *key) {
+        size_t n = strlen(key);
+        return avail >= n && memcmp(kv, key, n) == 0 ? kv + n : NULL;
+}
+
 int uevent_parse(const char *buf, size_t len, struct uevent *ret) {
+        static const struct {
+                const char *key;
+                size_t offset, size;
+        } fields[] = {
+                { "ACTION=", offsetof(struct uevent, action), sizeof ret->action },
+                { "SUBSYSTEM=", offsetof(struct uevent, subsystem), sizeof ret->subsystem },
+                { "DEVNAME=", offsetof(struct uevent, devname), sizeof ret->devname },
+                { "MODALIAS=", offsetof(struct uevent, modalias), sizeof ret->modalias },
+        };
         *ret = (struct uevent) { 0 };
         /* The first string is "action@devpath"; libudev messages start with "libudev". */
         if (len == 0 || !memchr(buf, '@', strnlen(buf, len)))
                 return -EINVAL;
-        for (size_t off = strnlen(buf, len) + 1; off < len; off += strnlen(buf + off, len - off) + 1) {
-                const char *kv = buf + off, *v;
-                if ((v = startswith(kv, "ACTION=")))
-                        copy_value(ret->action, sizeof ret->action, v, len - (size_t)(v - buf));
-                else if ((v = startswith(kv, "SUBSYSTEM=")))
-                        copy_value(ret->subsystem, sizeof ret->subsystem, v, len - (size_t)(v - buf));
-                else if ((v = startswith(kv, "DEVNAME=")))
-                        copy_value(ret->devname, sizeof ret->devname, v, len - (size_t)(v - buf));
-                else if ((v = startswith(kv, "MODALIAS=")))
-                        copy_value(ret->modalias, sizeof ret->modalias, v, len - (size_t)(v - buf));
-        }
+        for (size_t off = strnlen(buf, len) + 1; off < len; off += strnlen(buf + off, len - off) + 1)
+                for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                        const char *v = field_value(buf + off, len - off, fields[i].key);
+                        if (v) {
+                                copy_value((char *)ret + fields[i].offset, fields[i].size, v,
+                                           len - (size_t)(v - buf));
+                                break;
+                        }
+                }
         return 0;
 }
 

@@ -15,7 +15,9 @@ struct uevent {
 int uevent_open(void);
 /* Reads one pending event. 1 when one was read, 0 when none is pending, negative errno. */
 int uevent_receive(int fd, struct uevent *ret);
-/* Parses a raw kernel uevent message (NUL-separated KEY=VALUE after "action@path"). */
+/* Parses a raw kernel uevent message (NUL-separated KEY=VALUE after "action@path"), reading
+ * only its len bytes: the last KEY=VALUE may end without a NUL. 0, or -EINVAL when it is no
+ * kernel message (empty, or a first string without '@'). */
 int uevent_parse(const char *buf, size_t len, struct uevent *ret);
 
 /* Calls cb with every modalias found under sysdir (normally "/sys/devices") and its

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmdline.h"
 #include "strv.h"
 #include "util.h"
 
@@ -55,9 +56,10 @@ int entry_name_parse(const char *filename, const char *suffix, struct entry_name
         *ret = (struct entry_name) {};
         memcpy(ret->suffix, filename + base_len, s);
 
-        /* The last '+' before the suffix, and nothing but the counter after it. */
+        /* The last '+' before the suffix, and nothing but the counter after it. A name that is
+         * nothing but a counter ("+3.conf") has no counter: blessing it would leave ".conf". */
         const char *plus = memrchr(filename, '+', base_len);
-        if (plus) {
+        if (plus && plus > filename) {
                 const char *p = plus + 1, *end = filename + base_len;
                 unsigned left, done = 0;
 
@@ -243,6 +245,60 @@ const char *entry_name_koompi_id(const struct entry_name *e) {
         return id && *id ? id : NULL;
 }
 
+/* ---- the root of an entry ---- */
+
+/* The last subvol= of a rootflags= value, without its leading '/'s, as koompi-init mounts it. */
+static const char *rootflags_subvol(const char *flags, size_t *ret_len) {
+        const char *found = NULL;
+        for (const char *p = flags; p && *p;) {
+                size_t n = strcspn(p, ",");
+                const char *v = startswith(p, "subvol=");
+                if (v && v < p + n) {
+                        v += strspn(v, "/");
+                        found = v;
+                        *ret_len = n - (size_t)(v - p);
+                }
+                p += n + (p[n] == ',');
+        }
+        return found;
+}
+
+int entry_options_root(const char *options, char *buf, size_t size) {
+        struct boot_cmdline c;
+        const char *root = NULL;
+        size_t len = 0;
+        if (!options || !buf)
+                return -EINVAL;
+        int r = cmdline_parse(options, &c);
+        if (r < 0)
+                return r;
+        if (c.snapshot && *c.snapshot) {
+                root = c.snapshot;
+                len = strlen(root);
+        } else
+                root = rootflags_subvol(c.rootflags, &len);
+        if (!root || len == 0)
+                r = -ENOENT;
+        else if (len >= size)
+                r = -ENOBUFS;
+        else {
+                memcpy(buf, root, len);
+                buf[len] = 0;
+        }
+        cmdline_free(&c);
+        return r;
+}
+
+bool entry_is_of_root(const struct entry_name *e, const char *options_root, const char *root) {
+        char id[ENTRY_ROOT_ID_MAX + 1];
+        const char *koompi_id = entry_name_koompi_id(e);
+        if (!root)
+                return false;
+        if (options_root && *options_root)
+                return streq(options_root, root);
+        return koompi_id && entry_id_from_root(root, id, sizeof id) == 0 && entry_id_equal(koompi_id, id);
+}
+
 /* ---- contents ---- */
 
 void entry_content_free(struct entry_content *c) {
@@ -317,6 +373,10 @@ static int parse_line(struct entry_content *c, const char *line, size_t len) {
                 return set_string(&c->kernel, v, vlen);
         if (KEY_IS("options"))
                 return append_options(&c->options, v, vlen);
+        /* An initrd line naming no file loads nothing: it takes no slot, or the first file of
+         * the entry would move when the entry is written and read again. */
+        if (KEY_IS("initrd") && vlen == 0)
+                return 0;
         if (KEY_IS("initrd") && !c->initrd)
                 return set_string(&c->initrd, v, vlen);
 #undef KEY_IS

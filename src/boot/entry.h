@@ -15,8 +15,9 @@
  *     suffix  = ".conf" (type #1) or ".efi" (type #2), compared case-insensitively
  *
  * Only the LAST '+' of the name before the suffix is looked at; if what follows it does not match
- * the grammar exactly, the entry simply has no counter and its stem is everything before the
- * suffix ("linux-6.1+deb12.conf": no counter, stem "linux-6.1+deb12").
+ * the grammar exactly, or nothing comes before it (the stem may not be empty), the entry simply
+ * has no counter and its stem is everything before the suffix ("linux-6.1+deb12.conf": no
+ * counter, stem "linux-6.1+deb12"; "+3.conf": no counter, stem "+3").
  *
  * States: no counter = good (blessed, or never counted); LEFT > 0 = indeterminate (on trial);
  * LEFT == 0 = bad (its tries are spent; systemd-boot sorts it last). */
@@ -93,6 +94,16 @@ int entry_filename_for_root(const char *root, unsigned tries, char *buf, size_t 
 /* The ID of a koompi entry (pointer into e->stem after "koompi-"), or NULL for other entries. */
 const char *entry_name_koompi_id(const struct entry_name *e);
 
+/* The root an entry boots is what its options line names, whatever the file is called (an
+ * entry may be written by hand, or by another tool): koompi.snapshot=, else the subvol= of
+ * rootflags= (leading '/' dropped), as koompi-init reads its command line. 0 with the name in
+ * buf; -ENOENT when the options name none (the entry boots boot.conf's snapshot); -ENOBUFS;
+ * -ENOMEM. */
+int entry_options_root(const char *options, char *buf, size_t size);
+/* Whether the entry e belongs to root: options_root (entry_options_root() of its options; NULL
+ * or "" when they name none) is root; naming none, e is "koompi-<ID>" with root's ID. */
+bool entry_is_of_root(const struct entry_name *e, const char *options_root, const char *root);
+
 /* The contents of a type #1 entry. Every string is owned (free with entry_content_free) and may
  * be NULL when absent. "linux" is a predefined macro in GNU C, hence `kernel`. */
 struct entry_content {
@@ -107,7 +118,8 @@ struct entry_content {
 
 /* Parses an entry file's text: "key value" lines, '#' comments and blank lines ignored, leading
  * and trailing whitespace trimmed. A repeated options line is appended with a space; for other
- * known keys the last one wins, except initrd: the first goes to `initrd`, later ones to `extra`.
+ * known keys the last one wins, except initrd: the first goes to `initrd`, later ones to `extra`,
+ * and one naming no file is left out.
  * Unknown keys are kept in `extra`. *ret is overwritten. 0 or -ENOMEM. */
 int entry_content_parse(const char *text, struct entry_content *ret);
 /* Writes the entry as text, '\n' line endings, keys in this order: title, version, sort-key,

@@ -697,8 +697,9 @@ static void trim_marks(struct ledger *l) {
         }
         l->n_marks = o;
 
-        if (l->n_marks > l->max_marks) {
-                size_t drop = l->n_marks - l->max_marks;
+        size_t max = l->max_marks > 0 ? l->max_marks : 1;
+        if (l->n_marks > max) {
+                size_t drop = l->n_marks - max;
                 for (size_t i = 0; i < drop; i++)
                         mark_done(&l->marks[i]);
                 memmove(l->marks, l->marks + drop, (l->n_marks - drop) * sizeof(*l->marks));
@@ -928,7 +929,7 @@ int ledger_ack_alerts(struct ledger *l, uint64_t seq) {
 
 const struct ledger_alert *ledger_next_unacked(const struct ledger *l, const struct ledger_alert *prev) {
         const struct ledger_alert *a = prev ? prev + 1 : l->alerts;
-        for (; a < l->alerts + l->n_alerts; a++)
+        for (; a && a < l->alerts + l->n_alerts; a++)
                 if (!a->acked)
                         return a;
         return NULL;

@@ -114,13 +114,15 @@ struct ledger {
         unsigned ignored; /* lines of a newer version not understood */
 };
 
-/* Iteration, oldest first: LEDGER_FOREACH_BOOT(b, &ledger) { ... b->root ... } */
+/* Iteration, oldest first: LEDGER_FOREACH_BOOT(b, &ledger) { ... b->root ... }. An empty
+ * ledger's arrays are NULL, and NULL + 0 is undefined in C: the end is computed only from a
+ * pointer that is not NULL. */
 #define LEDGER_FOREACH_BOOT(b, l) \
-        for (const struct ledger_boot *b = (l)->boots; b < (l)->boots + (l)->n_boots; b++)
+        for (const struct ledger_boot *b = (l)->boots; b && b < (l)->boots + (l)->n_boots; b++)
 #define LEDGER_FOREACH_MARK(m, l) \
-        for (const struct ledger_mark *m = (l)->marks; m < (l)->marks + (l)->n_marks; m++)
+        for (const struct ledger_mark *m = (l)->marks; m && m < (l)->marks + (l)->n_marks; m++)
 #define LEDGER_FOREACH_ALERT(a, l) \
-        for (const struct ledger_alert *a = (l)->alerts; a < (l)->alerts + (l)->n_alerts; a++)
+        for (const struct ledger_alert *a = (l)->alerts; a && a < (l)->alerts + (l)->n_alerts; a++)
 
 void ledger_init(struct ledger *l);
 void ledger_free(struct ledger *l);

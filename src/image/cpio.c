@@ -281,10 +281,19 @@ static bool same_entry(const struct entry *a, const struct entry *b) {
         return false;
 }
 
+/* The kernel and cpio readers stop at an entry named TRAILER!!!: one at that path (a directory
+ * above another entry too) would cut the archive there. */
+static bool is_trailer_path(const char *resolved) {
+        size_t n = strlen(CPIO_TRAILER);
+        return strncmp(resolved, CPIO_TRAILER, n) == 0 && (resolved[n] == 0 || resolved[n] == '/');
+}
+
 /* Takes ownership of e (its path not yet set), also on failure. */
 static int add_entry(struct cpio *c, const char *path, struct entry *e) {
         char resolved[PATH_MAX];
         int r = resolve(c, path, resolved);
+        if (r == 0 && is_trailer_path(resolved))
+                r = -EINVAL;
         if (r < 0) {
                 entry_free(e);
                 return r;

@@ -17,7 +17,8 @@
  * as "usr/lib/libc.so.6".
  *
  * Adding a path again is a success when the new entry is the same (the same kind, target,
- * source file or bytes; directories always merge), -EEXIST otherwise. */
+ * source file or bytes; directories always merge), -EEXIST otherwise. A path that is, or is
+ * below, "TRAILER!!!" once resolved is refused with -EINVAL: the name ends an archive. */
 
 struct cpio;
 

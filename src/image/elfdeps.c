@@ -163,7 +163,10 @@ static int parse(const struct map *m, struct elf_info *info) {
 
         for (unsigned i = 0; i < eh->e_phnum; i++) {
                 if (ph[i].p_type == PT_INTERP) {
-                        if (!in_file(m, ph[i].p_offset, ph[i].p_filesz) || ph[i].p_filesz == 0)
+                        /* The loader takes one interpreter: a file naming two is not one the
+                         * kernel would run as we read it. */
+                        if (!in_file(m, ph[i].p_offset, ph[i].p_filesz) || ph[i].p_filesz == 0 ||
+                            info->interp)
                                 return -EBADMSG;
                         const char *s = (const char *)m->data + ph[i].p_offset;
                         info->interp = strndup(s, strnlen(s, ph[i].p_filesz));

@@ -19,8 +19,8 @@ struct elf_info {
 };
 
 /* 0; -ENOEXEC when path is no ELF file, -EPROTONOSUPPORT when it is one of another class or
- * byte order, -EBADMSG when it is truncated or its headers point outside of it, or the errno
- * of opening it. */
+ * byte order, -EBADMSG when it is truncated, its headers point outside of it or it names two
+ * interpreters (PT_INTERP), or the errno of opening it. */
 int elf_read(const char *path, struct elf_info *ret);
 void elf_info_done(struct elf_info *info);
 

@@ -38,7 +38,8 @@ int ctx_init(struct context *c, const struct options *o) {
                         log_errno(r, "reading %s failed", path);
                 log_error("fix %s (see koompi-boot.conf(5)); nothing was done", path);
                 return -ENOENT;
-        }
+        } else if (r > 0)
+                log_warning("%s", err);
         if (o->top)
                 pathf(c->ledger, sizeof c->ledger, "%s/%s/%s", o->top, c->config.var_subvol,
                       LAYOUT_LEDGER_IN_VAR);

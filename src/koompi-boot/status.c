@@ -535,7 +535,7 @@ static void list_text(const struct status *st) {
                         printf("stale entry: %s (no such root; koompi-boot entries sync removes it)\n",
                                v->entries[j].file);
         for (size_t j = 0; j < v->n_entries; j++)
-                if (!v->entries[j].koompi)
+                if (!v->entries[j].koompi && v->entries[j].root < 0)
                         printf("other entry: %s\n", v->entries[j].file);
 }
 

@@ -114,9 +114,62 @@ static void expect_invalid(const char *text, const char *needle) {
 static void test_corrupt(void **state) {
         expect_invalid("[boot]\ntimeout = soon\n", "boot:timeout");
         expect_invalid("[boot]\nfailure_action = explode\n", "failure_action");
-        expect_invalid("[boot]\nsnapshto = @x\n", "boot:snapshto");
         expect_invalid("[luks]\ntries = -1\n", "luks:tries");
         expect_invalid("[boot\nthis is not ini\n", path);
+        /* iniparser's own report names the line. */
+        expect_invalid("[boot]\ntries = 3\nthis is not ini\n", "(3)");
+}
+
+/* A key this version does not know (a typo, or written by a newer version) is left out and
+ * named; every other key still applies. */
+static void expect_ignored(const char *text, int n, const char *needle) {
+        struct koompi_config c;
+        char *err = NULL;
+        write_conf(text);
+        config_init_defaults(&c);
+        assert_int_equal(config_load(&c, path, &err), n);
+        assert_non_null(err);
+        assert_non_null(strstr(err, needle));
+        assert_non_null(strstr(err, "ignored"));
+        free(err);
+        config_free(&c);
+}
+
+static void test_unknown_keys(void **state) {
+        struct koompi_config c;
+        char *err = NULL;
+        expect_ignored("[boot]\nsnapshto = @x\n", 1, "boot:snapshto");
+        write_conf("[boot]\nfailure_action = reboot\nsplash = on\n[luks]\nuuid = 1234\n"
+                   "[telemetry]\nurl = https://example.org\n[recovery]\npassword_hash = $6$s$h\n");
+        config_init_defaults(&c);
+        assert_int_equal(config_load(&c, path, &err), 2);
+        assert_non_null(strstr(err, "'boot:splash'"));
+        assert_non_null(strstr(err, "'telemetry:url'"));
+        assert_string_equal(c.failure_action, "reboot");
+        assert_string_equal(c.luks_uuid, "1234");
+        assert_string_equal(c.password_hash, "$6$s$h");
+        free(err);
+        config_free(&c);
+}
+
+/* A boot.conf that cannot be read at all, or holds binary garbage, is an error (koompi-init then
+ * boots on the built-in defaults), never a crash nor a half-read file taken as valid. */
+static void test_unreadable_and_garbage(void **state) {
+        struct koompi_config c;
+        char *err = NULL;
+        char garbage[4096];
+        config_init_defaults(&c);
+        assert_int_equal(config_load(&c, "/", &err), -EISDIR);
+        assert_null(err);
+        srand(5);
+        for (size_t i = 0; i < sizeof garbage; i++)
+                garbage[i] = (char)(rand() % 256);
+        tl_write_file(path, garbage, sizeof garbage, 0644);
+        assert_int_equal(config_load(&c, path, &err), -EINVAL);
+        assert_non_null(strstr(err, "not a valid INI file"));
+        free(err);
+        assert_string_equal(c.snapshot, "@root-current");
+        config_free(&c);
 }
 
 static void test_missing(void **state) {
@@ -127,11 +180,49 @@ static void test_missing(void **state) {
         config_free(&c);
 }
 
+/* config_format() writes what config_load() reads back, quoting what iniparser would cut. */
+static void test_format_round_trip(void **state) {
+        struct koompi_config c, back;
+        char *text = NULL, *err = NULL;
+        size_t len = 0;
+        const char *key = NULL;
+        config_init_defaults(&c);
+        free(c.password_hash);
+        c.password_hash = strdup("$6$a;b#c$d");
+        free(c.luks_key);
+        c.luks_key = strdup("/etc/it's.key");
+        free(c.luks_uuid);
+        c.luks_uuid = strdup("abc\\");
+        free(c.snapshot);
+        c.snapshot = strdup("@a\"b");
+        c.timeout_ms = 1500;
+        assert_int_equal(config_format(&c, &text, &len, &key), 0);
+        assert_int_equal(strlen(text), len);
+        tl_write_file(path, text, len, 0644);
+        free(text);
+        config_init_defaults(&back);
+        assert_int_equal(config_load(&back, path, &err), 0);
+        assert_null(config_diff(&c, &back));
+        config_free(&back);
+        /* Nothing holds both quotes, nor a line break. */
+        free(c.luks_name);
+        c.luks_name = strdup("a\"b'c");
+        assert_int_equal(config_format(&c, &text, &len, &key), -EINVAL);
+        assert_string_equal(key, "luks:name");
+        config_free(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),       cmocka_unit_test(test_shipped_config_matches_defaults),
-                cmocka_unit_test(test_image_and_keys), cmocka_unit_test(test_values),
-                cmocka_unit_test(test_corrupt),        cmocka_unit_test(test_missing),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_shipped_config_matches_defaults),
+                cmocka_unit_test(test_image_and_keys),
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_corrupt),
+                cmocka_unit_test(test_missing),
+                cmocka_unit_test(test_unknown_keys),
+                cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_unreadable_and_garbage),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

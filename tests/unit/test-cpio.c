@@ -312,6 +312,27 @@ static void test_cpio_paths(void **state) {
         assert_int_equal(cpio_add_symlink(c, "/empty", ""), -EINVAL);
 }
 
+/* The name that ends an archive cannot be added, nor anything below it, however spelled: what
+ * came after it would never reach the initramfs. */
+static void test_cpio_trailer_name(void **state) {
+        _cleanup_cpio_ struct cpio *c = NULL;
+        _cleanup_free_ void *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(cpio_new(0, &c), 0);
+        assert_int_equal(cpio_add_data(c, "/TRAILER!!!", 0644, "x", 1), -EINVAL);
+        assert_int_equal(cpio_add_dir(c, "TRAILER!!!", 0755), -EINVAL);
+        assert_int_equal(cpio_add_data(c, "/TRAILER!!!/x", 0644, "x", 1), -EINVAL);
+        assert_int_equal(cpio_add_data(c, "/etc/../TRAILER!!!/x", 0644, "x", 1), -EINVAL);
+        assert_int_equal(cpio_add_symlink(c, "/t", "TRAILER!!!"), 0);
+        assert_int_equal(cpio_add_data(c, "/t/x", 0644, "x", 1), -EINVAL);
+        /* Only the whole name: a longer one is a name like any other. */
+        assert_int_equal(cpio_add_data(c, "/TRAILER!!!x", 0644, "x", 1), 0);
+        assert_int_equal(cpio_add_data(c, "/etc/TRAILER!!!", 0644, "x", 1), 0);
+        assert_int_equal(cpio_stat(c, "/TRAILER!!!", NULL), -ENOENT);
+        assert_int_equal(cpio_count(c), 4);
+        assert_int_equal(cpio_write_mem(c, &buf, &len), 0);
+}
+
 static void test_cpio_bad_sources(void **state) {
         _cleanup_cpio_ struct cpio *c = NULL;
         assert_int_equal(cpio_new(0, &c), 0);
@@ -409,7 +430,8 @@ int main(void) {
                 cmocka_unit_test(test_cpio_tool_lists),  cmocka_unit_test(test_cpio_extracts),
                 cmocka_unit_test(test_cpio_format),      cmocka_unit_test(test_cpio_reproducible),
                 cmocka_unit_test(test_cpio_mtime),       cmocka_unit_test(test_cpio_paths),
-                cmocka_unit_test(test_cpio_bad_sources), cmocka_unit_test(test_cpio_segments),
+                cmocka_unit_test(test_cpio_bad_sources), cmocka_unit_test(test_cpio_trailer_name),
+                cmocka_unit_test(test_cpio_segments),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

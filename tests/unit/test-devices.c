@@ -66,6 +66,22 @@ static void test_truncated_and_long_values(void **state) {
         assert_int_equal(strlen(ev.devname), sizeof ev.devname - 1);
 }
 
+/* A message whose last KEY=VALUE is shorter than every key and ends without a NUL: nothing past
+ * len may be read ("@\0A" was read 9 bytes further). */
+static void test_short_last_field(void **state) {
+        static const char *const msgs[] = { "@\0A", "@\0ACTION", "@\0DEVNAME=", "add@/x\0MODALIAS" };
+        static const size_t lens[] = { 3, 8, 10, 15 };
+        for (size_t i = 0; i < ELEMENTSOF(msgs); i++) {
+                struct uevent ev;
+                char *buf = tl_fenced_copy(msgs[i], lens[i]);
+                assert_int_equal(uevent_parse(buf, lens[i], &ev), 0);
+                assert_string_equal(ev.action, "");
+                assert_string_equal(ev.devname, "");
+                assert_string_equal(ev.modalias, "");
+                tl_fenced_free(buf, lens[i]);
+        }
+}
+
 static void test_modalias_priority(void **state) {
         /* QEMU's q35 machine and a laptop: AHCI, virtio, NVMe, eMMC, USB, HID, NIC, CPU. */
         static const struct {
@@ -129,6 +145,7 @@ int main(void) {
                 cmocka_unit_test(test_modalias),
                 cmocka_unit_test(test_rejects_non_kernel_messages),
                 cmocka_unit_test(test_truncated_and_long_values),
+                cmocka_unit_test(test_short_last_field),
         };
         return cmocka_run_group_tests_name("devices", tests, NULL, NULL);
 }

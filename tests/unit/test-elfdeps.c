@@ -117,6 +117,44 @@ static void test_elf_read_bad(void **state) {
         assert_int_equal(elf_read(p, &info), -EBADMSG);
 }
 
+/* An ELF64 header of this machine, program headers right after it, then their strings. */
+struct two_interps {
+        Elf64_Ehdr eh;
+        Elf64_Phdr ph[2];
+        char strings[32];
+};
+
+static void test_elf_read_two_interpreters(void **state) {
+        struct two_interps f = { 0 };
+        struct elf_info info = { 0 };
+        char p[PATH_MAX];
+        memcpy(f.eh.e_ident, ELFMAG, SELFMAG);
+        f.eh.e_ident[EI_CLASS] = ELFCLASS64;
+        f.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+        f.eh.e_ident[EI_VERSION] = EV_CURRENT;
+        f.eh.e_type = ET_EXEC;
+        f.eh.e_machine = EM_X86_64;
+        f.eh.e_phoff = offsetof(struct two_interps, ph);
+        f.eh.e_phentsize = sizeof(Elf64_Phdr);
+        f.eh.e_phnum = 2;
+        memcpy(f.strings, "/lib/ld-a.so\0/lib/ld-b.so", 26);
+        for (int i = 0; i < 2; i++)
+                f.ph[i] = (Elf64_Phdr) { .p_type = PT_INTERP,
+                                         .p_offset = offsetof(struct two_interps, strings) + 13 * (unsigned)i,
+                                         .p_filesz = 13 };
+        snprintf(p, sizeof p, "%s/two-interps", dir);
+        tl_write_file(p, (const char *)&f, sizeof f, 0755);
+        /* Refused, and nothing of the first is left behind (LeakSanitizer would say so). */
+        assert_int_equal(elf_read(p, &info), -EBADMSG);
+        assert_null(info.interp);
+        /* With one, it is read. */
+        f.eh.e_phnum = 1;
+        tl_write_file(p, (const char *)&f, sizeof f, 0755);
+        assert_int_equal(elf_read(p, &info), 0);
+        assert_string_equal(info.interp, "/lib/ld-a.so");
+        elf_info_done(&info);
+}
+
 static void test_elf_closure_system_binaries(void **state) {
         compare_with_loader("/bin/ls");
         if (access("/usr/sbin/cryptsetup", X_OK) == 0)
@@ -273,6 +311,7 @@ int main(void) {
                 cmocka_unit_test(test_elf_read_bad),
                 cmocka_unit_test(test_elf_closure_system_binaries),
                 cmocka_unit_test(test_elf_closure_static),
+                cmocka_unit_test(test_elf_read_two_interpreters),
                 cmocka_unit_test(test_elf_closure_not_elf),
                 cmocka_unit_test(test_elf_closure_runpath),
                 cmocka_unit_test(test_elf_closure_rpath),

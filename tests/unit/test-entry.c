@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "entry.h"
+#include "strv.h"
 #include "util.h"
 
 static void expect_counter(const char *name, const char *stem, unsigned left, unsigned done) {
@@ -54,8 +55,9 @@ static void test_grammar(void **state) {
         expect_plain("a+1 .conf", "a+1 ");
         expect_plain("a++.conf", "a++");
         expect_counter("a++1.conf", "a+", 1, 0);
-        expect_counter("+3.conf", "", 3, 0);
-        expect_counter("+3-1.conf", "", 3, 1);
+        /* A counter needs a stem before it. */
+        expect_plain("+3.conf", "+3");
+        expect_plain("+3-1.conf", "+3-1");
         expect_plain("+.conf", "+");
         /* A counter in the middle of the name is none. */
         expect_plain("a+3.efi.conf", "a+3.efi");
@@ -111,6 +113,24 @@ static void test_suffix(void **state) {
         strcpy(longname + ENTRY_NAME_MAX - 5, ".conf"); /* 255 */
         assert_int_equal(entry_name_parse(longname, ".conf", &e), 0);
         assert_int_equal(strlen(e.stem), ENTRY_NAME_MAX - 5);
+}
+
+/* A name that is nothing but a counter has no counter: a stem is never empty, so blessing or
+ * bumping it never writes ".conf", which would be no entry at all. */
+static void test_counter_needs_stem(void **state) {
+        static const char *const names[] = { "+3.conf", "+0-3.conf", "+3.efi" };
+        char buf[ENTRY_NAME_MAX + 1];
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                struct entry_name e;
+                const char *suffix = strrchr(names[i], '.');
+                assert_int_equal(entry_name_parse(names[i], suffix, &e), 0);
+                assert_false(e.has_counter);
+                assert_int_equal(entry_name_state(&e), ENTRY_GOOD);
+                entry_counter_bless(&e);
+                assert_int_equal(entry_name_format(&e, buf, sizeof buf), 0);
+                assert_string_equal(buf, names[i]);
+                assert_int_equal(entry_counter_bump(&e), -ENOENT);
+        }
 }
 
 static void expect_format(const struct entry_name *e, const char *want) {
@@ -467,12 +487,105 @@ static void test_content_foreign(void **state) {
         entry_content_free(&c);
 }
 
+static void assert_same_value(const char *a, const char *b) {
+        assert_string_equal(a ? a : "", b ? b : "");
+}
+
+/* The same entry: an empty value is an absent one, as entry_content_format() writes neither. */
+static void assert_same_content(const struct entry_content *a, const struct entry_content *b) {
+        assert_same_value(a->title, b->title);
+        assert_same_value(a->version, b->version);
+        assert_same_value(a->sort_key, b->sort_key);
+        assert_same_value(a->kernel, b->kernel);
+        assert_same_value(a->initrd, b->initrd);
+        assert_same_value(a->options, b->options);
+        assert_int_equal(strv_length(a->extra), strv_length(b->extra));
+        for (unsigned i = 0; i < strv_length(a->extra); i++)
+                assert_string_equal(a->extra[i], b->extra[i]);
+}
+
+/* parse(format(parse(x))) is parse(x), and its text the same (an empty initrd took the first
+ * slot, and the entry changed once written and read again). */
+static void test_content_stable(void **state) {
+        static const char *const texts[] = {
+                "initrd\ninitrd /b\n",
+                "initrd /a\ninitrd\t\ninitrd /b\n",
+                "title\ntitle x\nlinux\nversion \noptions\n",
+                "foo\n  initrd   /a  \nbar baz\ninitrd /b\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                struct entry_content c = {}, d = {};
+                char *once = NULL, *twice = NULL;
+                assert_int_equal(entry_content_parse(texts[i], &c), 0);
+                assert_int_equal(entry_content_format(&c, &once), 0);
+                assert_int_equal(entry_content_parse(once, &d), 0);
+                assert_same_content(&c, &d);
+                assert_int_equal(entry_content_format(&d, &twice), 0);
+                assert_string_equal(once, twice);
+                free(once);
+                free(twice);
+                entry_content_free(&c);
+                entry_content_free(&d);
+        }
+        struct entry_content c = {};
+        assert_int_equal(entry_content_parse("initrd\ninitrd /b\n", &c), 0);
+        assert_string_equal(c.initrd, "/b");
+        assert_null(c.extra);
+        entry_content_free(&c);
+}
+
+/* The root an entry boots is what its options say, as koompi-init reads them: koompi.snapshot=
+ * wins over subvol=, the last of each wins. */
+static void test_options_root(void **state) {
+        static const struct {
+                const char *options;
+                int want;
+                const char *root;
+        } cases[] = {
+                { "root=UUID=1234 koompi.snapshot=@root-a quiet", 0, "@root-a" },
+                { "rootflags=subvol=/@root-b,compress=zstd", 0, "@root-b" },
+                { "rootflags=\"compress=zstd,subvol=@root-c\" rw", 0, "@root-c" },
+                { "rootflags=subvol=@x,subvol=//@root-d", 0, "@root-d" },
+                { "rootflags=subvol=@x koompi.snapshot=@y koompi.snapshot=@root-e", 0, "@root-e" },
+                { "koompi.snapshot= rootflags=subvol=@root-f", 0, "@root-f" },
+                { "root=/dev/vda2 quiet", -ENOENT, "" },
+                { "rootflags=compress=zstd,subvolid=256 rootflags=subvol=", -ENOENT, "" },
+                { "", -ENOENT, "" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char buf[64] = "";
+                assert_int_equal(entry_options_root(cases[i].options, buf, sizeof buf), cases[i].want);
+                assert_string_equal(buf, cases[i].root);
+        }
+        char small[4];
+        assert_int_equal(entry_options_root("koompi.snapshot=@root-g", small, sizeof small), -ENOBUFS);
+}
+
+static void test_is_of_root(void **state) {
+        struct entry_name hand, koompi, other;
+        assert_int_equal(entry_name_parse("arch-backup+0-3.conf", ".conf", &hand), 0);
+        assert_int_equal(entry_name_parse("koompi-root-2024-12-01+2.conf", ".conf", &koompi), 0);
+        assert_int_equal(entry_name_parse("arch.conf", ".conf", &other), 0);
+        /* Named by hand, the root on the options line. */
+        assert_true(entry_is_of_root(&hand, "@root-2024-12-01", "@root-2024-12-01"));
+        assert_false(entry_is_of_root(&hand, "@root-2024-12-01", "@root-current"));
+        /* The options win over the name. */
+        assert_true(entry_is_of_root(&koompi, "@root-current", "@root-current"));
+        assert_false(entry_is_of_root(&koompi, "@root-current", "@root-2024-12-01"));
+        /* Options naming no root: a koompi entry is its name's, another entry no root's. */
+        assert_true(entry_is_of_root(&koompi, "", "@root-2024-12-01"));
+        assert_true(entry_is_of_root(&koompi, NULL, "@ROOT-2024-12-01"));
+        assert_false(entry_is_of_root(&other, "", "@root-current"));
+        assert_false(entry_is_of_root(&hand, NULL, NULL));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_grammar),
                 cmocka_unit_test(test_bounds),
                 cmocka_unit_test(test_suffix),
                 cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_counter_needs_stem),
                 cmocka_unit_test(test_bump_sequence),
                 cmocka_unit_test(test_bless),
                 cmocka_unit_test(test_mark_bad),
@@ -482,6 +595,9 @@ int main(void) {
                 cmocka_unit_test(test_root_ids),
                 cmocka_unit_test(test_content_round_trip),
                 cmocka_unit_test(test_content_foreign),
+                cmocka_unit_test(test_content_stable),
+                cmocka_unit_test(test_options_root),
+                cmocka_unit_test(test_is_of_root),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -887,6 +887,45 @@ static void test_subvolume_fails_no_ledger(void **state) {
         done(&ctx);
 }
 
+static void test_missing_home(void **state) {
+        struct init_ctx ctx;
+        run(&ctx, "rd.luks.uuid=abcd");
+        fk.subvol_missing = "@home";
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_non_null(
+                strstr(ctx.why, "mounting subvolume @home of /dev/mapper/root at /sysroot/home failed: "));
+        assert_string_equal(failed_stage, "root");
+        assert_null(strstr(oplog, "ledger"));
+        assert_non_null(strstr(oplog, "umount(/run/koompi/top) "));
+        done(&ctx);
+}
+
+/* 64 KiB of garbage after the loader's words: every word unknown, the boot goes on. */
+static void test_garbage_cmdline(void **state) {
+        struct init_ctx ctx;
+        char *line = malloc(64 * 1024 + 1);
+        assert_non_null(line);
+        srand(17);
+        for (size_t i = 0; i < 64 * 1024; i++)
+                line[i] = (char)(1 + rand() % 255);
+        line[64 * 1024] = 0;
+        memcpy(line, "rd.luks.uuid=abcd ", 18);
+        run(&ctx, line);
+        assert_int_equal(init_run(&ctx), 0);
+        assert_non_null(strstr(oplog, "mount(/dev/mapper/root /sysroot ro,subvol=/@root-current) "));
+        done(&ctx);
+        /* A root name of 64 KiB: no such root, said so, nothing overflows. */
+        memcpy(line, "rd.luks.uuid=abcd koompi.snapshot=@", 35);
+        memset(line + 35, 'a', 64 * 1024 - 35);
+        run(&ctx, line);
+        fk.check_err = -ENOENT;
+        assert_int_equal(init_run(&ctx), -ENOENT);
+        assert_non_null(strstr(ctx.why, "the root @aaaa"));
+        assert_string_equal(failed_stage, "root");
+        done(&ctx);
+        free(line);
+}
+
 static void test_btrfs_checksum_retry(void **state) {
         struct init_ctx ctx;
         run(&ctx, "rd.luks.uuid=abcd");
@@ -994,6 +1033,8 @@ int main(void) {
                 cmocka_unit_test_setup(test_writable_root_mounted_read_only, reset),
                 cmocka_unit_test_setup(test_choose_root_fails, reset),
                 cmocka_unit_test_setup(test_subvolume_fails_no_ledger, reset),
+                cmocka_unit_test_setup(test_missing_home, reset),
+                cmocka_unit_test_setup(test_garbage_cmdline, reset),
                 cmocka_unit_test_setup(test_btrfs_checksum_retry, reset),
                 cmocka_unit_test_setup(test_ledger_written_at_each_stage, reset),
                 cmocka_unit_test_setup(test_no_init_in_root, reset),

@@ -211,6 +211,35 @@ static void test_missing_and_empty(void **state) {
         ledger_free(&l);
 }
 
+/* A first boot's ledger has no arrays at all: every walk over it is empty, without pointer
+ * arithmetic on NULL (clang's UBSan fails this test otherwise). */
+static void test_empty_walks(void **state) {
+        struct ledger l;
+        struct ledger_root_status st;
+        char *text = NULL;
+        size_t len = 0, n = 0;
+
+        ledger_init(&l);
+        LEDGER_FOREACH_BOOT(b, &l)
+                n++;
+        LEDGER_FOREACH_MARK(m, &l)
+                n++;
+        LEDGER_FOREACH_ALERT(a, &l)
+                n++;
+        assert_int_equal(n, 0);
+        assert_null(ledger_next_unacked(&l, NULL));
+        assert_int_equal(ledger_count_unacked(&l), 0);
+        assert_int_equal(ledger_close_stale(&l), 0);
+        ledger_root_status(&l, "@r", &st);
+        assert_null(st.last);
+        assert_int_equal(ledger_ack_alerts(&l, 0), 0);
+        ledger_trim(&l);
+        assert_int_equal(ledger_format(&l, &text, &len), 0);
+        free(text);
+        assert_int_equal(ledger_mark_root(&l, T0, "@r", LEDGER_MARK_GOOD, NULL), 0);
+        ledger_free(&l);
+}
+
 /* Every prefix of a good file loads the records whose lines are whole, and no others. */
 static void test_truncated(void **state) {
         struct ledger l, m;
@@ -784,11 +813,33 @@ static void test_bounded(void **state) {
         ledger_free(&m);
 }
 
+/* A limit of 0 counts as 1 for every kind, as ledger.h says (marks kept none). */
+static void test_trim_limits_zero(void **state) {
+        struct ledger l;
+        ledger_init(&l);
+        add_boot(&l, "@old", LEDGER_STAGE_GOOD, LEDGER_OUTCOME_GOOD);
+        add_boot(&l, "@new", LEDGER_STAGE_SWITCHED, LEDGER_OUTCOME_IN_PROGRESS);
+        assert_int_equal(ledger_mark_root(&l, T0, "@old", LEDGER_MARK_BAD, NULL), 0);
+        assert_int_equal(ledger_mark_root(&l, T0, "@new", LEDGER_MARK_REARM, NULL), 0);
+        assert_int_equal(ledger_add_alert(&l, T0, "test", "one", NULL), 1);
+        assert_int_equal(ledger_add_alert(&l, T0, "test", "two", NULL), 1);
+        l.max_boots = l.max_marks = l.max_alerts = 0;
+        ledger_trim(&l);
+        assert_int_equal(l.n_boots, 1);
+        assert_string_equal(l.boots[0].root, "@new");
+        assert_int_equal(l.n_marks, 1);
+        assert_string_equal(l.marks[0].root, "@new");
+        assert_int_equal(l.n_alerts, 1);
+        assert_string_equal(l.alerts[0].message, "two");
+        ledger_free(&l);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_notes_cut),
                 cmocka_unit_test(test_missing_and_empty),
+                cmocka_unit_test(test_empty_walks),
                 cmocka_unit_test(test_truncated),
                 cmocka_unit_test(test_garbage),
                 cmocka_unit_test(test_oversized_file),
@@ -800,6 +851,7 @@ int main(void) {
                 cmocka_unit_test(test_marks),
                 cmocka_unit_test(test_alerts),
                 cmocka_unit_test(test_bounded),
+                cmocka_unit_test(test_trim_limits_zero),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

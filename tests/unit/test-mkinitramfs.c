@@ -154,37 +154,54 @@ static void test_mki_parse_include(void **state) {
         assert_int_equal(mki_parse_include("/etc/key:/", &src, &dest), -EINVAL);
 }
 
+/* The settings of a boot.conf text (over the defaults), as the builder reads the host's. */
+static void settings_of(const char *text, struct koompi_config *c) {
+        char p[PATH_MAX];
+        char *error = NULL;
+        tl_write_text(in_dir(p, "host.conf"), text);
+        config_init_defaults(c);
+        assert_true(config_load(c, p, &error) >= 0);
+        free(error);
+}
+
 static void test_mki_image_config(void **state) {
         char *load[] = { (char *)"dm-crypt", (char *)"btrfs", NULL };
         char *none[] = { NULL };
         char *extra[] = { (char *)"btrfs", (char *)"loop", (char *)"loop", (char *)"nbd", NULL };
         char *out = NULL;
         size_t len = 0;
+        struct koompi_config c;
 
-        assert_int_equal(mki_image_config(NULL, 0, load, none, &out, &len), 0);
+        config_init_defaults(&c);
+        strv_free(c.modules_load);
+        c.modules_load = load;
+        assert_int_equal(mki_image_config(&c, NULL, 0, none, &out, &len, NULL), 0);
         assert_null(out);
-        assert_int_equal(mki_image_config(NULL, 0, load, extra + 0, &out, &len), 0);
+        assert_int_equal(mki_image_config(&c, NULL, 0, extra + 0, &out, &len, NULL), 0);
         assert_non_null(out);
         assert_non_null(strstr(out, "[modules]\nload = dm-crypt btrfs loop nbd\n"));
         free(out);
         /* Already loaded: the file is copied as it is. */
         char *same[] = { (char *)"btrfs", NULL };
         const char *text = "[boot]\ntimeout = 5s\n";
-        assert_int_equal(mki_image_config(text, strlen(text), load, same, &out, &len), 0);
+        assert_int_equal(mki_image_config(&c, text, strlen(text), same, &out, &len, NULL), 0);
         assert_int_equal(len, strlen(text));
         assert_memory_equal(out, text, len);
         free(out);
+        c.modules_load = NULL;
+        config_free(&c);
 
         /* The result reads back with the modules added and the rest kept. */
         const char *conf = "[modules]\nload = dm-crypt btrfs\nhardware = nvme\n[boot]\ntries = 5";
-        assert_int_equal(mki_image_config(conf, strlen(conf), load, extra, &out, &len), 0);
+        settings_of(conf, &c);
+        assert_int_equal(mki_image_config(&c, conf, strlen(conf), extra, &out, &len, NULL), 0);
+        config_free(&c);
         char p[PATH_MAX];
         int fd = open(in_dir(p, "merged.conf"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         assert_true(fd >= 0);
         assert_int_equal(write_full(fd, out, len), 0);
         close(fd);
         free(out);
-        struct koompi_config c;
         char *error = NULL;
         config_init_defaults(&c);
         assert_int_equal(config_load(&c, p, &error), 0);
@@ -194,6 +211,138 @@ static void test_mki_image_config(void **state) {
         assert_int_equal(strv_length(c.modules_hardware), 1);
         assert_int_equal(c.boot_tries, 5);
         config_free(&c);
+}
+
+/* Builds the image's boot.conf from a host file and the modules, then reads it back: the
+ * result of mki_image_config_check(), its message in *ret_error. */
+static int image_config_round_trip(const char *host, char *const *extra, char **ret_error) {
+        struct koompi_config c;
+        char *out = NULL, p[PATH_MAX];
+        size_t len = 0;
+        settings_of(host, &c);
+        int r = mki_image_config(&c, host, strlen(host), extra, &out, &len, NULL);
+        if (r == 0) {
+                tl_write_file(in_dir(p, "image.conf"), out, len, 0644);
+                r = mki_image_config_check(&c, extra, p, out, len, ret_error);
+        }
+        free(out);
+        config_free(&c);
+        return r;
+}
+
+/* Host files that are valid, with modules added: the image's boot.conf gives the host's
+ * settings plus the modules (each of these was read otherwise, or not at all). */
+static void test_mki_image_config_valid_hosts(void **state) {
+        char *loop[] = { (char *)"loop", NULL };
+        /* A load line iniparser still reads: 1,021 bytes and its '\n' (it reads 1,023). */
+        char long_load[1100] = "[luks]\nuuid = 1234\n[modules]\nload = btrfs";
+        size_t start = strlen("[luks]\nuuid = 1234\n[modules]\n");
+        while (strlen(long_load) - start < 1000)
+                strcat(long_load, " dm-crypt");
+        while (strlen(long_load) - start < 1021)
+                strcat(long_load, " x");
+        strcat(long_load, "\n[recovery]\npassword_hash = $6$salt$hash\n");
+        const char *hosts[] = {
+                "[boot]\nfailure_action = reboot\n[luks]\nuuid = abc\nx",
+                "[boot]\nfailure_action = reboot\n[luks]\nuuid = abc\\",
+                "[boot:x]\ny = 1\n[luks]\nuuid = abc\n",
+                "[recovery]\npassword_hash = $6$a;b#c$d\n",
+                "[luks]\nuuid = abc\n[modules]\nload = dm-crypt\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hosts); i++) {
+                char *error = NULL;
+                if (image_config_round_trip(hosts[i], loop, &error) != 0)
+                        fail_msg("host file %zu: %s", i, error ? error : "?");
+        }
+        char *error = NULL;
+        int r = image_config_round_trip(long_load, loop, &error);
+        /* A line iniparser cannot read is refused, naming it. */
+        assert_int_equal(r, -EBADMSG);
+        assert_non_null(strstr(error, "line too long"));
+        /* "FILE: not a valid INI file (input line too long in FILE (N))": line N is the load line. */
+        const char *num = strrchr(error, '(');
+        assert_non_null(num);
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%.*s", (int)(strchr(error, ':') - error), error);
+        FILE *f = fopen(path, "re");
+        assert_non_null(f);
+        char line[1200];
+        for (long n = strtol(num + 1, NULL, 10); n > 0 && fgets(line, sizeof line, f); n--)
+                ;
+        fclose(f);
+        assert_true(strncmp(line, "load = btrfs", strlen("load = btrfs")) == 0);
+        free(error);
+}
+
+static void test_mki_image_config_module_words(void **state) {
+        char *words[] = { (char *)"a#b", (char *)"c;d", (char *)"e\"f", NULL };
+        char *both[] = { (char *)"g\"h'i", NULL };
+        char *line[] = { (char *)"j\n[boot]", NULL };
+        char *error = NULL;
+        struct koompi_config c;
+        char *out = NULL;
+        size_t len = 0;
+        const char *key = NULL;
+
+        assert_int_equal(image_config_round_trip("[luks]\nuuid = abc\n", words, &error), 0);
+        assert_null(error);
+        settings_of("[luks]\nuuid = abc\n", &c);
+        assert_int_equal(mki_image_config(&c, NULL, 0, both, &out, &len, &key), -EINVAL);
+        assert_string_equal(key, "modules:load");
+        assert_int_equal(mki_image_config(&c, NULL, 0, line, &out, &len, &key), -EINVAL);
+        assert_null(out);
+        config_free(&c);
+}
+
+/* A hand-made image config that reads otherwise is refused naming the line and the key. */
+static void test_mki_image_config_check_names_line(void **state) {
+        struct koompi_config c;
+        char *error = NULL, p[PATH_MAX];
+        const char *image = "[boot]\ntries = 3\n[luks]\nuuid = abc ; a comment\n";
+        settings_of("[luks]\nuuid = abcd\n", &c);
+        tl_write_text(in_dir(p, "image.conf"), image);
+        assert_int_equal(mki_image_config_check(&c, NULL, p, image, strlen(image), &error), -EBADMSG);
+        assert_non_null(strstr(error, "line 4, luks:uuid reads as 'abc' instead of 'abcd'"));
+        free(error);
+        config_free(&c);
+}
+
+static void expect_hash_cost(const char *hash, int want, const char *needle) {
+        char *error = NULL;
+        assert_int_equal(mki_password_hash_check(hash, &error), want);
+        if (needle) {
+                assert_non_null(error);
+                assert_non_null(strstr(error, needle));
+                assert_non_null(strstr(error, "openssl passwd -6"));
+        } else
+                assert_null(error);
+        free(error);
+}
+
+/* A technician password hash that would make every try at the recovery menu take minutes is
+ * refused when the image is built. */
+static void test_mki_password_hash_cost(void **state) {
+        expect_hash_cost(NULL, 0, NULL);
+        expect_hash_cost("", 0, NULL);
+        expect_hash_cost("$1$salt$hash", 0, NULL);
+        expect_hash_cost("$6$salt$hash", 0, NULL);
+        expect_hash_cost("$6$rounds=5000$salt$hash", 0, NULL);
+        expect_hash_cost("$5$rounds=1000000$salt$hash", 0, NULL);
+        expect_hash_cost("$6$rounds=1000001$salt$hash", -E2BIG, "SHA-crypt with rounds=1000001");
+        expect_hash_cost("$6$rounds=999999999$salt$hash", -E2BIG, "rounds=999999999");
+        expect_hash_cost("$5$rounds=99999999999999999999999$s$h", -E2BIG, "(at most 1000000 rounds)");
+        expect_hash_cost("$2b$10$abcdefghijklmnopqrstuu", 0, NULL);
+        expect_hash_cost("$2y$12$abcdefghijklmnopqrstuu", 0, NULL);
+        expect_hash_cost("$2b$13$abcdefghijklmnopqrstuu", -E2BIG, "bcrypt of cost 13");
+        expect_hash_cost("$2b$31$abcdefghijklmnopqrstuu", -E2BIG, "bcrypt of cost 31");
+        expect_hash_cost("$2a$x$abc", -E2BIG, "cost 12");
+        /* yescrypt as mkpasswd makes it (16 MiB), the most allowed (64 MiB), and more. */
+        expect_hash_cost("$y$j9T$salt$hash", 0, NULL);
+        expect_hash_cost("$y$jBT$salt$hash", 0, NULL);
+        expect_hash_cost("$y$jCT$salt$hash", -E2BIG, "64 MiB");
+        expect_hash_cost("$gy$jzz$salt$hash", -E2BIG, "yescrypt");
+        expect_hash_cost("$7$BU..../....salt$hash", 0, NULL);
+        expect_hash_cost("$7$DU..../....salt$hash", -E2BIG, "scrypt");
 }
 
 static void test_mki_default_image(void **state) {
@@ -445,6 +594,38 @@ static void test_mki_warns_auth_none(void **state) {
         assert_int_equal(access(img, F_OK), 0);
 }
 
+/* A host file whose load line is just short enough for iniparser: the build with --module
+ * fails naming the line, instead of writing an image that boots on the built-in defaults. */
+static void test_mki_refuses_unreadable_image_config(void **state) {
+        char img[PATH_MAX], conf[PATH_MAX];
+        char *out = NULL;
+        in_dir(img, "long.img");
+        char text[1100] = "[image]\ncompression_level = 3\n[modules]\nload = btrfs";
+        while (strlen(text) < 1020 + strlen("[image]\ncompression_level = 3\n[modules]\n"))
+                strcat(text, " x");
+        strcat(text, "\n");
+        tl_write_text(in_dir(conf, "long.conf"), text);
+        assert_int_equal(mki(&out, img, "--config '%s' --module loop", conf), 1);
+        assert_non_null(strstr(out, "the image's boot.conf would not give koompi-init these settings"));
+        assert_non_null(strstr(out, "line too long"));
+        free(out);
+        file_is_absent(img);
+}
+
+static void test_mki_refuses_costly_hash(void **state) {
+        char img[PATH_MAX], conf[PATH_MAX];
+        char *out = NULL;
+        in_dir(img, "costly.img");
+        tl_write_text(
+                in_dir(conf, "costly.conf"),
+                "[image]\ncompression_level = 3\n[recovery]\npassword_hash = $6$rounds=999999999$s$h\n");
+        assert_int_equal(mki(&out, img, "--config '%s'", conf), 1);
+        assert_non_null(strstr(out, "[recovery] password_hash is SHA-crypt with rounds=999999999"));
+        assert_non_null(strstr(out, "openssl passwd -6"));
+        free(out);
+        file_is_absent(img);
+}
+
 static void test_mki_bad_inputs(void **state) {
         char d[PATH_MAX], img[PATH_MAX], conf[PATH_MAX];
         char *out = NULL;
@@ -666,10 +847,16 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mki_parse_include),
                 cmocka_unit_test(test_mki_image_config),
+                cmocka_unit_test(test_mki_image_config_valid_hosts),
+                cmocka_unit_test(test_mki_image_config_module_words),
+                cmocka_unit_test(test_mki_image_config_check_names_line),
                 cmocka_unit_test(test_mki_default_image),
                 cmocka_unit_test(test_mki_reproducible),
                 cmocka_unit_test(test_mki_unknown_kernel),
+                cmocka_unit_test(test_mki_password_hash_cost),
                 cmocka_unit_test(test_mki_bad_inputs),
+                cmocka_unit_test(test_mki_refuses_costly_hash),
+                cmocka_unit_test(test_mki_refuses_unreadable_image_config),
                 cmocka_unit_test(test_mki_warns_auth_none),
                 cmocka_unit_test(test_mki_help),
                 cmocka_unit_test(test_mki_init_script_and_modules),

@@ -244,6 +244,24 @@ static void test_auth_lockout(void **state) {
         assert_false(recovery_item_allowed(&a, _RECOVERY_ITEM_MAX));
 }
 
+/* A student trying 100 passwords: after the third, no try is even checked, none waits, and
+ * nothing but restarting, switching off, retrying the unlock, the log and help is offered. */
+static void test_auth_hundred_wrong(void **state) {
+        struct recovery_auth a;
+        unsigned waited = 0;
+        recovery_auth_init(&a, RECOVERY_AUTH_PASSWORD);
+        for (int i = 0; i < 100; i++)
+                waited += recovery_auth_attempt(&a, false);
+        assert_int_equal(waited, 1000 + 2000 + 4000);
+        assert_true(recovery_auth_locked_out(&a));
+        assert_false(recovery_auth_may_ask(&a));
+        assert_int_equal(a.failures, RECOVERY_AUTH_MAX_FAILURES);
+        assert_int_equal(recovery_auth_attempt(&a, true), 0);
+        assert_false(a.authenticated);
+        assert_false(recovery_item_allowed(&a, RECOVERY_ITEM_SHELL));
+        assert_true(recovery_item_allowed(&a, RECOVERY_ITEM_REBOOT));
+}
+
 static void test_auth_without_hash(void **state) {
         static const enum recovery_auth_mode modes[] = { RECOVERY_AUTH_UNSET, RECOVERY_AUTH_BROKEN };
         for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
@@ -432,6 +450,7 @@ int main(void) {
                 cmocka_unit_test(test_auth_delays),
                 cmocka_unit_test(test_auth_accepts_after_a_failure),
                 cmocka_unit_test(test_auth_lockout),
+                cmocka_unit_test(test_auth_hundred_wrong),
                 cmocka_unit_test(test_auth_without_hash),
                 cmocka_unit_test(test_auth_none),
                 cmocka_unit_test(test_items_needing_auth),

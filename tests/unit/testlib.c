@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -184,4 +185,25 @@ void tl_set_assert_equal(struct tl_set *mine, struct tl_set *theirs, const char 
                         print_message("%s: %s\n", them, theirs->items[j]);
                 fail_msg("%s: %s has %s where %s has %s", what, me, x, them, y);
         }
+}
+
+/* The pages holding len bytes, and the guard page after them. */
+static size_t fenced_pages(size_t len) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        return (len + page - 1) / page * page;
+}
+
+void *tl_fenced_copy(const void *data, size_t len) {
+        size_t size = fenced_pages(len);
+        char *base = mmap(NULL, size + (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (base == MAP_FAILED || mprotect(base + size, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0)
+                fail_msg("mapping a fenced buffer failed: %m");
+        memcpy(base + size - len, data, len);
+        return base + size - len;
+}
+
+void tl_fenced_free(void *p, size_t len) {
+        size_t size = fenced_pages(len);
+        munmap((char *)p + len - size, size + (size_t)sysconf(_SC_PAGESIZE));
 }

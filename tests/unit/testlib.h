@@ -34,6 +34,11 @@ int tl_run(char **ret_out, bool with_stderr, const char *fmt, ...) __attribute__
  * output, on a non-zero exit. */
 char *tl_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A copy of len bytes of data that ends where an inaccessible page begins, so that a read past
+ * its end crashes the test, sanitizer or not. Free it with tl_fenced_free(p, len). */
+void *tl_fenced_copy(const void *data, size_t len);
+void tl_fenced_free(void *p, size_t len);
+
 /* The installed kernel to test against: the lowest version in /lib/modules with a modules.dep.
  * 0, -ENOENT when there is none, or negative errno. */
 int tl_find_kernel(char *ret, size_t size);
