@@ -35,6 +35,21 @@ static int tmp_name(const char *name, char *buf, size_t size) {
         return 0;
 }
 
+/* The written file tmp becomes name (unless r already says the writing failed): renamed over it,
+ * or beside nothing when noreplace, the directory synced; tmp is removed on any failure. */
+static int put_in_place(int dirfd, const char *tmp, const char *name, bool noreplace, int r) {
+        if (r == 0) {
+                if (noreplace)
+                        r = rename_noreplace(dirfd, tmp, dirfd, name);
+                else if (renameat(dirfd, tmp, dirfd, name) < 0)
+                        r = -errno;
+        }
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        return fsync_dir(dirfd);
+}
 int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bool noreplace) {
         char tmp[512];
         int fd, r;
@@ -50,17 +65,7 @@ int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bo
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
-        if (r == 0) {
-                if (noreplace)
-                        r = rename_noreplace(dirfd, tmp, dirfd, name);
-                else if (renameat(dirfd, tmp, dirfd, name) < 0)
-                        r = -errno;
-        }
-        if (r < 0) {
-                unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        return fsync_dir(dirfd);
+        return put_in_place(dirfd, tmp, name, noreplace, r);
 }
 
 int esp_copy_file(const char *src, int dirfd, const char *name) {
@@ -108,15 +113,7 @@ int esp_install_file(const char *src, int dirfd, const char *name, bool noreplac
         r = esp_copy_file(src, dirfd, tmp);
         if (r < 0)
                 return r;
-        if (noreplace)
-                r = rename_noreplace(dirfd, tmp, dirfd, name);
-        else if (renameat(dirfd, tmp, dirfd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        return fsync_dir(dirfd);
+        return put_in_place(dirfd, tmp, name, noreplace, 0);
 }
 
 int esp_remove_tree(int dirfd, const char *name) {
