@@ -28,13 +28,16 @@ agent_cleanup() {
 }
 trap 'agent_cleanup; cleanup' EXIT INT TERM
 
-# wait_for TRIES COMMAND...: runs the command every 0.1 s until it succeeds, at most TRIES times.
+# wait_for TRIES COMMAND...: runs the command every 0.1 s until it succeeds, at most TRIES times
+# and never longer than 4 x TRIES / 10 + 10 seconds (the command may be a shell function: the
+# counter has a name of its own, and the clock bounds the loop whatever the command does).
 wait_for() {
-	n=$1
+	_wait_for_left=$1
+	_wait_for_end=$(($(date +%s) + 4 * _wait_for_left / 10 + 10))
 	shift
-	while [ "$n" -gt 0 ]; do
+	while [ "$_wait_for_left" -gt 0 ] && [ "$(date +%s)" -le "$_wait_for_end" ]; do
 		"$@" 2>/dev/null && return 0
-		n=$((n - 1))
+		_wait_for_left=$((_wait_for_left - 1))
 		sleep 0.1
 	done
 	return 1
