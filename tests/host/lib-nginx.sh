@@ -41,7 +41,7 @@ CONF
 	NGINX_PID=$!
 	n=100
 	while [ $n -gt 0 ]; do
-		curl -s -o /dev/null "$MIRROR/" && return 0
+		curl -s --max-time 5 -o /dev/null "$MIRROR/" && return 0
 		kill -0 "$NGINX_PID" 2>/dev/null || return 1
 		n=$((n - 1))
 		sleep 0.1
