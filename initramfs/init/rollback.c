@@ -226,10 +226,10 @@ void rollback_after_unlock(struct init_ctx *ctx) {
 
 /* A root's entry is the one whose options name it, whatever the file is called: entries
  * written by hand count as koompi-boot's do. */
-static void entry_state_of_root(struct init_ctx *ctx, struct fallback_root *fr) {
+static void entry_state_of_root(const struct entry_dir *entries, struct fallback_root *fr) {
         char id[256], want[300], file[300];
         struct entry_name e;
-        if (entry_dir_find_root(ESP_DIR "/" LAYOUT_ENTRIES_DIR, fr->name, file, sizeof file, &e) == 0) {
+        if (entry_dir_root(entries, fr->name, file, sizeof file, &e) == 0) {
                 fallback_root_from_entry(fr, &e);
                 return;
         }
@@ -275,16 +275,21 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
         /* Under systemd-boot its counters are the count, whether or not the entry it started
          * is counted itself: a spent newer entry means this boot is a fallback. */
         bool loader = *ctx->entry_id && esp_mount(ctx) == 0;
+        struct entry_dir entries = {};
+        /* The entries read once for all the roots (missing: no entry for any). */
+        if (loader)
+                (void)entry_dir_load(ESP_DIR "/" LAYOUT_ENTRIES_DIR, &entries);
         for (size_t i = 0; i < n; i++) {
                 fr[i] = (struct fallback_root) { .name = roots[i].name,
                                                  .read_only = roots[i].read_only,
                                                  .generation = roots[i].otransid };
                 if (loader) {
-                        entry_state_of_root(ctx, &fr[i]);
+                        entry_state_of_root(&entries, &fr[i]);
                         fallback_root_note_from_ledger(&fr[i], &ctx->ledger);
                 } else
                         fallback_root_from_ledger(&fr[i], &ctx->ledger, ctx->config.boot_tries);
         }
+        entry_dir_free(&entries);
         struct fallback_input in = { .requested = ctx->s.snapshot,
                                      .roots = fr,
                                      .n_roots = n,
