@@ -15,8 +15,7 @@ import re
 
 import vmtest  # noqa: F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
-from rollback import (BOOT_FAILED, CURRENT, SYSTEMD, T_SYSTEMD, TRIES, Entry, SystemdBless,  # noqa: E402
-                      cmdline)
+from rollback import BOOT_FAILED, SYSTEMD, T_SYSTEMD, SystemdBless  # noqa: E402
 from testroot import PROMPT, WRONG, read_status  # noqa: E402
 from vmtest import T_PROMPT, T_ROOT, check  # noqa: E402
 
@@ -40,11 +39,7 @@ class PowerCut(SystemdBless):
     def run(self):
         cut = f"{self.verb}:{self.point}+{self.delay_ms}"
         words = f"systemd.show_status=1 koompi.test=powercut:{cut}"
-        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
-                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
-                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
-                      version="1", sort_key="koompi")]
-        disks = self.setup(ents)
+        disks = self.setup_systemd(words)
         # The reset and the reboot stay in this QEMU.
         self.start_vm(disks=disks, no_reboot=False)
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])

@@ -355,11 +355,7 @@ class SystemdBless(RollbackScenario):
 
     def run(self):
         words = "systemd.show_status=1"
-        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
-                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
-                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
-                      version="1", sort_key="koompi")]
-        disks = self.setup(ents)
+        disks = self.setup_systemd(words)
         self.start_vm(disks=disks)
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
@@ -396,6 +392,15 @@ class SystemdBless(RollbackScenario):
         check(state == "good", f"status --json: {SYSTEMD} is {state!r}, expected good\n{report}")
         self.note(f"status --json: {SYSTEMD} is {state}")
 
+    def setup_systemd(self, words):
+        """The disk with @root-systemd's entry (counted, its kernel options plus words) booted
+        first and @root-current's behind it."""
+        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
+                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
+                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
+                      version="1", sort_key="koompi")]
+        return self.setup(ents)
+
     def report_lines(self):
         return "\n".join(re.findall(r"KOOMPI-REPORT: [^\n]*|KOOMPI-STATUS-ERR: [^\n]*",
                                     self.vm.transcript))
@@ -410,11 +415,7 @@ class UpdateInVm(SystemdBless):
         # koompi.test=update: the root's report unit runs koompi-boot update with the
         # booted entry's kernel and initramfs (the root carries none), then reboots.
         words = "systemd.show_status=1 koompi.test=update"
-        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
-                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
-                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
-                      version="1", sort_key="koompi")]
-        disks = self.setup(ents)
+        disks = self.setup_systemd(words)
         # The guest's reboot after the update stays in this QEMU.
         self.start_vm(disks=disks, no_reboot=False)
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
@@ -479,11 +480,7 @@ class AgentHealth(SystemdBless):
            "boot-complete.target, the boot is blessed, busctl introspects the agent")
 
     def run(self):
-        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, "systemd.show_status=1"),
-                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
-                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
-                      version="1", sort_key="koompi")]
-        disks = self.setup(ents)
+        disks = self.setup_systemd("systemd.show_status=1")
         self.start_vm(disks=disks)
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
@@ -540,12 +537,7 @@ class AgentHealthFails(AgentHealth):
            "reboots and comes up on the previous good root with a fallback alert")
 
     def run(self):
-        ents = [Entry(f"koompi-root-systemd+{TRIES}",
-                      cmdline(SYSTEMD, "systemd.show_status=1 koompi.test=health-fail"),
-                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
-                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
-                      version="1", sort_key="koompi")]
-        disks = self.setup(ents)
+        disks = self.setup_systemd("systemd.show_status=1 koompi.test=health-fail")
         # koompi-health.service's FailureAction=reboot stays in this QEMU.
         self.start_vm(disks=disks, no_reboot=False)
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
