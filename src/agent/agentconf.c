@@ -45,7 +45,8 @@ static const struct conf_key conf_keys[] = {
         { "update:user", K_STR, F(update_user), NULL, "a user name" },
         { "update:check_interval", K_DURATION, F(update_check_interval_ms), NULL,
           "a duration such as 360min" },
-        { "update:max_rate", K_RATE, F(update_max_rate), NULL, "bytes a second such as 500K or 2M, 0 for no limit" },
+        { "update:max_rate", K_RATE, F(update_max_rate), NULL,
+          "bytes a second such as 500K or 2M, 0 for no limit" },
         { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
         { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
 };

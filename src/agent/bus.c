@@ -353,7 +353,8 @@ static void update_apply_done(json_object *answer, void *userdata) {
 }
 
 static int method_update_apply(sd_bus_message *m, void *userdata, sd_bus_error *err) {
-        static const struct updateapply_ops ops = { .progress = update_apply_progress, .done = update_apply_done };
+        static const struct updateapply_ops ops = { .progress = update_apply_progress,
+                                                    .done = update_apply_done };
         struct agent *a = userdata;
         int r = authorize(a, m, "UpdateApply", err);
         if (r != 1)

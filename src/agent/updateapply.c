@@ -44,7 +44,8 @@ struct updateapply {
         bool orphaned; /* freed while koompi-boot ran */
 };
 
-static json_object *error_answer(int err, bool refused, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static json_object *error_answer(int err, bool refused, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 static json_object *error_answer(int err, bool refused, const char *fmt, ...) {
         _cleanup_free_ char *text = NULL;
         va_list ap;
@@ -122,8 +123,10 @@ static void transaction_done(int r, const char *out, const char *error, void *us
         }
         a->ops.progress("transaction", 1, 1, a->ops.userdata);
         if (r != 0) {
-                finish(a, error_answer(boot_errno(r), false, "koompi-boot update failed: %s; nothing was changed",
-                                       error ? error : "no reason given"));
+                finish(a,
+                       error_answer(boot_errno(r), false,
+                                    "koompi-boot update failed: %s; nothing was changed",
+                                    error ? error : "no reason given"));
                 return;
         }
         if (apply_root_from_output(out, root, sizeof root) < 0)
@@ -146,7 +149,7 @@ static void start_transaction(struct updateapply *a) {
                 finish(a, error_answer(r, false, "writing %s/pacman.conf failed: %s", a->dir, strerror(-r)));
                 return;
         }
-        _cleanup_free_ char *args = apply_pacman_args(SANDBOX_CACHE_DIR);
+        _cleanup_free_ char *args = apply_pacman_args(SANDBOX_CACHE_DIR, &a->m);
         const char *argv[] = { "update", "--pacman", args, "--pacman-cache", a->dir, NULL };
         a->ops.progress("transaction", 0, 1, a->ops.userdata);
         r = rootfacts_call(a->event, &a->src, argv, transaction_done, a);
@@ -186,8 +189,8 @@ static void child_ended(struct updateapply *a) {
                 finish(a, error_answer(-EIO, false, "the download stopped without saying why"));
                 return;
         }
-        log_info("update apply: %llu bytes fetched, %llu kept from before", (unsigned long long)a->end.fetched,
-                 (unsigned long long)a->end.resumed);
+        log_info("update apply: %llu bytes fetched, %llu kept from before",
+                 (unsigned long long)a->end.fetched, (unsigned long long)a->end.resumed);
         if (a->end.error < 0) {
                 struct update_refusal why = { .error = a->end.error };
                 snprintf(why.reason, sizeof why.reason, "%s", a->end.reason);
@@ -266,8 +269,9 @@ static int prepare(struct updateapply *a, struct update_refusal *why) {
         if (r >= 0)
                 r = apply_cache_prepare(a->dir, geteuid() == 0 ? pw->pw_uid : geteuid(),
                                         geteuid() == 0 ? pw->pw_gid : getegid());
-        return r < 0 ? update_refuse(why, r, "the cache folder %s could not be made: %s", a->dir, strerror(-r))
-                     : 0;
+        return r < 0
+                ? update_refuse(why, r, "the cache folder %s could not be made: %s", a->dir, strerror(-r))
+                : 0;
 }
 
 static bool answer_bool(json_object *o, const char *key) {
@@ -295,17 +299,19 @@ static void on_checked(json_object *check, void *userdata) {
                                       answer_bool(check, "refused"), "%s", answer_str(check, "error"));
         else if (up_to_date(check)) {
                 answer = json_object_new_object();
-                json_object_object_add(answer, "version", json_object_new_string(answer_str(check, "version")));
+                json_object_object_add(answer, "version",
+                                       json_object_new_string(answer_str(check, "version")));
                 json_object_object_add(answer, "up_to_date", json_object_new_boolean(true));
         } else if (!answer_bool(check, "eligible"))
-                answer = error_answer(-ECANCELED, false, "%s is not taken now: %s", answer_str(check, "version"),
-                                      answer_str(check, "reason"));
+                answer = error_answer(-ECANCELED, false, "%s is not taken now: %s",
+                                      answer_str(check, "version"), answer_str(check, "reason"));
         else if (prepare(a, &why) < 0)
                 answer = error_answer(why.error, update_is_refusal(why.error), "%s", why.reason);
         else {
                 int r = start_child(a);
                 if (r < 0)
-                        answer = error_answer(r, false, "the download could not be started: %s", strerror(-r));
+                        answer =
+                                error_answer(r, false, "the download could not be started: %s", strerror(-r));
         }
         json_object_put(check);
         updatecheck_free(a->check);
@@ -315,11 +321,15 @@ static void on_checked(json_object *check, void *userdata) {
 }
 
 int updateapply_start(struct updateapply **ret, sd_event *e, const struct agent_config *conf,
-                      const char *state_dir, const struct rootfacts_source *src, const struct updateapply_ops *ops) {
+                      const char *state_dir, const struct rootfacts_source *src,
+                      const struct updateapply_ops *ops) {
         struct updateapply *a = xmalloc(sizeof *a);
-        *a = (struct updateapply) {
-                .event = e, .conf = conf, .state_dir = strdup_or_die(state_dir), .src = *src, .ops = *ops, .fd = -1
-        };
+        *a = (struct updateapply) { .event = e,
+                                    .conf = conf,
+                                    .state_dir = strdup_or_die(state_dir),
+                                    .src = *src,
+                                    .ops = *ops,
+                                    .fd = -1 };
         a->src.timeout_ms = TRANSACTION_TIMEOUT_MS;
         int r = updatecheck_start(&a->check, e, conf, state_dir, on_checked, a);
         if (r < 0) {

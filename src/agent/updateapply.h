@@ -28,7 +28,8 @@ struct updateapply_ops {
 /* Starts on e. src names koompi-boot and its folders (copied). 0, or a negative errno when
  * nothing could be started (done is then not called). */
 int updateapply_start(struct updateapply **ret, sd_event *e, const struct agent_config *conf,
-                      const char *state_dir, const struct rootfacts_source *src, const struct updateapply_ops *ops);
+                      const char *state_dir, const struct rootfacts_source *src,
+                      const struct updateapply_ops *ops);
 /* Stops what still runs (the check, the download), and frees it. A koompi-boot already running
  * finishes by itself: its transaction is crash-safe. */
 void updateapply_free(struct updateapply *a);

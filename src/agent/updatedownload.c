@@ -75,7 +75,9 @@ void updatedownload_child(int fd, const struct download_request *req) {
         alarm(CHILD_SECONDS);
         int r = updatefetch_drop_root(req->user);
         if (r < 0)
-                update_refuse(&why, r, "the download could not drop root: no such user in [update] user, or it is root");
+                update_refuse(
+                        &why, r,
+                        "the download could not drop root: no such user in [update] user, or it is root");
         else
                 r = download(req, &rep, &stats, &why);
         /* One line: the reason's own newlines would cut it. */
@@ -90,7 +92,8 @@ void updatedownload_child(int fd, const struct download_request *req) {
 int updatedownload_parse(const char *line, struct download_line *ret) {
         struct download_line l = { 0 };
         int n = 0;
-        if (sscanf(line, "progress %" SCNu64 " %" SCNu64 " %255[^\n]%n", &l.have, &l.total, l.file, &n) == 3 &&
+        if (sscanf(line, "progress %" SCNu64 " %" SCNu64 " %255[^\n]%n", &l.have, &l.total, l.file, &n) ==
+                    3 &&
             !line[n] && l.have <= l.total) {
                 *ret = l;
                 return 0;

@@ -42,9 +42,11 @@ static void show_progress(struct watch *w, const char *step, uint32_t done, uint
                 w->bar_open = false;
                 snprintf(w->last_step, sizeof w->last_step, "%s", step);
                 if (transaction && done == 0)
-                        fprintf(w->f, "installing: a new root with the release's packages (koompi-boot update)\n");
+                        fprintf(w->f,
+                                "installing: a new root with the release's packages (koompi-boot update)\n");
                 else if (!transaction && !w->tty)
-                        fprintf(w->f, "downloading %s (%" PRIu32 " of %" PRIu32 " KiB done)\n", step, done, total);
+                        fprintf(w->f, "downloading %s (%" PRIu32 " of %" PRIu32 " KiB done)\n", step, done,
+                                total);
         }
         if (!transaction && w->tty)
                 draw_bar(w, step, done, total);
@@ -54,7 +56,8 @@ static void show_progress(struct watch *w, const char *step, uint32_t done, uint
 static int on_progress(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         const char *operation, *step;
         uint32_t done, total;
-        if (sd_bus_message_read(m, "ssuu", &operation, &step, &done, &total) < 0 || strcmp(operation, "update") != 0)
+        if (sd_bus_message_read(m, "ssuu", &operation, &step, &done, &total) < 0 ||
+            strcmp(operation, "update") != 0)
                 return 0;
         show_progress(userdata, step, done, total);
         return 0;
@@ -116,8 +119,10 @@ void show_update_apply(FILE *f, json_object *answer) {
         fprintf(f, "Applied:     %s in the new root %s\n", show_str(answer, "version", "?"),
                 show_str(answer, "root", "?"));
         fprintf(f, "Downloaded:  %" PRId64 " bytes (%" PRId64 " already there)\n",
-                json_object_get_int64(member(answer, "fetched")), json_object_get_int64(member(answer, "resumed")));
-        fprintf(f, "Next start:  the machine starts %s next time; the running system is unchanged until then\n",
+                json_object_get_int64(member(answer, "fetched")),
+                json_object_get_int64(member(answer, "resumed")));
+        fprintf(f,
+                "Next start:  the machine starts %s next time; the running system is unchanged until then\n",
                 show_str(answer, "root", "?"));
 }
 
@@ -127,10 +132,11 @@ int update_apply(struct koompi_bus *b, bool json, FILE *err) {
         sd_bus_slot *slot = NULL;
         const char *text;
         json_object *o;
-        int r = sd_bus_match_signal(b->bus, &slot, NULL, "/org/koompi/Agent1", "org.koompi.Agent1", "Progress",
-                                    on_progress, &w);
+        int r = sd_bus_match_signal(b->bus, &slot, NULL, "/org/koompi/Agent1", "org.koompi.Agent1",
+                                    "Progress", on_progress, &w);
         if (r < 0)
-                fprintf(err, "koompi: the progress cannot be followed (%s); waiting for the outcome\n", strerror(-r));
+                fprintf(err, "koompi: the progress cannot be followed (%s); waiting for the outcome\n",
+                        strerror(-r));
         b->dispatch = true;
         int code = kbus_call(b, "UpdateApply", &reply, NULL);
         sd_bus_slot_unref(slot);
@@ -144,7 +150,9 @@ int update_apply(struct koompi_bus *b, bool json, FILE *err) {
                 return KOOMPI_EXIT_FAILED;
         }
         if (json)
-                printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                printf("%s\n",
+                       json_object_to_json_string_ext(
+                               o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         else
                 show_update_apply(stdout, o);
         code = update_apply_code(o);

@@ -20,14 +20,32 @@ int apply_cache_path(const char *state_dir, const char *version, char *buf, size
         return 0;
 }
 
+static bool is_db(const struct manifest *m, const struct manifest_package *p) {
+        size_t n = strlen(m->repo_name);
+        return strncmp(p->file, m->repo_name, n) == 0 && streq(p->file + n, ".db");
+}
+
+/* pacman's own rule for a package name; one that passes is a single word to a shell. */
+static bool pacman_name_valid(const char *s) {
+        return *s && *s != '-' && *s != '.' &&
+                s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789@._+-")] == '\0';
+}
+
 int apply_repo_check(const struct manifest *m, struct update_refusal *why) {
-        char db[80];
-        snprintf(db, sizeof db, "%s.db", m->repo_name);
-        for (size_t i = 0; i < m->n_packages; i++)
-                if (streq(m->packages[i].file, db))
-                        return 0;
-        return update_refuse(why, -EBADMSG,
-                             "malformed manifest: its packages do not list the repository's database %s", db);
+        bool db = false;
+        for (size_t i = 0; i < m->n_packages; i++) {
+                if (is_db(m, &m->packages[i]))
+                        db = true;
+                else if (!pacman_name_valid(m->packages[i].name))
+                        return update_refuse(why, -EBADMSG,
+                                             "malformed manifest: \"%s\" is not a package name",
+                                             m->packages[i].name);
+        }
+        return db ? 0
+                  : update_refuse(
+                            why, -EBADMSG,
+                            "malformed manifest: its packages do not list the repository's database %s.db",
+                            m->repo_name);
 }
 
 int apply_cache_prepare(const char *dir, uid_t uid, gid_t gid) {
@@ -94,10 +112,19 @@ int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mou
         return write_file_atomic(path, text, (size_t)len, 0644);
 }
 
-char *apply_pacman_args(const char *mount) {
+char *apply_pacman_args(const char *mount, const struct manifest *m) {
         char *s;
-        if (asprintf(&s, "--config %s/pacman.conf -Syu --noconfirm", mount) < 0)
+        if (asprintf(&s, "--config %s/pacman.conf -Syu --noconfirm --needed --", mount) < 0)
                 abort();
+        for (size_t i = 0; i < m->n_packages; i++) {
+                char *more;
+                if (is_db(m, &m->packages[i]))
+                        continue;
+                if (asprintf(&more, "%s %s", s, m->packages[i].name) < 0)
+                        abort();
+                free(s);
+                s = more;
+        }
         return s;
 }
 
@@ -153,7 +180,8 @@ int apply_root_release(const char *state_dir, const char *root, char *buf, size_
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char *space = strchr(line, ' ');
-                if (!space || (size_t)(space - line) != strlen(root) || strncmp(line, root, strlen(root)) != 0)
+                if (!space || (size_t)(space - line) != strlen(root) ||
+                    strncmp(line, root, strlen(root)) != 0)
                         continue;
                 if (strlen(space + 1) >= size)
                         return -ENAMETOOLONG;

@@ -16,7 +16,8 @@
 /* STATE_DIR/update/cache/VERSION into buf. 0, -EINVAL for a version that is no version, or
  * -ENAMETOOLONG. */
 int apply_cache_path(const char *state_dir, const char *version, char *buf, size_t size);
-/* Whether m lists its repository's database ("<repo.name>.db"). 0, or -EBADMSG with why filled
+/* Whether m lists its repository's database ("<repo.name>.db") and names its packages as
+ * pacman does (a-z, 0-9, @._+-, not starting with '-' or '.'). 0, or -EBADMSG with why filled
  * (may be NULL). */
 int apply_repo_check(const struct manifest *m, struct update_refusal *why);
 /* Makes dir (and its parents, root's) owned by uid:gid, mode 0755, for the download. 0 or a
@@ -30,9 +31,10 @@ int apply_cache_verify(const struct manifest *m, const char *dir, struct update_
  * command's sandbox shows dir), no signature required (the files were verified against the
  * signed manifest). 0 or a negative errno. */
 int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mount);
-/* The arguments of `koompi-boot update --pacman` for a copy shown at mount: the pinned
- * configuration, a full upgrade from it, no question. Free it. */
-char *apply_pacman_args(const char *mount);
+/* The arguments of `koompi-boot update --pacman` for m's copy shown at mount: the pinned
+ * configuration, a full upgrade from it and m's packages installed when missing, no question.
+ * m passed apply_repo_check(). Free it. */
+char *apply_pacman_args(const char *mount, const struct manifest *m);
 /* The new root's name from what `koompi-boot update` printed ("update: NAME made from ...").
  * 0, or -ENOENT when it says none. */
 int apply_root_from_output(const char *out, char *buf, size_t size);

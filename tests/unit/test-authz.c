@@ -87,7 +87,8 @@ static void test_decide(void **state) {
 }
 
 static void test_every_change_has_a_polkit_action(void **state) {
-        static const char *const changes[] = { "RunHealth", "AcknowledgeAlert", "UpdateApprove", "UpdateApply" };
+        static const char *const changes[] = { "RunHealth", "AcknowledgeAlert", "UpdateApprove",
+                                               "UpdateApply" };
         for (size_t i = 0; i < ELEMENTSOF(changes); i++) {
                 const struct authz_method *m = authz_method(changes[i]);
                 assert_non_null(m);
