@@ -131,8 +131,10 @@ char *apply_pacman_args(const char *mount, const struct manifest *m) {
 int apply_root_from_output(const char *out, char *buf, size_t size) {
         for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
                 char name[256];
-                if (sscanf(p, "update: %255s made from ", name) == 1 && strncmp(p, "update: ", 8) == 0 &&
-                    strlen(name) < size) {
+                int n = 0;
+                /* The literal after %s counts in no return value: %n says it matched. */
+                if (sscanf(p, "update: %255s made from %n", name, &n) == 1 && n > 0 &&
+                    strncmp(p, "update: ", 8) == 0 && strlen(name) < size) {
                         snprintf(buf, size, "%s", name);
                         return 0;
                 }
