@@ -113,6 +113,17 @@ static int boot_errno(int r) {
         }
 }
 
+/* koompi-boot's line of how long each part took ("1.37 s in all: command 0.39 s, ..."). */
+static void log_timing(const char *out) {
+        const char *line = strstr(out, " s in all: ");
+        if (!line)
+                return;
+        while (line > out && line[-1] != '\n')
+                line--;
+        line += strspn(line, " ");
+        log_info("update apply: koompi-boot took %.*s", (int)strcspn(line, "\n"), line);
+}
+
 static void transaction_done(int r, const char *out, const char *error, void *userdata) {
         struct updateapply *a = userdata;
         char root[256];
@@ -134,6 +145,7 @@ static void transaction_done(int r, const char *out, const char *error, void *us
         int k = apply_record(a->state_dir, root, a->m.version);
         if (k < 0)
                 log_errno(k, "update apply: keeping that %s holds %s failed", root, a->m.version);
+        log_timing(out);
         log_info("update apply: %s installed in %s, which boots next", a->m.version, root);
         cache_remove(a->dir);
         finish(a, applied_answer(a, root));
