@@ -299,6 +299,7 @@ run: deps $(PROGS) $(TESTROOT)
 bench: deps $(PROGS) $(TESTROOT) $(B)/tests/fake-polkitd
 	python3 qemu/bench.py
 	sh tests/host/bench-agent.sh $(B)/koompi-boot
+	sh tests/host/bench-update-apply.sh $(B)/koompi-boot
 
 # The agent's figures alone, beside packagekitd's (a minute of idling).
 bench-agent: $(PROGS) $(B)/tests/fake-polkitd

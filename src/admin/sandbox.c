@@ -30,6 +30,7 @@ struct sandbox {
         const char *rootdir;
         char *const *argv;
         char *const *env;
+        const char *cache; /* bound read-only at SANDBOX_CACHE_DIR, or NULL */
         sandbox_log_fn log;
         void *userdata;
 };
@@ -64,6 +65,18 @@ static int mount_at(const struct sandbox *sb, const char *dir, const char *sourc
         if (mount(source, path, type, flags, data) < 0)
                 return say(sb, -errno, "mounting %s on %s failed", source ? source : type, path);
         return 0;
+}
+
+/* The cache folder, read-only, on top of the command's /tmp (a bind is read-only only once
+ * remounted so). */
+static int bind_cache(const struct sandbox *sb) {
+        if (!sb->cache)
+                return 0;
+        int r = mount_at(sb, SANDBOX_CACHE_DIR + 1, sb->cache, NULL, MS_BIND, NULL);
+        if (r < 0)
+                return r;
+        return mount_at(sb, SANDBOX_CACHE_DIR + 1, sb->cache, NULL,
+                        MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 }
 
 static char **make_env(char *const extra[]) {
@@ -124,7 +137,8 @@ static _Noreturn void run_namespace(const struct sandbox *sb) {
             mount_at(sb, "run", "/run", NULL, MS_BIND, NULL) < 0 ||
             mount_at(sb, "tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
             mount_at(sb, "home", "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                     "mode=0755,size=4k") < 0)
+                     "mode=0755,size=4k") < 0 ||
+            bind_cache(sb) < 0)
                 _exit(SANDBOX_SETUP_FAILED);
         pid_t pid = fork();
         if (pid < 0) {
@@ -141,8 +155,13 @@ static _Noreturn void run_namespace(const struct sandbox *sb) {
 
 int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log,
                 void *userdata) {
+        return sandbox_run_cache(rootdir, argv, env, NULL, log, userdata);
+}
+
+int sandbox_run_cache(const char *rootdir, char *const argv[], char *const env[], const char *cache,
+                      sandbox_log_fn log, void *userdata) {
         const struct sandbox sb = {
-                .rootdir = rootdir, .argv = argv, .env = env, .log = log, .userdata = userdata
+                .rootdir = rootdir, .argv = argv, .env = env, .cache = cache, .log = log, .userdata = userdata
         };
         struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
         int status;

@@ -13,3 +13,11 @@ typedef void (*sandbox_log_fn)(int err, const char *what, void *userdata);
  * started. */
 int sandbox_run(const char *rootdir, char *const argv[], char *const env[], sandbox_log_fn log,
                 void *userdata);
+
+/* Where sandbox_run_cache() shows its folder: inside the command's own /tmp, so the root keeps
+ * neither the mount nor its mount point. */
+#define SANDBOX_CACHE_DIR "/tmp/koompi-update-cache"
+/* sandbox_run(), with the folder cache (NULL: none) bound read-only at SANDBOX_CACHE_DIR: a
+ * release's verified packages, for the root's pacman. Same returns. */
+int sandbox_run_cache(const char *rootdir, char *const argv[], char *const env[], const char *cache,
+                      sandbox_log_fn log, void *userdata);

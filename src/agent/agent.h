@@ -6,6 +6,7 @@
 #include "agentconf.h"
 #include "healthrun.h"
 #include "rootfacts.h"
+#include "updateapply.h"
 #include "updatecheck.h"
 
 #define AGENT_VERSION "0.1.0"
@@ -45,6 +46,9 @@ struct agent {
         sd_event_source *update_timer; /* the periodic check, NULL without a mirror */
         sd_bus_message *update_waiters[AGENT_MAX_WAITERS]; /* UpdateCheck calls to answer */
         unsigned n_update_waiters;
+        struct updateapply *update_apply; /* the running application of a release, NULL when none */
+        sd_bus_message *apply_waiters[AGENT_MAX_WAITERS]; /* UpdateApply calls to answer */
+        unsigned n_apply_waiters;
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and

@@ -13,7 +13,7 @@
 #include "manifest.h"
 #include "util.h"
 
-enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE, K_CHECKS, K_WORDS, K_FREE, K_NAME };
+enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE, K_CHECKS, K_WORDS, K_FREE, K_NAME, K_RATE };
 
 struct conf_key {
         const char *key; /* "section:key", as iniparser names it */
@@ -45,6 +45,8 @@ static const struct conf_key conf_keys[] = {
         { "update:user", K_STR, F(update_user), NULL, "a user name" },
         { "update:check_interval", K_DURATION, F(update_check_interval_ms), NULL,
           "a duration such as 360min" },
+        { "update:max_rate", K_RATE, F(update_max_rate), NULL,
+          "bytes a second such as 500K or 2M, 0 for no limit" },
         { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
         { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
 };
@@ -153,6 +155,13 @@ static int apply_key(struct agent_config *c, const struct conf_key *k, const cha
                 break;
         case K_FREE:
                 return builtin_parse_free(v, field);
+        case K_RATE: {
+                struct free_threshold t;
+                if (builtin_parse_free(v, &t) < 0 || t.percent)
+                        return -EINVAL;
+                *(uint64_t *)field = t.bytes;
+                return 0;
+        }
         case K_BOOL:
                 return parse_bool(v, field);
         case K_DURATION: {

@@ -32,6 +32,7 @@ struct agent_config {
         char *update_ring; /* early | normal | late */
         char *update_user; /* the fetching child runs as this user */
         unsigned update_check_interval_ms; /* the agent's own check, this often */
+        uint64_t update_max_rate; /* downloads: bytes a second at most, 0: no limit */
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;

@@ -17,6 +17,7 @@ static const struct authz_method methods[] = {
          * record of the newest accepted serial. */
         { "UpdateCheck", NULL, EVERYONE },
         { "UpdateApprove", "org.koompi.agent.update-approve", ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT) },
+        { "UpdateApply", "org.koompi.agent.update-apply", ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT) },
         { "RunHealth", "org.koompi.agent.run-health", STAFF },
         { "AcknowledgeAlert", "org.koompi.agent.acknowledge-alert", STAFF },
 };

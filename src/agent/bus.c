@@ -321,6 +321,59 @@ static int method_update_approve(sd_bus_message *m, void *userdata, sd_bus_error
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/* Progress of an application: the release's bytes as KiB (the signal's numbers are 32 bits). */
+static void update_apply_progress(const char *step, uint64_t done, uint64_t total, void *userdata) {
+        struct agent *a = userdata;
+        bool bytes = !streq(step, "transaction");
+        sd_bus_emit_signal(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Progress", "ssuu", "update", step,
+                           (uint32_t)(bytes ? done >> 10 : done), (uint32_t)(bytes ? total >> 10 : total));
+}
+
+/* After a release is applied: [update] reboot = never, the only policy of this version, leaves
+ * the new root to the next start of the machine. */
+static void update_applied(struct agent *a, json_object *answer) {
+        json_object *root;
+        if (json_object_object_get_ex(answer, "root", &root))
+                agent_refresh(a);
+}
+
+static void update_apply_done(json_object *answer, void *userdata) {
+        struct agent *a = userdata;
+        const char *json = json_object_to_json_string_ext(
+                answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        update_applied(a, answer);
+        for (unsigned i = 0; i < a->n_apply_waiters; i++) {
+                sd_bus_reply_method_return(a->apply_waiters[i], "s", json);
+                a->apply_waiters[i] = sd_bus_message_unref(a->apply_waiters[i]);
+        }
+        a->n_apply_waiters = 0;
+        json_object_put(answer);
+        updateapply_free(a->update_apply);
+        a->update_apply = NULL;
+}
+
+static int method_update_apply(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        static const struct updateapply_ops ops = { .progress = update_apply_progress,
+                                                    .done = update_apply_done };
+        struct agent *a = userdata;
+        int r = authorize(a, m, "UpdateApply", err);
+        if (r != 1)
+                return r == 2 ? 1 : r;
+        if (a->n_apply_waiters >= AGENT_MAX_WAITERS)
+                return sd_bus_error_set(err, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "too many callers wait for the release to be applied");
+        if (!a->update_apply) {
+                struct updateapply_ops o = ops;
+                o.userdata = a;
+                r = updateapply_start(&a->update_apply, a->event, &a->config, a->state_dir, &a->source, &o);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(err, -r, "applying the release could not start: %m");
+        }
+        /* Answered when it ends; a second caller meanwhile waits for the same one. */
+        a->apply_waiters[a->n_apply_waiters++] = sd_bus_message_ref(m);
+        return 1;
+}
+
 /* Argument names as SD_BUS_PARAM() spells them ("name\0"), written out. */
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -338,6 +391,8 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("UpdateCheck", "", , "s", "release\0", method_update_check,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("UpdateApprove", "s", "version\0", "", , method_update_approve,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UpdateApply", "", , "s", "outcome\0", method_update_apply,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", "seq\0kind\0message\0", 0),
         SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu", "operation\0step\0done\0total\0", 0),
@@ -368,6 +423,11 @@ void bus_done(struct agent *a) {
         a->n_update_waiters = 0;
         updatecheck_free(a->update_check);
         a->update_check = NULL;
+        for (unsigned i = 0; i < a->n_apply_waiters; i++)
+                sd_bus_message_unref(a->apply_waiters[i]);
+        a->n_apply_waiters = 0;
+        updateapply_free(a->update_apply);
+        a->update_apply = NULL;
         a->update_timer = sd_event_source_disable_unref(a->update_timer);
         polkit_forget_all(a);
         agent_facts_done(a);

@@ -24,6 +24,7 @@ struct updatecheck {
         int fd;
         char *answer;
         size_t len;
+        char *accepted; /* the manifest's text, once judged good here */
         struct update_trust trust;
         struct minisign_pubkey *keys;
         const struct agent_config *conf;
@@ -31,6 +32,10 @@ struct updatecheck {
         updatecheck_done_t done;
         void *userdata;
 };
+
+const char *updatecheck_accepted(const struct updatecheck *u) {
+        return u->accepted;
+}
 
 char *updatecheck_current_release(const char *state_dir) {
         char path[PATH_MAX], line[128];
@@ -132,6 +137,8 @@ static json_object *judge(struct updatecheck *u, json_object *child) {
         r = update_state_save(u->state_dir, m.channel, &s);
         json_object *o = r < 0 ? error_json("the accepted serial could not be saved", false)
                                : accepted_json(u, &m, member(child, "mirror"));
+        if (r >= 0)
+                u->accepted = strdup_or_die(manifest);
         manifest_free(&m);
         return o;
 }
@@ -266,6 +273,7 @@ void updatecheck_free(struct updatecheck *u) {
         if (u->fd >= 0)
                 close(u->fd);
         free(u->answer);
+        free(u->accepted);
         free(u->keys);
         free(u->state_dir);
         free(u);

@@ -22,6 +22,9 @@ typedef void (*updatecheck_done_t)(json_object *answer, void *userdata);
  * be had (nothing is left running then). */
 int updatecheck_start(struct updatecheck **ret, sd_event *e, const struct agent_config *conf,
                       const char *state_dir, updatecheck_done_t done, void *userdata);
+/* The text of the manifest this check accepted (judged here, its signature first), for the
+ * done function; NULL when none was. Owned by the check. */
+const char *updatecheck_accepted(const struct updatecheck *u);
 /* Kills the child when it still runs, and frees the check. */
 void updatecheck_free(struct updatecheck *u);
 

@@ -12,6 +12,7 @@
 #include "exit-code.h"
 #include "layout.h"
 #include "log.h"
+#include "sandbox.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -44,6 +45,7 @@ enum {
         ARG_DRY_RUN,
         ARG_RUN,
         ARG_PACMAN,
+        ARG_PACMAN_CACHE,
         ARG_KEEP,
         ARG_ONCE,
         ARG_REASON,
@@ -112,6 +114,10 @@ static const struct option_spec {
           VOPT_RUN,
           "'ARGS'",
           "the same as --run 'pacman ARGS'" },
+        { { "pacman-cache", required_argument, NULL, ARG_PACMAN_CACHE },
+          VOPT_RUN,
+          "DIR",
+          "shown read-only to the command at " SANDBOX_CACHE_DIR " (a release's verified packages)" },
         { { "keep", required_argument, NULL, ARG_KEEP },
           VOPT_KEEP,
           "N",
@@ -388,6 +394,9 @@ static int option_store(const struct verb *v, int c, struct options *o) {
         case ARG_PACMAN:
                 o->pacman = optarg;
                 break;
+        case ARG_PACMAN_CACHE:
+                o->pacman_cache = optarg;
+                break;
         case ARG_ONCE:
                 o->once = true;
                 break;
@@ -463,7 +472,7 @@ static int verb_parse_options(const struct verb *v, int argc, char **argv, struc
 
 static int options_check(const struct verb *v, const struct options *o) {
         const char *paths[] = { o->top,    o->esp,    o->state,    o->config, o->entry,
-                                o->kernel, o->initrd, o->keys_dir, o->device };
+                                o->kernel, o->initrd, o->keys_dir, o->device, o->pacman_cache };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 if (paths[i] && strlen(paths[i]) > ARG_PATH_MAX) {
                         log_error("the path \"%.40s...\" is longer than %d bytes", paths[i], ARG_PATH_MAX);

@@ -382,7 +382,7 @@ static int update_command(struct update *u) {
 
         step(3, "run in %s: %s", u->name, u->command);
         uint64_t t = now_monotonic_us();
-        int r = sandbox_run(u->rootdir, argv, env, sandbox_say, NULL);
+        int r = sandbox_run_cache(u->rootdir, argv, env, u->c->o->pacman_cache, sandbox_say, NULL);
         u->t_cmd = now_monotonic_us() - t;
         if (r < 0)
                 log_errno(r, "running the command in %s failed", u->name);

@@ -90,6 +90,32 @@ static int explain(const struct koompi_bus *b, const char *method, const sd_bus_
         return KOOMPI_EXIT_FAILED;
 }
 
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *err) {
+        *(sd_bus_message **)userdata = sd_bus_message_ref(m);
+        return 1;
+}
+
+/* sd_bus_call(), with the bus's other messages handled while it waits. */
+static int call_dispatching(sd_bus *bus, sd_bus_message *m, uint64_t timeout_us, sd_bus_error *err,
+                            sd_bus_message **ret) {
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_call_async(bus, NULL, m, on_reply, &reply, timeout_us);
+        while (r >= 0 && !reply) {
+                r = sd_bus_process(bus, NULL);
+                if (r == 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
+        }
+        if (r < 0)
+                return r;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                r = sd_bus_error_copy(err, sd_bus_message_get_error(reply));
+                sd_bus_message_unref(reply);
+                return r;
+        }
+        *ret = reply;
+        return 0;
+}
+
 static int call_once(struct koompi_bus *b, const char *method, sd_bus_message **ret, sd_bus_error *err,
                      const char *types, va_list ap) {
         sd_bus_message *m = NULL;
@@ -100,7 +126,8 @@ static int call_once(struct koompi_bus *b, const char *method, sd_bus_message **
         if (r >= 0)
                 r = sd_bus_message_set_allow_interactive_authorization(m, true);
         if (r >= 0)
-                r = sd_bus_call(b->bus, m, b->timeout_us, err, ret);
+                r = b->dispatch ? call_dispatching(b->bus, m, b->timeout_us, err, ret)
+                                : sd_bus_call(b->bus, m, b->timeout_us, err, ret);
         sd_bus_message_unref(m);
         return r;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
@@ -10,13 +11,15 @@ enum {
         KOOMPI_EXIT_UNREACHABLE = 2, /* no agent, no bus, no answer in time, no such alert */
         KOOMPI_EXIT_NOT_ALLOWED = 3,
         KOOMPI_EXIT_UNHEALTHY = 4, /* health: a required check failed */
+        KOOMPI_EXIT_NO_ROOM = 4, /* update apply: no room for the release */
         KOOMPI_EXIT_FAILED = 5, /* the agent tried and failed */
-        KOOMPI_EXIT_REFUSED = 6, /* update check: the release's manifest was refused */
+        KOOMPI_EXIT_REFUSED = 6, /* update: the manifest or a package was refused, or the update failed */
 };
 
 struct koompi_bus {
         sd_bus *bus;
         uint64_t timeout_us; /* per call */
+        bool dispatch; /* the bus's other messages (signals a caller watches) are handled while a call waits */
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set). An exit code; on failure the

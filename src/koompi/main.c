@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "call.h"
 #include "show.h"
 #include "update.h"
+
+#define APPLY_TIMEOUT_US (12ULL * 3600 * 1000000)
 
 struct invocation {
         bool json;
@@ -28,14 +31,17 @@ static void usage(FILE *f) {
               "  alerts               the alerts not yet acknowledged\n"
               "  alerts ack [SEQ]     acknowledge alert SEQ, or all of them (admins and teachers)\n"
               "  update check         the release available, and whether this machine takes it now\n"
-              "  update approve VERSION  let this machine take the major release VERSION (admins)\n\n"
+              "  update approve VERSION  let this machine take the major release VERSION (admins)\n"
+              "  update apply         download the release and install it in a new root, which the\n"
+              "                       machine starts next time (admins)\n\n"
               "Options:\n"
               "  --json               print the agent's answer as one JSON object\n"
               "  --timeout SEC        how long to wait for the agent (default 25, health run 600)\n"
               "  -h, --help           this help\n\n"
               "Exit codes: 0 success; 1 bad usage; 2 koompi-agent not running, not answering or no such\n"
-              "alert; 3 not allowed; 4 health: a required check failed; 5 the agent failed the request;\n"
-              "6 update check: the release's manifest was refused.\n",
+              "alert; 3 not allowed (update apply: not taken now); 4 health: a required check failed (update\n"
+              "apply: no room); 5 the agent failed the request; 6 update: the release's manifest or a package\n"
+              "was refused, or the update's command failed and its root was deleted.\n",
               f);
 }
 
@@ -213,7 +219,13 @@ static int verb_update(struct invocation *inv) {
                 return update_check(inv);
         if (inv->n_args == 2 && strcmp(inv->args[0], "approve") == 0)
                 return update_approve(inv);
-        fprintf(stderr, "koompi: update takes 'check' or 'approve VERSION'\n");
+        if (inv->n_args == 1 && strcmp(inv->args[0], "apply") == 0) {
+                /* A download on a slow link: hours, unless told otherwise. */
+                if (!inv->timeout_us)
+                        inv->bus.timeout_us = APPLY_TIMEOUT_US;
+                return update_apply(&inv->bus, inv->json, stderr);
+        }
+        fprintf(stderr, "koompi: update takes 'check', 'approve VERSION' or 'apply'\n");
         return KOOMPI_EXIT_USAGE;
 }
 

@@ -148,8 +148,12 @@ static int fetch_package(const char *url, const char *dir, const struct manifest
         if (r == -EILSEQ)
                 unlink(part);
         stats->fetched += t->got;
-        stats->resumed += t->restarted ? 0 : t->offset;
-        return r < 0 ? r : finish_part(part, final, p, why);
+        if (r >= 0)
+                r = finish_part(part, final, p, why);
+        /* Counted once the file is whole: a mirror that failed kept nothing of its own. */
+        if (r >= 0 && !t->restarted)
+                stats->resumed += t->offset;
+        return r;
 }
 
 /* Whether p is already in dir, verified; a file there that does not match is deleted. */

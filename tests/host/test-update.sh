@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # koompi-boot update on a real Btrfs top level: one new read-only root holding the command's
 # change and one counting entry whose files exist, @root-current untouched; the command's
-# sandbox; a failing command leaves nothing behind; --pacman; the initramfs built into the root
+# sandbox; a failing command leaves nothing behind; --pacman and --pacman-cache; the initramfs built into the root
 # and shared by content; an ESP too full; two koompi-boot at once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-roots.sh"
@@ -106,6 +106,18 @@ expect_rc "an update installing a pacman" 0 kb update --run \
 	'printf "#!/bin/sh\necho \"\$*\" >/etc/pacman-args\n" >/usr/bin/pacman && chmod 755 /usr/bin/pacman'
 expect_rc "update --pacman" 0 kb update --pacman '-Syu --noconfirm vim'
 check "--pacman ran the root's pacman with the arguments" test "$(cat "$TOP/$(newest_root)/etc/pacman-args")" = "-Syu --noconfirm vim"
+
+# ---- --pacman-cache: a folder shown read-only to the command, kept by no root ----
+mkdir -p "$T/cache"
+echo verified >"$T/cache/pkg.pkg.tar.zst"
+expect_rc "update --pacman-cache" 0 kb update --pacman-cache "$T/cache" --run \
+	'cat /tmp/koompi-update-cache/pkg.pkg.tar.zst >/etc/from-cache
+	touch /tmp/koompi-update-cache/x 2>/dev/null && echo writable >>/etc/from-cache; true'
+new=$(newest_root)
+check "the command read the cache" test "$(cat "$TOP/$new/etc/from-cache")" = verified
+check "and could not write it" test ! -e "$T/cache/x"
+check "the new root keeps neither the mount point nor the files" test ! -e "$TOP/$new/tmp/koompi-update-cache"
+check "no mount is left" test "$(grep -c " $TOP" /proc/self/mountinfo)" -eq "$mounts_before"
 
 # ---- a kernel in the root: its initramfs built into it, shared by content ----
 kdirs_before=$(ls "$ESP/koompi" | wc -l)

@@ -75,6 +75,8 @@ static const char *field(const struct agent_config *c, const char *name, char *b
                 return c->update_user;
         if (streq(name, "check_interval"))
                 return snprintf(buf, size, "%u", c->update_check_interval_ms), buf;
+        if (streq(name, "max_rate"))
+                return snprintf(buf, size, "%llu", (unsigned long long)c->update_max_rate), buf;
         fail_msg("no field %s", name);
         return NULL;
 }
@@ -103,6 +105,7 @@ static void test_defaults(void **state) {
                 { "ring", "normal" },
                 { "user", "nobody" },
                 { "check_interval", "21600000" },
+                { "max_rate", "0" },
         };
         struct agent_config c;
         char buf[64];
@@ -119,7 +122,8 @@ static void test_shipped_config_is_the_defaults(void **state) {
                 "koompi_boot",   "admin_group",     "teacher_group", "polkit",        "required_dir",
                 "wanted_dir",    "timeout",         "telemetry",     "crash_reports", "required_checks",
                 "wanted_checks", "min_free",        "units",         "mirrors",       "channel",
-                "keys_dir",      "machine_id_file", "ring",          "user",          "check_interval"
+                "keys_dir",      "machine_id_file", "ring",          "user",          "check_interval",
+                "max_rate"
         };
         struct agent_config d, c;
         char a[64], b[64];
@@ -155,6 +159,7 @@ static void test_shipped_config_names_every_key(void **state) {
                 { "update", "ring" },
                 { "update", "user" },
                 { "update", "check_interval" },
+                { "update", "max_rate" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -215,6 +220,9 @@ static const struct {
         { "[update]\ncheck_interval = 30min\n", "check_interval", "1800000", NULL },
         { "[update]\ncheck_interval = 0\n", "check_interval", "21600000",
           ":2: update:check_interval: bad value '0'" },
+        { "[update]\nmax_rate = 500K\n", "max_rate", "512000", NULL },
+        { "[update]\nmax_rate = 0\n", "max_rate", "0", NULL },
+        { "[update]\nmax_rate = 5%\n", "max_rate", "0", ":2: update:max_rate: bad value '5%'" },
         /* Not INI at all: every default, and the line iniparser stumbled on. */
         { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000",
           "not an INI file, every default is used" },

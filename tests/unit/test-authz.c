@@ -70,6 +70,10 @@ static void test_decide(void **state) {
                 { "UpdateApprove", ROLE_ADMIN, false, AUTHZ_ALLOW },
                 { "UpdateApprove", ROLE_TEACHER, true, AUTHZ_ASK_POLKIT },
                 { "UpdateApprove", ROLE_ROOT, true, AUTHZ_ALLOW },
+                { "UpdateApply", ROLE_STUDENT, false, AUTHZ_DENY },
+                { "UpdateApply", ROLE_TEACHER, false, AUTHZ_DENY },
+                { "UpdateApply", ROLE_ADMIN, false, AUTHZ_ALLOW },
+                { "UpdateApply", ROLE_TEACHER, true, AUTHZ_ASK_POLKIT },
                 /* A method the table does not know is nobody's, root's neither. */
                 { "Reboot", ROLE_ROOT, false, AUTHZ_DENY },
                 { "Reboot", ROLE_STUDENT, true, AUTHZ_DENY },
@@ -83,7 +87,8 @@ static void test_decide(void **state) {
 }
 
 static void test_every_change_has_a_polkit_action(void **state) {
-        static const char *const changes[] = { "RunHealth", "AcknowledgeAlert", "UpdateApprove" };
+        static const char *const changes[] = { "RunHealth", "AcknowledgeAlert", "UpdateApprove",
+                                               "UpdateApply" };
         for (size_t i = 0; i < ELEMENTSOF(changes); i++) {
                 const struct authz_method *m = authz_method(changes[i]);
                 assert_non_null(m);

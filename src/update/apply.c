@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "verify.h"
+
+int apply_cache_path(const char *state_dir, const char *version, char *buf, size_t size) {
+        if (!update_version_valid(version))
+                return -EINVAL;
+        if (snprintf(buf, size, "%s/update/cache/%s", state_dir, version) >= (int)size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+static bool is_db(const struct manifest *m, const struct manifest_package *p) {
+        size_t n = strlen(m->repo_name);
+        return strncmp(p->file, m->repo_name, n) == 0 && streq(p->file + n, ".db");
+}
+
+/* pacman's own rule for a package name; one that passes is a single word to a shell. */
+static bool pacman_name_valid(const char *s) {
+        return *s && *s != '-' && *s != '.' &&
+                s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789@._+-")] == '\0';
+}
+
+int apply_repo_check(const struct manifest *m, struct update_refusal *why) {
+        bool db = false;
+        for (size_t i = 0; i < m->n_packages; i++) {
+                if (is_db(m, &m->packages[i]))
+                        db = true;
+                else if (!pacman_name_valid(m->packages[i].name))
+                        return update_refuse(why, -EBADMSG,
+                                             "malformed manifest: \"%s\" is not a package name",
+                                             m->packages[i].name);
+        }
+        return db ? 0
+                  : update_refuse(
+                            why, -EBADMSG,
+                            "malformed manifest: its packages do not list the repository's database %s.db",
+                            m->repo_name);
+}
+
+int apply_cache_prepare(const char *dir, uid_t uid, gid_t gid) {
+        int r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        if (chown(dir, uid, gid) < 0 || chmod(dir, 0755) < 0)
+                return -errno;
+        return 0;
+}
+
+/* dir/file made root's, when it is a regular file. 0, -ENOENT, -EILSEQ or a negative errno. */
+static int take_file(const char *dir, const char *file, struct update_refusal *why) {
+        char path[PATH_MAX];
+        struct stat st;
+        if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
+                return update_refuse(why, -ENAMETOOLONG, "%s/%s: the path is too long", dir, file);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && (errno == ELOOP || errno == ENXIO))
+                return update_refuse(why, -EILSEQ, "%s is not a regular file", path);
+        if (fd < 0)
+                return update_refuse(why, -errno, "%s: %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return update_refuse(why, -EILSEQ, "%s is not a regular file", path);
+        if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0)
+                return update_refuse(why, -errno, "%s: %s", path, strerror(errno));
+        return 0;
+}
+
+int apply_cache_verify(const struct manifest *m, const char *dir, struct update_refusal *why) {
+        if (chown(dir, 0, 0) < 0)
+                return update_refuse(why, -errno, "%s: %s", dir, strerror(errno));
+        for (size_t i = 0; i < m->n_packages; i++) {
+                char path[PATH_MAX];
+                int r = take_file(dir, m->packages[i].file, why);
+                if (r < 0)
+                        return r;
+                snprintf(path, sizeof path, "%s/%s", dir, m->packages[i].file);
+                r = update_verify_package(&m->packages[i], path, why);
+                if (r == -EILSEQ)
+                        unlink(path);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mount) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/pacman.conf", dir) >= (int)sizeof path)
+                return -ENAMETOOLONG;
+        int len = asprintf(&text,
+                           "# Release %s of channel %s: its repository only, from the copy verified against\n"
+                           "# the signed manifest (hence no signature is asked of pacman).\n"
+                           "[options]\nArchitecture = auto\nCacheDir = %s/\nSigLevel = Never\n\n"
+                           "[%s]\nSigLevel = Never\nServer = file://%s\n",
+                           m->version, m->channel, mount, m->repo_name, mount);
+        if (len < 0)
+                return -ENOMEM;
+        /* Whatever the download left under that name goes first: the file is root's own. */
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return write_file_atomic(path, text, (size_t)len, 0644);
+}
+
+char *apply_pacman_args(const char *mount, const struct manifest *m) {
+        char *s;
+        if (asprintf(&s, "--config %s/pacman.conf -Syu --noconfirm --needed --", mount) < 0)
+                abort();
+        for (size_t i = 0; i < m->n_packages; i++) {
+                char *more;
+                if (is_db(m, &m->packages[i]))
+                        continue;
+                if (asprintf(&more, "%s %s", s, m->packages[i].name) < 0)
+                        abort();
+                free(s);
+                s = more;
+        }
+        return s;
+}
+
+int apply_root_from_output(const char *out, char *buf, size_t size) {
+        for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                char name[256];
+                int n = 0;
+                /* The literal after %s counts in no return value: %n says it matched. */
+                if (sscanf(p, "update: %255s made from %n", name, &n) == 1 && n > 0 &&
+                    strncmp(p, "update: ", 8) == 0 && strlen(name) < size) {
+                        snprintf(buf, size, "%s", name);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static int append_line(const char *path, const char *line) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        int r = write_full(fd, line, strlen(line));
+        if (r < 0)
+                return r;
+        return fsync(fd) < 0 ? -errno : fsync_parent_dir(path);
+}
+
+int apply_record(const char *state_dir, const char *root, const char *version) {
+        char path[PATH_MAX], line[512];
+        if (!update_version_valid(version) || strpbrk(root, " \n") || !*root)
+                return -EINVAL;
+        snprintf(path, sizeof path, "%s/update", state_dir);
+        int r = mkdir_p(path, 0755);
+        if (r < 0)
+                return r;
+        snprintf(line, sizeof line, "%s %s\n", root, version);
+        snprintf(path, sizeof path, "%s/update/roots", state_dir);
+        r = append_line(path, line);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof path, "%s/update/current", state_dir);
+        snprintf(line, sizeof line, "%s\n", version);
+        return write_file_atomic(path, line, strlen(line), 0644);
+}
+
+int apply_root_release(const char *state_dir, const char *root, char *buf, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        char path[PATH_MAX];
+        int r = -ENOENT;
+        snprintf(path, sizeof path, "%s/update/roots", state_dir);
+        int rr = read_file(path, &text, NULL);
+        if (rr < 0)
+                return rr;
+        /* The last line for root wins: a root name may come back after a prune. */
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *space = strchr(line, ' ');
+                if (!space || (size_t)(space - line) != strlen(root) ||
+                    strncmp(line, root, strlen(root)) != 0)
+                        continue;
+                if (strlen(space + 1) >= size)
+                        return -ENAMETOOLONG;
+                snprintf(buf, size, "%s", space + 1);
+                r = 0;
+        }
+        return r;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "manifest.h"
+
+/* A release applied from its verified local copy: the cache folder of its files, the pacman
+ * configuration pinned to that copy, the check of the copy by root before pacman reads it, and
+ * what is kept of the outcome. Nothing here reads the network.
+ *
+ * The repository's database must be listed in the manifest's packages[] like a package (file
+ * "<repo.name>.db", its size and sha256): pacman reads it as root, so its bytes are verified
+ * like every other byte pacman reads. */
+
+/* STATE_DIR/update/cache/VERSION into buf. 0, -EINVAL for a version that is no version, or
+ * -ENAMETOOLONG. */
+int apply_cache_path(const char *state_dir, const char *version, char *buf, size_t size);
+/* Whether m lists its repository's database ("<repo.name>.db") and names its packages as
+ * pacman does (a-z, 0-9, @._+-, not starting with '-' or '.'). 0, or -EBADMSG with why filled
+ * (may be NULL). */
+int apply_repo_check(const struct manifest *m, struct update_refusal *why);
+/* Makes dir (and its parents, root's) owned by uid:gid, mode 0755, for the download. 0 or a
+ * negative errno. */
+int apply_cache_prepare(const char *dir, uid_t uid, gid_t gid);
+/* After the download, as root: dir and every file of m in it become root's (a symbolic link or
+ * anything but a regular file is refused), then each is checked against m (size, SHA-256).
+ * 0, -EILSEQ when a file does not match (why says which), or another negative errno. */
+int apply_cache_verify(const struct manifest *m, const char *dir, struct update_refusal *why);
+/* Writes dir/pacman.conf: only m's repository, its server the folder mount (where the
+ * command's sandbox shows dir), no signature required (the files were verified against the
+ * signed manifest). 0 or a negative errno. */
+int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mount);
+/* The arguments of `koompi-boot update --pacman` for m's copy shown at mount: the pinned
+ * configuration, a full upgrade from it and m's packages installed when missing, no question.
+ * m passed apply_repo_check(). Free it. */
+char *apply_pacman_args(const char *mount, const struct manifest *m);
+/* The new root's name from what `koompi-boot update` printed ("update: NAME made from ...").
+ * 0, or -ENOENT when it says none. */
+int apply_root_from_output(const char *out, char *buf, size_t size);
+/* Keeps that root was made from version: STATE_DIR/update/current holds version, and a line
+ * "ROOT VERSION" joins STATE_DIR/update/roots. 0 or a negative errno. */
+int apply_record(const char *state_dir, const char *root, const char *version);
+/* The release root was made from, as apply_record() kept it, into buf. 0, -ENOENT when none
+ * was kept, or another negative errno. */
+int apply_root_release(const char *state_dir, const char *root, char *buf, size_t size);
