@@ -305,6 +305,9 @@ static int quote_for(const char *v) {
         return strchr(v, '\'') ? -EINVAL : '\'';
 }
 
+/* The longest line iniparser reads, its newline left out: a longer one fails the whole file. */
+#define INI_LINE_MAX 1022
+
 static int key_line(const struct koompi_config *c, const struct config_key *k, FILE *f) {
         _cleanup_free_ char *v = NULL;
         size_t len = 0;
@@ -318,6 +321,9 @@ static int key_line(const struct koompi_config *c, const struct config_key *k, F
         if (q < 0)
                 return q;
         const char *name = strchr(k->key, ':') + 1;
+        /* "name = " and the value, with its two quotes when it has them. */
+        if (strlen(name) + 3 + len + (q ? 2 : 0) > INI_LINE_MAX)
+                return -EINVAL;
         if (q)
                 fprintf(f, "%s = %c%s%c\n", name, q, v, q);
         else

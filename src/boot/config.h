@@ -47,8 +47,8 @@ void config_init_defaults(struct koompi_config *c);
 int config_load(struct koompi_config *c, const char *path, char **ret_error);
 /* The settings as the text of a boot.conf that config_load() reads back as c: every key in its
  * section, a value quoted where iniparser would otherwise cut or join it. 0; -EINVAL when a
- * value cannot be written (a line break, or both kinds of quotes), *ret_key (may be NULL) then
- * naming its "section:key"; -ENOMEM. */
+ * value cannot be written (a line break, both kinds of quotes, or a line longer than the 1,022
+ * bytes iniparser reads), *ret_key (may be NULL) then naming its "section:key"; -ENOMEM. */
 int config_format(const struct koompi_config *c, char **ret, size_t *ret_len, const char **ret_key);
 /* The first "section:key" whose value differs between a and b, or NULL when they agree. */
 const char *config_diff(const struct koompi_config *a, const struct koompi_config *b);

@@ -212,6 +212,45 @@ static void test_format_round_trip(void **state) {
         config_free(&c);
 }
 
+/* A line iniparser reads is at most 1,022 bytes: config_format() writes one that long and refuses
+ * a longer one, naming its key, rather than a file koompi-init would not read at all. */
+static void test_format_line_limit(void **state) {
+        struct koompi_config c, back;
+        char word[1014], *text = NULL, *err = NULL;
+        size_t len = 0;
+        const char *key = NULL;
+        config_init_defaults(&c);
+        /* "include = " and 1,012 bytes. */
+        memset(word, 'a', 1012);
+        word[1012] = 0;
+        assert_int_equal(strv_extend(&c.include, word), 0);
+        assert_int_equal(config_format(&c, &text, &len, &key), 0);
+        assert_non_null(strstr(text, "\ninclude = a"));
+        tl_write_file(path, text, len, 0644);
+        free(text);
+        config_init_defaults(&back);
+        assert_int_equal(config_load(&back, path, &err), 0);
+        assert_null(config_diff(&c, &back));
+        config_free(&back);
+        /* One byte more, or the same with quotes it needs, is refused. */
+        strv_free(c.include);
+        c.include = NULL;
+        word[1012] = 'a';
+        word[1013] = 0;
+        assert_int_equal(strv_extend(&c.include, word), 0);
+        assert_int_equal(config_format(&c, &text, &len, &key), -EINVAL);
+        assert_string_equal(key, "image:include");
+        strv_free(c.include);
+        c.include = NULL;
+        word[1011] = '#';
+        word[1012] = 0;
+        assert_int_equal(strv_extend(&c.include, word), 0);
+        key = NULL;
+        assert_int_equal(config_format(&c, &text, &len, &key), -EINVAL);
+        assert_string_equal(key, "image:include");
+        config_free(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
@@ -222,6 +261,7 @@ int main(void) {
                 cmocka_unit_test(test_missing),
                 cmocka_unit_test(test_unknown_keys),
                 cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_format_line_limit),
                 cmocka_unit_test(test_unreadable_and_garbage),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);
