@@ -37,15 +37,6 @@ static bool window_too_large(const uint8_t *data, size_t size) {
         return false;
 }
 
-/* Every run frees a few blocks over 128 KiB (libzstd's buffers), which AddressSanitizer keeps
- * in its quarantine and unmaps all at once when 256 MiB of them have gathered: on a busy machine
- * that pause alone passed the second an input may take. A smaller quarantine unmaps as often,
- * in smaller batches. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void) {
-        return "quarantine_size_mb=16";
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char path[PATH_MAX];
 
