@@ -67,7 +67,11 @@ int update_time_parse(const char *s, int64_t *ret) {
 void update_time_format(int64_t t, char *buf, size_t size) {
         struct tm tm;
         time_t tt = (time_t)t;
-        if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        /* Four digits of year whatever it is, as update_time_parse() reads it (strftime()'s %Y
+         * writes the year 763 as "763"). */
+        if (!gmtime_r(&tt, &tm) ||
+            (size_t)snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900LL,
+                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) >= size)
                 snprintf(buf, size, "?");
 }
 

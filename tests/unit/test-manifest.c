@@ -396,6 +396,10 @@ static void test_times(void **state) {
         assert_int_equal(update_time_parse("2026-12-06T 1:00:00Z", &t), -EINVAL);
         assert_int_equal(update_time_parse("2026-12-06T00:+1:00Z", &t), -EINVAL);
         assert_int_equal(update_time_parse("2026-12-06t00:00:00Z", &t), -EINVAL);
+        /* A year before 1000 is written with its four digits, and reads back. */
+        assert_int_equal(update_time_parse("0763-12-06T00:00:00Z", &t), 0);
+        update_time_format(t, buf, sizeof buf);
+        assert_string_equal(buf, "0763-12-06T00:00:00Z");
 }
 
 int main(void) {
