@@ -113,14 +113,13 @@ static int real_read_settings(struct init_ctx *ctx, char **cmdline, bool *config
         char *error = NULL;
         r = config_load(&ctx->config, INIT_CONFIG_PATH, &error);
         *config_found = r != -ENOENT;
-        if (r == -EINVAL) {
-                /* A broken config must not stop the boot: the defaults boot a standard layout. */
-                log_error("%s; booting with the built-in defaults. Fix the file and run "
+        if (r == -EINVAL)
+                /* A broken config must not stop the boot: the defaults boot a standard layout. A
+                 * bad value costs its key only; a file that does not parse, all of them. */
+                log_error("%s; what could not be read keeps the built-in defaults. Fix the file and run "
                           "koompi-mkinitramfs again",
                           error ? error : INIT_CONFIG_PATH);
-                config_free(&ctx->config);
-                config_init_defaults(&ctx->config);
-        } else if (r > 0)
+        else if (r > 0)
                 log_warning("%s", error);
         else if (r < 0 && r != -ENOENT)
                 log_errno(r, "reading %s failed; booting with the built-in defaults", INIT_CONFIG_PATH);

@@ -9,6 +9,7 @@
 
 #include "entry.h"
 #include "fallback.h"
+#include "handentry.h"
 #include "layout.h"
 #include "uki.h"
 #include "util.h"
@@ -347,14 +348,15 @@ static void claim_files(const struct plan_input *in, const char *id, struct exis
         }
 }
 
-/* The root's other files go: twins of the one kept, files of the other kind. */
+/* The root's other files go: twins of the one kept (by_hand: of its entry named by hand, all of
+ * them), files of the other kind. */
 static int remove_others(const struct plan_input *in, const struct plan_root *r, const char *id,
-                         const struct existing *keep, const struct existing *ex, size_t n_ex,
+                         const struct existing *keep, bool by_hand, const struct existing *ex, size_t n_ex,
                          struct plan *p) {
         for (size_t i = 0; i < n_ex; i++) {
                 const char *other = in->uki ? "image = uki" : "image = entry";
                 struct plan_what w = { PLAN_REMOVE, ex[i].uki, r->name,
-                                       ex[i].uki == in->uki ? "twin" : other };
+                                       by_hand || ex[i].uki == in->uki ? "twin" : other };
                 int k;
                 if (&ex[i] == keep || !ex[i].claimed || !streq(ex[i].id, id))
                         continue;
@@ -363,6 +365,29 @@ static int remove_others(const struct plan_input *in, const struct plan_root *r,
                         return k;
         }
         return 0;
+}
+
+/* A root whose entry was named by hand (another tool's, or a person's) keeps it as it is, and no
+ * file of koompi-boot's stands beside it. NULL when it has none. */
+static const struct plan_file *hand_entry(const struct plan_input *in, const struct plan_root *r) {
+        for (size_t i = 0; i < in->n_entries; i++)
+                if (hand_entry_is_of_root(in->entries[i].name, in->entries[i].text, r->name))
+                        return &in->entries[i];
+        return NULL;
+}
+
+static int plan_hand_entry(const struct plan_input *in, const struct plan_root *r,
+                           const struct plan_file *hand, struct existing *ex, size_t n_ex, struct plan *p) {
+        struct plan_what w = { PLAN_KEEP, false, r->name, "named by hand" };
+        char id[ENTRY_NAME_MAX + 1];
+        struct existing *keep, *carry;
+        struct entry_name e;
+        int k = root_file(r, in->uki, &e, id);
+        if (k < 0)
+                return k;
+        claim_files(in, id, ex, n_ex, &keep, &carry);
+        k = add_entry(p, &w, hand->name, NULL);
+        return k < 0 ? k : remove_others(in, r, id, NULL, true, ex, n_ex, p);
 }
 
 static int plan_root_entry(const struct plan_input *in, const struct plan_root *r, struct existing *ex,
@@ -398,7 +423,7 @@ static int plan_root_entry(const struct plan_input *in, const struct plan_root *
                 w.op = PLAN_UPDATE;
         k = add_entry(p, &w, keep ? keep->file->name : file, text);
         if (k == 0)
-                k = remove_others(in, r, want_id, keep, ex, n_ex, p);
+                k = remove_others(in, r, want_id, keep, false, ex, n_ex, p);
         return k;
 }
 
@@ -503,6 +528,11 @@ static int plan_kernels(const struct plan_input *in, struct plan *ret) {
                 for (size_t i = 0; i < in->n_roots && !in->uki; i++)
                         used = used ||
                                 (in->roots[i].read_only && streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
+                /* An entry that is not koompi-boot's may boot it: kept while one does. */
+                for (size_t i = 0; i < in->n_entries; i++)
+                        used = used ||
+                                hand_entry_uses_kernel(in->entries[i].name, in->entries[i].text,
+                                                       in->kernel_dirs[j]);
                 if (!used && add_name(&ret->kernels_unused, &ret->n_kernels_unused, in->kernel_dirs[j]) < 0)
                         return -ENOMEM;
         }
@@ -532,7 +562,9 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
         for (size_t i = 0; i < in->n_roots; i++) {
                 if (!in->roots[i].read_only)
                         continue;
-                r = plan_root_entry(in, &in->roots[i], ex, n_ex, ret);
+                const struct plan_file *hand = hand_entry(in, &in->roots[i]);
+                r = hand ? plan_hand_entry(in, &in->roots[i], hand, ex, n_ex, ret)
+                         : plan_root_entry(in, &in->roots[i], ex, n_ex, ret);
                 if (r < 0)
                         return r;
         }

@@ -33,11 +33,17 @@
  *     beside a counted entry (systemd-bless-boot cannot bless such an entry); among counted
  *     files the one with the fewest tries left, then the most tries done: a try once spent is
  *     never given back by a sync;
+ *   - an entry named otherwise than "koompi-<ID>" whose options line names a read-only root
+ *     (written by hand or by another tool; handentry.h) is that root's entry: it is kept as it
+ *     is (name, counter and contents are its writer's, PLAN_KEEP "named by hand"), and the
+ *     root gets no file of koompi-boot's beside it (those there go as "twin"), so systemd-boot
+ *     never shows, counts or falls back to two entries of one root;
  *   - koompi entries of roots that are gone or not read-only are removed; other entries are
  *     never touched;
  *   - kernel directories are named by the first 16 hex digits of the SHA-256 of the SHA-256
  *     of the kernel followed by the SHA-256 of the initramfs, so identical pairs are stored
- *     once and shared; directories no entry refers to are removed; only names of exactly 16
+ *     once and shared; directories no entry refers to are removed (one that an entry not
+ *     named "koompi-<ID>" boots from stays, whatever the image kind); only names of exactly 16
  *     lower-case hex digits are taken as kernel directories (koompi/ holds other things);
  *   - loader.conf: "timeout" kept when present (else "timeout 3"), "editor no", and
  *     "default koompi-*": a glob, so systemd-boot's own order (spent entries last, then the
@@ -95,7 +101,8 @@ struct plan_entry {
         const char *reason; /* PLAN_REMOVE: "no such root", "root not read-only", "twin"
                                  * (then the entry of the same root that is kept comes first),
                                  * "image = uki" or "image = entry" (the other kind's file of a
-                                 * root, after the one that replaces it) */
+                                 * root, after the one that replaces it); PLAN_KEEP: NULL, or
+                                 * "named by hand" (a root's entry that is not koompi-boot's) */
 };
 
 struct plan {

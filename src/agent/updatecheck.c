@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "fetchanswer.h"
 #include "rollout.h"
 #include "strv.h"
 #include "updatefetch.h"
@@ -108,43 +109,33 @@ static json_object *accepted_json(const struct updatecheck *u, const struct mani
         return o;
 }
 
-static const char *member(json_object *o, const char *key) {
-        json_object *v;
-        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-                ? json_object_get_string(v)
-                : NULL;
-}
-
 /* The child's answer judged again: the manifest from its signature on, as if fetched here. */
-static json_object *judge(struct updatecheck *u, json_object *child) {
-        const char *manifest = member(child, "manifest"), *error = member(child, "error");
-        json_object *e;
+static json_object *judge(struct updatecheck *u, const char *answer) {
         struct update_refusal why = { 0 };
-        struct manifest m;
-        if (!manifest) {
-                int err = json_object_object_get_ex(child, "errno", &e) ? json_object_get_int(e) : EIO;
-                /* The child's words, shown as they are: it sent text, nothing else is taken. */
-                return error_json(error ? error : "the check gave no answer", update_is_refusal(-err));
-        }
-        json_object *sig = json_object_object_get(child, "signature");
-        int r = update_verify(&u->trust, manifest, strlen(manifest), sig ? json_object_get_string(sig) : NULL,
-                              &m, &why);
+        struct fetch_answer a;
+        int r = fetch_answer_judge(&u->trust, answer, &a, &why);
+        if (r == -ENODATA)
+                return error_json("the check gave no answer (it timed out or failed)", false);
         if (r < 0)
-                return error_json(why.reason, true);
-        struct channel_state s = { .serial = m.serial, .issued = m.issued };
-        snprintf(s.version, sizeof s.version, "%s", m.version);
-        update_manifest_sha256(manifest, strlen(manifest), s.sha256);
-        r = update_state_save(u->state_dir, m.channel, &s);
+                return error_json(why.reason[0] ? why.reason : "the check gave no answer",
+                                  update_is_refusal(r));
+        struct channel_state s = { .serial = a.manifest.serial, .issued = a.manifest.issued };
+        snprintf(s.version, sizeof s.version, "%s", a.manifest.version);
+        memcpy(s.sha256, a.sha256, sizeof s.sha256);
+        r = update_state_save(u->state_dir, a.manifest.channel, &s);
         json_object *o = r < 0 ? error_json("the accepted serial could not be saved", false)
-                               : accepted_json(u, &m, member(child, "mirror"));
-        if (r >= 0)
-                u->accepted = strdup_or_die(manifest);
-        manifest_free(&m);
+                               : accepted_json(u, &a.manifest, a.mirror);
+        if (r >= 0) {
+                free(u->accepted);
+                u->accepted = a.text;
+                a.text = NULL;
+        }
+        fetch_answer_free(&a);
         return o;
 }
 
 static void finish(struct updatecheck *u) {
-        json_object *child = NULL, *answer;
+        json_object *answer;
         u->io = sd_event_source_disable_unref(u->io);
         u->timer = sd_event_source_disable_unref(u->timer);
         if (u->pid > 0) {
@@ -152,12 +143,8 @@ static void finish(struct updatecheck *u) {
                 waitpid(u->pid, NULL, 0);
                 u->pid = 0;
         }
-        if (u->answer)
-                child = json_tokener_parse(u->answer);
-        answer = json_object_is_type(child, json_type_object)
-                ? judge(u, child)
-                : error_json("the check gave no answer (it timed out or failed)", false);
-        json_object_put(child);
+        answer = u->answer ? judge(u, u->answer)
+                           : error_json("the check gave no answer (it timed out or failed)", false);
         u->done(answer, u->userdata);
 }
 

@@ -176,11 +176,15 @@ static int keep_parser_error(const char *fmt, ...) {
         return 0;
 }
 
-/* Appends "'key'" to the list of unknown keys in *msg (cut at the buffer's end). */
-static void note_unknown(char *msg, size_t size, const char *key) {
+/* Appends to the message in msg, cut at the buffer's end. */
+static void __attribute__((format(printf, 3, 4))) append(char *msg, size_t size, const char *fmt, ...) {
         size_t used = strlen(msg);
-        if (used < size)
-                snprintf(msg + used, size - used, "%s'%s'", used ? ", " : "", key);
+        va_list ap;
+        if (used + 1 >= size)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg + used, size - used, fmt, ap);
+        va_end(ap);
 }
 
 /* Keys of a newer version (or typos) are left out, so that the rest of the file still counts:
@@ -199,7 +203,7 @@ static int unknown_keys(dictionary *d, char *msg, size_t size) {
                 iniparser_getseckeys(d, sec, keys);
                 for (int k = 0; k < nkeys; k++)
                         if (!key_known(keys[k])) {
-                                note_unknown(msg, size, keys[k]);
+                                append(msg, size, "%s'%s'", *msg ? ", " : "", keys[k]);
                                 n++;
                         }
                 free(keys);
@@ -207,15 +211,20 @@ static int unknown_keys(dictionary *d, char *msg, size_t size) {
         return n;
 }
 
-static int apply_keys(struct koompi_config *c, dictionary *d, const char *path, char *msg, size_t size) {
+/* Applies every key of d whose value is good; a bad value costs its key only, which keeps the
+ * value c had (its default), so that one bad line does not cost the technician password or the
+ * LUKS UUID. The number of bad values, each named in msg. */
+static int apply_keys(struct koompi_config *c, dictionary *d, char *msg, size_t size) {
+        int n = 0;
+        msg[0] = 0;
         for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
                 const char *v = iniparser_getstring(d, config_keys[i].key, NULL);
-                if (v && apply_key(c, &config_keys[i], v) < 0) {
-                        snprintf(msg, size, "%s: bad value '%s' for '%s'", path, v, config_keys[i].key);
-                        return -EINVAL;
-                }
+                if (!v || apply_key(c, &config_keys[i], v) == 0)
+                        continue;
+                append(msg, size, "%s'%s' for '%s'", *msg ? ", " : "", v, config_keys[i].key);
+                n++;
         }
-        return 0;
+        return n;
 }
 
 static int load_dict(const char *path, dictionary **ret, char *msg, size_t size) {
@@ -234,8 +243,22 @@ static int load_dict(const char *path, dictionary **ret, char *msg, size_t size)
         return -EINVAL;
 }
 
+/* What config_load() says of a file that parsed: its bad values, its unknown keys. */
+static void note_left_out(char *msg, size_t size, const char *path, int n_bad, const char *bad, int n_unknown,
+                          const char *unknown) {
+        msg[0] = 0;
+        append(msg, size, "%s:", path);
+        if (n_bad > 0)
+                append(msg, size, " bad %s %s%s", n_bad == 1 ? "value" : "values", bad,
+                       n_unknown > 0 ? ";" : "");
+        if (n_unknown > 0)
+                append(msg, size, " unknown %s %s ignored", n_unknown == 1 ? "key" : "keys", unknown);
+        if (n_bad == 0)
+                append(msg, size, ", the rest applies");
+}
+
 int config_load(struct koompi_config *c, const char *path, char **ret_error) {
-        char msg[512], unknown[384];
+        char msg[512], unknown[384], bad[384];
         struct stat st;
         dictionary *d;
         if (ret_error)
@@ -252,11 +275,11 @@ int config_load(struct koompi_config *c, const char *path, char **ret_error) {
         r = load_dict(path, &d, msg, sizeof msg);
         if (r == 0) {
                 r = unknown_keys(d, unknown, sizeof unknown);
-                if (r >= 0 && apply_keys(c, d, path, msg, sizeof msg) < 0)
+                int n_bad = r >= 0 ? apply_keys(c, d, bad, sizeof bad) : 0;
+                if (n_bad > 0 || r > 0)
+                        note_left_out(msg, sizeof msg, path, n_bad, bad, r, unknown);
+                if (n_bad > 0)
                         r = -EINVAL;
-                else if (r > 0)
-                        snprintf(msg, sizeof msg, "%s: unknown %s %s ignored, the rest applies", path,
-                                 r == 1 ? "key" : "keys", unknown);
                 iniparser_freedict(d);
         }
         if (ret_error && (r == -EINVAL || r > 0))
@@ -305,6 +328,9 @@ static int quote_for(const char *v) {
         return strchr(v, '\'') ? -EINVAL : '\'';
 }
 
+/* The longest line iniparser reads, its newline left out: a longer one fails the whole file. */
+#define INI_LINE_MAX 1022
+
 static int key_line(const struct koompi_config *c, const struct config_key *k, FILE *f) {
         _cleanup_free_ char *v = NULL;
         size_t len = 0;
@@ -318,6 +344,9 @@ static int key_line(const struct koompi_config *c, const struct config_key *k, F
         if (q < 0)
                 return q;
         const char *name = strchr(k->key, ':') + 1;
+        /* "name = " and the value, with its two quotes when it has them. */
+        if (strlen(name) + 3 + len + (q ? 2 : 0) > INI_LINE_MAX)
+                return -EINVAL;
         if (q)
                 fprintf(f, "%s = %c%s%c\n", name, q, v, q);
         else

@@ -41,14 +41,15 @@ void config_init_defaults(struct koompi_config *c);
 /* Reads path over the defaults. 0; the number of unknown keys (> 0: keys of a newer version, or
  * typos), which are left out while every other key applies, *ret_error then naming them for
  * the caller's log; -ENOENT when missing (defaults stay); -EISDIR, or the errno of reading it,
- * when it cannot be read as a whole (nothing applied); -EINVAL on a corrupt file or a bad
- * value, *ret_error then naming what was wrong (the line iniparser stopped at, or the key).
- * Free *ret_error; it is NULL when the load was clean. */
+ * when it cannot be read as a whole (nothing applied); -EINVAL on a corrupt file (nothing
+ * applied) or a bad value of a known key (that key keeps the value c had, every other key
+ * applies, as with an unknown key), *ret_error then naming what was wrong (the line iniparser
+ * stopped at, or each bad key and its value). Free *ret_error; it is NULL when the load was clean. */
 int config_load(struct koompi_config *c, const char *path, char **ret_error);
 /* The settings as the text of a boot.conf that config_load() reads back as c: every key in its
  * section, a value quoted where iniparser would otherwise cut or join it. 0; -EINVAL when a
- * value cannot be written (a line break, or both kinds of quotes), *ret_key (may be NULL) then
- * naming its "section:key"; -ENOMEM. */
+ * value cannot be written (a line break, both kinds of quotes, or a line longer than the 1,022
+ * bytes iniparser reads), *ret_key (may be NULL) then naming its "section:key"; -ENOMEM. */
 int config_format(const struct koompi_config *c, char **ret, size_t *ret_len, const char **ret_key);
 /* The first "section:key" whose value differs between a and b, or NULL when they agree. */
 const char *config_diff(const struct koompi_config *a, const struct koompi_config *b);

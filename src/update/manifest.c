@@ -30,11 +30,23 @@ int update_tier_parse(const char *s, enum update_tier *ret) {
         return -EINVAL;
 }
 
+/* Whether s has the form "DDDD-DD-DDTDD:DD:DDZ", digits only where a D is: sscanf() alone also
+ * takes a sign or a space in place of a digit ("-026-12-06T00:00:00Z"). */
+static bool time_form(const char *s) {
+        static const char form[] = "DDDD-DD-DDTDD:DD:DDZ";
+        if (strlen(s) != sizeof form - 1)
+                return false;
+        for (size_t i = 0; form[i]; i++)
+                if (form[i] == 'D' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+                        return false;
+        return true;
+}
+
 int update_time_parse(const char *s, int64_t *ret) {
         struct tm tm = { 0 }, back;
         char z = 0;
         int n = 0;
-        if (!s || strlen(s) != 20 ||
+        if (!s || !time_form(s) ||
             sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                    &tm.tm_min, &tm.tm_sec, &z, &n) != 7 ||
             n != 20 || z != 'Z')
@@ -55,7 +67,11 @@ int update_time_parse(const char *s, int64_t *ret) {
 void update_time_format(int64_t t, char *buf, size_t size) {
         struct tm tm;
         time_t tt = (time_t)t;
-        if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        /* Four digits of year whatever it is, as update_time_parse() reads it (strftime()'s %Y
+         * writes the year 763 as "763"). */
+        if (!gmtime_r(&tt, &tm) ||
+            (size_t)snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900LL,
+                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) >= size)
                 snprintf(buf, size, "?");
 }
 

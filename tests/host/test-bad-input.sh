@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Bad input met by koompi-boot (rows of the README's "Bad input" table): a boot.conf with a key
-# of a newer version, a corrupt one, one that is a directory; a root with a kernel but no
-# initramfs.
+# of a newer version, a corrupt one, one with a bad value, one that is a directory; a root with
+# a kernel but no initramfs.
 . "$(dirname "$0")/lib.sh"
 
 make_top @root-current || { not_ok "a Btrfs top level in a loop file"; finish; exit 1; }
@@ -18,6 +18,9 @@ check "and the roots are listed" json_true "$T/out" '[r["name"] for r in j["root
 printf '[boot]\nkeep = 4\nthis is not ini\n' >"$T/corrupt.conf"
 expect_rc "a corrupt boot.conf: exit 2, nothing done" 2 kb --config "$T/corrupt.conf" list
 check "the line is named" grep -q "corrupt.conf (3)" "$T/err"
+printf '[boot]\nkeep = 4\nfailure_action = suspend\n' >"$T/badvalue.conf"
+expect_rc "a bad value for a known key: exit 2, nothing done" 2 kb --config "$T/badvalue.conf" list
+check "the key and the value are named" grep -q "bad value 'suspend' for 'boot:failure_action'" "$T/err"
 mkdir "$T/dir.conf"
 expect_rc "a boot.conf that is a directory: exit 2" 2 kb --config "$T/dir.conf" list
 

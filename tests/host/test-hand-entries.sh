@@ -3,7 +3,8 @@
 # Entries written by hand (named otherwise than koompi-<ID>, the root named only on the options
 # line) count as koompi-boot's do: after three failed boots of such a root, systemd-boot has
 # left its entry spent, status shows the root bad with that entry and names the fallback, and
-# the default resolves past it.
+# the default resolves past it; and entries sync takes such an entry as its root's, writing no
+# twin beside it.
 . "$(dirname "$0")/lib.sh"
 
 make_top @root-factory @root-2024-12-01 || { not_ok "a Btrfs top level in a loop file"; finish; exit 1; }
@@ -46,4 +47,28 @@ check "list: each root's entry; only the entry naming no root is another system'
 	'[r["entries"][0]["file"] for r in j["roots"] if r["name"] == "@root-2024-12-01"] == ["school-image+0-3.conf"] and j["other_entries"] == ["memtest.conf"] and j["stale_entries"] == []'
 expect_rc "list in text" 0 st list
 check "list text: no hand-named entry of a root shown as another's" sh -c "! grep -q 'other entry: school' '$T/out'"
+
+# ---- entries sync beside them ----
+# A root's entry named by hand is that root's entry: sync writes no koompi-<ID> twin beside it
+# and leaves it as it was written (name, counter, contents); a twin an older sync wrote goes.
+make_kernel
+hands() { (cd "$ESP/loader/entries" && cat school-image+0-3.conf school-factory.conf memtest.conf | sha256sum); }
+before=$(hands)
+printf 'title KOOMPI OS (@root-factory)\noptions koompi.snapshot=@root-factory\n' \
+	>"$ESP/loader/entries/koompi-root-factory.conf"
+expect_rc "entries sync beside entries named by hand" 0 sync_entries --json
+check "no koompi-<ID> entry beside a root's entry named by hand" \
+	sh -c "! ls '$ESP/loader/entries' | grep -q '^koompi-'"
+check "the entries named by hand are left as they were" test "$before" = "$(hands)"
+check "sync takes each as its root's entry" json_true "$T/out" \
+	'{(e["file"], e["root"], e.get("reason")) for e in j["entries"] if e["action"] == "keep"} == {("school-image+0-3.conf", "@root-2024-12-01", "named by hand"), ("school-factory.conf", "@root-factory", "named by hand")}'
+check "the twin an older sync wrote is removed as one" json_true "$T/out" \
+	'[(e["file"], e["reason"]) for e in j["entries"] if e["action"] == "remove"] == [("koompi-root-factory.conf", "twin")]'
+add_root @root-2024-12-15
+expect_rc "a new root without an entry named by hand" 0 sync_entries
+check "gets koompi-boot's own" test -f "$ESP/loader/entries/koompi-root-2024-12-15+3.conf"
+check "and still no twin of the others" test "$(entries | grep -c '^koompi-')" -eq 1
+state=$(tree_state "$ESP")
+expect_rc "sync again" 0 sync_entries
+check "changes nothing" test "$state" = "$(tree_state "$ESP")"
 finish

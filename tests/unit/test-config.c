@@ -97,27 +97,59 @@ static void test_values(void **state) {
         config_free(&c);
 }
 
-static void expect_invalid(const char *text, const char *needle) {
+/* text, then a [luks] uuid: applied after a bad value, not after a line that does not parse. */
+static void expect_invalid(const char *text, const char *needle, bool rest_applies) {
         struct koompi_config c;
-        char *err = NULL;
-        write_conf(text);
+        char *err = NULL, *full = NULL;
+        assert_true(asprintf(&full, "%s[luks]\nuuid = 1234\n", text) > 0);
+        write_conf(full);
+        free(full);
         config_init_defaults(&c);
         assert_int_equal(config_load(&c, path, &err), -EINVAL);
         assert_non_null(err);
         assert_non_null(strstr(err, needle));
         /* A failed load leaves usable values behind. */
         assert_non_null(c.snapshot);
+        assert_string_equal(c.luks_uuid, rest_applies ? "1234" : "");
+        free(err);
+        config_free(&c);
+}
+
+/* A bad value of a known key (a choice of a newer version, a typo) costs that key only: it keeps
+ * its default and is named with its value; every other key of the file applies, before and
+ * after it, and unknown keys are named too. */
+static void test_bad_value_costs_its_key(void **state) {
+        struct koompi_config c;
+        char *err = NULL;
+        write_conf("[boot]\ntries = 5\nfailure_action = suspend\ntimeout = soon\nsnapshot = @root-x\n"
+                   "splash = on\n[luks]\nuuid = 1234\ntries = -1\n[recovery]\npassword_hash = $6$s$h\n");
+        config_init_defaults(&c);
+        assert_int_equal(config_load(&c, path, &err), -EINVAL);
+        assert_non_null(err);
+        assert_non_null(
+                strstr(err, "bad values 'soon' for 'boot:timeout', 'suspend' for 'boot:failure_action'"));
+        assert_non_null(strstr(err, "'-1' for 'luks:tries'"));
+        assert_non_null(strstr(err, "unknown key 'boot:splash' ignored"));
+        assert_null(strstr(err, "$6$"));
+        assert_string_equal(c.failure_action, "halt");
+        assert_int_equal(c.timeout_ms, 30000);
+        assert_int_equal(c.luks_tries, 3);
+        assert_int_equal(c.boot_tries, 5);
+        assert_string_equal(c.snapshot, "@root-x");
+        assert_string_equal(c.luks_uuid, "1234");
+        assert_string_equal(c.password_hash, "$6$s$h");
         free(err);
         config_free(&c);
 }
 
 static void test_corrupt(void **state) {
-        expect_invalid("[boot]\ntimeout = soon\n", "boot:timeout");
-        expect_invalid("[boot]\nfailure_action = explode\n", "failure_action");
-        expect_invalid("[luks]\ntries = -1\n", "luks:tries");
-        expect_invalid("[boot\nthis is not ini\n", path);
+        /* A bad value costs its key only. */
+        expect_invalid("[boot]\ntimeout = soon\n", "boot:timeout", true);
+        expect_invalid("[boot]\nfailure_action = explode\n", "failure_action", true);
+        expect_invalid("[luks]\ntries = -1\n", "luks:tries", true);
+        expect_invalid("[boot\nthis is not ini\n", path, false);
         /* iniparser's own report names the line. */
-        expect_invalid("[boot]\ntries = 3\nthis is not ini\n", "(3)");
+        expect_invalid("[boot]\ntries = 3\nthis is not ini\n", "(3)", false);
 }
 
 /* A key this version does not know (a typo, or written by a newer version) is left out and
@@ -212,6 +244,45 @@ static void test_format_round_trip(void **state) {
         config_free(&c);
 }
 
+/* A line iniparser reads is at most 1,022 bytes: config_format() writes one that long and refuses
+ * a longer one, naming its key, rather than a file koompi-init would not read at all. */
+static void test_format_line_limit(void **state) {
+        struct koompi_config c, back;
+        char word[1014], *text = NULL, *err = NULL;
+        size_t len = 0;
+        const char *key = NULL;
+        config_init_defaults(&c);
+        /* "include = " and 1,012 bytes. */
+        memset(word, 'a', 1012);
+        word[1012] = 0;
+        assert_int_equal(strv_extend(&c.include, word), 0);
+        assert_int_equal(config_format(&c, &text, &len, &key), 0);
+        assert_non_null(strstr(text, "\ninclude = a"));
+        tl_write_file(path, text, len, 0644);
+        free(text);
+        config_init_defaults(&back);
+        assert_int_equal(config_load(&back, path, &err), 0);
+        assert_null(config_diff(&c, &back));
+        config_free(&back);
+        /* One byte more, or the same with quotes it needs, is refused. */
+        strv_free(c.include);
+        c.include = NULL;
+        word[1012] = 'a';
+        word[1013] = 0;
+        assert_int_equal(strv_extend(&c.include, word), 0);
+        assert_int_equal(config_format(&c, &text, &len, &key), -EINVAL);
+        assert_string_equal(key, "image:include");
+        strv_free(c.include);
+        c.include = NULL;
+        word[1011] = '#';
+        word[1012] = 0;
+        assert_int_equal(strv_extend(&c.include, word), 0);
+        key = NULL;
+        assert_int_equal(config_format(&c, &text, &len, &key), -EINVAL);
+        assert_string_equal(key, "image:include");
+        config_free(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
@@ -219,9 +290,11 @@ int main(void) {
                 cmocka_unit_test(test_image_and_keys),
                 cmocka_unit_test(test_values),
                 cmocka_unit_test(test_corrupt),
+                cmocka_unit_test(test_bad_value_costs_its_key),
                 cmocka_unit_test(test_missing),
                 cmocka_unit_test(test_unknown_keys),
                 cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_format_line_limit),
                 cmocka_unit_test(test_unreadable_and_garbage),
         };
         return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -495,6 +495,56 @@ static void test_uki_switch_keeps_counters(void **state) {
         plan_free(&p);
 }
 
+/* An entry named by hand whose options name a root is that root's entry: kept as it is, with no
+ * koompi-<ID> file beside it (a twin an older sync wrote goes), and the kernel directory it boots
+ * from stays, whatever the image kind. */
+static void test_hand_named_entry(void **state) {
+        _cleanup_free_ char *tn = text_of("@root-new");
+        const char *hand = "title School image\nlinux /koompi/00000000deadbeef/vmlinuz\n"
+                           "initrd /koompi/00000000deadbeef/initramfs.img\n"
+                           "options root=UUID=1234 rootflags=subvol=/@root-new,compress=zstd quiet\n";
+        struct plan_file files[] = {
+                { "school-new+2-1.conf", hand },
+                { "koompi-root-new+3.conf", tn },
+                { "school-wip.conf",
+                  "linux /koompi/00000000cafef00d/vmlinuz\noptions koompi.snapshot=@root-wip\n" },
+        };
+        const char *kdirs[] = { K1, K2, "00000000deadbeef", "00000000cafebabe", "00000000cafef00d" };
+        struct plan p;
+        struct plan_input in = input(files, ELEMENTSOF(files), kdirs, ELEMENTSOF(kdirs));
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "school-new+2-1.conf", PLAN_KEEP);
+        assert_string_equal(find(&p, "school-new+2-1.conf")->reason, "named by hand");
+        assert_string_equal(find(&p, "school-new+2-1.conf")->root, "@root-new");
+        assert_null(find(&p, "school-new+2-1.conf")->text);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_REMOVE);
+        assert_string_equal(find(&p, "koompi-root-new+3.conf")->reason, "twin");
+        /* The factory and current roots get theirs; @root-new none; a writable root's entry
+         * named by hand is not koompi-boot's either. */
+        assert_int_equal(count_op(&p, PLAN_CREATE), 2);
+        for (size_t i = 0; i < p.n_entries; i++)
+                assert_false(p.entries[i].op == PLAN_CREATE && strstr(p.entries[i].file, "root-new"));
+        assert_null(find(&p, "school-wip.conf"));
+        assert_int_equal(p.n_kernels_unused, 1);
+        assert_string_equal(p.kernels_unused[0], "00000000cafebabe");
+        plan_free(&p);
+
+        /* With UKIs too: none for @root-new, and its entry's kernel directory stays. */
+        in = uki_input(NULL, 0, files, ELEMENTSOF(files), NULL);
+        in.kernel_dirs = kdirs;
+        in.n_kernel_dirs = ELEMENTSOF(kdirs);
+        assert_int_equal(plan_entries(&in, &p), 0);
+        expect_op(&p, "school-new+2-1.conf", PLAN_KEEP);
+        expect_op(&p, "koompi-root-new+3.conf", PLAN_REMOVE);
+        assert_string_equal(find(&p, "koompi-root-new+3.conf")->reason, "twin");
+        assert_int_equal(count_op(&p, PLAN_CREATE), 2);
+        assert_null(find(&p, "koompi-root-new+3.efi"));
+        assert_int_equal(p.n_kernels_unused, 3);
+        for (size_t i = 0; i < p.n_kernels_unused; i++)
+                assert_false(streq(p.kernels_unused[i], "00000000deadbeef"));
+        plan_free(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_entry_text),
@@ -512,6 +562,7 @@ int main(void) {
                 cmocka_unit_test(test_uki_fresh_esp),
                 cmocka_unit_test(test_uki_resync),
                 cmocka_unit_test(test_uki_switch_keeps_counters),
+                cmocka_unit_test(test_hand_named_entry),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

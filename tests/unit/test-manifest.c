@@ -389,6 +389,17 @@ static void test_times(void **state) {
         assert_int_equal(update_time_parse("2026-12-06", &t), -EINVAL);
         assert_int_equal(update_time_parse("2025-02-29T00:00:00Z", &t), -EINVAL);
         assert_int_equal(update_time_parse("2028-02-29T00:00:00Z", &t), 0);
+        /* That form only: a sign or a space where a digit goes is refused (it would not be
+         * written back the same). */
+        assert_int_equal(update_time_parse("-026-12-06T00:00:00Z", &t), -EINVAL);
+        assert_int_equal(update_time_parse("+026-12-06T00:00:00Z", &t), -EINVAL);
+        assert_int_equal(update_time_parse("2026-12-06T 1:00:00Z", &t), -EINVAL);
+        assert_int_equal(update_time_parse("2026-12-06T00:+1:00Z", &t), -EINVAL);
+        assert_int_equal(update_time_parse("2026-12-06t00:00:00Z", &t), -EINVAL);
+        /* A year before 1000 is written with its four digits, and reads back. */
+        assert_int_equal(update_time_parse("0763-12-06T00:00:00Z", &t), 0);
+        update_time_format(t, buf, sizeof buf);
+        assert_string_equal(buf, "0763-12-06T00:00:00Z");
 }
 
 int main(void) {
