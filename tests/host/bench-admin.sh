@@ -148,36 +148,65 @@ print(f"{statistics.median(tx):.3f} {statistics.median(wall):.3f} {max(tx):.3f}"
 EOF
 }
 
+# timed OUT COMMAND...: runs the command, its output into OUT; prints its wall time and the CPU
+# time (user + system) of it and its children, s. On a shared machine the CPU time is the figure
+# that load changes least.
+timed() {
+	python3 - "$@" <<'EOF'
+import resource, subprocess, sys, time
+out = open(sys.argv[1], "w")
+t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+rc = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT).returncode
+t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+print(f"{t1 - t0:.3f} {cpu:.3f}")
+sys.exit(rc)
+EOF
+}
+
+# medians FILE: the median of each column of FILE, with 3 decimals.
+medians() {
+	python3 - "$1" <<'EOF'
+import statistics, sys
+rows = [[float(x) for x in l.split()] for l in open(sys.argv[1]) if l.strip()]
+print(" ".join(f"{statistics.median(c):.3f}" for c in zip(*rows)))
+EOF
+}
+
 # image_cost RUNS cold|warm COMMAND: medians of the initramfs build and of the transaction as
-# `update` reports them, and of the wall time, s; cold empties the builder's cache before each run.
+# `update` reports them, of the wall time and of the CPU time, s; cold empties the builder's
+# cache before each run.
 image_cost() {
 	: >"$T/tx"
 	i=0
 	while [ $i -lt "$1" ]; do
 		[ "$2" = cold ] && rm -rf "$T/cache"
-		s=$(date +%s%N)
-		KOOMPI_MKINITRAMFS_CACHE=$T/cache kb update --run "$3" >"$T/up.out" 2>&1 || { cat "$T/up.out" >&2; return 1; }
-		e=$(date +%s%N)
-		sed -n 's/.*initramfs \([0-9.]*\) s, transaction \([0-9.]*\) s$/\1 \2/p' "$T/up.out" | tr '\n' ' ' >>"$T/tx"
-		echo "$(((e - s) / 1000000))" >>"$T/tx"
+		t=$(KOOMPI_MKINITRAMFS_CACHE=$T/cache timed "$T/up.out" "$K" --top "$TOP" --esp "$ESP" \
+			--state "$T/boot.json" --kernel "$T/vmlinuz" --initrd "$T/initrd.img" \
+			--options "root=UUID=1234 quiet" update --run "$3") || { cat "$T/up.out" >&2; return 1; }
+		f=$(sed -n 's/.*initramfs \([0-9.]*\) s, transaction \([0-9.]*\) s$/\1 \2/p' "$T/up.out")
+		echo "$f $t" >>"$T/tx"
 		i=$((i + 1))
 	done
-	python3 - "$T/tx" <<'EOF'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-med = lambda k: statistics.median(float(r[k]) for r in rows)
-print(f"{med(0):.3f} {med(1):.3f} {med(2) / 1000:.3f}")
-EOF
+	medians "$T/tx"
 }
 
-# build_cost RUNS OPTIONS...: the median wall time of the builder alone on @root-current, s.
+# build_cost RUNS OPTIONS...: medians of the wall and CPU times of the builder alone on
+# @root-current, s (one untimed run first).
 build_cost() {
 	runs=$1
 	shift
 	m=$TOP/@root-current/usr/lib/modules/$KVER
-	median_ms "$runs" env KOOMPI_MKINITRAMFS_CACHE="$T/cache" "$MKI" --kernel "$KVER" --moddir "$m" \
-		--config "$TOP/@root-current/etc/koompi/boot.conf" --output "$T/build.img" --quiet "$@" |
-		awk '{ printf "%.3f %.3f %.3f\n", $1 / 1000, $2 / 1000, $3 / 1000 }'
+	: >"$T/bc"
+	i=-1
+	while [ $i -lt "$runs" ]; do
+		t=$(KOOMPI_MKINITRAMFS_CACHE=$T/cache timed "$T/build.out" "$MKI" --kernel "$KVER" --moddir "$m" \
+			--config "$TOP/@root-current/etc/koompi/boot.conf" --output "$T/build.img" --quiet "$@") ||
+			{ cat "$T/build.out" >&2; return 1; }
+		[ $i -ge 0 ] && echo "$t" >>"$T/bc"
+		i=$((i + 1))
+	done
+	medians "$T/bc"
 }
 
 # The initramfs figures; their JSON members in $img_json.
@@ -189,25 +218,25 @@ image_figures() {
 	fi
 	make_roots image || { echo "bench-admin: making the image roots failed" >&2; return 1; }
 	set -- $(build_cost 3 --no-cache) || return 1
-	b_cold=$1
-	echo "koompi-mkinitramfs $KVER, config/boot.conf: cold (no cache) median $1 s of 3 (min $2, max $3)"
+	b_cold="$1 $2"
+	echo "koompi-mkinitramfs $KVER, config/boot.conf, no cache: median $1 s of 3, CPU $2 s"
 	set -- $(build_cost 5) || return 1
-	b_warm=$1
-	echo "koompi-mkinitramfs, warm (cached host files): median $1 s of 5 (min $2, max $3)"
+	b_warm="$1 $2"
+	echo "koompi-mkinitramfs, cached host files: median $1 s of 5, CPU $2 s"
 	ko=$(cd "$TOP/@root-current" && find "usr/lib/modules/$KVER/kernel" -name '*.ko*' | sort | head -n 1)
 	set -- $(image_cost 3 cold true) || return 1
-	u_cold="$1 $2 $3"
-	echo "update --run true, cold cache: initramfs median $1 s, transaction $2 s, wall $3 s (of 3)"
+	u_cold="$1 $2 $3 $4"
+	echo "update --run true, empty cache: initramfs $1 s, transaction $2 s, wall $3 s, CPU $4 s (medians of 3)"
 	set -- $(image_cost 3 warm "printf x >>/$ko") || return 1
-	u_changed="$1 $2 $3"
-	echo "update changing one carried module: initramfs median $1 s, transaction $2 s, wall $3 s (of 3)"
+	u_changed="$1 $2 $3 $4"
+	echo "update changing one carried module: initramfs $1 s, transaction $2 s, wall $3 s, CPU $4 s"
 	set -- $(image_cost 3 warm true) || return 1
-	u_warm="$1 $2 $3"
-	echo "update --run true, warm cache: initramfs median $1 s, transaction $2 s, wall $3 s (of 3)"
+	u_warm="$1 $2 $3 $4"
+	echo "update --run true, nothing carried changed: initramfs $1 s, transaction $2 s, wall $3 s, CPU $4 s"
 	img_json=$(python3 -c 'import json,sys; a=sys.argv[1:]; f=[float(x) for x in a[1:]]
-names = ["mkinitramfs_cold_s", "mkinitramfs_warm_s"] + [f"update_{w}_{k}_s" for w in ("cold", "changed", "warm")
-         for k in ("initramfs", "transaction", "wall")]
-print(json.dumps({"image_kernel": a[0], **dict(zip(names, f))})[1:-1])' "$KVER" "$b_cold" "$b_warm" $u_cold $u_changed $u_warm)
+names = [f"mkinitramfs_{w}_{k}s" for w in ("cold", "warm") for k in ("", "cpu_")] + [
+         f"update_{w}_{k}_s" for w in ("cold", "changed", "warm") for k in ("initramfs", "transaction", "wall", "cpu")]
+print(json.dumps({"image_kernel": a[0], **dict(zip(names, f))})[1:-1])' "$KVER" $b_cold $b_warm $u_cold $u_changed $u_warm)
 }
 
 echo "bench-admin: $N roots on a loop Btrfs, the ESP a directory; $(nproc) CPUs, $(uname -r)"
