@@ -200,6 +200,23 @@ static bool cache_dir_safe(const char *dir) {
         return true;
 }
 
+/* Compresses a segment into out (tmp) and puts it in the cache at path, unless its files changed
+ * since their digest was taken: the name would not say what it holds. 0, -ESTALE then, or a
+ * negative errno. */
+static int cache_store(struct mki *m, int out, const char *tmp, const char *path, unsigned segment,
+                       const uint8_t digest[SHA256_DIGEST_SIZE]) {
+        uint8_t again[SHA256_DIGEST_SIZE];
+        int r = write_zstd(m, out, segment);
+        if (r == 0 && fsync(out) < 0)
+                r = -errno;
+        if (r == 0 && (r = cpio_segment_digest(m->cpio, segment, again)) == 0 &&
+            memcmp(again, digest, sizeof again) != 0)
+                r = -ESTALE;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        return r;
+}
+
 /* A segment of the host's files, from the cache when its content did not change, else
  * compressed and stored there. Without a usable cache it is compressed straight into fd. */
 static int write_host_segment(struct mki *m, int fd, unsigned segment) {
@@ -240,11 +257,12 @@ static int write_host_segment(struct mki *m, int fd, unsigned segment) {
                 log_debug("cache %s not usable (%m): compressing without it", dir);
                 return write_zstd(m, fd, segment);
         }
-        r = write_zstd(m, out, segment);
-        if (r == 0 && fsync(out) < 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
+        r = cache_store(m, out, tmp, path, segment, digest);
+        if (r == -ESTALE) {
+                unlink(tmp);
+                log_warning("a file of the image changed while it was being built: %s not cached", path);
+                return copy_fd(out, fd);
+        }
         if (r < 0) {
                 unlink(tmp);
                 log_debug("cache: storing %s failed (%s): compressing without it", path, strerror(-r));
