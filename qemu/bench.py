@@ -47,7 +47,8 @@ koompi-boot's own figures come from tests/host/bench-admin.sh --json (as root,
 100 roots on a Btrfs in a loop file): status latency, and the update
 transaction's cost apart from its command and the initramfs build, with roots
 carrying no kernel and with roots each carrying a 12 MiB kernel and a 30 MiB
-image.
+image; then the initramfs build of an update, with roots carrying this machine's
+modules: cold, after one carried module changed, and warm.
 
 Results: build/bench/results.json, results.md (with ratios ours / peer) and
 results.png; consoles and images under build/bench/.
@@ -115,6 +116,17 @@ ADMIN_FIGURES = [
     ("update_transaction_100_kernel_roots_s",
      "update --run true, roots each carrying a 12 MiB kernel and a 30 MiB image, median of 3"),
     ("update_wall_100_kernel_roots_s", "the same, wall time (with the initramfs build)"),
+    ("mkinitramfs_cold_s", "koompi-mkinitramfs, config/boot.conf, no cache (a kernel upgrade), median of 3"),
+    ("mkinitramfs_cold_cpu_s", "the same, CPU time (what the load of a shared machine changes least)"),
+    ("mkinitramfs_warm_s", "koompi-mkinitramfs, cached host files, median of 5"),
+    ("update_cold_initramfs_s", "update --run true, roots carrying modules: the initramfs build, empty cache"),
+    ("update_cold_transaction_s", "the same, the transaction's own cost"),
+    ("update_cold_cpu_s", "the same, CPU time of the whole update"),
+    ("update_changed_initramfs_s", "update changing one carried module: the initramfs build"),
+    ("update_changed_transaction_s", "the same, the transaction's own cost"),
+    ("update_changed_cpu_s", "the same, CPU time of the whole update"),
+    ("update_warm_initramfs_s", "update --run true, nothing carried changed: the initramfs build"),
+    ("update_warm_transaction_s", "the same, the transaction's own cost"),
 ]
 LOADAVG = {}
 

@@ -69,7 +69,7 @@ static int check_compression(struct mki *m, const char **ret) {
                 c = "zstd";
         if (!streq(c, "zstd") && !streq(c, "none"))
                 return mki_bad_input(m, -EINVAL, "compression %s: zstd or none", c);
-        int level = m->config.compression_level;
+        int level = m->opt->best ? MKI_BEST_LEVEL : m->config.compression_level;
         if (streq(c, "zstd") && (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()))
                 return mki_bad_input(m, -EINVAL, "compression_level %d: zstd takes %d (fastest) to %d", level,
                                      ZSTD_minCLevel(), ZSTD_maxCLevel());
@@ -119,7 +119,7 @@ static int add_init(struct mki *m) {
                 return mki_bad_input(m, -EINVAL, "%s %s: not a regular file", what, path);
         if (!(st.st_mode & 0111))
                 return mki_bad_input(m, -EACCES, "%s %s: not executable", what, path);
-        cpio_set_segment(m->cpio, MKI_SEGMENT_HOST);
+        cpio_set_segment(m->cpio, MKI_SEGMENT_INIT);
         r = cpio_add_file(m->cpio, "/init", CPIO_MODE_FROM_SOURCE, path);
         cpio_set_segment(m->cpio, MKI_SEGMENT_IMAGE);
         if (r == -ENOMEM)

@@ -156,7 +156,7 @@ int kmods_install(struct mki *m) {
 
         /* The module files go with the host's files; the indexes made for this image
          * with its own. */
-        cpio_set_segment(m->cpio, MKI_SEGMENT_HOST);
+        cpio_set_segment(m->cpio, MKI_SEGMENT_MODULES);
         for (size_t i = 0; r == 0 && i < m->modules.n; i++) {
                 const struct module_file *f = &m->modules.files[i];
                 r = path_join(dest, base, f->relpath);

@@ -16,12 +16,18 @@
 #define MKI_DEFAULT_BUSYBOX "/bin/busybox"
 #define MKI_VCONSOLE_CONF "/etc/vconsole.conf"
 #define MKI_DEFAULT_CACHE_DIR "/var/cache/koompi-mkinitramfs"
+/* --best: the smallest image short of zstd's "ultra" levels, whose windows (32 to 128 MiB) the
+ * kernel would have to allocate to unpack the image. */
+#define MKI_BEST_LEVEL 19
 
-/* The segments of the archive (see output.c): the host's files, cached compressed, then the
- * image's own. */
+/* The segments of the archive (see output.c): the host's files in parts that change apart (a
+ * kernel upgrade changes the modules, a library's package its part, a koompi-boot package
+ * /init), each cached compressed, then the image's own files. */
 enum {
         MKI_SEGMENT_IMAGE = 0,
-        MKI_SEGMENT_HOST = 1,
+        MKI_SEGMENT_HOST = 1, /* busybox, the libraries and their links */
+        MKI_SEGMENT_MODULES = 2, /* the kernel's modules */
+        MKI_SEGMENT_INIT = 3, /* /init */
 };
 
 /* Exit codes of koompi-mkinitramfs. */
@@ -45,6 +51,7 @@ struct mki_options {
         const char *vconsole; /* NULL: MKI_VCONSOLE_CONF */
         const char *cache_dir; /* NULL: MKI_DEFAULT_CACHE_DIR */
         bool no_cache; /* compress every segment, keep nothing */
+        bool best; /* --best: the smallest image (zstd level MKI_BEST_LEVEL), whatever the settings say */
         bool host_only;
 };
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing the archive: compressed with libzstd or not, to a temporary file beside the
- * output, renamed over it only when complete. A compressed image is two archives laid end
- * to end: the host's files (koompi-init, busybox, libraries, modules: the bulk, the same from
- * one build to the next until a package changes), compressed once and kept in the cache,
- * then this image's own files (settings, keymap, included files, module indexes), compressed
- * on every build. Included files are never cached: a keyfile stays in the image only. */
+ * output, renamed over it only when complete. A compressed image is archives laid end to end:
+ * the host's files (the bulk, the same from one build to the next until a package changes) in
+ * three parts, /init, busybox and the libraries, then the kernel's modules, each compressed
+ * once and kept in the cache under the digest of its content, so a package that changes one
+ * part costs the compression of that part only; then this image's own files (settings,
+ * keymap, included files, module indexes), compressed on every build. Included files are
+ * never cached: a keyfile stays in the image only. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +21,9 @@
 
 #define MAX_ZSTD_WORKERS 8
 #define ZSTD_JOB_SIZE (4 * 1024 * 1024)
-/* Cached segments kept: a few kernels' worth, so switching back and forth stays fast. */
-#define CACHE_KEEP 4
+/* Cached segments kept: a few kernels' worth of each part, so switching back and forth stays
+ * fast. */
+#define CACHE_KEEP 12
 
 struct zout {
         ZSTD_CCtx *cctx;
@@ -197,16 +200,33 @@ static bool cache_dir_safe(const char *dir) {
         return true;
 }
 
-/* The segment of the host's files, from the cache when its inputs did not change, else
+/* Compresses a segment into out (tmp) and puts it in the cache at path, unless its files changed
+ * since their digest was taken: the name would not say what it holds. 0, -ESTALE then, or a
+ * negative errno. */
+static int cache_store(struct mki *m, int out, const char *tmp, const char *path, unsigned segment,
+                       const uint8_t digest[SHA256_DIGEST_SIZE]) {
+        uint8_t again[SHA256_DIGEST_SIZE];
+        int r = write_zstd(m, out, segment);
+        if (r == 0 && fsync(out) < 0)
+                r = -errno;
+        if (r == 0 && (r = cpio_segment_digest(m->cpio, segment, again)) == 0 &&
+            memcmp(again, digest, sizeof again) != 0)
+                r = -ESTALE;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        return r;
+}
+
+/* A segment of the host's files, from the cache when its content did not change, else
  * compressed and stored there. Without a usable cache it is compressed straight into fd. */
-static int write_host_segment(struct mki *m, int fd) {
+static int write_host_segment(struct mki *m, int fd, unsigned segment) {
         const char *dir = m->opt->cache_dir ? m->opt->cache_dir : MKI_DEFAULT_CACHE_DIR;
         uint8_t digest[SHA256_DIGEST_SIZE];
         char hex[SHA256_HEX_SIZE], path[PATH_MAX], tmp[PATH_MAX];
 
         if (m->opt->no_cache)
-                return write_zstd(m, fd, MKI_SEGMENT_HOST);
-        int r = cpio_segment_digest(m->cpio, MKI_SEGMENT_HOST, digest);
+                return write_zstd(m, fd, segment);
+        int r = cpio_segment_digest(m->cpio, segment, digest);
         if (r < 0)
                 return log_errno(r, "reading the files of the image failed");
         sha256_to_hex(digest, hex);
@@ -219,7 +239,7 @@ static int write_host_segment(struct mki *m, int fd) {
                 return mki_bad_input(m, -ENAMETOOLONG, "--cache-dir %s: path too long", dir);
 
         if (!cache_dir_safe(dir))
-                return write_zstd(m, fd, MKI_SEGMENT_HOST);
+                return write_zstd(m, fd, segment);
         _cleanup_close_ int cached = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (cached >= 0) {
                 r = output_cache_check(cached);
@@ -235,17 +255,18 @@ static int write_host_segment(struct mki *m, int fd) {
         _cleanup_close_ int out = -1;
         if (mkdir_p(dir, 0700) < 0 || !cache_dir_safe(dir) || (out = mkostemp(tmp, O_CLOEXEC)) < 0) {
                 log_debug("cache %s not usable (%m): compressing without it", dir);
-                return write_zstd(m, fd, MKI_SEGMENT_HOST);
+                return write_zstd(m, fd, segment);
         }
-        r = write_zstd(m, out, MKI_SEGMENT_HOST);
-        if (r == 0 && fsync(out) < 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
+        r = cache_store(m, out, tmp, path, segment, digest);
+        if (r == -ESTALE) {
+                unlink(tmp);
+                log_warning("a file of the image changed while it was being built: %s not cached", path);
+                return copy_fd(out, fd);
+        }
         if (r < 0) {
                 unlink(tmp);
                 log_debug("cache: storing %s failed (%s): compressing without it", path, strerror(-r));
-                return r == -ENOMEM ? r : write_zstd(m, fd, MKI_SEGMENT_HOST);
+                return r == -ENOMEM ? r : write_zstd(m, fd, segment);
         }
         log_debug("cache: stored %s", path);
         cache_prune(dir);
@@ -281,9 +302,12 @@ static int write_small_zstd(struct mki *m, int fd, unsigned segment) {
 }
 
 static int write_image_zstd(struct mki *m, int fd) {
+        /* /init first: tools that read only the first archive (bsdtar, cpio) see it. */
+        static const unsigned host_parts[] = { MKI_SEGMENT_INIT, MKI_SEGMENT_HOST, MKI_SEGMENT_MODULES };
         int r = 0;
-        if (cpio_segment_count(m->cpio, MKI_SEGMENT_HOST) > 0)
-                r = write_host_segment(m, fd);
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(host_parts); i++)
+                if (cpio_segment_count(m->cpio, host_parts[i]) > 0)
+                        r = write_host_segment(m, fd, host_parts[i]);
         if (r == 0)
                 r = write_small_zstd(m, fd, MKI_SEGMENT_IMAGE);
         return r;

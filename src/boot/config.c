@@ -41,7 +41,7 @@ void config_init_defaults(struct koompi_config *c) {
         c->modules_load = strv_split(DEFAULT_MODULES_LOAD);
         c->modules_hardware = strv_split(DEFAULT_MODULES_HW);
         set_str(&c->compression, "zstd");
-        c->compression_level = 19;
+        c->compression_level = 9;
         c->include = strv_split("");
         set_str(&c->password_hash, "");
         set_str(&c->auth, "password");

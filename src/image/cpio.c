@@ -648,6 +648,19 @@ static void digest_str(struct sha256_ctx *h, const char *s) {
         sha256_update(h, s, strlen(s));
 }
 
+/* A source file by its content alone (with its length): the same bytes give the same key wherever they
+ * are read from, another root's snapshot of them included. */
+static int digest_file(struct sha256_ctx *h, const char *src) {
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        uint64_t size = 0;
+        int r = sha256_file(src, digest, &size);
+        if (r < 0)
+                return r;
+        digest_u64(h, size);
+        sha256_update(h, digest, sizeof digest);
+        return 0;
+}
+
 int cpio_segment_digest(const struct cpio *c, unsigned segment, uint8_t ret[32]) {
         _cleanup_free_ struct entry **sorted = NULL;
         size_t n = 0;
@@ -656,33 +669,25 @@ int cpio_segment_digest(const struct cpio *c, unsigned segment, uint8_t ret[32])
                 return r;
         struct sha256_ctx h;
         sha256_init(&h);
-        digest_str(&h, "koompi cpio segment 1");
+        digest_str(&h, "koompi cpio segment 2");
         digest_u64(&h, c->mtime);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && r == 0; i++) {
                 const struct entry *e = sorted[i];
                 digest_str(&h, e->path);
                 digest_u64(&h, e->mode);
                 digest_u64(&h, (uint64_t)e->rmajor << 32 | e->rminor);
-                if (e->src) {
-                        struct stat st;
-                        if (stat(e->src, &st) < 0)
-                                return -errno;
-                        digest_str(&h, e->src);
-                        digest_u64(&h, st.st_dev);
-                        digest_u64(&h, st.st_ino);
-                        digest_u64(&h, (uint64_t)st.st_size);
-                        digest_u64(&h, (uint64_t)st.st_mtim.tv_sec);
-                        digest_u64(&h, (uint64_t)st.st_mtim.tv_nsec);
-                        digest_u64(&h, (uint64_t)st.st_ctim.tv_sec);
-                        digest_u64(&h, (uint64_t)st.st_ctim.tv_nsec);
-                } else {
+                digest_u64(&h, e->src != NULL); /* a file's digest never reads as an entry's bytes */
+                if (e->src)
+                        r = digest_file(&h, e->src);
+                else {
                         digest_u64(&h, e->size);
                         if (e->size)
                                 sha256_update(&h, e->data, e->size);
                 }
         }
-        sha256_final(&h, ret);
-        return 0;
+        if (r == 0)
+                sha256_final(&h, ret);
+        return r;
 }
 
 static int sink_fd(const void *buf, size_t len, void *userdata) {

@@ -62,9 +62,9 @@ void cpio_set_segment(struct cpio *c, unsigned segment);
 /* Number of entries of a segment, directories not counted. */
 size_t cpio_segment_count(const struct cpio *c, unsigned segment);
 /* A digest of everything the bytes of cpio_write_segment() depend on: each entry's path,
- * mode and content, content read from a file stood for by its path and its identity
- * (device, inode, size, modification and change times), the mtime of the archive. A source
- * file that is gone fails with its negative errno. */
+ * mode and content (a source file's read in full, wherever it lies: the same bytes in another
+ * root give the same digest), the mtime of the archive. 0; a source file that is gone or
+ * unreadable fails with its negative errno; -ENOMEM. */
 int cpio_segment_digest(const struct cpio *c, unsigned segment, uint8_t ret[32]);
 
 /* Where the archive goes: called with consecutive pieces; a negative return stops. */

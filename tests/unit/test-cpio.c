@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cpio.h"
+#include "sha256.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -425,13 +426,48 @@ static void test_cpio_segments(void **state) {
         assert_int_equal(cpio_segment_digest(c, 1, b), -ENOENT);
 }
 
+/* The digest of a segment follows the content of its files, not where they lie: the same bytes
+ * read from another place (another root's snapshot of them) give the same digest, one byte
+ * changed under the same size and times another. */
+static void test_cpio_digest_by_content(void **state) {
+        _cleanup_cpio_ struct cpio *c = NULL, *d = NULL;
+        uint8_t a[32], b[32], e[32];
+        struct timespec times[2] = { { .tv_sec = 1700000000 }, { .tv_sec = 1700000000 } };
+        tl_write_mode(path_in("mod-a.ko"), "module bytes, thirty-two of them", 0644);
+        tl_write_mode(path_in("mod-b.ko"), "module bytes, thirty-two of them", 0600);
+        assert_int_equal(cpio_new(0, &c), 0);
+        assert_int_equal(cpio_new(0, &d), 0);
+        assert_int_equal(cpio_add_file(c, "/lib/m.ko", 0644, path_in("mod-a.ko")), 0);
+        assert_int_equal(cpio_add_file(d, "/lib/m.ko", 0644, path_in("mod-b.ko")), 0);
+        assert_int_equal(cpio_segment_digest(c, 0, a), 0);
+        assert_int_equal(cpio_segment_digest(d, 0, b), 0);
+        assert_memory_equal(a, b, 32);
+
+        assert_int_equal(utimensat(AT_FDCWD, path_in("mod-a.ko"), times, 0), 0);
+        assert_int_equal(cpio_segment_digest(c, 0, e), 0);
+        assert_memory_equal(a, e, 32);
+        tl_write_mode(path_in("mod-a.ko"), "module bytes, thirty-two of thEm", 0644);
+        assert_int_equal(utimensat(AT_FDCWD, path_in("mod-a.ko"), times, 0), 0);
+        assert_int_equal(cpio_segment_digest(c, 0, e), 0);
+        assert_memory_not_equal(a, e, 32);
+
+        /* The bytes of an entry never read as a file of the same length whose digest they are. */
+        _cleanup_cpio_ struct cpio *f = NULL;
+        uint8_t file_digest[32];
+        assert_int_equal(sha256_file(path_in("mod-b.ko"), file_digest, NULL), 0);
+        assert_int_equal(cpio_new(0, &f), 0);
+        assert_int_equal(cpio_add_data(f, "/lib/m.ko", 0644, file_digest, sizeof file_digest), 0);
+        assert_int_equal(cpio_segment_digest(f, 0, e), 0);
+        assert_memory_not_equal(b, e, 32);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cpio_tool_lists),  cmocka_unit_test(test_cpio_extracts),
                 cmocka_unit_test(test_cpio_format),      cmocka_unit_test(test_cpio_reproducible),
                 cmocka_unit_test(test_cpio_mtime),       cmocka_unit_test(test_cpio_paths),
                 cmocka_unit_test(test_cpio_bad_sources), cmocka_unit_test(test_cpio_trailer_name),
-                cmocka_unit_test(test_cpio_segments),
+                cmocka_unit_test(test_cpio_segments),    cmocka_unit_test(test_cpio_digest_by_content),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

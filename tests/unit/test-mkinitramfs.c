@@ -500,25 +500,27 @@ static void test_mki_cache(void **state) {
         in_dir(key, "secret.key");
         tl_run(NULL, true, "rm -rf '%s'", cache);
 
-        /* First build: the host's files compressed and kept; second: the same bytes. */
+        /* First build: the host's files compressed and kept, in three parts (the modules, the
+         * libraries, /init); second: the same bytes. */
         assert_int_equal(mki(NULL, a, "--quiet --cache-dir '%s'", cache), 0);
-        assert_int_equal(cached_files(cache), 1);
+        assert_int_equal(cached_files(cache), 3);
         assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s'", cache), 0);
         assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, b), 0);
-        assert_int_equal(cached_files(cache), 1);
+        assert_int_equal(cached_files(cache), 3);
         assert_int_equal(mki(NULL, c, "--quiet --no-cache"), 0);
         assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, c), 0);
 
-        /* Two archives end to end: the host's files, then the image's own. */
+        /* Archives end to end: the host's files in three parts, then the image's own. */
         assert_int_equal(tl_run(&n, true, "zstd -l '%s' | awk 'NR == 2 { print $1 }'", a), 0);
-        assert_int_equal(atoi(n), 2);
+        assert_int_equal(atoi(n), 4);
 
         /* A damaged cached segment is not used: made again, the image unchanged. */
-        assert_int_equal(tl_run(NULL, true,
-                                "f=$(ls '%s'/*.cpio.zst) && "
-                                "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=4000 conv=notrunc",
-                                cache),
-                         0);
+        assert_int_equal(
+                tl_run(NULL, true,
+                       "for f in '%s'/*.cpio.zst; do "
+                       "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=40 conv=notrunc status=none; done",
+                       cache),
+                0);
         assert_int_equal(mki(&out, b, "--cache-dir '%s'", cache), 0);
         assert_non_null(strstr(out, "is damaged"));
         assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, b), 0);
@@ -547,6 +549,73 @@ static void test_mki_cache(void **state) {
         assert_int_equal(mki(&out, c, "--cache-dir '%s'", cache), 0);
         assert_non_null(strstr(out, "not used"));
         assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", a, c), 0);
+}
+
+/* The cache is keyed by content: one carried file changed (same size, same times) makes the
+ * part holding it again, and only that part; the same bytes elsewhere are found in the cache. */
+static void test_mki_cache_parts(void **state) {
+        char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], cache[PATH_MAX], init[PATH_MAX], moved[PATH_MAX];
+        in_dir(a, "parts-a.img");
+        in_dir(b, "parts-b.img");
+        in_dir(c, "parts-c.img");
+        in_dir(cache, "cache-parts");
+        in_dir(init, "parts-init.sh");
+        in_dir(moved, "parts-moved.sh");
+        tl_run(NULL, true, "rm -rf '%s'", cache);
+        assert_int_equal(tl_run(NULL, true,
+                                "printf '#!/bin/sh\\necho aaaa\\n' >'%s' && chmod 755 '%s' && "
+                                "touch -d @1700000000 '%s'",
+                                init, init, init),
+                         0);
+        assert_int_equal(mki(NULL, a, "--quiet --cache-dir '%s' --init '%s'", cache, init), 0);
+        assert_int_equal(cached_files(cache), 3);
+
+        assert_int_equal(tl_run(NULL, true,
+                                "printf '#!/bin/sh\\necho bbbb\\n' >'%s' && touch -d @1700000000 '%s'", init,
+                                init),
+                         0);
+        assert_int_equal(mki(NULL, b, "--quiet --cache-dir '%s' --init '%s'", cache, init), 0);
+        assert_int_not_equal(tl_run(NULL, false, "cmp -s '%s' '%s'", a, b), 0);
+        assert_int_equal(cached_files(cache), 4);
+        assert_int_equal(tl_run(NULL, true, "zstd -dc '%s' | grep -q -a bbbb", b), 0);
+        assert_int_equal(mki(NULL, c, "--quiet --no-cache --init '%s'", init), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", b, c), 0);
+
+        /* The same bytes at another path, with other times: found, the image the same. */
+        assert_int_equal(tl_run(NULL, true, "cp '%s' '%s' && touch '%s'", init, moved, moved), 0);
+        assert_int_equal(mki(NULL, c, "--quiet --cache-dir '%s' --init '%s'", cache, moved), 0);
+        assert_int_equal(tl_run(NULL, true, "cmp '%s' '%s'", b, c), 0);
+        assert_int_equal(cached_files(cache), 4);
+}
+
+/* --best is level 19 whatever the settings say; the default level is lower. */
+static void test_mki_best(void **state) {
+        char a[PATH_MAX], cache[PATH_MAX], init[PATH_MAX];
+        _cleanup_free_ char *n = NULL;
+        in_dir(a, "best.img");
+        in_dir(cache, "cache-best");
+        in_dir(init, "best-init.sh");
+        tl_run(NULL, true, "rm -rf '%s'", cache);
+        /* Small inputs (no modules: --init and busybox scripts) keep level 19 quick. The parts are
+         * cached under their level. */
+        assert_int_equal(tl_run(NULL, true, "printf '#!/bin/sh\\n' >'%s' && chmod 755 '%s'", init, init), 0);
+        assert_int_equal(
+                mki(NULL, a, "--quiet --cache-dir '%s' --init '%s' --busybox '%s' --best", cache, init, init),
+                0);
+        assert_int_equal(tl_run(NULL, true, "zstd -tq '%s'", a), 0);
+        assert_int_equal(tl_run(&n, true, "ls '%s' | grep -c -- '-19-'", cache), 0);
+        assert_true(atoi(n) >= 2);
+        assert_int_equal(tl_run(NULL, true, "ls '%s' | grep -v -q -- '-19-'", cache), 1);
+
+        /* Without it, the settings' level (3 in the tests' settings). */
+        assert_int_equal(
+                mki(NULL, a, "--quiet --cache-dir '%s' --init '%s' --busybox '%s'", cache, init, init), 0);
+        assert_int_equal(tl_run(NULL, true, "ls '%s' | grep -q -- '-3-'", cache), 0);
+
+        struct koompi_config c;
+        config_init_defaults(&c);
+        assert_true(c.compression_level < MKI_BEST_LEVEL);
+        config_free(&c);
 }
 
 /* busybox only when the settings can give a shell. */
@@ -879,6 +948,8 @@ int main(void) {
                 cmocka_unit_test(test_mki_host_only),
                 cmocka_unit_test(test_mki_build_keymap),
                 cmocka_unit_test(test_mki_cache),
+                cmocka_unit_test(test_mki_cache_parts),
+                cmocka_unit_test(test_mki_best),
                 cmocka_unit_test(test_mki_busybox_for_shell_only),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
