@@ -37,7 +37,8 @@ comma       := ,
 #   src/update       signed releases: minisign keys and signatures, manifests, the channel's
 #                    state, the rollout's buckets and steps, the mirrors (libsodium, json-c, libcurl)
 #   src/packages     apps from pacman, Flatpak, the AUR and AppImage: the choice of source, the
-#                    arguments, the risk score, AppImage detection (libc only)
+#                    arguments, the risk score, AppImage detection, the workers' answers and
+#                    settings (json-c, iniparser)
 BASIC_INC   := -Isrc/basic
 BOOT_INC    := $(BASIC_INC) -Isrc/boot
 IMAGE_INC   := $(BOOT_INC) -Isrc/image
@@ -65,7 +66,8 @@ KOOMPI_PKGS := libsystemd json-c
 # Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c), mirrors (libcurl).
 UPDATE_PKGS := libsodium json-c libcurl
 RELEASE_PKGS:= libsodium json-c
-# The package workers (koompi-pkg-appimage): their answers are JSON lines.
+# The package workers (koompi-pkg-appimage): their answers are JSON lines, their settings
+# agent.conf's [packages] (iniparser).
 PKGW_PKGS   := json-c
 ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
 # No true time is older than the build: the floor of the time an update's expiry is judged by.
@@ -132,8 +134,8 @@ $(BOOT_OBJ):  LAYER_CFLAGS = $(BOOT_INC) $(call pkg_cflags,$(BOOT_PKGS)) $(INIPA
 $(IMAGE_OBJ): LAYER_CFLAGS = $(IMAGE_INC)
 $(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
 $(UPDATE_OBJ): LAYER_CFLAGS = $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) -DKOOMPI_BUILD_TIME=$(BUILD_TIME)
-$(PACKAGES_OBJ): LAYER_CFLAGS = $(PACKAGES_INC)
-$(PKGW_OBJ): LAYER_CFLAGS = $(PKGW_INC) $(call pkg_cflags,$(PKGW_PKGS))
+$(PACKAGES_OBJ): LAYER_CFLAGS = $(PACKAGES_INC) $(call pkg_cflags,json-c) $(INIPARSER_CFLAGS)
+$(PKGW_OBJ): LAYER_CFLAGS = $(PKGW_INC) $(call pkg_cflags,$(PKGW_PKGS)) $(INIPARSER_CFLAGS)
 $(RELEASE_OBJ): LAYER_CFLAGS = $(RELEASE_INC) $(call pkg_cflags,$(RELEASE_PKGS))
 $(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
 $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
@@ -158,7 +160,7 @@ LIBUPDATE   := $(B)/libupdate.a
 LIBPACKAGES := $(B)/libpackages.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
-               $(B)/koompi $(B)/koompi-release
+               $(B)/koompi $(B)/koompi-release $(B)/koompi-pkg-appimage
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -213,7 +215,7 @@ $(B)/koompi: $(KOOMPI_OBJ) $(LIBPACKAGES) $(LIBBASIC)
 
 # The AppImage source, a worker the agent runs per request (the protocol of koompi-agent(8)).
 $(B)/koompi-pkg-appimage: $(PKGW_OBJ) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
 
 # koompi-release: the distribution's side of signed releases, never on a school's machine.
 $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
@@ -329,6 +331,7 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-health $(DESTDIR)$(LIBEXECDIR)/koompi-health
 	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
 	install -Dm755 $(B)/koompi-release $(DESTDIR)$(BINDIR)/koompi-release
+	install -Dm755 $(B)/koompi-pkg-appimage $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-appimage
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted

@@ -18,6 +18,7 @@
 #define DEFAULT_STATE_DIR "/var/lib/koompi"
 
 struct polkit_query;
+struct pkgcall;
 
 /* The daemon's whole state, one per process. */
 struct agent {
@@ -25,6 +26,7 @@ struct agent {
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
         struct agent_config config;
+        const char *config_path; /* handed to the package workers */
         const char *state_dir;
         struct rootfacts_source source;
         struct root_facts facts; /* the last answer; empty when facts_error says why */
@@ -45,6 +47,7 @@ struct agent {
         sd_event_source *update_timer; /* the periodic check, NULL without a mirror */
         sd_bus_message *update_waiters[AGENT_MAX_WAITERS]; /* UpdateCheck calls to answer */
         unsigned n_update_waiters;
+        struct pkgcall *pkgcalls; /* the package requests running */
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and
