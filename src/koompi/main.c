@@ -8,16 +8,11 @@
 #include <string.h>
 
 #include "call.h"
+#include "invocation.h"
+#include "pkg.h"
+#include "pkgsource.h"
 #include "show.h"
 #include "update.h"
-
-struct invocation {
-        bool json;
-        uint64_t timeout_us; /* 0: the verb's default */
-        char **args; /* after the verb */
-        int n_args;
-        struct koompi_bus bus;
-};
 
 static void usage(FILE *f) {
         fputs("Usage: koompi [--json] [--timeout SEC] VERB [ARGS]\n\n"
@@ -28,14 +23,23 @@ static void usage(FILE *f) {
               "  alerts               the alerts not yet acknowledged\n"
               "  alerts ack [SEQ]     acknowledge alert SEQ, or all of them (admins and teachers)\n"
               "  update check         the release available, and whether this machine takes it now\n"
-              "  update approve VERSION  let this machine take the major release VERSION (admins)\n\n"
+              "  update approve VERSION  let this machine take the major release VERSION (admins)\n"
+              "  search TEXT          apps from every source switched on\n"
+              "  info APP             where APP would come from and why, its size, restart and risk\n"
+              "  install APP...       install apps (a name, an AppImage's path or URL)\n"
+              "  remove APP...        remove apps\n"
+              "  list                 the apps installed\n\n"
               "Options:\n"
               "  --json               print the agent's answer as one JSON object\n"
-              "  --timeout SEC        how long to wait for the agent (default 25, health run 600)\n"
+              "  --timeout SEC        how long to wait for the agent (default 25, health run 600,\n"
+              "                       install and remove 3600)\n"
+              "  --from SOURCE        pacman, flatpak, aur or appimage instead of the first that has it\n"
+              "  -y, --yes            a risky install or remove goes ahead (admins and teachers)\n"
               "  -h, --help           this help\n\n"
               "Exit codes: 0 success; 1 bad usage; 2 koompi-agent not running, not answering or no such\n"
-              "alert; 3 not allowed; 4 health: a required check failed; 5 the agent failed the request;\n"
-              "6 update check: the release's manifest was refused.\n",
+              "alert, or no such app; 3 not allowed, or risky and not confirmed; 4 health: a required check\n"
+              "failed, or no room; 5 the agent failed the request; 6 update check: the release's manifest\n"
+              "was refused, or a package's new root could not be made (nothing changed).\n",
               f);
 }
 
@@ -227,22 +231,37 @@ static const struct verb {
         { "alerts", verb_alerts, 25 },
         /* Every mirror may be tried, each with its own timeouts. */
         { "update", verb_update, 600 },
+        { "search", pkg_verb_search, 120 },
+        { "info", pkg_verb_info, 120 },
+        { "list", pkg_verb_list, 120 },
+        /* A new root, maybe a build: minutes. */
+        { "install", pkg_verb_install, 3600 },
+        { "remove", pkg_verb_remove, 3600 },
 };
 
 /* 0 to go on, else an exit code (-1: help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct invocation *inv) {
         static const struct option longopts[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "timeout", required_argument, NULL, 't' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+                { "json", no_argument, NULL, 'j' },       { "timeout", required_argument, NULL, 't' },
+                { "from", required_argument, NULL, 'f' }, { "yes", no_argument, NULL, 'y' },
+                { "help", no_argument, NULL, 'h' },       {},
         };
         char *end;
         int c;
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+        enum pkg_source from;
+        while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) >= 0) {
                 if (c == 'j')
                         inv->json = true;
-                else if (c == 't') {
+                else if (c == 'y')
+                        inv->yes = true;
+                else if (c == 'f') {
+                        if (!*optarg || pkg_source_parse(optarg, &from) < 0)
+                                return fprintf(stderr,
+                                               "koompi: --from takes pacman, flatpak, aur or appimage, not '%s'\n",
+                                               optarg),
+                                       1;
+                        inv->from = optarg;
+                } else if (c == 't') {
                         double s = strtod(optarg, &end);
                         if (*end || s <= 0 || s > 86400)
                                 return fprintf(stderr, "koompi: --timeout wants seconds, not '%s'\n", optarg),
@@ -260,7 +279,7 @@ static int parse_options(int argc, char **argv, struct invocation *inv) {
 }
 
 int main(int argc, char **argv) {
-        struct invocation inv = { 0 };
+        struct invocation inv = { .from = "" };
         int code = parse_options(argc, argv, &inv);
         if (code != 0)
                 return code < 0 ? 0 : code;
