@@ -160,7 +160,8 @@ LIBUPDATE   := $(B)/libupdate.a
 LIBPACKAGES := $(B)/libpackages.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
-               $(B)/koompi $(B)/koompi-release $(B)/koompi-pkg-appimage
+               $(B)/koompi $(B)/koompi-release $(B)/koompi-pkg-appimage \
+               $(B)/koompi-pkg-pacman
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -213,16 +214,19 @@ $(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBPACKAGES) 
 $(B)/koompi: $(KOOMPI_OBJ) $(LIBPACKAGES) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
 
-# The AppImage source, a worker the agent runs per request (the protocol of koompi-agent(8)).
-$(B)/koompi-pkg-appimage: $(PKGW_OBJ) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+# The AppImage and pacman sources, workers the agent runs per request (the protocol of
+# koompi-agent(8)); src/pkgworker holds both programs.
+PKGW_LIB    := $(filter-out %-main.o,$(PKGW_OBJ))
+$(B)/koompi-pkg-appimage: $(B)/obj/src/pkgworker/appimage-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
+$(B)/koompi-pkg-pacman: $(B)/obj/src/pkgworker/pacman-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
 
 # koompi-release: the distribution's side of signed releases, never on a school's machine.
 $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(RELEASE_PKGS))
 
-PKGW_NOMAIN := $(filter-out %/main.o,$(PKGW_OBJ))
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_NOMAIN) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
 $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
@@ -332,6 +336,7 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
 	install -Dm755 $(B)/koompi-release $(DESTDIR)$(BINDIR)/koompi-release
 	install -Dm755 $(B)/koompi-pkg-appimage $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-appimage
+	install -Dm755 $(B)/koompi-pkg-pacman $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-pacman
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted

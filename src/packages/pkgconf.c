@@ -26,6 +26,7 @@ static const struct key {
         { "user", K_STR, F(user) },
         { "workers_dir", K_PATH, F(workers_dir) },
         { "pacman_conf", K_PATH, F(pacman_conf) },
+        { "pacman_root", K_PATH, F(pacman_root) },
         { "protected", K_WORDS, F(protected_names) },
         { "appimage_dir", K_PATH, F(appimage_dir) },
         { "desktop_dir", K_PATH, F(desktop_dir) },
@@ -53,6 +54,7 @@ void pkgconf_defaults(struct pkg_config *c) {
         set_str(&c->user, "nobody");
         set_str(&c->workers_dir, "/usr/lib/koompi");
         set_str(&c->pacman_conf, "/etc/pacman.conf");
+        set_str(&c->pacman_root, "/");
         set_str(&c->protected_names,
                 "linux linux-* systemd systemd-* koompi-* base filesystem glibc pacman "
                 "btrfs-progs cryptsetup dbus mkinitcpio plasma-desktop plasma-workspace "

@@ -14,6 +14,7 @@ struct pkg_config {
         char *user; /* network input is read, and makepkg runs, as this user */
         char *workers_dir; /* where koompi-pkg-SOURCE live */
         char *pacman_conf; /* the pinned repositories' pacman.conf, inside the root */
+        char *pacman_root; /* the root whose pacman database search, info and list read */
         char *protected_names; /* fnmatch(3) patterns a removal asks about, space separated */
         char *appimage_dir; /* where system AppImages are kept */
         char *desktop_dir; /* their .desktop entries */

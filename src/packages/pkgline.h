@@ -10,7 +10,7 @@
  * as untrusted: every field checked, and only the fields known kept. */
 #define PKG_LINE_MAX 65536 /* a line longer than this is not an answer */
 #define PKG_PKGBUILD_MAX (256 * 1024)
-#define PKG_ITEMS_MAX 500
+#define PKG_ITEMS_MAX 5000
 #define PKG_TEXT_MAX 512
 
 enum pkg_line_kind {

@@ -15,6 +15,7 @@
 #include "pkginfo.h"
 #include "pkgline.h"
 #include "pkglist.h"
+#include "pacparse.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -188,12 +189,45 @@ static void test_config(void **state) {
         pkgconf_free(&c);
 }
 
+static void test_pacman_output(void **state) {
+        static const char si[] =
+                "Repository      : koompi\nName            : hello-koompi\nVersion         : 1.0-1\n"
+                "Description     : A greeting\nDownload Size   : 1.50 MiB\n"
+                "Installed Size  : 10.00 KiB\n\nRepository      : other\nName            : x\n";
+        static const char ss[] =
+                "core/linux 6.12-1 [installed]\n    The Linux kernel\nextra/vlc 3.0-2\n    A player\n"
+                "garbage line\n";
+        json_object *o;
+        uint64_t n;
+        assert_int_equal(pacman_parse_size("512 B", &n), 0);
+        assert_int_equal(n, 512);
+        assert_int_equal(pacman_parse_size("1.50 MiB", &n), 0);
+        assert_int_equal(n, 1572864);
+        assert_int_equal(pacman_parse_size("lots", &n), -EINVAL);
+        assert_int_equal(pacman_parse_info(si, false, &o), 0);
+        assert_string_equal(json_object_get_string(json_object_object_get(o, "name")), "hello-koompi");
+        assert_int_equal(json_object_get_int64(json_object_object_get(o, "download_size")), 1572864);
+        assert_int_equal(json_object_get_int64(json_object_object_get(o, "installed_size")), 10240);
+        json_object_put(o);
+        assert_int_equal(pacman_parse_info("error: package 'x' was not found\n", false, &o), -EBADMSG);
+        o = pacman_parse_search(ss);
+        assert_int_equal(json_object_array_length(o), 2);
+        json_object *linux_item = json_object_array_get_idx(o, 0);
+        assert_true(json_object_get_boolean(json_object_object_get(linux_item, "installed")));
+        assert_string_equal(json_object_get_string(json_object_object_get(linux_item, "summary")),
+                            "The Linux kernel");
+        json_object_put(o);
+        o = pacman_parse_query("base 3-2\nvim 9.1-1\n\n");
+        assert_int_equal(json_object_array_length(o), 2);
+        json_object_put(o);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lines),         cmocka_unit_test(test_items),
                 cmocka_unit_test(test_info_and_risk), cmocka_unit_test(test_build_and_done),
                 cmocka_unit_test(test_desktop),       cmocka_unit_test(test_list),
-                cmocka_unit_test(test_config),
+                cmocka_unit_test(test_config),        cmocka_unit_test(test_pacman_output),
         };
         return cmocka_run_group_tests_name("pkgline", tests, NULL, NULL);
 }
