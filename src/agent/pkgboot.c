@@ -12,12 +12,20 @@ static void relay(const struct pkg_line *l, void *userdata) {
 }
 
 /* koompi-boot [--top --esp --state] update OPTION VALUE: a new root, or nothing. */
+/* koompi-boot's exit code as the errno of the project's table (koompi-boot(8)). */
+static int errno_of_exit(int status) {
+        static const int errnos[] = {
+                [1] = -EINVAL, [2] = -ENOENT, [3] = -EPERM, [4] = -ENOSPC, [5] = -EIO, [6] = -ECHILD
+        };
+        return status > 0 && status < (int)ELEMENTSOF(errnos) ? errnos[status] : -EIO;
+}
+
 int pkgboot_update(const struct pkgjob *j, struct pkgjob_out *o, const char *option, const char *value,
                    char *error, size_t size) {
         const struct rootfacts_source *b = j->boot;
         char *argv[12];
         size_t n = 0;
-        struct pkg_line l;
+        struct pkg_line l = { 0 };
         argv[n++] = (char *)b->koompi_boot;
         const char *opts[][2] = { { "--top", b->top }, { "--esp", b->esp }, { "--state", b->state } };
         for (size_t i = 0; i < ELEMENTSOF(opts); i++)
@@ -35,8 +43,10 @@ int pkgboot_update(const struct pkgjob *j, struct pkgjob_out *o, const char *opt
                               .progress = relay,
                               .userdata = o };
         int r = pkgrun_run(&run, &l);
+        if (r == -ECHILD)
+                r = errno_of_exit(run.exit_status);
         if (r < 0)
                 snprintf(error, size, "the new root could not be made, nothing changed: %s",
-                         r == -ECHILD ? l.text : strerror(-r));
+                         l.kind == PKG_LINE_ERROR ? l.text : strerror(-r));
         return r;
 }

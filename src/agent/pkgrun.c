@@ -130,7 +130,7 @@ static int worker_result(struct reading *rd, struct pkg_line *ret) {
         return 0;
 }
 
-int pkgrun_run(const struct pkgrun *run, struct pkg_line *ret) {
+int pkgrun_run(struct pkgrun *run, struct pkg_line *ret) {
         struct reading *rd = xmalloc(sizeof *rd);
         int fd = -1, status = 0;
         *rd = (struct reading) { .run = run };
@@ -145,6 +145,7 @@ int pkgrun_run(const struct pkgrun *run, struct pkg_line *ret) {
                 kill(-pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
+        run->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         if (r == 0)
                 r = run->plain ? plain_result(rd, status, ret) : worker_result(rd, ret);
         else

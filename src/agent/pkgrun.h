@@ -16,6 +16,7 @@ struct pkgrun {
         bool plain; /* not a worker: each output line is progress, the exit status the result */
         pkgrun_progress_fn progress;
         void *userdata;
+        int exit_status; /* out, plain: its exit status once it ended, -1 after a signal */
 };
 
 /* Runs it. For a worker: 0 with its final line in *ret (a result or an error: pkg_line_done()
@@ -23,4 +24,4 @@ struct pkgrun {
  * ret's text says which), -ENOENT (no such program), or another negative errno. For a plain
  * command: 0 when it exited 0, else ret is an error line naming its exit status and its last
  * output line, with -ECHILD. */
-int pkgrun_run(const struct pkgrun *run, struct pkg_line *ret);
+int pkgrun_run(struct pkgrun *run, struct pkg_line *ret);
