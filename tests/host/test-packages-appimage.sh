@@ -36,7 +36,9 @@ nothing_left() {
 expect_rc "info of the file says where it comes from and its risk" 0 "$KOOMPI" info "$T/Hello-1.0.AppImage"
 check "... appimage, no restart, the risk of no sandbox" sh -c "grep -q 'From:     appimage' '$T/out' &&
 	grep -q 'Restart:  not needed' '$T/out' && grep -q 'Risk:     0.30' '$T/out' && grep -q 'without a sandbox' '$T/out'"
+t0=$(date +%s.%N)
 expect_rc "koompi install of the file" 0 "$KOOMPI" install "$T/Hello-1.0.AppImage"
+t1=$(date +%s.%N)
 check "... says what it did" grep -q "^Hello-1.0 installed from appimage$" "$T/out"
 check "... showed the agent's progress" grep -q "reading the .desktop entry and the icon" "$T/err"
 check "the file is kept, executable" test -x "$APP"
@@ -89,4 +91,19 @@ check "... named so" grep -q "org.koompi.Agent1.Error.NeedsConfirmation: .*neede
 expect_rc "root confirms it with --yes" 0 "$KOOMPI" --yes remove linux-tools
 check "... removed" nothing_left
 check "the agent still serves" kill -0 "$AGENT_PID"
+
+# ---- figures: the same by hand, and the agent's peak memory ----
+by_hand() {
+	mkdir -p "$T/hand/apps" "$T/hand/icons" && cp "$T/Hello-1.0.AppImage" "$T/hand/Hello.AppImage" &&
+		chmod 755 "$T/hand/Hello.AppImage" &&
+		off=$(python3 -c 'import struct,sys; h=open(sys.argv[1],"rb").read(64); print(struct.unpack_from("<Q",h,40)[0]+struct.unpack_from("<H",h,58)[0]*struct.unpack_from("<H",h,60)[0])' "$T/hand/Hello.AppImage") &&
+		unsquashfs -o "$off" -n -q -d "$T/hand/x" "$T/hand/Hello.AppImage" '*.desktop' '*.png' >/dev/null &&
+		sed "s|^Exec=[^ ]*|Exec=$T/hand/Hello.AppImage|" "$T/hand/x/hello.desktop" >"$T/hand/apps/hello.desktop" &&
+		cp "$T/hand/x/hello.png" "$T/hand/icons/"
+}
+t2=$(date +%s.%N)
+check "the same integration by hand" by_hand
+t3=$(date +%s.%N)
+echo "figure: AppImage: koompi install $(echo "$t1 - $t0" | bc) s, by hand $(echo "$t3 - $t2" | bc) s;" \
+	"the agent's peak RSS $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$AGENT_PID/status")"
 finish

@@ -103,7 +103,7 @@ check "... in its pacman database" sh -c "ls '$TOP/$new/var/lib/pacman/local' | 
 check "... boots next" test "$(next_boot)" = "$new"
 check "the old root is as it was" test "$(tree_state "$TOP/@root-current")" = "$before"
 check "pacman.list names it for the next release" test "$(cat "$T/state/packages/pacman.list")" = hello-koompi
-echo "figure: koompi install (pacman) $(echo "$t1 - $t0" | bc) s" >&2
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$AGENT_PID/status")
 
 # ---- after a reboot into it: remove, and what fails changes nothing ----
 stop_agent
@@ -127,4 +127,11 @@ check "... saying the new root could not be made" grep -q "the new root could no
 check "... and no root is left of it" test "$(nroots)" -eq "$n1"
 check "... nor a name in pacman.list" test ! -s "$T/state/packages/pacman.list"
 check "the agent still serves" kill -0 "$AGENT_PID"
+# ---- figures: by hand, the same package in a snapshot with the same transaction, no agent ----
+start_nginx "$NGINX_PORT" >/dev/null
+t2=$(date +%s.%N)
+expect_rc "by hand: koompi-boot update --pacman" 0 kb update --pacman "--config /etc/pacman.conf -S --needed --noconfirm hello-koompi"
+t3=$(date +%s.%N)
+echo "figure: pacman: koompi install $(echo "$t1 - $t0" | bc) s, by hand (koompi-boot update --pacman)" \
+	"$(echo "$t3 - $t2" | bc) s; the agent's peak RSS $hwm"
 finish
