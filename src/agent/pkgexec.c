@@ -52,9 +52,12 @@ static int pacman_change(const struct pkgjob *j, struct pkgjob_out *o, enum risk
         if (r < 0)
                 return r;
         r = keep_list(j, "pacman.list", names, op);
+        /* A package built from the AUR leaves through pacman too. */
+        if (r >= 0 && op == RISK_REMOVE)
+                r = keep_list(j, "aur.list", names, op);
         if (r < 0)
                 snprintf(error, size,
-                         "the new root is made, but %s/packages/pacman.list could not be written: %s",
+                         "the new root is made, but the lists in %s/packages could not be written: %s",
                          j->state_dir, strerror(-r));
         return r;
 }

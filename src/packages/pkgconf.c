@@ -65,9 +65,10 @@ void pkgconf_defaults(struct pkg_config *c) {
 }
 
 void pkgconf_free(struct pkg_config *c) {
-        char **strings[] = { &c->order,        &c->aur_url,     &c->user,
-                             &c->workers_dir,  &c->pacman_conf, &c->protected_names,
-                             &c->appimage_dir, &c->desktop_dir, &c->icon_dir };
+        char **strings[] = { &c->order,           &c->aur_url,      &c->user,
+                             &c->workers_dir,     &c->pacman_conf,  &c->pacman_root,
+                             &c->protected_names, &c->appimage_dir, &c->desktop_dir,
+                             &c->icon_dir };
         for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
                 free(*strings[i]);
                 *strings[i] = NULL;
