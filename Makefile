@@ -36,16 +36,21 @@ comma       := ,
 #   src/admin        the OS side: roots, entries, the ESP, the loader's variables (libefivar)
 #   src/update       signed releases: minisign keys and signatures, manifests, the channel's
 #                    state, the rollout's buckets and steps, the mirrors (libsodium, json-c, libcurl)
+#   src/packages     apps from pacman, Flatpak, the AUR and AppImage: the choice of source, the
+#                    arguments, the risk score, AppImage detection, the workers' answers and
+#                    settings (json-c, iniparser)
 BASIC_INC   := -Isrc/basic
 BOOT_INC    := $(BASIC_INC) -Isrc/boot
 IMAGE_INC   := $(BOOT_INC) -Isrc/image
 ADMIN_INC   := $(BOOT_INC) -Isrc/admin
 UPDATE_INC  := $(ADMIN_INC) -Isrc/update
+PACKAGES_INC:= $(ADMIN_INC) -Isrc/packages
+PKGW_INC    := $(PACKAGES_INC) -Isrc/pkgworker
 INIT_INC    := $(BOOT_INC) -Iinitramfs/init
 MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
-AGENT_INC   := $(UPDATE_INC) -Isrc/agent
-KOOMPI_INC  := $(BASIC_INC) -Isrc/koompi
+AGENT_INC   := $(UPDATE_INC) -Isrc/packages -Isrc/agent
+KOOMPI_INC  := $(BASIC_INC) -Isrc/packages -Isrc/koompi
 RELEASE_INC := $(UPDATE_INC) -Isrc/release
 
 # Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
@@ -61,6 +66,9 @@ KOOMPI_PKGS := libsystemd json-c
 # Signed releases: signatures, HMAC and hashes (libsodium), manifests (json-c), mirrors (libcurl).
 UPDATE_PKGS := libsodium json-c libcurl
 RELEASE_PKGS:= libsodium json-c
+# The package workers (koompi-pkg-appimage): their answers are JSON lines, their settings
+# agent.conf's [packages] (iniparser).
+PKGW_PKGS   := json-c
 ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
 # No true time is older than the build: the floor of the time an update's expiry is judged by.
 BUILD_TIME  ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
@@ -110,6 +118,8 @@ BOOT_OBJ    := $(call obj,src/boot)
 IMAGE_OBJ   := $(call obj,src/image)
 ADMIN_OBJ   := $(call obj,src/admin)
 UPDATE_OBJ  := $(call obj,src/update)
+PACKAGES_OBJ:= $(call obj,src/packages)
+PKGW_OBJ    := $(call obj,src/pkgworker)
 RELEASE_OBJ := $(call obj,src/release)
 INIT_OBJ    := $(call obj,initramfs/init)
 MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
@@ -124,13 +134,15 @@ $(BOOT_OBJ):  LAYER_CFLAGS = $(BOOT_INC) $(call pkg_cflags,$(BOOT_PKGS)) $(INIPA
 $(IMAGE_OBJ): LAYER_CFLAGS = $(IMAGE_INC)
 $(ADMIN_OBJ): LAYER_CFLAGS = $(ADMIN_INC) $(call pkg_cflags,efivar)
 $(UPDATE_OBJ): LAYER_CFLAGS = $(UPDATE_INC) $(call pkg_cflags,$(UPDATE_PKGS)) -DKOOMPI_BUILD_TIME=$(BUILD_TIME)
+$(PACKAGES_OBJ): LAYER_CFLAGS = $(PACKAGES_INC) $(call pkg_cflags,json-c) $(INIPARSER_CFLAGS)
+$(PKGW_OBJ): LAYER_CFLAGS = $(PKGW_INC) $(call pkg_cflags,$(PKGW_PKGS)) $(INIPARSER_CFLAGS)
 $(RELEASE_OBJ): LAYER_CFLAGS = $(RELEASE_INC) $(call pkg_cflags,$(RELEASE_PKGS))
 $(INIT_OBJ):  LAYER_CFLAGS = $(INIT_INC) $(call pkg_cflags,$(INIT_PKGS)) $(INIPARSER_CFLAGS)
 $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARSER_CFLAGS)
 $(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
 $(AGENT_OBJ): LAYER_CFLAGS = $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) $(INIPARSER_CFLAGS)
 $(KOOMPI_OBJ): LAYER_CFLAGS = $(KOOMPI_INC) $(call pkg_cflags,$(KOOMPI_PKGS))
-UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/update -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
+UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/update -Isrc/packages -Isrc/pkgworker -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
                $(call pkg_cflags,$(ALL_PKGS)) $(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS)
 $(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
 
@@ -145,9 +157,11 @@ LIBBOOT     := $(B)/libboot.a
 LIBIMAGE    := $(B)/libimage.a
 LIBADMIN    := $(B)/libadmin.a
 LIBUPDATE   := $(B)/libupdate.a
+LIBPACKAGES := $(B)/libpackages.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
-               $(B)/koompi $(B)/koompi-release
+               $(B)/koompi $(B)/koompi-release $(B)/koompi-pkg-appimage \
+               $(B)/koompi-pkg-pacman
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -171,6 +185,7 @@ $(LIBBOOT): $(BOOT_OBJ)
 $(LIBIMAGE): $(IMAGE_OBJ)
 $(LIBADMIN): $(ADMIN_OBJ)
 $(LIBUPDATE): $(UPDATE_OBJ)
+$(LIBPACKAGES): $(PACKAGES_OBJ)
 
 # koompi-init goes into every image: unused sections dropped, no debug information and no
 # symbol table (build/koompi-init.debug keeps both, for gdb).
@@ -188,22 +203,30 @@ $(B)/koompi-boot: $(CLI_OBJ) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 # The agent: a program of its own, never linked into koompi-init.
 LIBAGENT    := $(B)/libagent.a
 $(LIBAGENT): $(AGENT_NOMAIN)
-$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-agent: $(B)/obj/src/agent/main.o $(LIBAGENT) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # The health checks of one boot, before boot-complete.target (koompi-health.service).
-$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-health: $(B)/obj/src/agent/health-main.o $(LIBAGENT) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(AGENT_PKGS)) $(INIPARSER_LIBS)
 
 # koompi: a client of the agent's bus API only.
-$(B)/koompi: $(KOOMPI_OBJ) $(LIBBASIC)
+$(B)/koompi: $(KOOMPI_OBJ) $(LIBPACKAGES) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(KOOMPI_PKGS))
+
+# The AppImage and pacman sources, workers the agent runs per request (the protocol of
+# koompi-agent(8)); src/pkgworker holds both programs.
+PKGW_LIB    := $(filter-out %-main.o,$(PKGW_OBJ))
+$(B)/koompi-pkg-appimage: $(B)/obj/src/pkgworker/appimage-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
+$(B)/koompi-pkg-pacman: $(B)/obj/src/pkgworker/pacman-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
 
 # koompi-release: the distribution's side of signed releases, never on a school's machine.
 $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(RELEASE_PKGS))
 
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
 $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
@@ -225,7 +248,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_NAMES))
-FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
 FUZZ_CFLAGS   = $(UNIT_CFLAGS) -Itests/fuzz
 FUZZ_DRIVER  := $(if $(FUZZ_BUILD),-fsanitize=fuzzer,tests/fuzz/replay.c)
 $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzzer.c tests/fuzz/replay.c tests/fuzz/fuzzer.h $(FUZZ_LIBS) \
@@ -313,6 +336,8 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-health $(DESTDIR)$(LIBEXECDIR)/koompi-health
 	install -Dm755 $(B)/koompi $(DESTDIR)$(BINDIR)/koompi
 	install -Dm755 $(B)/koompi-release $(DESTDIR)$(BINDIR)/koompi-release
+	install -Dm755 $(B)/koompi-pkg-appimage $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-appimage
+	install -Dm755 $(B)/koompi-pkg-pacman $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-pacman
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted

@@ -19,6 +19,7 @@
 #define DEFAULT_STATE_DIR "/var/lib/koompi"
 
 struct polkit_query;
+struct pkgcall;
 
 /* The daemon's whole state, one per process. */
 struct agent {
@@ -26,6 +27,7 @@ struct agent {
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
         struct agent_config config;
+        const char *config_path; /* handed to the package workers */
         const char *state_dir;
         struct rootfacts_source source;
         struct root_facts facts; /* the last answer; empty when facts_error says why */
@@ -49,6 +51,7 @@ struct agent {
         struct updateapply *update_apply; /* the running application of a release, NULL when none */
         sd_bus_message *apply_waiters[AGENT_MAX_WAITERS]; /* UpdateApply calls to answer */
         unsigned n_apply_waiters;
+        struct pkgcall *pkgcalls; /* the package requests running */
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and

@@ -77,6 +77,7 @@ void agentconf_defaults(struct agent_config *c) {
         set_str(&c->update_ring, "normal");
         set_str(&c->update_user, "nobody");
         c->update_check_interval_ms = 6 * 3600 * 1000;
+        pkgconf_defaults(&c->packages);
 }
 
 void agentconf_free(struct agent_config *c) {
@@ -95,6 +96,7 @@ void agentconf_free(struct agent_config *c) {
         free(c->update_machine_id_file);
         free(c->update_ring);
         free(c->update_user);
+        pkgconf_free(&c->packages);
         for (unsigned i = 0; i < c->n_problems; i++)
                 free(c->problems[i]);
         *c = (struct agent_config) { 0 };
@@ -211,6 +213,12 @@ static unsigned line_of_name(const char *text, const char *name) {
         return agentconf_line_of(text, section, colon + 1);
 }
 
+/* A key of [packages], known to pkgconf.c ("packages:aur"). */
+static bool packages_key(const char *name) {
+        const char *key = strncasecmp(name, "packages:", 9) == 0 ? name + 9 : NULL;
+        return key && pkgconf_has_key(key);
+}
+
 static const struct conf_key *key_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(conf_keys); i++)
                 if (strcasecmp(conf_keys[i].key, name) == 0)
@@ -248,11 +256,29 @@ static void check_unknown_keys(struct agent_config *c, dictionary *d, const char
                         abort();
                 iniparser_getseckeys(d, sec, keys);
                 for (int k = 0; k < n; k++)
-                        if (!key_find(keys[k]))
+                        if (!key_find(keys[k]) && !packages_key(keys[k]))
                                 problem(c, "%s:%u: %s: unknown key, ignored", path,
                                         line_of_name(text, keys[k]), keys[k]);
                 free(keys);
         }
+}
+
+static void apply_packages(struct agent_config *c, dictionary *d, const char *path, const char *text) {
+        int n = iniparser_getsecnkeys(d, "packages");
+        if (n <= 0)
+                return;
+        const char **keys = calloc((size_t)n, sizeof(char *));
+        if (!keys)
+                abort();
+        iniparser_getseckeys(d, "packages", keys);
+        for (int k = 0; k < n; k++) {
+                const char *v = iniparser_getstring(d, keys[k], "");
+                if (packages_key(keys[k]) && pkgconf_set(&c->packages, keys[k] + 9, v) == -EINVAL)
+                        problem(c,
+                                "%s:%u: %s: bad value '%s' (see koompi-agent.conf(5)), the default is used",
+                                path, line_of_name(text, keys[k]), keys[k], v);
+        }
+        free(keys);
 }
 
 static void apply_keys(struct agent_config *c, dictionary *d, const char *path, const char *text) {
@@ -263,6 +289,7 @@ static void apply_keys(struct agent_config *c, dictionary *d, const char *path, 
                         problem(c, "%s:%u: %s: bad value '%s' (expected %s), the default is used", path,
                                 line_of_name(text, k->key), k->key, v, k->expect);
         }
+        apply_packages(c, d, path, text);
 }
 
 int agentconf_load(struct agent_config *c, const char *path) {

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 
 #include "builtin.h"
+#include "pkgconf.h"
 
 /* /etc/koompi/agent.conf, every key documented and defaulted in config/agent.conf. A key whose
  * value cannot be used keeps its default and the problem is kept in `problems`, so the agent
@@ -33,6 +34,8 @@ struct agent_config {
         char *update_user; /* the fetching child runs as this user */
         unsigned update_check_interval_ms; /* the agent's own check, this often */
         uint64_t update_max_rate; /* downloads: bytes a second at most, 0: no limit */
+        /* [packages]: apps from pacman, Flatpak, the AUR and AppImage */
+        struct pkg_config packages;
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;

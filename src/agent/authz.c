@@ -20,6 +20,14 @@ static const struct authz_method methods[] = {
         { "UpdateApply", "org.koompi.agent.update-apply", ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_ROOT) },
         { "RunHealth", "org.koompi.agent.run-health", STAFF },
         { "AcknowledgeAlert", "org.koompi.agent.acknowledge-alert", STAFF },
+        /* Apps: anyone may search and look; installing and removing is everyone's too, but a
+         * risky request needs a confirmation a student may not give, and the AUR is staff's
+         * (packages.c). */
+        { "Search", NULL, EVERYONE },
+        { "Info", NULL, EVERYONE },
+        { "List", NULL, EVERYONE },
+        { "Install", "org.koompi.agent.packages", EVERYONE },
+        { "Remove", "org.koompi.agent.packages", EVERYONE },
 };
 
 static bool has_gid(const gid_t *gids, unsigned n, long gid) {

@@ -2,86 +2,18 @@
 /* org.koompi.Agent1 on the system bus (sd-bus): properties, methods, signals, and the
  * authorization of every method that changes something. */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "agent.h"
-#include "authz.h"
+#include "access.h"
 #include "chanstate.h"
 #include "log.h"
+#include "packages.h"
 #include "util.h"
 
 #define ERROR_NO_SUCH_ALERT AGENT_INTERFACE ".Error.NoSuchAlert"
 #define ERROR_FAILED AGENT_INTERFACE ".Error.Failed"
-
-static long group_gid(const char *name) {
-        struct group *g = getgrnam(name);
-        return g ? (long)g->gr_gid : -1;
-}
-
-/* The caller's role from its bus credentials: effective uid, primary and supplementary groups. */
-static int caller_role(sd_bus_message *m, enum authz_role *ret, const struct agent_config *conf) {
-        sd_bus_creds *creds = NULL;
-        const gid_t *supplementary = NULL;
-        gid_t gids[65];
-        uid_t uid;
-        int n = 0,
-            r = sd_bus_query_sender_creds(m,
-                                          SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
-                                                  SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
-                                          &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &uid);
-        if (r >= 0 && sd_bus_creds_get_egid(creds, &gids[0]) >= 0)
-                n = 1;
-        int ns = r >= 0 ? sd_bus_creds_get_supplementary_gids(creds, &supplementary) : 0;
-        for (int i = 0; i < ns && n < (int)ELEMENTSOF(gids); i++)
-                gids[n++] = supplementary[i];
-        sd_bus_creds_unref(creds);
-        if (r < 0)
-                return r;
-        *ret = authz_role(uid, gids, (unsigned)n, group_gid(conf->admin_group),
-                          group_gid(conf->teacher_group));
-        return 0;
-}
-
-/* polkit's answer for m, asked for when none is there yet. The answer, or 2 when the method
- * waits for it. */
-static int polkit_answer(struct agent *a, sd_bus_message *m, const char *method) {
-        int answer = polkit_result(a, m);
-        if (answer == -EINPROGRESS)
-                return 2;
-        if (answer != -ENOENT)
-                return answer;
-        answer = polkit_ask(a, m, authz_method(method)->action);
-        return answer >= 0 ? 2 : answer;
-}
-
-/* 1 when the sender of m may call method; 0 when not, with err set to the refusal; 2 when
- * polkit was asked (the call is dispatched again with the answer: the method waits); a negative
- * errno when the caller's credentials could not be had. */
-static int authorize(struct agent *a, sd_bus_message *m, const char *method, sd_bus_error *err) {
-        char refusal[256];
-        enum authz_role role;
-        int r = caller_role(m, &role, &a->config);
-        if (r < 0)
-                return r;
-        bool use_polkit = authz_use_polkit(a->config.polkit, polkit_present(a->bus));
-        enum authz_verdict v = authz_decide(method, role, use_polkit);
-        if (v == AUTHZ_ASK_POLKIT) {
-                r = polkit_answer(a, m, method);
-                if (r == 2)
-                        return 2;
-                /* polkitd present but not answering: the bus credentials decide. */
-                v = r > 0 ? AUTHZ_ALLOW : r == 0 ? AUTHZ_DENY : authz_decide(method, role, false);
-        }
-        if (v == AUTHZ_ALLOW)
-                return 1;
-        authz_refusal(method, a->config.admin_group, a->config.teacher_group, refusal, sizeof refusal);
-        sd_bus_error_set(err, SD_BUS_ERROR_ACCESS_DENIED, refusal);
-        return 0;
-}
 
 static int prop_string(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -155,7 +87,7 @@ static int method_acknowledge_alert(sd_bus_message *m, void *userdata, sd_bus_er
         char num[32];
         uint64_t seq;
         /* Read after the decision: a call polkit decided on comes again, unread. */
-        int r = authorize(a, m, "AcknowledgeAlert", err);
+        int r = bus_authorize(a, m, "AcknowledgeAlert", err);
         if (r != 1)
                 return r == 2 ? 1 : r;
         r = sd_bus_message_read(m, "t", &seq);
@@ -210,7 +142,7 @@ static const struct healthrun_ops health_ops = { .progress = health_progress, .d
 
 static int method_run_health(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         struct agent *a = userdata;
-        int r = authorize(a, m, "RunHealth", err);
+        int r = bus_authorize(a, m, "RunHealth", err);
         if (r != 1)
                 return r == 2 ? 1 : r;
         if (a->n_health_waiters >= AGENT_MAX_WAITERS)
@@ -288,7 +220,7 @@ static int update_timer_setup(struct agent *a) {
 
 static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         struct agent *a = userdata;
-        int r = authorize(a, m, "UpdateCheck", err);
+        int r = bus_authorize(a, m, "UpdateCheck", err);
         if (r != 1)
                 return r == 2 ? 1 : r;
         if (a->n_update_waiters >= AGENT_MAX_WAITERS)
@@ -305,7 +237,7 @@ static int method_update_check(sd_bus_message *m, void *userdata, sd_bus_error *
 static int method_update_approve(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         struct agent *a = userdata;
         const char *version;
-        int r = authorize(a, m, "UpdateApprove", err);
+        int r = bus_authorize(a, m, "UpdateApprove", err);
         if (r != 1)
                 return r == 2 ? 1 : r;
         r = sd_bus_message_read(m, "s", &version);
@@ -356,7 +288,7 @@ static int method_update_apply(sd_bus_message *m, void *userdata, sd_bus_error *
         static const struct updateapply_ops ops = { .progress = update_apply_progress,
                                                     .done = update_apply_done };
         struct agent *a = userdata;
-        int r = authorize(a, m, "UpdateApply", err);
+        int r = bus_authorize(a, m, "UpdateApply", err);
         if (r != 1)
                 return r == 2 ? 1 : r;
         if (a->n_apply_waiters >= AGENT_MAX_WAITERS)
@@ -394,6 +326,16 @@ static const sd_bus_vtable agent_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("UpdateApply", "", , "s", "outcome\0", method_update_apply,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Search", "ss", "text\0from\0", "s", "results\0", packages_search,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Info", "ss", "name\0from\0", "s", "plan\0", packages_info,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("List", "s", "from\0", "s", "installed\0", packages_list,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Install", "assb", "names\0from\0yes\0", "s", "done\0", packages_install,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Remove", "assb", "names\0from\0yes\0", "s", "done\0", packages_remove,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("AlertRaised", "tss", "seq\0kind\0message\0", 0),
         SD_BUS_SIGNAL_WITH_NAMES("Progress", "ssuu", "operation\0step\0done\0total\0", 0),
         SD_BUS_VTABLE_END,
@@ -429,6 +371,7 @@ void bus_done(struct agent *a) {
         updateapply_free(a->update_apply);
         a->update_apply = NULL;
         a->update_timer = sd_event_source_disable_unref(a->update_timer);
+        packages_done(a);
         polkit_forget_all(a);
         agent_facts_done(a);
         healthrun_free(a->health);

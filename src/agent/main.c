@@ -133,6 +133,7 @@ int main(int argc, char **argv) {
         if (r != 0)
                 return r < 0 ? 0 : 1;
         load_config(&a, o.config);
+        a.config_path = o.config;
         a.state_dir = o.state_dir;
         a.source = (struct rootfacts_source) { .koompi_boot = a.config.koompi_boot,
                                                .top = o.top,

@@ -9,18 +9,13 @@
 
 #include "apply.h"
 #include "call.h"
+#include "invocation.h"
+#include "pkg.h"
+#include "pkgsource.h"
 #include "show.h"
 #include "update.h"
 
 #define APPLY_TIMEOUT_US (12ULL * 3600 * 1000000)
-
-struct invocation {
-        bool json;
-        uint64_t timeout_us; /* 0: the verb's default */
-        char **args; /* after the verb */
-        int n_args;
-        struct koompi_bus bus;
-};
 
 static void usage(FILE *f) {
         fputs("Usage: koompi [--json] [--timeout SEC] VERB [ARGS]\n\n"
@@ -33,15 +28,24 @@ static void usage(FILE *f) {
               "  update check         the release available, and whether this machine takes it now\n"
               "  update approve VERSION  let this machine take the major release VERSION (admins)\n"
               "  update apply         download the release and install it in a new root, which the\n"
-              "                       machine starts next time (admins)\n\n"
+              "                       machine starts next time (admins)\n"
+              "  search TEXT          apps from every source switched on\n"
+              "  info APP             where APP would come from and why, its size, restart and risk\n"
+              "  install APP...       install apps (a name, an AppImage's path or URL)\n"
+              "  remove APP...        remove apps\n"
+              "  list                 the apps installed\n\n"
               "Options:\n"
               "  --json               print the agent's answer as one JSON object\n"
-              "  --timeout SEC        how long to wait for the agent (default 25, health run 600)\n"
+              "  --timeout SEC        how long to wait for the agent (default 25, health run 600,\n"
+              "                       install and remove 3600)\n"
+              "  --from SOURCE        pacman, flatpak, aur or appimage instead of the first that has it\n"
+              "  -y, --yes            a risky install or remove goes ahead (admins and teachers)\n"
               "  -h, --help           this help\n\n"
               "Exit codes: 0 success; 1 bad usage; 2 koompi-agent not running, not answering or no such\n"
-              "alert; 3 not allowed (update apply: not taken now); 4 health: a required check failed (update\n"
-              "apply: no room); 5 the agent failed the request; 6 update: the release's manifest or a package\n"
-              "was refused, or the update's command failed and its root was deleted.\n",
+              "alert, or no such app; 3 not allowed, or risky and not confirmed (update apply: not taken\n"
+              "now); 4 health: a required check failed, or no room; 5 the agent failed the request; 6 update:\n"
+              "the release's manifest or a package was refused, or the update's command failed and its root\n"
+              "was deleted; a package's new root could not be made (nothing changed).\n",
               f);
 }
 
@@ -239,22 +243,37 @@ static const struct verb {
         { "alerts", verb_alerts, 25 },
         /* Every mirror may be tried, each with its own timeouts. */
         { "update", verb_update, 600 },
+        { "search", pkg_verb_search, 120 },
+        { "info", pkg_verb_info, 120 },
+        { "list", pkg_verb_list, 120 },
+        /* A new root, maybe a build: minutes. */
+        { "install", pkg_verb_install, 3600 },
+        { "remove", pkg_verb_remove, 3600 },
 };
 
 /* 0 to go on, else an exit code (-1: help printed, exit 0). */
 static int parse_options(int argc, char **argv, struct invocation *inv) {
         static const struct option longopts[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "timeout", required_argument, NULL, 't' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+                { "json", no_argument, NULL, 'j' },       { "timeout", required_argument, NULL, 't' },
+                { "from", required_argument, NULL, 'f' }, { "yes", no_argument, NULL, 'y' },
+                { "help", no_argument, NULL, 'h' },       {},
         };
         char *end;
         int c;
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+        enum pkg_source from;
+        while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) >= 0) {
                 if (c == 'j')
                         inv->json = true;
-                else if (c == 't') {
+                else if (c == 'y')
+                        inv->yes = true;
+                else if (c == 'f') {
+                        if (!*optarg || pkg_source_parse(optarg, &from) < 0)
+                                return fprintf(stderr,
+                                               "koompi: --from takes pacman, flatpak, aur or appimage, not '%s'\n",
+                                               optarg),
+                                       1;
+                        inv->from = optarg;
+                } else if (c == 't') {
                         double s = strtod(optarg, &end);
                         if (*end || s <= 0 || s > 86400)
                                 return fprintf(stderr, "koompi: --timeout wants seconds, not '%s'\n", optarg),
@@ -272,7 +291,7 @@ static int parse_options(int argc, char **argv, struct invocation *inv) {
 }
 
 int main(int argc, char **argv) {
-        struct invocation inv = { 0 };
+        struct invocation inv = { .from = "" };
         int code = parse_options(argc, argv, &inv);
         if (code != 0)
                 return code < 0 ? 0 : code;

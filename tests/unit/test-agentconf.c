@@ -77,6 +77,32 @@ static const char *field(const struct agent_config *c, const char *name, char *b
                 return snprintf(buf, size, "%u", c->update_check_interval_ms), buf;
         if (streq(name, "max_rate"))
                 return snprintf(buf, size, "%llu", (unsigned long long)c->update_max_rate), buf;
+        if (streq(name, "packages.aur"))
+                return c->packages.aur ? "yes" : "no";
+        if (streq(name, "packages.flatpak"))
+                return c->packages.flatpak ? "yes" : "no";
+        if (streq(name, "packages.appimage"))
+                return c->packages.appimage ? "yes" : "no";
+        if (streq(name, "packages.order"))
+                return c->packages.order;
+        if (streq(name, "packages.aur_url"))
+                return c->packages.aur_url;
+        if (streq(name, "packages.user"))
+                return c->packages.user;
+        if (streq(name, "packages.workers_dir"))
+                return c->packages.workers_dir;
+        if (streq(name, "packages.pacman_conf"))
+                return c->packages.pacman_conf;
+        if (streq(name, "packages.protected"))
+                return c->packages.protected_names;
+        if (streq(name, "packages.appimage_dir"))
+                return c->packages.appimage_dir;
+        if (streq(name, "packages.desktop_dir"))
+                return c->packages.desktop_dir;
+        if (streq(name, "packages.icon_dir"))
+                return c->packages.icon_dir;
+        if (streq(name, "packages.timeout"))
+                return snprintf(buf, size, "%u", c->packages.timeout_ms), buf;
         fail_msg("no field %s", name);
         return NULL;
 }
@@ -119,11 +145,40 @@ static void test_defaults(void **state) {
 static void test_shipped_config_is_the_defaults(void **state) {
         /* config/agent.conf lists every key with its default: loading it changes nothing. */
         static const char *const names[] = {
-                "koompi_boot",   "admin_group",     "teacher_group", "polkit",        "required_dir",
-                "wanted_dir",    "timeout",         "telemetry",     "crash_reports", "required_checks",
-                "wanted_checks", "min_free",        "units",         "mirrors",       "channel",
-                "keys_dir",      "machine_id_file", "ring",          "user",          "check_interval",
-                "max_rate"
+                "koompi_boot",
+                "admin_group",
+                "teacher_group",
+                "polkit",
+                "required_dir",
+                "wanted_dir",
+                "timeout",
+                "telemetry",
+                "crash_reports",
+                "required_checks",
+                "wanted_checks",
+                "min_free",
+                "units",
+                "mirrors",
+                "channel",
+                "keys_dir",
+                "machine_id_file",
+                "ring",
+                "user",
+                "check_interval",
+                "max_rate",
+                "packages.aur",
+                "packages.flatpak",
+                "packages.appimage",
+                "packages.order",
+                "packages.aur_url",
+                "packages.user",
+                "packages.workers_dir",
+                "packages.pacman_conf",
+                "packages.protected",
+                "packages.appimage_dir",
+                "packages.desktop_dir",
+                "packages.icon_dir",
+                "packages.timeout",
         };
         struct agent_config d, c;
         char a[64], b[64];
@@ -160,6 +215,19 @@ static void test_shipped_config_names_every_key(void **state) {
                 { "update", "user" },
                 { "update", "check_interval" },
                 { "update", "max_rate" },
+                { "packages", "flatpak" },
+                { "packages", "aur" },
+                { "packages", "appimage" },
+                { "packages", "order" },
+                { "packages", "aur_url" },
+                { "packages", "user" },
+                { "packages", "workers_dir" },
+                { "packages", "pacman_conf" },
+                { "packages", "protected" },
+                { "packages", "appimage_dir" },
+                { "packages", "desktop_dir" },
+                { "packages", "icon_dir" },
+                { "packages", "timeout" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -223,6 +291,16 @@ static const struct {
         { "[update]\nmax_rate = 500K\n", "max_rate", "512000", NULL },
         { "[update]\nmax_rate = 0\n", "max_rate", "0", NULL },
         { "[update]\nmax_rate = 5%\n", "max_rate", "0", ":2: update:max_rate: bad value '5%'" },
+        /* [packages]: the AUR off unless set, an order of known sources, absolute paths. */
+        { "[packages]\naur = yes\n", "packages.aur", "yes", NULL },
+        { "[packages]\naur = perhaps\n", "packages.aur", "no", ":2: packages:aur: bad value 'perhaps'" },
+        { "[packages]\norder = flatpak appimage\n", "packages.order", "flatpak appimage", NULL },
+        { "[packages]\norder = snap pacman\n", "packages.order", "pacman flatpak aur appimage",
+          ":2: packages:order: bad value 'snap pacman'" },
+        { "[packages]\nappimage_dir = apps\n", "packages.appimage_dir", "/opt/appimages",
+          ":2: packages:appimage_dir: bad value" },
+        { "[packages]\ntimeout = 20min\n", "packages.timeout", "1200000", NULL },
+        { "[packages]\nsnap = yes\n", "packages.aur", "no", ":2: packages:snap: unknown key" },
         /* Not INI at all: every default, and the line iniparser stumbled on. */
         { "[health]\ntimeout = 5s\nthis line is neither\n", "timeout", "30000",
           "not an INI file, every default is used" },
