@@ -30,6 +30,7 @@ struct options {
         bool has_limit;
         const char *run; /* update --run: the command run in the new root */
         const char *pacman; /* update --pacman: the arguments of the new root's pacman */
+        const char *release; /* update --release: the release the new root is made from */
         unsigned keep; /* prune --keep */
         bool has_keep;
         bool once; /* rollback --once */

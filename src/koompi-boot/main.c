@@ -12,6 +12,7 @@
 #include "exit-code.h"
 #include "layout.h"
 #include "log.h"
+#include "rootrelease.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -44,6 +45,7 @@ enum {
         ARG_DRY_RUN,
         ARG_RUN,
         ARG_PACMAN,
+        ARG_RELEASE,
         ARG_KEEP,
         ARG_ONCE,
         ARG_REASON,
@@ -112,6 +114,10 @@ static const struct option_spec {
           VOPT_RUN,
           "'ARGS'",
           "the same as --run 'pacman ARGS'" },
+        { { "release", required_argument, NULL, ARG_RELEASE },
+          VOPT_RUN,
+          "VERSION",
+          "the release the new root is made from, kept in its /" ROOT_RELEASE_FILE },
         { { "keep", required_argument, NULL, ARG_KEEP },
           VOPT_KEEP,
           "N",
@@ -387,6 +393,11 @@ static int option_store(const struct verb *v, int c, struct options *o) {
                 break;
         case ARG_PACMAN:
                 o->pacman = optarg;
+                break;
+        case ARG_RELEASE:
+                if (!root_release_valid(optarg))
+                        return usage_error(v, "--release wants a version of A-Z a-z 0-9 . _ + -");
+                o->release = optarg;
                 break;
         case ARG_ONCE:
                 o->once = true;
