@@ -32,9 +32,12 @@ struct agent_config {
         char *update_ring; /* early | normal | late */
         char *update_user; /* the fetching child runs as this user */
         unsigned update_check_interval_ms; /* the agent's own check, this often */
+        char *update_reboot; /* never | idle | HH:MM-HH:MM (rebootpolicy.h) */
+        char *update_report_url; /* where the outcomes go when privacy allows; "" none */
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;
+        bool report; /* update outcomes to [update] report_url */
         /* Problems met while reading, "FILE:LINE: [SECTION] KEY: what", NULL-terminated. */
         char *problems[AGENTCONF_MAX_PROBLEMS + 1];
         unsigned n_problems;
