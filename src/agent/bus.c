@@ -7,9 +7,12 @@
 #include <stdio.h>
 
 #include "agent.h"
+#include "afterapply.h"
 #include "authz.h"
 #include "chanstate.h"
 #include "log.h"
+#include "revokerun.h"
+#include "updateoutcome.h"
 #include "util.h"
 
 #define ERROR_NO_SUCH_ALERT AGENT_INTERFACE ".Error.NoSuchAlert"
@@ -252,6 +255,10 @@ static void update_check_done(json_object *answer, void *userdata) {
                 a->update_waiters[i] = sd_bus_message_unref(a->update_waiters[i]);
         }
         a->n_update_waiters = 0;
+        if (!error)
+                update_revoke_check(a, answer);
+        /* Back from the network: the outcomes queued while offline may go now. */
+        update_reports_send(a);
         json_object_put(answer);
         updatecheck_free(a->update_check);
         a->update_check = NULL;
@@ -369,6 +376,8 @@ void bus_done(struct agent *a) {
         updatecheck_free(a->update_check);
         a->update_check = NULL;
         a->update_timer = sd_event_source_disable_unref(a->update_timer);
+        update_reports_done(a);
+        update_after_apply_done(a);
         polkit_forget_all(a);
         agent_facts_done(a);
         healthrun_free(a->health);

@@ -99,6 +99,10 @@ static json_object *accepted_json(const struct updatecheck *u, const struct mani
         json_object_object_add(o, "paused", json_object_new_boolean(m->paused));
         add_decision(o, u, m, current);
         json_object_object_add(o, "revoked_current", json_object_new_boolean(manifest_revokes(m, current)));
+        json_object *revoked = json_object_new_array();
+        for (char **v = m->revoked; v && *v; v++)
+                json_object_array_add(revoked, json_object_new_string(*v));
+        json_object_object_add(o, "revoked", revoked);
         add_string(o, "notes", m->notes);
         return o;
 }

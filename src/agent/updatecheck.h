@@ -14,7 +14,7 @@ struct updatecheck;
 
 /* The answer, for GetStatus-like callers: {"channel", "mirror", "current", "version", "tier",
  * "serial", "issued", "expires", "bucket", "percent", "paused", "eligible", "reason", "notes",
- * "revoked_current"} or, when nothing was accepted, {"error": "...", "refused": bool}. done
+ * "revoked_current", "revoked" (the manifest's list)} or, when nothing was accepted, {"error": "...", "refused": bool}. done
  * owns it. */
 typedef void (*updatecheck_done_t)(json_object *answer, void *userdata);
 
