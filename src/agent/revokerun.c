@@ -50,9 +50,13 @@ static void rollback_done(int r, const char *out, const char *error, void *userd
         struct revocation *v = userdata;
         _cleanup_free_ char *reason = NULL;
         if (rootfacts_change_result(r, error, &reason) < 0) {
-                log_error("update: rolling back from the revoked release %s to %s failed: %s", v->release,
-                          v->target, reason);
-                revocation_end(v);
+                /* The admin is told either way: the machine still runs a revoked release. */
+                free(v->text);
+                if (asprintf(&v->text,
+                             "release %s of the booted root was revoked, and going back to %s failed: %s",
+                             v->release, v->target, reason) < 0)
+                        abort();
+                raise_alert(v);
                 return;
         }
         update_outcome(v->agent, v->release, "rolled-back");
