@@ -266,9 +266,15 @@ static void update_check_done(json_object *answer, void *userdata) {
 
 /* A check starts unless one runs already. 0 or a negative errno. */
 static int update_check_begin(struct agent *a) {
+        _cleanup_free_ struct revoke_root *roots = NULL;
         if (a->update_check)
                 return 0;
-        return updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done, a);
+        int r = updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done, a);
+        size_t n = r < 0 ? 0 : update_roots_of(a->facts.status, &roots);
+        for (size_t i = 0; i < n; i++)
+                if (roots[i].booted)
+                        updatecheck_set_current(a->update_check, roots[i].release);
+        return r;
 }
 
 /* The agent's own check, every [update] check_interval, so a machine nobody asks still learns

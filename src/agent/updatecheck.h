@@ -22,6 +22,10 @@ typedef void (*updatecheck_done_t)(json_object *answer, void *userdata);
  * be had (nothing is left running then). */
 int updatecheck_start(struct updatecheck **ret, sd_event *e, const struct agent_config *conf,
                       const char *state_dir, updatecheck_done_t done, void *userdata);
+/* The release of the booted root (its /etc/koompi/release, as koompi-boot status reports it),
+ * which the answer's "current" and "revoked_current" are about; without one (NULL or ""),
+ * updatecheck_current_release() is. */
+void updatecheck_set_current(struct updatecheck *u, const char *release);
 /* Kills the child when it still runs, and frees the check. */
 void updatecheck_free(struct updatecheck *u);
 

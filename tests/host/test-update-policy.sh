@@ -86,11 +86,13 @@ check "the record carries the report id" grep -q "\"id\":\"$REPORT_ID\"" "$T/sta
 serve 10 '["2026.11.1"]'
 expect_rc "a manifest revoking another release: accepted" 0 "$KOOMPI" --json update check
 check "its answer lists the revoked releases" json_true "$T/out" 'j["revoked"] == ["2026.11.1"] and not j["revoked_current"]'
+check "current is the booted root's release" json_true "$T/out" 'j["current"] == "2026.12.2"'
 check "nothing changes: @root-c still boots next" test "$(next_root)" = @root-c
 
 esp_before=$(tree_state "$ESP")
 serve 11 '["2026.12.2"]'
 expect_rc "a manifest revoking the booted root's release: accepted" 0 "$KOOMPI" --json update check
+check "its answer: the current release is revoked" json_true "$T/out" 'j["revoked_current"]'
 check "the machine goes back to @root-b, the newest good root of another release" wait_for 100 sh -c "test \"\$(\"$K\" --top \"$TOP\" --esp \"$ESP\" --state \"$STATE\" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"default\"][\"snapshot\"])')\" = @root-b"
 check "@root-c's entry is spent (rollback marks)" test "$(entry_of @root-c)" = "koompi-root-c+0.conf"
 check "the ledger marks @root-c bad" grep -q "^mark .* @root-c bad rollback%20to%20@root-b" "$LEDGER"
