@@ -78,7 +78,7 @@ static void decide(struct agent *a) {
 }
 
 void update_after_apply(struct agent *a, const char *version, const char *root) {
-        bool seen = update_state_seen(a, "update/applied-root", root);
+        bool seen = update_state_seen(a, "update/applied-roots", root);
         if (!seen)
                 update_outcome(a, version, "applied");
         /* Already decided for this root, and waiting or done. */
@@ -110,6 +110,21 @@ void update_after_apply_done(struct agent *a) {
         a->reboot_root = a->reboot_version = NULL;
 }
 
+/* Whether koompi-boot's status calls the root name bad. */
+static bool root_is_bad(json_object *status, const char *name) {
+        json_object *list, *v;
+        if (!json_object_object_get_ex(status, "snapshots", &list) ||
+            !json_object_is_type(list, json_type_array))
+                return false;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *s = json_object_array_get_idx(list, i);
+                if (json_object_object_get_ex(s, "name", &v) && streq_ptr(json_object_get_string(v), name))
+                        return json_object_object_get_ex(s, "state", &v) &&
+                                streq_ptr(json_object_get_string(v), "bad");
+        }
+        return false;
+}
+
 void update_outcome_facts(struct agent *a) {
         _cleanup_free_ struct revoke_root *roots = NULL;
         size_t n = update_roots_of(a->facts.status, &roots), booted = n;
@@ -122,8 +137,12 @@ void update_outcome_facts(struct agent *a) {
                 const struct revoke_root *r = &roots[i];
                 if (!r->release || !*r->release)
                         continue;
-                if (r->booted && r->good && !update_state_seen(a, "update/booted-good-root", r->name))
+                if (r->booted && r->good && !update_state_seen(a, "update/booted-good-roots", r->name))
                         update_outcome(a, r->release, "booted-good");
+                /* Bad: its boots failed, or a rollback (a revocation's too) left it. */
+                if (!r->good && root_is_bad(a->facts.status, r->name) &&
+                    !update_state_seen(a, "update/rolled-back-roots", r->name))
+                        update_outcome(a, r->release, "rolled-back");
                 if (i < booted && booted < n && streq_ptr(r->name, a->facts.next_root))
                         update_after_apply(a, r->release, r->name);
         }

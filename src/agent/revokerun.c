@@ -16,6 +16,7 @@ struct revocation {
         struct agent *agent;
         char **revoked;
         char *release, *target, *text;
+        char *booted; /* the root made from the revoked release */
 };
 
 static void revocation_end(struct revocation *v) {
@@ -25,6 +26,7 @@ static void revocation_end(struct revocation *v) {
         free(v->release);
         free(v->target);
         free(v->text);
+        free(v->booted);
         free(v);
 }
 
@@ -59,11 +61,13 @@ static void rollback_done(int r, const char *out, const char *error, void *userd
                 raise_alert(v);
                 return;
         }
-        update_outcome(v->agent, v->release, "rolled-back");
+        if (!update_state_seen(v->agent, "update/rolled-back-roots", v->booted))
+                update_outcome(v->agent, v->release, "rolled-back");
         raise_alert(v);
 }
 
 static void act(struct revocation *v, const struct revoke_decision *d) {
+        v->booted = strdup_or_die(d->booted);
         v->release = d->release ? strdup_or_die(d->release) : NULL;
         v->target = d->target ? strdup_or_die(d->target) : NULL;
         v->text = strdup_or_die(d->text);

@@ -19,6 +19,8 @@
 /* The most lines one send posts, and how long it may take in all. */
 #define SEND_MAX_LINES 100
 #define SEND_SECONDS 120
+/* The roots already handled, newest last: more than a machine keeps. */
+#define SEEN_MAX_BYTES 4096
 
 static void state_path(const struct agent *a, const char *file, char *buf, size_t size) {
         snprintf(buf, size, "%s/%s", a->state_dir, file);
@@ -168,18 +170,23 @@ size_t update_roots_of(json_object *status, struct revoke_root **ret) {
         return k;
 }
 
+/* Whether text has name as one of its lines. */
+static bool has_line(const char *text, const char *name) {
+        size_t n = strlen(name);
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, name, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+                        return true;
+        return false;
+}
+
 bool update_state_seen(struct agent *a, const char *file, const char *name) {
-        char path[PATH_MAX], line[256];
-        state_path(a, file, path, sizeof path);
-        if (read_line_file(path, line, sizeof line) == 0 && streq(line, name))
-                return true;
+        char path[PATH_MAX];
         _cleanup_free_ char *text = NULL;
-        if (asprintf(&text, "%s\n", name) < 0)
-                abort();
-        char dir[PATH_MAX];
-        state_path(a, "update", dir, sizeof dir);
-        (void)mkdir_p(dir, 0755);
-        int r = write_file_atomic(path, text, strlen(text), 0644);
+        state_path(a, file, path, sizeof path);
+        if (read_file(path, &text, NULL) == 0 && has_line(text, name))
+                return true;
+        /* outcome_append() makes the folder and keeps the newest names within the bound. */
+        int r = outcome_append(path, name, SEEN_MAX_BYTES);
         if (r < 0)
                 log_errno(r, "writing %s failed", path);
         return false;

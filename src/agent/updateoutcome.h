@@ -22,8 +22,8 @@ void update_reports_send(struct agent *a);
 /* Stops a send still running (the agent stops). */
 void update_reports_done(struct agent *a);
 
-/* Whether name is the one kept in STATE_DIR/FILE; when not, it is kept there now (so each root
- * is handled once, across restarts of the agent). */
+/* Whether name is one of the lines of STATE_DIR/FILE; when not, it is added (so each root is
+ * handled once, across restarts of the agent; the oldest names go past 4 KiB). */
 bool update_state_seen(struct agent *a, const char *file, const char *name);
 /* The roots of koompi-boot's status object as revoke.h takes them, newest first, pointing into
  * status; *ret NULL when there are none. free() it. The number of roots. */

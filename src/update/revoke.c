@@ -39,6 +39,7 @@ void revoke_decide(const struct revoke_root *roots, size_t n, char *const *revok
         *ret = (struct revoke_decision) { .action = REVOKE_NOTHING };
         if (!b || !revoke_listed(revoked, b->release))
                 return;
+        ret->booted = b->name;
         ret->release = b->release;
         t = fallback_root(roots, n, revoked);
         /* After a rollback the booted root stays revoked until the machine restarts: the root

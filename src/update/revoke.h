@@ -24,6 +24,7 @@ enum revoke_action {
 
 struct revoke_decision {
         enum revoke_action action;
+        const char *booted; /* the booted root when its release is revoked (into roots), or NULL */
         const char *release; /* the booted root's release (pointing into roots), or NULL */
         const char *target; /* REVOKE_ROLLBACK, REVOKE_DONE: the root that boots (into roots) */
         char text[REVOKE_TEXT_MAX]; /* the alert's words for REVOKE_ROLLBACK and REVOKE_STUCK */

@@ -130,6 +130,7 @@ assert all(l["id"] == sys.argv[2] and l["time"].endswith("Z") for l in lines)
 ' "$T/nginx/reports.log" "$REPORT_ID"
 check "the machine-id is in no byte sent" sh -c "! grep -rqi '$MID' '$T/nginx/reports.log' '$T/nginx/access.log'"
 check "the outcomes stay recorded" test "$(outcomes | grep -c .)" -eq 2
+check "rolled-back once, though @root-c also shows bad in every read of the roots" test "$(outcomes | grep -c rolled-back)" -eq 1
 
 # ---- privacy off: nothing is sent; an update applied is recorded, reboot = never ----
 stop_agent

@@ -25,6 +25,7 @@ static void test_rollback_to_newest_good_not_revoked(void **state) {
         assert_int_equal(d.action, REVOKE_ROLLBACK);
         assert_string_equal(d.target, "@root-2026-11-01");
         assert_string_equal(d.release, "2026.12.2");
+        assert_string_equal(d.booted, "@root-2026-12-07");
         assert_non_null(strstr(d.text, "release 2026.12.2"));
         assert_non_null(strstr(d.text, "@root-2026-12-07"));
         assert_non_null(strstr(d.text, "going back to @root-2026-11-01 (release 2026.11.1)"));
@@ -38,6 +39,7 @@ static void test_unknown_release_is_not_revoked(void **state) {
         struct revoke_decision d;
         revoke_decide(r, 2, revoked, NULL, &d);
         assert_int_equal(d.action, REVOKE_NOTHING);
+        assert_null(d.booted);
         r[0].release = "2026.12.3";
         revoke_decide(r, 2, revoked, NULL, &d);
         assert_int_equal(d.action, REVOKE_NOTHING);
