@@ -13,6 +13,9 @@ One phase per boot, kept in /var/lib/koompi-test/release (/var is shared by the 
            outcomes, the alerts and the agent's log on the console; reboot
   revoked  exit 1: the usual report (on the root the machine went back to)
 Every line it prints starts with KOOMPI-RELEASE:.
+The test roots carry no kernel (their entries boot the ESP's), so the agent's koompi-boot is a
+wrapper that gives rollback the booted entry's kernel and initramfs, as update-in-vm gives them
+to update; a real root carries its own.
 """
 
 HTTPD = r"""
@@ -47,11 +50,22 @@ mirror=m1
 [ "$phase" = updated ] && mirror=m2
 cp -r /efi/koompi-test/$mirror /run/koompi-test/mirror
 cp /efi/koompi-test/release.pub /run/koompi-test/keys/
+ent=$(grep -lw koompi.test=release /efi/loader/entries/*.conf | head -n 1)
+k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
+i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
+cat >/run/koompi-test/koompi-boot <<EOF
+#!/bin/sh
+case " \$* " in
+*" rollback "*) exec /usr/bin/koompi-boot "\$@" --kernel "/efi$k" --initrd "/efi$i" ;;
+esac
+exec /usr/bin/koompi-boot "\$@"
+EOF
+chmod 755 /run/koompi-test/koompi-boot
 cat >/run/koompi-test/httpd.pl <<'PL'
 @HTTPD@
 PL
 perl /run/koompi-test/httpd.pl /run/koompi-test/mirror 8080 &
-printf '[update]\nmirrors = http://127.0.0.1:8080\nchannel = stable\nkeys_dir = /run/koompi-test/keys\n' \
+printf '[agent]\nkoompi_boot = /run/koompi-test/koompi-boot\n[update]\nmirrors = http://127.0.0.1:8080\nchannel = stable\nkeys_dir = /run/koompi-test/keys\n' \
     >/run/koompi-test/agent.conf
 mount --bind /run/koompi-test/agent.conf /etc/koompi/agent.conf
 systemctl restart koompi-agent.service
@@ -59,9 +73,6 @@ sleep 1
 say "phase=${phase:-first} root=$(cat /etc/koompi/release 2>/dev/null || echo none)"
 say "check $(koompi --json update check 2>&1 | tr -d '\n')"
 if [ -z "$phase" ]; then
-    ent=$(grep -lw koompi.test=release /efi/loader/entries/*.conf | head -n 1)
-    k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
-    i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
     koompi-boot update --release 2026.12.2 --run 'touch /etc/koompi-updated' --kernel "/efi$k" \
         --initrd "/efi$i" >/run/koompi-update.log 2>&1
     rc=$?
