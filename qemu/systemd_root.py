@@ -16,6 +16,7 @@ What is added to the tree:
                                               --json on the console, then powers off; with
                                               koompi.test=update (update-in-vm) on a root
                                               not yet updated: koompi-boot update, reboot
+  /usr/libexec/koompi-test-release           update-release's phases (release_script.py)
   /etc/fstab                                  the ESP (label KOOMPI-ESP) at /efi, /tmp
   /usr/lib/modules/KVER                       the few modules the root loads itself (FAT and
                                               its character sets, for /efi; efivarfs) with
@@ -43,6 +44,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import disk  # noqa: E402
+import release_script  # noqa: E402
 
 SUITE = "bookworm"
 # kmod: the root loads the modules it needs itself (the ESP's character sets), as a real
@@ -105,6 +107,10 @@ REPORT_SCRIPT = """\
 # /home and their sums, synced; then koompi-boot VERB (update, snapshot create, snapshot delete)
 # with the machine reset without a sync at its step POINT (or MS later, while the next step
 # writes). The boot after it reports as usual.
+# With koompi.test=release (update-release): /usr/libexec/koompi-test-release's phases first.
+if grep -qw koompi.test=release /proc/cmdline && /usr/libexec/koompi-test-release; then
+    exit 0
+fi
 cut=$(sed -n 's/.*koompi\.test=powercut:\([^ ]*\).*/\\1/p' /proc/cmdline)
 if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     mkdir -p /home/student /var/lib/koompi-test
@@ -362,6 +368,7 @@ def _overlay(tree):
     _symlink("/usr/lib/systemd/system/koompi-test-report.service",
              os.path.join(tree, "etc/systemd/system/multi-user.target.wants/koompi-test-report.service"))
     _write(os.path.join(tree, "usr/libexec/koompi-test-report"), REPORT_SCRIPT, 0o755)
+    _write(os.path.join(tree, "usr/libexec/koompi-test-release"), release_script.SCRIPT, 0o755)
     for u in MASKED:
         _symlink("/dev/null", os.path.join(tree, "etc/systemd/system", u))
     _write(os.path.join(tree, "etc/fstab"), FSTAB)
@@ -402,7 +409,8 @@ def _agent(tree):
 def _hash_tree_inputs():
     h = hashlib.sha256()
     h.update(disk.KVER.encode() + b"\0")
-    for p in [disk.KOOMPI_BOOT, MARK_GOOD_UNIT, RECOVER_UNIT, os.path.abspath(__file__)] + \
+    for p in [disk.KOOMPI_BOOT, MARK_GOOD_UNIT, RECOVER_UNIT, os.path.abspath(__file__),
+              os.path.abspath(release_script.__file__)] + \
             [os.path.join(disk.ROOT, f) for f, _, _ in AGENT_FILES]:
         h.update(p.encode() + b"\0")
         with open(p, "rb") as f:

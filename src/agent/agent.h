@@ -52,6 +52,16 @@ struct agent {
         sd_bus_message *apply_waiters[AGENT_MAX_WAITERS]; /* UpdateApply calls to answer */
         unsigned n_apply_waiters;
         struct pkgcall *pkgcalls; /* the package requests running */
+        /* Update outcomes sent to [update] report_url (updateoutcome.c): the sending child. */
+        pid_t report_pid;
+        int report_fd;
+        sd_event_source *report_child;
+        /* The restart into an applied release (afterapply.c): its root, its release, the last
+         * decision, and the timer that asks again. */
+        char *reboot_root, *reboot_version;
+        char reboot_reason[160];
+        sd_event_source *reboot_timer;
+        bool revoking; /* a rollback for a revoked release runs (revokerun.c) */
 };
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), publishes the object and

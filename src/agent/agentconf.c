@@ -11,9 +11,23 @@
 #include <strings.h>
 
 #include "manifest.h"
+#include "rebootpolicy.h"
 #include "util.h"
 
-enum kind { K_STR, K_PATH, K_BOOL, K_DURATION, K_CHOICE, K_CHECKS, K_WORDS, K_FREE, K_NAME, K_RATE };
+enum kind {
+        K_STR,
+        K_PATH,
+        K_BOOL,
+        K_DURATION,
+        K_CHOICE,
+        K_CHECKS,
+        K_WORDS,
+        K_FREE,
+        K_NAME,
+        K_RATE,
+        K_REBOOT,
+        K_URL
+};
 
 struct conf_key {
         const char *key; /* "section:key", as iniparser names it */
@@ -47,8 +61,11 @@ static const struct conf_key conf_keys[] = {
           "a duration such as 360min" },
         { "update:max_rate", K_RATE, F(update_max_rate), NULL,
           "bytes a second such as 500K or 2M, 0 for no limit" },
+        { "update:reboot", K_REBOOT, F(update_reboot), NULL, "never, idle or a window such as 22:00-05:00" },
+        { "update:report_url", K_URL, F(update_report_url), NULL, "an http or https URL" },
         { "privacy:telemetry", K_BOOL, F(telemetry), NULL, "yes or no" },
         { "privacy:crash_reports", K_BOOL, F(crash_reports), NULL, "yes or no" },
+        { "privacy:report", K_BOOL, F(report), NULL, "yes or no" },
 };
 #undef F
 
@@ -78,6 +95,8 @@ void agentconf_defaults(struct agent_config *c) {
         set_str(&c->update_user, "nobody");
         c->update_check_interval_ms = 6 * 3600 * 1000;
         pkgconf_defaults(&c->packages);
+        set_str(&c->update_reboot, "never");
+        set_str(&c->update_report_url, "");
 }
 
 void agentconf_free(struct agent_config *c) {
@@ -97,6 +116,8 @@ void agentconf_free(struct agent_config *c) {
         free(c->update_ring);
         free(c->update_user);
         pkgconf_free(&c->packages);
+        free(c->update_reboot);
+        free(c->update_report_url);
         for (unsigned i = 0; i < c->n_problems; i++)
                 free(c->problems[i]);
         *c = (struct agent_config) { 0 };
@@ -154,6 +175,16 @@ static int apply_key(struct agent_config *c, const struct conf_key *k, const cha
                         return -EINVAL;
                 break;
         case K_WORDS:
+                break;
+        case K_REBOOT: {
+                struct reboot_policy p;
+                if (reboot_policy_parse(v, &p) < 0)
+                        return -EINVAL;
+                break;
+        }
+        case K_URL:
+                if (*v && !startswith(v, "http://") && !startswith(v, "https://"))
+                        return -EINVAL;
                 break;
         case K_FREE:
                 return builtin_parse_free(v, field);

@@ -36,9 +36,12 @@ struct agent_config {
         uint64_t update_max_rate; /* downloads: bytes a second at most, 0: no limit */
         /* [packages]: apps from pacman, Flatpak, the AUR and AppImage */
         struct pkg_config packages;
+        char *update_reboot; /* never | idle | HH:MM-HH:MM (rebootpolicy.h) */
+        char *update_report_url; /* where the outcomes go when privacy allows; "" none */
         /* [privacy] */
         bool telemetry; /* nothing is sent unless yes */
         bool crash_reports;
+        bool report; /* update outcomes to [update] report_url */
         /* Problems met while reading, "FILE:LINE: [SECTION] KEY: what", NULL-terminated. */
         char *problems[AGENTCONF_MAX_PROBLEMS + 1];
         unsigned n_problems;

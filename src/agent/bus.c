@@ -7,9 +7,13 @@
 
 #include "agent.h"
 #include "access.h"
+#include "afterapply.h"
+#include "authz.h"
 #include "chanstate.h"
 #include "log.h"
 #include "packages.h"
+#include "revokerun.h"
+#include "updateoutcome.h"
 #include "util.h"
 
 #define ERROR_NO_SUCH_ALERT AGENT_INTERFACE ".Error.NoSuchAlert"
@@ -184,6 +188,10 @@ static void update_check_done(json_object *answer, void *userdata) {
                 a->update_waiters[i] = sd_bus_message_unref(a->update_waiters[i]);
         }
         a->n_update_waiters = 0;
+        if (!error)
+                update_revoke_check(a, answer);
+        /* Back from the network: the outcomes queued while offline may go now. */
+        update_reports_send(a);
         json_object_put(answer);
         updatecheck_free(a->update_check);
         a->update_check = NULL;
@@ -191,9 +199,15 @@ static void update_check_done(json_object *answer, void *userdata) {
 
 /* A check starts unless one runs already. 0 or a negative errno. */
 static int update_check_begin(struct agent *a) {
+        _cleanup_free_ struct revoke_root *roots = NULL;
         if (a->update_check)
                 return 0;
-        return updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done, a);
+        int r = updatecheck_start(&a->update_check, a->event, &a->config, a->state_dir, update_check_done, a);
+        size_t n = r < 0 ? 0 : update_roots_of(a->facts.status, &roots);
+        for (size_t i = 0; i < n; i++)
+                if (roots[i].booted)
+                        updatecheck_set_current(a->update_check, roots[i].release);
+        return r;
 }
 
 /* The agent's own check, every [update] check_interval, so a machine nobody asks still learns
@@ -261,12 +275,14 @@ static void update_apply_progress(const char *step, uint64_t done, uint64_t tota
                            (uint32_t)(bytes ? done >> 10 : done), (uint32_t)(bytes ? total >> 10 : total));
 }
 
-/* After a release is applied: [update] reboot = never, the only policy of this version, leaves
- * the new root to the next start of the machine. */
+/* After a release is applied: recorded, and [update] reboot decides when the machine starts it. */
 static void update_applied(struct agent *a, json_object *answer) {
-        json_object *root;
-        if (json_object_object_get_ex(answer, "root", &root))
-                agent_refresh(a);
+        json_object *root, *version;
+        if (!json_object_object_get_ex(answer, "root", &root))
+                return;
+        if (json_object_object_get_ex(answer, "version", &version))
+                update_after_apply(a, json_object_get_string(version), json_object_get_string(root));
+        agent_refresh(a);
 }
 
 static void update_apply_done(json_object *answer, void *userdata) {
@@ -372,6 +388,8 @@ void bus_done(struct agent *a) {
         a->update_apply = NULL;
         a->update_timer = sd_event_source_disable_unref(a->update_timer);
         packages_done(a);
+        update_reports_done(a);
+        update_after_apply_done(a);
         polkit_forget_all(a);
         agent_facts_done(a);
         healthrun_free(a->health);

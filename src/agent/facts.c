@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 
+#include "afterapply.h"
 #include "agent.h"
 #include "log.h"
 #include "util.h"
@@ -58,6 +59,9 @@ static void apply(struct agent *a, struct root_facts *facts, bool announce) {
         if (!a->ledger_watch && !a->ledger_watch_failed && a->event)
                 a->ledger_watch_failed = agent_watch_ledger(a) < 0;
         announce_alerts(a, announce);
+        /* At start the bus is not up yet: run() does this once it is. */
+        if (announce)
+                update_outcome_facts(a);
         if (announce && a->bus)
                 sd_bus_emit_properties_changed(a->bus, AGENT_OBJECT_PATH, AGENT_INTERFACE, "Alerts",
                                                roots_changed ? "BootedRoot" : NULL,

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "afterapply.h"
 #include "agent.h"
 #include "log.h"
+#include "updateoutcome.h"
 #include "util.h"
 
 struct options {
@@ -118,6 +120,8 @@ static int run(struct agent *a) {
                                "taking %s on the system bus failed (is the bus up? does another agent run?)",
                                AGENT_BUS_NAME),
                        2;
+        update_outcome_facts(a);
+        update_reports_send(a);
         sd_notify(0, "READY=1\nSTATUS=Serving " AGENT_BUS_NAME);
         log_info("serving %s (version %s)", AGENT_BUS_NAME, AGENT_VERSION);
         r = sd_event_loop(a->event);
@@ -127,7 +131,7 @@ static int run(struct agent *a) {
 
 int main(int argc, char **argv) {
         struct options o;
-        struct agent a = { 0 };
+        struct agent a = { .report_fd = -1 };
         log_init("koompi-agent");
         int r = parse_options(argc, argv, &o);
         if (r != 0)

@@ -13,6 +13,7 @@
 #include "pkgjob.h"
 #include "pkgline.h"
 #include "strv.h"
+#include "updateoutcome.h"
 #include "util.h"
 
 #define ANSWER_MAX (4 * 1024 * 1024)
@@ -179,6 +180,16 @@ void packages_done(struct agent *a) {
         }
 }
 
+/* The release of the booted root, as the root facts say, into buf ("" when unknown). */
+static void booted_release(const struct agent *a, char *buf, size_t size) {
+        _cleanup_free_ struct revoke_root *roots = NULL;
+        size_t n = update_roots_of(a->facts.status, &roots);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                if (roots[i].booted && roots[i].release)
+                        snprintf(buf, size, "%s", roots[i].release);
+}
+
 /* What every request shares: the caller's role, --from, the settings. 1 to go on, else what
  * the method returns (the call answered, or waiting for polkit). */
 static int prepare(struct agent *a, sd_bus_message *m, const char *method, const char *from,
@@ -192,6 +203,7 @@ static int prepare(struct agent *a, sd_bus_message *m, const char *method, const
                                  .config_path = a->config_path,
                                  .state_dir = a->state_dir,
                                  .boot = &a->source };
+        booted_release(a, job->release, sizeof job->release);
         if (pkg_source_parse(from, &job->from) < 0)
                 return sd_bus_error_setf(err, SD_BUS_ERROR_INVALID_ARGS,
                                          "'%.40s' is not a source: pacman, flatpak, aur or appimage", from);

@@ -23,7 +23,7 @@ static int errno_of_exit(int status) {
 int pkgboot_update(const struct pkgjob *j, struct pkgjob_out *o, const char *option, const char *value,
                    char *error, size_t size) {
         const struct rootfacts_source *b = j->boot;
-        char *argv[12];
+        char *argv[16];
         size_t n = 0;
         struct pkg_line l = { 0 };
         argv[n++] = (char *)b->koompi_boot;
@@ -36,6 +36,10 @@ int pkgboot_update(const struct pkgjob *j, struct pkgjob_out *o, const char *opt
         argv[n++] = (char *)"update";
         argv[n++] = (char *)option;
         argv[n++] = (char *)value;
+        if (j->release[0]) {
+                argv[n++] = (char *)"--release";
+                argv[n++] = (char *)j->release;
+        }
         argv[n] = NULL;
         struct pkgrun run = { .argv = argv,
                               .timeout_ms = j->conf->packages.timeout_ms,

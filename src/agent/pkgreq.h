@@ -28,6 +28,9 @@ struct pkgjob {
         const char *config_path; /* handed to the workers */
         const char *state_dir;
         const struct rootfacts_source *boot; /* koompi-boot, with the agent's --top, --esp, --state */
+        /* The release the booted root was made from ("" when unknown): a package's new root is
+         * still that release, and says so (koompi-boot update --release). */
+        char release[65];
 };
 
 /* The error of a request refused for its risk: its errno in the answer, and the plans of the

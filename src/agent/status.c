@@ -2,6 +2,7 @@
 /* What GetStatus answers, as one JSON object (json-c). */
 #include <stdio.h>
 
+#include "afterapply.h"
 #include "agent.h"
 #include "util.h"
 
@@ -92,6 +93,7 @@ char *status_json(const struct agent *a) {
         json_object_object_add(o, "alerts",
                                a->facts.alerts ? json_object_get(a->facts.alerts) : json_object_new_array());
         json_object_object_add(o, "problems", problems_json(a));
+        json_object_object_add(o, "update_pending", update_pending_json(a));
         json_object_object_add(o, "boot", a->facts.status ? json_object_get(a->facts.status) : NULL);
         char *s = strdup_or_die(
                 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

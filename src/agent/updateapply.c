@@ -162,7 +162,8 @@ static void start_transaction(struct updateapply *a) {
                 return;
         }
         _cleanup_free_ char *args = apply_pacman_args(SANDBOX_CACHE_DIR, &a->m);
-        const char *argv[] = { "update", "--pacman", args, "--pacman-cache", a->dir, NULL };
+        const char *argv[] = { "update", "--pacman",  args,         "--pacman-cache",
+                               a->dir,   "--release", a->m.version, NULL };
         a->ops.progress("transaction", 0, 1, a->ops.userdata);
         r = rootfacts_call(a->event, &a->src, argv, transaction_done, a);
         if (r < 0) {

@@ -30,6 +30,7 @@ struct updatecheck {
         struct minisign_pubkey *keys;
         const struct agent_config *conf;
         char *state_dir;
+        char *current; /* the booted root's release, when the caller knows it */
         updatecheck_done_t done;
         void *userdata;
 };
@@ -92,7 +93,8 @@ static void add_decision(json_object *o, const struct updatecheck *u, const stru
 
 static json_object *accepted_json(const struct updatecheck *u, const struct manifest *m, const char *mirror) {
         json_object *o = json_object_new_object();
-        _cleanup_free_ char *current = updatecheck_current_release(u->state_dir);
+        _cleanup_free_ char *current =
+                u->current ? strdup_or_die(u->current) : updatecheck_current_release(u->state_dir);
         add_string(o, "channel", m->channel);
         add_string(o, "mirror", mirror);
         add_string(o, "current", current);
@@ -105,6 +107,10 @@ static json_object *accepted_json(const struct updatecheck *u, const struct mani
         json_object_object_add(o, "paused", json_object_new_boolean(m->paused));
         add_decision(o, u, m, current);
         json_object_object_add(o, "revoked_current", json_object_new_boolean(manifest_revokes(m, current)));
+        json_object *revoked = json_object_new_array();
+        for (char **v = m->revoked; v && *v; v++)
+                json_object_array_add(revoked, json_object_new_string(*v));
+        json_object_object_add(o, "revoked", revoked);
         add_string(o, "notes", m->notes);
         return o;
 }
@@ -248,6 +254,11 @@ int updatecheck_start(struct updatecheck **ret, sd_event *e, const struct agent_
         return 0;
 }
 
+void updatecheck_set_current(struct updatecheck *u, const char *release) {
+        free(u->current);
+        u->current = release && *release ? strdup_or_die(release) : NULL;
+}
+
 void updatecheck_free(struct updatecheck *u) {
         if (!u)
                 return;
@@ -263,5 +274,6 @@ void updatecheck_free(struct updatecheck *u) {
         free(u->accepted);
         free(u->keys);
         free(u->state_dir);
+        free(u->current);
         free(u);
 }

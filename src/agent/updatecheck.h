@@ -14,7 +14,7 @@ struct updatecheck;
 
 /* The answer, for GetStatus-like callers: {"channel", "mirror", "current", "version", "tier",
  * "serial", "issued", "expires", "bucket", "percent", "paused", "eligible", "reason", "notes",
- * "revoked_current"} or, when nothing was accepted, {"error": "...", "refused": bool}. done
+ * "revoked_current", "revoked" (the manifest's list)} or, when nothing was accepted, {"error": "...", "refused": bool}. done
  * owns it. */
 typedef void (*updatecheck_done_t)(json_object *answer, void *userdata);
 
@@ -25,6 +25,10 @@ int updatecheck_start(struct updatecheck **ret, sd_event *e, const struct agent_
 /* The text of the manifest this check accepted (judged here, its signature first), for the
  * done function; NULL when none was. Owned by the check. */
 const char *updatecheck_accepted(const struct updatecheck *u);
+/* The release of the booted root (its /etc/koompi/release, as koompi-boot status reports it),
+ * which the answer's "current" and "revoked_current" are about; without one (NULL or ""),
+ * updatecheck_current_release() is. */
+void updatecheck_set_current(struct updatecheck *u, const char *release);
 /* Kills the child when it still runs, and frees the check. */
 void updatecheck_free(struct updatecheck *u);
 

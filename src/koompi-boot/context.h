@@ -31,6 +31,7 @@ struct options {
         const char *run; /* update --run: the command run in the new root */
         const char *pacman; /* update --pacman: the arguments of the new root's pacman */
         const char *pacman_cache; /* update --pacman-cache: read-only in the command's sandbox */
+        const char *release; /* update --release: the release the new root is made from */
         unsigned keep; /* prune --keep */
         bool has_keep;
         bool once; /* rollback --once */

@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "log.h"
 #include "sandbox.h"
+#include "rootrelease.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -46,6 +47,7 @@ enum {
         ARG_RUN,
         ARG_PACMAN,
         ARG_PACMAN_CACHE,
+        ARG_RELEASE,
         ARG_KEEP,
         ARG_ONCE,
         ARG_REASON,
@@ -118,6 +120,10 @@ static const struct option_spec {
           VOPT_RUN,
           "DIR",
           "shown read-only to the command at " SANDBOX_CACHE_DIR " (a release's verified packages)" },
+        { { "release", required_argument, NULL, ARG_RELEASE },
+          VOPT_RUN,
+          "VERSION",
+          "the release the new root is made from, kept in its /" ROOT_RELEASE_FILE },
         { { "keep", required_argument, NULL, ARG_KEEP },
           VOPT_KEEP,
           "N",
@@ -396,6 +402,11 @@ static int option_store(const struct verb *v, int c, struct options *o) {
                 break;
         case ARG_PACMAN_CACHE:
                 o->pacman_cache = optarg;
+                break;
+        case ARG_RELEASE:
+                if (!root_release_valid(optarg))
+                        return usage_error(v, "--release wants a version of A-Z a-z 0-9 . _ + : ~ -");
+                o->release = optarg;
                 break;
         case ARG_ONCE:
                 o->once = true;

@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "log.h"
 #include "print.h"
+#include "rootrelease.h"
 #include "util.h"
 #include "verbs.h"
 #include "view.h"
@@ -168,9 +169,18 @@ static void json_default(const struct root_view *v) {
         printf("}");
 }
 
-static void json_snapshot(const struct status *st, const struct root_view_root *r) {
+/* The release r was made from, "" when unknown (rootrelease.h). */
+static void root_release_of(struct context *c, const struct root_view_root *r, char *buf, size_t size) {
+        char dir[PATH_MAX];
+        buf[0] = '\0';
+        if (admin_root_path(c, r->info.name, dir, sizeof dir) == 0)
+                (void)root_release_read(dir, buf, size);
+}
+
+static void json_snapshot(struct context *c, const struct status *st, const struct root_view_root *r) {
         const struct ledger_boot *lb = ledger_last_boot_of(&st->v.ledger, r->info.name);
         bool booted = st->boot_error == 0 && streq(st->boot.snapshot, r->info.name);
+        char release[ROOT_RELEASE_MAX];
 
         printf("{\"name\":");
         json_str(r->info.name);
@@ -185,6 +195,9 @@ static void json_snapshot(const struct status *st, const struct root_view_root *
         printf(",\"failures\":%u,\"generation\":%" PRIu64 ",\"created\":%" PRId64 ",\"pinned\":%s,\"uuid\":",
                r->verdict.failures, r->info.otransid, r->info.otime, r->policy.pinned ? "true" : "false");
         json_str_or_null(r->info.uuid);
+        root_release_of(c, r, release, sizeof release);
+        printf(",\"release\":");
+        json_str_or_null(release);
         printf(",\"last_boot\":");
         if (lb)
                 json_boot(lb);
@@ -193,13 +206,13 @@ static void json_snapshot(const struct status *st, const struct root_view_root *
         printf("}");
 }
 
-static void json_snapshots(const struct status *st) {
+static void json_snapshots(struct context *c, const struct status *st) {
         const struct root_view *v = &st->v;
 
         printf(",\"snapshots\":[");
         for (size_t i = 0; i < v->n_roots; i++) {
                 printf("%s", i ? "," : "");
-                json_snapshot(st, &v->roots[i]);
+                json_snapshot(c, st, &v->roots[i]);
         }
         printf("],\"pinned\":[");
         bool first = true;
@@ -277,7 +290,7 @@ static void json_ledger(struct context *c, const struct status *st) {
 static void status_json(struct context *c, const struct status *st) {
         json_booted(st);
         json_default(&st->v);
-        json_snapshots(st);
+        json_snapshots(c, st);
         json_transaction(st);
         json_ledger(c, st);
         printf(",\"esp\":");
@@ -330,9 +343,9 @@ static void text_disk(const struct status *st) {
         printf("\nFilesystem:     %s\n", b->root_device);
 }
 
-static void text_roots(const struct status *st) {
+static void text_roots(struct context *c, const struct status *st) {
         const struct root_view *v = &st->v;
-        char buf[64];
+        char buf[64], release[ROOT_RELEASE_MAX];
         bool any = false;
 
         if (!st->have_roots) {
@@ -344,8 +357,10 @@ static void text_roots(const struct status *st) {
                 const struct root_view_root *r = &v->roots[i];
                 bool booted = st->boot_error == 0 && streq(st->boot.snapshot, r->info.name);
                 const char *entry = r->entry[0] ? r->entry : st->have_esp ? "(no entry)" : "";
-                printf("  %s %-22s %-23s %s%s\n", booted ? "*" : " ", r->info.name,
-                       state_text(r, buf, sizeof buf), entry, r->policy.pinned ? " (pinned)" : "");
+                root_release_of(c, r, release, sizeof release);
+                printf("  %s %-22s %-23s %s%s%s%s\n", booted ? "*" : " ", r->info.name,
+                       state_text(r, buf, sizeof buf), entry, r->policy.pinned ? " (pinned)" : "",
+                       release[0] ? " release " : "", release);
         }
         for (size_t i = 0; i < v->n_roots; i++)
                 if (v->roots[i].policy.pinned) {
@@ -354,6 +369,17 @@ static void text_roots(const struct status *st) {
                 }
         if (any)
                 printf(" (prune keeps them; koompi-boot snapshot unpin NAME)\n");
+}
+
+/* A root other than the booted one boots next (an update not yet booted, or a rollback): said,
+ * since nothing reboots the machine for it. */
+static void text_next(const struct status *st) {
+        const struct root_view *v = &st->v;
+        if (!st->have_roots || st->boot_error < 0 || v->next < 0 ||
+            streq(st->boot.snapshot, v->roots[v->next].info.name))
+                return;
+        printf("Next boot:      %s (this root runs until the machine restarts)\n",
+               v->roots[v->next].info.name);
 }
 
 static void text_transaction(struct context *c, const struct status *st) {
@@ -436,7 +462,8 @@ static void status_text(struct context *c, const struct status *st) {
         text_booted(c, st);
         text_default(st);
         text_disk(st);
-        text_roots(st);
+        text_roots(c, st);
+        text_next(st);
         text_transaction(c, st);
         text_alerts(c, st);
         text_boots(st);

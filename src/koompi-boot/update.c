@@ -37,6 +37,7 @@
 #include "kernels.h"
 #include "layout.h"
 #include "log.h"
+#include "rootrelease.h"
 #include "sandbox.h"
 #include "transaction.h"
 #include "util.h"
@@ -395,6 +396,19 @@ static int update_command(struct update *u) {
         return 0;
 }
 
+/* Still step 3: the release the new root is made from, or none (rootrelease.h). */
+static int update_release(struct update *u) {
+        const char *release = u->c->o->release;
+        int r = root_release_write(u->rootdir, release);
+        if (r < 0)
+                return log_errno(r, "recording the release of %s in its /%s failed", u->name,
+                                 ROOT_RELEASE_FILE),
+                       -EIO;
+        if (release)
+                printf("      release %s recorded in /%s\n", release, ROOT_RELEASE_FILE);
+        return 0;
+}
+
 /* Step 4. */
 static int update_initramfs(struct update *u) {
         char what[512];
@@ -467,13 +481,14 @@ static int update_report(struct update *u) {
 
 /* Steps 3 to 7, on the new root update_start() made: any failure deletes it. */
 static int update_finish(struct update *u) {
-        int (*const steps[])(struct update * u) = { update_command, update_initramfs, update_seal };
+        int (*const steps[])(struct update * u) = { update_command, update_release, update_initramfs,
+                                                    update_seal };
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
                 r = steps[i](u);
                 if (r < 0) {
-                        if (i < 2)
+                        if (i < 3)
                                 printf("[4/%u] failed: deleting %s\n", STEPS, u->name);
                         undo(u->c, u->name, false);
                         return r;

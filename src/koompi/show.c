@@ -54,6 +54,8 @@ void show_status(FILE *f, json_object *status) {
                 *show_str(status, "booted_root", "") ? show_str(status, "booted_root", "") : "unknown");
         fprintf(f, "Next root:   %s\n",
                 *show_str(status, "next_root", "") ? show_str(status, "next_root", "") : "unknown");
+        if (*show_str(status, "update_pending", ""))
+                fprintf(f, "Update:      %s\n", show_str(status, "update_pending", ""));
         show_health(f, member(status, "health"));
         show_alerts(f, member(status, "alerts"));
         for (size_t i = 0; i < length(problems); i++)

@@ -104,6 +104,36 @@ int fetch_url(const char *url, const struct fetch_limits *lim, char **ret, size_
         return 0;
 }
 
+int fetch_post_json(const char *url, const char *body, size_t len, const struct fetch_limits *lim,
+                    char *error) {
+        struct body b = { .max = lim->max_bytes };
+        char curl_error[CURL_ERROR_SIZE] = "";
+        long status = 0;
+        struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+        CURL *c = curl_easy_init();
+        if (!c || !headers) {
+                curl_slist_free_all(headers);
+                curl_easy_cleanup(c);
+                snprintf(error, FETCH_ERROR_MAX, "libcurl could not start");
+                return -ENOMEM;
+        }
+        set_options(c, url, lim, &b, curl_error);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        /* A redirect must not turn the report into a GET elsewhere. */
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        CURLcode rc = curl_easy_perform(c);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(c);
+        curl_slist_free_all(headers);
+        free(b.data);
+        if (rc == CURLE_OK && status >= 200 && status < 300)
+                return 0;
+        int r = outcome(rc, status, &b, curl_error, error);
+        return r < 0 ? r : -EIO;
+}
+
 char *fetch_join_url(const char *mirror, const char *channel, const char *rest) {
         char *url;
         if (asprintf(&url, "%s%s%s/%s", mirror, endswith(mirror, "/") ? "" : "/", channel, rest) < 0)

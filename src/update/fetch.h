@@ -23,6 +23,13 @@ struct fetch_limits {
  * what happened. */
 int fetch_url(const char *url, const struct fetch_limits *lim, char **ret, size_t *ret_len, char *error);
 
+/* POSTs body (len bytes, Content-Type: application/json) to url (http or https, no redirect)
+ * within lim's timeouts; at most lim->max_bytes of the answer are read, and dropped. 0 for a
+ * 2xx answer; -EPROTONOSUPPORT for another scheme; -ENOENT for HTTP 404 or 410; -EIO for any
+ * other failure. error (FETCH_ERROR_MAX bytes) says what happened. */
+int fetch_post_json(const char *url, const char *body, size_t len, const struct fetch_limits *lim,
+                    char *error);
+
 /* "<mirror>/<channel>/<rest>", with one slash after the mirror whether or not it ends in one.
  * Free it. */
 char *fetch_join_url(const char *mirror, const char *channel, const char *rest);

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "outcomes.h"
 #include "strv.h"
 #include "util.h"
 
@@ -13,12 +14,6 @@ static const char *member(json_object *o, const char *key) {
         return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
                 ? json_object_get_string(v)
                 : NULL;
-}
-
-static bool outcome_known(const char *s) {
-        return s &&
-                (streq(s, "taken") || streq(s, "applied") || streq(s, "booted-good") ||
-                 streq(s, "rolled-back"));
 }
 
 /* Adds one line's machine to taken (and failed); 1 when the line was not a report. */

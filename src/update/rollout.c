@@ -10,7 +10,7 @@
 
 #define APP_ID_MESSAGE "koompi-rollout"
 
-int rollout_app_id(const char *machine_id, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
+int rollout_machine_hmac(const char *machine_id, const char *message, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
         uint8_t key[16];
         size_t n = 0;
         crypto_auth_hmacsha256_state st;
@@ -20,20 +20,28 @@ int rollout_app_id(const char *machine_id, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
             sodium_hex2bin(key, sizeof key, machine_id, 32, NULL, &n, NULL) != 0 || n != sizeof key)
                 return -EINVAL;
         crypto_auth_hmacsha256_init(&st, key, sizeof key);
-        crypto_auth_hmacsha256_update(&st, (const uint8_t *)APP_ID_MESSAGE, strlen(APP_ID_MESSAGE));
+        crypto_auth_hmacsha256_update(&st, (const uint8_t *)message, strlen(message));
         crypto_auth_hmacsha256_final(&st, ret);
         sodium_memzero(key, sizeof key);
         sodium_memzero(&st, sizeof st);
         return 0;
 }
 
-int rollout_app_id_file(const char *path, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
+int rollout_machine_hmac_file(const char *path, const char *message, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
         char line[128];
         int r = read_line_file(path, line, sizeof line);
         if (r >= 0)
-                r = rollout_app_id(line, ret);
+                r = rollout_machine_hmac(line, message, ret);
         secure_wipe(line, sizeof line);
         return r;
+}
+
+int rollout_app_id(const char *machine_id, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
+        return rollout_machine_hmac(machine_id, APP_ID_MESSAGE, ret);
+}
+
+int rollout_app_id_file(const char *path, uint8_t ret[ROLLOUT_APP_ID_BYTES]) {
+        return rollout_machine_hmac_file(path, APP_ID_MESSAGE, ret);
 }
 
 unsigned rollout_bucket(const uint8_t app_id[ROLLOUT_APP_ID_BYTES], const char *version) {

@@ -19,6 +19,13 @@ enum rollout_ring {
         RING_LATE, /* goes last: bucket taken as 99 */
 };
 
+/* HMAC-SHA256(key = the 16 bytes of the machine-id given as its 32 hex digits, message): the
+ * one way an id of this machine is made, so the machine-id itself never leaves it. 0, or
+ * -EINVAL when machine_id is not that. */
+int rollout_machine_hmac(const char *machine_id, const char *message, uint8_t ret[ROLLOUT_APP_ID_BYTES]);
+/* The same from the machine-id file at path (its first line). 0, -EINVAL when the file holds
+ * no machine-id, or the negative errno of reading it. */
+int rollout_machine_hmac_file(const char *path, const char *message, uint8_t ret[ROLLOUT_APP_ID_BYTES]);
 /* The app id of the machine-id given as its 32 hex digits. 0, or -EINVAL when it is not
  * that. */
 int rollout_app_id(const char *machine_id, uint8_t ret[ROLLOUT_APP_ID_BYTES]);

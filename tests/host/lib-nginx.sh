@@ -10,7 +10,8 @@ free_port() {
 }
 
 # start_nginx [PORT]: serves $T/mirror at http://127.0.0.1:$NGINX_PORT (MIRROR names it), on
-# PORT or a free one; NGINX_SERVER_EXTRA (directives) joins the server block.
+# PORT or a free one; NGINX_SERVER_EXTRA (directives) joins the server block, NGINX_HTTP_EXTRA
+# the http block.
 start_nginx() {
 	command -v nginx >/dev/null || return 1
 	NGINX_PORT=${1:-$(free_port)}
@@ -30,6 +31,7 @@ http {
     uwsgi_temp_path $T/nginx/tmp/uwsgi;
     scgi_temp_path $T/nginx/tmp/scgi;
     default_type application/octet-stream;
+    ${NGINX_HTTP_EXTRA:-}
     server {
         listen 127.0.0.1:$NGINX_PORT;
         root $T/mirror;

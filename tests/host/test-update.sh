@@ -83,6 +83,23 @@ check "the same day gives the next sequence number" test "$new2" = "$new.2"
 check "the first update is untouched" test "$(cat "$TOP/$new/etc/version")" = updated
 check "consistent after two updates" consistent
 
+# ---- the release a root is made from ----
+expect_rc "update --release: the new root is made from a release" 0 kb update --release 2026.12.2 --run 'echo r >/etc/r'
+rel=$(newest_root)
+check "the release is kept in the new root" test "$(cat "$TOP/$rel/etc/koompi/release")" = 2026.12.2
+check "the progress says so" grep -q "release 2026.12.2 recorded in /etc/koompi/release" "$T/out"
+kbs() { "$K" --top "$TOP" --esp "$ESP" --state "$STATE" "$@"; }
+expect_rc "status --json" 0 kbs --json status
+check "status --json: each root's release, null when unknown" json_true "$T/out" \
+	'[s["release"] for s in j["snapshots"] if s["name"] in ("'"$rel"'", "@root-current")] == ["2026.12.2", None]'
+expect_rc "status" 0 kbs status
+check "status: the release beside the root" grep -q "$rel .* release 2026.12.2" "$T/out"
+expect_rc "an update without --release" 0 kb update --run 'echo s >/etc/s'
+check "a root made without --release is no release: the inherited file goes" test ! -e "$TOP/$(newest_root)/etc/koompi/release"
+check "the release root keeps its file" test -s "$TOP/$rel/etc/koompi/release"
+expect_rc "a --release that is no version: exit 1" 1 kb update --release ../x --run true
+expect_rc "--release is update's only" 1 kb prune --release 2026.12.2
+
 # ---- a failing command ----
 esp_before=$(tree_state "$ESP")
 roots_before=$(roots)

@@ -103,6 +103,12 @@ static const char *field(const struct agent_config *c, const char *name, char *b
                 return c->packages.icon_dir;
         if (streq(name, "packages.timeout"))
                 return snprintf(buf, size, "%u", c->packages.timeout_ms), buf;
+        if (streq(name, "reboot"))
+                return c->update_reboot;
+        if (streq(name, "report_url"))
+                return c->update_report_url;
+        if (streq(name, "report"))
+                return c->report ? "yes" : "no";
         fail_msg("no field %s", name);
         return NULL;
 }
@@ -132,6 +138,9 @@ static void test_defaults(void **state) {
                 { "user", "nobody" },
                 { "check_interval", "21600000" },
                 { "max_rate", "0" },
+                { "reboot", "never" },
+                { "report_url", "" },
+                { "report", "no" },
         };
         struct agent_config c;
         char buf[64];
@@ -179,6 +188,9 @@ static void test_shipped_config_is_the_defaults(void **state) {
                 "packages.desktop_dir",
                 "packages.icon_dir",
                 "packages.timeout",
+                "reboot",
+                "report_url",
+                "report",
         };
         struct agent_config d, c;
         char a[64], b[64];
@@ -228,6 +240,9 @@ static void test_shipped_config_names_every_key(void **state) {
                 { "packages", "desktop_dir" },
                 { "packages", "icon_dir" },
                 { "packages", "timeout" },
+                { "update", "reboot" },
+                { "update", "report_url" },
+                { "privacy", "report" },
         };
         _cleanup_free_ char *text = NULL;
         assert_int_equal(read_file("config/agent.conf", &text, NULL), 0);
@@ -286,6 +301,18 @@ static const struct {
           ":2: update:ring: bad value 'first' (expected early, normal or late)" },
         { "[update]\nuser =\n", "user", "nobody", ":2: update:user: bad value ''" },
         { "[update]\ncheck_interval = 30min\n", "check_interval", "1800000", NULL },
+        /* [update] reboot and report_url, [privacy] report. */
+        { "[update]\nreboot = idle\n", "reboot", "idle", NULL },
+        { "[update]\nreboot = 22:00-05:00\n", "reboot", "22:00-05:00", NULL },
+        { "[update]\nreboot = nightly\n", "reboot", "never",
+          ":2: update:reboot: bad value 'nightly' (expected never, idle or a window such as 22:00-05:00)" },
+        { "[update]\nreboot = 25:00-01:00\n", "reboot", "never", ":2: update:reboot: bad value" },
+        { "[update]\nreport_url = https://reports.example/koompi\n", "report_url",
+          "https://reports.example/koompi", NULL },
+        { "[update]\nreport_url = ftp://x/\n", "report_url", "",
+          ":2: update:report_url: bad value 'ftp://x/'" },
+        { "[privacy]\nreport = yes\n", "report", "yes", NULL },
+        { "[privacy]\nreport = later\n", "report", "no", ":2: privacy:report: bad value 'later'" },
         { "[update]\ncheck_interval = 0\n", "check_interval", "21600000",
           ":2: update:check_interval: bad value '0'" },
         { "[update]\nmax_rate = 500K\n", "max_rate", "512000", NULL },

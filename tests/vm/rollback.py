@@ -122,8 +122,9 @@ class RollbackScenario(Scenario):
                 self.vm._fail(Failure, "koompi-init: BOOT FAILED (reason above)")
             raise
 
-    def setup(self, entries=None, default="koompi-*"):
-        """The ESP (OVMF scenarios) and the disk overlay of this scenario; returns the disks."""
+    def setup(self, entries=None, default="koompi-*", esp_files=(), esp_dirs=()):
+        """The ESP (OVMF scenarios) and the disk overlay of this scenario; returns the disks.
+        ESP_FILES (source, path on the ESP) and ESP_DIRS are added to the ESP."""
         self.fresh_workdir()
         self.initrd = self.shared.initramfs()
         base = self.shared.luks_disk(self.variant)
@@ -132,7 +133,7 @@ class RollbackScenario(Scenario):
         disks = []
         if entries is not None:
             self.esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), self.initrd, entries,
-                                     default)
+                                     default, extra_files=esp_files, extra_dirs=esp_dirs)
             disks.append(Disk(self.esp, "raw", bootindex=0))
         disks.append(Disk(self.overlay, "qcow2"))
         return disks
@@ -392,14 +393,14 @@ class SystemdBless(RollbackScenario):
         check(state == "good", f"status --json: {SYSTEMD} is {state!r}, expected good\n{report}")
         self.note(f"status --json: {SYSTEMD} is {state}")
 
-    def setup_systemd(self, words):
+    def setup_systemd(self, words, **esp):
         """The disk with @root-systemd's entry (counted, its kernel options plus words) booted
-        first and @root-current's behind it."""
+        first and @root-current's behind it; esp as setup() takes it."""
         ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
                       title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
                 Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
                       version="1", sort_key="koompi")]
-        return self.setup(ents)
+        return self.setup(ents, **esp)
 
     def report_lines(self):
         return "\n".join(re.findall(r"KOOMPI-REPORT: [^\n]*|KOOMPI-STATUS-ERR: [^\n]*",

@@ -42,7 +42,7 @@ from vmtest import (RUNDIR, T_PROMPT, T_ROOT, WRONG_PASSPHRASE, Failure, Scenari
 import rollback  # noqa: E402
 
 # Other scenario modules beside this file, each with a SCENARIOS list, run with these.
-EXTRA_MODULES = ["recovery", "powercut", "secureboot", "tpm2"]
+EXTRA_MODULES = ["recovery", "powercut", "secureboot", "tpm2", "release"]
 
 # A UUID no attached disk has (missing-device).
 ABSENT_UUID = "0badc0de-0000-4000-8000-00000000dead"
