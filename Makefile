@@ -245,7 +245,7 @@ $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(RELEASE_PKGS))
 
 # The package workers: one request per process, run by the agent (the backend protocol of
-# src/pkg-common/pkgout.h).
+# src/pkg-common/workerline.h).
 $(B)/koompi-pkg-flatpak: $(PKGFLATPAK_OBJ) $(LIBPKGCOMMON) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGFLATPAK_PKGS))
 

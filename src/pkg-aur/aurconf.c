@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pkgout.h"
+#include "workerline.h"
 #include "util.h"
 
 /* The URL without the slashes it may end in, so paths join with exactly one. */
@@ -24,7 +24,7 @@ int aurconf_load(struct aur_config *c, const char *path, char *why) {
         if (access(p, F_OK) == 0) {
                 d = iniparser_load(p);
                 if (!d) {
-                        snprintf(why, PKGOUT_WHY_MAX, "%s could not be read as INI", p);
+                        snprintf(why, WORKER_WHY_MAX, "%s could not be read as INI", p);
                         return -EINVAL;
                 }
                 user = iniparser_getstring(d, "packages:user", user);
@@ -32,10 +32,10 @@ int aurconf_load(struct aur_config *c, const char *path, char *why) {
         }
         int r = 0;
         if (!*user) {
-                snprintf(why, PKGOUT_WHY_MAX, "%s: [packages] user is empty", p);
+                snprintf(why, WORKER_WHY_MAX, "%s: [packages] user is empty", p);
                 r = -EINVAL;
         } else if (!startswith(url, "http://") && !startswith(url, "https://")) {
-                snprintf(why, PKGOUT_WHY_MAX, "%s: [packages] aur_url is not an http or https URL", p);
+                snprintf(why, WORKER_WHY_MAX, "%s: [packages] aur_url is not an http or https URL", p);
                 r = -EINVAL;
         } else {
                 c->user = strdup_or_die(user);

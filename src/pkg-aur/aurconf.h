@@ -12,7 +12,7 @@ struct aur_config {
 };
 
 /* Reads path (NULL: the default) over the defaults; a missing file leaves the defaults. 0, or
- * -EINVAL with why (PKGOUT_WHY_MAX bytes) when the file cannot be parsed or aur_url is not an
+ * -EINVAL with why (WORKER_WHY_MAX bytes) when the file cannot be parsed or aur_url is not an
  * http(s) URL or user is empty. */
 int aurconf_load(struct aur_config *c, const char *path, char *why);
 void aurconf_free(struct aur_config *c);

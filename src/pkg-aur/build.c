@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "pkgout.h"
+#include "workerline.h"
 #include "util.h"
 
 #define PKGBUILD_MAX (256 * 1024)
@@ -32,7 +32,7 @@ int aur_work_new(const char *user, char **ret, char *why) {
         if (r == 0 && pw && chown(work, pw->pw_uid, pw->pw_gid) < 0)
                 r = -errno;
         if (r < 0) {
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "a build directory under /var/tmp could not be made for the user '%s': %s", user,
                          strerror(-r));
                 if (r != -ESRCH && !streq(work, "/var/tmp/koompi-aur.XXXXXX"))
@@ -124,7 +124,7 @@ int aur_clone(const char *work, const char *url, const struct aur_child *c, char
         work_env_free(&env);
         if (r == 0)
                 return 0;
-        snprintf(why, PKGOUT_WHY_MAX,
+        snprintf(why, WORKER_WHY_MAX,
                  "the PKGBUILD's git repository %s could not be cloned (%s): check the network "
                  "and [packages] aur_url",
                  url, r == -ETIME ? "it took too long" : "git failed");
@@ -148,7 +148,7 @@ int aur_read_pkgbuild(const char *work, char **ret, char *why) {
                 r = n < 0 ? -errno : -EBADMSG;
         if (r < 0) {
                 free(text);
-                snprintf(why, PKGOUT_WHY_MAX, "the package's repository has no usable PKGBUILD (%s)",
+                snprintf(why, WORKER_WHY_MAX, "the package's repository has no usable PKGBUILD (%s)",
                          r == -ELOOP ? "it is a symbolic link" : strerror(-r));
                 return r == -ELOOP ? -EBADMSG : r;
         }
@@ -195,10 +195,10 @@ int aur_makepkg(const char *work, const struct aur_child *c, int fetch_only, cha
         if (r == 0)
                 return 0;
         if (r == -ETIME)
-                snprintf(why, PKGOUT_WHY_MAX, "makepkg ran longer than %u s and was stopped", c->timeout_s);
+                snprintf(why, WORKER_WHY_MAX, "makepkg ran longer than %u s and was stopped", c->timeout_s);
         else
                 snprintf(
-                        why, PKGOUT_WHY_MAX,
+                        why, WORKER_WHY_MAX,
                         "makepkg could not %s the package: %s (exit status %d); its output is in the journal",
                         fetch_only ? "fetch the sources of" : "build", makepkg_failure(r), r);
         return r == -ETIME ? -ETIME : -ECHILD;

@@ -7,7 +7,7 @@
 /* An AUR package's way from its git repository to package files, in a throw-away tree
  * (/var/tmp/koompi-aur.XXXXXX: home, pkg (the clone), build, src, out) owned by the user that
  * does the work. Each function returns 0 or a negative errno with a sentence in why
- * (PKGOUT_WHY_MAX bytes). */
+ * (WORKER_WHY_MAX bytes). */
 
 /* Makes the tree, owned by user when we are root. Its path in *ret (free it). */
 int aur_work_new(const char *user, char **ret, char *why);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
-#include "pkgout.h"
+#include "workerline.h"
 #include "strv.h"
 #include "util.h"
 
@@ -90,7 +90,7 @@ int aur_collect(const char *work, const char *out_dir, json_object **ret, char *
         if (r < 0) {
                 for (size_t i = 0; names && names[i]; i++)
                         (void)unlinkat(dfd, names[i], 0);
-                snprintf(why, PKGOUT_WHY_MAX, "the built package could not be put in %s: %s", out_dir,
+                snprintf(why, WORKER_WHY_MAX, "the built package could not be put in %s: %s", out_dir,
                          r == -ENOENT ? "makepkg made no package file" : strerror(-r));
         } else
                 *ret = files_answer(dst, names);

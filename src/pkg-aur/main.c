@@ -8,8 +8,8 @@
 #include "aurconf.h"
 #include "build.h"
 #include "fetch.h"
-#include "pkgargs.h"
-#include "pkgout.h"
+#include "workerargs.h"
+#include "workerline.h"
 #include "rpc.h"
 #include "util.h"
 
@@ -37,7 +37,7 @@ static int rpc_results(const char *url, json_object **ret, char *why) {
         size_t len;
         int r = fetch_url(url, &rpc_limits, &body, &len, error);
         if (r < 0) {
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "the AUR could not be read at %s (%s): check the network and [packages] aur_url",
                          url, error);
                 return -EIO;
@@ -45,7 +45,7 @@ static int rpc_results(const char *url, json_object **ret, char *why) {
         return aur_parse_answer(body, len, ret, why);
 }
 
-static int do_search(void *ctx, const struct pkg_args *a, json_object **ret, char *why) {
+static int do_search(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
         const struct aur_config *c = &((struct aur_ctx *)ctx)->config;
         _cleanup_free_ char *url = aur_search_url(c->aur_url, a->arg);
         json_object *results = NULL, *items;
@@ -68,7 +68,7 @@ static int info_result(const struct aur_config *c, const char *name, json_object
         _cleanup_free_ char *url = NULL;
         json_object *results = NULL, *found;
         if (!aur_valid_name(name)) {
-                snprintf(why, PKGOUT_WHY_MAX, "'%.64s' is not a package name", name);
+                snprintf(why, WORKER_WHY_MAX, "'%.64s' is not a package name", name);
                 return -EINVAL;
         }
         url = aur_info_url(c->aur_url, name);
@@ -79,7 +79,7 @@ static int info_result(const struct aur_config *c, const char *name, json_object
         if (found && aur_result_valid(found))
                 *ret = json_object_get(found);
         else {
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "the AUR has no package named '%s': look for it with koompi search", name);
                 r = -ENOENT;
         }
@@ -101,7 +101,7 @@ static int fetch_pkgbuild(const struct aur_config *c, const char *pkgbase, char 
         return r;
 }
 
-static int do_info(void *ctx, const struct pkg_args *a, json_object **ret, char *why) {
+static int do_info(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
         const struct aur_config *c = &((struct aur_ctx *)ctx)->config;
         json_object *result = NULL, *info, *facts;
         _cleanup_free_ char *pkgbuild = NULL;
@@ -131,24 +131,24 @@ static int build_fetch(void *userdata) {
         const struct build *b = userdata;
         const struct aur_child clone = { .timeout_s = CLONE_SECONDS },
                                sources = { .timeout_s = SOURCES_SECONDS };
-        char why[PKGOUT_WHY_MAX] = "";
+        char why[WORKER_WHY_MAX] = "";
         json_object *result = NULL;
         _cleanup_free_ char *url = NULL;
-        pkgout_progress(stdout, 0, 3, "reading the package from the AUR");
+        workerline_progress(stdout, 0, 3, "reading the package from the AUR");
         int r = info_result(b->c, b->name, &result, why);
         if (r == 0 && !(url = aur_git_url(b->c->aur_url, aur_package_base(result))))
                 r = -ENOMEM;
         json_object_put(result);
         if (r == 0) {
-                pkgout_progress(stdout, 1, 3, "fetching the PKGBUILD and its sources");
+                workerline_progress(stdout, 1, 3, "fetching the PKGBUILD and its sources");
                 r = aur_clone(b->work, url, &clone, why);
         }
         if (r == 0)
                 r = aur_makepkg(b->work, &sources, 1, why);
-        return r < 0 ? pkgout_error(stdout, r, why) : 0;
+        return r < 0 ? workerline_error(stdout, r, why) : 0;
 }
 
-static int do_build(void *ctx, const struct pkg_args *a, json_object **ret, char *why) {
+static int do_build(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
         struct aur_ctx *x = ctx;
         struct build b = { .c = &x->config, .name = a->arg };
         const struct aur_child online = { .user = b.c->user,
@@ -168,12 +168,12 @@ static int do_build(void *ctx, const struct pkg_args *a, json_object **ret, char
                 return 0;
         }
         if (r != 0) {
-                snprintf(why, PKGOUT_WHY_MAX, "fetching '%s' failed: %s", b.name,
+                snprintf(why, WORKER_WHY_MAX, "fetching '%s' failed: %s", b.name,
                          r == -ETIME ? "it took too long" : "its process could not run or was killed");
                 r = r == -ETIME ? -ETIME : -EIO;
         }
         if (r == 0) {
-                pkgout_progress(stdout, 2, 3, "building without network access");
+                workerline_progress(stdout, 2, 3, "building without network access");
                 r = aur_makepkg(work, &offline, 0, why);
         }
         if (r == 0)
@@ -182,14 +182,14 @@ static int do_build(void *ctx, const struct pkg_args *a, json_object **ret, char
         return r;
 }
 
-static int do_list(void *ctx, const struct pkg_args *a, json_object **ret, char *why) {
-        snprintf(why, PKGOUT_WHY_MAX,
+static int do_list(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
+        snprintf(why, WORKER_WHY_MAX,
                  "packages built from the AUR are installed by pacman into a new root: the agent "
                  "keeps their list, not this worker");
         return -EOPNOTSUPP;
 }
 
-static const struct pkg_verb verbs[] = {
+static const struct worker_verb verbs[] = {
         { "search", 1, do_search },
         { "info", 1, do_info },
         { "build", 1, do_build },
@@ -199,16 +199,16 @@ static const struct pkg_verb verbs[] = {
 static int usage(int r) {
         fputs("Usage: koompi-pkg-aur [--config AGENT_CONF] search TEXT | info NAME | build NAME --out DIR | list\n",
               stderr);
-        return r == -ECANCELED ? 0 : pkgout_error(stdout, -EINVAL, "koompi-pkg-aur: bad usage");
+        return r == -ECANCELED ? 0 : workerline_error(stdout, -EINVAL, "koompi-pkg-aur: bad usage");
 }
 
 int main(int argc, char **argv) {
         struct aur_ctx x = { 0 };
-        char why[PKGOUT_WHY_MAX] = "";
-        struct pkg_args a;
+        char why[WORKER_WHY_MAX] = "";
+        struct worker_args a;
         json_object *result = NULL;
-        int r = pkgargs_parse(argc, argv, &a);
-        const struct pkg_verb *v = r < 0 ? NULL : pkgargs_verb(verbs, ELEMENTSOF(verbs), &a);
+        int r = workerargs_parse(argc, argv, &a);
+        const struct worker_verb *v = r < 0 ? NULL : workerargs_verb(verbs, ELEMENTSOF(verbs), &a);
         bool build = v && v->run == do_build;
         if (!v || build != (a.out != NULL))
                 return usage(r);
@@ -222,5 +222,5 @@ int main(int argc, char **argv) {
         if (r == 0)
                 r = v->run(&x, &a, &result, why);
         aurconf_free(&x.config);
-        return x.answered ? x.answered : pkgout_answer(stdout, r, result, why);
+        return x.answered ? x.answered : workerline_answer(stdout, r, result, why);
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pkgout.h"
+#include "workerline.h"
 #include "util.h"
 
 bool aur_valid_name(const char *name) {
@@ -91,16 +91,16 @@ int aur_parse_answer(const char *text, size_t len, json_object **ret, char *why)
         json_tokener_free(tok);
         int r = -EBADMSG;
         if (!complete || !json_object_is_type(o, json_type_object) || int_member(o, "version") != 5)
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "the AUR's answer is not an RPC version 5 answer: check [packages] aur_url");
         else if (streq_ptr(text_member(o, "type", 32), "error")) {
                 const char *said = text_member(o, "error", 200);
-                snprintf(why, PKGOUT_WHY_MAX, "the AUR refused the query: %s",
+                snprintf(why, WORKER_WHY_MAX, "the AUR refused the query: %s",
                          said ? said : "no reason given");
                 r = -EIO;
         } else if (!json_object_object_get_ex(o, "results", &results) ||
                    !json_object_is_type(results, json_type_array))
-                snprintf(why, PKGOUT_WHY_MAX, "the AUR's answer has no results list");
+                snprintf(why, WORKER_WHY_MAX, "the AUR's answer has no results list");
         else {
                 *ret = json_object_get(results);
                 r = 0;
@@ -116,14 +116,14 @@ bool aur_result_valid(json_object *result) {
 json_object *aur_item(json_object *result) {
         if (!aur_result_valid(result))
                 return NULL;
-        struct pkg_item it = {
+        struct worker_item it = {
                 .source = "aur",
                 .name = name_member(result, "Name"),
                 .id = name_member(result, "Name"),
                 .version = text_member(result, "Version", 128),
                 .summary = text_member(result, "Description", 1024),
         };
-        return pkgout_item(&it);
+        return workerline_item(&it);
 }
 
 const char *aur_package_base(json_object *result) {

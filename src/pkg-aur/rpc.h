@@ -16,7 +16,7 @@ char *aur_search_url(const char *base, const char *text);
 char *aur_info_url(const char *base, const char *name);
 char *aur_git_url(const char *base, const char *pkgbase);
 /* The "results" array of an answer (a new reference; put it). 0; -EBADMSG when the text is not
- * a version 5 answer; -EIO when it is the RPC's own error (its words in why, PKGOUT_WHY_MAX
+ * a version 5 answer; -EIO when it is the RPC's own error (its words in why, WORKER_WHY_MAX
  * bytes). */
 int aur_parse_answer(const char *text, size_t len, json_object **ret, char *why);
 /* Whether a result has a valid Name, Version and PackageBase. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pkgout.h"
+#include "workerline.h"
 
 int fpk_errno(const GError *e) {
         if (!e)
@@ -34,7 +34,7 @@ int fpk_check_name(const char *name, char *why) {
                 ok = g_ascii_isalnum(name[i]) || strchr("._-", name[i]);
         if (ok)
                 return 0;
-        snprintf(why, PKGOUT_WHY_MAX, "'%.64s' is not a Flatpak app id (such as org.example.App)", name);
+        snprintf(why, WORKER_WHY_MAX, "'%.64s' is not a Flatpak app id (such as org.example.App)", name);
         return -EINVAL;
 }
 
@@ -52,7 +52,7 @@ static int walk_remote_apps(FlatpakInstallation *inst, remote_app_fn fn, void *u
         g_autoptr(GError) err = NULL;
         g_autoptr(GPtrArray) remotes = flatpak_installation_list_remotes(inst, NULL, &err);
         if (!remotes) {
-                snprintf(why, PKGOUT_WHY_MAX, "the Flatpak installation's remotes could not be read: %s",
+                snprintf(why, WORKER_WHY_MAX, "the Flatpak installation's remotes could not be read: %s",
                          err->message);
                 return fpk_errno(err);
         }
@@ -66,7 +66,7 @@ static int walk_remote_apps(FlatpakInstallation *inst, remote_app_fn fn, void *u
                 g_autoptr(GPtrArray) refs = flatpak_installation_list_remote_refs_sync(inst, rname, NULL, &e);
                 if (!refs) {
                         if (n_failed++ == 0)
-                                snprintf(why, PKGOUT_WHY_MAX,
+                                snprintf(why, WORKER_WHY_MAX,
                                          "the Flatpak remote '%s' could not be read (%s): check the network "
                                          "and the remote's address (flatpak remotes -d)",
                                          rname, e->message);
@@ -118,7 +118,7 @@ int fpk_find_remote_app(FlatpakInstallation *inst, const char *name, char **ret_
         if (r < 0)
                 return r;
         if (r == 0) {
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "no Flatpak remote has an app named '%s': look for its id with koompi search", name);
                 return -ENOENT;
         }
@@ -133,7 +133,7 @@ static json_object *remote_item(FlatpakInstallation *inst, FlatpakRemoteRef *ref
         FlatpakRef *r = FLATPAK_REF(ref);
         g_autofree char *full = flatpak_ref_format_ref(r);
         g_autoptr(FlatpakInstalledRef) installed = fpk_installed_app(inst, flatpak_ref_get_name(r));
-        struct pkg_item it = {
+        struct worker_item it = {
                 .source = "flatpak",
                 .name = flatpak_ref_get_name(r),
                 .id = full,
@@ -142,7 +142,7 @@ static json_object *remote_item(FlatpakInstallation *inst, FlatpakRemoteRef *ref
                 .download_size = flatpak_remote_ref_get_download_size(ref),
                 .installed = installed != NULL,
         };
-        return pkgout_item(&it);
+        return workerline_item(&it);
 }
 
 struct search {
@@ -200,7 +200,7 @@ static GBytes *app_metadata(FlatpakInstallation *inst, const char *remote, Flatp
         g_autoptr(GError) err = NULL;
         m = flatpak_installation_fetch_remote_metadata_sync(inst, remote, FLATPAK_REF(ref), NULL, &err);
         if (!m)
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "the metadata of '%s' could not be read from the remote '%s': %s",
                          flatpak_ref_get_name(FLATPAK_REF(ref)), remote, err->message);
         return m;
@@ -229,7 +229,7 @@ static json_object *installed_item(FlatpakInstalledRef *ref) {
         FlatpakRef *r = FLATPAK_REF(ref);
         g_autofree char *full = flatpak_ref_format_ref(r);
         const char *version = flatpak_installed_ref_get_appdata_version(ref);
-        struct pkg_item it = {
+        struct worker_item it = {
                 .source = "flatpak",
                 .name = flatpak_ref_get_name(r),
                 .id = full,
@@ -237,7 +237,7 @@ static json_object *installed_item(FlatpakInstalledRef *ref) {
                 .summary = flatpak_installed_ref_get_appdata_summary(ref),
                 .installed = true,
         };
-        return pkgout_item(&it);
+        return workerline_item(&it);
 }
 
 int fpk_list(FlatpakInstallation *inst, json_object **ret, char *why) {
@@ -245,7 +245,7 @@ int fpk_list(FlatpakInstallation *inst, json_object **ret, char *why) {
         g_autoptr(GPtrArray) refs =
                 flatpak_installation_list_installed_refs_by_kind(inst, FLATPAK_REF_KIND_APP, NULL, &err);
         if (!refs) {
-                snprintf(why, PKGOUT_WHY_MAX, "the installed Flatpak apps could not be listed: %s",
+                snprintf(why, WORKER_WHY_MAX, "the installed Flatpak apps could not be listed: %s",
                          err->message);
                 return fpk_errno(err);
         }

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "pkgout.h"
+#include "workerline.h"
 
 struct tx_state {
         const struct fpk_ops *ops;
@@ -85,7 +85,7 @@ static int run_transaction(FlatpakInstallation *inst, const struct fpk_ops *ops,
         const GError *e = s.error ? s.error : err;
         int r = ok ? 0 : fpk_errno(e);
         if (!ok)
-                snprintf(why, PKGOUT_WHY_MAX, "%s %s failed: %s", install ? "installing" : "removing",
+                snprintf(why, WORKER_WHY_MAX, "%s %s failed: %s", install ? "installing" : "removing",
                          s.current ? s.current : refs[0], e ? e->message : "unknown error");
         g_free(s.current);
         g_clear_error(&s.error);
@@ -108,7 +108,7 @@ static void undo_install(FlatpakInstallation *inst, GHashTable *before) {
         g_autoptr(GPtrArray) added = g_ptr_array_new();
         GHashTableIter it;
         gpointer ref;
-        char why[PKGOUT_WHY_MAX];
+        char why[WORKER_WHY_MAX];
         g_hash_table_iter_init(&it, now);
         while (g_hash_table_iter_next(&it, &ref, NULL))
                 if (!g_hash_table_contains(before, ref))
@@ -132,7 +132,7 @@ int fpk_install(FlatpakInstallation *inst, const char *name, const struct fpk_op
         g_autoptr(FlatpakRemoteRef) ref = NULL;
         g_autoptr(FlatpakInstalledRef) installed = fpk_installed_app(inst, name);
         if (installed) {
-                snprintf(why, PKGOUT_WHY_MAX, "the Flatpak app '%s' is already installed", name);
+                snprintf(why, WORKER_WHY_MAX, "the Flatpak app '%s' is already installed", name);
                 return -EEXIST;
         }
         int r = fpk_find_remote_app(inst, name, &remote, &ref, why);
@@ -157,7 +157,7 @@ int fpk_remove(FlatpakInstallation *inst, const char *name, const struct fpk_ops
                 return r;
         g_autoptr(FlatpakInstalledRef) installed = fpk_installed_app(inst, name);
         if (!installed) {
-                snprintf(why, PKGOUT_WHY_MAX,
+                snprintf(why, WORKER_WHY_MAX,
                          "the Flatpak app '%s' is not installed: see koompi list --from flatpak", name);
                 return -ENOENT;
         }

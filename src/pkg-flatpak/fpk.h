@@ -7,7 +7,7 @@
 /* The Flatpak source over libflatpak, on one installation (the system one: FLATPAK_SYSTEM_DIR
  * and FLATPAK_CONFIG_DIR move it, as libflatpak reads them). Apps only, of the machine's default
  * architecture. Every function returns 0 with its answer in *ret (the protocol's objects), or a
- * negative errno with a sentence in why (PKGOUT_WHY_MAX bytes): -EINVAL for a name that cannot be
+ * negative errno with a sentence in why (WORKER_WHY_MAX bytes): -EINVAL for a name that cannot be
  * an app id, -ENOENT for an app no remote has (or that is not installed, for remove), -EEXIST
  * for an app already installed, -ENOSPC when the installation's disk is full, -EIO when a remote
  * could not be read or another step failed. */

@@ -8,11 +8,11 @@
 /* The package workers' side of the backend protocol (koompi-pkg-flatpak, koompi-pkg-aur): JSON
  * lines on stdout, zero or more progress lines, then exactly one result or error line. The agent
  * reads them from a child process and trusts none of it. */
-#define PKGOUT_WHY_MAX 512
+#define WORKER_WHY_MAX 512
 
 /* One package as search and list give it; info adds to it. Strings may be NULL (written as ""). A
  * new object, or NULL when out of memory. */
-struct pkg_item {
+struct worker_item {
         const char *source; /* flatpak | aur */
         const char *name;
         const char *id;
@@ -21,19 +21,19 @@ struct pkg_item {
         uint64_t download_size;
         bool installed;
 };
-json_object *pkgout_item(const struct pkg_item *it);
+json_object *workerline_item(const struct worker_item *it);
 
 /* {"progress":{"done":N,"total":N,"text":"..."}} and a newline, flushed at once. */
-void pkgout_progress(FILE *f, uint64_t done, uint64_t total, const char *text);
+void workerline_progress(FILE *f, uint64_t done, uint64_t total, const char *text);
 /* {"result": r}; takes r. Returns 0, or -EIO when f could not be written. */
-int pkgout_result(FILE *f, json_object *r);
+int workerline_result(FILE *f, json_object *r);
 /* {"error": why, "errno": -err}. Returns the exit status for err (below). */
-int pkgout_error(FILE *f, int err, const char *why);
-/* The final line of a verb that returned r: pkgout_result(result) for 0, else pkgout_error(r,
+int workerline_error(FILE *f, int err, const char *why);
+/* The final line of a verb that returned r: workerline_result(result) for 0, else workerline_error(r,
  * why). Returns the exit status. */
-int pkgout_answer(FILE *f, int r, json_object *result, const char *why);
+int workerline_answer(FILE *f, int r, json_object *result, const char *why);
 /* The exit status of the project's error table for err (0 or a negative errno): 0; 1 usage
  * (-EINVAL); 2 state missing (-ENOENT, -ENODATA, -EBADMSG, -ENOMEDIUM); 3 refused (-EPERM,
  * -EBUSY, -EEXIST, -ENOTEMPTY, -ECANCELED); 4 no room (-ENOSPC); 6 a command failed (-ECHILD);
  * 5 anything else. */
-int pkgout_exit_status(int err);
+int workerline_exit_status(int err);

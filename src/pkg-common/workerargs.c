@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "pkgargs.h"
+#include "workerargs.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
-int pkgargs_parse(int argc, char **argv, struct pkg_args *ret) {
+int workerargs_parse(int argc, char **argv, struct worker_args *ret) {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "out", required_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        struct pkg_args a = { 0 };
+        struct worker_args a = { 0 };
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
@@ -30,7 +30,8 @@ int pkgargs_parse(int argc, char **argv, struct pkg_args *ret) {
         return 0;
 }
 
-const struct pkg_verb *pkgargs_verb(const struct pkg_verb *table, size_t n, const struct pkg_args *a) {
+const struct worker_verb *workerargs_verb(const struct worker_verb *table, size_t n,
+                                          const struct worker_args *a) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(table[i].name, a->verb) == 0 && table[i].takes_arg == (a->arg != NULL))
                         return &table[i];

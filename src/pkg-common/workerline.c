@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "pkgout.h"
+#include "workerline.h"
 
 #include <errno.h>
 
@@ -7,7 +7,7 @@ static json_object *string_or_empty(const char *s) {
         return json_object_new_string(s ? s : "");
 }
 
-json_object *pkgout_item(const struct pkg_item *it) {
+json_object *workerline_item(const struct worker_item *it) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
@@ -30,7 +30,7 @@ static int put_line(FILE *f, json_object *o) {
         return r;
 }
 
-void pkgout_progress(FILE *f, uint64_t done, uint64_t total, const char *text) {
+void workerline_progress(FILE *f, uint64_t done, uint64_t total, const char *text) {
         json_object *p = json_object_new_object(), *o = json_object_new_object();
         json_object_object_add(p, "done", json_object_new_int64((int64_t)done));
         json_object_object_add(p, "total", json_object_new_int64((int64_t)total));
@@ -39,27 +39,27 @@ void pkgout_progress(FILE *f, uint64_t done, uint64_t total, const char *text) {
         (void)put_line(f, o);
 }
 
-int pkgout_result(FILE *f, json_object *r) {
+int workerline_result(FILE *f, json_object *r) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "result", r);
         return put_line(f, o);
 }
 
-int pkgout_error(FILE *f, int err, const char *why) {
+int workerline_error(FILE *f, int err, const char *why) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "error", string_or_empty(why));
         json_object_object_add(o, "errno", json_object_new_int(err < 0 ? -err : EIO));
         (void)put_line(f, o);
-        return pkgout_exit_status(err < 0 ? err : -EIO);
+        return workerline_exit_status(err < 0 ? err : -EIO);
 }
 
-int pkgout_answer(FILE *f, int r, json_object *result, const char *why) {
+int workerline_answer(FILE *f, int r, json_object *result, const char *why) {
         if (r < 0)
-                return pkgout_error(f, r, why);
-        return pkgout_result(f, result) < 0 ? pkgout_exit_status(-EIO) : 0;
+                return workerline_error(f, r, why);
+        return workerline_result(f, result) < 0 ? workerline_exit_status(-EIO) : 0;
 }
 
-int pkgout_exit_status(int err) {
+int workerline_exit_status(int err) {
         switch (err) {
         case 0:
                 return 0;
