@@ -252,10 +252,13 @@ $(B)/koompi-pkg-flatpak: $(PKGFLATPAK_OBJ) $(LIBPKGCOMMON) $(LIBBASIC)
 $(B)/koompi-pkg-aur: $(PKGAUR_OBJ) $(LIBPKGCOMMON) $(LIBUPDATE) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGAUR_PKGS)) $(INIPARSER_LIBS)
 
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) \
+             $(LIBIMAGE) $(LIBBOOT) $(LIBPKGCOMMON) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
 $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
+$(B)/tests/test-aur-rpc: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/rpc.o
+$(B)/tests/test-aur-rpc: $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_LIBS) \
@@ -274,7 +277,8 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_NAMES))
-FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(B)/obj/src/pkg-aur/rpc.o $(LIBPACKAGES) $(LIBUPDATE) \
+                $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBPKGCOMMON) $(LIBBASIC)
 FUZZ_CFLAGS   = $(UNIT_CFLAGS) -Itests/fuzz
 FUZZ_DRIVER  := $(if $(FUZZ_BUILD),-fsanitize=fuzzer,tests/fuzz/replay.c)
 $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzzer.c tests/fuzz/replay.c tests/fuzz/fuzzer.h $(FUZZ_LIBS) \

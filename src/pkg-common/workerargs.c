@@ -15,6 +15,7 @@ int workerargs_parse(int argc, char **argv, struct worker_args *ret) {
         struct worker_args a = { 0 };
         int c;
         optind = 1;
+        opterr = 0; /* the caller says what was wrong */
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
                 if (c == 'h')
                         return -ECANCELED;
