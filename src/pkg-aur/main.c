@@ -17,6 +17,7 @@
 #define CLONE_SECONDS 120
 #define SOURCES_SECONDS 900
 #define BUILD_SECONDS 3600
+#define SEARCH_MAX 256
 
 struct aur_ctx {
         struct aur_config config;
@@ -47,6 +48,11 @@ static int rpc_results(const char *url, json_object **ret, char *why) {
 
 static int do_search(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
         const struct aur_config *c = &((struct aur_ctx *)ctx)->config;
+        size_t n = strlen(a->arg);
+        if (n == 0 || n > SEARCH_MAX) {
+                snprintf(why, WORKER_WHY_MAX, "the search text must be 1 to %d bytes long", SEARCH_MAX);
+                return -EINVAL;
+        }
         _cleanup_free_ char *url = aur_search_url(c->aur_url, a->arg);
         json_object *results = NULL, *items;
         int r = url ? rpc_results(url, &results, why) : -ENOMEM;
