@@ -2,6 +2,7 @@
 #include "rpc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,18 +111,33 @@ int aur_parse_answer(const char *text, size_t len, json_object **ret, char *why)
 }
 
 bool aur_result_valid(json_object *result) {
-        return name_member(result, "Name") && text_member(result, "Version", 128) && aur_package_base(result);
+        return name_member(result, "Name") && text_member(result, "Version", AUR_VERSION_MAX) &&
+                aur_package_base(result);
+}
+
+/* The description cut to AUR_SUMMARY_MAX bytes, at a character's start; "" when there is none or
+ * it holds a control character. */
+static void summary_of(json_object *result, char buf[static AUR_SUMMARY_MAX + 1]) {
+        const char *s = text_member(result, "Description", SIZE_MAX);
+        size_t n = s ? strlen(s) : 0;
+        if (n > AUR_SUMMARY_MAX)
+                for (n = AUR_SUMMARY_MAX; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; n--)
+                        ;
+        memcpy(buf, s ? s : "", n);
+        buf[n] = '\0';
 }
 
 json_object *aur_item(json_object *result) {
+        char summary[AUR_SUMMARY_MAX + 1];
         if (!aur_result_valid(result))
                 return NULL;
+        summary_of(result, summary);
         struct worker_item it = {
                 .source = "aur",
                 .name = name_member(result, "Name"),
                 .id = name_member(result, "Name"),
-                .version = text_member(result, "Version", 128),
-                .summary = text_member(result, "Description", 1024),
+                .version = text_member(result, "Version", AUR_VERSION_MAX),
+                .summary = summary,
         };
         return workerline_item(&it);
 }
@@ -141,7 +157,7 @@ json_object *aur_find(json_object *results, const char *name) {
 
 static json_object *facts_of(json_object *result) {
         json_object *f = json_object_new_object(), *v;
-        const char *maintainer = name_member(result, "Maintainer");
+        const char *maintainer = text_member(result, "Maintainer", AUR_MAINTAINER_MAX);
         bool out_of_date = json_object_object_get_ex(result, "OutOfDate", &v) && v != NULL;
         double popularity = json_object_object_get_ex(result, "Popularity", &v) &&
                         (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))

@@ -5,7 +5,10 @@
 #include <stddef.h>
 
 /* The AUR's RPC, version 5: the URLs asked and what its answers mean, as pure functions (the
- * answers are network input: every field used is checked here). */
+ * answers are network input: every field used is checked here, within what the agent takes). */
+#define AUR_VERSION_MAX 64
+#define AUR_SUMMARY_MAX 400
+#define AUR_MAINTAINER_MAX 64
 
 /* A package name as pacman allows it: letters, digits and @._+-, not starting with - or ., at
  * most 127 bytes. */
@@ -21,8 +24,8 @@ char *aur_git_url(const char *base, const char *pkgbase);
 int aur_parse_answer(const char *text, size_t len, json_object **ret, char *why);
 /* Whether a result has a valid Name, Version and PackageBase. */
 bool aur_result_valid(json_object *result);
-/* One result as the protocol's package (source "aur"); NULL when its Name, Version or
- * PackageBase is missing or not valid. */
+/* One result as the protocol's package (source "aur", the description cut to AUR_SUMMARY_MAX
+ * bytes); NULL when its Name, Version or PackageBase is missing or not valid. */
 json_object *aur_item(json_object *result);
 /* The result as info gives it: the package plus installed_size 0, needs_restart true, and the
  * facts the risk score reads (votes, popularity, maintainer, out_of_date, first_submitted,

@@ -127,16 +127,15 @@ int fpk_find_remote_app(FlatpakInstallation *inst, const char *name, char **ret_
         return 0;
 }
 
-/* A remote's app as search shows it: the id installs it; the branch is the only version a
- * remote's summary tells. */
+/* A remote's app as search shows it: its id names it and installs it; the branch is the only
+ * version a remote's summary tells. */
 static json_object *remote_item(FlatpakInstallation *inst, FlatpakRemoteRef *ref) {
         FlatpakRef *r = FLATPAK_REF(ref);
-        g_autofree char *full = flatpak_ref_format_ref(r);
         g_autoptr(FlatpakInstalledRef) installed = fpk_installed_app(inst, flatpak_ref_get_name(r));
         struct worker_item it = {
                 .source = "flatpak",
                 .name = flatpak_ref_get_name(r),
-                .id = full,
+                .id = flatpak_ref_get_name(r),
                 .version = flatpak_ref_get_branch(r),
                 .summary = "",
                 .download_size = flatpak_remote_ref_get_download_size(ref),
@@ -219,7 +218,9 @@ int fpk_info(FlatpakInstallation *inst, const char *name, json_object **ret, cha
         json_object_object_add(o, "installed_size",
                                json_object_new_int64((int64_t)flatpak_remote_ref_get_installed_size(ref)));
         json_object_object_add(o, "needs_restart", json_object_new_boolean(false));
+        g_autofree char *full = flatpak_ref_format_ref(FLATPAK_REF(ref));
         json_object_object_add(o, "remote", json_object_new_string(remote));
+        json_object_object_add(o, "ref", json_object_new_string(full));
         json_object_object_add(o, "facts", context_facts(metadata));
         *ret = o;
         return 0;
@@ -227,12 +228,11 @@ int fpk_info(FlatpakInstallation *inst, const char *name, json_object **ret, cha
 
 static json_object *installed_item(FlatpakInstalledRef *ref) {
         FlatpakRef *r = FLATPAK_REF(ref);
-        g_autofree char *full = flatpak_ref_format_ref(r);
         const char *version = flatpak_installed_ref_get_appdata_version(ref);
         struct worker_item it = {
                 .source = "flatpak",
                 .name = flatpak_ref_get_name(r),
-                .id = full,
+                .id = flatpak_ref_get_name(r),
                 .version = version ? version : flatpak_ref_get_branch(r),
                 .summary = flatpak_installed_ref_get_appdata_summary(ref),
                 .installed = true,

@@ -122,6 +122,24 @@ static void test_item_refused(void **state) {
         }
 }
 
+/* A long description is cut where a character starts, never inside one. */
+static void test_summary_cut(void **state) {
+        char text[1200], *p = text;
+        p += sprintf(p,
+                     "{\"version\":5,\"type\":\"search\",\"results\":[{\"Name\":\"x\",\"PackageBase\":\"x\","
+                     "\"Version\":\"1\",\"Description\":\"a");
+        for (int i = 0; i < 300; i++)
+                p += sprintf(p, "\u00e9"); /* é: two bytes each */
+        sprintf(p, "\"}]}");
+        json_object *results = parse_ok(text), *it = aur_item(json_object_array_get_idx(results, 0));
+        const char *summary = str(it, "summary");
+        assert_int_equal(strlen(summary), AUR_SUMMARY_MAX - 1);
+        assert_int_equal((unsigned char)summary[0], 'a');
+        assert_int_equal((unsigned char)summary[strlen(summary) - 2], 0xC3);
+        json_object_put(it);
+        json_object_put(results);
+}
+
 static void test_info_facts(void **state) {
         json_object *results =
                 parse_ok(ANSWER("multiinfo",
@@ -157,6 +175,7 @@ int main(void) {
                 cmocka_unit_test(test_answer_refused),
                 cmocka_unit_test(test_item),
                 cmocka_unit_test(test_item_refused),
+                cmocka_unit_test(test_summary_cut),
                 cmocka_unit_test(test_info_facts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
