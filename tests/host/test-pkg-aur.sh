@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-nginx.sh"
 . "$(dirname "$0")/lib-roots.sh"
+. "$(dirname "$0")/lib-figures.sh"
 AUR=$(dirname "$K")/koompi-pkg-aur
 RUNDIR=""
 RUN_MADE=""
@@ -109,7 +110,9 @@ expect_rc "a name that is not a package name: exit 1" 1 aur info '../etc'
 check "no build tree is left by info" test "$(left_behind)" -eq "$before"
 
 # ---- build ----
-expect_rc "build of a clean package" 0 aur build koompi-hello --out "$T/pkgs"
+expect_rc "build of a clean package" 0 timed "build by koompi-pkg-aur" "$AUR" --config "$T/agent.conf" build koompi-hello \
+	--out "$T/pkgs"
+grep '^figure' "$T/err"
 PKG=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["result"]["files"][0])' "$T/out" 2>/dev/null)
 grep -q '"progress"' "$T/out" && ok "progress lines before the result" || not_ok "progress lines before the result"
 case "$PKG" in "$T"/pkgs/koompi-hello-1.0-1-any.pkg.tar.*) ok "the package file is in --out ($PKG)" ;;
@@ -120,6 +123,13 @@ check "build() ran without network" sh -c "bsdtar -xOf '$PKG' usr/share/koompi-h
 check "build() ran as nobody" sh -c "bsdtar -xOf '$PKG' usr/share/koompi-hello/user.txt | grep -qx nobody"
 check "the package file belongs to root" test "$(stat -c %u "$PKG")" -eq 0
 check "no build tree is left by a build" test "$(left_behind)" -eq "$before"
+# The same by hand, for the figures: clone and makepkg as nobody.
+hand=$(mktemp -d /var/tmp/koompi-by-hand.XXXXXX)
+chown nobody "$hand"
+timed "the same by git clone and makepkg" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	env HOME="$hand" BUILDDIR="$hand/build" PKGDEST="$hand" SRCDEST="$hand" sh -c \
+	"git clone -q '$MIRROR/koompi-hello.git' '$hand/koompi-hello' && cd '$hand/koompi-hello' && makepkg -d >/dev/null 2>&1"
+rm -rf "$hand"
 expect_rc "a PKGBUILD whose build() fails: exit 6" 6 aur build koompi-broken --out "$T/pkgs"
 tail -n1 "$T/out" >"$T/last.json"
 check "the error names the failed function" json_true "$T/last.json" '"PKGBUILD" in j["error"] and j["errno"] == 10'

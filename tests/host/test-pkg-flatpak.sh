@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-nginx.sh"
 . "$(dirname "$0")/lib-flatpak.sh"
+. "$(dirname "$0")/lib-figures.sh"
 FP=$(dirname "$K")/koompi-pkg-flatpak
 trap 'stop_nginx; cleanup' EXIT INT TERM
 for tool in nginx curl flatpak python3 mkfs.ext4; do
@@ -49,7 +50,8 @@ expect_rc "list, nothing installed" 0 fp list
 check "an empty list" json_true "$T/out" 'j["result"] == []'
 
 # ---- install, list, remove ----
-expect_rc "install" 0 fp install org.koompi.Hello
+expect_rc "install" 0 timed "install by koompi-pkg-flatpak" env FLATPAK_SYSTEM_DIR="$SYS" "$FP" install org.koompi.Hello
+grep '^figure' "$T/err"
 last
 check "install answers with the name and version" json_true "$T/last.json" \
 	'j["result"] == {"name": "org.koompi.Hello", "version": "stable"}'
@@ -70,6 +72,9 @@ state=$(deployed "$SYS")
 expect_rc "install of an unknown app: exit 2" 2 fp install org.koompi.Nope
 check "the installation is as it was" test "$state" = "$(deployed "$SYS")"
 expect_rc "remove" 0 fp remove org.koompi.Hello
+check "the same install by hand, for the figures" add_installation "$T/by-hand"
+FLATPAK_SYSTEM_DIR=$T/by-hand timed "the same by flatpak install" flatpak install --system -y --noninteractive \
+	koompi-test org.koompi.Hello >/dev/null
 last
 check "remove answers with the name and version" json_true "$T/last.json" \
 	'j["result"] == {"name": "org.koompi.Hello", "version": "stable"}'
