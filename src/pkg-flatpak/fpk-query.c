@@ -60,7 +60,7 @@ static int walk_remote_apps(FlatpakInstallation *inst, remote_app_fn fn, void *u
         for (unsigned i = 0; i < remotes->len; i++) {
                 FlatpakRemote *remote = remotes->pdata[i];
                 const char *rname = flatpak_remote_get_name(remote);
-                if (flatpak_remote_get_disabled(remote))
+                if (flatpak_remote_get_disabled(remote) || flatpak_remote_get_noenumerate(remote))
                         continue;
                 g_autoptr(GError) e = NULL;
                 g_autoptr(GPtrArray) refs = flatpak_installation_list_remote_refs_sync(inst, rname, NULL, &e);
