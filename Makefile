@@ -39,6 +39,7 @@ comma       := ,
 #   src/packages     apps from pacman, Flatpak, the AUR and AppImage: the choice of source, the
 #                    arguments, the risk score, AppImage detection, the workers' answers and
 #                    settings (json-c, iniparser)
+#   src/pkg-common   the package workers' protocol: JSON lines on stdout, the command line (json-c)
 BASIC_INC   := -Isrc/basic
 BOOT_INC    := $(BASIC_INC) -Isrc/boot
 IMAGE_INC   := $(BOOT_INC) -Isrc/image
@@ -52,6 +53,9 @@ CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
 AGENT_INC   := $(UPDATE_INC) -Isrc/packages -Isrc/agent
 KOOMPI_INC  := $(BASIC_INC) -Isrc/packages -Isrc/koompi
 RELEASE_INC := $(UPDATE_INC) -Isrc/release
+PKGCOMMON_INC:= $(BASIC_INC) -Isrc/pkg-common
+PKGFLATPAK_INC:= $(PKGCOMMON_INC) -Isrc/pkg-flatpak
+PKGAUR_INC  := $(UPDATE_INC) -Isrc/pkg-common -Isrc/pkg-aur
 
 # Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
 # package that provides them, and the build stops naming that package when one is missing.
@@ -69,7 +73,13 @@ RELEASE_PKGS:= libsodium json-c
 # The package workers (koompi-pkg-appimage): their answers are JSON lines, their settings
 # agent.conf's [packages] (iniparser).
 PKGW_PKGS   := json-c
-ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS))
+# The package workers: the Flatpak source (libflatpak), the AUR's RPC (libcurl through the update
+# library's bounded fetch, json-c) and the agent's settings (iniparser).
+PKGCOMMON_PKGS := json-c
+PKGFLATPAK_PKGS:= flatpak json-c
+PKGAUR_PKGS := $(UPDATE_PKGS)
+ALL_PKGS    := $(sort $(INIT_PKGS) $(MKI_PKGS) $(CLI_PKGS) $(AGENT_PKGS) $(KOOMPI_PKGS) $(UPDATE_PKGS) \
+                 $(PKGFLATPAK_PKGS))
 # No true time is older than the build: the floor of the time an update's expiry is judged by.
 BUILD_TIME  ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 pkg_cflags   = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -126,6 +136,9 @@ MKI_OBJ     := $(call obj,initramfs/mkinitramfs)
 CLI_OBJ     := $(call obj,src/koompi-boot)
 AGENT_OBJ   := $(call obj,src/agent)
 KOOMPI_OBJ  := $(call obj,src/koompi)
+PKGCOMMON_OBJ:= $(call obj,src/pkg-common)
+PKGFLATPAK_OBJ:= $(call obj,src/pkg-flatpak)
+PKGAUR_OBJ  := $(call obj,src/pkg-aur)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_LIB_OBJ:= $(filter-out $(B)/obj/tests/unit/test-%,$(call obj,tests/unit))
 
@@ -142,7 +155,10 @@ $(MKI_OBJ):   LAYER_CFLAGS = $(MKI_INC) $(call pkg_cflags,$(MKI_PKGS)) $(INIPARS
 $(CLI_OBJ):   LAYER_CFLAGS = $(CLI_INC) $(call pkg_cflags,$(CLI_PKGS)) $(INIPARSER_CFLAGS)
 $(AGENT_OBJ): LAYER_CFLAGS = $(AGENT_INC) $(call pkg_cflags,$(AGENT_PKGS)) $(INIPARSER_CFLAGS)
 $(KOOMPI_OBJ): LAYER_CFLAGS = $(KOOMPI_INC) $(call pkg_cflags,$(KOOMPI_PKGS))
-UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/update -Isrc/packages -Isrc/pkgworker -Isrc/agent -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
+$(PKGCOMMON_OBJ): LAYER_CFLAGS = $(PKGCOMMON_INC) $(call pkg_cflags,$(PKGCOMMON_PKGS))
+$(PKGFLATPAK_OBJ): LAYER_CFLAGS = $(PKGFLATPAK_INC) $(call pkg_cflags,$(PKGFLATPAK_PKGS))
+$(PKGAUR_OBJ): LAYER_CFLAGS = $(PKGAUR_INC) $(call pkg_cflags,$(PKGAUR_PKGS)) $(INIPARSER_CFLAGS)
+UNIT_CFLAGS  = $(CLI_INC) $(IMAGE_INC) -Isrc/update -Isrc/packages -Isrc/pkgworker -Isrc/agent -Isrc/pkg-common -Isrc/pkg-aur -Iinitramfs/init -Iinitramfs/mkinitramfs -Itests/unit \
                $(call pkg_cflags,$(ALL_PKGS)) $(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS)
 $(UNIT_LIB_OBJ): LAYER_CFLAGS = $(UNIT_CFLAGS)
 
@@ -158,10 +174,11 @@ LIBIMAGE    := $(B)/libimage.a
 LIBADMIN    := $(B)/libadmin.a
 LIBUPDATE   := $(B)/libupdate.a
 LIBPACKAGES := $(B)/libpackages.a
+LIBPKGCOMMON:= $(B)/libpkgcommon.a
 
 PROGS       := $(B)/koompi-init $(B)/koompi-mkinitramfs $(B)/koompi-boot $(B)/koompi-agent $(B)/koompi-health \
                $(B)/koompi $(B)/koompi-release $(B)/koompi-pkg-appimage \
-               $(B)/koompi-pkg-pacman
+               $(B)/koompi-pkg-pacman $(B)/koompi-pkg-flatpak $(B)/koompi-pkg-aur
 TESTROOT    := $(B)/koompi-testroot-init
 PKGS_OK     := $(B)/.pkgs-ok
 
@@ -186,6 +203,7 @@ $(LIBIMAGE): $(IMAGE_OBJ)
 $(LIBADMIN): $(ADMIN_OBJ)
 $(LIBUPDATE): $(UPDATE_OBJ)
 $(LIBPACKAGES): $(PACKAGES_OBJ)
+$(LIBPKGCOMMON): $(PKGCOMMON_OBJ)
 
 # koompi-init goes into every image: unused sections dropped, no debug information and no
 # symbol table (build/koompi-init.debug keeps both, for gdb).
@@ -226,10 +244,21 @@ $(B)/koompi-pkg-pacman: $(B)/obj/src/pkgworker/pacman-main.o $(PKGW_LIB) $(LIBPA
 $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(RELEASE_PKGS))
 
-UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+# The package workers: one request per process, run by the agent (the backend protocol of
+# src/pkg-common/workerline.h).
+$(B)/koompi-pkg-flatpak: $(PKGFLATPAK_OBJ) $(LIBPKGCOMMON) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGFLATPAK_PKGS))
+
+$(B)/koompi-pkg-aur: $(PKGAUR_OBJ) $(LIBPKGCOMMON) $(LIBUPDATE) $(LIBBASIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGAUR_PKGS)) $(INIPARSER_LIBS)
+
+UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) \
+             $(LIBIMAGE) $(LIBBOOT) $(LIBPKGCOMMON) $(LIBBASIC)
 # A test of koompi-boot links the one object it tests.
 $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
+$(B)/tests/test-aur-rpc: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/rpc.o
+$(B)/tests/test-aur-rpc: $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_LIBS) \
@@ -248,7 +277,8 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(patsubst %,$(B)/fuzz/fuzz-%,$(FUZZ_NAMES))
-FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBBASIC)
+FUZZ_LIBS    := $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(B)/obj/src/pkg-aur/rpc.o $(LIBPACKAGES) $(LIBUPDATE) \
+                $(LIBADMIN) $(LIBIMAGE) $(LIBBOOT) $(LIBPKGCOMMON) $(LIBBASIC)
 FUZZ_CFLAGS   = $(UNIT_CFLAGS) -Itests/fuzz
 FUZZ_DRIVER  := $(if $(FUZZ_BUILD),-fsanitize=fuzzer,tests/fuzz/replay.c)
 $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzzer.c tests/fuzz/replay.c tests/fuzz/fuzzer.h $(FUZZ_LIBS) \
@@ -338,6 +368,8 @@ install: $(PROGS)
 	install -Dm755 $(B)/koompi-release $(DESTDIR)$(BINDIR)/koompi-release
 	install -Dm755 $(B)/koompi-pkg-appimage $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-appimage
 	install -Dm755 $(B)/koompi-pkg-pacman $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-pacman
+	install -Dm755 $(B)/koompi-pkg-flatpak $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-flatpak
+	install -Dm755 $(B)/koompi-pkg-aur $(DESTDIR)$(LIBEXECDIR)/koompi-pkg-aur
 	install -Dm644 config/boot.conf $(DESTDIR)$(SYSCONFDIR)/koompi/boot.conf
 	install -Dm644 config/agent.conf $(DESTDIR)$(SYSCONFDIR)/koompi/agent.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/required $(DESTDIR)$(SYSCONFDIR)/koompi/health.d/wanted

@@ -24,6 +24,9 @@ LAYERS = {
     "src/agent": {"src/basic", "src/boot", "src/admin", "src/update", "src/packages", "src/agent"},
     "src/koompi": {"src/basic", "src/packages", "src/koompi"},
     "src/release": {"src/basic", "src/boot", "src/admin", "src/update", "src/release"},
+    "src/pkg-common": {"src/basic", "src/pkg-common"},
+    "src/pkg-flatpak": {"src/basic", "src/pkg-common", "src/pkg-flatpak"},
+    "src/pkg-aur": {"src/basic", "src/boot", "src/admin", "src/update", "src/pkg-common", "src/pkg-aur"},
 }
 
 

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The keys of /etc/koompi/agent.conf the AUR worker reads, from [packages]. */
+#define AURCONF_DEFAULT_PATH "/etc/koompi/agent.conf"
+#define AURCONF_DEFAULT_USER "nobody"
+#define AURCONF_DEFAULT_URL "https://aur.archlinux.org"
+
+struct aur_config {
+        char *user; /* the network input is read, and makepkg runs, as this user */
+        char *aur_url; /* the AUR's base URL: <aur_url>/rpc/ and <aur_url>/<pkgbase>.git */
+};
+
+/* Reads path (NULL: the default) over the defaults; a missing file leaves the defaults. 0, or
+ * -EINVAL with why (WORKER_WHY_MAX bytes) when the file cannot be parsed or aur_url is not an
+ * http(s) URL or user is empty. */
+int aurconf_load(struct aur_config *c, const char *path, char *why);
+void aurconf_free(struct aur_config *c);

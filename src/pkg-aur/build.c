@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "workerline.h"
+#include "util.h"
+
+#define PKGBUILD_MAX (256 * 1024)
+static const char *const work_dirs[] = { "home", "pkg", "build", "src", "out", "srcpkg", "log" };
+
+int aur_work_new(const char *user, char **ret, char *why) {
+        char *work = strdup_or_die("/var/tmp/koompi-aur.XXXXXX");
+        struct passwd *pw = geteuid() == 0 ? getpwnam(user) : NULL;
+        int r = 0;
+        if (geteuid() == 0 && !pw)
+                r = -ESRCH;
+        else if (!mkdtemp(work))
+                r = -errno;
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(work_dirs); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", work, work_dirs[i]) < 0 || mkdir(p, 0700) < 0 ||
+                    (pw && chown(p, pw->pw_uid, pw->pw_gid) < 0))
+                        r = -EIO;
+        }
+        if (r == 0 && pw && chown(work, pw->pw_uid, pw->pw_gid) < 0)
+                r = -errno;
+        if (r < 0) {
+                snprintf(why, WORKER_WHY_MAX,
+                         "a build directory under /var/tmp could not be made for the user '%s': %s", user,
+                         strerror(-r));
+                if (r != -ESRCH && !streq(work, "/var/tmp/koompi-aur.XXXXXX"))
+                        aur_work_remove(work);
+                free(work);
+                return r;
+        }
+        *ret = work;
+        return 0;
+}
+
+/* Removes name in dirfd and all below it; symbolic links are removed, not followed. */
+static void remove_at(int parent, const char *name) {
+        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+                DIR *d = fdopendir(fd);
+                struct dirent *e;
+                if (!d) {
+                        close(fd);
+                        return;
+                }
+                while ((e = readdir(d)))
+                        if (!streq(e->d_name, ".") && !streq(e->d_name, ".."))
+                                remove_at(dirfd(d), e->d_name);
+                closedir(d);
+                (void)unlinkat(parent, name, AT_REMOVEDIR);
+                return;
+        }
+        (void)unlinkat(parent, name, 0);
+}
+
+void aur_work_remove(const char *work) {
+        remove_at(AT_FDCWD, work);
+}
+
+/* The whole environment of git and makepkg: the throw-away tree's places, nothing of ours. */
+struct work_env {
+        char *strings[12];
+};
+
+static void work_env_make(struct work_env *e, const char *work) {
+        static const char *const places[][2] = {
+                { "HOME", "home" },
+                { "BUILDDIR", "build" },
+                { "SRCDEST", "src" },
+                { "PKGDEST", "out" },
+                { "SRCPKGDEST", "srcpkg" },
+                { "LOGDEST", "log" },
+                { "GNUPGHOME", "home/.gnupg" },
+        };
+        size_t n = 0;
+        for (; n < ELEMENTSOF(places); n++)
+                if (asprintf(&e->strings[n], "%s=%s/%s", places[n][0], work, places[n][1]) < 0)
+                        e->strings[n] = strdup_or_die("HOME=/nonexistent");
+        e->strings[n++] = strdup_or_die("PATH=/usr/local/bin:/usr/bin:/bin");
+        e->strings[n++] = strdup_or_die("LANG=C.UTF-8");
+        e->strings[n++] = strdup_or_die("GIT_TERMINAL_PROMPT=0");
+        e->strings[n++] = strdup_or_die("GIT_ALLOW_PROTOCOL=http:https");
+        e->strings[n] = NULL;
+}
+
+static void work_env_free(struct work_env *e) {
+        for (size_t i = 0; e->strings[i]; i++)
+                free(e->strings[i]);
+}
+
+int aur_clone(const char *work, const char *url, const struct aur_child *c, char *why) {
+        struct work_env env;
+        _cleanup_free_ char *dest = NULL;
+        if (asprintf(&dest, "%s/pkg", work) < 0)
+                return -ENOMEM;
+        const char *argv[] = { "/usr/bin/git",
+                               "-c",
+                               "http.lowSpeedLimit=1000",
+                               "-c",
+                               "http.lowSpeedTime=30",
+                               "-c",
+                               "core.hooksPath=/dev/null",
+                               "clone",
+                               "--quiet",
+                               "--no-tags",
+                               "--",
+                               (char *)url,
+                               dest,
+                               NULL };
+        work_env_make(&env, work);
+        struct aur_exec e = { argv, env.strings, work };
+        int r = aur_child_run(c, aur_exec_fn, &e);
+        work_env_free(&env);
+        if (r == 0)
+                return 0;
+        snprintf(why, WORKER_WHY_MAX,
+                 "the PKGBUILD's git repository %s could not be cloned (%s): check the network "
+                 "and [packages] aur_url",
+                 url, r == -ETIME ? "it took too long" : "git failed");
+        return -EIO;
+}
+
+int aur_read_pkgbuild(const char *work, char **ret, char *why) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/pkg/PKGBUILD", work) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        int r = fd < 0 ? -errno : fstat(fd, &st) < 0 ? -errno : 0;
+        if (r == 0 && !S_ISREG(st.st_mode))
+                r = -EBADMSG;
+        else if (r == 0 && st.st_size > PKGBUILD_MAX)
+                r = -EFBIG;
+        char *text = r == 0 ? xmalloc((size_t)st.st_size + 1) : NULL;
+        ssize_t n = text ? read(fd, text, (size_t)st.st_size) : 0;
+        if (text && (n != st.st_size || memchr(text, '\0', (size_t)n)))
+                r = n < 0 ? -errno : -EBADMSG;
+        if (r < 0) {
+                free(text);
+                snprintf(why, WORKER_WHY_MAX, "the package's repository has no usable PKGBUILD (%s)",
+                         r == -ELOOP ? "it is a symbolic link" : strerror(-r));
+                return r == -ELOOP ? -EBADMSG : r;
+        }
+        text[n] = '\0';
+        *ret = text;
+        return 0;
+}
+
+/* What makepkg's exit status says (its E_* codes). */
+static const char *makepkg_failure(int status) {
+        switch (status) {
+        case 4:
+                return "a function of the PKGBUILD (prepare, build or check) failed";
+        case 5:
+                return "its package() failed";
+        case 8:
+        case 15:
+                return "a dependency it needs to build is missing";
+        case 12:
+                return "the PKGBUILD is not valid";
+        case 1:
+                return "the sources could not be downloaded or verified";
+        default:
+                return "makepkg failed";
+        }
+}
+
+int aur_makepkg(const char *work, const struct aur_child *c, int fetch_only, char *why) {
+        struct work_env env;
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/pkg", work) < 0)
+                return -ENOMEM;
+        const char *argv[] = { "/usr/bin/makepkg",
+                               "--nodeps",
+                               "--noconfirm",
+                               "--nocolor",
+                               "--noprogressbar",
+                               fetch_only ? "--verifysource" : "--holdver",
+                               NULL };
+        work_env_make(&env, work);
+        struct aur_exec e = { argv, env.strings, dir };
+        int r = aur_child_run(c, aur_exec_fn, &e);
+        work_env_free(&env);
+        if (r == 0)
+                return 0;
+        if (r == -ETIME)
+                snprintf(why, WORKER_WHY_MAX, "makepkg ran longer than %u s and was stopped", c->timeout_s);
+        else
+                snprintf(
+                        why, WORKER_WHY_MAX,
+                        "makepkg could not %s the package: %s (exit status %d); its output is in the journal",
+                        fetch_only ? "fetch the sources of" : "build", makepkg_failure(r), r);
+        return r == -ETIME ? -ETIME : -ECHILD;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+#include <stdbool.h>
+
+/* The AUR worker's child processes: network input and PKGBUILD code never run as root. */
+
+/* Drops to user for good: no root, no supplementary groups, no way back (no new privileges).
+ * 0 (also when already not root), -ESRCH when there is no such user, -EPERM when it is root, or
+ * the negative errno of a failed step. */
+int aur_drop_root(const char *user);
+
+struct aur_child {
+        const char *user; /* dropped to, when running as root */
+        bool no_network; /* a network namespace of its own: loopback only, and down */
+        unsigned timeout_s; /* killed, with everything it started, after this long */
+};
+
+/* Runs fn(userdata) in a child process: when we are root, in a PID namespace of its own (so
+ * nothing it starts outlives it), a mount namespace with an empty /tmp and /dev/shm, and without
+ * network if asked; then as c->user. The child's exit status is what fn returns. Returns the exit
+ * status (128+N after signal N), -ETIME when it was killed for taking too long, or a negative
+ * errno when it could not be started. */
+int aur_child_run(const struct aur_child *c, int (*fn)(void *userdata), void *userdata);
+
+/* The function for aur_child_run that executes an argv (NULL-terminated, argv[0] absolute) with
+ * env as its whole environment, in cwd, its stdout sent to stderr (the journal: the worker's
+ * stdout is the protocol's). */
+struct aur_exec {
+        const char *const *argv; /* argv[0] absolute */
+        char *const *env;
+        const char *cwd;
+};
+int aur_exec_fn(void *userdata);
