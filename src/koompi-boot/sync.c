@@ -16,6 +16,7 @@
 #include "entryfile.h"
 #include "entryplan.h"
 #include "esp.h"
+#include "journal.h"
 #include "kernels.h"
 #include "layout.h"
 #include "log.h"
@@ -733,13 +734,18 @@ static int execute(struct context *c, struct sync_state *s) {
         _cleanup_close_ int ufd = open_uki_dir(c, udir, sizeof udir);
         if (ufd == -EIO)
                 return -EIO;
+        fault_point("sync-planned");
         r = write_kernels(kfd, kdir, s);
         if (r == 0 && ufd >= 0)
                 r = write_ukis(ufd, udir, s);
-        if (r == 0)
+        if (r == 0) {
+                fault_point("sync-kernels");
                 r = write_entries(efd, edir, s);
-        if (r == 0)
+        }
+        if (r == 0) {
+                fault_point("sync-entries");
                 r = remove_entries(efd, edir, s, false);
+        }
         if (r == 0 && ufd >= 0)
                 r = remove_entries(ufd, udir, s, true);
         if (r == 0)
