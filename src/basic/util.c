@@ -103,6 +103,13 @@ static inline int sync_parent_dir(const char *path) {
         return fsync_dir(fd);
 }
 
+int fsync_renamed(int dirfd, const char *name) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
 int fsync_parent_dir(const char *path) {
         return sync_parent_dir(path);
 }
@@ -117,9 +124,13 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
         int r = write_full(fd, data, len);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        /* Once more under its new name: on FAT the rename left its size and clusters unwritten
+         * (fsync_renamed()). */
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
                 r = -errno;
         if (r < 0) {
                 unlink(tmp);

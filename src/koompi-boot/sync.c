@@ -498,6 +498,8 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
                 r = -errno;
         if (r == 0)
                 r = rename_noreplace(kfd, tmp, kfd, p->id);
+        if (r == 0)
+                r = fsync_renamed(kfd, p->id);
         if (r < 0) {
                 esp_remove_tree(kfd, tmp);
                 return log_errno(r, "storing %s and %s as %s/%s failed", p->kernel, p->initrd, kdir, p->id);

@@ -48,6 +48,24 @@ static void test_fsync_parent_dir(void **state) {
         free(long_path);
 }
 
+static void test_fsync_renamed(void **state) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        const char *from = tl_path(dir, "renamed.tmp");
+        int f = open(from, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(f >= 0);
+        close(f);
+        assert_int_equal(renameat(fd, "renamed.tmp", fd, "renamed"), 0);
+        assert_int_equal(fsync_renamed(fd, "renamed"), 0);
+        /* A directory renamed into place is synced the same way. */
+        assert_int_equal(mkdirat(fd, "renamed-dir", 0755), 0);
+        assert_int_equal(fsync_renamed(fd, "renamed-dir"), 0);
+        assert_int_equal(fsync_renamed(fd, "renamed.tmp"), -ENOENT);
+        assert_int_equal(symlinkat("renamed", fd, "link"), 0);
+        assert_int_equal(fsync_renamed(fd, "link"), -ELOOP);
+        close(fd);
+}
+
 static void test_write_file_atomic(void **state) {
         const char *p = tl_path(dir, "atomic");
         char *text = NULL;
@@ -87,9 +105,8 @@ static void test_json_write_string(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fsync_dir),
-                cmocka_unit_test(test_fsync_parent_dir),
-                cmocka_unit_test(test_write_file_atomic),
+                cmocka_unit_test(test_fsync_dir),         cmocka_unit_test(test_fsync_parent_dir),
+                cmocka_unit_test(test_fsync_renamed),     cmocka_unit_test(test_write_file_atomic),
                 cmocka_unit_test(test_json_write_string),
         };
         return cmocka_run_group_tests_name("util", tests, setup, teardown);

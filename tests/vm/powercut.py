@@ -20,6 +20,7 @@ file system write), and starts QEMU again on the same disks and firmware variabl
 """
 import os
 import re
+import subprocess
 
 import vmtest  # noqa: F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
@@ -52,6 +53,35 @@ MARK_GOOD_CUTS = [("mark-found", 0), ("mark-found", 20), ("mark-renamed", 0)]
 DISARM = [(b"koompi.fault=", b"koompi.fault_"), (b"KOOMPI_FAULT_POINT=", b"KOOMPI_FAULT_POINX=")]
 # One cut in each third of the update, for `make check`.
 POWER_CUTS_SAMPLE = ["update:snapshot+0", "update:initramfs+300", "update:entry+0"]
+
+
+# What fsck.fat says of a file system that was only not unmounted (the cut always leaves that).
+FSCK_CLEAN = re.compile(r"fsck\.fat |Dirty bit is set|Automatically removing dirty bit|Leaving filesystem "
+                        r"unchanged|^\S+: \d+ files, |Reclaimed \d+ unused clusters? \(|^\s*$")
+
+
+def esp_damage(esp):
+    """What fsck.fat -n finds on the ESP besides the dirty bit: damaged files and directories
+    (a leaked cluster is only space, reported apart). ([problems], [notes])."""
+    part = esp + ".part"
+    with open(esp, "rb") as f, open(part, "wb") as out:
+        f.seek(disk.ESP_OFFSET)
+        out.write(f.read())
+    r = subprocess.run(["fsck.fat", "-n", part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    os.unlink(part)
+    lines = r.stdout.splitlines()
+    return ([ln.strip() for ln in lines if not FSCK_CLEAN.search(ln)],
+            [ln.strip() for ln in lines if ln.startswith("Reclaimed")])
+
+
+def empty_entries(esp, names):
+    """The entry files on the ESP whose text names no kernel (a file a cut left empty)."""
+    out = []
+    for n in names:
+        text = disk.esp_read(esp, f"/loader/entries/{n}") or ""
+        if not re.search(r"^(linux|efi)\s", text, re.M):
+            out.append(f"{n} ({len(text)} bytes)")
+    return out
 
 
 class PowerCut(SystemdBless):
@@ -112,7 +142,17 @@ class PowerCut(SystemdBless):
             check(root in roots, f"entry {n} of a root that is gone: roots {sorted(roots)}")
             check(root not in seen, f"{root} has two entries: {seen.get(root)} and {n}")
             seen[root] = n
+        self.check_esp("after the boot that followed the cut")
         self.note("after the cut: complete root, /home unchanged, no transaction, recover has nothing to do")
+
+    def check_esp(self, when):
+        names = self.entries()
+        problems, leaks = esp_damage(self.esp)
+        check(not problems, f"{when}: fsck.fat finds the ESP damaged:\n" + "\n".join(problems))
+        empty = empty_entries(self.esp, names)
+        check(not empty, f"{when}: entries that name no kernel: {empty}")
+        if leaks:
+            self.note(f"{when}: {'; '.join(leaks)}")
 
 
 class BootCut(PowerCut):
@@ -194,6 +234,7 @@ class BootCut(PowerCut):
         pending = {n: disk.esp_read(self.esp, f"/koompi/pending/{n}")
                    for n in disk.esp_list(self.esp, "/koompi/pending")}
         entry = self.check_counters(names, pending)
+        self.check_esp("right after the cut")
         self.note(f"cut at {cut}{' (' + fired.group(0) + ')' if fired else ''}: then {entry}, pending {pending}")
         self.disarm()
         self.start_vm(disks=disks, no_reboot=True, log_name="console-2.log")
