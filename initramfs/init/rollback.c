@@ -208,15 +208,13 @@ void rollback_after_unlock(struct init_ctx *ctx) {
         if (d) {
                 struct dirent *de;
                 while ((de = readdir(d))) {
-                        if (de->d_name[0] == '.')
+                        /* A marker's write cut short by a power cut stays: the marker it
+                         * was to replace is still there (or none was), and freeing its
+                         * clusters can trip on a FAT the cut left behind its directory entry,
+                         * which sets the ESP read-only for the rest of the boot. */
+                        if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
                                 continue;
                         snprintf(path, sizeof path, "%s/%s", PENDING_DIR, de->d_name);
-                        /* A marker's write cut short by a power cut: the marker it was to
-                         * replace is still there (or none was), so the half-written copy goes. */
-                        if (strstr(de->d_name, ".tmp")) {
-                                unlink(path);
-                                continue;
-                        }
                         unsigned n = pending_read(path);
                         if (n)
                                 give_back(ctx, de->d_name, n);

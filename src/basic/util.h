@@ -50,8 +50,9 @@ int fsync_renamed(int dirfd, const char *name);
 /* fsync_dir() of the directory holding path ("." for a bare name). 0, -ENAMETOOLONG, or the
  * negative errno of opening or syncing the directory. */
 int fsync_parent_dir(const char *path);
-/* temp file in the same directory, fsync, rename over path, fsync again (see fsync_renamed()),
- * fsync of the directory. 0 or negative errno. */
+/* A new temp file in the same directory (none a crash left is reused), fsync, rename over path,
+ * fsync again (see fsync_renamed()), fsync of the directory. 0 or negative errno (-EEXIST when
+ * 100 temporaries are in the way). */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 int mkdir_p(const char *path, unsigned mode);
 /* Writes everything or fails with negative errno. */

@@ -77,6 +77,24 @@ static void test_write_file_atomic(void **state) {
         assert_int_equal(write_file_atomic(tl_path(dir, "missing/atomic"), "x", 1, 0600), -ENOENT);
 }
 
+static void test_write_file_atomic_leaves_stale_temporary(void **state) {
+        char stale[PATH_MAX], *text = NULL;
+        const char *p = tl_path(dir, "stale");
+        snprintf(stale, sizeof stale, "%s.tmp%d.0", p, (int)getpid());
+        int fd = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "left by a cut", 13), 13);
+        close(fd);
+        assert_int_equal(write_file_atomic(p, "new\n", 4, 0600), 0);
+        assert_int_equal(read_file(p, &text, NULL), 0);
+        assert_string_equal(text, "new\n");
+        free(text);
+        /* Not truncated, not reused. */
+        assert_int_equal(read_file(stale, &text, NULL), 0);
+        assert_string_equal(text, "left by a cut");
+        free(text);
+}
+
 static void expect_json(const char *s, const char *want) {
         char *out = NULL;
         size_t len = 0;
@@ -105,8 +123,11 @@ static void test_json_write_string(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fsync_dir),         cmocka_unit_test(test_fsync_parent_dir),
-                cmocka_unit_test(test_fsync_renamed),     cmocka_unit_test(test_write_file_atomic),
+                cmocka_unit_test(test_fsync_dir),
+                cmocka_unit_test(test_fsync_parent_dir),
+                cmocka_unit_test(test_fsync_renamed),
+                cmocka_unit_test(test_write_file_atomic),
+                cmocka_unit_test(test_write_file_atomic_leaves_stale_temporary),
                 cmocka_unit_test(test_json_write_string),
         };
         return cmocka_run_group_tests_name("util", tests, setup, teardown);
