@@ -319,7 +319,7 @@ unit: $(UNIT_BIN) $(PROGS) $(FUZZ_BIN) lint format-check
 vm-check: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py
 
-# Every power cut of tests/vm/powercut.py (vm-check runs a sample of them); 2-3 hours.
+# Every power cut of tests/vm/powercut.py (vm-check runs a sample of them); 3-4 hours.
 power-cuts: $(PROGS) $(TESTROOT)
 	python3 tests/vm/run.py --power-cuts
 

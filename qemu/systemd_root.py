@@ -104,9 +104,11 @@ REPORT_SCRIPT = """\
 # With koompi.test=update on the command line (update-in-vm) and the root not yet updated:
 # koompi-boot update with the booted entry's kernel and initramfs, then reboot.
 # With koompi.test=powercut:VERB:POINT+MS (tests/vm/powercut.py), once: a student's files in
-# /home and their sums, synced; then koompi-boot VERB (update, snapshot create, snapshot delete)
-# with the machine reset without a sync at its step POINT (or MS later, while the next step
-# writes). The boot after it reports as usual.
+# /home and their sums, synced; then koompi-boot VERB (update, snapshot create, snapshot delete,
+# entries sync, prune) with the machine reset without a sync at its step POINT (or MS later,
+# while the next step writes). The boot after it reports as usual. With koompi.test=bootcut the
+# cut came during an earlier boot (koompi.fault= in koompi-init, or the fault point of
+# mark-good.service through systemd.setenv=): this boot reports the same checks.
 # With koompi.test=release (update-release): /usr/libexec/koompi-test-release's phases first.
 if grep -qw koompi.test=release /proc/cmdline && /usr/libexec/koompi-test-release; then
     exit 0
@@ -132,6 +134,8 @@ if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     update) koompi-boot update --run 'touch /etc/koompi-updated' --kernel "/efi$k" --initrd "/efi$i" ;;
     snapshot) koompi-boot snapshot create --kernel "/efi$k" --initrd "/efi$i" ;;
     delete) koompi-boot snapshot delete --kernel "/efi$k" --initrd "/efi$i" @root-2024-12-01 ;;
+    sync) koompi-boot entries sync --kernel "/efi$k" --initrd "/efi$i" ;;
+    prune) koompi-boot prune --keep 2 --kernel "/efi$k" --initrd "/efi$i" ;;
     esac
     printf 'KOOMPI-CUT: the %s ended before the cut: rc=%s\\n' "$verb" "$?"
     sleep 60
@@ -173,9 +177,13 @@ printf 'KOOMPI-AGENT: run %s\\n' "$(koompi --json health run 2>&1 | tr -d '\\n')
 printf 'KOOMPI-AGENT: status %s\\n' "$(koompi --json status 2>&1 | tr -d '\\n')"
 printf 'KOOMPI-AGENT: active=%s\\n' "$(systemctl is-active koompi-agent.service)"
 journalctl -b -o cat -u koompi-boot-mark-good.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: mark-good-log /'
-if [ -e /var/lib/koompi-test/cut ]; then
-    printf 'KOOMPI-CUT: home=%s\\n' \\
-        "$(cd /home/student && sha256sum -c --quiet /var/lib/koompi-test/home.sha256 >/dev/null 2>&1 && echo same || echo changed)"
+if [ -e /var/lib/koompi-test/cut ] || grep -qw koompi.test=bootcut /proc/cmdline; then
+    if [ -e /var/lib/koompi-test/home.sha256 ]; then
+        home=$(cd /home/student && sha256sum -c --quiet /var/lib/koompi-test/home.sha256 >/dev/null 2>&1 && echo same || echo changed)
+    else
+        home=$([ "$(cat /home/koompi-home-marker 2>/dev/null)" = koompi-home ] && echo same || echo changed)
+    fi
+    printf 'KOOMPI-CUT: home=%s\\n' "$home"
     printf 'KOOMPI-CUT: recover-unit=%s condition=%s\\n' "$(systemctl show -P Result koompi-boot-recover.service)" \\
         "$(systemctl show -P ConditionResult koompi-boot-recover.service)"
     journalctl -b -o cat -u koompi-boot-recover.service --no-pager 2>&1 | sed 's/^/KOOMPI-CUT: recover-log /'

@@ -219,5 +219,10 @@ void rollback_after_unlock(struct init_ctx *ctx);
 int rollback_choose_root(struct init_ctx *ctx, const char *top);
 void rollback_record_boot(struct init_ctx *ctx, const char *top);
 void rollback_record_switch(struct init_ctx *ctx, const char *newroot);
+/* fault.c: the test-only power cuts of koompi.fault=STEP[:DELAY_MS]. Whether spec names step;
+ * then *ret_ms is the delay (0 when none is given). false for NULL or another step. */
+bool init_fault_matches(const char *spec, const char *step, unsigned long *ret_ms);
+/* Resets the machine without a sync at step, or DELAY_MS later, when the command line asks it. */
+void init_fault_point(const struct init_ctx *ctx, const char *step);
 /* switchroot.c */
 int switch_root_exec(const char *newroot, const char *init);

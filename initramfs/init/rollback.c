@@ -136,6 +136,7 @@ void rollback_before_prompt(struct init_ctx *ctx) {
                 return;
         if (esp_mount(ctx) < 0 || pending_path(ctx->entry_file, path, sizeof path) < 0)
                 return;
+        init_fault_point(ctx, "prompt-marker");
         pending_write(path, pending_read(path) + 1);
         ctx->prompt_pending = true;
         esp_umount(ctx); /* a power cut at the prompt must find the ESP clean */
@@ -159,7 +160,7 @@ static int find_entry_file(const char *id, char *out, size_t size) {
         return r;
 }
 
-static int rename_entry(const char *from, const struct entry_name *to) {
+static int rename_entry(const struct init_ctx *ctx, const char *from, const struct entry_name *to) {
         char name[ENTRY_NAME_MAX + 1];
         int r = entry_name_format(to, name, sizeof name);
         if (r < 0 || streq(name, from))
@@ -167,13 +168,14 @@ static int rename_entry(const char *from, const struct entry_name *to) {
         _cleanup_close_ int dfd = open(entry_dir(from), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
+        init_fault_point(ctx, "counter-rename");
         r = entry_file_rename(dfd, from, name);
         if (r == 0)
                 log_info("entry %s is now %s", from, name);
         return r;
 }
 
-static void give_back(const char *id, unsigned n) {
+static void give_back(const struct init_ctx *ctx, const char *id, unsigned n) {
         char file[300];
         struct entry_name e;
         if (find_entry_file(id, file, sizeof file) < 0 ||
@@ -182,7 +184,7 @@ static void give_back(const char *id, unsigned n) {
         unsigned given = 0;
         while (given < n && entry_counter_give_back(&e) == 0)
                 given++;
-        if (given && rename_entry(file, &e) == 0)
+        if (given && rename_entry(ctx, file, &e) == 0)
                 log_notice("gave %u %s back to %s: %s never got past the passphrase prompt", given,
                            given == 1 ? "try" : "tries", id, given == 1 ? "that boot" : "those boots");
 }
@@ -199,18 +201,23 @@ void rollback_after_unlock(struct init_ctx *ctx) {
         /* This boot's prompt was answered: its marker goes. */
         if (ctx->prompt_pending && pending_path(ctx->entry_file, path, sizeof path) == 0) {
                 unsigned n = pending_read(path);
+                init_fault_point(ctx, "prompt-answered");
                 pending_write(path, n ? n - 1 : 0);
         }
         DIR *d = opendir(PENDING_DIR);
         if (d) {
                 struct dirent *de;
                 while ((de = readdir(d))) {
+                        /* A marker's write cut short by a power cut stays: the marker it
+                         * was to replace is still there (or none was), and freeing its
+                         * clusters can trip on a FAT the cut left behind its directory entry,
+                         * which sets the ESP read-only for the rest of the boot. */
                         if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
                                 continue;
                         snprintf(path, sizeof path, "%s/%s", PENDING_DIR, de->d_name);
                         unsigned n = pending_read(path);
                         if (n)
-                                give_back(de->d_name, n);
+                                give_back(ctx, de->d_name, n);
                         unlink(path);
                 }
                 closedir(d);
@@ -301,7 +308,7 @@ int rollback_choose_root(struct init_ctx *ctx, const char *top) {
                 struct entry_name e;
                 if (entry_name_parse(ctx->entry_file, entry_suffix(ctx->entry_file), &e) == 0) {
                         entry_counter_mark_bad(&e);
-                        rename_entry(ctx->entry_file, &e);
+                        rename_entry(ctx, ctx->entry_file, &e);
                 }
         }
         esp_umount(ctx);
@@ -347,6 +354,7 @@ void rollback_record_boot(struct init_ctx *ctx, const char *top) {
         snprintf(dir, sizeof dir, "%s", path);
         *strrchr(dir, '/') = 0;
         mkdir_p(dir, 0755);
+        init_fault_point(ctx, "ledger-boot");
         int r = ledger_save(&ctx->ledger, path);
         if (r < 0)
                 log_errno(r, "writing the ledger %s failed", path);
@@ -358,6 +366,7 @@ void rollback_record_switch(struct init_ctx *ctx, const char *newroot) {
                 return;
         ledger_set_stage(&ctx->ledger, LEDGER_STAGE_SWITCHED, NULL);
         snprintf(path, sizeof path, "%s%s", newroot, LAYOUT_LEDGER_SYSTEM);
+        init_fault_point(ctx, "ledger-switch");
         int r = ledger_save(&ctx->ledger, path);
         if (r < 0)
                 log_errno(r, "writing the ledger %s failed", path);

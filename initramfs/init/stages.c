@@ -311,6 +311,7 @@ static int stage_unlock(struct init_ctx *ctx) {
         /* Remember the keyslot that opened the volume: next boot it is tried first, so the
          * key derivation runs once, not once per keyslot. */
         if (r >= 0 && ctx->ops->keyslot_count(v) > 1) {
+                init_fault_point(ctx, "luks-remember");
                 int q = ctx->ops->prefer_keyslot(v, r);
                 if (q < 0)
                         log_errno(q, "remembering keyslot %d in the LUKS header failed", r);

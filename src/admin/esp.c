@@ -36,20 +36,21 @@ static int tmp_name(const char *name, char *buf, size_t size) {
 }
 
 /* The written file tmp becomes name (unless r already says the writing failed): renamed over it,
- * or beside nothing when noreplace, the directory synced; tmp is removed on any failure. */
+ * or beside nothing when noreplace, then synced under its new name and the directory synced;
+ * tmp is removed when the rename fails. */
 static int put_in_place(int dirfd, const char *tmp, const char *name, bool noreplace, int r) {
-        if (r == 0) {
-                if (noreplace)
-                        r = rename_noreplace(dirfd, tmp, dirfd, name);
-                else if (renameat(dirfd, tmp, dirfd, name) < 0)
-                        r = -errno;
-        }
+        if (r == 0 && noreplace)
+                r = rename_noreplace(dirfd, tmp, dirfd, name);
+        else if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
         if (r < 0) {
                 unlinkat(dirfd, tmp, 0);
                 return r;
         }
-        return fsync_dir(dirfd);
+        r = fsync_renamed(dirfd, name);
+        return r < 0 ? r : fsync_dir(dirfd);
 }
+
 int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bool noreplace) {
         char tmp[512];
         int fd, r;

@@ -103,23 +103,42 @@ static inline int sync_parent_dir(const char *path) {
         return fsync_dir(fd);
 }
 
+int fsync_renamed(int dirfd, const char *name) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
 int fsync_parent_dir(const char *path) {
         return sync_parent_dir(path);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode) {
         char tmp[PATH_MAX];
-        if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp)
-                return -ENAMETOOLONG;
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        int fd = -1;
+        /* Never into a temporary left by a power cut (PID 1 has the same PID every boot): on
+         * FAT one cut inside its fsync names clusters the FAT calls free, and truncating it
+         * makes Linux set the whole ESP read-only. */
+        for (unsigned n = 0; fd < 0 && n < 100; n++) {
+                if (snprintf(tmp, sizeof tmp, "%s.tmp%d.%u", path, (int)getpid(), n) >= (int)sizeof tmp)
+                        return -ENAMETOOLONG;
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+                if (fd < 0 && errno != EEXIST)
+                        return -errno;
+        }
         if (fd < 0)
-                return -errno;
+                return -EEXIST;
         int r = write_full(fd, data, len);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        /* Once more under its new name: on FAT the rename left its size and clusters unwritten
+         * (fsync_renamed()). */
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
                 r = -errno;
         if (r < 0) {
                 unlink(tmp);

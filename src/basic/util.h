@@ -41,11 +41,18 @@ int read_line_file(const char *path, char *buf, size_t size);
  * directory, or where the filesystem refuses that (FAT, the ESP: EINVAL) a syncfs of the whole
  * filesystem. 0 or negative errno. */
 int fsync_dir(int dirfd);
+/* fsync of the file or directory name in dirfd, just renamed there. On FAT (the ESP) a rename
+ * gives the inode a new directory entry that records its first cluster and size only when the
+ * inode is written again (seconds later): a power cut before that leaves the new name empty (a
+ * directory: pointing at the root) and the old one gone. Elsewhere nothing is left to write.
+ * 0 or the negative errno of opening or syncing it. */
+int fsync_renamed(int dirfd, const char *name);
 /* fsync_dir() of the directory holding path ("." for a bare name). 0, -ENAMETOOLONG, or the
  * negative errno of opening or syncing the directory. */
 int fsync_parent_dir(const char *path);
-/* temp file in the same directory, fsync, rename over path, fsync of the directory. 0 or
- * negative errno. */
+/* A new temp file in the same directory (none a crash left is reused), fsync, rename over path,
+ * fsync again (see fsync_renamed()), fsync of the directory. 0 or negative errno (-EEXIST when
+ * 100 temporaries are in the way). */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 int mkdir_p(const char *path, unsigned mode);
 /* Writes everything or fails with negative errno. */

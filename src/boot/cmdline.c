@@ -94,6 +94,8 @@ static void parse_word(struct boot_cmdline *c, const char *word) {
                 set_str(&c->snapshot, v);
         else if (streq(word, "koompi.recovery"))
                 c->recovery = true;
+        else if ((v = startswith(word, "koompi.fault=")))
+                set_str(&c->fault, v);
 }
 
 int cmdline_parse(const char *line, struct boot_cmdline *ret) {
@@ -134,5 +136,6 @@ void cmdline_free(struct boot_cmdline *c) {
         free(c->luks_options);
         free(c->emergency);
         free(c->snapshot);
+        free(c->fault);
         *c = (struct boot_cmdline) { .rw = -1 };
 }

@@ -27,6 +27,7 @@ struct boot_cmdline {
         bool debug; /* rd.debug or koompi.debug */
         char *snapshot; /* koompi.snapshot= */
         bool recovery; /* koompi.recovery */
+        char *fault; /* koompi.fault=STEP[:DELAY_MS]: a power cut for the VM tests, raw */
 };
 
 /* Parses a command line (as in /proc/cmdline); quotes group words ("a b"). */

@@ -37,6 +37,8 @@ int entry_file_rename(int dirfd, const char *from, const char *to) {
         if (streq(from, to))
                 return 0;
         int r = rename_noreplace(dirfd, from, dirfd, to);
+        if (r == 0)
+                r = fsync_renamed(dirfd, to);
         if (r < 0)
                 return r;
         return fsync_dir(dirfd);

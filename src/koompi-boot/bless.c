@@ -16,6 +16,7 @@
 #include "entry.h"
 #include "entryfile.h"
 #include "esp.h"
+#include "journal.h"
 #include "log.h"
 #include "util.h"
 #include "verbs.h"
@@ -309,6 +310,7 @@ static int mark(struct context *c, bool good) {
 
         /* The entry first: it is what systemd-boot acts on at the next boot. */
         r_entry = booted_entry(c, dir, sizeof dir, name, sizeof name, &found);
+        fault_point("mark-found");
         if (r_entry == 0 && found)
                 r_entry = rename_entry(dir, name, good);
         else if (r_entry == 0 && have_state && s.counting && !c->o->entry) {
@@ -322,6 +324,7 @@ static int mark(struct context *c, bool good) {
                 boot_state_free(&s);
                 return r_entry != 0 ? r_entry : -ENOENT;
         }
+        fault_point("mark-renamed");
         r_ledger = record(c, &s, good ? LEDGER_STAGE_GOOD : LEDGER_STAGE_MARKED_BAD, c->o->reason);
         boot_state_free(&s);
         return r_entry != 0 ? r_entry : r_ledger;

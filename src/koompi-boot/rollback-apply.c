@@ -164,8 +164,10 @@ int admin_rollback_apply(struct context *c, const char *target) {
         fault_point("rollback-renamed");
         /* 3. Entries for roots that had none (the target's, or spent ones of newer roots). */
         r = admin_sync_entries(c);
-        if (r == 0)
+        if (r == 0) {
+                fault_point("rollback-synced");
                 r = rollback_variables(c, target);
+        }
 out:
         root_view_free(&v);
         return r;

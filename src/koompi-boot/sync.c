@@ -16,6 +16,7 @@
 #include "entryfile.h"
 #include "entryplan.h"
 #include "esp.h"
+#include "journal.h"
 #include "kernels.h"
 #include "layout.h"
 #include "log.h"
@@ -497,6 +498,8 @@ static int write_kernel(int kfd, const char *kdir, const struct kernel_pair *p, 
                 r = -errno;
         if (r == 0)
                 r = rename_noreplace(kfd, tmp, kfd, p->id);
+        if (r == 0)
+                r = fsync_renamed(kfd, p->id);
         if (r < 0) {
                 esp_remove_tree(kfd, tmp);
                 return log_errno(r, "storing %s and %s as %s/%s failed", p->kernel, p->initrd, kdir, p->id);
@@ -733,13 +736,18 @@ static int execute(struct context *c, struct sync_state *s) {
         _cleanup_close_ int ufd = open_uki_dir(c, udir, sizeof udir);
         if (ufd == -EIO)
                 return -EIO;
+        fault_point("sync-planned");
         r = write_kernels(kfd, kdir, s);
         if (r == 0 && ufd >= 0)
                 r = write_ukis(ufd, udir, s);
-        if (r == 0)
+        if (r == 0) {
+                fault_point("sync-kernels");
                 r = write_entries(efd, edir, s);
-        if (r == 0)
+        }
+        if (r == 0) {
+                fault_point("sync-entries");
                 r = remove_entries(efd, edir, s, false);
+        }
         if (r == 0 && ufd >= 0)
                 r = remove_entries(ufd, udir, s, true);
         if (r == 0)

@@ -104,6 +104,26 @@ write_ledger "boot 10 1732400900 - @root-h - switched in-progress -"
 expect_rc "no record of the booted root: exit 2" 2 "$K" --top "$T/top" --state "$T/boot.json" mark-good
 check "no other root's record is touched" test "$(stage_of 10)" = switched
 
+# ---- a crash at each step of mark-good and mark-bad: the next run finishes the verdict ----
+seq=20
+for verb in mark-good mark-bad; do
+	for p in mark-found mark-renamed; do
+		seq=$((seq + 1))
+		id=koompi-root-cut$seq
+		write_ledger "boot $seq 1732401000 $id.conf @root-cut$seq - switched in-progress -"
+		echo "title cut $seq" >"$E/$id+2-1.conf"
+		state "@root-cut$seq" "$id.conf" true $seq
+		KOOMPI_FAULT_POINT=$p mark "$verb" "$id+2-1.conf" >"$T/out" 2>"$T/err"
+		check "$verb stops at $p" test $? -eq 99
+		check "$verb, $p: one entry, its text kept" test "$(cat "$E/$id"*.conf)" = "title cut $seq"
+		check "$verb, $p: the ledger is readable" "$K" --top "$T/top" history
+		expect_rc "$verb, $p: run again" 0 mark "$verb" "$id+2-1.conf"
+		if [ "$verb" = mark-good ]; then want="$id.conf" stage=good; else want="$id+0-1.conf" stage=marked-bad; fi
+		check "$verb, $p: then $want" test "$(cd "$E" && ls | grep "^$id[.+]")" = "$want"
+		check "$verb, $p: then the boot is $stage" test "$(stage_of $seq)" = $stage
+	done
+done
+
 # ---- missing state ----
 state @root-h "" false 99
 expect_rc "a boot number the ledger does not have: exit 2" 2 "$K" --top "$T/top" --state "$T/boot.json" mark-good

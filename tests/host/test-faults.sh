@@ -127,13 +127,24 @@ check "delete-one: consistent after recovery" consistent
 
 # ---- rollback ----
 newest=$(newest_root)
-for p in rollback-marked rollback-renamed; do
+for p in rollback-marked rollback-renamed rollback-synced; do
 	crash "$p" rollback @root-current
 	expect_rc "$p: koompi-boot recover" 0 kb recover
 	check "$p: consistent after recovery" consistent
 	check "$p: finished: @root-current boots next" test "$(next_boot)" = @root-current
 	expect_rc "$p: forward again" 0 kb rollback "$newest"
 	check "$p: forward again: $newest boots next" test "$(next_boot)" = "$newest"
+done
+
+# ---- entries sync: each step left as a crash leaves it, then the next run ----
+for p in sync-planned sync-kernels sync-entries; do
+	gone=$(entry_of "$newest")
+	rm -f "$ESP/loader/entries/$gone"
+	crash "$p" entries sync
+	expect_rc "$p: koompi-boot recover" 0 kb recover
+	expect_rc "$p: entries sync again" 0 kb entries sync
+	check "$p: consistent after the next sync" consistent
+	check "$p: $newest has its entry back" test -n "$(entry_of "$newest")"
 done
 
 check "@root-current was never touched" test "$cur_before" = "$(tree_state "$TOP/@root-current")"

@@ -107,6 +107,17 @@ static void test_bad_numbers_ignored(void **state) {
         cmdline_free(&c);
 }
 
+static void test_fault(void **state) {
+        struct boot_cmdline c;
+        assert_int_equal(cmdline_parse("quiet koompi.fault=ledger-boot:20", &c), 0);
+        assert_string_equal(c.fault, "ledger-boot:20");
+        cmdline_free(&c);
+        assert_null(c.fault);
+        assert_int_equal(cmdline_parse("koompi.faulty=x koompi.fault", &c), 0);
+        assert_null(c.fault);
+        cmdline_free(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full_line),
@@ -115,6 +126,7 @@ int main(void) {
                 cmocka_unit_test(test_luks_forms),
                 cmocka_unit_test(test_quotes_break_recovery),
                 cmocka_unit_test(test_bad_numbers_ignored),
+                cmocka_unit_test(test_fault),
         };
         return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

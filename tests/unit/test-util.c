@@ -48,6 +48,24 @@ static void test_fsync_parent_dir(void **state) {
         free(long_path);
 }
 
+static void test_fsync_renamed(void **state) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        const char *from = tl_path(dir, "renamed.tmp");
+        int f = open(from, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(f >= 0);
+        close(f);
+        assert_int_equal(renameat(fd, "renamed.tmp", fd, "renamed"), 0);
+        assert_int_equal(fsync_renamed(fd, "renamed"), 0);
+        /* A directory renamed into place is synced the same way. */
+        assert_int_equal(mkdirat(fd, "renamed-dir", 0755), 0);
+        assert_int_equal(fsync_renamed(fd, "renamed-dir"), 0);
+        assert_int_equal(fsync_renamed(fd, "renamed.tmp"), -ENOENT);
+        assert_int_equal(symlinkat("renamed", fd, "link"), 0);
+        assert_int_equal(fsync_renamed(fd, "link"), -ELOOP);
+        close(fd);
+}
+
 static void test_write_file_atomic(void **state) {
         const char *p = tl_path(dir, "atomic");
         char *text = NULL;
@@ -57,6 +75,24 @@ static void test_write_file_atomic(void **state) {
         assert_string_equal(text, "two\n");
         free(text);
         assert_int_equal(write_file_atomic(tl_path(dir, "missing/atomic"), "x", 1, 0600), -ENOENT);
+}
+
+static void test_write_file_atomic_leaves_stale_temporary(void **state) {
+        char stale[PATH_MAX], *text = NULL;
+        const char *p = tl_path(dir, "stale");
+        snprintf(stale, sizeof stale, "%s.tmp%d.0", p, (int)getpid());
+        int fd = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "left by a cut", 13), 13);
+        close(fd);
+        assert_int_equal(write_file_atomic(p, "new\n", 4, 0600), 0);
+        assert_int_equal(read_file(p, &text, NULL), 0);
+        assert_string_equal(text, "new\n");
+        free(text);
+        /* Not truncated, not reused. */
+        assert_int_equal(read_file(stale, &text, NULL), 0);
+        assert_string_equal(text, "left by a cut");
+        free(text);
 }
 
 static void expect_json(const char *s, const char *want) {
@@ -89,7 +125,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fsync_dir),
                 cmocka_unit_test(test_fsync_parent_dir),
+                cmocka_unit_test(test_fsync_renamed),
                 cmocka_unit_test(test_write_file_atomic),
+                cmocka_unit_test(test_write_file_atomic_leaves_stale_temporary),
                 cmocka_unit_test(test_json_write_string),
         };
         return cmocka_run_group_tests_name("util", tests, setup, teardown);

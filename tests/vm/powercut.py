@@ -1,5 +1,7 @@
-"""Power cuts during `koompi-boot update`, `snapshot create` and `snapshot delete` inside the
-booted Debian root with systemd.
+"""Power cuts during `koompi-boot update`, `snapshot create`, `snapshot delete`, `entries sync`
+and `prune` inside the booted Debian root with systemd; and during a boot: in koompi-init's own
+writes (koompi.fault=STEP:MS) and in koompi-boot-mark-good.service (its fault point armed through
+systemd.setenv=).
 
 Each scenario arms one cut: the verb's fault point POINT resets the machine at once (sysrq
 b: no sync, no unmount), or MS milliseconds after it while the next step writes. The machine
@@ -8,16 +10,25 @@ or the new one), with the student's files in /home unchanged, the ledger readabl
 transaction left (koompi-boot-recover.service finished or undid it), `koompi-boot recover`
 with nothing left to do, every root read-only, and no root with two entries (an uncounted twin).
 
+A cut during a boot comes from the kernel command line, which the next boot would read again:
+QEMU stops at the reset (-no-reboot), the host reads the ESP as the cut left it (one entry per
+root, at most one try lost), disarms the word in the entry file's bytes in place (same length: no
+file system write), and starts QEMU again on the same disks and firmware variables.
+
 `make check` runs a sample (POWER_CUTS_SAMPLE); `make power-cuts` runs all of them:
     python3 tests/vm/run.py --power-cuts
 """
+import os
 import re
+import subprocess
 
 import vmtest  # noqa: F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
-from rollback import BOOT_FAILED, SYSTEMD, T_SYSTEMD, SystemdBless  # noqa: E402
+from disk import Entry  # noqa: E402
+from rollback import BOOT_FAILED, CURRENT, SYSTEMD, T_SYSTEMD, TRIES, SystemdBless, cmdline, parse_entry  # noqa: E402
 from testroot import PROMPT, WRONG, read_status  # noqa: E402
-from vmtest import T_PROMPT, T_ROOT, check  # noqa: E402
+from vm import Disk, VMExited, qcow2_overlay  # noqa: E402
+from vmtest import FATAL, T_PROMPT, T_ROOT, Failure, check  # noqa: E402
 
 # Each verb's steps, in order (src/koompi-boot/update.c, snapshot.c, prune.c), and the cuts
 # tried at each: at the point itself, and while the next step writes.
@@ -27,8 +38,66 @@ POINTS = {
     "delete": ["delete-marked", "delete-one", "delete-removed", "delete-synced"],
 }
 DELAYS_MS = [0, 300, 2000]
-# One cut in each third of the update, for `make check`.
-POWER_CUTS_SAMPLE = ["update:snapshot+0", "update:initramfs+300", "update:entry+0"]
+# entries sync and prune (src/koompi-boot/sync.c, prune.c): (point, delay) of each cut.
+VERB_CUTS = {
+    "sync": [("sync-kernels", 0), ("sync-entries", 0), ("sync-entries", 300)],
+    "prune": [("delete-marked", 300), ("delete-removed", 0), ("delete-synced", 300)],
+}
+# Cuts during a boot: koompi-init's writes (initramfs/init/: fault.c's steps) and
+# mark-good.service's (src/koompi-boot/bless.c), each at the step and a few ms into its write.
+INIT_STEPS = ["prompt-marker", "luks-remember", "prompt-answered", "counter-rename", "ledger-boot",
+              "ledger-switch"]
+INIT_DELAYS_MS = [0, 5, 50]
+MARK_GOOD_CUTS = [("mark-found", 0), ("mark-found", 20), ("mark-renamed", 0)]
+# The words that arm a boot's cut, and what they become once disarmed (same length).
+DISARM = [(b"koompi.fault=", b"koompi.fault_"), (b"KOOMPI_FAULT_POINT=", b"KOOMPI_FAULT_POINX=")]
+# One cut in each third of the update, and one just after koompi-init renames an entry, for
+# `make check`.
+POWER_CUTS_SAMPLE = ["update:snapshot+0", "update:initramfs+300", "update:entry+0",
+                     "init:counter-rename+0"]
+
+
+# systemd gave up on a unit the boot needs (on a loaded host: the ESP's device not seen within
+# the fstab's 60 s): fail at once instead of waiting for the report.
+EMERGENCY = r"You are in emergency mode[^\n]*|Timed out waiting for device[^\n]*"
+
+# What fsck.fat says of a file system that was only not unmounted (the cut always leaves that).
+FSCK_CLEAN = re.compile(r"fsck\.fat |Dirty bit is set|Automatically removing dirty bit|Leaving filesystem "
+                        r"unchanged|^\S+: \d+ files, |Reclaimed \d+ unused clusters? \(|^\s*$")
+
+
+def esp_damage(esp):
+    """What fsck.fat -n finds on the ESP besides the dirty bit: damaged files and directories
+    (lost clusters and half-written temporaries are reported apart). ([problems], [notes])."""
+    part = esp + ".part"
+    with open(esp, "rb") as f, open(part, "wb") as out:
+        f.seek(disk.ESP_OFFSET)
+        out.write(f.read())
+    r = subprocess.run(["fsck.fat", "-n", part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    os.unlink(part)
+    problems, notes, path = [], [], ""
+    for ln in r.stdout.splitlines():
+        if ln.startswith("/"):
+            path = ln.strip()
+        elif not ln.startswith(" "):
+            path = ""
+        if ln.startswith("Reclaimed") or (path and ".tmp" in path.lower()):
+            # A cluster only lost, or a temporary a cut left half written (the next writer
+            # removes it): space, not damage.
+            notes.append(ln.strip())
+        elif not FSCK_CLEAN.search(ln):
+            problems.append(ln.strip())
+    return problems, notes
+
+
+def empty_entries(esp, names):
+    """The entry files on the ESP whose text names no kernel (a file a cut left empty)."""
+    out = []
+    for n in names:
+        text = disk.esp_read(esp, f"/loader/entries/{n}") or ""
+        if not re.search(r"^(linux|efi)\s", text, re.M):
+            out.append(f"{n} ({len(text)} bytes)")
+    return out
 
 
 class PowerCut(SystemdBless):
@@ -53,7 +122,7 @@ class PowerCut(SystemdBless):
         cut_mid = f"KOOMPI-CUT: the {self.verb} ended before the cut" not in before
         self.note(f"cut at {cut}: {'during the work' if cut_mid else 'after the work had ended'}")
         self.vm.sendline(disk.PASSPHRASE)
-        self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED])
+        self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED, EMERGENCY])
         after = self.vm.transcript[armed:]
         st = read_status(after)
         lines = "\n".join(re.findall(r"KOOMPI-(?:CUT|REPORT|STATUS-ERR): [^\n]*", after))
@@ -89,7 +158,122 @@ class PowerCut(SystemdBless):
             check(root in roots, f"entry {n} of a root that is gone: roots {sorted(roots)}")
             check(root not in seen, f"{root} has two entries: {seen.get(root)} and {n}")
             seen[root] = n
+        self.check_esp("after the boot that followed the cut")
         self.note("after the cut: complete root, /home unchanged, no transaction, recover has nothing to do")
+
+    def check_esp(self, when):
+        names = self.entries()
+        problems, leaks = esp_damage(self.esp)
+        check(not problems, f"{when}: fsck.fat finds the ESP damaged:\n" + "\n".join(problems))
+        empty = empty_entries(self.esp, names)
+        check(not empty, f"{when}: entries that name no kernel: {empty}")
+        if leaks:
+            self.note(f"{when}: {'; '.join(leaks)}")
+
+
+class BootCut(PowerCut):
+    """A cut during the boot itself (koompi-init's writes, or mark-good's). A counting entry
+    with one prompt marker already pending (an earlier boot abandoned at the prompt): each boot
+    then writes the marker, takes it back, and gives the try back by a counter rename."""
+    verb = "init"
+
+    def arm_words(self):
+        if self.verb == "init":
+            return f"koompi.fault={self.point}:{self.delay_ms}"
+        return (f"systemd.setenv=KOOMPI_FAULT_POINT={self.point} systemd.setenv=KOOMPI_FAULT_ACTION=power-cut "
+                f"systemd.setenv=KOOMPI_FAULT_DELAY_MS={self.delay_ms}")
+
+    def setup_marked(self, words):
+        ents = [Entry(f"koompi-root-systemd+{TRIES}", cmdline(SYSTEMD, words),
+                      title="KOOMPI OS @root-systemd", version="3", sort_key="koompi"),
+                Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
+                      version="1", sort_key="koompi")]
+        self.fresh_workdir()
+        self.initrd = self.shared.initramfs()
+        marker = os.path.join(self.workdir, "pending-marker")
+        with open(marker, "w") as f:
+            f.write("1\n")
+        return self.setup_esp_files(ents, [(marker, "/koompi/pending/koompi-root-systemd.conf")])
+
+    def setup_esp_files(self, ents, files):
+        base = self.shared.luks_disk(self.variant)
+        self.overlay = qcow2_overlay(base, os.path.join(self.workdir, "luks-root.qcow2"))
+        self.esp = disk.make_esp(os.path.join(self.workdir, "esp.img"), self.initrd, ents, "koompi-*",
+                                 extra_files=files, extra_dirs=["/koompi/pending"])
+        return [Disk(self.esp, "raw", bootindex=0), Disk(self.overlay, "qcow2")]
+
+    def cut_boot(self):
+        """Boots until the reset stops QEMU; types the passphrase at each prompt."""
+        while True:
+            try:
+                idx, m = self.vm.expect_any([PROMPT, r"KOOMPI-REPORT: done", BOOT_FAILED] + FATAL,
+                                            T_PROMPT + T_SYSTEMD)
+            except VMExited:
+                return
+            if idx == 0:
+                self.vm.sendline(disk.PASSPHRASE)
+                continue
+            raise Failure(f"the boot with the cut armed ended without it: {m.group(0).strip()!r}")
+
+    def disarm(self):
+        with open(self.esp, "r+b") as f:
+            data = f.read()
+            found = 0
+            for armed, off in DISARM:
+                at = data.find(armed)
+                while at >= 0:
+                    f.seek(at)
+                    f.write(off)
+                    found += 1
+                    at = data.find(armed, at + 1)
+        check(found, "no armed word found in the ESP's bytes")
+
+    def check_counters(self, names, pending):
+        mine = [n for n in names if parse_entry(n)[0] == "koompi-root-systemd"]
+        check(len(mine) == 1, f"after the cut @root-systemd has {len(mine)} entries: {names}")
+        _, left, done = parse_entry(mine[0])
+        given = sum(int(v.strip() or 0) for k, v in pending.items()
+                    if k == "koompi-root-systemd.conf" and v is not None and v.strip().isdigit())
+        # systemd-boot spent one try on the boot that was cut; more is a loss.
+        check(left is None or min(TRIES, left + given) >= TRIES - 1,
+              f"after the cut {mine[0]} with pending {pending}: more than one try lost")
+        return mine[0]
+
+    def run(self):
+        cut = f"{self.verb}:{self.point}+{self.delay_ms}"
+        words = f"systemd.show_status=1 koompi.test=bootcut {self.arm_words()}"
+        disks = self.setup_marked(words)
+        self.start_vm(disks=disks, no_reboot=True)
+        self.cut_boot()
+        fired = re.search(r"koompi.fault: the power is cut at [^\n]*", self.vm.transcript)
+        names = self.entries()
+        pending = {n: disk.esp_read(self.esp, f"/koompi/pending/{n}")
+                   for n in disk.esp_list(self.esp, "/koompi/pending")}
+        entry = self.check_counters(names, pending)
+        self.check_esp("right after the cut")
+        self.note(f"cut at {cut}{' (' + fired.group(0) + ')' if fired else ''}: then {entry}, pending {pending}")
+        self.disarm()
+        self.start_vm(disks=disks, no_reboot=True, log_name="console-2.log")
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
+        self.vm.sendline(disk.PASSPHRASE)
+        self.expect(r"KOOMPI-REPORT: done", T_ROOT + T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED, EMERGENCY])
+        after = self.vm.transcript
+        st = read_status(after)
+        lines = "\n".join(re.findall(r"KOOMPI-(?:CUT|REPORT|STATUS-ERR): [^\n]*", after))
+        self.finish()
+        self.judge(st, lines, self.entries())
+        left = [n for n in self.pending() if ".tmp" in n]
+        if left:
+            self.note(f"half-written prompt markers left on the ESP (never read): {left}")
+
+
+def _boot_scenario(verb, point, delay_ms):
+    name = f"power-cut-{verb}-{point}" + (f"-{delay_ms}ms" if delay_ms else "")
+    who = "koompi-init" if verb == "init" else "koompi-boot-mark-good.service"
+    doc = (f"the power is cut during a boot at {who}'s step {point}" + (f" (+{delay_ms} ms)" if delay_ms else "")
+           + ": one entry per root, at most one try lost; the next boot is complete, nothing lost")
+    return type(f"BootCut_{verb}_{point}_{delay_ms}".replace("-", "_"), (BootCut,),
+                {"name": name, "doc": doc, "verb": verb, "point": point, "delay_ms": delay_ms})
 
 
 def _scenario(verb, point, delay_ms):
@@ -100,5 +284,8 @@ def _scenario(verb, point, delay_ms):
                 {"name": name, "doc": doc, "verb": verb, "point": point, "delay_ms": delay_ms})
 
 
-ALL = [_scenario(v, p, d) for v, points in POINTS.items() for p in points for d in DELAYS_MS]
+ALL = ([_scenario(v, p, d) for v, points in POINTS.items() for p in points for d in DELAYS_MS]
+       + [_scenario(v, p, d) for v, cuts in VERB_CUTS.items() for p, d in cuts]
+       + [_boot_scenario("init", p, d) for p in INIT_STEPS for d in INIT_DELAYS_MS]
+       + [_boot_scenario("mark-good", p, d) for p, d in MARK_GOOD_CUTS])
 SCENARIOS = [c for c in ALL if f"{c.verb}:{c.point}+{c.delay_ms}" in POWER_CUTS_SAMPLE]
