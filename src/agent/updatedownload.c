@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "download.h"
+#include "privs.h"
 #include "strv.h"
 #include "updatefetch.h"
 #include "util.h"
@@ -73,7 +74,7 @@ void updatedownload_child(int fd, const struct download_request *req) {
         struct update_refusal why = { 0 };
         struct download_stats stats = { 0 };
         alarm(CHILD_SECONDS);
-        int r = updatefetch_drop_root(req->user);
+        int r = drop_root(req->user);
         if (r < 0)
                 update_refuse(
                         &why, r,

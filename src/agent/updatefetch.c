@@ -10,29 +10,13 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include "privs.h"
 #include "release-fetch.h"
 #include "strv.h"
 #include "util.h"
 
 /* The longest a child may take, all mirrors together. */
 #define CHILD_SECONDS 300
-
-int updatefetch_drop_root(const char *user) {
-        if (geteuid() != 0)
-                return 0; /* already without root (a test, or a sandboxed agent) */
-        struct passwd *pw = getpwnam(user);
-        if (!pw)
-                return -ESRCH;
-        if (pw->pw_uid == 0)
-                return -EPERM;
-        if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-            setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-                return -errno;
-        /* What gets in through the network cannot gain back what was dropped. */
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || setuid(0) == 0)
-                return -EPERM;
-        return 0;
-}
 
 static json_object *error_answer(int r, const char *reason) {
         json_object *o = json_object_new_object();
@@ -56,7 +40,7 @@ void updatefetch_child(int fd, const char *user, const char *mirrors, const stru
         json_object *o;
         size_t len;
         alarm(CHILD_SECONDS);
-        int r = updatefetch_drop_root(user);
+        int r = drop_root(user);
         if (r < 0)
                 o = error_answer(
                         r, "the check could not drop root: no such user in [update] user, or it is root");

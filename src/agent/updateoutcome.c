@@ -13,6 +13,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "outcomes.h"
+#include "privs.h"
 #include "updatefetch.h"
 #include "util.h"
 
@@ -55,7 +56,7 @@ _Noreturn static void send_child(int fd, const char *user, const char *url, cons
         char error[FETCH_ERROR_MAX] = "", answer[FETCH_ERROR_MAX + 32];
         unsigned sent = 0;
         alarm(SEND_SECONDS);
-        int r = updatefetch_drop_root(user);
+        int r = drop_root(user);
         if (r < 0)
                 snprintf(error, sizeof error, "no root could be dropped for [update] user %s", user);
         for (const char *p = queue; r >= 0 && *p && sent < SEND_MAX_LINES;) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "pkgpriv.h"
+#include "privs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,26 +21,10 @@ int pkg_user_ids(const char *user, uid_t *ret_uid, gid_t *ret_gid) {
         return 0;
 }
 
-int pkg_drop_root(const char *user) {
-        uid_t uid;
-        gid_t gid;
-        if (geteuid() != 0)
-                return 0;
-        if (pkg_user_ids(user, &uid, &gid) < 0)
-                return -ESRCH;
-        if (uid == 0)
-                return -EPERM;
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-                return -errno;
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || setuid(0) == 0)
-                return -EPERM;
-        return 0;
-}
-
 static _Noreturn void child(const char *user, char *const argv[]) {
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0 ||
-            pkg_drop_root(user) < 0)
+            drop_root(user) < 0)
                 _exit(126);
         execv(argv[0], argv);
         _exit(127);

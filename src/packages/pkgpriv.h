@@ -4,10 +4,6 @@
 
 /* What reads the network or an untrusted file runs as a user with no privileges. */
 
-/* Drops root for user: no supplementary groups, its gid and uid, no new privileges. 0 (also
- * when not root to begin with), -ESRCH no such user, -EPERM the user is root or root could be
- * taken back, or another negative errno. */
-int pkg_drop_root(const char *user);
 /* Runs argv (argv[0] an absolute path) as user, stdin from /dev/null, stdout to stderr; waits
  * at most timeout_s seconds (then kills it). Its exit status (0..255), or a negative errno
  * (-ETIMEDOUT; -ECHILD when it was killed by a signal). */

@@ -8,6 +8,7 @@
 #include "aurconf.h"
 #include "build.h"
 #include "fetch.h"
+#include "privs.h"
 #include "workerargs.h"
 #include "workerline.h"
 #include "rpc.h"
@@ -220,7 +221,7 @@ int main(int argc, char **argv) {
                 return usage(r);
         r = aurconf_load(&x.config, a.config, why);
         /* Only a build needs root after this: to make its tree and take the packages out. */
-        if (r == 0 && !build && (r = aur_drop_root(x.config.user)) < 0)
+        if (r == 0 && !build && (r = drop_root(x.config.user)) < 0)
                 snprintf(why, sizeof why, "could not drop root to [packages] user '%s': %s", x.config.user,
                          r == -ESRCH           ? "no such user"
                                  : r == -EPERM ? "it is root"

@@ -14,24 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "privs.h"
 #include "util.h"
-
-int aur_drop_root(const char *user) {
-        if (geteuid() != 0)
-                return 0;
-        struct passwd *pw = getpwnam(user);
-        if (!pw)
-                return -ESRCH;
-        if (pw->pw_uid == 0)
-                return -EPERM;
-        if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-            setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-                return -errno;
-        /* What a PKGBUILD or an answer gets in cannot gain back what was dropped. */
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || setuid(0) == 0)
-                return -EPERM;
-        return 0;
-}
 
 /* In the new PID namespace, still root: its own /proc, and scratch places the user could
  * otherwise leave files in. */
@@ -50,7 +34,7 @@ static int inner(const struct aur_child *c, int (*fn)(void *), void *userdata, b
         pid_t parent = getppid();
         int r = isolated ? enter_mounts() : 0;
         if (r >= 0)
-                r = aur_drop_root(c->user);
+                r = drop_root(c->user);
         /* Set after the drop: a change of credentials clears it. */
         if (r >= 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
                 r = -ESRCH;

@@ -4,11 +4,6 @@
 
 /* The AUR worker's child processes: network input and PKGBUILD code never run as root. */
 
-/* Drops to user for good: no root, no supplementary groups, no way back (no new privileges).
- * 0 (also when already not root), -ESRCH when there is no such user, -EPERM when it is root, or
- * the negative errno of a failed step. */
-int aur_drop_root(const char *user);
-
 struct aur_child {
         const char *user; /* dropped to, when running as root */
         bool no_network; /* a network namespace of its own: loopback only, and down */
