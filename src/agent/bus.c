@@ -300,9 +300,14 @@ static void update_apply_done(json_object *answer, void *userdata) {
         a->update_apply = NULL;
 }
 
+static void update_apply_taken(const char *version, void *userdata) {
+        update_outcome(userdata, version, "taken");
+}
+
 static int method_update_apply(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         static const struct updateapply_ops ops = { .progress = update_apply_progress,
-                                                    .done = update_apply_done };
+                                                    .done = update_apply_done,
+                                                    .taken = update_apply_taken };
         struct agent *a = userdata;
         int r = bus_authorize(a, m, "UpdateApply", err);
         if (r != 1)

@@ -325,6 +325,8 @@ static void on_checked(json_object *check, void *userdata) {
                 if (r < 0)
                         answer =
                                 error_answer(r, false, "the download could not be started: %s", strerror(-r));
+                else if (a->ops.taken)
+                        a->ops.taken(a->m.version, a->ops.userdata);
         }
         json_object_put(check);
         updatecheck_free(a->check);

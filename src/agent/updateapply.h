@@ -22,6 +22,8 @@ struct updateapply_ops {
          * "up_to_date"} or {"error", "errno" (positive), "refused" (a manifest or a file was
          * refused)}. */
         void (*done)(json_object *answer, void *userdata);
+        /* The machine takes version: its download starts (NULL: not told). */
+        void (*taken)(const char *version, void *userdata);
         void *userdata;
 };
 

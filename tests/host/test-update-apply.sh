@@ -173,6 +173,9 @@ check "the cache is removed once applied" test ! -e "$CACHE"
 check "the release is kept as this machine's" grep -qx "2026.12.2" "$T/state/update/current"
 check "and the root it is in" grep -qx "$new 2026.12.2" "$T/state/update/roots"
 check "the agent logged each file" grep -q "update apply: fetching $BIG" "$T/agent.log"
+check "taken and applied are kept as outcomes" \
+	sh -c "grep -q '\"version\":\"2026.12.2\",\"outcome\":\"taken\"' '$T/state/update/outcomes' &&
+		grep -q '\"version\":\"2026.12.2\",\"outcome\":\"applied\"' '$T/state/update/outcomes'"
 expect_rc "applied again: up to date (exit 0)" 0 "$KOOMPI" update apply
 check "up to date: said so" grep -q "^Up to date: *2026.12.2" "$T/out"
 
