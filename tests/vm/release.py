@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The VM test of signed releases (issue 14), run by tests/vm/run.py with the others
+"""The VM test of signed releases, run by tests/vm/run.py with the others
 (SCENARIOS below).
 
   update-release   the systemd disk, its counted entry with koompi.test=release: inside the
