@@ -1074,7 +1074,7 @@ def write_markdown(doc):
         L.append("")
         L.append("How: " + doc["method"]["koompi_boot"].split("; ", 1)[0] + ".")
         L.append("")
-    L.append("## Targets (issue 6)")
+    L.append("## Targets")
     L.append("")
     for name, t in doc["targets"].items():
         v = f" ({t['value']})" if "value" in t else ""
