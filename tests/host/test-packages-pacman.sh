@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib-roots.sh"
 . "$(dirname "$0")/lib-agent.sh"
 . "$(dirname "$0")/lib-nginx.sh"
+trap 'stop_nginx; agent_cleanup; cleanup' EXIT INT TERM
 
 skip() {
 	echo "test-packages-pacman.sh: SKIPPED: $1"
