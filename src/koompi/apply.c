@@ -68,25 +68,7 @@ int update_apply_code(json_object *answer) {
                 return KOOMPI_EXIT_OK;
         if (json_object_get_boolean(member(answer, "refused")))
                 return KOOMPI_EXIT_REFUSED;
-        switch (json_object_get_int(member(answer, "errno"))) {
-        case ECHILD:
-                return KOOMPI_EXIT_REFUSED;
-        case EPERM:
-        case EBUSY:
-        case EEXIST:
-        case ENOTEMPTY:
-        case ECANCELED:
-                return KOOMPI_EXIT_NOT_ALLOWED;
-        case ENOSPC:
-                return KOOMPI_EXIT_NO_ROOM;
-        case ENOENT:
-        case ENODATA:
-        case EBADMSG:
-        case ENOMEDIUM:
-                return KOOMPI_EXIT_UNREACHABLE;
-        default:
-                return KOOMPI_EXIT_FAILED;
-        }
+        return koompi_exit_from_errno(json_object_get_int(member(answer, "errno")));
 }
 
 /* What to do after each kind of failure. */

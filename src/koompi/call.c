@@ -164,3 +164,30 @@ int kbus_call(struct koompi_bus *b, const char *method, sd_bus_message **ret, co
                 return code;
         }
 }
+
+/* The exit code of a request the agent refused or failed (koompi(1)): from the error's errno,
+ * as the project's table maps it. */
+int koompi_exit_from_errno(int e) {
+        switch (e) {
+        case EINVAL:
+                return KOOMPI_EXIT_USAGE;
+        case ENOENT:
+        case ENODATA:
+        case EBADMSG:
+        case ENOMEDIUM:
+                return KOOMPI_EXIT_UNREACHABLE;
+        case EPERM:
+        case EACCES:
+        case EBUSY:
+        case EEXIST:
+        case ENOTEMPTY:
+        case ECANCELED:
+                return KOOMPI_EXIT_NOT_ALLOWED;
+        case ENOSPC:
+                return KOOMPI_EXIT_NO_ROOM;
+        case ECHILD:
+                return KOOMPI_EXIT_REFUSED;
+        default:
+                return KOOMPI_EXIT_FAILED;
+        }
+}

@@ -31,3 +31,7 @@ void kbus_close(struct koompi_bus *b);
  * (a few seconds at most). An exit code; on failure the message, naming what to do, is
  * printed. */
 int kbus_call(struct koompi_bus *b, const char *method, sd_bus_message **ret, const char *types, ...);
+
+/* The exit code of a request the agent refused or failed, from its positive errno, as the
+ * project's table maps it (koompi(1)). */
+int koompi_exit_from_errno(int e);

@@ -14,33 +14,6 @@
 
 #define NEEDS_CONFIRMATION "org.koompi.Agent1.Error.NeedsConfirmation"
 
-/* The exit code of a request the agent refused or failed (koompi(1)): from the error's errno,
- * as the project's table maps it. */
-static int errno_code(int e) {
-        switch (e) {
-        case EINVAL:
-                return KOOMPI_EXIT_USAGE;
-        case ENOENT:
-        case ENODATA:
-        case EBADMSG:
-        case ENOMEDIUM:
-                return KOOMPI_EXIT_UNREACHABLE;
-        case EPERM:
-        case EACCES:
-        case EBUSY:
-        case EEXIST:
-        case ENOTEMPTY:
-        case ECANCELED:
-                return KOOMPI_EXIT_NOT_ALLOWED;
-        case ENOSPC:
-                return KOOMPI_EXIT_UNHEALTHY;
-        case ECHILD:
-                return KOOMPI_EXIT_REFUSED;
-        default:
-                return KOOMPI_EXIT_FAILED;
-        }
-}
-
 static int on_progress(sd_bus_message *m, void *userdata, sd_bus_error *err) {
         const char *operation, *step;
         uint32_t done, total;
@@ -138,7 +111,7 @@ static int explain(const char *method, const sd_bus_error *err, int r) {
                 return KOOMPI_EXIT_USAGE;
         if (r == -ETIMEDOUT)
                 return KOOMPI_EXIT_UNREACHABLE;
-        return errno_code(sd_bus_error_get_errno(err));
+        return koompi_exit_from_errno(sd_bus_error_get_errno(err));
 }
 
 /* A call whose answer is one JSON string, parsed into *ret. An exit code. */
