@@ -207,7 +207,9 @@ exit 0
 
 FSTAB = f"""\
 # The VM test's ESP (made by qemu/disk.py) and a writable /tmp; / is a read-only snapshot.
-LABEL={ESP_LABEL} /efi vfat umask=0077,x-systemd.device-timeout=60s 0 0
+# Under TCG on a loaded host udev may take most of a minute to name the ESP: wait longer than
+# systemd's default 90 s before giving up on it.
+LABEL={ESP_LABEL} /efi vfat umask=0077,x-systemd.device-timeout=300s 0 0
 tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0
 """
 

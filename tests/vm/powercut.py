@@ -58,7 +58,7 @@ POWER_CUTS_SAMPLE = ["update:snapshot+0", "update:initramfs+300", "update:entry+
 
 
 # systemd gave up on a unit the boot needs (on a loaded host: the ESP's device not seen within
-# the fstab's 60 s): fail at once instead of waiting for the report.
+# the fstab's 300 s): fail at once instead of waiting for the report.
 EMERGENCY = r"You are in emergency mode[^\n]*|Timed out waiting for device[^\n]*"
 
 # What fsck.fat says of a file system that was only not unmounted (the cut always leaves that).
