@@ -90,7 +90,8 @@ static int keep_built(const struct pkgjob *j, const char *name, json_object *bui
         r = pkgkeep_stage(j->state_dir, name, paths);
         if (r < 0)
                 snprintf(error, size, "aur: the built files of %s could not be kept in %s/packages/aur: %s",
-                         name, j->state_dir, r == -EINVAL ? "a file name that is no package file's" : strerror(-r));
+                         name, j->state_dir,
+                         r == -EINVAL ? "a file name that is no package file's" : strerror(-r));
         else
                 *ret_command = install_command(j, paths);
         strv_free(paths);
