@@ -101,7 +101,8 @@ static json_object *applied_answer(const struct updateapply *a, const char *root
         return o;
 }
 
-/* What was not carried is said in the log and in one alert for the admin. */
+/* What was not carried is said in the log, with why, and in one alert for the admin, by name
+ * (an alert's text is cut at 200 bytes). */
 static void tell_not_carried(struct updateapply *a) {
         _cleanup_free_ char *text = NULL, *error = NULL;
         size_t len = 0;
@@ -110,11 +111,12 @@ static void tell_not_carried(struct updateapply *a) {
         FILE *f = open_memstream(&text, &len);
         if (!f)
                 abort();
-        fprintf(f, "release %s was applied without what koompi install added before:", a->m.version);
+        fprintf(f, "release %s applied without", a->m.version);
         for (char **n = a->carry.not_carried; *n; n++) {
                 log_warning("update apply: not carried: %s", *n);
-                fprintf(f, "%s %s", n == a->carry.not_carried ? "" : ";", *n);
+                fprintf(f, "%s %.*s", n == a->carry.not_carried ? "" : ",", (int)strcspn(*n, ":"), *n);
         }
+        fprintf(f, ", which koompi install added (the agent's log says why)");
         fclose(f);
         if (rootfacts_raise_alert(&a->src, "carry", text, &error) < 0)
                 log_warning("update apply: the alert could not be raised: %s",
