@@ -4,7 +4,8 @@
 # as static files chosen by the query, PKGBUILD repositories over git's dumb HTTP. Search and
 # info (the PKGBUILD in the facts, a malicious-looking one returned as it is); a clean package
 # built by makepkg as nobody, without network in build(); a build that fails (a clear error,
-# nothing left behind); an unknown package; the network down. Then the built package installed
+# nothing left behind); an unknown package; the network down. build() writing to /var/tmp
+# leaves nothing there: the sandbox's /var/tmp is its own. Then the built package installed
 # into a new root by a real pacman through koompi-boot update, the old root untouched.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-nginx.sh"
@@ -15,6 +16,7 @@ AUR=$(dirname "$K")/koompi-pkg-aur
 RUNDIR=""
 RUN_MADE=""
 leave_run() {
+	rm -f /var/tmp/koompi-build-leftover
 	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
 	[ -z "$RUN_MADE" ] || rmdir /run/koompi 2>/dev/null
 }
@@ -35,6 +37,7 @@ build() {
 	cp data.txt hello.txt
 	if curl -s --max-time 3 -o /dev/null $MIRROR/files/data.txt; then echo online; else echo offline; fi >net.txt
 	id -un >user.txt
+	: >/var/tmp/koompi-build-leftover || :
 }
 package() {
 	install -Dm644 hello.txt net.txt user.txt -t \"\$pkgdir/usr/share/koompi-hello\"
@@ -90,6 +93,7 @@ check "it is a real package holding the built file" sh -c "bsdtar -xOf '$PKG' us
 check "its sources came over the network" sh -c "grep -q 'GET /files/data.txt' '$T/nginx/access.log'"
 check "build() ran without network" sh -c "bsdtar -xOf '$PKG' usr/share/koompi-hello/net.txt | grep -qx offline"
 check "build() ran as nobody" sh -c "bsdtar -xOf '$PKG' usr/share/koompi-hello/user.txt | grep -qx nobody"
+check "build() left nothing in /var/tmp: it had a private one" test ! -e /var/tmp/koompi-build-leftover
 check "the package file belongs to root" test "$(stat -c %u "$PKG")" -eq 0
 check "no build tree is left by a build" test "$(left_behind)" -eq "$before"
 # The same by hand, for the figures: clone and makepkg as nobody.
