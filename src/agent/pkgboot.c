@@ -11,7 +11,6 @@ static void relay(const struct pkg_line *l, void *userdata) {
         pkgout_progress(userdata, "%s", l->text);
 }
 
-/* koompi-boot [--top --esp --state] update OPTION VALUE: a new root, or nothing. */
 /* koompi-boot's exit code as the errno of the project's table (koompi-boot(8)). */
 static int errno_of_exit(int status) {
         static const int errnos[] = {
@@ -21,7 +20,7 @@ static int errno_of_exit(int status) {
 }
 
 int pkgboot_update(const struct pkgjob *j, struct pkgjob_out *o, const char *option, const char *value,
-                   char *error, size_t size) {
+                   const char *cache, char *error, size_t size) {
         const struct rootfacts_source *b = j->boot;
         char *argv[16];
         size_t n = 0;
@@ -36,6 +35,10 @@ int pkgboot_update(const struct pkgjob *j, struct pkgjob_out *o, const char *opt
         argv[n++] = (char *)"update";
         argv[n++] = (char *)option;
         argv[n++] = (char *)value;
+        if (cache) {
+                argv[n++] = (char *)"--pacman-cache";
+                argv[n++] = (char *)cache;
+        }
         if (j->release[0]) {
                 argv[n++] = (char *)"--release";
                 argv[n++] = (char *)j->release;

@@ -12,6 +12,7 @@
 #include "pkglist.h"
 #include "pkgaur.h"
 #include "pkgboot.h"
+#include "pkgkeep.h"
 #include "pkgplan.h"
 #include "strv.h"
 #include "util.h"
@@ -48,13 +49,15 @@ static int pacman_change(const struct pkgjob *j, struct pkgjob_out *o, enum risk
                 abort();
         pkgout_progress(o, "pacman: a new root with %s %s", list,
                         op == RISK_INSTALL ? "installed" : "removed");
-        int r = pkgboot_update(j, o, "--pacman", args, error, size);
+        int r = pkgboot_update(j, o, "--pacman", args, NULL, error, size);
         if (r < 0)
                 return r;
         r = keep_list(j, "pacman.list", names, op);
         /* A package built from the AUR leaves through pacman too. */
         if (r >= 0 && op == RISK_REMOVE)
                 r = keep_list(j, "aur.list", names, op);
+        for (char **n = names; r >= 0 && op == RISK_REMOVE && *n; n++)
+                (void)pkgkeep_remove(j->state_dir, *n, "");
         if (r < 0)
                 snprintf(error, size,
                          "the new root is made, but the lists in %s/packages could not be written: %s",

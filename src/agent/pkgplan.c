@@ -106,9 +106,11 @@ static void note_problem(char *buf, size_t size, const char *problem) {
 }
 
 /* Asks each usable source, in order, for the app; the first that has it (installed, for a
- * removal) is taken. Its bit in *found, its info in *ret. */
+ * removal) is taken. Its bit in *found, its info in *ret; the bits of those that failed in
+ * *failed, their errors in problems. */
 static int find(const struct pkgjob *j, struct pkgjob_out *o, const char *arg, enum risk_op op,
-                unsigned usable, unsigned *found, json_object **ret, char *problems, size_t size) {
+                unsigned usable, unsigned *found, unsigned *failed, json_object **ret, char *problems,
+                size_t size) {
         char error[PKG_TEXT_MAX];
         for (size_t i = 0; i < o->n_order; i++) {
                 enum pkg_source s = o->order[i];
@@ -120,6 +122,7 @@ static int find(const struct pkgjob *j, struct pkgjob_out *o, const char *arg, e
                         continue; /* the source does not have it */
                 if (r < 0) {
                         note_problem(problems, size, error);
+                        *failed |= PKG_SOURCE_BIT(s);
                         continue;
                 }
                 if (op == RISK_REMOVE &&
@@ -149,20 +152,21 @@ static int target_sources(const struct pkgjob *j, const char *arg, unsigned *ret
 int pkgplan_plan(const struct pkgjob *j, struct pkgjob_out *o, const char *arg, enum risk_op op,
                  json_object **ret, char *error, size_t size) {
         char why[256], problems[PKG_TEXT_MAX] = "";
-        unsigned usable, found = 0;
+        unsigned usable, found = 0, failed = 0;
         json_object *info = NULL;
         enum pkg_source src;
         int r = target_sources(j, arg, &usable, error, size);
         if (r < 0)
                 return r;
         pkgout_progress(o, "%s: looking for it", arg);
-        (void)find(j, o, arg, op, usable, &found, &info, problems, sizeof problems);
+        (void)find(j, o, arg, op, usable, &found, &failed, &info, problems, sizeof problems);
         struct pkg_choice_input in = { .order = o->order,
                                        .n_order = o->n_order,
                                        .enabled = pkgplan_usable(&(struct pkgjob) {
                                                .conf = j->conf, .staff = true, .from = PKG_SOURCE_ANY }),
                                        .allowed = j->staff ? ~0u : ~PKG_SOURCE_BIT(PKG_AUR),
                                        .found = found,
+                                       .failed = failed,
                                        .from = j->from };
         r = pkg_choose(&in, &src, why, sizeof why);
         if (r < 0) {

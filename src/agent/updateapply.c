@@ -14,6 +14,8 @@
 #include "apply.h"
 #include "log.h"
 #include "sandbox.h"
+#include "strv.h"
+#include "updatecarry.h"
 #include "updatecheck.h"
 #include "updatedownload.h"
 #include "util.h"
@@ -31,6 +33,7 @@ struct updateapply {
         struct updatecheck *check;
         struct manifest m;
         bool have_manifest;
+        struct updatecarry carry; /* what koompi install added, carried into the new root */
         char dir[PATH_MAX];
         pid_t pid;
         int fd;
@@ -94,7 +97,30 @@ static json_object *applied_answer(const struct updateapply *a, const char *root
         /* [update] reboot = never: the new root boots next time the machine starts. */
         json_object_object_add(o, "boots_next", json_object_new_boolean(true));
         json_object_object_add(o, "up_to_date", json_object_new_boolean(false));
+        updatecarry_answer(&a->carry, o);
         return o;
+}
+
+/* What was not carried is said in the log, with why, and in one alert for the admin, by name
+ * (an alert's text is cut at 200 bytes). */
+static void tell_not_carried(struct updateapply *a) {
+        _cleanup_free_ char *text = NULL, *error = NULL;
+        size_t len = 0;
+        if (!a->carry.not_carried)
+                return;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                abort();
+        fprintf(f, "release %s applied without", a->m.version);
+        for (char **n = a->carry.not_carried; *n; n++) {
+                log_warning("update apply: not carried: %s", *n);
+                fprintf(f, "%s %.*s", n == a->carry.not_carried ? "" : ",", (int)strcspn(*n, ":"), *n);
+        }
+        fprintf(f, ", which koompi install added (the agent's log says why)");
+        fclose(f);
+        if (rootfacts_raise_alert(&a->src, "carry", text, &error) < 0)
+                log_warning("update apply: the alert could not be raised: %s",
+                            error ? error : "no reason given");
 }
 
 /* koompi-boot's exit status as the errno of the table koompi(1) maps. */
@@ -147,8 +173,21 @@ static void transaction_done(int r, const char *out, const char *error, void *us
                 log_errno(k, "update apply: keeping that %s holds %s failed", root, a->m.version);
         log_timing(out);
         log_info("update apply: %s installed in %s, which boots next", a->m.version, root);
+        tell_not_carried(a);
         cache_remove(a->dir);
         finish(a, applied_answer(a, root));
+}
+
+/* A list that cannot be read carries nothing: the release goes ahead, and says so. */
+static void carry_prepare(struct updateapply *a) {
+        char *why;
+        int r = updatecarry_prepare(&a->carry, a->state_dir, &a->m, a->dir);
+        if (r < 0 &&
+            (asprintf(&why, "%s/packages: the lists could not be read: %s", a->state_dir, strerror(-r)) < 0 ||
+             strv_consume(&a->carry.not_carried, why) < 0))
+                abort();
+        for (char **n = a->carry.carried; n && *n; n++)
+                log_info("update apply: carrying %s into the new root", *n);
 }
 
 static void start_transaction(struct updateapply *a) {
@@ -161,9 +200,13 @@ static void start_transaction(struct updateapply *a) {
                 finish(a, error_answer(r, false, "writing %s/pacman.conf failed: %s", a->dir, strerror(-r)));
                 return;
         }
-        _cleanup_free_ char *args = apply_pacman_args(SANDBOX_CACHE_DIR, &a->m);
-        const char *argv[] = { "update", "--pacman",  args,         "--pacman-cache",
-                               a->dir,   "--release", a->m.version, NULL };
+        carry_prepare(a);
+        _cleanup_free_ char *args = apply_pacman_args(SANDBOX_CACHE_DIR, &a->m),
+                            *run = updatecarry_command(&a->carry, args, SANDBOX_CACHE_DIR);
+        const char *argv[] = { "update",         run ? "--run" : "--pacman",
+                               run ? run : args, "--pacman-cache",
+                               a->dir,           "--release",
+                               a->m.version,     NULL };
         a->ops.progress("transaction", 0, 1, a->ops.userdata);
         r = rootfacts_call(a->event, &a->src, argv, transaction_done, a);
         if (r < 0) {
@@ -371,6 +414,7 @@ void updateapply_free(struct updateapply *a) {
         closep(&a->fd);
         if (a->have_manifest)
                 manifest_free(&a->m);
+        updatecarry_free(&a->carry);
         free(a->state_dir);
         free(a);
 }

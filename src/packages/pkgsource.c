@@ -84,6 +84,10 @@ static int choose_from(const struct pkg_choice_input *in, enum pkg_source *ret, 
                 snprintf(why, size, "%s is for admins and teachers only", name);
                 return -EPERM;
         }
+        if ((in->failed & ~in->found) & PKG_SOURCE_BIT(in->from)) {
+                snprintf(why, size, "%s could not be asked", name);
+                return -EIO;
+        }
         if (!(in->found & PKG_SOURCE_BIT(in->from))) {
                 snprintf(why, size, "%s does not have it", name);
                 return -ENOENT;
@@ -107,6 +111,13 @@ int pkg_choose(const struct pkg_choice_input *in, enum pkg_source *ret, char *wh
                          searched);
                 *ret = s;
                 return 0;
+        }
+        unsigned asked = 0;
+        for (size_t i = 0; i < in->n_order; i++)
+                asked |= usable & PKG_SOURCE_BIT(in->order[i]);
+        if (asked && (in->failed & asked) == asked) {
+                snprintf(why, why_size, "no source could be asked (%s)", searched);
+                return -EIO;
         }
         snprintf(why, why_size, "no source has it (searched: %s)", searched);
         return -ENOENT;

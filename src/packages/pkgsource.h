@@ -34,11 +34,14 @@ struct pkg_choice_input {
         unsigned enabled; /* PKG_SOURCE_BIT()s switched on in the settings */
         unsigned allowed; /* PKG_SOURCE_BIT()s the caller's role may use */
         unsigned found; /* PKG_SOURCE_BIT()s that have the app */
+        unsigned failed; /* PKG_SOURCE_BIT()s that could not be asked (their errors are said apart) */
         enum pkg_source from; /* --from, or PKG_SOURCE_ANY */
 };
 
 /* The source an app comes from, and why, in words (e.g. "pacman: the first source in the
  * order pacman, flatpak, aur, appimage that has it"). Returns 0 with *ret and why written;
  * -EPERM when --from names a source that is off or not for this caller (why says which);
- * -ENOENT when no usable source has it (why lists what was searched). */
+ * -EIO when --from names a source that could not be asked, or none of the usable sources
+ * could be (why says so, not that they lack it); -ENOENT when no usable source has it (why
+ * lists what was searched). */
 int pkg_choose(const struct pkg_choice_input *in, enum pkg_source *ret, char *why, size_t why_size);

@@ -96,11 +96,11 @@ static int info_result(const struct aur_config *c, const char *name, json_object
 
 /* The PKGBUILD of pkgbase, cloned into a throw-away tree of the current (unprivileged) user. */
 static int fetch_pkgbuild(const struct aur_config *c, const char *pkgbase, char **ret, char *why) {
-        const struct aur_child child = { .user = c->user, .timeout_s = CLONE_SECONDS };
         _cleanup_free_ char *work = NULL, *url = aur_git_url(c->aur_url, pkgbase);
         int r = url ? aur_work_new(c->user, &work, why) : -ENOMEM;
         if (r < 0)
                 return r;
+        const struct aur_child child = { .user = c->user, .timeout_s = CLONE_SECONDS, .work = work };
         r = aur_clone(work, url, &child, why);
         if (r == 0)
                 r = aur_read_pkgbuild(work, ret, why);
@@ -158,16 +158,17 @@ static int build_fetch(void *userdata) {
 static int do_build(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
         struct aur_ctx *x = ctx;
         struct build b = { .c = &x->config, .name = a->arg };
-        const struct aur_child online = { .user = b.c->user,
-                                          .timeout_s = CLONE_SECONDS + SOURCES_SECONDS + 60 };
-        const struct aur_child offline = { .user = b.c->user,
-                                           .no_network = true,
-                                           .timeout_s = BUILD_SECONDS };
         _cleanup_free_ char *work = NULL;
         int r = aur_work_new(b.c->user, &work, why);
         if (r < 0)
                 return r;
         b.work = work;
+        const struct aur_child online = { .user = b.c->user,
+                                          .timeout_s = CLONE_SECONDS + SOURCES_SECONDS + 60,
+                                          .work = work };
+        const struct aur_child offline = {
+                .user = b.c->user, .no_network = true, .timeout_s = BUILD_SECONDS, .work = work
+        };
         r = aur_child_run(&online, build_fetch, &b);
         if (r > 0 && r < 127) {
                 aur_work_remove(work);

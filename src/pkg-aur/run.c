@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,22 +18,41 @@
 #include "privs.h"
 #include "util.h"
 
+/* An empty /var/tmp, where the user could otherwise leave files behind; the build's own folder
+ * (right under it) bound back at its place, through a descriptor taken before. */
+static int private_var_tmp(const char *work) {
+        const char *rest = work ? startswith(work, "/var/tmp/") : NULL;
+        bool keep = rest && *rest && !strchr(rest, '/');
+        char self[64];
+        _cleanup_close_ int fd = keep ? open(work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        if (keep && fd < 0)
+                return -errno;
+        if (mount("tmpfs", "/var/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+                return -errno;
+        if (!keep)
+                return 0;
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        if (mkdir(work, 0700) < 0 || mount(self, work, NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
 /* In the new PID namespace, still root: its own /proc, and scratch places the user could
  * otherwise leave files in. */
-static int enter_mounts(void) {
+static int enter_mounts(const char *work) {
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return -errno;
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
             mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
             mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
                 return -errno;
-        return 0;
+        return private_var_tmp(work);
 }
 
 /* The namespaces' PID 1: mounts, then the user, then fn. It dies with its parent. */
 static int inner(const struct aur_child *c, int (*fn)(void *), void *userdata, bool isolated) {
         pid_t parent = getppid();
-        int r = isolated ? enter_mounts() : 0;
+        int r = isolated ? enter_mounts(c->work) : 0;
         if (r >= 0)
                 r = drop_root(c->user);
         /* Set after the drop: a change of credentials clears it. */

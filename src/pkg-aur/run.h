@@ -8,10 +8,12 @@ struct aur_child {
         const char *user; /* dropped to, when running as root */
         bool no_network; /* a network namespace of its own: loopback only, and down */
         unsigned timeout_s; /* killed, with everything it started, after this long */
+        const char *work; /* the build's folder, seen in the private /var/tmp (NULL: none) */
 };
 
 /* Runs fn(userdata) in a child process: when we are root, in a PID namespace of its own (so
- * nothing it starts outlives it), a mount namespace with an empty /tmp and /dev/shm, and without
+ * nothing it starts outlives it), a mount namespace with an empty /tmp, /var/tmp and /dev/shm
+ * (c->work alone bound back at its place when it is a folder right under /var/tmp), and without
  * network if asked; then as c->user. The child's exit status is what fn returns. Returns the exit
  * status (128+N after signal N), -ETIME when it was killed for taking too long, or a negative
  * errno when it could not be started. */

