@@ -50,8 +50,9 @@ SUITE = "bookworm"
 # kmod: the root loads the modules it needs itself (the ESP's character sets), as a real
 # root does; minbase has libkmod but no modprobe.
 # dbus: the system bus koompi-agent serves on.
+# pacman-package-manager: `koompi update apply` installs a release's packages with pacman.
 PACKAGES = ["systemd", "systemd-sysv", "udev", "kmod", "dbus", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
-            "libcurl4", "libiniparser1", "libkmod2", "libzstd1"]
+            "libcurl4", "libiniparser1", "libkmod2", "libzstd1", "pacman-package-manager"]
 TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
 TREE = os.path.join(TREE_DIR, "root")
 IMAGE = os.path.join(disk.VMDIR, "systemd-root.ext4")
