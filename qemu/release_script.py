@@ -79,10 +79,20 @@ cp /efi/koompi-test/release.pub /run/koompi-test/keys/
 ent=$(grep -lw koompi.test=release /efi/loader/entries/*.conf | head -n 1)
 k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
 i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
+# What koompi-boot update printed is kept in /run/koompi (writable by the agent's unit) for
+# the console; the agent sees it as ever.
+mkdir -p /run/koompi
 cat >/run/koompi-test/koompi-boot <<EOF
 #!/bin/sh
 case " \$* " in
-*" rollback "*|*" update "*) exec /usr/bin/koompi-boot "\$@" --kernel "/efi$k" --initrd "/efi$i" ;;
+*" rollback "*) exec /usr/bin/koompi-boot "\$@" --kernel "/efi$k" --initrd "/efi$i" ;;
+*" update "*)
+    /usr/bin/koompi-boot "\$@" --kernel "/efi$k" --initrd "/efi$i" >/run/koompi/test-update.out \
+        2>/run/koompi/test-update.err
+    rc=\$?
+    cat /run/koompi/test-update.out
+    cat /run/koompi/test-update.err >&2
+    exit \$rc ;;
 esac
 exec /usr/bin/koompi-boot "\$@"
 EOF
@@ -104,6 +114,7 @@ if [ -z "$phase" ]; then
     rc=$?
     tr '\r' '\n' </run/koompi-apply.err | tail -n 20 | sed 's/^/KOOMPI-RELEASE: apply-err /'
     say "apply rc=$rc $(tr -d '\n' </run/koompi-apply.out)"
+    cat /run/koompi/test-update.out /run/koompi/test-update.err 2>&1 | sed 's/^/KOOMPI-RELEASE: update-log /'
     say "status $(koompi --json status 2>&1 | tr -d '\n')"
     echo updated >$state
 else

@@ -73,11 +73,12 @@ static void test_pacman_args(void **state) {
 
 static void test_command(void **state) {
         _cleanup_free_ char *cmd = apply_command("/tmp/koompi-update-cache", &m);
-        assert_string_equal(cmd,
-                            "if [ ! -d /usr/lib/pacman/db/local ] && [ -d /var/lib/pacman/local ]; then "
-                            "mkdir -p /usr/lib/pacman/db && cp -a /var/lib/pacman/local /usr/lib/pacman/db/; "
-                            "fi && pacman --config /tmp/koompi-update-cache/pacman.conf -Syu --noconfirm "
-                            "--needed -- pkg-a libc++");
+        assert_string_equal(
+                cmd,
+                "mkdir -p /usr/lib/pacman/db && if [ ! -d /usr/lib/pacman/db/local ] && "
+                "[ -d /var/lib/pacman/local ]; then cp -a /var/lib/pacman/local /usr/lib/pacman/db/; "
+                "fi && pacman --config /tmp/koompi-update-cache/pacman.conf -Syu --noconfirm "
+                "--needed -- pkg-a libc++");
 }
 
 static void test_dbpath(void **state) {
