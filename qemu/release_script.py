@@ -5,17 +5,21 @@ koompi.test=release; it exits 1 when the boot is to be reported as usual.
 
 One phase per boot, kept in /var/lib/koompi-test/release (/var is shared by the roots):
   (none)   the mirror /efi/koompi-test/m1 served on 127.0.0.1:8080 (perl, in the guest: no
-           traffic leaves the VM), the agent pointed at it (agent.conf bind-mounted from /run),
-           `koompi update check` (the agent fetches and verifies release 2026.12.2), then
-           `koompi-boot update --release 2026.12.2`, `koompi status`, reboot
-  updated  the release's root booted and blessed: the mirror m2, whose manifest revokes
-           2026.12.2, `koompi update check`; the agent rolls back and raises an alert; the
-           outcomes, the alerts and the agent's log on the console; reboot
-  revoked  exit 1: the usual report (on the root the machine went back to)
+           traffic leaves the VM; it answers ranges), the agent pointed at it (agent.conf
+           bind-mounted from /run), `koompi update check` (the agent fetches and verifies release
+           2026.12.2), then `koompi update apply`: the agent downloads the release's packages as
+           its [update] user, verifies them and runs `koompi-boot update --release 2026.12.2`
+           with pacman pinned to that copy; `koompi status`, reboot
+  updated  the release's root booted and blessed: its packages (pacman -Q on the database inside
+           the root); the mirror m2, whose manifest revokes 2026.12.2, `koompi update check`; the
+           agent rolls back and raises an alert; the outcomes, the alerts and the agent's log on
+           the console; reboot
+  revoked  the packages of the root the machine went back to (none), then exit 1: the usual
+           report
 Every line it prints starts with KOOMPI-RELEASE:.
 The test roots carry no kernel (their entries boot the ESP's), so the agent's koompi-boot is a
-wrapper that gives rollback the booted entry's kernel and initramfs, as update-in-vm gives them
-to update; a real root carries its own.
+wrapper that gives update and rollback the booted entry's kernel and initramfs, as update-in-vm
+gives them to update; a real root carries its own.
 """
 
 HTTPD = r"""
@@ -26,12 +30,24 @@ my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $port, List
 while (my $c = $s->accept) {
     my $req = <$c> // "";
     my ($path) = $req =~ m{^GET (/[^ ?]*)};
-    while (my $l = <$c>) { last if $l =~ /^\r?\n$/ }
+    my $from;
+    while (my $l = <$c>) {
+        last if $l =~ /^\r?\n$/;
+        $from = $1 if $l =~ /^Range: *bytes=(\d+)-\r?$/i;
+    }
     my $file = defined $path && $path !~ /\.\./ ? "$dir$path" : "";
-    if ($file ne "" && -f $file && open(my $f, "<", $file)) {
+    if ($file ne "" && -f $file && open(my $f, "<:raw", $file)) {
         local $/;
         my $b = <$f>;
-        print $c "HTTP/1.0 200 OK\r\nContent-Length: " . length($b) . "\r\n\r\n" . $b;
+        my $n = length($b);
+        if (defined $from && $from < $n) {
+            print $c "HTTP/1.0 206 Partial Content\r\nContent-Range: bytes $from-" . ($n - 1) . "/$n\r\n"
+                . "Content-Length: " . ($n - $from) . "\r\n\r\n" . substr($b, $from);
+        } elsif (defined $from) {
+            print $c "HTTP/1.0 416 Range Not Satisfiable\r\nContent-Range: bytes */$n\r\nContent-Length: 0\r\n\r\n";
+        } else {
+            print $c "HTTP/1.0 200 OK\r\nContent-Length: $n\r\n\r\n" . $b;
+        }
     } else {
         print $c "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
     }
@@ -42,9 +58,19 @@ while (my $c = $s->accept) {
 SCRIPT = r"""#!/bin/sh
 # koompi-test-release: see qemu/release_script.py.
 say() { printf 'KOOMPI-RELEASE: %s\n' "$*"; }
+# What pacman says is installed in the booted root (its database inside the root), and the
+# files of the release's packages.
+packages() {
+    say "pacman-q $(pacman --dbpath /usr/lib/pacman/db -Q 2>/dev/null | tr '\n' '|')"
+    say "files $(cat /usr/share/pkg-*/version 2>/dev/null | tr '\n' '|')"
+}
 state=/var/lib/koompi-test/release
 phase=$(cat $state 2>/dev/null)
-[ "$phase" = revoked ] && exit 1
+if [ "$phase" = revoked ]; then
+    say "phase=revoked root=$(cat /etc/koompi/release 2>/dev/null || echo none)"
+    packages
+    exit 1
+fi
 mkdir -p /var/lib/koompi-test /run/koompi-test/keys
 mirror=m1
 [ "$phase" = updated ] && mirror=m2
@@ -53,10 +79,20 @@ cp /efi/koompi-test/release.pub /run/koompi-test/keys/
 ent=$(grep -lw koompi.test=release /efi/loader/entries/*.conf | head -n 1)
 k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
 i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
+# What koompi-boot update printed is kept in /run/koompi (writable by the agent's unit) for
+# the console; the agent sees it as ever.
+mkdir -p /run/koompi
 cat >/run/koompi-test/koompi-boot <<EOF
 #!/bin/sh
 case " \$* " in
 *" rollback "*) exec /usr/bin/koompi-boot "\$@" --kernel "/efi$k" --initrd "/efi$i" ;;
+*" update "*)
+    /usr/bin/koompi-boot "\$@" --kernel "/efi$k" --initrd "/efi$i" >/run/koompi/test-update.out \
+        2>/run/koompi/test-update.err
+    rc=\$?
+    cat /run/koompi/test-update.out
+    cat /run/koompi/test-update.err >&2
+    exit \$rc ;;
 esac
 exec /usr/bin/koompi-boot "\$@"
 EOF
@@ -71,13 +107,14 @@ mount --bind /run/koompi-test/agent.conf /etc/koompi/agent.conf
 systemctl restart koompi-agent.service
 sleep 1
 say "phase=${phase:-first} root=$(cat /etc/koompi/release 2>/dev/null || echo none)"
+packages
 say "check $(koompi --json update check 2>&1 | tr -d '\n')"
 if [ -z "$phase" ]; then
-    koompi-boot update --release 2026.12.2 --run 'touch /etc/koompi-updated' --kernel "/efi$k" \
-        --initrd "/efi$i" >/run/koompi-update.log 2>&1
+    koompi --json update apply >/run/koompi-apply.out 2>/run/koompi-apply.err
     rc=$?
-    sed 's/^/KOOMPI-RELEASE: update-log /' /run/koompi-update.log
-    say "update rc=$rc"
+    tr '\r' '\n' </run/koompi-apply.err | tail -n 20 | sed 's/^/KOOMPI-RELEASE: apply-err /'
+    say "apply rc=$rc $(tr -d '\n' </run/koompi-apply.out)"
+    cat /run/koompi/test-update.out /run/koompi/test-update.err 2>&1 | sed 's/^/KOOMPI-RELEASE: update-log /'
     say "status $(koompi --json status 2>&1 | tr -d '\n')"
     echo updated >$state
 else
@@ -91,7 +128,8 @@ else
     echo revoked >$state
 fi
 say "outcomes $(tr '\n' '|' </var/lib/koompi/update/outcomes 2>&1)"
-journalctl -b -o cat -u koompi-agent.service --no-pager 2>&1 | grep 'update' | sed 's/^/KOOMPI-RELEASE: agent /'
+journalctl -b -o cat -u koompi-agent.service --no-pager 2>&1 | grep -E 'update|koompi-boot|pacman' |
+    sed 's/^/KOOMPI-RELEASE: agent /'
 say "done"
 sync
 systemctl --no-block reboot

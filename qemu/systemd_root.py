@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A root with real systemd as its init, for the VM test of blessing (systemd-bless).
 
-    tree = debian_tree()          Debian bookworm minbase with systemd, made with
+    tree = debian_tree()          Debian bookworm minbase with systemd and pacman, made with
                                   debootstrap once and cached in build/vm/debian-systemd/
+                                  (documentation, translations and apt's lists are left
+                                  out of the image: PRUNED)
     img, key = transfer_image()   the tree plus koompi-boot, its mark-good unit and a
                                   test unit, as an ext4 image that the disk builder VM
                                   copies into the encrypted disk (qemu/disk.py, "systemd")
@@ -50,8 +52,9 @@ SUITE = "bookworm"
 # kmod: the root loads the modules it needs itself (the ESP's character sets), as a real
 # root does; minbase has libkmod but no modprobe.
 # dbus: the system bus koompi-agent serves on.
+# pacman-package-manager: `koompi update apply` installs a release's packages with pacman.
 PACKAGES = ["systemd", "systemd-sysv", "udev", "kmod", "dbus", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
-            "libcurl4", "libiniparser1", "libkmod2", "libzstd1"]
+            "libcurl4", "libiniparser1", "libkmod2", "libzstd1", "pacman-package-manager"]
 TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
 TREE = os.path.join(TREE_DIR, "root")
 IMAGE = os.path.join(disk.VMDIR, "systemd-root.ext4")
@@ -73,6 +76,9 @@ AGENT_FILES = [
 AGENT_BINARIES = [os.path.join(disk.ROOT, f) for f, _, mode in AGENT_FILES if mode == 0o755]
 MACHINE_ID = "6b6f6f6d7069626f6f74746573740001"
 ESP_LABEL = "KOOMPI-ESP"  # what disk.make_esp() names the ESP
+# What a VM test never reads, left out of the image to keep it small: documentation,
+# translations, apt's package lists (pacman's dependencies brought libicu's 30 MiB).
+PRUNED = ["usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/lib/apt/lists"]
 # Units of a minimal Debian that only cost time in a VM test.
 MASKED = ["apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer",
           "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
@@ -387,6 +393,8 @@ def _overlay(tree):
     _modules(tree)
     for d in ("efi", "home", "var", "tmp"):
         os.makedirs(os.path.join(tree, d), exist_ok=True)
+    for d in PRUNED:
+        shutil.rmtree(os.path.join(tree, d), ignore_errors=True)
     return notes
 
 

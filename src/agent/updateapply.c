@@ -168,9 +168,9 @@ static void transaction_done(int r, const char *out, const char *error, void *us
         }
         if (apply_root_from_output(out, root, sizeof root) < 0)
                 snprintf(root, sizeof root, "?");
-        int k = apply_record(a->state_dir, root, a->m.version);
+        int k = apply_record(a->state_dir, a->m.version);
         if (k < 0)
-                log_errno(k, "update apply: keeping that %s holds %s failed", root, a->m.version);
+                log_errno(k, "update apply: keeping %s as the applied release failed", a->m.version);
         log_timing(out);
         log_info("update apply: %s installed in %s, which boots next", a->m.version, root);
         tell_not_carried(a);
@@ -201,11 +201,10 @@ static void start_transaction(struct updateapply *a) {
                 return;
         }
         carry_prepare(a);
-        _cleanup_free_ char *args = apply_pacman_args(SANDBOX_CACHE_DIR, &a->m),
-                            *run = updatecarry_command(&a->carry, args, SANDBOX_CACHE_DIR);
-        const char *argv[] = { "update",         run ? "--run" : "--pacman",
-                               run ? run : args, "--pacman-cache",
-                               a->dir,           "--release",
+        _cleanup_free_ char *cmd = apply_command(SANDBOX_CACHE_DIR, &a->m),
+                            *carried = updatecarry_command(&a->carry, cmd, SANDBOX_CACHE_DIR);
+        const char *argv[] = { "update",         "--run", carried ? carried : cmd,
+                               "--pacman-cache", a->dir,  "--release",
                                a->m.version,     NULL };
         a->ops.progress("transaction", 0, 1, a->ops.userdata);
         r = rootfacts_call(a->event, &a->src, argv, transaction_done, a);

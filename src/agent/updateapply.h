@@ -10,7 +10,7 @@
 /* One application of a release (UpdateApply): the same check as UpdateCheck; when this machine
  * takes the release, its files (the packages and the repository's database, each listed in the
  * manifest) downloaded into STATE_DIR/update/cache/VERSION by a child without root; checked
- * again here as root; then `koompi-boot update --pacman` installs them from that copy, shown
+ * again here as root; then `koompi-boot update --run` installs them from that copy, shown
  * read-only in the command's sandbox, with a pacman.conf naming that repository only. */
 struct updateapply;
 

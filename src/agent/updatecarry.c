@@ -138,7 +138,7 @@ int updatecarry_prepare(struct updatecarry *c, const char *state_dir, const stru
         return r1 < 0 ? r1 : r2;
 }
 
-char *updatecarry_command(const struct updatecarry *c, const char *pacman_args, const char *mount) {
+char *updatecarry_command(const struct updatecarry *c, const char *command, const char *mount) {
         char *s = NULL;
         size_t len = 0;
         if (!c->files)
@@ -146,8 +146,7 @@ char *updatecarry_command(const struct updatecarry *c, const char *pacman_args, 
         FILE *f = open_memstream(&s, &len);
         if (!f)
                 abort();
-        fprintf(f, "pacman %s && pacman --config %s/pacman.conf -U --noconfirm --needed --", pacman_args,
-                mount);
+        fprintf(f, "%s && pacman --config %s/pacman.conf -U --noconfirm --needed --", command, mount);
         for (char **n = c->files; *n; n++)
                 fprintf(f, " %s/%s", mount, *n);
         fclose(f);

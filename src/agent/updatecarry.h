@@ -25,10 +25,11 @@ struct updatecarry {
  * negative errno when a list could not be read (nothing copied then). */
 int updatecarry_prepare(struct updatecarry *c, const char *state_dir, const struct manifest *m,
                         const char *dir);
-/* The new root's command when AUR files are carried: "pacman PACMAN_ARGS && pacman --config
- * MOUNT/pacman.conf -U --noconfirm --needed -- MOUNT/FILE..." (for koompi-boot update --run).
- * NULL when there are none (koompi-boot update --pacman PACMAN_ARGS is the command). Free it. */
-char *updatecarry_command(const struct updatecarry *c, const char *pacman_args, const char *mount);
+/* The new root's command when AUR files are carried: "COMMAND && pacman --config
+ * MOUNT/pacman.conf -U --noconfirm --needed -- MOUNT/FILE..." (for koompi-boot update --run),
+ * COMMAND being apply_command()'s. NULL when there are none (COMMAND alone is the command).
+ * Free it. */
+char *updatecarry_command(const struct updatecarry *c, const char *command, const char *mount);
 /* c as the answer's "carried" and "not_carried" arrays, added to o. */
 void updatecarry_answer(const struct updatecarry *c, json_object *o);
 void updatecarry_free(struct updatecarry *c);

@@ -14,6 +14,7 @@
 #include "pacparse.h"
 #include "pkgargs.h"
 #include "pkgconf.h"
+#include "rootpacman.h"
 #include "util.h"
 
 #define OUTPUT_MAX (16 * 1024 * 1024)
@@ -24,7 +25,10 @@ static int pacman(const struct pkg_config *c, const char *op, const char *arg, c
         char conf[PATH_MAX], dbpath[PATH_MAX];
         bool other_root = !streq(c->pacman_root, "/");
         snprintf(conf, sizeof conf, "%s%s", other_root ? c->pacman_root : "", c->pacman_conf);
-        snprintf(dbpath, sizeof dbpath, "%s/var/lib/pacman", c->pacman_root);
+        /* The root's own database (rootpacman.h): on a booted machine /var is @var's. */
+        int r = root_pacman_dbpath(c->pacman_root, dbpath, sizeof dbpath);
+        if (r < 0)
+                return r;
         char *argv[] = { (char *)"/usr/bin/pacman",
                          (char *)"--config",
                          conf,
@@ -39,6 +43,9 @@ static int pacman(const struct pkg_config *c, const char *op, const char *arg, c
         if (other_root) {
                 argv[n++] = (char *)"--root";
                 argv[n++] = (char *)c->pacman_root;
+        }
+        /* The running root without one of its own: where its pacman.conf says. */
+        if (other_root || !streq(dbpath, "/" ROOT_PACMAN_DBPATH_OLD)) {
                 argv[n++] = (char *)"--dbpath";
                 argv[n++] = dbpath;
         }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rootpacman.h"
 #include "util.h"
 #include "verify.h"
 
@@ -98,12 +99,13 @@ int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mou
         char path[PATH_MAX];
         if (snprintf(path, sizeof path, "%s/pacman.conf", dir) >= (int)sizeof path)
                 return -ENAMETOOLONG;
-        int len = asprintf(&text,
-                           "# Release %s of channel %s: its repository only, from the copy verified against\n"
-                           "# the signed manifest (hence no signature is asked of pacman).\n"
-                           "[options]\nArchitecture = auto\nCacheDir = %s/\nSigLevel = Never\n\n"
-                           "[%s]\nSigLevel = Never\nServer = file://%s\n",
-                           m->version, m->channel, mount, m->repo_name, mount);
+        int len =
+                asprintf(&text,
+                         "# Release %s of channel %s: its repository only, from the copy verified against\n"
+                         "# the signed manifest (hence no signature is asked of pacman).\n"
+                         "[options]\nArchitecture = auto\nDBPath = /%s/\nCacheDir = %s/\nSigLevel = Never\n\n"
+                         "[%s]\nSigLevel = Never\nServer = file://%s\n",
+                         m->version, m->channel, ROOT_PACMAN_DBPATH, mount, m->repo_name, mount);
         if (len < 0)
                 return -ENOMEM;
         /* Whatever the download left under that name goes first: the file is root's own. */
@@ -128,6 +130,19 @@ char *apply_pacman_args(const char *mount, const struct manifest *m) {
         return s;
 }
 
+char *apply_command(const char *mount, const struct manifest *m) {
+        _cleanup_free_ char *args = apply_pacman_args(mount, m);
+        char *s;
+        /* pacman wants the folder there. A root made before the database moved into the root
+         * brings it along once; a root without one starts an empty database there. */
+        if (asprintf(&s,
+                     "mkdir -p /%1$s && if [ ! -d /%1$s/local ] && [ -d /%2$s/local ]; then "
+                     "cp -a /%2$s/local /%1$s/; fi && pacman %3$s",
+                     ROOT_PACMAN_DBPATH, ROOT_PACMAN_DBPATH_OLD, args) < 0)
+                abort();
+        return s;
+}
+
 int apply_root_from_output(const char *out, char *buf, size_t size) {
         for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
                 char name[256];
@@ -142,53 +157,15 @@ int apply_root_from_output(const char *out, char *buf, size_t size) {
         return -ENOENT;
 }
 
-static int append_line(const char *path, const char *line) {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        int r = write_full(fd, line, strlen(line));
-        if (r < 0)
-                return r;
-        return fsync(fd) < 0 ? -errno : fsync_parent_dir(path);
-}
-
-int apply_record(const char *state_dir, const char *root, const char *version) {
-        char path[PATH_MAX], line[512];
-        if (!update_version_valid(version) || strpbrk(root, " \n") || !*root)
+int apply_record(const char *state_dir, const char *version) {
+        char path[PATH_MAX], line[128];
+        if (!update_version_valid(version))
                 return -EINVAL;
         snprintf(path, sizeof path, "%s/update", state_dir);
         int r = mkdir_p(path, 0755);
         if (r < 0)
                 return r;
-        snprintf(line, sizeof line, "%s %s\n", root, version);
-        snprintf(path, sizeof path, "%s/update/roots", state_dir);
-        r = append_line(path, line);
-        if (r < 0)
-                return r;
         snprintf(path, sizeof path, "%s/update/current", state_dir);
         snprintf(line, sizeof line, "%s\n", version);
         return write_file_atomic(path, line, strlen(line), 0644);
-}
-
-int apply_root_release(const char *state_dir, const char *root, char *buf, size_t size) {
-        _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
-        int r = -ENOENT;
-        snprintf(path, sizeof path, "%s/update/roots", state_dir);
-        int rr = read_file(path, &text, NULL);
-        if (rr < 0)
-                return rr;
-        /* The last line for root wins: a root name may come back after a prune. */
-        char *save = NULL;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *space = strchr(line, ' ');
-                if (!space || (size_t)(space - line) != strlen(root) ||
-                    strncmp(line, root, strlen(root)) != 0)
-                        continue;
-                if (strlen(space + 1) >= size)
-                        return -ENAMETOOLONG;
-                snprintf(buf, size, "%s", space + 1);
-                r = 0;
-        }
-        return r;
 }

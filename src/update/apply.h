@@ -28,19 +28,23 @@ int apply_cache_prepare(const char *dir, uid_t uid, gid_t gid);
  * 0, -EILSEQ when a file does not match (why says which), or another negative errno. */
 int apply_cache_verify(const struct manifest *m, const char *dir, struct update_refusal *why);
 /* Writes dir/pacman.conf: only m's repository, its server the folder mount (where the
- * command's sandbox shows dir), no signature required (the files were verified against the
+ * command's sandbox shows dir), the database inside the root (rootpacman.h), no signature required (the files were verified against the
  * signed manifest). 0 or a negative errno. */
 int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mount);
 /* The arguments of `koompi-boot update --pacman` for m's copy shown at mount: the pinned
  * configuration, a full upgrade from it and m's packages installed when missing, no question.
  * m passed apply_repo_check(). Free it. */
 char *apply_pacman_args(const char *mount, const struct manifest *m);
+/* The command `koompi-boot update --run` runs in the new root for m's copy shown at mount:
+ * pacman with apply_pacman_args(), after moving a database left at pacman's default place into
+ * the root (rootpacman.h) when the root has none there yet. m passed apply_repo_check(). Free
+ * it. */
+char *apply_command(const char *mount, const struct manifest *m);
 /* The new root's name from what `koompi-boot update` printed ("update: NAME made from ...").
  * 0, or -ENOENT when it says none. */
 int apply_root_from_output(const char *out, char *buf, size_t size);
-/* Keeps that root was made from version: STATE_DIR/update/current holds version, and a line
- * "ROOT VERSION" joins STATE_DIR/update/roots. 0 or a negative errno. */
-int apply_record(const char *state_dir, const char *root, const char *version);
-/* The release root was made from, as apply_record() kept it, into buf. 0, -ENOENT when none
- * was kept, or another negative errno. */
-int apply_root_release(const char *state_dir, const char *root, char *buf, size_t size);
+/* Keeps version as the release this machine last applied: STATE_DIR/update/current holds it.
+ * Which root holds which release is the root's own /etc/koompi/release (written by
+ * `koompi-boot update --release`), not kept here. 0, -EINVAL for a version that is no version,
+ * or another negative errno. */
+int apply_record(const char *state_dir, const char *version);

@@ -68,11 +68,12 @@ make_repo() {
 	repo-add -q "$1/$2.db.tar.gz" "$1"/*.pkg.tar.* >/dev/null 2>&1
 }
 
-# root_pacman ROOT ARGS...: the root's own pacman, reading its own database.
+# root_pacman ROOT ARGS...: the root's own pacman, reading its own database inside the root
+# (DBPath /usr/lib/pacman/db: src/admin/rootpacman.h).
 root_pacman() {
 	r=$1
 	shift
-	chroot "$TOP/$r" /usr/bin/pacman "$@"
+	chroot "$TOP/$r" /usr/bin/pacman --dbpath /usr/lib/pacman/db "$@"
 }
 
 # serve VERSION SERIAL [FIELD=JSON ...]: $T/mirror/stable/manifest.json of the files in

@@ -139,6 +139,9 @@ check "the second mirror served: the first is down" grep -q "GET /stable/2026.12
 check "one new root ($new)" test "$(nroots)" -eq 2 -a -d "$TOP/$new"
 check "pacman -Q in the new root: the release's packages" \
 	test "$(root_pacman "$new" -Q | tr '\n' ' ')" = "pkg-a 1.0-1 pkg-b 1.0-1 pkg-big 1.0-1 "
+check "the new root's database is inside the root" test -d "$TOP/$new/usr/lib/pacman/db/local/pkg-a-1.0-1"
+check "... not at pacman's default place, which @var hides on a booted machine" \
+	test -z "$(chroot "$TOP/$new" /usr/bin/pacman -Q 2>/dev/null)"
 check "their files are there" test "$(cat "$TOP/$new/usr/share/pkg-a/version")" = "pkg-a 1.0"
 check "the new root is read-only" is_ro "$new"
 check "the new root boots next" test "$(next_boot)" = "$new"
@@ -146,10 +149,14 @@ check "the new root keeps no copy of the cache nor its mount point" \
 	test ! -e "$TOP/$new/tmp/koompi-update-cache" -a -z "$(find "$TOP/$new" -name "$BIG")"
 check "@root-current is untouched" test "$cur_before" = "$(tree_state "$TOP/@root-current")"
 check "@root-current is still read-only" is_ro @root-current
-check "pacman -Q in @root-current: nothing" test -z "$(root_pacman @root-current -Q)"
+check "pacman -Q in @root-current: nothing" test -z "$(root_pacman @root-current -Q 2>/dev/null)"
+check "pacman -Q in @root-current at pacman's default place: nothing" \
+	test -z "$(chroot "$TOP/@root-current" /usr/bin/pacman -Q 2>/dev/null)"
+check "@root-current has no database inside it" test ! -e "$TOP/@root-current/usr/lib/pacman/db"
 check "the cache is removed once applied" test ! -e "$CACHE"
 check "the release is kept as this machine's" grep -qx "2026.12.2" "$T/state/update/current"
-check "and the root it is in" grep -qx "$new 2026.12.2" "$T/state/update/roots"
+check "and the root it is in, by the root's own record" grep -qx "2026.12.2" "$TOP/$new/etc/koompi/release"
+check "no second record of it in the state folder" test ! -e "$T/state/update/roots"
 check "the agent logged each file" grep -q "update apply: fetching $BIG" "$T/agent.log"
 check "taken and applied are kept as outcomes" \
 	sh -c "grep -q '\"version\":\"2026.12.2\",\"outcome\":\"taken\"' '$T/state/update/outcomes' &&

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "rootpacman.h"
 #include "testlib.h"
 #include "updatedownload.h"
 #include "util.h"
@@ -70,6 +71,32 @@ static void test_pacman_args(void **state) {
                 "--config /tmp/koompi-update-cache/pacman.conf -Syu --noconfirm --needed -- pkg-a libc++");
 }
 
+static void test_command(void **state) {
+        _cleanup_free_ char *cmd = apply_command("/tmp/koompi-update-cache", &m);
+        assert_string_equal(
+                cmd,
+                "mkdir -p /usr/lib/pacman/db && if [ ! -d /usr/lib/pacman/db/local ] && "
+                "[ -d /var/lib/pacman/local ]; then cp -a /var/lib/pacman/local /usr/lib/pacman/db/; "
+                "fi && pacman --config /tmp/koompi-update-cache/pacman.conf -Syu --noconfirm "
+                "--needed -- pkg-a libc++");
+}
+
+static void test_dbpath(void **state) {
+        char dir[TL_TMP_MAX], db[4096];
+        assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "apply"), 0);
+        assert_int_equal(root_pacman_dbpath(dir, db, sizeof db), 0);
+        assert_string_equal(db, tl_path(dir, "var/lib/pacman"));
+        assert_int_equal(mkdir_p(tl_path(dir, "usr/lib/pacman/db/local"), 0755), 0);
+        assert_int_equal(root_pacman_dbpath(dir, db, sizeof db), 0);
+        assert_string_equal(db, tl_path(dir, "usr/lib/pacman/db"));
+        assert_int_equal(root_pacman_dbpath("/", db, sizeof db), 0);
+        assert_true(streq(db, "/usr/lib/pacman/db") || streq(db, "/var/lib/pacman"));
+        strcpy(db, "kept");
+        assert_int_equal(root_pacman_dbpath(dir, db, 8), -ENAMETOOLONG);
+        assert_string_equal(db, "kept");
+        assert_int_equal(tl_tmpdir_remove(dir), 0);
+}
+
 static void test_pacman_conf(void **state) {
         char dir[TL_TMP_MAX];
         struct stat st;
@@ -81,7 +108,8 @@ static void test_pacman_conf(void **state) {
         assert_true(S_ISREG(st.st_mode));
         _cleanup_free_ char *text = tl_output("grep -v '^#' %s", tl_path(dir, "pacman.conf"));
         assert_string_equal(text,
-                            "[options]\nArchitecture = auto\nCacheDir = /tmp/koompi-update-cache/\n"
+                            "[options]\nArchitecture = auto\nDBPath = /usr/lib/pacman/db/\n"
+                            "CacheDir = /tmp/koompi-update-cache/\n"
                             "SigLevel = Never\n\n[koompi]\nSigLevel = Never\n"
                             "Server = file:///tmp/koompi-update-cache\n");
         assert_int_equal(tl_tmpdir_remove(dir), 0);
@@ -123,21 +151,18 @@ static void test_root_from_output(void **state) {
 }
 
 static void test_record(void **state) {
-        char dir[TL_TMP_MAX], v[64];
+        char dir[TL_TMP_MAX];
         assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "apply"), 0);
-        assert_int_equal(apply_root_release(dir, "@root-a", v, sizeof v), -ENOENT);
-        assert_int_equal(apply_record(dir, "@root-a", "2026.12.2"), 0);
-        assert_int_equal(apply_record(dir, "@root-b", "2026.12.3"), 0);
-        assert_int_equal(apply_record(dir, "@root-a", "2026.12.4"), 0);
-        assert_int_equal(apply_record(dir, "@root a", "2026.12.4"), -EINVAL);
-        assert_int_equal(apply_record(dir, "@root-c", "../x"), -EINVAL);
-        assert_int_equal(apply_root_release(dir, "@root-a", v, sizeof v), 0);
-        assert_string_equal(v, "2026.12.4");
-        assert_int_equal(apply_root_release(dir, "@root-b", v, sizeof v), 0);
-        assert_string_equal(v, "2026.12.3");
-        assert_int_equal(apply_root_release(dir, "@root-", v, sizeof v), -ENOENT);
+        assert_int_equal(apply_record(dir, "2026.12.2"), 0);
+        assert_int_equal(apply_record(dir, "2026.12.3"), 0);
+        assert_int_equal(apply_record(dir, "2026.12.4"), 0);
+        assert_int_equal(apply_record(dir, "2026.12 4"), -EINVAL);
+        assert_int_equal(apply_record(dir, "../x"), -EINVAL);
         _cleanup_free_ char *current = tl_output("cat %s/update/current", dir);
         assert_string_equal(current, "2026.12.4\n");
+        /* The root's release is the root's own file: nothing here says which root holds it. */
+        _cleanup_free_ char *files = tl_output("ls %s/update", dir);
+        assert_string_equal(files, "current\n");
         assert_int_equal(tl_tmpdir_remove(dir), 0);
 }
 
@@ -170,6 +195,7 @@ int main(void) {
                 cmocka_unit_test(test_pacman_args),  cmocka_unit_test(test_pacman_conf),
                 cmocka_unit_test(test_cache_verify), cmocka_unit_test(test_root_from_output),
                 cmocka_unit_test(test_record),       cmocka_unit_test(test_child_lines),
+                cmocka_unit_test(test_command),      cmocka_unit_test(test_dbpath),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

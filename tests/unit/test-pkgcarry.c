@@ -152,7 +152,7 @@ static void test_carry(void **state) {
         assert_string_equal(text, "hello");
         free(text);
         assert_int_equal(access(tl_path(cache, "aur.tampered-1-1-any.pkg.tar"), F_OK), -1);
-        char *cmd = updatecarry_command(&c, "--config /mnt/pacman.conf -Syu", "/mnt");
+        char *cmd = updatecarry_command(&c, "pacman --config /mnt/pacman.conf -Syu", "/mnt");
         assert_string_equal(cmd,
                             "pacman --config /mnt/pacman.conf -Syu && pacman --config /mnt/pacman.conf -U "
                             "--noconfirm --needed -- /mnt/aur.hello-1.0-1-any.pkg.tar");
