@@ -14,12 +14,11 @@
 #include "util.h"
 
 #define HEADER_SIZE 110
-#define MAX_NAMES 256
 
 struct archive {
         const char *data;
         size_t len, pos;
-        char *names[MAX_NAMES];
+        char **names; /* the directories met so far: a path may have over 2,000 */
         size_t n_names;
 };
 
@@ -52,8 +51,11 @@ static bool check_entry(struct archive *a) {
         FUZZ_CHECK(*name != '/' && !strstr(name, "//") && !streq(name, ".."));
         const char *slash = strrchr(name, '/');
         FUZZ_CHECK(!slash || seen_dir(a, name, (size_t)(slash - name)));
-        if ((mode & 0170000) == 0040000 && a->n_names < MAX_NAMES)
+        if ((mode & 0170000) == 0040000) {
+                a->names = realloc(a->names, (a->n_names + 1) * sizeof *a->names);
+                FUZZ_CHECK(a->names);
                 a->names[a->n_names++] = strdup_or_die(name);
+        }
         return false;
 }
 
@@ -66,6 +68,7 @@ static void check_archive(const void *data, size_t len) {
                 FUZZ_CHECK(a.data[i] == 0);
         for (size_t i = 0; i < a.n_names; i++)
                 free(a.names[i]);
+        free(a.names);
 }
 
 static void add_line(struct cpio *c, char *line) {
