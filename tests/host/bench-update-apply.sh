@@ -14,9 +14,8 @@ bin=${1:-build/koompi-boot}
 N=${N:-10}
 BIG_MIB=${BIG_MIB:-100}
 cd "$(dirname "$0")/../.." || exit 1
-[ -x "$bin" ] || { echo "bench-update-apply: $bin is not built (make $bin)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "bench-update-apply: needs root (loop devices, Btrfs)" >&2; exit 1; }
-KOOMPI_BOOT=$(readlink -f "$bin")
+. tests/host/lib-bench.sh
+bench_begin bench-update-apply "$bin"
 . tests/host/lib.sh
 . tests/host/lib-roots.sh
 . tests/host/lib-agent.sh
