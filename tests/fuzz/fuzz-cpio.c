@@ -19,6 +19,7 @@ struct archive {
         const char *data;
         size_t len, pos;
         char **names; /* the directories met so far: a path may have over 2,000 */
+        size_t *lens; /* their lengths: compared first, so that a deep archive stays fast */
         size_t n_names;
 };
 
@@ -31,7 +32,7 @@ static unsigned long field(const char *h, unsigned i) {
 
 static bool seen_dir(const struct archive *a, const char *name, size_t len) {
         for (size_t i = 0; i < a->n_names; i++)
-                if (strlen(a->names[i]) == len && memcmp(a->names[i], name, len) == 0)
+                if (a->lens[i] == len && memcmp(a->names[i], name, len) == 0)
                         return true;
         return false;
 }
@@ -53,7 +54,9 @@ static bool check_entry(struct archive *a) {
         FUZZ_CHECK(!slash || seen_dir(a, name, (size_t)(slash - name)));
         if ((mode & 0170000) == 0040000) {
                 a->names = realloc(a->names, (a->n_names + 1) * sizeof *a->names);
-                FUZZ_CHECK(a->names);
+                a->lens = realloc(a->lens, (a->n_names + 1) * sizeof *a->lens);
+                FUZZ_CHECK(a->names && a->lens);
+                a->lens[a->n_names] = namesize - 1;
                 a->names[a->n_names++] = strdup_or_die(name);
         }
         return false;
@@ -69,6 +72,7 @@ static void check_archive(const void *data, size_t len) {
         for (size_t i = 0; i < a.n_names; i++)
                 free(a.names[i]);
         free(a.names);
+        free(a.lens);
 }
 
 static void add_line(struct cpio *c, char *line) {
