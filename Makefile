@@ -46,7 +46,7 @@ IMAGE_INC   := $(BOOT_INC) -Isrc/image
 ADMIN_INC   := $(BOOT_INC) -Isrc/admin
 UPDATE_INC  := $(ADMIN_INC) -Isrc/update
 PACKAGES_INC:= $(ADMIN_INC) -Isrc/packages
-PKGW_INC    := $(PACKAGES_INC) -Isrc/pkgworker
+PKGW_INC    := $(PACKAGES_INC) -Isrc/pkg-common -Isrc/pkgworker
 INIT_INC    := $(BOOT_INC) -Iinitramfs/init
 MKI_INC     := $(IMAGE_INC) -Iinitramfs/mkinitramfs
 CLI_INC     := $(ADMIN_INC) -Isrc/koompi-boot
@@ -235,9 +235,11 @@ $(B)/koompi: $(KOOMPI_OBJ) $(LIBPACKAGES) $(LIBBASIC)
 # The AppImage and pacman sources, workers the agent runs per request (the protocol of
 # koompi-agent(8)); src/pkgworker holds both programs.
 PKGW_LIB    := $(filter-out %-main.o,$(PKGW_OBJ))
-$(B)/koompi-pkg-appimage: $(B)/obj/src/pkgworker/appimage-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-pkg-appimage: $(B)/obj/src/pkgworker/appimage-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBPKGCOMMON) $(LIBADMIN) \
+		$(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
-$(B)/koompi-pkg-pacman: $(B)/obj/src/pkgworker/pacman-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBADMIN) $(LIBBOOT) $(LIBBASIC)
+$(B)/koompi-pkg-pacman: $(B)/obj/src/pkgworker/pacman-main.o $(PKGW_LIB) $(LIBPACKAGES) $(LIBPKGCOMMON) $(LIBADMIN) \
+		$(LIBBOOT) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGW_PKGS)) $(INIPARSER_LIBS)
 
 # koompi-release: the distribution's side of signed releases, never on a school's machine.

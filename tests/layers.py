@@ -20,7 +20,7 @@ LAYERS = {
     "initramfs/mkinitramfs": {"src/basic", "src/boot", "src/image", "initramfs/mkinitramfs"},
     "src/koompi-boot": {"src/basic", "src/boot", "src/admin", "src/koompi-boot"},
     "src/packages": {"src/basic", "src/boot", "src/admin", "src/packages"},
-    "src/pkgworker": {"src/basic", "src/boot", "src/admin", "src/packages", "src/pkgworker"},
+    "src/pkgworker": {"src/basic", "src/boot", "src/admin", "src/packages", "src/pkg-common", "src/pkgworker"},
     "src/agent": {"src/basic", "src/boot", "src/admin", "src/update", "src/packages", "src/agent"},
     "src/koompi": {"src/basic", "src/packages", "src/koompi"},
     "src/release": {"src/basic", "src/boot", "src/admin", "src/update", "src/release"},

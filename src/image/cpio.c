@@ -14,7 +14,7 @@
 #define CPIO_HEADER_SIZE 110
 #define CPIO_TRAILER "TRAILER!!!"
 #define MAX_SYMLINK_HOPS 40
-#define OUT_BUFFER_SIZE (1024 * 1024)
+#define OUT_BUFFER_MAX (1024 * 1024)
 
 struct entry {
         char *path; /* normalized: no leading '/', no empty, "." or ".." parts */
@@ -423,7 +423,7 @@ int cpio_stat(struct cpio *c, const char *path, unsigned *ret_mode) {
 
 struct out {
         char *buf;
-        size_t used;
+        size_t size, used;
         uint64_t total;
         cpio_sink_t sink;
         void *userdata;
@@ -442,12 +442,12 @@ static int out_flush(struct out *o) {
 static int out_put(struct out *o, const void *data, size_t len) {
         const char *p = data;
         while (len > 0) {
-                if (o->used == OUT_BUFFER_SIZE) {
+                if (o->used == o->size) {
                         int r = out_flush(o);
                         if (r < 0)
                                 return r;
                 }
-                size_t n = OUT_BUFFER_SIZE - o->used;
+                size_t n = o->size - o->used;
                 if (n > len)
                         n = len;
                 memcpy(o->buf + o->used, p, n);
@@ -468,12 +468,12 @@ static int out_pad(struct out *o) {
 /* Copies size bytes of fd to the output, reading straight into its buffer. */
 static int out_copy_fd(struct out *o, int fd, size_t size) {
         while (size > 0) {
-                if (o->used == OUT_BUFFER_SIZE) {
+                if (o->used == o->size) {
                         int r = out_flush(o);
                         if (r < 0)
                                 return r;
                 }
-                size_t n = OUT_BUFFER_SIZE - o->used;
+                size_t n = o->size - o->used;
                 if (n > size)
                         n = size;
                 ssize_t k = read(fd, o->buf + o->used, n);
@@ -595,19 +595,39 @@ static int segment_entries(const struct cpio *c, unsigned segment, struct entry 
         return 0;
 }
 
+static uint64_t padded(uint64_t n) {
+        return (n + 3) & ~(uint64_t)3;
+}
+
+/* The size of the output buffer: the archive's length as the entries were added (a source
+ * file may have grown since; the buffer is then flushed when full), at most OUT_BUFFER_MAX.
+ * A small archive is not given a large buffer: the sink sees the same bytes either way. */
+static size_t out_buffer_size(struct entry *const *sorted, size_t n) {
+        uint64_t total = padded(CPIO_HEADER_SIZE + sizeof CPIO_TRAILER);
+        for (size_t i = 0; i < n && total < OUT_BUFFER_MAX; i++) {
+                const struct entry *e = sorted[i];
+                uint64_t size = S_ISREG(e->mode) || S_ISLNK(e->mode) ? e->size : 0;
+                total += padded(CPIO_HEADER_SIZE + strlen(e->path) + 1) + padded(size);
+        }
+        return total < OUT_BUFFER_MAX ? (size_t)total : OUT_BUFFER_MAX;
+}
+
 static int write_entries(struct cpio *c, unsigned segment, cpio_sink_t sink, void *userdata,
                          uint64_t *ret_size) {
         _cleanup_free_ struct entry **sorted = NULL;
-        _cleanup_free_ char *buf = malloc(OUT_BUFFER_SIZE);
+        _cleanup_free_ char *buf = NULL;
         size_t n = 0;
         c->write_error[0] = 0;
-        if (!buf)
-                return -ENOMEM;
         int r = segment_entries(c, segment, &sorted, &n);
         if (r < 0)
                 return r;
+        size_t size = out_buffer_size(sorted, n);
+        buf = malloc(size);
+        if (!buf)
+                return -ENOMEM;
 
         struct out o = { .buf = buf,
+                         .size = size,
                          .sink = sink,
                          .userdata = userdata,
                          .error = c->write_error,

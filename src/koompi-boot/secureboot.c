@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,18 @@ static const char *keys_dir(struct context *c) {
         return c->o->keys_dir ? c->o->keys_dir : c->config.sb_keys;
 }
 
-/* What a tool said when it failed, after the message. */
-static void show_output(const char *said) {
+/* A tool run by sb_*() failed with r: the message, then what the tool said, so that the person
+ * sees both. Returns r. */
+__attribute__((format(printf, 3, 4))) static int tool_failed(int r, const char *said, const char *fmt, ...) {
+        char text[PATH_MAX + 256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        log_errno(r, "%s", text);
         if (said && *said)
                 fprintf(stderr, "%s%s", said, endswith(said, "\n") ? "" : "\n");
+        return r;
 }
 
 int verb_secureboot_keygen(struct context *c) {
@@ -53,11 +62,8 @@ int verb_secureboot_keygen(struct context *c) {
                        -EPERM;
         if (r == -ENOENT)
                 return log_error("openssl is missing (package openssl); nothing was changed"), -ENOENT;
-        if (r < 0) {
-                log_errno(r, "making the keys in %s failed; nothing was kept", dir);
-                show_output(said);
-                return r == -EIO ? -EIO : r;
-        }
+        if (r < 0)
+                return tool_failed(r, said, "making the keys in %s failed; nothing was kept", dir);
         printf("made PK, KEK and db in %s (private keys readable by root only)\n", dir);
         printf("next: koompi-boot secureboot enroll, then put the firmware in setup mode and reboot\n");
         return 0;
@@ -108,8 +114,7 @@ static int install_bootloader(struct context *c, const char *dir, const char *wo
         snprintf(signed_path, sizeof signed_path, "%s/bootloader.efi", work);
         r = sb_sign(dir, SB_BOOTLOADER, signed_path, &said);
         if (r < 0) {
-                log_errno(r, "signing %s with %s/db.key failed", SB_BOOTLOADER, dir);
-                show_output(said);
+                tool_failed(r, said, "signing %s with %s/db.key failed", SB_BOOTLOADER, dir);
                 return r == -ENOENT ? -ENOENT : -EIO;
         }
         for (size_t i = 0; i < ESP_BOOTLOADERS_MAX; i++) {
@@ -211,11 +216,8 @@ static int enroll_in(struct context *c, const char *dir, const char *work) {
                                "efitools is missing; nothing was changed",
                                dir),
                        -ENOENT;
-        if (r < 0) {
-                log_errno(r, "making the signed key lists failed; nothing was changed");
-                show_output(said);
-                return -EIO;
-        }
+        if (r < 0)
+                return tool_failed(r, said, "making the signed key lists failed; nothing was changed"), -EIO;
         /* Signed again even when it was before: enrolling starts from a known loader. */
         char record[PATH_MAX];
         pathf(record, sizeof record, "%s/%s", c->esp, LOADER_RECORD);

@@ -99,12 +99,15 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *err) {
 static int call_dispatching(sd_bus *bus, sd_bus_message *m, uint64_t timeout_us, sd_bus_error *err,
                             sd_bus_message **ret) {
         sd_bus_message *reply = NULL;
-        int r = sd_bus_call_async(bus, NULL, m, on_reply, &reply, timeout_us);
+        sd_bus_slot *slot = NULL;
+        int r = sd_bus_call_async(bus, &slot, m, on_reply, &reply, timeout_us);
         while (r >= 0 && !reply) {
                 r = sd_bus_process(bus, NULL);
                 if (r == 0)
                         r = sd_bus_wait(bus, UINT64_MAX);
         }
+        /* A call given up on must not answer into this frame later. */
+        sd_bus_slot_unref(slot);
         if (r < 0)
                 return r;
         if (sd_bus_message_is_method_error(reply, NULL)) {
@@ -116,18 +119,23 @@ static int call_dispatching(sd_bus *bus, sd_bus_message *m, uint64_t timeout_us,
         return 0;
 }
 
+int kbus_send(struct koompi_bus *b, sd_bus_message *m, sd_bus_message **ret, sd_bus_error *err) {
+        /* polkit may ask for a password through the caller's authentication agent. */
+        int r = sd_bus_message_set_allow_interactive_authorization(m, true);
+        if (r < 0)
+                return r;
+        return b->dispatch ? call_dispatching(b->bus, m, b->timeout_us, err, ret)
+                           : sd_bus_call(b->bus, m, b->timeout_us, err, ret);
+}
+
 static int call_once(struct koompi_bus *b, const char *method, sd_bus_message **ret, sd_bus_error *err,
                      const char *types, va_list ap) {
         sd_bus_message *m = NULL;
         int r = sd_bus_message_new_method_call(b->bus, &m, AGENT_NAME, AGENT_PATH, AGENT_NAME, method);
         if (r >= 0 && types)
                 r = sd_bus_message_appendv(m, types, ap);
-        /* polkit may ask for a password through the caller's authentication agent. */
         if (r >= 0)
-                r = sd_bus_message_set_allow_interactive_authorization(m, true);
-        if (r >= 0)
-                r = b->dispatch ? call_dispatching(b->bus, m, b->timeout_us, err, ret)
-                                : sd_bus_call(b->bus, m, b->timeout_us, err, ret);
+                r = kbus_send(b, m, ret, err);
         sd_bus_message_unref(m);
         return r;
 }

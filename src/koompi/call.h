@@ -32,6 +32,13 @@ void kbus_close(struct koompi_bus *b);
  * printed. */
 int kbus_call(struct koompi_bus *b, const char *method, sd_bus_message **ret, const char *types, ...);
 
+/* Sends m, a call built by the caller (kbus_call() builds its own), and waits for its reply,
+ * handling the bus's other messages meanwhile when b->dispatch is set (the Progress signals a
+ * caller follows). Prints nothing and asks nothing again: 0 with *ret, or a negative errno, err
+ * holding the agent's error when it answered with one. For callers whose errors mean more than
+ * kbus_call() tells (a refusal carrying what to confirm) or that must not be repeated. */
+int kbus_send(struct koompi_bus *b, sd_bus_message *m, sd_bus_message **ret, sd_bus_error *err);
+
 /* The exit code of a request the agent refused or failed, from its positive errno, as the
  * project's table maps it (koompi(1)). */
 int koompi_exit_from_errno(int e);

@@ -36,47 +36,11 @@ static int build_call(struct invocation *inv, const char *method, char **names, 
                 r = sd_bus_message_append(m, "s", inv->from);
         if (r >= 0 && names && (strcmp(method, "Install") == 0 || strcmp(method, "Remove") == 0))
                 r = sd_bus_message_append(m, "b", yes);
-        if (r >= 0)
-                r = sd_bus_message_set_allow_interactive_authorization(m, true);
         if (r < 0) {
                 sd_bus_message_unref(m);
                 return r;
         }
         *ret = m;
-        return 0;
-}
-
-struct pending {
-        bool done;
-        sd_bus_message *reply;
-};
-
-static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *err) {
-        struct pending *p = userdata;
-        p->done = true;
-        p->reply = sd_bus_message_ref(m);
-        return 0;
-}
-
-/* Waits for the reply of m, dispatching the Progress signals that come meanwhile. */
-static int wait_reply(struct invocation *inv, sd_bus_message *m, sd_bus_message **ret, sd_bus_error *err) {
-        struct pending p = { 0 };
-        sd_bus_slot *slot = NULL;
-        int r = sd_bus_call_async(inv->bus.bus, &slot, m, on_reply, &p, inv->bus.timeout_us);
-        while (r >= 0 && !p.done) {
-                r = sd_bus_process(inv->bus.bus, NULL);
-                if (r == 0)
-                        r = sd_bus_wait(inv->bus.bus, UINT64_MAX);
-        }
-        sd_bus_slot_unref(slot);
-        if (r < 0)
-                return sd_bus_error_set_errno(err, r);
-        if (sd_bus_message_is_method_error(p.reply, NULL)) {
-                r = sd_bus_error_copy(err, sd_bus_message_get_error(p.reply));
-                sd_bus_message_unref(p.reply);
-                return r;
-        }
-        *ret = p.reply;
         return 0;
 }
 
@@ -90,9 +54,10 @@ static int call(struct invocation *inv, const char *method, char **names, bool y
         if (r >= 0 && !inv->json)
                 r = sd_bus_match_signal(inv->bus.bus, &slot, "org.koompi.Agent1", "/org/koompi/Agent1",
                                         "org.koompi.Agent1", "Progress", on_progress, NULL);
+        inv->bus.dispatch = true;
         if (r >= 0)
-                r = wait_reply(inv, m, ret, err);
-        else
+                r = kbus_send(&inv->bus, m, ret, err);
+        if (r < 0 && !sd_bus_error_is_set(err))
                 sd_bus_error_set_errno(err, r);
         sd_bus_slot_unref(slot);
         sd_bus_message_unref(m);

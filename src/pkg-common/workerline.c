@@ -2,6 +2,7 @@
 #include "workerline.h"
 
 #include <errno.h>
+#include <stdarg.h>
 
 static json_object *string_or_empty(const char *s) {
         return json_object_new_string(s ? s : "");
@@ -28,6 +29,14 @@ static int put_line(FILE *f, json_object *o) {
         int r = fprintf(f, "%s\n", text) < 0 || fflush(f) != 0 ? -EIO : 0;
         json_object_put(o);
         return r;
+}
+
+int workerline_why(char *why, int err, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, WORKER_WHY_MAX, fmt, ap);
+        va_end(ap);
+        return err;
 }
 
 void workerline_progress(FILE *f, uint64_t done, uint64_t total, const char *text) {

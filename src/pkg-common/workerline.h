@@ -23,6 +23,10 @@ struct worker_item {
 };
 json_object *workerline_item(const struct worker_item *it);
 
+/* Writes the sentence into why (WORKER_WHY_MAX bytes) and returns err: a verb's failure in one
+ * line. */
+__attribute__((format(printf, 3, 4))) int workerline_why(char *why, int err, const char *fmt, ...);
+
 /* {"progress":{"done":N,"total":N,"text":"..."}} and a newline, flushed at once. */
 void workerline_progress(FILE *f, uint64_t done, uint64_t total, const char *text);
 /* {"result": r}; takes r. Returns 0, or -EIO when f could not be written. */

@@ -2,25 +2,16 @@
 /* koompi-pkg-appimage: the AppImage source of koompi-agent, one request per run, answering in
  * the protocol of koompi-agent(8). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "answer.h"
 #include "integrate.h"
 #include "pkgargs.h"
 #include "pkgconf.h"
 #include "util.h"
-
-#define DEFAULT_CONFIG "/etc/koompi/agent.conf"
-
-static int usage(void) {
-        fputs("Usage: koompi-pkg-appimage [--config FILE] search TEXT | info NAME|FILE|URL | list |\n"
-              "                           install FILE|URL | remove NAME\n",
-              stderr);
-        return 1;
-}
+#include "workerline.h"
+#include "workermain.h"
 
 /* info of a file or URL not installed: what its name says (the payload is read at install). */
 static json_object *target_item(const char *target, const char *name) {
@@ -43,84 +34,83 @@ static json_object *target_item(const char *target, const char *name) {
         return o;
 }
 
-static int info(const struct pkg_config *c, const char *target) {
+static int do_info(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
+        const struct pkg_config *c = ctx;
+        const char *target = a->arg;
         char name[PKG_NAME_MAX + 1];
         enum pkg_target t;
         if (pkg_target_parse(target, &t) < 0 || integrate_name(target, name, sizeof name) < 0)
-                return answer_error(-EINVAL, "'%.200s' is not an AppImage's name, path or URL", target);
+                return workerline_why(why, -EINVAL, "'%.200s' is not an AppImage's name, path or URL",
+                                      target);
         json_object *item = integrate_item(c, name);
-        if (item)
-                return answer_result(item);
+        if (item) {
+                *ret = item;
+                return 0;
+        }
         if (t == PKG_TARGET_NAME)
-                return answer_error(-ENOENT, "no AppImage named %s is installed", name);
+                return workerline_why(why, -ENOENT, "no AppImage named %s is installed", name);
         if (t == PKG_TARGET_FILE && access(target, R_OK) < 0)
-                return answer_error(-errno, "%.200s: %s", target, strerror(errno));
-        return answer_result(target_item(target, name));
+                return workerline_why(why, -errno, "%.200s: %s", target, strerror(errno));
+        *ret = target_item(target, name);
+        return 0;
 }
 
-static int install(const struct pkg_config *c, const char *target) {
-        char name[PKG_NAME_MAX + 1], error[512];
+/* The result of install and remove. */
+static json_object *named(const char *name) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(name));
+        json_object_object_add(o, "version", json_object_new_string(""));
+        return o;
+}
+
+static int do_install(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
+        char name[PKG_NAME_MAX + 1];
         enum pkg_target t;
-        if (pkg_target_parse(target, &t) < 0 || t == PKG_TARGET_NAME)
-                return answer_error(-EINVAL,
-                                    "an AppImage is installed from its absolute path or URL, not '%.200s'",
-                                    target);
-        int r = integrate_install(c, target, name, sizeof name, error, sizeof error);
+        if (pkg_target_parse(a->arg, &t) < 0 || t == PKG_TARGET_NAME)
+                return workerline_why(why, -EINVAL,
+                                      "an AppImage is installed from its absolute path or URL, not '%.200s'",
+                                      a->arg);
+        int r = integrate_install(ctx, a->arg, name, sizeof name, why, WORKER_WHY_MAX);
         if (r < 0)
-                return answer_error(r, "%s", error);
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(name));
-        json_object_object_add(o, "version", json_object_new_string(""));
-        return answer_result(o);
+                return r;
+        *ret = named(name);
+        return 0;
 }
 
-static int remove_app(const struct pkg_config *c, const char *name) {
-        char error[512];
-        if (!pkg_name_valid(name))
-                return answer_error(-EINVAL, "'%.200s' is not an app name", name);
-        int r = integrate_remove(c, name, error, sizeof error);
+static int do_remove(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
+        if (!pkg_name_valid(a->arg))
+                return workerline_why(why, -EINVAL, "'%.200s' is not an app name", a->arg);
+        int r = integrate_remove(ctx, a->arg, why, WORKER_WHY_MAX);
         if (r < 0)
-                return answer_error(r, "%s", error);
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(name));
-        json_object_object_add(o, "version", json_object_new_string(""));
-        return answer_result(o);
+                return r;
+        *ret = named(a->arg);
+        return 0;
 }
 
-static int dispatch(const struct pkg_config *c, const char *verb, const char *arg) {
-        if (streq(verb, "list") && !arg)
-                return answer_result(integrate_list(c, NULL));
-        if (!arg)
-                return usage();
-        if (streq(verb, "search"))
-                return answer_result(integrate_list(c, arg));
-        if (streq(verb, "info"))
-                return info(c, arg);
-        if (streq(verb, "install"))
-                return install(c, arg);
-        if (streq(verb, "remove"))
-                return remove_app(c, arg);
-        return usage();
+static int do_list(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
+        *ret = integrate_list(ctx, NULL);
+        return 0;
 }
+
+static int do_search(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
+        *ret = integrate_list(ctx, a->arg);
+        return 0;
+}
+
+static const struct worker_verb verbs[] = {
+        { "list", 0, do_list },       { "search", 1, do_search }, { "info", 1, do_info },
+        { "install", 1, do_install }, { "remove", 1, do_remove },
+};
 
 int main(int argc, char **argv) {
-        static const struct option longopts[] = { { "config", required_argument, NULL, 'c' }, {} };
-        const char *config = DEFAULT_CONFIG;
-        struct pkg_config c;
-        int opt;
-        while ((opt = getopt_long(argc, argv, "", longopts, NULL)) >= 0) {
-                if (opt != 'c')
-                        return usage();
-                config = optarg;
-        }
-        if (optind >= argc || argc - optind > 2)
-                return usage();
-        pkgconf_defaults(&c);
-        int r = pkgconf_load(&c, config);
-        if (r < 0 && r != -ENOENT)
-                return answer_error(r, "%s could not be read: %s", config, strerror(-r));
+        static const struct pkgworker w = {
+                .usage =
+                        "Usage: koompi-pkg-appimage [--config FILE] search TEXT | info NAME|FILE|URL | list |\n"
+                        "                           install FILE|URL | remove NAME\n",
+                .name = "koompi-pkg-appimage",
+                .verbs = verbs,
+                .n_verbs = ELEMENTSOF(verbs),
+        };
         umask(022);
-        r = dispatch(&c, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL);
-        pkgconf_free(&c);
-        return r;
+        return pkgworker_main(&w, argc, argv);
 }

@@ -5,17 +5,17 @@
  * root, and are not this program's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
-#include "answer.h"
 #include "pacparse.h"
 #include "pkgargs.h"
 #include "pkgconf.h"
 #include "rootpacman.h"
 #include "util.h"
+#include "workerline.h"
+#include "workermain.h"
 
 #define OUTPUT_MAX (16 * 1024 * 1024)
 
@@ -77,65 +77,63 @@ static int pacman(const struct pkg_config *c, const char *op, const char *arg, c
         return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
 }
 
-static int info(const struct pkg_config *c, const char *name) {
+static int info(const struct pkg_config *c, const char *name, json_object **ret, char *why) {
         _cleanup_free_ char *si = NULL, *qi = NULL;
-        json_object *o = NULL;
         if (!pkg_name_valid(name))
-                return answer_error(-EINVAL, "'%.200s' is not a package name", name);
+                return workerline_why(why, -EINVAL, "'%.200s' is not a package name", name);
         int rs = pacman(c, "-Si", name, &si), rq = pacman(c, "-Qi", name, &qi);
-        if (rs == 0 && pacman_parse_info(si, rq == 0, &o) == 0)
-                return answer_result(o);
-        if (rq == 0 && pacman_parse_info(qi, true, &o) == 0)
-                return answer_result(o);
+        if (rs == 0 && pacman_parse_info(si, rq == 0, ret) == 0)
+                return 0;
+        if (rq == 0 && pacman_parse_info(qi, true, ret) == 0)
+                return 0;
         if (rs < 0)
-                return answer_error(rs, "pacman could not be run: %s", strerror(-rs));
-        return answer_error(-ENOENT, "no package %s in the repositories of this release", name);
+                return workerline_why(why, rs, "pacman could not be run: %s", strerror(-rs));
+        return workerline_why(why, -ENOENT, "no package %s in the repositories of this release", name);
 }
 
-static int items(const struct pkg_config *c, const char *op, const char *arg) {
+static int items(const struct pkg_config *c, const char *op, const char *arg, json_object **ret, char *why) {
         _cleanup_free_ char *out = NULL;
         int r = pacman(c, op, arg, &out);
         if (r < 0)
-                return answer_error(r, "pacman could not be run: %s", strerror(-r));
+                return workerline_why(why, r, "pacman could not be run: %s", strerror(-r));
         /* Nothing found is exit status 1 with no output, not an error. */
         if (r > 1 || (r == 1 && out[0]))
-                return answer_error(-EIO, "pacman %s failed (exit status %d)", op, r);
-        return answer_result(streq(op, "-Ss") ? pacman_parse_search(out) : pacman_parse_query(out));
+                return workerline_why(why, -EIO, "pacman %s failed (exit status %d)", op, r);
+        *ret = streq(op, "-Ss") ? pacman_parse_search(out) : pacman_parse_query(out);
+        return 0;
 }
 
-static int usage(void) {
-        fputs("Usage: koompi-pkg-pacman [--config FILE] search TEXT | info NAME | list\n", stderr);
-        return 1;
+static int do_list(void *c, const struct worker_args *a, json_object **ret, char *why) {
+        return items(c, "-Qe", NULL, ret, why);
 }
+
+static int do_search(void *c, const struct worker_args *a, json_object **ret, char *why) {
+        if (!pkg_search_valid(a->arg))
+                return workerline_why(why, -EINVAL, "'%.200s' is not a search text", a->arg);
+        return items(c, "-Ss", a->arg, ret, why);
+}
+
+static int do_info(void *c, const struct worker_args *a, json_object **ret, char *why) {
+        return info(c, a->arg, ret, why);
+}
+
+static int do_elsewhere(void *c, const struct worker_args *a, json_object **ret, char *why) {
+        return workerline_why(why, -EINVAL,
+                              "repository packages are installed and removed in a new root by the agent");
+}
+
+static const struct worker_verb verbs[] = {
+        { "list", 0, do_list },         { "search", 1, do_search },    { "info", 1, do_info },
+        { "install", 1, do_elsewhere }, { "remove", 1, do_elsewhere }, { "install", 0, do_elsewhere },
+        { "remove", 0, do_elsewhere },
+};
 
 int main(int argc, char **argv) {
-        static const struct option longopts[] = { { "config", required_argument, NULL, 'c' }, {} };
-        const char *config = "/etc/koompi/agent.conf";
-        struct pkg_config c;
-        int opt;
-        while ((opt = getopt_long(argc, argv, "", longopts, NULL)) >= 0) {
-                if (opt != 'c')
-                        return usage();
-                config = optarg;
-        }
-        if (optind >= argc || argc - optind > 2)
-                return usage();
-        const char *verb = argv[optind], *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
-        pkgconf_defaults(&c);
-        int r = pkgconf_load(&c, config);
-        if (r < 0 && r != -ENOENT)
-                r = answer_error(r, "%s could not be read: %s", config, strerror(-r));
-        else if (streq(verb, "list") && !arg)
-                r = items(&c, "-Qe", NULL);
-        else if (streq(verb, "search") && arg && pkg_search_valid(arg))
-                r = items(&c, "-Ss", arg);
-        else if (streq(verb, "info") && arg)
-                r = info(&c, arg);
-        else if (streq(verb, "install") || streq(verb, "remove"))
-                r = answer_error(-EINVAL,
-                                 "repository packages are installed and removed in a new root by the agent");
-        else
-                r = usage();
-        pkgconf_free(&c);
-        return r;
+        static const struct pkgworker w = {
+                .usage = "Usage: koompi-pkg-pacman [--config FILE] search TEXT | info NAME | list\n",
+                .name = "koompi-pkg-pacman",
+                .verbs = verbs,
+                .n_verbs = ELEMENTSOF(verbs),
+        };
+        return pkgworker_main(&w, argc, argv);
 }

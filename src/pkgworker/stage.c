@@ -11,13 +11,13 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 
-#include "answer.h"
 #include "appimage.h"
 #include "desktop.h"
 #include "integrate.h"
 #include "pkgargs.h"
 #include "pkgpriv.h"
 #include "util.h"
+#include "workerline.h"
 
 #define ICON_MAX (4 * 1024 * 1024)
 #define FETCH_SECONDS 1800
@@ -79,7 +79,7 @@ static int fetch(struct stage *s, const char *url, char *path) {
                          (char *)"--",
                          (char *)url,
                          NULL };
-        answer_progress(1, 4, "downloading");
+        workerline_progress(stdout, 1, 4, "downloading");
         r = pkg_run_as(s->c->user, argv, FETCH_SECONDS);
         if (r != 0)
                 return fail(s, r < 0 ? r : -EIO,
@@ -140,7 +140,7 @@ static int extract(struct stage *s, uint64_t offset) {
                          (char *)"*.png",
                          (char *)"*.svg",
                          NULL };
-        answer_progress(2, 4, "reading the .desktop entry and the icon");
+        workerline_progress(stdout, 2, 4, "reading the .desktop entry and the icon");
         r = pkg_run_as(s->c->user, argv, EXTRACT_SECONDS);
         if (r != 0)
                 return fail(s, r < 0 ? r : -EBADMSG, "its payload could not be read (unsquashfs failed)");
@@ -276,7 +276,7 @@ int integrate_install(const struct pkg_config *c, const char *target, char *ret_
                 r = place_desktop(&s, app);
         if (r >= 0 && rename(s.copy, app) < 0)
                 r = fail(&s, -errno, "it could not be put in place");
-        answer_progress(4, 4, r >= 0 ? "integrated" : "failed: undone");
+        workerline_progress(stdout, 4, 4, r >= 0 ? "integrated" : "failed: undone");
         undo(&s, r);
         if (r >= 0)
                 snprintf(ret_name, name_size, "%s", s.name);

@@ -14,12 +14,12 @@
 #include "util.h"
 
 #define HEADER_SIZE 110
-#define MAX_NAMES 256
 
 struct archive {
         const char *data;
         size_t len, pos;
-        char *names[MAX_NAMES];
+        char **names; /* the directories met so far: a path may have over 2,000 */
+        size_t *lens; /* their lengths: compared first, so that a deep archive stays fast */
         size_t n_names;
 };
 
@@ -32,7 +32,7 @@ static unsigned long field(const char *h, unsigned i) {
 
 static bool seen_dir(const struct archive *a, const char *name, size_t len) {
         for (size_t i = 0; i < a->n_names; i++)
-                if (strlen(a->names[i]) == len && memcmp(a->names[i], name, len) == 0)
+                if (a->lens[i] == len && memcmp(a->names[i], name, len) == 0)
                         return true;
         return false;
 }
@@ -52,8 +52,13 @@ static bool check_entry(struct archive *a) {
         FUZZ_CHECK(*name != '/' && !strstr(name, "//") && !streq(name, ".."));
         const char *slash = strrchr(name, '/');
         FUZZ_CHECK(!slash || seen_dir(a, name, (size_t)(slash - name)));
-        if ((mode & 0170000) == 0040000 && a->n_names < MAX_NAMES)
+        if ((mode & 0170000) == 0040000) {
+                a->names = realloc(a->names, (a->n_names + 1) * sizeof *a->names);
+                a->lens = realloc(a->lens, (a->n_names + 1) * sizeof *a->lens);
+                FUZZ_CHECK(a->names && a->lens);
+                a->lens[a->n_names] = namesize - 1;
                 a->names[a->n_names++] = strdup_or_die(name);
+        }
         return false;
 }
 
@@ -66,6 +71,8 @@ static void check_archive(const void *data, size_t len) {
                 FUZZ_CHECK(a.data[i] == 0);
         for (size_t i = 0; i < a.n_names; i++)
                 free(a.names[i]);
+        free(a.names);
+        free(a.lens);
 }
 
 static void add_line(struct cpio *c, char *line) {

@@ -18,9 +18,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 cd "$(dirname "$0")/../.." || exit 1
-[ -x "$bin" ] || { echo "bench-agent: $bin is not built (make $bin)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "bench-agent: needs root (loop devices, Btrfs)" >&2; exit 1; }
-KOOMPI_BOOT=$(readlink -f "$bin")
+. tests/host/lib-bench.sh
+bench_begin bench-agent "$bin"
 . tests/host/lib.sh
 . tests/host/lib-agent.sh
 

@@ -14,16 +14,14 @@ bin=${1:-build/koompi-boot}
 N=${N:-10}
 BIG_MIB=${BIG_MIB:-100}
 cd "$(dirname "$0")/../.." || exit 1
-[ -x "$bin" ] || { echo "bench-update-apply: $bin is not built (make $bin)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "bench-update-apply: needs root (loop devices, Btrfs)" >&2; exit 1; }
-KOOMPI_BOOT=$(readlink -f "$bin")
+. tests/host/lib-bench.sh
+bench_begin bench-update-apply "$bin"
 . tests/host/lib.sh
 . tests/host/lib-roots.sh
 . tests/host/lib-agent.sh
 . tests/host/lib-nginx.sh
 . tests/host/lib-pacman.sh
-R=$(dirname "$K")/koompi-release
-trap 'stop_nginx; agent_cleanup; cleanup' EXIT INT TERM
+. tests/host/lib-update.sh
 [ -n "$BUSYBOX" ] || { echo "bench-update-apply: needs a static busybox" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 die() { echo "bench-update-apply: $*" >&2; tail -n 20 "$T/agent.log" >&2 2>/dev/null; exit 1; }
@@ -49,7 +47,7 @@ m = {"format": 1, "channel": "stable", "version": version, "serial": serial,
      "packages": [entry(f) for f in files], "revoked": []}
 json.dump(m, open(os.path.join(top, "manifest.json"), "w"))
 PY
-	"$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" sign >/dev/null
+	sign_manifest
 }
 release_bytes() { du -cb "$T/mirror/stable/$1"/*.pkg.tar.gz "$T/mirror/stable/$1/koompi.db.tar.gz" | tail -n1 | cut -f1; }
 
@@ -61,19 +59,13 @@ add_pacman_root @root-current 6.1.0-test || die "no pacman root"
 make_esp_dir
 boot_state @root-current
 "$K" --top "$TOP" --esp "$ESP" --state "$STATE" entries sync >/dev/null || die "entries sync"
-mkdir -p "$T/keys" "$T/state"
-"$R" keygen -s "$T/release.key" -p "$T/keys/release.pub" >/dev/null
-echo 0123456789abcdef0123456789abcdef >"$T/machine-id"
+make_release_keys || die "no release key"
 start_nginx || die "nginx"
 PORT=$NGINX_PORT
 start_bus || die "bus"
 write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
 	"machine_id_file = $T/machine-id" "user = nobody"
-: >"$T/agent.log"
-"$AGENT" --config "$T/agent.conf" --top "$TOP" --esp "$ESP" --state "$STATE" --state-dir "$T/state" \
-	>"$T/agent.log" 2>&1 &
-AGENT_PID=$!
-wait_for 100 agent_serving || die "the agent did not start"
+start_agent "$T/agent.conf" "$STATE" || die "the agent did not start"
 echo "bench-update-apply: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs"
 
 # ---- N small packages: koompi update apply, then pacman by hand ----

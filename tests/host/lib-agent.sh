@@ -102,11 +102,12 @@ write_agent_conf() {
 	} >"$T/agent.conf"
 }
 
-# start_agent [CONFIG]: the agent on the bus, on $TOP and $ESP; returns once it serves (its log
-# says so) or fails when it died first.
+# start_agent [CONFIG [STATE]]: the agent on the bus, on $TOP and $ESP, with koompi-init's record
+# STATE ($T/boot.json by default); returns once it serves (its log says so) or fails when it
+# died first.
 start_agent() {
 	: >"$T/agent.log"
-	"$AGENT" --config "${1:-$T/agent.conf}" --top "$TOP" --esp "$ESP" --state "$T/boot.json" \
+	"$AGENT" --config "${1:-$T/agent.conf}" --top "$TOP" --esp "$ESP" --state "${2:-$T/boot.json}" \
 		--state-dir "$T/state" >"$T/agent.log" 2>&1 &
 	AGENT_PID=$!
 	wait_for 100 agent_serving

@@ -9,22 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-agent.sh"
 . "$(dirname "$0")/lib-nginx.sh"
-R=$(dirname "$K")/koompi-release
-trap 'stop_nginx; agent_cleanup; cleanup' EXIT INT TERM
+. "$(dirname "$0")/lib-update.sh"
 
-for tool in nginx minisign curl; do
-	command -v $tool >/dev/null || { not_ok "$tool is installed" "make deps"; finish; exit 1; }
-done
-[ -x "$AGENT" ] && [ -x "$KOOMPI" ] && [ -x "$R" ] || { not_ok "the programs are built" "make all"; finish; exit 1; }
+require_update_tools nginx minisign curl
 make_agent_world || { not_ok "a Btrfs top level in a loop file"; finish; exit 1; }
-check "nginx on 127.0.0.1" start_nginx
-check "a private bus" start_bus
+start_update_world
 
-mkdir -p "$T/keys" "$T/mirror/stable" "$T/other"
-"$R" keygen -s "$T/release.key" -p "$T/keys/release.pub" >/dev/null
+mkdir -p "$T/other"
 minisign -G -W -p "$T/other/stranger.pub" -s "$T/other/stranger.key" >/dev/null 2>&1
-echo 0123456789abcdef0123456789abcdef >"$T/machine-id"
-DOWN=http://127.0.0.1:$(free_port)
 write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
 	"machine_id_file = $T/machine-id"
 check "the agent starts" start_agent
@@ -44,7 +36,6 @@ open(sys.argv[1], "w").write(json.dumps(m, indent=1) + "\n")
 PY
 	rm -f "$T/mirror/stable/manifest.json.minisig"
 }
-sign() { "$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" sign >/dev/null; }
 stock_sign() {
 	minisign -S -s "$1" -m "$T/mirror/stable/manifest.json" </dev/null >/dev/null 2>&1
 }
@@ -56,7 +47,7 @@ refused() {
 state() { cat "$T/state/update/stable.state" 2>/dev/null; }
 
 serve 10
-sign
+sign_manifest
 expect_rc "a good release: accepted" 0 "$KOOMPI" --json update check
 check "the answer: version, tier, percent, eligible, reason" json_true "$T/out" \
 	'j["version"] == "2026.12.2" and j["tier"] == "regular" and j["percent"] == 100 and j["eligible"] and j["reason"] == "in the 100 % wave: yes" and j["mirror"] == "'"$MIRROR"'"'
@@ -69,7 +60,7 @@ expect_rc "text: koompi update check" 0 "$KOOMPI" update check
 check "text: what a teacher reads" sh -c "grep -q '^Available: *2026.12.2 (regular, channel stable, serial 10)' '$T/out' && grep -q '^Taken now: *in the 100 % wave: yes' '$T/out'"
 
 serve 11 'rollout={"percent": 25, "paused": false}'
-sign
+sign_manifest
 expect_rc "at 25 %: accepted, this machine waits" 0 "$KOOMPI" --json update check
 check "waiting: bucket 69, the release at 25 %" json_true "$T/out" \
 	'not j["eligible"] and j["reason"] == "waiting: this machine is in bucket 69, the release is at 25 %"'
@@ -77,7 +68,7 @@ expect_rc "a student may check" 0 as_nobody "$KOOMPI" --json update check
 check "the student's answer" json_true "$T/out" 'j["version"] == "2026.12.2" and not j["eligible"]'
 
 serve 20
-sign
+sign_manifest
 sed -i 's/"percent": 100/"percent": 99/' "$T/mirror/stable/manifest.json"
 refused "a tampered manifest" "bad signature: the manifest or its signature was changed"
 serve 20
@@ -89,16 +80,16 @@ serve 20
 stock_sign "$T/other/stranger.key"
 refused "an unknown key" "unknown key: the manifest is signed by key"
 serve 10
-sign
+sign_manifest
 refused "a replayed manifest" "replayed or older manifest: serial 10 is not newer than 11, accepted before"
 serve 9
-sign
+sign_manifest
 refused "an older manifest" "serial 9 is not newer than 11"
 serve 20 'issued="2026-11-01T00:00:00Z"' 'expires="2026-11-15T00:00:00Z"'
-sign
+sign_manifest
 refused "an expired manifest" "expired: the manifest expired at 2026-11-15T00:00:00Z"
 serve 20 'channel="beta"'
-sign
+sign_manifest
 refused "another channel's manifest" 'another channel: the manifest is for \"beta\", this machine follows \"stable\"'
 serve 20 'format=2'
 stock_sign "$T/release.key"
@@ -111,7 +102,7 @@ check "the agent logs the refusals" grep -q "update check: malformed JSON" "$T/a
 
 # A major release waits for an admin.
 serve 12 'tier="major"' 'version="2027.1.0"'
-sign
+sign_manifest
 expect_rc "a major release: accepted" 0 "$KOOMPI" --json update check
 check "waiting for an admin's approval" json_true "$T/out" \
 	'not j["eligible"] and j["reason"] == "waiting: a major release needs an admin'"'"'s approval (koompi update approve 2027.1.0)"'
@@ -131,7 +122,7 @@ write_agent_conf "[update]" "mirrors = $DOWN $MIRROR" "channel = stable" "keys_d
 	"machine_id_file = $T/machine-id"
 start_agent
 serve 21
-sign
+sign_manifest
 expect_rc "the first mirror down: the second serves" 0 "$KOOMPI" --json update check
 check "served by the second" json_true "$T/out" 'j["mirror"] == "'"$MIRROR"'" and j["version"] == "2026.12.2"'
 stop_agent
@@ -146,7 +137,7 @@ write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $
 	"machine_id_file = $T/machine-id" "user = no-such-user-here"
 start_agent
 serve 22
-sign
+sign_manifest
 expect_rc "[update] user unknown: nothing fetched (exit 5)" 5 "$KOOMPI" --json update check
 check "it says why" json_true "$T/out" '"could not drop root" in j["error"]'
 
@@ -155,7 +146,7 @@ stop_agent
 write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
 	"machine_id_file = $T/machine-id" "check_interval = 1s"
 serve 30
-sign
+sign_manifest
 check "the agent starts, checking every second" start_agent
 check "it checks by itself: serial 30 kept" wait_for 100 grep -qx "serial=30" "$T/state/update/stable.state"
 check "its log says what it found" grep -q "update check: 2026.12.2 accepted: in the 100 % wave: yes" "$T/agent.log"

@@ -12,13 +12,9 @@
 . "$(dirname "$0")/lib-roots.sh"
 . "$(dirname "$0")/lib-agent.sh"
 . "$(dirname "$0")/lib-nginx.sh"
-R=$(dirname "$K")/koompi-release
-trap 'stop_nginx; agent_cleanup; cleanup' EXIT INT TERM
+. "$(dirname "$0")/lib-update.sh"
 
-for tool in nginx minisign curl; do
-	command -v $tool >/dev/null || { not_ok "$tool is installed" "make deps"; finish; exit 1; }
-done
-[ -x "$AGENT" ] && [ -x "$KOOMPI" ] && [ -x "$R" ] || { not_ok "the programs are built" "make all"; finish; exit 1; }
+require_update_tools nginx minisign curl
 if [ -z "$BUSYBOX" ]; then
 	echo "test-update-policy.sh: SKIPPED: no static busybox for the test roots"
 	finish
@@ -49,14 +45,8 @@ check "@root-c boots next" test "$(next_root)" = @root-c
 NGINX_HTTP_EXTRA="log_format body escape=none '\$request_body';"
 NGINX_SERVER_EXTRA="location = /report { access_log $T/nginx/reports.log body; proxy_pass http://127.0.0.1:\$server_port/taken; }
         location = /taken { access_log off; return 204; }"
-check "nginx on 127.0.0.1" start_nginx
-check "a private bus" start_bus
-mkdir -p "$T/keys" "$T/mirror/stable"
-"$R" keygen -s "$T/release.key" -p "$T/keys/release.pub" >/dev/null
-MID=0123456789abcdef0123456789abcdef
-echo $MID >"$T/machine-id"
-REPORT_ID=$(python3 -c 'import hmac,sys; print(hmac.new(bytes.fromhex(sys.argv[1]), b"koompi-report", "sha256").hexdigest())' $MID)
-DOWN=http://127.0.0.1:$(free_port)
+start_update_world
+REPORT_ID=$(python3 -c 'import hmac,sys; print(hmac.new(bytes.fromhex(sys.argv[1]), b"koompi-report", "sha256").hexdigest())' $MACHINE_ID)
 # conf REPORT_URL PRIVACY_REPORT [REBOOT]
 conf() {
 	write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
@@ -72,7 +62,7 @@ m = {"format": 1, "channel": "stable", "version": "2026.12.3", "serial": int(sys
      "packages": [], "revoked": json.loads(sys.argv[3])}
 open(sys.argv[1], "w").write(json.dumps(m) + "\n")
 PY
-	"$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" sign >/dev/null
+	sign_manifest
 }
 outcomes() { cat "$T/state/update/outcomes" 2>/dev/null; }
 queue() { cat "$T/state/update/report-queue" 2>/dev/null; }
@@ -128,7 +118,7 @@ lines = [json.loads(l) for l in open(sys.argv[1])]
 assert [(l["version"], l["outcome"]) for l in lines] == [("2026.12.2", "booted-good"), ("2026.12.2", "rolled-back")], lines
 assert all(l["id"] == sys.argv[2] and l["time"].endswith("Z") for l in lines)
 ' "$T/nginx/reports.log" "$REPORT_ID"
-check "the machine-id is in no byte sent" sh -c "! grep -rqi '$MID' '$T/nginx/reports.log' '$T/nginx/access.log'"
+check "the machine-id is in no byte sent" sh -c "! grep -rqi '$MACHINE_ID' '$T/nginx/reports.log' '$T/nginx/access.log'"
 check "the outcomes stay recorded" test "$(outcomes | grep -c .)" -eq 2
 check "rolled-back once, though @root-c also shows bad in every read of the roots" test "$(outcomes | grep -c rolled-back)" -eq 1
 

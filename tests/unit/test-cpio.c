@@ -365,6 +365,72 @@ static void test_cpio_bad_sources(void **state) {
         free(buf);
 }
 
+/* Counts the pieces a sink is given and keeps their bytes. */
+struct pieces {
+        size_t n, largest;
+        char *data;
+        size_t len;
+};
+
+static int sink_pieces(const void *buf, size_t len, void *userdata) {
+        struct pieces *p = userdata;
+        p->data = realloc(p->data, p->len + len);
+        assert_non_null(p->data);
+        memcpy(p->data + p->len, buf, len);
+        p->len += len;
+        p->n++;
+        p->largest = len > p->largest ? len : p->largest;
+        return 0;
+}
+
+/* Writes c through sink_pieces and checks the bytes are those of cpio_write_mem(). */
+static void write_pieces(struct cpio *c, struct pieces *p) {
+        _cleanup_free_ void *mem = NULL;
+        size_t len = 0;
+        uint64_t size = 0;
+        assert_int_equal(cpio_write(c, sink_pieces, p, &size), 0);
+        assert_int_equal(cpio_write_mem(c, &mem, &len), 0);
+        assert_int_equal(size, p->len);
+        assert_int_equal(len, p->len);
+        assert_memory_equal(mem, p->data, len);
+}
+
+/* The output buffer is sized to the archive (at most 1 MiB): a small archive reaches the sink
+ * in one piece, a large one in pieces of at most 1 MiB, and a source file that grew past the
+ * buffer after it was added is written whole, as it is when written. */
+static void test_cpio_buffer_sizes(void **state) {
+        _cleanup_cpio_ struct cpio *c = sample();
+        struct pieces small = { 0 }, grown = { 0 };
+        write_pieces(c, &small);
+        assert_int_equal(small.n, 1);
+        free(small.data);
+
+        size_t big = 3 * 1024 * 1024 + 5;
+        _cleanup_free_ char *content = malloc(big);
+        assert_non_null(content);
+        memset(content, 'x', big);
+        tl_write_mode(path_in("grows"), "small", 0644);
+        assert_int_equal(cpio_add_file(c, "/etc/grows", 0644, path_in("grows")), 0);
+        int fd = open(path_in("grows"), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write_full(fd, content, big), 0);
+        close(fd);
+        write_pieces(c, &grown);
+        assert_true(grown.n >= 4);
+        assert_true(grown.largest <= 1024 * 1024);
+        assert_non_null(memmem(grown.data, grown.len, content, big));
+        free(grown.data);
+
+        _cleanup_cpio_ struct cpio *large = NULL;
+        struct pieces pieces = { 0 };
+        assert_int_equal(cpio_new(0, &large), 0);
+        assert_int_equal(cpio_add_data(large, "/big", 0644, content, big), 0);
+        write_pieces(large, &pieces);
+        assert_int_equal(pieces.n, 4);
+        assert_int_equal(pieces.largest, 1024 * 1024);
+        free(pieces.data);
+}
+
 /* Writes one segment to a file and returns bsdtar's listing of it (free it). */
 static char *segment_listing(struct cpio *c, unsigned segment, const char *name) {
         char img[PATH_MAX];
@@ -463,11 +529,12 @@ static void test_cpio_digest_by_content(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_cpio_tool_lists),  cmocka_unit_test(test_cpio_extracts),
-                cmocka_unit_test(test_cpio_format),      cmocka_unit_test(test_cpio_reproducible),
-                cmocka_unit_test(test_cpio_mtime),       cmocka_unit_test(test_cpio_paths),
-                cmocka_unit_test(test_cpio_bad_sources), cmocka_unit_test(test_cpio_trailer_name),
-                cmocka_unit_test(test_cpio_segments),    cmocka_unit_test(test_cpio_digest_by_content),
+                cmocka_unit_test(test_cpio_tool_lists),   cmocka_unit_test(test_cpio_extracts),
+                cmocka_unit_test(test_cpio_format),       cmocka_unit_test(test_cpio_reproducible),
+                cmocka_unit_test(test_cpio_mtime),        cmocka_unit_test(test_cpio_paths),
+                cmocka_unit_test(test_cpio_bad_sources),  cmocka_unit_test(test_cpio_trailer_name),
+                cmocka_unit_test(test_cpio_segments),     cmocka_unit_test(test_cpio_digest_by_content),
+                cmocka_unit_test(test_cpio_buffer_sizes),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

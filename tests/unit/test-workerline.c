@@ -54,6 +54,18 @@ static void test_error_line(void **state) {
         free(text);
 }
 
+/* A verb's failure: the sentence, cut to WORKER_WHY_MAX bytes, and its errno returned. */
+static void test_why(void **state) {
+        char why[WORKER_WHY_MAX], long_name[2 * WORKER_WHY_MAX];
+        memset(long_name, 'a', sizeof long_name - 1);
+        long_name[sizeof long_name - 1] = 0;
+        assert_int_equal(workerline_why(why, -ENOENT, "no package %s", "hello"), -ENOENT);
+        assert_string_equal(why, "no package hello");
+        assert_int_equal(workerline_why(why, -EINVAL, "'%s' is not a name", long_name), -EINVAL);
+        assert_int_equal(strlen(why), WORKER_WHY_MAX - 1);
+        assert_memory_equal(why, "'aaa", 4);
+}
+
 static void test_exit_status_table(void **state) {
         static const struct {
                 int r, code;
@@ -121,6 +133,7 @@ int main(void) {
                 cmocka_unit_test(test_lines),
                 cmocka_unit_test(test_error_line),
                 cmocka_unit_test(test_exit_status_table),
+                cmocka_unit_test(test_why),
                 cmocka_unit_test(test_args),
                 cmocka_unit_test(test_args_refused),
                 cmocka_unit_test(test_verb_table),
