@@ -153,11 +153,13 @@ if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     sync) koompi-boot entries sync --kernel "/efi$k" --initrd "/efi$i" ;;
     prune) koompi-boot prune --keep 2 --kernel "/efi$k" --initrd "/efi$i" ;;
     rollback)
-        # A newer root to go back from (not cut), then the rollback to the booted one.
+        # A newer root to go back from (not cut), then the rollback to the booted one; the
+        # kernel for the entries it writes, as the other verbs are given it (the test's roots
+        # carry none), is what recovery finishes it with too.
         KOOMPI_FAULT_POINT= koompi-boot snapshot create --kernel "/efi$k" --initrd "/efi$i" \\
             >/run/koompi-snapshot.log 2>&1
         printf 'KOOMPI-CUT: prepared: snapshot rc=%s, entries %s\\n' "$?" "$(ls /efi/loader/entries | tr '\\n' ' ')"
-        koompi-boot rollback @root-systemd ;;
+        koompi-boot rollback --kernel "/efi$k" --initrd "/efi$i" @root-systemd ;;
     mark-bad) koompi-boot mark-bad --reason 'the power cut test' ;;
     esac
     printf 'KOOMPI-CUT: the %s ended before the cut: rc=%s\\n' "$verb" "$?"
