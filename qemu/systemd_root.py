@@ -111,8 +111,10 @@ REPORT_SCRIPT = """\
 # koompi-boot update with the booted entry's kernel and initramfs, then reboot.
 # With koompi.test=powercut:VERB:POINT+MS (tests/vm/powercut.py), once: a student's files in
 # /home and their sums, synced; then koompi-boot VERB (update, snapshot create, snapshot delete,
-# entries sync, prune) with the machine reset without a sync at its step POINT (or MS later,
-# while the next step writes). The boot after it reports as usual. With koompi.test=bootcut the
+# entries sync, prune, rollback, mark-bad) with the machine reset without a sync at its step
+# POINT (or MS later, while the next step writes). The boot after it reports as usual. rollback
+# goes back to the booted root from a snapshot made first; mark-bad judges the boot of a root
+# updated (and rebooted into) first. With koompi.test=bootcut the
 # cut came during an earlier boot (koompi.fault= in koompi-init, or the fault point of
 # mark-good.service through systemd.setenv=): this boot reports the same checks.
 # With koompi.test=release (update-release): /usr/libexec/koompi-test-release's phases first.
@@ -120,16 +122,30 @@ if grep -qw koompi.test=release /proc/cmdline && /usr/libexec/koompi-test-releas
     exit 0
 fi
 cut=$(sed -n 's/.*koompi\.test=powercut:\([^ ]*\).*/\\1/p' /proc/cmdline)
+verb=${cut%%:*}
+if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
+    ent=$(grep -lw "koompi.test=powercut:$cut" /efi/loader/entries/*.conf | head -n 1)
+    k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
+    i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
+fi
+# mark-bad judges the running boot: first an update (not cut) and a boot of its new root, with
+# the root booted now behind it.
+if [ "$verb" = mark-bad ] && [ ! -e /var/lib/koompi-test/prepared ]; then
+    mkdir -p /var/lib/koompi-test
+    koompi-boot update --run 'touch /etc/koompi-updated' --kernel "/efi$k" --initrd "/efi$i" \\
+        >/run/koompi-update.log 2>&1
+    printf 'KOOMPI-CUT: prepared: update rc=%s, entries %s\\n' "$?" "$(ls /efi/loader/entries | tr '\\n' ' ')"
+    touch /var/lib/koompi-test/prepared
+    sync
+    systemctl --no-block reboot
+    exit 0
+fi
 if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     mkdir -p /home/student /var/lib/koompi-test
     for n in 1 2 3; do head -c 65536 /dev/urandom >/home/student/work-$n; done
     (cd /home/student && sha256sum work-*) >/var/lib/koompi-test/home.sha256
     echo "$cut" >/var/lib/koompi-test/cut
     sync
-    ent=$(grep -lw "koompi.test=powercut:$cut" /efi/loader/entries/*.conf | head -n 1)
-    k=$(sed -n 's/^linux[[:space:]]*//p' "$ent" | head -n 1)
-    i=$(sed -n 's/^initrd[[:space:]]*//p' "$ent" | head -n 1)
-    verb=${cut%%:*}
     point=${cut#*:}
     point=${point%%+*}
     ms=0
@@ -142,6 +158,15 @@ if [ -n "$cut" ] && [ ! -e /var/lib/koompi-test/cut ]; then
     delete) koompi-boot snapshot delete --kernel "/efi$k" --initrd "/efi$i" @root-2024-12-01 ;;
     sync) koompi-boot entries sync --kernel "/efi$k" --initrd "/efi$i" ;;
     prune) koompi-boot prune --keep 2 --kernel "/efi$k" --initrd "/efi$i" ;;
+    rollback)
+        # A newer root to go back from (not cut), then the rollback to the booted one; the
+        # kernel for the entries it writes, as the other verbs are given it (the test's roots
+        # carry none), is what recovery finishes it with too.
+        KOOMPI_FAULT_POINT= koompi-boot snapshot create --kernel "/efi$k" --initrd "/efi$i" \\
+            >/run/koompi-snapshot.log 2>&1
+        printf 'KOOMPI-CUT: prepared: snapshot rc=%s, entries %s\\n' "$?" "$(ls /efi/loader/entries | tr '\\n' ' ')"
+        koompi-boot rollback --kernel "/efi$k" --initrd "/efi$i" @root-systemd ;;
+    mark-bad) koompi-boot mark-bad --reason 'the power cut test' ;;
     esac
     printf 'KOOMPI-CUT: the %s ended before the cut: rc=%s\\n' "$verb" "$?"
     sleep 60

@@ -11,6 +11,7 @@
 #include "fallback.h"
 #include "handentry.h"
 #include "layout.h"
+#include "loaderdefault.h"
 #include "uki.h"
 #include "util.h"
 
@@ -125,7 +126,16 @@ static bool line_key_is(const char *line, size_t len, const char *key) {
         return i + k == len || line[i + k] == ' ' || line[i + k] == '\t' || line[i + k] == '\r';
 }
 
+static void default_line(struct text *t, const char *dflt) {
+        text_add(t, "default ", strlen("default "));
+        text_line(t, dflt);
+}
+
 int plan_loader_conf(const char *old, char **ret) {
+        return plan_loader_conf_default(old, PLAN_DEFAULT_PATTERN, ret);
+}
+
+int plan_loader_conf_default(const char *old, const char *dflt, char **ret) {
         struct text t = {};
         bool have_timeout = false, have_default = false, have_editor = false;
 
@@ -136,7 +146,7 @@ int plan_loader_conf(const char *old, char **ret) {
 
                 if (line_key_is(p, len, "default")) {
                         if (!have_default)
-                                text_line(&t, "default " PLAN_DEFAULT_PATTERN);
+                                default_line(&t, dflt);
                         have_default = true;
                 } else if (line_key_is(p, len, "editor")) {
                         if (!have_editor)
@@ -153,7 +163,7 @@ int plan_loader_conf(const char *old, char **ret) {
         if (!have_timeout)
                 text_line(&t, "timeout " PLAN_TIMEOUT_DEFAULT);
         if (!have_default)
-                text_line(&t, "default " PLAN_DEFAULT_PATTERN);
+                default_line(&t, dflt);
         if (!have_editor)
                 text_line(&t, "editor no");
         if (t.oom) {
@@ -514,7 +524,7 @@ static int plan_kernels(const struct plan_input *in, struct plan *ret) {
         for (size_t i = 0; i < in->n_roots && !in->uki; i++) {
                 const struct plan_root *a = &in->roots[i];
                 bool present = false;
-                if (!a->read_only)
+                if (!a->read_only || hand_entry(in, a))
                         continue;
                 for (size_t j = 0; j < in->n_kernel_dirs; j++)
                         present = present || streq_ptr(in->kernel_dirs[j], a->kernel_id);
@@ -527,7 +537,8 @@ static int plan_kernels(const struct plan_input *in, struct plan *ret) {
                         continue;
                 for (size_t i = 0; i < in->n_roots && !in->uki; i++)
                         used = used ||
-                                (in->roots[i].read_only && streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
+                                (in->roots[i].read_only && !hand_entry(in, &in->roots[i]) &&
+                                 streq(in->roots[i].kernel_id, in->kernel_dirs[j]));
                 /* An entry that is not koompi-boot's may boot it: kept while one does. */
                 for (size_t i = 0; i < in->n_entries; i++)
                         used = used ||
@@ -537,6 +548,22 @@ static int plan_kernels(const struct plan_input *in, struct plan *ret) {
                         return -ENOMEM;
         }
         return 0;
+}
+
+/* loader.conf's default for the roots' entries as planned (loaderdefault.h). */
+static int plan_default(const struct plan_input *in, struct plan *p) {
+        _cleanup_free_ struct default_candidate *c = calloc(p->n_entries ? p->n_entries : 1, sizeof *c);
+        size_t n = 0;
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_entries; i++) {
+                const struct plan_entry *e = &p->entries[i];
+                for (size_t j = 0; e->op != PLAN_REMOVE && e->root && j < in->n_roots; j++)
+                        if (in->roots[j].name == e->root)
+                                c[n++] = (struct default_candidate) { e->file, e->uki,
+                                                                      in->roots[j].generation };
+        }
+        return loader_default_choose(c, n, PLAN_DEFAULT_PATTERN, p->loader_default, sizeof p->loader_default);
 }
 
 int plan_entries(const struct plan_input *in, struct plan *ret) {
@@ -575,7 +602,9 @@ int plan_entries(const struct plan_input *in, struct plan *ret) {
         if (r < 0)
                 return r;
 
-        r = plan_loader_conf(in->loader_conf, &conf);
+        r = plan_default(in, ret);
+        if (r == 0)
+                r = plan_loader_conf_default(in->loader_conf, ret->loader_default, &conf);
         if (r < 0)
                 return r;
         if (r > 0) {

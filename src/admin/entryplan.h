@@ -48,12 +48,16 @@
  *   - loader.conf: "timeout" kept when present (else "timeout 3"), "editor no", and
  *     "default koompi-*": a glob, so systemd-boot's own order (spent entries last, then the
  *     newest version) picks the default and no default pins an entry still counting or spent;
- *     other lines are kept. */
+ *     but when the entry that should boot next (not spent, the newest root) was named by hand,
+ *     "default" is that entry's ID (loaderdefault.h); other lines are kept;
+ *   - a root whose entry was named by hand boots what that entry names: its kernel is not
+ *     stored under koompi/. */
 
 #define PLAN_KERNEL_ID_LEN 16
 #define PLAN_SORT_KEY "koompi"
 #define PLAN_DEFAULT_PATTERN "koompi-*"
 #define PLAN_TIMEOUT_DEFAULT "3"
+#define PLAN_DEFAULT_MAX 256
 
 struct plan_root {
         const char *name; /* "@root-2024-12-01" */
@@ -113,6 +117,7 @@ struct plan {
         char **kernels_unused; /* present and referenced by no entry */
         size_t n_kernels_unused;
         char *loader_conf; /* new text, NULL when unchanged */
+        char loader_default[PLAN_DEFAULT_MAX]; /* its "default": PLAN_DEFAULT_PATTERN or an entry's ID */
         const char *conflict[2]; /* on failure: the root(s) at fault, into the input */
 };
 
@@ -130,8 +135,11 @@ int plan_entry_text(const struct plan_root *root, const char *options, char **re
 /* The descriptor (uki.h) of the UKI of one root: its os-release, and options followed by
  * koompi.snapshot=NAME. signer: NULL or "" when not signed. 0, -EINVAL, -ENOMEM. */
 int plan_uki_text(const struct plan_root *root, const char *options, const char *signer, char **ret);
-/* loader.conf as it should be (old may be NULL). Returns 1 when it differs from old, else 0. */
+/* loader.conf as it should be (old may be NULL), with "default PLAN_DEFAULT_PATTERN". Returns 1
+ * when it differs from old, 0 when not, -ENOMEM. */
 int plan_loader_conf(const char *old, char **ret);
+/* The same with "default dflt" (a glob or an entry's ID; one word). */
+int plan_loader_conf_default(const char *old, const char *dflt, char **ret);
 /* A kernel command line (/proc/cmdline) without the words that name a boot image or a root
  * (BOOT_IMAGE=, initrd=, koompi.snapshot=), words joined by single spaces; quotes kept. */
 int plan_base_options(const char *cmdline, char **ret);

@@ -9,8 +9,10 @@
  * counting loader skips it too, and entries sync re-creates a lost entry spent); TARGET is
  * re-armed when it was bad ("+TRIES", a rearm mark). The loader's own order then does the
  * rest, and keeps doing it: no pinned default can keep booting a root that fails, and the next
- * update, being newer, is tried next as usual. A LoaderEntryDefault or LoaderEntryOneShot
- * naming another entry would override all this, so it is removed.
+ * update, being newer, is tried next as usual. (When TARGET's entry was named by hand, no koompi
+ * glob matches it: the sync at the end makes loader.conf's default that entry's ID, entryplan.h.)
+ * A LoaderEntryDefault or LoaderEntryOneShot naming another entry would override all this, so it
+ * is removed.
  *
  * `rollback --once NAME` sets LoaderEntryOneShot instead: NAME for the next boot only. */
 #include <errno.h>

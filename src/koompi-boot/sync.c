@@ -413,14 +413,20 @@ static const struct kernel_pair *pair_of(const struct sync_state *s, const char 
 
 /* Kernel directories that are there but do not hold what their name promises (a crash while
  * an older version wrote them, a damaged FAT): rewritten like new ones. Sizes are checked; the
- * name already says the contents. */
+ * name already says the contents. One the plan does not need (of a root booted by its entry
+ * named by hand; to be removed, or absent) is left alone. */
 static void find_damaged(struct context *c, struct sync_state *s) {
         for (size_t i = 0; i < s->n_roots; i++) {
                 const struct kernel_pair *p = &s->pairs[i];
-                char k[PATH_MAX], img[PATH_MAX];
+                char k[PATH_MAX], img[PATH_MAX], dir[PATH_MAX];
+                struct stat st;
                 uint64_t ks, is;
                 if (!p->id[0] || in_list(s->plan.kernels_needed, s->plan.n_kernels_needed, p->id) ||
+                    in_list(s->plan.kernels_unused, s->plan.n_kernels_unused, p->id) ||
                     in_list(s->repair, s->n_repair, p->id))
+                        continue;
+                pathf(dir, sizeof dir, "%s/%s/%s", c->esp, LAYOUT_KERNELS_DIR, p->id);
+                if (stat(dir, &st) < 0 && errno == ENOENT)
                         continue;
                 pathf(k, sizeof k, "%s/%s/%s/vmlinuz", c->esp, LAYOUT_KERNELS_DIR, p->id);
                 pathf(img, sizeof img, "%s/%s/%s/initramfs.img", c->esp, LAYOUT_KERNELS_DIR, p->id);
@@ -590,7 +596,7 @@ static void report(struct context *c, const struct sync_state *s, bool done) {
         }
         if (p->loader_conf)
                 printf("%s%s %s: default %s, editor no\n", pre, c->o->dry_run ? "update" : "updated",
-                       LAYOUT_LOADER_CONF, PLAN_DEFAULT_PATTERN);
+                       LAYOUT_LOADER_CONF, p->loader_default);
         for (size_t i = 0; i < p->n_kernels_unused; i++)
                 printf("%s%s unused kernel %s/%s\n", pre, c->o->dry_run ? "remove" : "removed",
                        LAYOUT_KERNELS_DIR, p->kernels_unused[i]);

@@ -4,7 +4,10 @@
 # line) count as koompi-boot's do: after three failed boots of such a root, systemd-boot has
 # left its entry spent, status shows the root bad with that entry and names the fallback, and
 # the default resolves past it; and entries sync takes such an entry as its root's, writing no
-# twin beside it.
+# twin beside it. loader.conf's default follows the entry that should boot next whatever its name
+# (its ID when it was named by hand, "koompi-*" when it is koompi-boot's), so a rollback to a
+# root booted by its hand-named entry makes it boot next; and no kernel is stored under koompi/
+# for a root that boots the one its hand-named entry names.
 . "$(dirname "$0")/lib.sh"
 
 make_top @root-factory @root-2024-12-01 || { not_ok "a Btrfs top level in a loop file"; finish; exit 1; }
@@ -64,11 +67,29 @@ check "sync takes each as its root's entry" json_true "$T/out" \
 	'{(e["file"], e["root"], e.get("reason")) for e in j["entries"] if e["action"] == "keep"} == {("school-image+0-3.conf", "@root-2024-12-01", "named by hand"), ("school-factory.conf", "@root-factory", "named by hand")}'
 check "the twin an older sync wrote is removed as one" json_true "$T/out" \
 	'[(e["file"], e["reason"]) for e in j["entries"] if e["action"] == "remove"] == [("koompi-root-factory.conf", "twin")]'
+dflt() { sed -n 's/^default[[:space:]]*//p' "$ESP/loader/loader.conf"; }
+kdirs() { ls "$ESP/koompi" 2>/dev/null | grep -cE '^[0-9a-f]{16}$'; }
+check "the default names the hand-named entry that boots next" test "$(dflt)" = school-factory.conf
+check "no kernel stored for roots booted by their hand-named entries" test "$(kdirs)" -eq 0
+expect_rc "status --json after the sync" 0 st status --json
+check "status: that root boots next" json_true "$T/out" \
+	'j["default"]["snapshot"] == "@root-factory" and j["default"]["entry"] == "school-factory.conf"'
 add_root @root-2024-12-15
 expect_rc "a new root without an entry named by hand" 0 sync_entries
 check "gets koompi-boot's own" test -f "$ESP/loader/entries/koompi-root-2024-12-15+3.conf"
 check "and still no twin of the others" test "$(entries | grep -c '^koompi-')" -eq 1
+check "the default is koompi's glob again" test "$(dflt)" = "koompi-*"
+check "its kernel is stored, once" test "$(kdirs)" -eq 1
 state=$(tree_state "$ESP")
 expect_rc "sync again" 0 sync_entries
 check "changes nothing" test "$state" = "$(tree_state "$ESP")"
+
+# ---- a rollback to the root booted by its hand-named entry ----
+expect_rc "rollback @root-factory" 0 st rollback --kernel "$T/vmlinuz" --initrd "$T/initrd.img" \
+	--options "root=UUID=1234 quiet" @root-factory
+check "says it boots next" grep -q "next boot: @root-factory (entry school-factory.conf" "$T/out"
+check "the newer root's entry is spent" test -f "$ESP/loader/entries/koompi-root-2024-12-15+0.conf"
+check "the default names the hand-named entry" test "$(dflt)" = school-factory.conf
+expect_rc "status --json after the rollback" 0 st status --json
+check "status: @root-factory boots next" json_true "$T/out" 'j["default"]["snapshot"] == "@root-factory"'
 finish

@@ -525,8 +525,13 @@ static void test_hand_named_entry(void **state) {
         for (size_t i = 0; i < p.n_entries; i++)
                 assert_false(p.entries[i].op == PLAN_CREATE && strstr(p.entries[i].file, "root-new"));
         assert_null(find(&p, "school-wip.conf"));
-        assert_int_equal(p.n_kernels_unused, 1);
-        assert_string_equal(p.kernels_unused[0], "00000000cafebabe");
+        /* @root-new boots its entry's kernel: koompi-boot's own for it (K2) is not kept. */
+        assert_int_equal(p.n_kernels_unused, 2);
+        assert_string_equal(p.kernels_unused[0], K2);
+        assert_string_equal(p.kernels_unused[1], "00000000cafebabe");
+        /* It is the newest root and its entry is not spent: the default names that entry. */
+        assert_string_equal(p.loader_default, "school-new.conf");
+        assert_string_equal(p.loader_conf, "timeout 3\ndefault school-new.conf\neditor no\n");
         plan_free(&p);
 
         /* With UKIs too: none for @root-new, and its entry's kernel directory stays. */
@@ -542,6 +547,42 @@ static void test_hand_named_entry(void **state) {
         assert_int_equal(p.n_kernels_unused, 3);
         for (size_t i = 0; i < p.n_kernels_unused; i++)
                 assert_false(streq(p.kernels_unused[i], "00000000deadbeef"));
+        plan_free(&p);
+}
+
+/* The default follows the entry that should boot next, whatever its name: a hand-named entry of
+ * the newest root by its ID; back to the glob once it is spent or a newer root has koompi's. */
+static void test_hand_named_default(void **state) {
+        const char *hand = "title School image\nlinux /vmlinuz\noptions koompi.snapshot=@root-new\n";
+        struct plan_file files[] = { { "School-New.conf", hand } };
+        const char *kdirs[] = { K1 };
+        struct plan p;
+        struct plan_input in = input(files, ELEMENTSOF(files), kdirs, ELEMENTSOF(kdirs));
+        in.loader_conf = NULL;
+        assert_int_equal(plan_entries(&in, &p), 0);
+        assert_string_equal(p.loader_default, "school-new.conf");
+        assert_string_equal(p.loader_conf, "timeout 3\ndefault school-new.conf\neditor no\n");
+        /* Only K1 is stored: the root booted by hand boots what its entry names. */
+        assert_int_equal(p.n_kernels_needed, 0);
+        plan_free(&p);
+
+        /* Spent by systemd-boot: the glob again, so that @root-current's entry boots. */
+        files[0].name = "School-New+0-3.conf";
+        in.loader_conf = "timeout 5\ndefault school-new.conf\n";
+        assert_int_equal(plan_entries(&in, &p), 0);
+        assert_string_equal(p.loader_default, "koompi-*");
+        assert_string_equal(p.loader_conf, "timeout 5\ndefault koompi-*\neditor no\n");
+        plan_free(&p);
+
+        /* The hand-named entry is of an older root: the glob picks the newest. */
+        files[0].name = "school-factory.conf";
+        files[0].text = "linux /vmlinuz\noptions koompi.snapshot=@root-factory\n";
+        in.loader_conf = "timeout 3\ndefault koompi-*\neditor no\n";
+        assert_int_equal(plan_entries(&in, &p), 0);
+        assert_string_equal(p.loader_default, "koompi-*");
+        assert_null(p.loader_conf);
+        assert_int_equal(p.n_kernels_needed, 1);
+        assert_string_equal(p.kernels_needed[0], K2);
         plan_free(&p);
 }
 
@@ -563,6 +604,7 @@ int main(void) {
                 cmocka_unit_test(test_uki_resync),
                 cmocka_unit_test(test_uki_switch_keeps_counters),
                 cmocka_unit_test(test_hand_named_entry),
+                cmocka_unit_test(test_hand_named_default),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

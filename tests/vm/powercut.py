@@ -1,5 +1,5 @@
-"""Power cuts during `koompi-boot update`, `snapshot create`, `snapshot delete`, `entries sync`
-and `prune` inside the booted Debian root with systemd; and during a boot: in koompi-init's own
+"""Power cuts during `koompi-boot update`, `snapshot create`, `snapshot delete`, `entries sync`,
+`prune`, `rollback` and `mark-bad` inside the booted Debian root with systemd; and during a boot: in koompi-init's own
 writes (koompi.fault=STEP:MS) and in koompi-boot-mark-good.service (its fault point armed through
 systemd.setenv=).
 
@@ -9,6 +9,13 @@ reboots in the same QEMU; the boot after the cut must come up on a complete root
 or the new one), with the student's files in /home unchanged, the ledger readable, no
 transaction left (koompi-boot-recover.service finished or undid it), `koompi-boot recover`
 with nothing left to do, every root read-only, and no root with two entries (an uncounted twin).
+
+`rollback` goes back to the booted root (@root-systemd) from a snapshot of it made just before
+(not cut): the boot after the cut is on one of the two, and once koompi-boot-recover.service has
+finished the rollback, @root-systemd boots next and the snapshot's entry is spent. `mark-bad`
+judges the boot of a root that an update (not cut) made and the machine rebooted into, with
+@root-systemd behind it: the boot after the cut is on the updated root (the verdict did not
+reach the ESP) or on @root-systemd (its entry spent).
 
 A cut during a boot comes from the kernel command line, which the next boot would read again:
 QEMU stops at the reset (-no-reboot), the host reads the ESP as the cut left it (one entry per
@@ -42,7 +49,17 @@ DELAYS_MS = [0, 300, 2000]
 VERB_CUTS = {
     "sync": [("sync-kernels", 0), ("sync-entries", 0), ("sync-entries", 300)],
     "prune": [("delete-marked", 300), ("delete-removed", 0), ("delete-synced", 300)],
+    # src/koompi-boot/rollback-apply.c: the ledger marked, the entries renamed, the entries
+    # synced; each at the point and while the next step writes.
+    "rollback": [("rollback-marked", 0), ("rollback-marked", 300), ("rollback-renamed", 0),
+                 ("rollback-renamed", 300), ("rollback-synced", 0)],
+    # src/koompi-boot/bless.c: the booted entry found (then its rename and the ESP's sync), the
+    # entry renamed (then the ledger's write).
+    "mark-bad": [("mark-found", 0), ("mark-found", 20), ("mark-renamed", 0), ("mark-renamed", 20)],
 }
+# The roots on the systemd disk before a scenario makes any (qemu/disk.py).
+DISK_ROOTS = {disk.SNAPSHOT_OLD, CURRENT, SYSTEMD}
+SPENT = re.compile(r"\+0(-\d+)?\.(conf|efi)$")
 # Cuts during a boot: koompi-init's writes (initramfs/init/: fault.c's steps) and
 # mark-good.service's (src/koompi-boot/bless.c), each at the step and a few ms into its write.
 INIT_STEPS = ["prompt-marker", "luks-remember", "prompt-answered", "counter-rename", "ledger-boot",
@@ -114,6 +131,8 @@ class PowerCut(SystemdBless):
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
         self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+        if self.verb == "mark-bad":
+            self.boot_updated()
         self.expect(r"KOOMPI-CUT: armed [^\n]*\n", T_SYSTEMD, bad=[r"KOOMPI-REPORT: done"])
         armed = len(self.vm.transcript)
         # The cut: the firmware and systemd-boot again, then koompi-init's prompt.
@@ -129,6 +148,43 @@ class PowerCut(SystemdBless):
         self.finish()
         self.judge(st, lines, self.entries())
 
+    def boot_updated(self):
+        """mark-bad's first boot updates (not cut) and reboots; the next one, on the new root,
+        is the boot judged."""
+        m = self.expect(r"KOOMPI-CUT: prepared: [^\n]*", T_SYSTEMD,
+                        bad=[r"KOOMPI-REPORT: done", r"KOOMPI-CUT: armed"])
+        self.note(m.group(0).strip())
+        self.expect(PROMPT, T_PROMPT + T_SYSTEMD, bad=[BOOT_FAILED, r"KOOMPI-REPORT: done"])
+        self.vm.sendline(disk.PASSPHRASE)
+        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+
+    def check_booted(self, s, booted, roots, lines):
+        """The root booted after the cut is the old one or a complete new one; for rollback, the
+        rollback is finished (the booted root boots next, the snapshot's entry spent)."""
+        if self.verb != "rollback":
+            check(booted == SYSTEMD or "KOOMPI-REPORT: updated=yes" in lines,
+                  f"booted {booted}, neither the old root nor a complete new one\n{lines}")
+            if self.verb == "mark-bad":
+                self.check_judged(booted, roots)
+            return
+        made = sorted(set(roots) - DISK_ROOTS)
+        check(len(made) == 1, f"rollback: not one snapshot to go back from: roots {sorted(roots)}\n{lines}")
+        check(booted in (SYSTEMD, made[0]), f"booted {booted}, neither {SYSTEMD} nor {made[0]}\n{lines}")
+        nxt = (s.get("default") or {}).get("snapshot")
+        check(nxt == SYSTEMD, f"rollback: after recovery {nxt} boots next, not {SYSTEMD}: {s.get('default')}")
+        entry = roots[made[0]].get("entry") or ""
+        check(SPENT.search(entry), f"rollback: the entry of {made[0]} is not spent: {entry!r}")
+        self.note(f"rollback: {made[0]} {roots[made[0]].get('state')} (entry {entry}), {SYSTEMD} boots next")
+
+    def check_judged(self, booted, roots):
+        """mark-bad: the boot on the old root means the updated root's entry is spent."""
+        made = sorted(set(roots) - DISK_ROOTS)
+        check(len(made) == 1, f"mark-bad: not one updated root: roots {sorted(roots)}")
+        entry = roots[made[0]].get("entry") or ""
+        check(booted != SYSTEMD or SPENT.search(entry),
+              f"mark-bad: {SYSTEMD} booted, but the entry of {made[0]} is not spent: {entry!r}")
+        self.note(f"mark-bad: {made[0]} {roots[made[0]].get('state')} (entry {entry or 'none'})")
+
     def judge(self, st, lines, names):
         check(st["status"] is not None,
               f"no koompi-boot status --json after the cut (rc={st['status_rc']}, {st['status_raw']!r}, "
@@ -139,8 +195,7 @@ class PowerCut(SystemdBless):
         self.note(f"booted {booted}; roots {sorted(roots)}; entries {' '.join(names)}")
         check("KOOMPI-CUT: home=same" in lines, f"/home changed across the cut:\n{lines}")
         check(booted in roots, f"booted {booted!r} is not a root koompi-boot sees: {sorted(roots)}\n{lines}")
-        check(booted == SYSTEMD or "KOOMPI-REPORT: updated=yes" in lines,
-              f"booted {booted}, neither the old root nor a complete new one\n{lines}")
+        self.check_booted(s, booted, roots, lines)
         check(all(r.get("read_only") for r in roots.values()),
               f"a root is not read-only (half-made): {[n for n, r in roots.items() if not r.get('read_only')]}")
         check(s.get("transaction") is None, f"a transaction is left: {s.get('transaction')}\n{lines}")
