@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,4 +19,16 @@ int root_pacman_dbpath(const char *rootdir, char *buf, size_t size) {
                 return -ENAMETOOLONG;
         snprintf(buf, size, "%s%s%s", rootdir, sep, db);
         return 0;
+}
+
+char *root_pacman_command(const char *args) {
+        char *s;
+        /* pacman wants the folder there. A root made before the database moved into the root
+         * brings it along once; a root without one starts an empty database there. */
+        if (asprintf(&s,
+                     "mkdir -p /%1$s && if [ ! -d /%1$s/local ] && [ -d /%2$s/local ]; then "
+                     "cp -a /%2$s/local /%1$s/; fi && pacman --dbpath /%1$s/ %3$s",
+                     ROOT_PACMAN_DBPATH, ROOT_PACMAN_DBPATH_OLD, args) < 0)
+                abort();
+        return s;
 }

@@ -15,3 +15,9 @@
  * ROOT_PACMAN_DBPATH when it holds a local database ("local/"), else its ROOT_PACMAN_DBPATH_OLD.
  * 0 or -ENAMETOOLONG; buf is written only on success. */
 int root_pacman_dbpath(const char *rootdir, char *buf, size_t size);
+
+/* The shell command that runs `pacman ARGS` on a new root's own database (koompi-boot update
+ * --run): it makes ROOT_PACMAN_DBPATH, moves a database left at ROOT_PACMAN_DBPATH_OLD there
+ * once when the root has none yet, and gives pacman --dbpath, so a configuration naming
+ * pacman's default place (the image's /etc/pacman.conf) still reads the root's own. Free it. */
+char *root_pacman_command(const char *args);

@@ -12,6 +12,7 @@
 #include "pkgkeep.h"
 #include "pkglist.h"
 #include "pkgplan.h"
+#include "rootpacman.h"
 #include "sandbox.h"
 #include "strv.h"
 #include "util.h"
@@ -70,11 +71,13 @@ static char *install_command(const struct pkgjob *j, char *const *paths) {
         FILE *f = open_memstream(&s, &len);
         if (!f)
                 abort();
-        fprintf(f, "pacman --config %s -U --noconfirm --", j->conf->packages.pacman_conf);
+        fprintf(f, "--config %s -U --noconfirm --", j->conf->packages.pacman_conf);
         for (char *const *p = paths; *p; p++)
                 fprintf(f, " " SANDBOX_CACHE_DIR "/%s", strrchr(*p, '/') + 1);
         fclose(f);
-        return s;
+        char *cmd = root_pacman_command(s);
+        free(s);
+        return cmd;
 }
 
 /* The built files copied out of the build's reach into root's kept folder, their SHA-256

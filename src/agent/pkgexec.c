@@ -14,6 +14,7 @@
 #include "pkgboot.h"
 #include "pkgkeep.h"
 #include "pkgplan.h"
+#include "rootpacman.h"
 #include "strv.h"
 #include "util.h"
 
@@ -43,13 +44,14 @@ static int keep_list(const struct pkgjob *j, const char *list, char *const *name
 /* The repositories' packages, in one new root. */
 static int pacman_change(const struct pkgjob *j, struct pkgjob_out *o, enum risk_op op, char **names,
                          char *error, size_t size) {
-        _cleanup_free_ char *list = join(names), *args = NULL;
+        _cleanup_free_ char *list = join(names), *args = NULL, *cmd = NULL;
         if (asprintf(&args, "--config %s %s --noconfirm %s", j->conf->packages.pacman_conf,
                      op == RISK_INSTALL ? "-S --needed" : "-R", list) < 0)
                 abort();
         pkgout_progress(o, "pacman: a new root with %s %s", list,
                         op == RISK_INSTALL ? "installed" : "removed");
-        int r = pkgboot_update(j, o, "--pacman", args, NULL, error, size);
+        cmd = root_pacman_command(args);
+        int r = pkgboot_update(j, o, "--run", cmd, NULL, error, size);
         if (r < 0)
                 return r;
         r = keep_list(j, "pacman.list", names, op);

@@ -132,15 +132,7 @@ char *apply_pacman_args(const char *mount, const struct manifest *m) {
 
 char *apply_command(const char *mount, const struct manifest *m) {
         _cleanup_free_ char *args = apply_pacman_args(mount, m);
-        char *s;
-        /* pacman wants the folder there. A root made before the database moved into the root
-         * brings it along once; a root without one starts an empty database there. */
-        if (asprintf(&s,
-                     "mkdir -p /%1$s && if [ ! -d /%1$s/local ] && [ -d /%2$s/local ]; then "
-                     "cp -a /%2$s/local /%1$s/; fi && pacman %3$s",
-                     ROOT_PACMAN_DBPATH, ROOT_PACMAN_DBPATH_OLD, args) < 0)
-                abort();
-        return s;
+        return root_pacman_command(args);
 }
 
 int apply_root_from_output(const char *out, char *buf, size_t size) {

@@ -77,7 +77,8 @@ static void test_command(void **state) {
                 cmd,
                 "mkdir -p /usr/lib/pacman/db && if [ ! -d /usr/lib/pacman/db/local ] && "
                 "[ -d /var/lib/pacman/local ]; then cp -a /var/lib/pacman/local /usr/lib/pacman/db/; "
-                "fi && pacman --config /tmp/koompi-update-cache/pacman.conf -Syu --noconfirm "
+                "fi && pacman --dbpath /usr/lib/pacman/db/ --config /tmp/koompi-update-cache/pacman.conf -Syu "
+                "--noconfirm "
                 "--needed -- pkg-a libc++");
 }
 
