@@ -162,7 +162,12 @@ class PowerCut(SystemdBless):
         """The root booted after the cut is the old one or a complete new one; for rollback, the
         rollback is finished (the booted root boots next, the snapshot's entry spent)."""
         if self.verb != "rollback":
-            check(booted == SYSTEMD or "KOOMPI-REPORT: updated=yes" in lines,
+            # A finished snapshot's entry sorts before the root it copies, so systemd-boot may
+            # boot it: that is the new root, complete when the checks below (read-only, no
+            # transaction left) hold.
+            made = set(roots) - DISK_ROOTS
+            check(booted == SYSTEMD or "KOOMPI-REPORT: updated=yes" in lines
+                  or (self.verb == "snapshot" and booted in made),
                   f"booted {booted}, neither the old root nor a complete new one\n{lines}")
             if self.verb == "mark-bad":
                 self.check_judged(booted, roots)
