@@ -24,10 +24,12 @@ int root_pacman_dbpath(const char *rootdir, char *buf, size_t size) {
 char *root_pacman_command(const char *args) {
         char *s;
         /* pacman wants the folder there. A root made before the database moved into the root
-         * brings it along once; a root without one starts an empty database there. */
+         * brings it along once, with the repositories' databases an -S without -y reads; a
+         * root without one starts an empty database there. */
         if (asprintf(&s,
                      "mkdir -p /%1$s && if [ ! -d /%1$s/local ] && [ -d /%2$s/local ]; then "
-                     "cp -a /%2$s/local /%1$s/; fi && pacman --dbpath /%1$s/ %3$s",
+                     "cp -a /%2$s/local /%1$s/ && if [ -d /%2$s/sync ]; then cp -a /%2$s/sync /%1$s/; fi; "
+                     "fi && pacman --dbpath /%1$s/ %3$s",
                      ROOT_PACMAN_DBPATH, ROOT_PACMAN_DBPATH_OLD, args) < 0)
                 abort();
         return s;

@@ -8,8 +8,8 @@
 
 /* Does what the plans (pkgplan_plan()'s) say, in order: an AppImage or a Flatpak through its
  * worker, at once; the repositories' packages (and the AUR's, built by its worker) together in
- * one new root through `koompi-boot update --pacman` (or --run 'pacman -U' for the AUR's),
- * the old root left as it was; the list of what was added to the roots kept up to date
+ * one new root through `koompi-boot update --run` (root_pacman_command(): pacman -S or -R, or
+ * -U for the AUR's), the old root left as it was; the list of what was added to the roots kept up to date
  * (STATE_DIR/packages/pacman.list, aur.list). Each plan gets "done": true once done. 0, or
  * the negative errno of the first step that failed (the steps before it stay done; error
  * names what failed). */

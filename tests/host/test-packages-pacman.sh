@@ -100,7 +100,7 @@ check "... showed koompi-boot's steps" grep -q "the command succeeded" "$T/err"
 new=$(newest_root)
 check "a new root was made" test "$(nroots)" -eq $((n0 + 1))
 check "... that has the package" test "$(cat "$TOP/$new/usr/share/hello-koompi/hello.txt")" = hello
-check "... in its pacman database" sh -c "ls '$TOP/$new/var/lib/pacman/local' | grep -q '^hello-koompi-1.0-1$'"
+check "... in its pacman database, inside the root" sh -c "ls '$TOP/$new/usr/lib/pacman/db/local' | grep -q '^hello-koompi-1.0-1$'"
 check "... boots next" test "$(next_boot)" = "$new"
 check "the old root is as it was" test "$(tree_state "$TOP/@root-current")" = "$before"
 check "pacman.list names it for the next release" test "$(cat "$T/state/packages/pacman.list")" = hello-koompi

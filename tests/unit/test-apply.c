@@ -76,7 +76,8 @@ static void test_command(void **state) {
         assert_string_equal(
                 cmd,
                 "mkdir -p /usr/lib/pacman/db && if [ ! -d /usr/lib/pacman/db/local ] && "
-                "[ -d /var/lib/pacman/local ]; then cp -a /var/lib/pacman/local /usr/lib/pacman/db/; "
+                "[ -d /var/lib/pacman/local ]; then cp -a /var/lib/pacman/local /usr/lib/pacman/db/ && "
+                "if [ -d /var/lib/pacman/sync ]; then cp -a /var/lib/pacman/sync /usr/lib/pacman/db/; fi; "
                 "fi && pacman --dbpath /usr/lib/pacman/db/ --config /tmp/koompi-update-cache/pacman.conf -Syu "
                 "--noconfirm "
                 "--needed -- pkg-a libc++");
