@@ -9,7 +9,9 @@
 # whose repository has the package makes a new root with the release's packages AND both
 # carried ones, the old root untouched;
 # a next release whose repository no longer has it, with the AUR package's kept file tampered
-# with, still goes ahead without them and says so (the answer and an alert).
+# with, still goes ahead without them and says so (the answer and an alert). Booted into the
+# root with the AUR package, koompi remove takes it out in a new root and deletes its kept
+# folder and its line in aur.list.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-roots.sh"
 . "$(dirname "$0")/lib-agent.sh"
@@ -102,7 +104,9 @@ check "its built file is kept, root's, with its SHA-256" sh -c "cd '$KEPT' && sh
 check "the new roots keep no copy of it" test -z "$(find "$TOP/$aur_root" -name 'koompi-hello-*.pkg.tar*')"
 
 # ---- back on the root from before the installs: the release carries them ----
-for r in "$first" "$aur_root"; do btrfs -q subvolume delete "$TOP/$r" >/dev/null; done
+btrfs -q subvolume delete "$TOP/$first" >/dev/null
+# Put aside, out of the roots' names, for koompi remove at the end.
+mv "$TOP/$aur_root" "$TOP/aside-$aur_root"
 expect_rc "entries sync without them" 0 kb entries sync
 REPO=$T/mirror/stable/2026.12.2
 check "the release's packages: pkg-a" build_packages "$REPO" 1.0 pkg-a
@@ -143,6 +147,27 @@ check "an alert says so" sh -c "'$KOOMPI' --json status | python3 -c 'import jso
 check "both stay listed for a later release" sh -c "grep -qx hello-app '$T/state/packages/pacman.list' &&
 	grep -qx koompi-hello '$T/state/packages/aur.list'"
 check "@root-current is still untouched" test "$cur_before" = "$(tree_state "$TOP/@root-current")"
+
+# ---- booted into the root with the AUR package: koompi remove takes its kept folder too ----
+stop_agent
+btrfs -q subvolume delete "$TOP/$newer" >/dev/null
+mv "$TOP/aside-$aur_root" "$TOP/$aur_root"
+expect_rc "entries sync with it back, the release's root gone" 0 kb entries sync
+check "... it boots next" test "$(next_boot)" = "$aur_root"
+boot_state "$aur_root"
+carry_conf "$TOP/$aur_root"
+check "the agent starts on it" start_agent
+expect_rc "its removal waits for a confirmation (koompi-* is protected; exit 3)" 3 "$KOOMPI" remove koompi-hello
+check "... and keeps its folder" test -d "$KEPT"
+expect_rc "koompi --yes remove of the AUR package" 0 "$KOOMPI" --yes remove koompi-hello
+removed=$(newest_root)
+check "... made from it" grep -q "$aur_root (the root booted next) -> $removed," "$T/err"
+check "... in another new root, without it" sh -c "test '$removed' != '$aur_root' &&
+	test ! -e '$TOP/$removed/usr/share/koompi-hello'"
+check "... whose pacman no longer knows it" test -z "$(root_pacman "$removed" -Q koompi-hello 2>/dev/null)"
+check "its kept folder is gone" test ! -e "$KEPT"
+check "aur.list no longer names it" sh -c "! grep -qx koompi-hello '$T/state/packages/aur.list'"
+check "pacman.list still names hello-app" grep -qx hello-app "$T/state/packages/pacman.list"
 
 stop_agent
 finish
