@@ -263,9 +263,11 @@ $(B)/tests/test-aur-rpc: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/test-aur-rpc: $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/test-aurconf: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/aurconf.o
 $(B)/tests/test-aurconf: $(B)/obj/src/pkg-aur/aurconf.o
+# The revocation's handling, with koompi-boot's runs faked by the test.
+$(B)/tests/test-revokerun: UNIT_WRAP = -Wl,--wrap=rootfacts_call
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_LIBS) \
+	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_WRAP) $(UNIT_LIBS) \
 		$(call pkg_libs,$(ALL_PKGS)) $(INIPARSER_LIBS) $(CMOCKA_LIBS)
 
 # The init of the test roots: static, tiny, no libraries.
