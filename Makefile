@@ -251,7 +251,7 @@ $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
 $(B)/koompi-pkg-flatpak: $(PKGFLATPAK_OBJ) $(LIBPKGCOMMON) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGFLATPAK_PKGS))
 
-$(B)/koompi-pkg-aur: $(PKGAUR_OBJ) $(LIBPKGCOMMON) $(LIBPACKAGES) $(LIBUPDATE) $(LIBBASIC)
+$(B)/koompi-pkg-aur: $(PKGAUR_OBJ) $(LIBPKGCOMMON) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGAUR_PKGS)) $(INIPARSER_LIBS)
 
 UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) \
@@ -263,6 +263,8 @@ $(B)/tests/test-aur-rpc: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/test-aur-rpc: $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/test-aurconf: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/aurconf.o
 $(B)/tests/test-aurconf: $(B)/obj/src/pkg-aur/aurconf.o
+$(B)/tests/test-aur-srcinfo: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/srcinfo.o
+$(B)/tests/test-aur-srcinfo: $(B)/obj/src/pkg-aur/srcinfo.o
 # The revocation's handling, with koompi-boot's runs faked by the test.
 $(B)/tests/test-revokerun: UNIT_WRAP = -Wl,--wrap=rootfacts_call
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
