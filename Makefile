@@ -55,7 +55,7 @@ KOOMPI_INC  := $(BASIC_INC) -Isrc/packages -Isrc/koompi
 RELEASE_INC := $(UPDATE_INC) -Isrc/release
 PKGCOMMON_INC:= $(BASIC_INC) -Isrc/pkg-common
 PKGFLATPAK_INC:= $(PKGCOMMON_INC) -Isrc/pkg-flatpak
-PKGAUR_INC  := $(UPDATE_INC) -Isrc/pkg-common -Isrc/pkg-aur
+PKGAUR_INC  := $(UPDATE_INC) -Isrc/packages -Isrc/pkg-common -Isrc/pkg-aur
 
 # Each program's libraries, as pkg-config names; config/pkg-debian.txt maps them to the Debian
 # package that provides them, and the build stops naming that package when one is missing.
@@ -251,7 +251,7 @@ $(B)/koompi-release: $(RELEASE_OBJ) $(LIBUPDATE) $(LIBBASIC)
 $(B)/koompi-pkg-flatpak: $(PKGFLATPAK_OBJ) $(LIBPKGCOMMON) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGFLATPAK_PKGS))
 
-$(B)/koompi-pkg-aur: $(PKGAUR_OBJ) $(LIBPKGCOMMON) $(LIBUPDATE) $(LIBBASIC)
+$(B)/koompi-pkg-aur: $(PKGAUR_OBJ) $(LIBPKGCOMMON) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) $(LIBBASIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKGAUR_PKGS)) $(INIPARSER_LIBS)
 
 UNIT_LIBS := $(UNIT_LIB_OBJ) $(INIT_NOMAIN) $(MKI_NOMAIN) $(AGENT_NOMAIN) $(PKGW_LIB) $(LIBPACKAGES) $(LIBUPDATE) $(LIBADMIN) \
@@ -261,9 +261,15 @@ $(B)/tests/test-exit-code: UNIT_CLI_OBJ = $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-exit-code: $(B)/obj/src/koompi-boot/exit-code.o
 $(B)/tests/test-aur-rpc: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/rpc.o
 $(B)/tests/test-aur-rpc: $(B)/obj/src/pkg-aur/rpc.o
+$(B)/tests/test-aurconf: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/aurconf.o
+$(B)/tests/test-aurconf: $(B)/obj/src/pkg-aur/aurconf.o
+$(B)/tests/test-aur-srcinfo: UNIT_CLI_OBJ = $(B)/obj/src/pkg-aur/srcinfo.o
+$(B)/tests/test-aur-srcinfo: $(B)/obj/src/pkg-aur/srcinfo.o
+# The revocation's handling, with koompi-boot's runs faked by the test.
+$(B)/tests/test-revokerun: UNIT_WRAP = -Wl,--wrap=rootfacts_call
 $(B)/tests/%: tests/unit/%.c $(UNIT_LIBS) | $(PKGS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_LIBS) \
+	$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_CLI_OBJ) $(UNIT_WRAP) $(UNIT_LIBS) \
 		$(call pkg_libs,$(ALL_PKGS)) $(INIPARSER_LIBS) $(CMOCKA_LIBS)
 
 # The init of the test roots: static, tiny, no libraries.

@@ -26,7 +26,7 @@ LAYERS = {
     "src/release": {"src/basic", "src/boot", "src/admin", "src/update", "src/release"},
     "src/pkg-common": {"src/basic", "src/pkg-common"},
     "src/pkg-flatpak": {"src/basic", "src/pkg-common", "src/pkg-flatpak"},
-    "src/pkg-aur": {"src/basic", "src/boot", "src/admin", "src/update", "src/pkg-common", "src/pkg-aur"},
+    "src/pkg-aur": {"src/basic", "src/boot", "src/admin", "src/update", "src/packages", "src/pkg-common", "src/pkg-aur"},
 }
 
 

@@ -48,17 +48,26 @@ static void raise_alert(struct revocation *v) {
         }
 }
 
+/* The admin is told whenever the rollback did not happen: the machine still runs a revoked
+ * release, and only a person can finish what the agent could not. */
+static void raise_not_rolled_back(struct revocation *v, const char *what, const char *reason) {
+        free(v->text);
+        if (asprintf(&v->text,
+                     "release %s of the booted root was revoked, and %s: %s; run `koompi-boot rollback %s` "
+                     "as root, or choose %s in the boot menu",
+                     v->release, what, reason, v->target, v->target) < 0)
+                abort();
+        raise_alert(v);
+}
+
 static void rollback_done(int r, const char *out, const char *error, void *userdata) {
         struct revocation *v = userdata;
         _cleanup_free_ char *reason = NULL;
         if (rootfacts_change_result(r, error, &reason) < 0) {
-                /* The admin is told either way: the machine still runs a revoked release. */
-                free(v->text);
-                if (asprintf(&v->text,
-                             "release %s of the booted root was revoked, and going back to %s failed: %s",
-                             v->release, v->target, reason) < 0)
+                _cleanup_free_ char *what = NULL;
+                if (asprintf(&what, "going back to %s failed", v->target) < 0)
                         abort();
-                raise_alert(v);
+                raise_not_rolled_back(v, what, reason);
                 return;
         }
         if (!update_state_seen(v->agent, "update/rolled-back-roots", v->booted))
@@ -80,7 +89,7 @@ static void act(struct revocation *v, const struct revoke_decision *d) {
         int r = rootfacts_call(v->agent->event, &v->agent->source, args, rollback_done, v);
         if (r < 0) {
                 log_errno(r, "update: koompi-boot rollback could not be run");
-                revocation_end(v);
+                raise_not_rolled_back(v, "koompi-boot rollback could not be started", strerror(-r));
         }
 }
 

@@ -127,7 +127,16 @@ int pkgconf_set(struct pkg_config *c, const char *key, const char *value) {
         return -ENOENT;
 }
 
-int pkgconf_load(struct pkg_config *c, const char *path) {
+static bool listed(const char *const *names, const char *name) {
+        for (; names && *names; names++)
+                if (strcasecmp(*names, name) == 0)
+                        return true;
+        return false;
+}
+
+int pkgconf_load_strict(struct pkg_config *c, const char *path, const char *const *strict,
+                        const char **ret_bad_key) {
+        const char *bad = NULL;
         char name[64];
         if (access(path, R_OK) < 0)
                 return -errno;
@@ -137,9 +146,17 @@ int pkgconf_load(struct pkg_config *c, const char *path) {
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 snprintf(name, sizeof name, "packages:%s", keys[i].name);
                 const char *v = iniparser_getstring(d, name, NULL);
-                if (v)
-                        (void)pkgconf_set(c, keys[i].name, v);
+                if (v && pkgconf_set(c, keys[i].name, v) == -EINVAL && !bad && listed(strict, keys[i].name))
+                        bad = keys[i].name;
         }
         iniparser_freedict(d);
-        return 0;
+        if (!bad)
+                return 0;
+        if (ret_bad_key)
+                *ret_bad_key = bad;
+        return -EINVAL;
+}
+
+int pkgconf_load(struct pkg_config *c, const char *path) {
+        return pkgconf_load_strict(c, path, NULL, NULL);
 }

@@ -33,3 +33,9 @@ bool pkgconf_has_key(const char *key);
 /* Reads [packages] of the INI file path over the defaults; a bad value keeps the default. 0,
  * -ENOENT when the file is missing, or another negative errno. */
 int pkgconf_load(struct pkg_config *c, const char *path);
+/* As pkgconf_load(), but a value of one of the keys in strict (NULL-terminated) that cannot be
+ * used is an error, for a reader that must not go on with a default its admin did not mean:
+ * -EINVAL with *ret_bad_key (may be NULL) the first such key's name; every key is read all the
+ * same. Otherwise as pkgconf_load(). */
+int pkgconf_load_strict(struct pkg_config *c, const char *path, const char *const *strict,
+                        const char **ret_bad_key);

@@ -2,12 +2,12 @@
 #include "aurconf.h"
 
 #include <errno.h>
-#include <iniparser.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "workerline.h"
+#include "pkgconf.h"
 #include "util.h"
+#include "workerline.h"
 
 /* The URL without the slashes it may end in, so paths join with exactly one. */
 static char *trimmed_url(const char *url) {
@@ -18,31 +18,26 @@ static char *trimmed_url(const char *url) {
 }
 
 int aurconf_load(struct aur_config *c, const char *path, char *why) {
-        const char *p = path ? path : AURCONF_DEFAULT_PATH;
-        const char *user = AURCONF_DEFAULT_USER, *url = AURCONF_DEFAULT_URL;
-        dictionary *d = NULL;
-        if (access(p, F_OK) == 0) {
-                d = iniparser_load(p);
-                if (!d) {
-                        snprintf(why, WORKER_WHY_MAX, "%s could not be read as INI", p);
-                        return -EINVAL;
-                }
-                user = iniparser_getstring(d, "packages:user", user);
-                url = iniparser_getstring(d, "packages:aur_url", url);
-        }
-        int r = 0;
-        if (!*user) {
-                snprintf(why, WORKER_WHY_MAX, "%s: [packages] user is empty", p);
-                r = -EINVAL;
-        } else if (!startswith(url, "http://") && !startswith(url, "https://")) {
-                snprintf(why, WORKER_WHY_MAX, "%s: [packages] aur_url is not an http or https URL", p);
+        /* A build as the wrong user, or from the wrong AUR, is worse than none. */
+        static const char *const strict[] = { "user", "aur_url", NULL };
+        const char *p = path ? path : AURCONF_DEFAULT_PATH, *bad = "";
+        struct pkg_config pc;
+        pkgconf_defaults(&pc);
+        int r = pkgconf_load_strict(&pc, p, strict, &bad);
+        if (r == -ENOENT)
+                r = 0;
+        if (r == -EINVAL)
+                snprintf(why, WORKER_WHY_MAX, "%s: [packages] %s", p,
+                         streq(bad, "user") ? "user is empty or has a space"
+                                            : "aur_url is not an http or https URL");
+        else if (r < 0) {
+                snprintf(why, WORKER_WHY_MAX, "%s could not be read as INI", p);
                 r = -EINVAL;
         } else {
-                c->user = strdup_or_die(user);
-                c->aur_url = trimmed_url(url);
+                c->user = strdup_or_die(pc.user);
+                c->aur_url = trimmed_url(pc.aur_url);
         }
-        if (d)
-                iniparser_freedict(d);
+        pkgconf_free(&pc);
         return r;
 }
 

@@ -7,12 +7,18 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
+#include "rootpacman.h"
+#include "srcinfo.h"
+#include "strv.h"
 #include "workerline.h"
 #include "util.h"
 
 #define PKGBUILD_MAX (256 * 1024)
+#define CAPTURE_MAX (256 * 1024)
 static const char *const work_dirs[] = { "home", "pkg", "build", "src", "out", "srcpkg", "log" };
 
 int aur_work_new(const char *user, char **ret, char *why) {
@@ -119,7 +125,7 @@ int aur_clone(const char *work, const char *url, const struct aur_child *c, char
                                dest,
                                NULL };
         work_env_make(&env, work);
-        struct aur_exec e = { argv, env.strings, work };
+        struct aur_exec e = { argv, env.strings, work, NULL };
         int r = aur_child_run(c, aur_exec_fn, &e);
         work_env_free(&env);
         if (r == 0)
@@ -189,7 +195,7 @@ int aur_makepkg(const char *work, const struct aur_child *c, int fetch_only, cha
                                fetch_only ? "--verifysource" : "--holdver",
                                NULL };
         work_env_make(&env, work);
-        struct aur_exec e = { argv, env.strings, dir };
+        struct aur_exec e = { argv, env.strings, dir, NULL };
         int r = aur_child_run(c, aur_exec_fn, &e);
         work_env_free(&env);
         if (r == 0)
@@ -202,4 +208,79 @@ int aur_makepkg(const char *work, const struct aur_child *c, int fetch_only, cha
                         "makepkg could not %s the package: %s (exit status %d); its output is in the journal",
                         fetch_only ? "fetch the sources of" : "build", makepkg_failure(r), r);
         return r == -ETIME ? -ETIME : -ECHILD;
+}
+
+/* argv run in work/pkg with the tree's environment, its output (at most CAPTURE_MAX bytes) in
+ * *ret (free it). Its exit status, or a negative errno (nothing in *ret). */
+static int run_captured(const char *work, const struct aur_child *c, const char *const *argv, char **ret) {
+        struct work_env env;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int out = memfd_create("koompi-aur-out", MFD_CLOEXEC);
+        if (out < 0)
+                return -errno;
+        if (asprintf(&dir, "%s/pkg", work) < 0)
+                return -ENOMEM;
+        work_env_make(&env, work);
+        struct aur_exec e = { argv, env.strings, dir, &out };
+        int r = aur_child_run(c, aur_exec_fn, &e);
+        work_env_free(&env);
+        char *text = r < 0 ? NULL : xmalloc(CAPTURE_MAX + 1);
+        ssize_t n = text ? pread(out, text, CAPTURE_MAX, 0) : 0;
+        if (text && n < 0) {
+                free(text);
+                return -errno;
+        }
+        if (text) {
+                text[n] = '\0';
+                *ret = text;
+        }
+        return r;
+}
+
+/* The PKGBUILD's build needs by its .SRCINFO (makepkg --printsrcinfo). */
+static int build_deps(const char *work, const struct aur_child *c, char ***ret) {
+        const char *argv[] = { "/usr/bin/makepkg", "--printsrcinfo", NULL };
+        _cleanup_free_ char *srcinfo = NULL;
+        struct utsname u;
+        int r = run_captured(work, c, argv, &srcinfo);
+        if (r != 0)
+                return r < 0 ? r : -EBADMSG;
+        if (uname(&u) < 0)
+                return -errno;
+        *ret = srcinfo_build_deps(srcinfo, u.machine);
+        return 0;
+}
+
+int aur_missing_build_deps(const char *work, const struct aur_child *c, char ***ret) {
+        char **deps = NULL, **missing = NULL, dbpath[PATH_MAX];
+        _cleanup_free_ char *out = NULL;
+        int r = build_deps(work, c, &deps);
+        if (r >= 0 && deps)
+                r = root_pacman_dbpath("/", dbpath, sizeof dbpath);
+        if (r >= 0 && deps) {
+                /* pacman -T prints each dependency not satisfied, and exits 127 when there is one. */
+                const char *head[] = { "/usr/bin/pacman", "--dbpath", dbpath, "-T" };
+                const char **argv = xmalloc((ELEMENTSOF(head) + strv_length(deps) + 1) * sizeof *argv);
+                memcpy(argv, head, sizeof head);
+                memcpy(argv + ELEMENTSOF(head), deps, (strv_length(deps) + 1) * sizeof *argv);
+                r = run_captured(work, c, argv, &out);
+                free(argv);
+                for (char *p = out; r == 127 && *p; p++)
+                        if (*p == '\n')
+                                *p = ' ';
+                if (r == 127)
+                        missing = strv_split(out);
+                r = r == 0 || r == 127 ? 0 : r < 0 ? r : -EIO;
+        }
+        strv_free(deps);
+        if (r < 0) {
+                strv_free(missing);
+                return r;
+        }
+        if (missing && !*missing) {
+                strv_free(missing);
+                missing = NULL;
+        }
+        *ret = missing;
+        return 0;
 }

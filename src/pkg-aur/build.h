@@ -22,6 +22,11 @@ int aur_read_pkgbuild(const char *work, char **ret, char *why);
  * and verified (makepkg --verifysource); else the package built from them. -ECHILD when makepkg
  * failed (why says at which step), -ETIME when it ran too long. */
 int aur_makepkg(const char *work, const struct aur_child *c, int fetch_only, char *why);
+/* After a build failed under makepkg --nodeps: the PKGBUILD's makedepends and checkdepends this
+ * machine does not have, by makepkg --printsrcinfo and pacman -T on the running root's database,
+ * both run as c says. 0 with *ret a vector (NULL when nothing is missing), or a negative errno
+ * when it cannot be told (-EBADMSG: no .SRCINFO; -EIO: pacman -T failed). */
+int aur_missing_build_deps(const char *work, const struct aur_child *c, char ***ret);
 /* Copies the package files makepkg left in work/out into out_dir (new files, never over one
  * there) and gives their absolute paths as {"files":[...]}. -ENOENT when there is none; on
  * failure nothing is left in out_dir. */

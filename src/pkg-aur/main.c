@@ -12,12 +12,15 @@
 #include "workerargs.h"
 #include "workerline.h"
 #include "rpc.h"
+#include "srcinfo.h"
+#include "strv.h"
 #include "util.h"
 
 /* The longest each step may take. */
 #define CLONE_SECONDS 120
 #define SOURCES_SECONDS 900
 #define BUILD_SECONDS 3600
+#define LOOKUP_SECONDS 120
 #define SEARCH_MAX 256
 
 struct aur_ctx {
@@ -155,6 +158,17 @@ static int build_fetch(void *userdata) {
         return r < 0 ? workerline_error(stdout, r, why) : 0;
 }
 
+/* A build that failed: when what the PKGBUILD needs to be built is missing, why says so rather
+ * than only that makepkg failed. */
+static void explain_build_failure(const char *work, const struct aur_child *offline, char *why) {
+        struct aur_child c = *offline;
+        char **missing = NULL;
+        c.timeout_s = LOOKUP_SECONDS;
+        if (aur_missing_build_deps(work, &c, &missing) == 0 && missing)
+                srcinfo_missing_text(missing, why, WORKER_WHY_MAX);
+        strv_free(missing);
+}
+
 static int do_build(void *ctx, const struct worker_args *a, json_object **ret, char *why) {
         struct aur_ctx *x = ctx;
         struct build b = { .c = &x->config, .name = a->arg };
@@ -183,6 +197,8 @@ static int do_build(void *ctx, const struct worker_args *a, json_object **ret, c
         if (r == 0) {
                 workerline_progress(stdout, 2, 3, "building without network access");
                 r = aur_makepkg(work, &offline, 0, why);
+                if (r == -ECHILD)
+                        explain_build_failure(work, &offline, why);
         }
         if (r == 0)
                 r = aur_collect(work, a->out, ret, why);

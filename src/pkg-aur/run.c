@@ -126,8 +126,8 @@ int aur_child_run(const struct aur_child *c, int (*fn)(void *userdata), void *us
 int aur_exec_fn(void *userdata) {
         const struct aur_exec *e = userdata;
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0 ||
-            (e->cwd && chdir(e->cwd) < 0))
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+            dup2(e->out ? *e->out : STDERR_FILENO, STDOUT_FILENO) < 0 || (e->cwd && chdir(e->cwd) < 0))
                 return 127;
         execve(e->argv[0], (char *const *)e->argv, e->env);
         fprintf(stderr, "koompi-pkg-aur: %s could not be run: %m\n", e->argv[0]);

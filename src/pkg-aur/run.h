@@ -20,11 +20,12 @@ struct aur_child {
 int aur_child_run(const struct aur_child *c, int (*fn)(void *userdata), void *userdata);
 
 /* The function for aur_child_run that executes an argv (NULL-terminated, argv[0] absolute) with
- * env as its whole environment, in cwd, its stdout sent to stderr (the journal: the worker's
- * stdout is the protocol's). */
+ * env as its whole environment, in cwd, its stdout sent to *out when out is set, else to stderr
+ * (the journal: the worker's stdout is the protocol's). */
 struct aur_exec {
         const char *const *argv; /* argv[0] absolute */
         char *const *env;
         const char *cwd;
+        const int *out; /* a file the caller reads back (a memfd), or NULL */
 };
 int aur_exec_fn(void *userdata);

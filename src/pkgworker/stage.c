@@ -39,6 +39,16 @@ static int fail(struct stage *s, int r, const char *what) {
         return r;
 }
 
+/* As fail(), but a full disk is named as such, with the folder that has no room: the user's
+ * next step is to free space there, not to retry. */
+static int fail_in(struct stage *s, int r, const char *dir, const char *what) {
+        if (r != -ENOSPC && r != -EDQUOT)
+                return fail(s, r, what);
+        snprintf(s->error, s->size, "%s: the disk is full: no room in %s (%s: %s)", s->name, dir, what,
+                 strerror(-r));
+        return r;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f) {
         return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
@@ -68,7 +78,7 @@ static int user_dir(struct stage *s, const char *kind, char *dir) {
 static int fetch(struct stage *s, const char *url, char *path) {
         int r = user_dir(s, "download", s->download);
         if (r < 0)
-                return fail(s, r, "no folder to download into");
+                return fail_in(s, r, s->c->appimage_dir, "no folder to download into");
         snprintf(path, PATH_MAX, "%.4000s/download", s->download);
         char *argv[] = { (char *)"/usr/bin/curl",
                          (char *)"-fsSL",
@@ -99,16 +109,16 @@ static int copy_in(struct stage *s, const char *path, bool ours, uint64_t *ret_o
         _cleanup_close_ int out = mkostemp(s->copy, O_CLOEXEC);
         if (out < 0) {
                 s->copy[0] = '\0';
-                return fail(s, -errno, "no room for the copy");
+                return fail_in(s, -errno, s->c->appimage_dir, "no room for the copy");
         }
         for (off_t done = 0; done < st.st_size;) {
                 ssize_t n = sendfile(out, in, NULL, (size_t)(st.st_size - done));
                 if (n <= 0)
-                        return fail(s, n < 0 ? -errno : -EIO, "copying failed");
+                        return fail_in(s, n < 0 ? -errno : -EIO, s->c->appimage_dir, "copying failed");
                 done += n;
         }
         if (fchmod(out, 0755) < 0 || fsync(out) < 0)
-                return fail(s, -errno, "copying failed");
+                return fail_in(s, -errno, s->c->appimage_dir, "copying failed");
         struct appimage_info info;
         int r = appimage_detect_fd(out, &info);
         if (r == -EPROTONOSUPPORT)
@@ -124,7 +134,7 @@ static int extract(struct stage *s, uint64_t offset) {
         char off[32], dest[PATH_MAX + 8];
         int r = user_dir(s, "extract", s->extract);
         if (r < 0)
-                return fail(s, r, "no folder to read the payload into");
+                return fail_in(s, r, s->c->appimage_dir, "no folder to read the payload into");
         snprintf(off, sizeof off, "%llu", (unsigned long long)offset);
         snprintf(dest, sizeof dest, "%s/root", s->extract);
         char *argv[] = { (char *)"/usr/bin/unsquashfs",
@@ -208,7 +218,7 @@ static int place_icon(struct stage *s, const char *desktop_text) {
         r = write_file_atomic(s->icon, data, len, 0644);
         if (r < 0)
                 s->icon[0] = '\0';
-        return r < 0 ? fail(s, r, "the icon could not be written") : 0;
+        return r < 0 ? fail_in(s, r, s->c->icon_dir, "the icon could not be written") : 0;
 }
 
 static int place_desktop(struct stage *s, const char *app) {
@@ -229,7 +239,7 @@ static int place_desktop(struct stage *s, const char *app) {
         r = write_file_atomic(s->desktop, out, strlen(out), 0644);
         if (r < 0)
                 s->desktop[0] = '\0';
-        return r < 0 ? fail(s, r, "the .desktop entry could not be written") : 0;
+        return r < 0 ? fail_in(s, r, s->c->desktop_dir, "the .desktop entry could not be written") : 0;
 }
 
 static void undo(struct stage *s, int r) {

@@ -3,7 +3,7 @@
 # koompi install|list|search|info|remove of an AppImage made by the test, through the agent on
 # a private bus: integrated (kept, executable, its .desktop and icon read from the payload
 # without running it, Exec= rewritten) and removed again; what fails (no such app, a cut
-# AppImage, a type-1 one, a URL with the network down) leaves nothing behind and says what
+# AppImage, a type-1 one, a URL with the network down, a full disk) leaves nothing behind and says what
 # failed; a risky removal waits for a confirmation that a student may not give.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-agent.sh"
@@ -72,6 +72,30 @@ check "... nothing left" nothing_left
 expect_rc "a URL with the network down fails" 5 "$KOOMPI" install http://127.0.0.1:9/Net.AppImage
 check "... saying the download failed" grep -q "Net: the download failed" "$T/err"
 check "... nothing left" nothing_left
+# A full disk: /opt/appimages a 1 MiB tmpfs that a 2 MiB AppImage does not fit.
+cp "$T/Hello-1.0.AppImage" "$T/Big.AppImage"
+head -c 2097152 /dev/urandom >>"$T/Big.AppImage"
+if mount -t tmpfs -o size=1m,mode=755 koompi-test-full "$T/opt/appimages"; then
+	MOUNTS="$T/opt/appimages $MOUNTS"
+	expect_rc "an AppImage larger than the disk fails (exit 4)" 4 "$KOOMPI" install "$T/Big.AppImage"
+	check "... saying the disk is full, and where" grep -q "Big: the disk is full: no room in $T/opt/appimages" "$T/err"
+	check "... nothing left (no half file, no .desktop, no icon)" nothing_left
+	check "... the room given back" test "$(df --output=used -k "$T/opt/appimages" | tail -n1)" -eq 0
+	umount "$T/opt/appimages" && MOUNTS=${MOUNTS#"$T/opt/appimages "}
+else
+	not_ok "a 1 MiB tmpfs on $T/opt/appimages"
+fi
+# The AppImage fits but its .desktop entry does not (a tmpfs with no inode free): the kept file and
+# the icon already written are taken back.
+if mount -t tmpfs -o nr_inodes=1,mode=755 koompi-test-full "$T/share/applications"; then
+	MOUNTS="$T/share/applications $MOUNTS"
+	expect_rc "no room for the .desktop entry fails (exit 4)" 4 "$KOOMPI" install "$T/Hello-1.0.AppImage"
+	check "... saying where" grep -q "Hello-1.0: the disk is full: no room in $T/share/applications (the .desktop entry could not be written" "$T/err"
+	check "... the file and the icon taken back" nothing_left
+	umount "$T/share/applications" && MOUNTS=${MOUNTS#"$T/share/applications "}
+else
+	not_ok "a tmpfs without free inodes on $T/share/applications"
+fi
 expect_rc "a bad name is refused before anything runs (exit 1)" 1 "$KOOMPI" install '-x;rm'
 expect_rc "an unknown --from (exit 1)" 1 "$KOOMPI" install --from snap x
 expect_rc "a student may not use the AUR (exit 3)" 3 as_nobody "$KOOMPI" info --from aur x

@@ -4,7 +4,7 @@
 # as static files chosen by the query, PKGBUILD repositories over git's dumb HTTP. Search and
 # info (the PKGBUILD in the facts, a malicious-looking one returned as it is); a clean package
 # built by makepkg as nobody, without network in build(); a build that fails (a clear error,
-# nothing left behind); an unknown package; the network down. build() writing to /var/tmp
+# nothing left behind), one whose makedepends is not installed (named); an unknown package; the network down. build() writing to /var/tmp
 # leaves nothing there: the sandbox's /var/tmp is its own. Then the built package installed
 # into a new root by a real pacman through koompi-boot update, the old root untouched.
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +47,11 @@ package koompi-broken 'build() {
 	false
 }
 package() { :; }' || not_ok "a failing PKGBUILD repository"
+package koompi-needs-tool 'makedepends=(koompi-no-such-tool)
+build() {
+	koompi-no-such-tool --version
+}
+package() { :; }' || not_ok "a PKGBUILD repository whose makedepends is not installed"
 package koompi-evil "$AUR_EVIL" || not_ok "a malicious-looking PKGBUILD repository"
 answer search 2 "$(result koompi-hello "A test package" 3 '"alice"'),$(result koompi-evil "Looks useful" 0 null)" \
 	>"$T/mirror/rpc/search-koompi.json"
@@ -108,6 +113,11 @@ tail -n1 "$T/out" >"$T/last.json"
 check "the error names the failed function" json_true "$T/last.json" '"PKGBUILD" in j["error"] and j["errno"] == 10'
 check "nothing of it is in --out" test -z "$(ls "$T/pkgs" | grep broken)"
 check "no build tree is left by a failed build" test "$(left_behind)" -eq "$before"
+expect_rc "a PKGBUILD whose makedepends is not installed: exit 6" 6 aur build koompi-needs-tool --out "$T/pkgs"
+tail -n1 "$T/out" >"$T/last.json"
+check "the error names what the build needs" json_true "$T/last.json" \
+	'j["error"].startswith("the build needs koompi-no-such-tool, which is not installed: ") and j["errno"] == 10'
+check "... and no build tree is left" test "$(left_behind)" -eq "$before"
 expect_rc "a build of an unknown package: exit 2" 2 aur build koompi-nope --out "$T/pkgs"
 expect_rc "build without --out: exit 1" 1 aur build koompi-hello
 expect_rc "--out without build: exit 1" 1 aur info koompi-hello --out "$T/pkgs"

@@ -4,11 +4,14 @@
 # agent on a private bus: a repository package (from the root's own repository, served by
 # nginx) and an AUR package (an AUR made by the test: RPC answers and a PKGBUILD over git,
 # built by makepkg as nobody) are installed, each in a new root; the AUR's rules are shown on
-# the way (a student refused, a teacher allowed, a malicious PKGBUILD refused without
-# confirmation). Back on the root from before, a release whose repository has the package
-# makes a new root with the release's packages AND both carried ones, the old root untouched;
+# the way (a student refused, an admin allowed, the build and install done by a teacher, a
+# malicious PKGBUILD refused without confirmation). Back on the root from before, a release
+# whose repository has the package makes a new root with the release's packages AND both
+# carried ones, the old root untouched;
 # a next release whose repository no longer has it, with the AUR package's kept file tampered
-# with, still goes ahead without them and says so (the answer and an alert).
+# with, still goes ahead without them and says so (the answer and an alert). Booted into the
+# root with the AUR package, koompi remove takes it out in a new root and deletes its kept
+# folder and its line in aur.list.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-roots.sh"
 . "$(dirname "$0")/lib-agent.sh"
@@ -60,13 +63,19 @@ mkdir -p "$T/keys" "$T/state"
 echo 0123456789abcdef0123456789abcdef >"$T/machine-id"
 check "a private bus" start_bus
 TEACHERS=$(getent group 100 | cut -d: -f1)
-write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
-	"machine_id_file = $T/machine-id" "user = nobody" \
-	"[packages]" "workers_dir = $(dirname "$K")" "pacman_root = $TOP/@root-current" "flatpak = no" \
-	"appimage = no" "aur = yes" "aur_url = $MIRROR/" "user = nobody" "order = pacman aur" \
-	"[access]" "teacher_group = $TEACHERS"
+# Any group but root's, the teachers' and nobody's stands for the admins.
+ADMINS=$(getent group | awk -F: '$3 != 0 && $3 != 100 && $3 != 65534 { print $1 ":" $3; exit }')
+# carry_conf ROOT: the agent's settings, the packages read from ROOT.
+carry_conf() {
+	write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
+		"machine_id_file = $T/machine-id" "user = nobody" \
+		"[packages]" "workers_dir = $(dirname "$K")" "pacman_root = $1" "flatpak = no" \
+		"appimage = no" "aur = yes" "aur_url = $MIRROR/" "user = nobody" "order = pacman aur" \
+		"[access]" "teacher_group = $TEACHERS" "admin_group = ${ADMINS%:*}"
+}
+carry_conf "$TOP/@root-current"
 check "the agent starts" start_agent
-as_teacher() { setpriv --reuid=65534 --regid=100 --clear-groups "$@"; }
+as_admin() { setpriv --reuid=65534 --regid="${ADMINS#*:}" --clear-groups "$@"; }
 
 # ---- koompi install: a repository package, then an AUR package, each in a new root ----
 expect_rc "koompi install of a repository package" 0 timed "koompi install (pacman)" "$KOOMPI" install hello-app
@@ -75,15 +84,15 @@ first=$(newest_root)
 check "... in a new root" test -e "$TOP/$first/usr/share/hello-app/version"
 check "pacman.list names it" grep -qx hello-app "$T/state/packages/pacman.list"
 expect_rc "a student may not use the AUR (exit 3)" 3 as_nobody "$KOOMPI" install --from aur koompi-hello
-check "... told why" grep -q "not allowed: the AUR needs the koompi-admin or $TEACHERS group" "$T/err"
-expect_rc "a teacher may ask the AUR" 0 as_teacher "$KOOMPI" info --from aur koompi-hello
+check "... told why" grep -q "not allowed: the AUR needs the ${ADMINS%:*} or $TEACHERS group" "$T/err"
+expect_rc "an admin (not root) may ask the AUR" 0 as_admin "$KOOMPI" info --from aur koompi-hello
 check "... and is told where it comes from" grep -q "aur" "$T/out"
 n0=$(nroots)
 expect_rc "the malicious PKGBUILD: refused without a confirmation (exit 3)" 3 "$KOOMPI" install --from aur koompi-evil
 check "... with its reasons" grep -q "curl" "$T/err"
 check "... and no new root" test "$(nroots)" -eq "$n0"
-expect_rc "koompi install --from aur of a clean package" 0 timed "koompi install (aur)" \
-	"$KOOMPI" --yes install --from aur koompi-hello
+expect_rc "a teacher's koompi install --from aur of a clean package" 0 timed "koompi install (aur)" \
+	setpriv --reuid=65534 --regid=100 --clear-groups "$KOOMPI" --yes install --from aur koompi-hello
 grep '^figure' "$T/err"
 aur_root=$(newest_root)
 check "... in a new root" grep -qx "built from the AUR" "$TOP/$aur_root/usr/share/koompi-hello/hello.txt"
@@ -95,7 +104,9 @@ check "its built file is kept, root's, with its SHA-256" sh -c "cd '$KEPT' && sh
 check "the new roots keep no copy of it" test -z "$(find "$TOP/$aur_root" -name 'koompi-hello-*.pkg.tar*')"
 
 # ---- back on the root from before the installs: the release carries them ----
-for r in "$first" "$aur_root"; do btrfs -q subvolume delete "$TOP/$r" >/dev/null; done
+btrfs -q subvolume delete "$TOP/$first" >/dev/null
+# Put aside, out of the roots' names, for koompi remove at the end.
+mv "$TOP/$aur_root" "$TOP/aside-$aur_root"
 expect_rc "entries sync without them" 0 kb entries sync
 REPO=$T/mirror/stable/2026.12.2
 check "the release's packages: pkg-a" build_packages "$REPO" 1.0 pkg-a
@@ -136,6 +147,27 @@ check "an alert says so" sh -c "'$KOOMPI' --json status | python3 -c 'import jso
 check "both stay listed for a later release" sh -c "grep -qx hello-app '$T/state/packages/pacman.list' &&
 	grep -qx koompi-hello '$T/state/packages/aur.list'"
 check "@root-current is still untouched" test "$cur_before" = "$(tree_state "$TOP/@root-current")"
+
+# ---- booted into the root with the AUR package: koompi remove takes its kept folder too ----
+stop_agent
+btrfs -q subvolume delete "$TOP/$newer" >/dev/null
+mv "$TOP/aside-$aur_root" "$TOP/$aur_root"
+expect_rc "entries sync with it back, the release's root gone" 0 kb entries sync
+check "... it boots next" test "$(next_boot)" = "$aur_root"
+boot_state "$aur_root"
+carry_conf "$TOP/$aur_root"
+check "the agent starts on it" start_agent
+expect_rc "its removal waits for a confirmation (koompi-* is protected; exit 3)" 3 "$KOOMPI" remove koompi-hello
+check "... and keeps its folder" test -d "$KEPT"
+expect_rc "koompi --yes remove of the AUR package" 0 "$KOOMPI" --yes remove koompi-hello
+removed=$(newest_root)
+check "... made from it" grep -q "$aur_root (the root booted next) -> $removed," "$T/err"
+check "... in another new root, without it" sh -c "test '$removed' != '$aur_root' &&
+	test ! -e '$TOP/$removed/usr/share/koompi-hello'"
+check "... whose pacman no longer knows it" test -z "$(root_pacman "$removed" -Q koompi-hello 2>/dev/null)"
+check "its kept folder is gone" test ! -e "$KEPT"
+check "aur.list no longer names it" sh -c "! grep -qx koompi-hello '$T/state/packages/aur.list'"
+check "pacman.list still names hello-app" grep -qx hello-app "$T/state/packages/pacman.list"
 
 stop_agent
 finish
