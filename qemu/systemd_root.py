@@ -201,6 +201,12 @@ printf 'KOOMPI-REPORT: mark-good=%s result=%s\\n' \\
 printf 'KOOMPI-REPORT: updated=%s\\n' "$([ -e /etc/koompi-updated ] && echo yes || echo no)"
 printf 'KOOMPI-REPORT: boot-complete=%s\\n' "$(systemctl is-active boot-complete.target)"
 printf 'KOOMPI-REPORT: entries %s\\n' "$(ls /efi/loader/entries 2>&1 | tr '\\n' ' ')"
+# The ESP's check before it was mounted (systemd-fsck@, fstab pass 2), what fsck.fat said and
+# fixed, how /efi is mounted now, and what the kernel said of a FAT.
+systemctl list-units --all --plain --no-legend 'systemd-fsck@*' 2>&1 | sed 's/^/KOOMPI-REPORT: fsck-unit /'
+journalctl -b -o cat -u 'systemd-fsck@*' --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: fsck-log /'
+printf 'KOOMPI-REPORT: esp-mount %s\\n' "$(findmnt -n -o OPTIONS /efi)"
+journalctl -b -k -o cat --no-pager 2>/dev/null | grep 'FAT-fs' | sed 's/^/KOOMPI-REPORT: kernel /'
 printf 'KOOMPI-REPORT: health=%s result=%s\\n' "$(systemctl is-active koompi-health.service)" \\
     "$(systemctl show -P Result koompi-health.service)"
 journalctl -b -o cat -u koompi-health.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: health-log /'
