@@ -16,8 +16,8 @@ FSCK_UNIT = re.compile(r"^(Starting|Started|Finished|Stopped|Stopping) |File Sys
 
 def boot_fsck(report):
     """What the report of a boot says of the ESP's check: a dict with `unit` (the
-    systemd-fsck@ unit's line naming the ESP's label, or None), `checked` (that unit ran and
-    succeeded), `fixed` (what fsck.fat changed besides the dirty bit), `kernel` (the kernel's
+    systemd-fsck@ unit's line naming the ESP's label, or None), `checked` (that unit succeeded
+    and fsck.fat itself ran: without it systemd-fsck only says it is missing), `fixed` (what fsck.fat changed besides the dirty bit), `kernel` (the kernel's
     FAT-fs lines) and `mount` (/efi's mount options)."""
     units = re.findall(r"KOOMPI-REPORT: fsck-unit ([^\n]*)", report)
     unit = next((u for u in units if "KOOMPI" in u), None)
@@ -26,7 +26,8 @@ def boot_fsck(report):
     m = re.search(r"KOOMPI-REPORT: esp-mount ([^\n]*)", report)
     return {
         "unit": unit,
-        "checked": len(fields) >= 4 and fields[2:4] == ["active", "exited"],
+        "checked": len(fields) >= 4 and fields[2:4] == ["active", "exited"]
+        and any(re.search(r"fsck\.fat \d|^\S+: \d+ files, ", ln) for ln in logs),
         "fixed": [ln.strip() for ln in logs if not FSCK_CLEAN.search(ln) and not FSCK_UNIT.search(ln)],
         "kernel": re.findall(r"KOOMPI-REPORT: kernel ([^\n]*)", report),
         "mount": m.group(1).strip() if m else None,
