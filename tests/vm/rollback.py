@@ -463,6 +463,7 @@ class UpdateInVm(SystemdBless):
         st = read_status(self.vm.transcript)
         report = self.report_lines()
         self.finish()
+        self.check_esp_fsck(report)
         names = self.entries()
         self.note(f"ESP entries after the second boot: {' '.join(names)}")
         check("KOOMPI-REPORT: updated=yes" in report,
@@ -514,6 +515,7 @@ class AgentHealth(SystemdBless):
         report = self.report_lines()
         agent = "\n".join(re.findall(r"KOOMPI-AGENT: [^\n]*", self.vm.transcript))
         self.finish()
+        self.check_esp_fsck(report)
         names = self.entries()
         self.note(f"ESP entries after the boot: {' '.join(names)}")
         check(idx == 0, "koompi-health.service never said it finished\n" + report)
