@@ -30,7 +30,9 @@ int ctx_need_esp_writable(struct context *c) {
                 return r;
         r = esp_check_writable(c->esp);
         if (r == -EROFS) {
-                esp_readonly_explain(c->esp, "nothing was changed");
+                /* Once: an update that cannot write its entry syncs again to undo it. */
+                if (!c->esp_readonly_said)
+                        esp_readonly_explain(c->esp, "nothing was changed");
                 c->esp_readonly_said = true;
                 return r;
         }
