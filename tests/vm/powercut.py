@@ -245,6 +245,8 @@ class PowerCut(SystemdBless):
         if f["fixed"]:
             self.note(f"NOTE: fsck.fat at boot fixed what the check right after the cut did not call damage: "
                       f"{'; '.join(f['fixed'])}")
+        elif f["dirty"]:
+            self.note("fsck.fat at boot found only the dirty bit set, and cleared it")
 
     def check_esp(self, when):
         names = self.entries()
