@@ -140,6 +140,7 @@ class PowerCut(SystemdBless):
         cut_mid = f"KOOMPI-CUT: the {self.verb} ended before the cut" not in before
         self.note(f"cut at {cut}: {'during the work' if cut_mid else 'after the work had ended'}")
         self.check_esp("right after the cut")
+        self.note("the ESP right after the cut: fsck.fat -n finds nothing but its dirty bit")
         self.start_vm(disks=disks, no_reboot=True, log_name=f"console-{len(self.vms) + 1}.log")
         self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
