@@ -19,7 +19,8 @@ What is added to the tree:
                                               koompi.test=update (update-in-vm) on a root
                                               not yet updated: koompi-boot update, reboot
   /usr/libexec/koompi-test-release           update-release's phases (release_script.py)
-  /etc/fstab                                  the ESP (label KOOMPI-ESP) at /efi, /tmp
+  /etc/fstab                                  the ESP (label KOOMPI-ESP) at /efi, checked by
+                                              systemd-fsck@ first (pass 2; dosfstools), /tmp
   /usr/lib/modules/KVER                       the few modules the root loads itself (FAT and
                                               its character sets, for /efi; efivarfs) with
                                               depmod's indexes: the test kernel is the host's
@@ -53,8 +54,10 @@ SUITE = "bookworm"
 # root does; minbase has libkmod but no modprobe.
 # dbus: the system bus koompi-agent serves on.
 # pacman-package-manager: `koompi update apply` installs a release's packages with pacman.
+# dosfstools: fsck.fat, which systemd-fsck@ runs on the ESP before /efi is mounted (fstab pass 2),
+# as on a real installation.
 PACKAGES = ["systemd", "systemd-sysv", "udev", "kmod", "dbus", "libbtrfsutil1", "libcryptsetup12", "libefivar1",
-            "libcurl4", "libiniparser1", "libkmod2", "libzstd1", "pacman-package-manager"]
+            "libcurl4", "libiniparser1", "libkmod2", "libzstd1", "pacman-package-manager", "dosfstools"]
 TREE_DIR = os.path.join(disk.VMDIR, "debian-systemd")
 TREE = os.path.join(TREE_DIR, "root")
 IMAGE = os.path.join(disk.VMDIR, "systemd-root.ext4")
@@ -198,6 +201,12 @@ printf 'KOOMPI-REPORT: mark-good=%s result=%s\\n' \\
 printf 'KOOMPI-REPORT: updated=%s\\n' "$([ -e /etc/koompi-updated ] && echo yes || echo no)"
 printf 'KOOMPI-REPORT: boot-complete=%s\\n' "$(systemctl is-active boot-complete.target)"
 printf 'KOOMPI-REPORT: entries %s\\n' "$(ls /efi/loader/entries 2>&1 | tr '\\n' ' ')"
+# The ESP's check before it was mounted (systemd-fsck@, fstab pass 2), what fsck.fat said and
+# fixed, how /efi is mounted now, and what the kernel said of a FAT.
+systemctl list-units --all --plain --no-legend 'systemd-fsck@*' 2>&1 | sed 's/^/KOOMPI-REPORT: fsck-unit /'
+journalctl -b -o cat -u 'systemd-fsck@*' --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: fsck-log /'
+printf 'KOOMPI-REPORT: esp-mount %s\\n' "$(findmnt -n -o OPTIONS /efi)"
+journalctl -b -k -o cat --no-pager 2>/dev/null | grep 'FAT-fs' | sed 's/^/KOOMPI-REPORT: kernel /'
 printf 'KOOMPI-REPORT: health=%s result=%s\\n' "$(systemctl is-active koompi-health.service)" \\
     "$(systemctl show -P Result koompi-health.service)"
 journalctl -b -o cat -u koompi-health.service --no-pager 2>&1 | sed 's/^/KOOMPI-REPORT: health-log /'
@@ -239,8 +248,10 @@ exit 0
 FSTAB = f"""\
 # The VM test's ESP (made by qemu/disk.py) and a writable /tmp; / is a read-only snapshot.
 # Under TCG on a loaded host udev may take most of a minute to name the ESP: wait longer than
-# systemd's default 90 s before giving up on it.
-LABEL={ESP_LABEL} /efi vfat umask=0077,x-systemd.device-timeout=300s 0 0
+# systemd's default 90 s before giving up on it. Pass 2, as genfstab writes for an ESP:
+# systemd-fsck@ runs `fsck.fat -a` on it before it is mounted, so a FAT a power cut left
+# inconsistent is mended before the kernel finds the error and makes /efi read-only.
+LABEL={ESP_LABEL} /efi vfat umask=0077,x-systemd.device-timeout=300s 0 2
 tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0
 """
 

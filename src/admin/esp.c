@@ -29,6 +29,13 @@ int esp_find(char *ret, size_t size) {
         return -ENOENT;
 }
 
+int esp_check_writable(const char *path) {
+        struct statvfs sv;
+        if (statvfs(path, &sv) < 0)
+                return -errno;
+        return (sv.f_flag & ST_RDONLY) ? -EROFS : 0;
+}
+
 static int tmp_name(const char *name, char *buf, size_t size) {
         if ((size_t)snprintf(buf, size, ".%s.%d" ESP_TMP_SUFFIX, name, (int)getpid()) >= size)
                 return -ENAMETOOLONG;

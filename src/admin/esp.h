@@ -20,6 +20,11 @@
 /* The mounted ESP: the first of /efi, /boot, /boot/efi that holds loader/. -ENOENT if none. */
 int esp_find(char *ret, size_t size);
 
+/* Whether files can be written on the ESP mounted at path: 0 when they can, -EROFS when it is
+ * mounted read-only (the kernel remounts a FAT read-only, errors=remount-ro, when it finds an
+ * error in it), or the negative errno of statvfs() (-ENOENT when path is missing). */
+int esp_check_writable(const char *path);
+
 /* Writes name in dirfd through a temporary file. noreplace: fail with -EEXIST when name
  * exists, else replace it. */
 int esp_write_file(int dirfd, const char *name, const void *data, size_t len, bool noreplace);

@@ -80,8 +80,7 @@ static void unescape_octal(char *s) {
         *w = 0;
 }
 
-/* The device and filesystem type of the last mount on "/". */
-static int root_mount_source(char *src, size_t src_size, char *fstype, size_t type_size) {
+int mount_source(const char *target, char *src, size_t src_size, char *fstype, size_t type_size) {
         _cleanup_free_ char *text = NULL;
         bool found = false;
         int r = read_file("/proc/self/mountinfo", &text, NULL);
@@ -98,7 +97,10 @@ static int root_mount_source(char *src, size_t src_size, char *fstype, size_t ty
                 int n = 0;
                 for (char *w = strtok_r(line, " ", &s2); w && n < 5; w = strtok_r(NULL, " ", &s2))
                         f[n++] = w;
-                if (n < 5 || !streq(f[4], "/"))
+                if (n < 5)
+                        continue;
+                unescape_octal(f[4]);
+                if (!streq(f[4], target))
                         continue;
                 char *s3 = NULL, *type = strtok_r(sep + 3, " ", &s3), *source = strtok_r(NULL, " ", &s3);
                 if (!type || !source)
@@ -134,7 +136,7 @@ int ctx_need_top(struct context *c) {
                           "run koompi-boot as root, or mount it yourself and give --top DIR");
                 return -ENOENT;
         }
-        r = root_mount_source(source, sizeof source, fstype, sizeof fstype);
+        r = mount_source("/", source, sizeof source, fstype, sizeof fstype);
         if (r < 0) {
                 log_errno(r, "finding the filesystem of / in /proc/self/mountinfo failed; give --top DIR");
                 return -ENOENT;

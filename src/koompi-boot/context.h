@@ -54,6 +54,7 @@ struct context {
         char esp[PATH_MAX]; /* "" until ctx_need_esp() */
         char ledger[PATH_MAX];
         int ledger_lock; /* fd holding the lock, or -1 */
+        bool esp_readonly_said; /* the read-only ESP was explained (esp_readonly_explain()) */
 };
 
 int ctx_init(struct context *c, const struct options *o);
@@ -61,10 +62,25 @@ void ctx_done(struct context *c);
 /* Each returns 0 or a negative errno, after saying what failed and what to do. */
 int ctx_need_top(struct context *c);
 int ctx_need_esp(struct context *c);
+/* ctx_need_esp(), then the ESP writable: -EROFS when it is mounted read-only, after saying what
+ * happened and what to do (esp_readonly_explain()). */
+int ctx_need_esp_writable(struct context *c);
 /* Loads the ledger (a missing file is an empty ledger). write: takes the lock first, held until
  * ctx_done() or ctx_ledger_save(). Returns 0 or a negative errno; damage is reported as a warning. */
 int ctx_ledger_load(struct context *c, struct ledger *l, bool write);
 int ctx_ledger_save(struct context *c, struct ledger *l);
+
+/* The device (src) and filesystem type of the last mount on target, from /proc/self/mountinfo.
+ * 0, -ENOENT when nothing is mounted there, or the negative errno of reading it. */
+int mount_source(const char *target, char *src, size_t src_size, char *fstype, size_t type_size);
+
+/* The message for an ESP mounted read-only: what the kernel did, how to check and mend the FAT,
+ * and that `koompi-boot recover` finishes the rest. outcome (or NULL): what it meant for this
+ * run ("nothing was changed"). */
+void esp_readonly_explain(const char *esp, const char *outcome);
+/* After a verb failed with r: when the ESP it used is now read-only, says so
+ * (esp_readonly_explain()). */
+void esp_readonly_after_failure(struct context *c, int r);
 
 /* Paths given on the command line are at most this long, so that every path built from them
  * fits in PATH_MAX. */

@@ -569,6 +569,7 @@ int main(int argc, char **argv) {
                 if (r == 0) {
                         r = v->run(&ctx);
                         fflush(stdout);
+                        esp_readonly_after_failure(&ctx, r);
                         ctx_done(&ctx);
                 }
         }

@@ -150,8 +150,9 @@ static int recover(struct context *c, bool *ret_did) {
 /* The ESP, the top level writable and the lock: what recovery and every verb changing roots
  * start with. */
 static int prepare(struct context *c) {
-        /* The ESP before the private mount namespace: an automounted ESP is mounted now. */
-        int r = ctx_need_esp(c);
+        /* The ESP before the private mount namespace: an automounted ESP is mounted now. A
+         * read-only one is refused here, before any work, rather than at the first write. */
+        int r = c->o->dry_run ? ctx_need_esp(c) : ctx_need_esp_writable(c);
         if (r == 0)
                 r = ctx_need_top(c);
         if (r == 0 && top_writable(c) < 0)

@@ -9,6 +9,7 @@
 
 #include "bootstate.h"
 #include "context.h"
+#include "esp.h"
 #include "journal.h"
 #include "log.h"
 #include "print.h"
@@ -22,7 +23,7 @@
 /* What status and list show: the view, and beside it this boot's record and the journal. */
 struct status {
         struct root_view v;
-        bool have_roots, have_esp;
+        bool have_roots, have_esp, esp_read_only;
         struct boot_state boot;
         int boot_error;
         struct journal journal;
@@ -45,6 +46,9 @@ static int status_gather(struct context *c, struct status *st) {
         if (st->boot_error < 0)
                 boot_state_free(&st->boot);
         st->have_esp = ctx_need_esp(c) == 0;
+        st->esp_read_only = st->have_esp && esp_check_writable(c->esp) == -EROFS;
+        if (st->esp_read_only)
+                esp_readonly_explain(c->esp, NULL);
         bool top = ctx_need_top(c) == 0;
         int r = admin_view_gather(c, &st->v, &st->pins_error);
         if (r < 0)
@@ -295,6 +299,7 @@ static void status_json(struct context *c, const struct status *st) {
         json_ledger(c, st);
         printf(",\"esp\":");
         json_str_or_null(st->have_esp ? c->esp : NULL);
+        printf(",\"esp_read_only\":%s", st->esp_read_only ? "true" : "false");
         printf(",\"timeline\":[");
         struct tl_ctx t = { .json = true, .first = true };
         if (st->boot_error == 0)

@@ -788,7 +788,7 @@ static int options_of(struct context *c, char **ret) {
  * transaction's feet. A dry run writes nothing and goes without. */
 static int sync_begin(struct context *c, struct sync_state *s) {
         /* The ESP before the private mount namespace: an automounted ESP is mounted now. */
-        int r = ctx_need_esp(c);
+        int r = c->o->dry_run ? ctx_need_esp(c) : ctx_need_esp_writable(c);
         if (r == 0)
                 r = ctx_need_top(c);
         if (r == 0)

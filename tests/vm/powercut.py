@@ -4,11 +4,14 @@ writes (koompi.fault=STEP:MS) and in koompi-boot-mark-good.service (its fault po
 systemd.setenv=).
 
 Each scenario arms one cut: the verb's fault point POINT resets the machine at once (sysrq
-b: no sync, no unmount), or MS milliseconds after it while the next step writes. The machine
-reboots in the same QEMU; the boot after the cut must come up on a complete root (the old one
-or the new one), with the student's files in /home unchanged, the ledger readable, no
-transaction left (koompi-boot-recover.service finished or undid it), `koompi-boot recover`
-with nothing left to do, every root read-only, and no root with two entries (an uncounted twin).
+b: no sync, no unmount), or MS milliseconds after it while the next step writes. QEMU stops at
+the reset (-no-reboot): the host checks the ESP as the cut left it (fsck.fat -n), before the next
+boot's systemd-fsck@ (fstab pass 2) would mend it, then starts QEMU again on the same disks and
+firmware variables. That boot must have checked the ESP (what fsck.fat -a fixed there is noted,
+never taken silently) and come up on a complete root (the old one or the new one), with the
+student's files in /home unchanged, the ledger readable, no transaction left
+(koompi-boot-recover.service finished or undid it), `koompi-boot recover` with nothing left to
+do, every root read-only, and no root with two entries (an uncounted twin).
 
 `rollback` goes back to the booted root (@root-systemd) from a snapshot of it made just before
 (not cut): the boot after the cut is on one of the two, and once koompi-boot-recover.service has
@@ -32,6 +35,7 @@ import subprocess
 import vmtest  # noqa: F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
 from disk import Entry  # noqa: E402
+from espfsck import FSCK_CLEAN  # noqa: E402
 from rollback import BOOT_FAILED, CURRENT, SYSTEMD, T_SYSTEMD, TRIES, SystemdBless, cmdline, parse_entry  # noqa: E402
 from testroot import PROMPT, WRONG, read_status  # noqa: E402
 from vm import Disk, VMExited, qcow2_overlay  # noqa: E402
@@ -78,10 +82,6 @@ POWER_CUTS_SAMPLE = ["update:snapshot+0", "update:initramfs+300", "update:entry+
 # the fstab's 300 s): fail at once instead of waiting for the report.
 EMERGENCY = r"You are in emergency mode[^\n]*|Timed out waiting for device[^\n]*"
 
-# What fsck.fat says of a file system that was only not unmounted (the cut always leaves that).
-FSCK_CLEAN = re.compile(r"fsck\.fat |Dirty bit is set|Automatically removing dirty bit|Leaving filesystem "
-                        r"unchanged|^\S+: \d+ files, |Reclaimed \d+ unused clusters? \(|^\s*$")
-
 
 def esp_damage(esp):
     """What fsck.fat -n finds on the ESP besides the dirty bit: damaged files and directories
@@ -126,37 +126,54 @@ class PowerCut(SystemdBless):
         cut = f"{self.verb}:{self.point}+{self.delay_ms}"
         words = f"systemd.show_status=1 koompi.test=powercut:{cut}"
         disks = self.setup_systemd(words)
-        # The reset and the reboot stay in this QEMU.
-        self.start_vm(disks=disks, no_reboot=False)
-        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
-        self.vm.sendline(disk.PASSPHRASE)
-        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+        # QEMU stops at every reset (-no-reboot), so that the host reads the ESP as the cut left
+        # it, before the next boot's systemd-fsck mends it; then it starts again on the same
+        # disks and firmware variables.
+        self.start_vm(disks=disks, no_reboot=True)
+        self.boot_to_systemd(T_PROMPT)
         if self.verb == "mark-bad":
-            self.boot_updated()
+            self.boot_updated(disks)
         self.expect(r"KOOMPI-CUT: armed [^\n]*\n", T_SYSTEMD, bad=[r"KOOMPI-REPORT: done"])
         armed = len(self.vm.transcript)
-        # The cut: the firmware and systemd-boot again, then koompi-init's prompt.
-        self.expect(PROMPT, T_PROMPT + T_SYSTEMD, bad=[BOOT_FAILED, r"KOOMPI-REPORT: done"])
+        self.wait_reset("the cut")
         before = self.vm.transcript[armed:]
         cut_mid = f"KOOMPI-CUT: the {self.verb} ended before the cut" not in before
         self.note(f"cut at {cut}: {'during the work' if cut_mid else 'after the work had ended'}")
+        self.check_esp("right after the cut")
+        self.note("the ESP right after the cut: fsck.fat -n finds nothing but its dirty bit")
+        self.start_vm(disks=disks, no_reboot=True, log_name=f"console-{len(self.vms) + 1}.log")
+        self.expect(PROMPT, T_PROMPT, bad=[WRONG, BOOT_FAILED])
         self.vm.sendline(disk.PASSPHRASE)
-        self.expect(r"KOOMPI-REPORT: done", T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED, EMERGENCY])
-        after = self.vm.transcript[armed:]
+        self.expect(r"KOOMPI-REPORT: done", T_ROOT + T_SYSTEMD, bad=[WRONG, PROMPT, BOOT_FAILED, EMERGENCY])
+        after = self.vm.transcript
         st = read_status(after)
         lines = "\n".join(re.findall(r"KOOMPI-(?:CUT|REPORT|STATUS-ERR): [^\n]*", after))
         self.finish()
         self.judge(st, lines, self.entries())
 
-    def boot_updated(self):
+    def boot_to_systemd(self, timeout):
+        """The passphrase at koompi-init's prompt, then systemd starting."""
+        self.expect(PROMPT, timeout, bad=[WRONG, BOOT_FAILED])
+        self.vm.sendline(disk.PASSPHRASE)
+        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+
+    def wait_reset(self, what):
+        """Waits for the guest's reset (a cut, or a reboot) to stop QEMU (-no-reboot)."""
+        try:
+            _, m = self.vm.expect_any([r"KOOMPI-REPORT: done", PROMPT, BOOT_FAILED] + FATAL, T_PROMPT + T_SYSTEMD)
+        except VMExited:
+            return
+        raise Failure(f"waiting for {what} to reset the machine, the console showed: {m.group(0).strip()!r}")
+
+    def boot_updated(self, disks):
         """mark-bad's first boot updates (not cut) and reboots; the next one, on the new root,
         is the boot judged."""
         m = self.expect(r"KOOMPI-CUT: prepared: [^\n]*", T_SYSTEMD,
                         bad=[r"KOOMPI-REPORT: done", r"KOOMPI-CUT: armed"])
         self.note(m.group(0).strip())
-        self.expect(PROMPT, T_PROMPT + T_SYSTEMD, bad=[BOOT_FAILED, r"KOOMPI-REPORT: done"])
-        self.vm.sendline(disk.PASSPHRASE)
-        self.expect(r"systemd\[1\]|Welcome to ", T_ROOT, bad=[WRONG, PROMPT, BOOT_FAILED])
+        self.wait_reset("the reboot after the update")
+        self.start_vm(disks=disks, no_reboot=True, log_name=f"console-{len(self.vms) + 1}.log")
+        self.boot_to_systemd(T_PROMPT)
 
     def check_booted(self, s, booted, roots, lines):
         """The root booted after the cut is the old one or a complete new one; for rollback, the
@@ -218,8 +235,19 @@ class PowerCut(SystemdBless):
             check(root in roots, f"entry {n} of a root that is gone: roots {sorted(roots)}")
             check(root not in seen, f"{root} has two entries: {seen.get(root)} and {n}")
             seen[root] = n
+        self.check_boot_fsck(lines)
         self.check_esp("after the boot that followed the cut")
         self.note("after the cut: complete root, /home unchanged, no transaction, recover has nothing to do")
+
+    def check_boot_fsck(self, lines):
+        """The boot after the cut checked the ESP before mounting it; a repair it made is
+        reported, never taken silently (the ESP was already judged as the cut left it)."""
+        f = self.check_esp_fsck(lines)
+        if f["fixed"]:
+            self.note(f"NOTE: fsck.fat at boot fixed what the check right after the cut did not call damage: "
+                      f"{'; '.join(f['fixed'])}")
+        elif f["dirty"]:
+            self.note("fsck.fat at boot found only the dirty bit set, and cleared it")
 
     def check_esp(self, when):
         names = self.entries()

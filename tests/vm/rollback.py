@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 import vmtest  # noqa: E402,F401  (sets up the import path of qemu/)
 import disk  # noqa: E402
 from disk import Entry  # noqa: E402
+from espfsck import boot_fsck, fsck_notes  # noqa: E402
 from testroot import PROMPT, WRONG, read_status  # noqa: E402
 from vm import Disk, Firmware, VMError, qcow2_overlay  # noqa: E402
 from vmtest import T_EXIT, T_PROMPT, T_ROOT, Failure, Scenario, check  # noqa: E402
@@ -378,6 +379,7 @@ class SystemdBless(RollbackScenario):
         st = read_status(self.vm.transcript)
         report = self.report_lines()
         self.finish()
+        self.check_esp_fsck(report)
         names = self.entries()
         self.note(f"ESP entries after the boot: {' '.join(names)}")
         check(idx != 2, "mark-good never said it finished\n" + report)
@@ -401,6 +403,17 @@ class SystemdBless(RollbackScenario):
                 Entry("koompi-root-current", cmdline(CURRENT), title="KOOMPI OS @root-current",
                       version="1", sort_key="koompi")]
         return self.setup(ents, **esp)
+
+    def check_esp_fsck(self, report):
+        """systemd-fsck@ checked the ESP before /efi was mounted (fstab pass 2); what it fixed
+        and what the kernel said of a FAT are noted. Returns boot_fsck()'s findings."""
+        f = boot_fsck(report)
+        check(f["checked"], f"systemd-fsck did not check the ESP before it was mounted: unit {f['unit']!r}\n"
+              + report)
+        self.note(f"the ESP checked at boot: {f['unit']}")
+        for n in fsck_notes(f):
+            self.note(n)
+        return f
 
     def report_lines(self):
         return "\n".join(re.findall(r"KOOMPI-REPORT: [^\n]*|KOOMPI-STATUS-ERR: [^\n]*",
@@ -450,6 +463,7 @@ class UpdateInVm(SystemdBless):
         st = read_status(self.vm.transcript)
         report = self.report_lines()
         self.finish()
+        self.check_esp_fsck(report)
         names = self.entries()
         self.note(f"ESP entries after the second boot: {' '.join(names)}")
         check("KOOMPI-REPORT: updated=yes" in report,
@@ -501,6 +515,7 @@ class AgentHealth(SystemdBless):
         report = self.report_lines()
         agent = "\n".join(re.findall(r"KOOMPI-AGENT: [^\n]*", self.vm.transcript))
         self.finish()
+        self.check_esp_fsck(report)
         names = self.entries()
         self.note(f"ESP entries after the boot: {' '.join(names)}")
         check(idx == 0, "koompi-health.service never said it finished\n" + report)
