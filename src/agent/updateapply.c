@@ -34,6 +34,7 @@ struct updateapply {
         struct manifest m;
         bool have_manifest;
         struct updatecarry carry; /* what koompi install added, carried into the new root */
+        char **optional; /* pacman.list: the release's optional packages taken too */
         char dir[PATH_MAX];
         pid_t pid;
         int fd;
@@ -282,6 +283,7 @@ static int start_child(struct updateapply *a) {
         const struct download_request req = { .user = a->conf->update_user,
                                               .mirrors = a->conf->update_mirrors,
                                               .manifest = updatecheck_accepted(a->check),
+                                              .optional = a->optional,
                                               .dir = a->dir,
                                               .max_rate = a->conf->update_max_rate };
         int fds[2];
@@ -316,6 +318,10 @@ static int prepare(struct updateapply *a, struct update_refusal *why) {
         r = apply_repo_check(&a->m, why);
         if (r < 0)
                 return r;
+        /* A list that cannot be read takes no optional package; carry_prepare() says why. */
+        if (updatecarry_pacman_names(a->state_dir, &a->optional) < 0)
+                a->optional = NULL;
+        manifest_drop_optional(&a->m, a->optional);
         r = apply_cache_path(a->state_dir, a->m.version, a->dir, sizeof a->dir);
         struct passwd *pw = r < 0 ? NULL : getpwnam(a->conf->update_user);
         if (r >= 0 && !pw)
@@ -414,6 +420,7 @@ void updateapply_free(struct updateapply *a) {
         if (a->have_manifest)
                 manifest_free(&a->m);
         updatecarry_free(&a->carry);
+        strv_free(a->optional);
         free(a->state_dir);
         free(a);
 }

@@ -116,6 +116,16 @@ static int list_path(const char *state_dir, const char *list, char *buf, size_t 
         return snprintf(buf, size, "%s/packages/%s", state_dir, list) >= (int)size ? -ENAMETOOLONG : 0;
 }
 
+int updatecarry_pacman_names(const char *state_dir, char ***ret) {
+        char path[PATH_MAX];
+        int r = list_path(state_dir, "pacman.list", path, sizeof path);
+        char **names = r < 0 ? NULL : read_names(path, &r);
+        if (r < 0)
+                return r;
+        *ret = names;
+        return 0;
+}
+
 int updatecarry_prepare(struct updatecarry *c, const char *state_dir, const struct manifest *m,
                         const char *dir) {
         char pacman[PATH_MAX], aur[PATH_MAX];

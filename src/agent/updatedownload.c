@@ -62,6 +62,7 @@ static int download(const struct download_request *req, struct reporter *rep, st
         int r = manifest_parse(req->manifest, strlen(req->manifest), &m, why);
         if (r < 0)
                 return r;
+        manifest_drop_optional(&m, req->optional);
         char **mirrors = strv_split(req->mirrors);
         r = download_release(mirrors, &m, req->dir, &lim, &ops, stats, why);
         strv_free(mirrors);

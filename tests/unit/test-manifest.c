@@ -98,9 +98,77 @@ static void test_parse_good(void **state) {
         assert_string_equal(m.packages[0].file, "hello-1.0-1-x86_64.pkg.tar.zst");
         assert_int_equal(m.packages[0].size, 5);
         assert_string_equal(m.packages[0].sha256, SHA_HELLO);
+        assert_false(m.packages[0].optional);
         assert_true(manifest_revokes(&m, "2026.12.1"));
         assert_false(manifest_revokes(&m, "2026.12.2"));
         assert_string_equal(m.notes, "winter");
+        manifest_free(&m);
+}
+
+/* good_text() with a second package, "extra", marked optional as given. */
+static void parse_with_extra(const char *optional, struct manifest *m) {
+        char text[MANIFEST_BUF], edited[MANIFEST_BUF];
+        struct update_refusal why = { 0 };
+        good_text(text);
+        char *at = strstr(text, " ],");
+        assert_non_null(at);
+        snprintf(
+                edited, sizeof edited,
+                "%.*s, { \"name\": \"extra\", \"version\": \"2-1\", \"file\": \"extra-2-1-any.pkg.tar.zst\", "
+                "\"size\": 5, \"sha256\": \"" SHA_HELLO "\"%s }%s",
+                (int)(at - text), text, optional, at);
+        assert_int_equal(manifest_parse(edited, strlen(edited), m, &why), 0);
+}
+
+static void test_parse_optional(void **state) {
+        struct manifest m;
+        parse_with_extra(", \"optional\": true", &m);
+        assert_int_equal(m.n_packages, 2);
+        assert_false(m.packages[0].optional);
+        assert_true(m.packages[1].optional);
+        manifest_free(&m);
+        parse_with_extra(", \"optional\": false", &m);
+        assert_false(m.packages[1].optional);
+        manifest_free(&m);
+}
+
+/* An optional package stays only when asked for; the others always. */
+static void test_drop_optional(void **state) {
+        char *const asked[] = { (char *)"extra", NULL }, *const other[] = { (char *)"hello", NULL };
+        struct manifest m;
+        parse_with_extra(", \"optional\": true", &m);
+        manifest_drop_optional(&m, asked);
+        assert_int_equal(m.n_packages, 2);
+        manifest_drop_optional(&m, other);
+        assert_int_equal(m.n_packages, 1);
+        assert_string_equal(m.packages[0].name, "hello");
+        manifest_free(&m);
+        parse_with_extra(", \"optional\": true", &m);
+        manifest_drop_optional(&m, NULL);
+        assert_int_equal(m.n_packages, 1);
+        assert_string_equal(m.packages[0].name, "hello");
+        manifest_free(&m);
+        parse_with_extra("", &m);
+        manifest_drop_optional(&m, NULL);
+        assert_int_equal(m.n_packages, 2);
+        manifest_free(&m);
+}
+
+static void test_keep_files(void **state) {
+        char *const one[] = { (char *)"extra-2-1-any.pkg.tar.zst", NULL },
+                    *const stranger[] = { (char *)"extra-2-1-any.pkg.tar.zst",
+                                          (char *)"gimp-3-1-any.pkg.tar.zst", NULL };
+        const char *missing = NULL;
+        struct manifest m;
+        parse_with_extra(", \"optional\": true", &m);
+        assert_int_equal(manifest_keep_files(&m, stranger, &missing), -ENOENT);
+        assert_string_equal(missing, "gimp-3-1-any.pkg.tar.zst");
+        assert_int_equal(m.n_packages, 2);
+        assert_int_equal(manifest_keep_files(&m, one, &missing), 0);
+        assert_int_equal(m.n_packages, 1);
+        assert_string_equal(m.packages[0].name, "extra");
+        assert_int_equal(manifest_keep_files(&m, NULL, &missing), 0);
+        assert_int_equal(m.n_packages, 0);
         manifest_free(&m);
 }
 
@@ -287,6 +355,9 @@ static void test_bad_fields(void **state) {
                 { "\"revoked\": [ \"2026.12.1\" ]", "\"revoked\": [ 1 ]", "revoked" },
                 { "\"revoked\": [ \"2026.12.1\" ], ", "", "revoked" },
                 { "\"notes\": \"winter\"", "\"notes\": 3", "notes" },
+                { "\"size\": 5", "\"size\": 5, \"optional\": 1", "optional" },
+                { "\"size\": 5", "\"size\": 5, \"optional\": \"true\"", "optional" },
+                { "\"size\": 5", "\"size\": 5, \"optional\": null", "optional" },
         };
         struct update_trust t = trust();
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -404,25 +475,17 @@ static void test_times(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_good),
-                cmocka_unit_test(test_verify_good),
-                cmocka_unit_test(test_missing_signature),
-                cmocka_unit_test(test_bad_signature),
-                cmocka_unit_test(test_unknown_key),
-                cmocka_unit_test(test_replayed),
-                cmocka_unit_test(test_same_manifest_again),
-                cmocka_unit_test(test_expired),
-                cmocka_unit_test(test_wrong_clock),
-                cmocka_unit_test(test_trusted_now),
-                cmocka_unit_test(test_other_channel),
-                cmocka_unit_test(test_unknown_format),
-                cmocka_unit_test(test_malformed_json),
-                cmocka_unit_test(test_bad_fields),
-                cmocka_unit_test(test_package_bytes),
-                cmocka_unit_test(test_channel_state),
-                cmocka_unit_test(test_times),
-                cmocka_unit_test(test_approvals),
-                cmocka_unit_test(test_refusal_errnos),
+                cmocka_unit_test(test_parse_good),     cmocka_unit_test(test_parse_optional),
+                cmocka_unit_test(test_drop_optional),  cmocka_unit_test(test_keep_files),
+                cmocka_unit_test(test_verify_good),    cmocka_unit_test(test_missing_signature),
+                cmocka_unit_test(test_bad_signature),  cmocka_unit_test(test_unknown_key),
+                cmocka_unit_test(test_replayed),       cmocka_unit_test(test_same_manifest_again),
+                cmocka_unit_test(test_expired),        cmocka_unit_test(test_wrong_clock),
+                cmocka_unit_test(test_trusted_now),    cmocka_unit_test(test_other_channel),
+                cmocka_unit_test(test_unknown_format), cmocka_unit_test(test_malformed_json),
+                cmocka_unit_test(test_bad_fields),     cmocka_unit_test(test_package_bytes),
+                cmocka_unit_test(test_channel_state),  cmocka_unit_test(test_times),
+                cmocka_unit_test(test_approvals),      cmocka_unit_test(test_refusal_errnos),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
