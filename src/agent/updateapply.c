@@ -35,6 +35,7 @@ struct updateapply {
         bool have_manifest;
         struct updatecarry carry; /* what koompi install added, carried into the new root */
         char **optional; /* pacman.list: the release's optional packages taken too */
+        char *text, *sig; /* the accepted manifest and its signature, kept in the new root */
         char dir[PATH_MAX];
         pid_t pid;
         int fd;
@@ -197,12 +198,15 @@ static void start_transaction(struct updateapply *a) {
         if (r < 0)
                 return fail_refusal(a, &why);
         r = apply_pacman_conf(&a->m, a->dir, SANDBOX_CACHE_DIR);
+        if (r >= 0)
+                r = apply_keep_manifest(a->dir, a->text, a->sig);
         if (r < 0) {
-                finish(a, error_answer(r, false, "writing %s/pacman.conf failed: %s", a->dir, strerror(-r)));
+                finish(a, error_answer(r, false, "writing into %s failed: %s", a->dir, strerror(-r)));
                 return;
         }
         carry_prepare(a);
-        _cleanup_free_ char *cmd = apply_command(SANDBOX_CACHE_DIR, &a->m),
+        _cleanup_free_ char *pac = apply_command(SANDBOX_CACHE_DIR, &a->m),
+                            *cmd = apply_keep_command(pac, SANDBOX_CACHE_DIR),
                             *carried = updatecarry_command(&a->carry, cmd, SANDBOX_CACHE_DIR);
         const char *argv[] = { "update",         "--run", carried ? carried : cmd,
                                "--pacman-cache", a->dir,  "--release",
@@ -310,8 +314,9 @@ static int start_child(struct updateapply *a) {
 
 /* The accepted manifest, its cache folder made for the download's user. */
 static int prepare(struct updateapply *a, struct update_refusal *why) {
-        const char *text = updatecheck_accepted(a->check);
-        int r = manifest_parse(text, strlen(text), &a->m, why);
+        a->text = strdup_or_die(updatecheck_accepted(a->check));
+        a->sig = strdup_or_die(updatecheck_accepted_signature(a->check));
+        int r = manifest_parse(a->text, strlen(a->text), &a->m, why);
         if (r < 0)
                 return r;
         a->have_manifest = true;
@@ -421,6 +426,8 @@ void updateapply_free(struct updateapply *a) {
                 manifest_free(&a->m);
         updatecarry_free(&a->carry);
         strv_free(a->optional);
+        free(a->text);
+        free(a->sig);
         free(a->state_dir);
         free(a);
 }

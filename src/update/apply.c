@@ -94,11 +94,18 @@ int apply_cache_verify(const struct manifest *m, const char *dir, struct update_
         return 0;
 }
 
+/* dir/name replaced by text: whatever was there under that name goes first. */
+static int write_root_file(const char *dir, const char *name, const char *text) {
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+                return -ENAMETOOLONG;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
 int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mount) {
         _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/pacman.conf", dir) >= (int)sizeof path)
-                return -ENAMETOOLONG;
         int len =
                 asprintf(&text,
                          "# Release %s of channel %s: its repository only, from the copy verified against\n"
@@ -109,9 +116,7 @@ int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mou
         if (len < 0)
                 return -ENOMEM;
         /* Whatever the download left under that name goes first: the file is root's own. */
-        if (unlink(path) < 0 && errno != ENOENT)
-                return -errno;
-        return write_file_atomic(path, text, (size_t)len, 0644);
+        return write_root_file(dir, "pacman.conf", text);
 }
 
 char *apply_pacman_args(const char *mount, const struct manifest *m) {
@@ -133,6 +138,19 @@ char *apply_pacman_args(const char *mount, const struct manifest *m) {
 char *apply_command(const char *mount, const struct manifest *m) {
         _cleanup_free_ char *args = apply_pacman_args(mount, m);
         return root_pacman_command(args);
+}
+
+int apply_keep_manifest(const char *dir, const char *text, const char *sig) {
+        int r = write_root_file(dir, "manifest.json", text);
+        return r < 0 ? r : write_root_file(dir, "manifest.json.minisig", sig);
+}
+
+char *apply_keep_command(const char *command, const char *mount) {
+        char *s;
+        if (asprintf(&s, "%1$s && mkdir -p /%2$s && cp %3$s/manifest.json %3$s/manifest.json.minisig /%2$s/",
+                     command, APPLY_KEPT_DIR, mount) < 0)
+                abort();
+        return s;
 }
 
 int apply_root_from_output(const char *out, char *buf, size_t size) {

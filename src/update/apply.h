@@ -40,6 +40,16 @@ char *apply_pacman_args(const char *mount, const struct manifest *m);
  * the root (rootpacman.h) when the root has none there yet. m passed apply_repo_check(). Free
  * it. */
 char *apply_command(const char *mount, const struct manifest *m);
+/* Where a root made from a release keeps that release's verified manifest.json and
+ * manifest.json.minisig, beside the files they describe: a rollback brings the matching
+ * manifest back with its root, and `koompi install` reads the repository it may take from. */
+#define APPLY_KEPT_DIR "usr/lib/koompi/release"
+/* Writes text as dir/manifest.json and sig as dir/manifest.json.minisig, root's files,
+ * replacing whatever the download left under those names. 0 or a negative errno. */
+int apply_keep_manifest(const char *dir, const char *text, const char *sig);
+/* "COMMAND && ..." copying the two files of apply_keep_manifest() from mount (where the
+ * command's sandbox shows dir) into the new root's /APPLY_KEPT_DIR/. Free it. */
+char *apply_keep_command(const char *command, const char *mount);
 /* The new root's name from what `koompi-boot update` printed ("update: NAME made from ...").
  * 0, or -ENOENT when it says none. */
 int apply_root_from_output(const char *out, char *buf, size_t size);

@@ -111,6 +111,25 @@ static void test_optional_applied(void **state) {
         manifest_free(&asked);
 }
 
+/* The verified manifest and its signature go with the root they made. */
+static void test_keep_manifest(void **state) {
+        char dir[TL_TMP_MAX];
+        struct stat st;
+        assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "apply"), 0);
+        assert_int_equal(symlink("/etc/hostname", tl_path(dir, "manifest.json")), 0);
+        assert_int_equal(apply_keep_manifest(dir, "{}\n", "untrusted comment: x\n"), 0);
+        assert_int_equal(lstat(tl_path(dir, "manifest.json"), &st), 0);
+        assert_true(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
+        _cleanup_free_ char *text =
+                tl_output("cat %s %s", tl_path(dir, "manifest.json"), tl_path(dir, "manifest.json.minisig"));
+        assert_string_equal(text, "{}\nuntrusted comment: x\n");
+        assert_int_equal(tl_tmpdir_remove(dir), 0);
+        _cleanup_free_ char *cmd = apply_keep_command("pacman -Syu", "/tmp/c");
+        assert_string_equal(cmd,
+                            "pacman -Syu && mkdir -p /usr/lib/koompi/release && cp /tmp/c/manifest.json "
+                            "/tmp/c/manifest.json.minisig /usr/lib/koompi/release/");
+}
+
 static void test_command(void **state) {
         _cleanup_free_ char *cmd = apply_command("/tmp/koompi-update-cache", &m);
         assert_string_equal(
@@ -233,12 +252,12 @@ static void test_child_lines(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_cache_path),   cmocka_unit_test(test_repo_check),
-                cmocka_unit_test(test_pacman_args),  cmocka_unit_test(test_pacman_conf),
-                cmocka_unit_test(test_cache_verify), cmocka_unit_test(test_root_from_output),
-                cmocka_unit_test(test_record),       cmocka_unit_test(test_child_lines),
-                cmocka_unit_test(test_command),      cmocka_unit_test(test_optional_applied),
-                cmocka_unit_test(test_dbpath),
+                cmocka_unit_test(test_cache_path),    cmocka_unit_test(test_repo_check),
+                cmocka_unit_test(test_pacman_args),   cmocka_unit_test(test_pacman_conf),
+                cmocka_unit_test(test_cache_verify),  cmocka_unit_test(test_root_from_output),
+                cmocka_unit_test(test_record),        cmocka_unit_test(test_child_lines),
+                cmocka_unit_test(test_command),       cmocka_unit_test(test_optional_applied),
+                cmocka_unit_test(test_keep_manifest), cmocka_unit_test(test_dbpath),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
