@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "updateapply.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -74,20 +73,6 @@ static void finish(struct updateapply *a, json_object *answer) {
 
 static void fail_refusal(struct updateapply *a, const struct update_refusal *why) {
         finish(a, error_answer(why->error, update_is_refusal(why->error), "%s", why->reason));
-}
-
-/* The cache's files go once they are in the new root. */
-static void cache_remove(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d)
-                return;
-        fd = -1; /* the DIR owns it now */
-        for (struct dirent *de; (de = readdir(d));)
-                if (de->d_type == DT_REG)
-                        unlinkat(dirfd(d), de->d_name, 0);
-        closedir(d);
-        rmdir(dir);
 }
 
 static json_object *applied_answer(const struct updateapply *a, const char *root) {
@@ -176,7 +161,7 @@ static void transaction_done(int r, const char *out, const char *error, void *us
         log_timing(out);
         log_info("update apply: %s installed in %s, which boots next", a->m.version, root);
         tell_not_carried(a);
-        cache_remove(a->dir);
+        apply_cache_remove(a->dir);
         finish(a, applied_answer(a, root));
 }
 

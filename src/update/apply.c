@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "apply.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -92,6 +93,19 @@ int apply_cache_verify(const struct manifest *m, const char *dir, struct update_
                         return r;
         }
         return 0;
+}
+
+void apply_cache_remove(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d)
+                return;
+        fd = -1; /* the DIR owns it now */
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_type == DT_REG)
+                        unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+        rmdir(dir);
 }
 
 /* dir/name replaced by text: whatever was there under that name goes first. */

@@ -27,6 +27,9 @@ int apply_cache_prepare(const char *dir, uid_t uid, gid_t gid);
  * anything but a regular file is refused), then each is checked against m (size, SHA-256).
  * 0, -EILSEQ when a file does not match (why says which), or another negative errno. */
 int apply_cache_verify(const struct manifest *m, const char *dir, struct update_refusal *why);
+/* Removes dir's regular files, then dir: the cache goes once its files are in the new root.
+ * Best effort: what cannot be removed stays. */
+void apply_cache_remove(const char *dir);
 /* Writes dir/pacman.conf: only m's repository, its server the folder mount (where the
  * command's sandbox shows dir), the database inside the root (rootpacman.h), no signature required (the files were verified against the
  * signed manifest). 0 or a negative errno. */
