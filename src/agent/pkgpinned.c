@@ -153,10 +153,12 @@ static int capture(char *const *argv, size_t max, char **ret) {
         return WEXITSTATUS(status);
 }
 
-static char **lines(char *text) {
+/* The file names of pacman's locations, a line each: "file:///srv/koompi/gimp-3-1-any.pkg.tar.zst"
+ * (the server is the pinned configuration's; %f, the name alone, is pacman 6.1's). */
+static char **file_names(char *text) {
         char **v = NULL;
         for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                if (strv_extend(&v, l) < 0)
+                if (strv_extend(&v, strrchr(l, '/') ? strrchr(l, '/') + 1 : l) < 0)
                         abort();
         return v;
 }
@@ -171,7 +173,7 @@ static int resolve(const struct pkgjob *j, const char *conf, char *const *names,
                 return r;
         char **argv = NULL;
         const char *fixed[] = { "/usr/bin/pacman", "--config",       conf, "--dbpath", dbpath, "-Sp",
-                                "--needed",        "--print-format", "%f", "--",       NULL };
+                                "--needed",        "--print-format", "%l", "--",       NULL };
         for (const char **a = fixed; *a; a++)
                 if (strv_extend(&argv, *a) < 0)
                         abort();
@@ -185,7 +187,7 @@ static int resolve(const struct pkgjob *j, const char *conf, char *const *names,
                 r = -ENOENT; /* pacman's "target not found", or a database it cannot read */
         if (r < 0)
                 return r;
-        *ret = lines(out);
+        *ret = file_names(out);
         return 0;
 }
 

@@ -143,12 +143,10 @@ mkdir -p "$T/hand"
 cp "$TOP/$base/usr/lib/koompi/release/manifest.json" "$T/hand/"
 printf '[options]\nArchitecture = auto\nCacheDir = /tmp/koompi-update-cache/\nSigLevel = Never\n[koompi]\nServer = file:///tmp/koompi-update-cache\n' \
 	>"$T/hand/pacman.conf"
-hand() {
-	curl -s -o "$T/hand/$OPT" "$MIRROR/stable/2026.12.2/$OPT" &&
-		kb update --run "pacman --dbpath /usr/lib/pacman/db --config /tmp/koompi-update-cache/pacman.conf -S --needed --noconfirm opt-app" \
-			--pacman-cache "$T/hand" >/dev/null
-}
-expect_rc "by hand: curl, then koompi-boot update --run pacman -S" 0 timed "by hand (curl + koompi-boot update)" hand
+hand="curl -s -o '$T/hand/$OPT' '$MIRROR/stable/2026.12.2/$OPT' && '$K' --top '$TOP' --esp '$ESP' --state '$STATE' update --run \
+	'pacman --dbpath /usr/lib/pacman/db --config /tmp/koompi-update-cache/pacman.conf -S --needed --noconfirm opt-app' \
+	--pacman-cache '$T/hand' >/dev/null"
+expect_rc "by hand: curl, then koompi-boot update --run pacman -S" 0 timed "by hand (curl + koompi-boot update)" sh -c "$hand"
 grep '^figure' "$T/err"
 echo "figure: the agent's peak RSS after the install: $hwm"
 
