@@ -258,6 +258,30 @@ static void test_same_manifest_again(void **state) {
         expect_refusal(verify_signed(&t, text, &why), &why, -ESTALE, "serial 17 is not newer than 17");
 }
 
+/* The manifest a root keeps: its signature checked, not its age, serial or channel. */
+static void test_verify_kept(void **state) {
+        char text[MANIFEST_BUF];
+        good_text(text);
+        _cleanup_free_ char *sig = sign(text);
+        struct update_trust t = trust();
+        struct update_refusal why = { 0 };
+        struct manifest m;
+        t.now = EXPIRES + 86400;
+        t.last.serial = 99;
+        t.channel = "beta";
+        assert_int_equal(update_verify_kept(&t, text, strlen(text), sig, &m, &why), 0);
+        assert_string_equal(m.version, "2026.12.2");
+        manifest_free(&m);
+        expect_refusal(update_verify_kept(&t, text, strlen(text), NULL, &m, &why), &why, -ENOENT,
+                       "no signature");
+        strstr(text, "winter")[5] = 'x';
+        expect_refusal(update_verify_kept(&t, text, strlen(text), sig, &m, &why), &why, -EKEYREJECTED,
+                       "bad signature");
+        t.n_keys = 0;
+        expect_refusal(update_verify_kept(&t, text, strlen(text), sig, &m, &why), &why, -ENOKEY,
+                       "unknown key");
+}
+
 static void test_expired(void **state) {
         char text[MANIFEST_BUF];
         good_text(text);
@@ -475,17 +499,29 @@ static void test_times(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_good),     cmocka_unit_test(test_parse_optional),
-                cmocka_unit_test(test_drop_optional),  cmocka_unit_test(test_keep_files),
-                cmocka_unit_test(test_verify_good),    cmocka_unit_test(test_missing_signature),
-                cmocka_unit_test(test_bad_signature),  cmocka_unit_test(test_unknown_key),
-                cmocka_unit_test(test_replayed),       cmocka_unit_test(test_same_manifest_again),
-                cmocka_unit_test(test_expired),        cmocka_unit_test(test_wrong_clock),
-                cmocka_unit_test(test_trusted_now),    cmocka_unit_test(test_other_channel),
-                cmocka_unit_test(test_unknown_format), cmocka_unit_test(test_malformed_json),
-                cmocka_unit_test(test_bad_fields),     cmocka_unit_test(test_package_bytes),
-                cmocka_unit_test(test_channel_state),  cmocka_unit_test(test_times),
-                cmocka_unit_test(test_approvals),      cmocka_unit_test(test_refusal_errnos),
+                cmocka_unit_test(test_parse_good),
+                cmocka_unit_test(test_parse_optional),
+                cmocka_unit_test(test_drop_optional),
+                cmocka_unit_test(test_keep_files),
+                cmocka_unit_test(test_verify_good),
+                cmocka_unit_test(test_missing_signature),
+                cmocka_unit_test(test_verify_kept),
+                cmocka_unit_test(test_bad_signature),
+                cmocka_unit_test(test_unknown_key),
+                cmocka_unit_test(test_replayed),
+                cmocka_unit_test(test_same_manifest_again),
+                cmocka_unit_test(test_expired),
+                cmocka_unit_test(test_wrong_clock),
+                cmocka_unit_test(test_trusted_now),
+                cmocka_unit_test(test_other_channel),
+                cmocka_unit_test(test_unknown_format),
+                cmocka_unit_test(test_malformed_json),
+                cmocka_unit_test(test_bad_fields),
+                cmocka_unit_test(test_package_bytes),
+                cmocka_unit_test(test_channel_state),
+                cmocka_unit_test(test_times),
+                cmocka_unit_test(test_approvals),
+                cmocka_unit_test(test_refusal_errnos),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
