@@ -165,7 +165,7 @@ static char **file_names(char *text) {
 
 /* pacman -Sp on the booted root's database: the files names need, with the dependencies not
  * installed there. The database is the read-only root's, trusted; nothing from the network is
- * read here. 0 with *ret (strv_free() it), or a negative errno. */
+ * read here. 0 with *ret (strv_free() it), pacman's exit status, or a negative errno. */
 static int resolve(const struct pkgjob *j, const char *conf, char *const *names, char ***ret) {
         char dbpath[PATH_MAX];
         int r = root_pacman_dbpath(j->conf->packages.pacman_root, dbpath, sizeof dbpath);
@@ -183,9 +183,7 @@ static int resolve(const struct pkgjob *j, const char *conf, char *const *names,
         _cleanup_free_ char *out = NULL;
         r = capture(argv, RESOLVE_MAX, &out);
         strv_free(argv);
-        if (r > 0)
-                r = -ENOENT; /* pacman's "target not found", or a database it cannot read */
-        if (r < 0)
+        if (r != 0)
                 return r;
         *ret = file_names(out);
         return 0;
@@ -214,11 +212,16 @@ static int check_release(const struct pkgjob *j, struct pkgpinned *p, char *cons
                         return -ENOENT;
                 }
         int r = resolve(j, conf, names, ret_files);
-        if (r < 0) {
-                snprintf(error, size, "pacman could not resolve what %s needs on this root's database: %s",
-                         names[0], strerror(-r));
-                return r;
-        }
+        if (r > 0)
+                snprintf(error, size,
+                         "pacman could not resolve what %s needs on this root's database (exit %d), nothing "
+                         "changed",
+                         names[0], r);
+        else if (r < 0)
+                snprintf(error, size, "pacman could not be run to resolve what %s needs: %s", names[0],
+                         strerror(-r));
+        if (r != 0)
+                return r > 0 ? -ENOENT : r;
         if (manifest_keep_files(&p->m, *ret_files, &missing) >= 0)
                 return 0;
         file_package(missing, pkg, sizeof pkg);
@@ -264,8 +267,9 @@ static int install_in(const struct pkgjob *j, struct pkgjob_out *o, struct pkgpi
         char **files = NULL;
         char conf[PATH_MAX];
         int r = snprintf(conf, sizeof conf, "%s/pacman.conf", dir) >= (int)sizeof conf ? -ENAMETOOLONG : 0;
+        /* Root's, before pacman reads a configuration from it. */
         if (r >= 0)
-                r = mkdir_p(dir, 0755);
+                r = apply_cache_prepare(dir, 0, 0);
         if (r >= 0)
                 r = apply_pacman_conf(&p->m, dir, dir);
         if (r < 0) {
