@@ -309,7 +309,7 @@ static int prepare(struct updateapply *a, struct update_refusal *why) {
         if (r < 0)
                 return r;
         /* A list that cannot be read takes no optional package; carry_prepare() says why. */
-        if (updatecarry_pacman_names(a->state_dir, &a->optional) < 0)
+        if (updatecarry_optional_names(a->state_dir, a->conf->packages.pacman_root, &a->optional) < 0)
                 a->optional = NULL;
         manifest_drop_optional(&a->m, a->optional);
         r = apply_cache_path(a->state_dir, a->m.version, a->dir, sizeof a->dir);

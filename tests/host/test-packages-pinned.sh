@@ -23,10 +23,12 @@ fi
 require_update_tools nginx curl makepkg repo-add pacman fakeroot python3 minisign
 [ -x "$(dirname "$K")/koompi-pkg-pacman" ] || { not_ok "koompi-pkg-pacman is built" "make all"; finish; exit 1; }
 
-# ---- a release: pkg-a for every machine, opt-app optional, stray not in its manifest ----
+# ---- a release: pkg-a for every machine, opt-app (which needs opt-lib) and opt-lib optional,
+# stray not in its manifest (but in its database), needs-stray needing it ----
 REPO=$T/mirror/stable/2026.12.2
 OPT=opt-app-1.0-1-any.pkg.tar.gz
-check "packages built by makepkg (as nobody)" build_packages "$REPO" 1.0 pkg-a opt-app:3072 stray
+check "packages built by makepkg (as nobody)" build_packages "$REPO" 1.0 pkg-a opt-app:3072:opt-lib opt-lib stray \
+	needs-stray:0:stray
 check "a repository made by repo-add" make_repo "$REPO" koompi
 start_update_world
 serve 2026.12.2 1
@@ -37,7 +39,9 @@ m["packages"] = [p for p in m["packages"] if p["name"] != "stray"]
 open(sys.argv[1], "w").write(json.dumps(m, indent=1) + "\n")
 PY
 sign_manifest
-expect_rc "koompi-release marks opt-app optional" 0 "$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" optional opt-app
+for o in opt-app opt-lib needs-stray; do
+	expect_rc "koompi-release marks $o optional" 0 "$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" optional $o
+done
 
 make_top || { not_ok "a Btrfs top level in a loop file"; finish; exit 1; }
 check "a root with the host's pacman in it" add_pacman_root @root-current 6.1.0-test
@@ -64,7 +68,7 @@ expect_rc "koompi update apply" 0 "$KOOMPI" --json update apply
 base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root"])' "$T/out")
 check "pacman -Q in $base: the release's package, not the optional one" \
 	test "$(root_pacman "$base" -Q | tr '\n' ' ')" = "pkg-a 1.0-1 "
-check "the optional package was not downloaded" sh -c "! grep -q 'GET /stable/2026.12.2/opt-app' '$T/nginx/access.log'"
+check "the optional packages were not downloaded" sh -c "! grep -q 'GET /stable/2026.12.2/\(opt-\|needs-\)' '$T/nginx/access.log'"
 check "$base keeps the release's manifest" test -s "$TOP/$base/usr/lib/koompi/release/manifest.json"
 
 stop_agent
@@ -88,6 +92,8 @@ expect_rc "koompi info opt-app" 0 "$KOOMPI" info opt-app
 check "... says it comes from the release's pinned repository" \
 	grep -q "from release 2026.12.2's pinned repository, checked against its signed manifest" "$T/out"
 PKG=stray refused "a package the release does not list" 2 "stray is not in release 2026.12.2's repository"
+PKG=needs-stray refused "a package needing one the release does not list" 3 \
+	"stray (stray-1.0-1-any.pkg.tar.gz) is not in release 2026.12.2's repository: refused"
 
 cp "$REPO/$OPT" "$T/opt.good"
 python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[100]^=1; open(p,"wb").write(b)' "$REPO/$OPT"
@@ -127,10 +133,12 @@ expect_rc "koompi install opt-app" 0 timed "koompi install (pinned pacman)" "$KO
 grep '^figure' "$T/err"
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$AGENT_PID/status")
 new=$(newest_root)
-check "a new root ($new) that has it" test "$(root_pacman "$new" -Q | tr '\n' ' ')" = "opt-app 1.0-1 pkg-a 1.0-1 "
+check "a new root ($new) that has it, and the dependency pacman found" \
+	test "$(root_pacman "$new" -Q | tr '\n' ' ')" = "opt-app 1.0-1 opt-lib 1.0-1 pkg-a 1.0-1 "
 check "... boots next" test "$(next_boot)" = "$new"
-check "only its file was downloaded" test "$(grep -c 'GET ' "$T/nginx/access.log")" -eq 1 -a \
-	"$(grep -c "GET /stable/2026.12.2/$OPT " "$T/nginx/access.log")" -eq 1
+check "only their files were downloaded" test "$(grep -c 'GET ' "$T/nginx/access.log")" -eq 2 -a \
+	"$(grep -c "GET /stable/2026.12.2/$OPT " "$T/nginx/access.log")" -eq 1 -a \
+	"$(grep -c "GET /stable/2026.12.2/opt-lib-1.0-1-any.pkg.tar.gz " "$T/nginx/access.log")" -eq 1
 check "it was shown" grep -q "pacman: downloading $OPT" "$T/err"
 check "$base is as it was" test "$base_before" = "$(tree_state "$TOP/$base")"
 check "the cache is removed" test ! -e "$CACHE"
@@ -153,17 +161,22 @@ echo "figure: the agent's peak RSS after the install: $hwm"
 # ---- the next release carries it ----
 REPO=$T/mirror/stable/2026.12.3
 mkdir -p "$REPO"
-cp "$T/mirror/stable/2026.12.2/$OPT" "$REPO/"
+cp "$T/mirror/stable/2026.12.2/$OPT" "$T/mirror/stable/2026.12.2/opt-lib-1.0-1-any.pkg.tar.gz" "$REPO/"
 check "pkg-a 2.0 built" build_packages "$REPO" 2.0 pkg-a
 check "its repository" make_repo "$REPO" koompi
 serve 2026.12.3 10
-expect_rc "... opt-app optional in it too" 0 "$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" optional opt-app
+for o in opt-app opt-lib; do
+	expect_rc "... $o optional in it too" 0 "$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" optional $o
+done
+stop_agent
 boot_state "$new"
+conf "$new"
+check "the agent starts on $new" start_agent
 expect_rc "koompi update apply" 0 "$KOOMPI" --json update apply
 next=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root"])' "$T/out")
 check "the answer names opt-app carried" json_true "$T/out" 'j["carried"] == ["opt-app"]'
-check "pacman -Q in $next: pkg-a upgraded, opt-app carried" \
-	test "$(root_pacman "$next" -Q | tr '\n' ' ')" = "opt-app 1.0-1 pkg-a 2.0-1 "
+check "pacman -Q in $next: pkg-a upgraded, opt-app carried with its dependency" \
+	test "$(root_pacman "$next" -Q | tr '\n' ' ')" = "opt-app 1.0-1 opt-lib 1.0-1 pkg-a 2.0-1 "
 check "downloaded from the new release's copy" grep -q "GET /stable/2026.12.3/$OPT " "$T/nginx/access.log"
 stop_agent
 finish
