@@ -42,6 +42,7 @@ static int judge_manifest(const struct update_trust *t, json_object *o, const ch
                 return r;
         ret->mirror = mirror ? strdup_or_die(mirror) : NULL;
         ret->text = strdup_or_die(manifest);
+        ret->signature = strdup_or_die(json_object_get_string(sig));
         update_manifest_sha256(manifest, len, ret->sha256);
         return 0;
 }
@@ -65,5 +66,6 @@ void fetch_answer_free(struct fetch_answer *a) {
         manifest_free(&a->manifest);
         free(a->mirror);
         free(a->text);
+        free(a->signature);
         *a = (struct fetch_answer) { 0 };
 }

@@ -10,6 +10,7 @@ struct fetch_answer {
         struct manifest manifest;
         char *mirror; /* the mirror the child named, NULL when none */
         char *text; /* the manifest's text, as judged */
+        char *signature; /* its signature file's text, which verified it */
         char sha256[65]; /* of the manifest's bytes, as channel_state keeps it */
 };
 

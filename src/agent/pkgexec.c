@@ -13,6 +13,7 @@
 #include "pkgaur.h"
 #include "pkgboot.h"
 #include "pkgkeep.h"
+#include "pkgpinned.h"
 #include "pkgplan.h"
 #include "rootpacman.h"
 #include "strv.h"
@@ -41,9 +42,19 @@ static int keep_list(const struct pkgjob *j, const char *list, char *const *name
         return pkglist_update(path, op == RISK_INSTALL ? names : NULL, op == RISK_REMOVE ? names : NULL);
 }
 
-/* The repositories' packages, in one new root. */
-static int pacman_change(const struct pkgjob *j, struct pkgjob_out *o, enum risk_op op, char **names,
-                         char *error, size_t size) {
+/* A new root with names installed (from the release the booted root keeps, when it keeps one)
+ * or removed. */
+static int pacman_root(const struct pkgjob *j, struct pkgjob_out *o, enum risk_op op, char **names,
+                       char *error, size_t size) {
+        struct pkgpinned pin;
+        int r = op == RISK_INSTALL ? pkgpinned_load(j, &pin, error, size) : -ENOENT;
+        if (r >= 0) {
+                r = pkgpinned_install(j, o, &pin, names, error, size);
+                pkgpinned_free(&pin);
+                return r;
+        }
+        if (r != -ENOENT)
+                return r;
         _cleanup_free_ char *list = join(names), *args = NULL, *cmd = NULL;
         if (asprintf(&args, "--config %s %s --noconfirm %s", j->conf->packages.pacman_conf,
                      op == RISK_INSTALL ? "-S --needed" : "-R", list) < 0)
@@ -51,7 +62,13 @@ static int pacman_change(const struct pkgjob *j, struct pkgjob_out *o, enum risk
         pkgout_progress(o, "pacman: a new root with %s %s", list,
                         op == RISK_INSTALL ? "installed" : "removed");
         cmd = root_pacman_command(args);
-        int r = pkgboot_update(j, o, "--run", cmd, NULL, error, size);
+        return pkgboot_update(j, o, "--run", cmd, NULL, error, size);
+}
+
+/* The repositories' packages, in one new root. */
+static int pacman_change(const struct pkgjob *j, struct pkgjob_out *o, enum risk_op op, char **names,
+                         char *error, size_t size) {
+        int r = pacman_root(j, o, op, names, error, size);
         if (r < 0)
                 return r;
         r = keep_list(j, "pacman.list", names, op);

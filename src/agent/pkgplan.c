@@ -8,6 +8,7 @@
 
 #include "pkgargs.h"
 #include "pkginfo.h"
+#include "pkgpinned.h"
 #include "pkgrun.h"
 #include "strv.h"
 #include "util.h"
@@ -151,7 +152,7 @@ static int target_sources(const struct pkgjob *j, const char *arg, unsigned *ret
 
 int pkgplan_plan(const struct pkgjob *j, struct pkgjob_out *o, const char *arg, enum risk_op op,
                  json_object **ret, char *error, size_t size) {
-        char why[256], problems[PKG_TEXT_MAX] = "";
+        char why[512], problems[PKG_TEXT_MAX] = "";
         unsigned usable, found = 0, failed = 0;
         json_object *info = NULL;
         enum pkg_source src;
@@ -187,6 +188,11 @@ int pkgplan_plan(const struct pkgjob *j, struct pkgjob_out *o, const char *arg, 
         struct risk_result risk;
         pkg_info_risk(info, &ctx, &risk);
         strv_free(protect);
+        if (src == PKG_PACMAN && op == RISK_INSTALL) {
+                size_t used = strlen(why);
+                snprintf(why + used, sizeof why - used, "; ");
+                pkgpinned_describe(j, why + strlen(why), sizeof why - strlen(why));
+        }
         json_object_object_add(info, "why", json_object_new_string(why));
         json_object_object_add(info, "target", json_object_new_string(arg));
         add_risk(info, &risk);

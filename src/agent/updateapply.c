@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "updateapply.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,6 +33,8 @@ struct updateapply {
         struct manifest m;
         bool have_manifest;
         struct updatecarry carry; /* what koompi install added, carried into the new root */
+        char **optional; /* pacman.list: the release's optional packages taken too */
+        char *text, *sig; /* the accepted manifest and its signature, kept in the new root */
         char dir[PATH_MAX];
         pid_t pid;
         int fd;
@@ -72,20 +73,6 @@ static void finish(struct updateapply *a, json_object *answer) {
 
 static void fail_refusal(struct updateapply *a, const struct update_refusal *why) {
         finish(a, error_answer(why->error, update_is_refusal(why->error), "%s", why->reason));
-}
-
-/* The cache's files go once they are in the new root. */
-static void cache_remove(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d)
-                return;
-        fd = -1; /* the DIR owns it now */
-        for (struct dirent *de; (de = readdir(d));)
-                if (de->d_type == DT_REG)
-                        unlinkat(dirfd(d), de->d_name, 0);
-        closedir(d);
-        rmdir(dir);
 }
 
 static json_object *applied_answer(const struct updateapply *a, const char *root) {
@@ -174,7 +161,7 @@ static void transaction_done(int r, const char *out, const char *error, void *us
         log_timing(out);
         log_info("update apply: %s installed in %s, which boots next", a->m.version, root);
         tell_not_carried(a);
-        cache_remove(a->dir);
+        apply_cache_remove(a->dir);
         finish(a, applied_answer(a, root));
 }
 
@@ -196,12 +183,15 @@ static void start_transaction(struct updateapply *a) {
         if (r < 0)
                 return fail_refusal(a, &why);
         r = apply_pacman_conf(&a->m, a->dir, SANDBOX_CACHE_DIR);
+        if (r >= 0)
+                r = apply_keep_manifest(a->dir, a->text, a->sig);
         if (r < 0) {
-                finish(a, error_answer(r, false, "writing %s/pacman.conf failed: %s", a->dir, strerror(-r)));
+                finish(a, error_answer(r, false, "writing into %s failed: %s", a->dir, strerror(-r)));
                 return;
         }
         carry_prepare(a);
-        _cleanup_free_ char *cmd = apply_command(SANDBOX_CACHE_DIR, &a->m),
+        _cleanup_free_ char *pac = apply_command(SANDBOX_CACHE_DIR, &a->m),
+                            *cmd = apply_keep_command(pac, SANDBOX_CACHE_DIR),
                             *carried = updatecarry_command(&a->carry, cmd, SANDBOX_CACHE_DIR);
         const char *argv[] = { "update",         "--run", carried ? carried : cmd,
                                "--pacman-cache", a->dir,  "--release",
@@ -282,6 +272,7 @@ static int start_child(struct updateapply *a) {
         const struct download_request req = { .user = a->conf->update_user,
                                               .mirrors = a->conf->update_mirrors,
                                               .manifest = updatecheck_accepted(a->check),
+                                              .optional = a->optional,
                                               .dir = a->dir,
                                               .max_rate = a->conf->update_max_rate };
         int fds[2];
@@ -308,14 +299,19 @@ static int start_child(struct updateapply *a) {
 
 /* The accepted manifest, its cache folder made for the download's user. */
 static int prepare(struct updateapply *a, struct update_refusal *why) {
-        const char *text = updatecheck_accepted(a->check);
-        int r = manifest_parse(text, strlen(text), &a->m, why);
+        a->text = strdup_or_die(updatecheck_accepted(a->check));
+        a->sig = strdup_or_die(updatecheck_accepted_signature(a->check));
+        int r = manifest_parse(a->text, strlen(a->text), &a->m, why);
         if (r < 0)
                 return r;
         a->have_manifest = true;
         r = apply_repo_check(&a->m, why);
         if (r < 0)
                 return r;
+        /* A list that cannot be read takes no optional package; carry_prepare() says why. */
+        if (updatecarry_optional_names(a->state_dir, a->conf->packages.pacman_root, &a->optional) < 0)
+                a->optional = NULL;
+        manifest_drop_optional(&a->m, a->optional);
         r = apply_cache_path(a->state_dir, a->m.version, a->dir, sizeof a->dir);
         struct passwd *pw = r < 0 ? NULL : getpwnam(a->conf->update_user);
         if (r >= 0 && !pw)
@@ -414,6 +410,9 @@ void updateapply_free(struct updateapply *a) {
         if (a->have_manifest)
                 manifest_free(&a->m);
         updatecarry_free(&a->carry);
+        strv_free(a->optional);
+        free(a->text);
+        free(a->sig);
         free(a->state_dir);
         free(a);
 }

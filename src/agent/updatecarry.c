@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "updatecarry.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 
 #include "pkgargs.h"
 #include "pkgkeep.h"
+#include "rootpacman.h"
 #include "strv.h"
 #include "util.h"
 
@@ -114,6 +116,36 @@ static void carry_aur_one(struct updatecarry *c, const char *state_dir, const ch
 
 static int list_path(const char *state_dir, const char *list, char *buf, size_t size) {
         return snprintf(buf, size, "%s/packages/%s", state_dir, list) >= (int)size ? -ENAMETOOLONG : 0;
+}
+
+/* The names of the packages in root's local database: its folders are NAME-VERSION-RELEASE. */
+static void add_installed(const char *root, char ***names) {
+        char db[PATH_MAX], local[PATH_MAX + 8];
+        if (root_pacman_dbpath(root, db, sizeof db) < 0)
+                return;
+        snprintf(local, sizeof local, "%s/local", db);
+        DIR *d = opendir(local);
+        for (struct dirent *de; d && (de = readdir(d));) {
+                char name[256];
+                snprintf(name, sizeof name, "%s", de->d_name);
+                for (int dashes = 0; dashes < 2 && strrchr(name, '-'); dashes++)
+                        *strrchr(name, '-') = '\0';
+                if (de->d_type == DT_DIR && strchr(de->d_name, '-') && pkg_name_valid(name))
+                        add(names, "%s", name);
+        }
+        if (d)
+                closedir(d);
+}
+
+int updatecarry_optional_names(const char *state_dir, const char *root, char ***ret) {
+        char path[PATH_MAX];
+        int r = list_path(state_dir, "pacman.list", path, sizeof path);
+        char **names = r < 0 ? NULL : read_names(path, &r);
+        if (r < 0)
+                return r;
+        add_installed(root, &names);
+        *ret = names;
+        return 0;
 }
 
 int updatecarry_prepare(struct updatecarry *c, const char *state_dir, const struct manifest *m,

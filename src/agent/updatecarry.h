@@ -20,6 +20,12 @@ struct updatecarry {
         char **files; /* the AUR files copied into the cache folder, bare names */
 };
 
+/* The optional packages of a release apply takes, by name, into *ret (NULL when none; free it
+ * with strv_free()): those of STATE_DIR/packages/pacman.list, and those installed in the root
+ * at root ("/": the running one; its own database, rootpacman.h), which pacman -Syu upgrades
+ * (a dependency koompi install brought along). 0, or a negative errno when the list could not
+ * be read (a root without a database has nothing installed). */
+int updatecarry_optional_names(const char *state_dir, const char *root, char ***ret);
 /* Reads both lists of state_dir (a missing list is empty) against m, copying the AUR files
  * into dir (the verified cache folder, root's). 0 with *c filled (updatecarry_free() it), or a
  * negative errno when a list could not be read (nothing copied then). */

@@ -26,6 +26,7 @@ struct updatecheck {
         char *answer;
         size_t len;
         char *accepted; /* the manifest's text, once judged good here */
+        char *accepted_sig; /* and its signature's */
         struct update_trust trust;
         struct minisign_pubkey *keys;
         const struct agent_config *conf;
@@ -37,6 +38,10 @@ struct updatecheck {
 
 const char *updatecheck_accepted(const struct updatecheck *u) {
         return u->accepted;
+}
+
+const char *updatecheck_accepted_signature(const struct updatecheck *u) {
+        return u->accepted_sig;
 }
 
 char *updatecheck_current_release(const char *state_dir) {
@@ -133,8 +138,10 @@ static json_object *judge(struct updatecheck *u, const char *answer) {
                                : accepted_json(u, &a.manifest, a.mirror);
         if (r >= 0) {
                 free(u->accepted);
+                free(u->accepted_sig);
                 u->accepted = a.text;
-                a.text = NULL;
+                u->accepted_sig = a.signature;
+                a.text = a.signature = NULL;
         }
         fetch_answer_free(&a);
         return o;
@@ -272,6 +279,7 @@ void updatecheck_free(struct updatecheck *u) {
                 close(u->fd);
         free(u->answer);
         free(u->accepted);
+        free(u->accepted_sig);
         free(u->keys);
         free(u->state_dir);
         free(u->current);

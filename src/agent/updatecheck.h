@@ -25,6 +25,9 @@ int updatecheck_start(struct updatecheck **ret, sd_event *e, const struct agent_
 /* The text of the manifest this check accepted (judged here, its signature first), for the
  * done function; NULL when none was. Owned by the check. */
 const char *updatecheck_accepted(const struct updatecheck *u);
+/* The signature file's text of that manifest, NULL when none was accepted. Owned by the
+ * check. */
+const char *updatecheck_accepted_signature(const struct updatecheck *u);
 /* The release of the booted root (its /etc/koompi/release, as koompi-boot status reports it),
  * which the answer's "current" and "revoked_current" are about; without one (NULL or ""),
  * updatecheck_current_release() is. */

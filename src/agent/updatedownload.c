@@ -62,6 +62,14 @@ static int download(const struct download_request *req, struct reporter *rep, st
         int r = manifest_parse(req->manifest, strlen(req->manifest), &m, why);
         if (r < 0)
                 return r;
+        const char *missing;
+        if (!req->files)
+                manifest_drop_optional(&m, req->optional);
+        else if (manifest_keep_files(&m, req->files, &missing) < 0) {
+                r = update_refuse(why, -ENOENT, "%s is not in release %s's repository", missing, m.version);
+                manifest_free(&m);
+                return r;
+        }
         char **mirrors = strv_split(req->mirrors);
         r = download_release(mirrors, &m, req->dir, &lim, &ops, stats, why);
         strv_free(mirrors);

@@ -12,6 +12,8 @@ struct download_request {
         const char *user;
         const char *mirrors; /* space separated */
         const char *manifest; /* the accepted manifest's text */
+        char *const *optional; /* its optional packages to fetch too (NULL: none) */
+        char *const *files; /* when not NULL: only these files of it (koompi install) */
         const char *dir; /* the cache folder, writable by user */
         uint64_t max_rate; /* bytes a second, 0: no limit */
 };

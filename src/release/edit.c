@@ -98,3 +98,17 @@ int release_doc_revoke(json_object *doc, const char *version) {
                         return 0;
         return json_object_array_add(list, json_object_new_string(version)) < 0 ? -ENOMEM : 0;
 }
+
+int release_doc_set_optional(json_object *doc, const char *name) {
+        json_object *list, *n;
+        if (!json_object_object_get_ex(doc, "packages", &list) || !json_object_is_type(list, json_type_array))
+                return -EBADMSG;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *p = json_object_array_get_idx(list, i);
+                if (json_object_object_get_ex(p, "name", &n) && streq(json_object_get_string(n), name))
+                        return json_object_object_add(p, "optional", json_object_new_boolean(true)) < 0
+                                ? -ENOMEM
+                                : 0;
+        }
+        return -ENOENT;
+}

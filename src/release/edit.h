@@ -25,5 +25,8 @@ int release_doc_renew(json_object *doc, int64_t now);
 int release_doc_set_rollout(json_object *doc, unsigned percent, bool paused);
 /* Adds version to revoked (once). 0 or -EBADMSG. */
 int release_doc_revoke(json_object *doc, const char *version);
+/* Marks the package named name optional: in the repository, verified, but installed only by
+ * the machines that ask for it. 0, -ENOENT when no package has that name, or -EBADMSG. */
+int release_doc_set_optional(json_object *doc, const char *name);
 /* A member of doc or of its rollout object: a string, or "" when missing. */
 const char *release_doc_string(json_object *doc, const char *key);

@@ -39,6 +39,8 @@ static void usage(FILE *f) {
               "  set --percent N      set the rollout to N % and resume it\n"
               "  pause                pause the rollout where it is\n"
               "  revoke VERSION       revoke VERSION: machines booted from it roll back\n"
+              "  optional PACKAGE     mark PACKAGE optional: in the repository and verified, installed only\n"
+              "                       where koompi install asks for it\n"
               "  step                 raise, hold or halt the rollout from its schedule and the reports\n\n"
               "Options:\n"
               "  -m, --manifest FILE      the manifest (default manifest.json)\n"
@@ -109,13 +111,14 @@ static void print_edition(const char *path, json_object *doc) {
 
 /* Loads the manifest, lets edit change it, makes it a new edition and writes it; signs it
  * when a secret key was given. */
-static int edit_manifest(struct options *o, int (*edit)(struct options *o, json_object *doc)) {
+static int edit_manifest(struct options *o,
+                         int (*edit)(struct options *o, json_object *doc, struct update_refusal *why)) {
         struct update_refusal why = { 0 };
         json_object *doc;
         int r = release_doc_load(o->manifest, &doc, &why);
         if (r < 0)
                 return failed(r, &why);
-        r = edit(o, doc);
+        r = edit(o, doc, &why);
         if (r >= 0)
                 r = release_doc_renew(doc, o->now);
         if (r >= 0)
@@ -132,7 +135,7 @@ static int edit_manifest(struct options *o, int (*edit)(struct options *o, json_
         return sign_manifest(o, o->secret_key);
 }
 
-static int set_percent(struct options *o, json_object *doc) {
+static int set_percent(struct options *o, json_object *doc, struct update_refusal *why) {
         return release_doc_set_rollout(doc, (unsigned)o->percent, false);
 }
 
@@ -144,7 +147,7 @@ static int verb_set(struct options *o) {
         return edit_manifest(o, set_percent);
 }
 
-static int pause_rollout(struct options *o, json_object *doc) {
+static int pause_rollout(struct options *o, json_object *doc, struct update_refusal *why) {
         json_object *rollout = json_object_object_get(doc, "rollout");
         int percent = json_object_get_int(json_object_object_get(rollout, "percent"));
         return release_doc_set_rollout(doc, (unsigned)percent, true);
@@ -154,12 +157,21 @@ static int verb_pause(struct options *o) {
         return edit_manifest(o, pause_rollout);
 }
 
-static int revoke_version(struct options *o, json_object *doc) {
+static int revoke_version(struct options *o, json_object *doc, struct update_refusal *why) {
         return release_doc_revoke(doc, o->args[0]);
 }
 
 static int verb_revoke(struct options *o) {
         return edit_manifest(o, revoke_version);
+}
+
+static int mark_optional(struct options *o, json_object *doc, struct update_refusal *why) {
+        int r = release_doc_set_optional(doc, o->args[0]);
+        return r == -ENOENT ? update_refuse(why, r, "%s lists no package %s", o->manifest, o->args[0]) : r;
+}
+
+static int verb_optional(struct options *o) {
+        return edit_manifest(o, mark_optional);
 }
 
 /* The rollout's facts for step: the manifest's, and the reports' counts. */
@@ -190,7 +202,7 @@ static int step_input(const struct options *o, struct step_input *ret) {
         return r;
 }
 
-static int apply_step(struct options *o, json_object *doc) {
+static int apply_step(struct options *o, json_object *doc, struct update_refusal *why) {
         return release_doc_set_rollout(doc, o->step.percent, o->step.paused);
 }
 
@@ -209,8 +221,9 @@ static const struct verb {
         int n_args;
         int (*run)(struct options *o);
 } verbs[] = {
-        { "keygen", 0, verb_keygen }, { "sign", 0, verb_sign },     { "set", 0, verb_set },
-        { "pause", 0, verb_pause },   { "revoke", 1, verb_revoke }, { "step", 0, verb_step },
+        { "keygen", 0, verb_keygen },     { "sign", 0, verb_sign },     { "set", 0, verb_set },
+        { "pause", 0, verb_pause },       { "revoke", 1, verb_revoke }, { "step", 0, verb_step },
+        { "optional", 1, verb_optional },
 };
 
 static int parse_number(const char *name, const char *s, unsigned max, unsigned *ret) {

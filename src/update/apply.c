@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "apply.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -94,11 +95,31 @@ int apply_cache_verify(const struct manifest *m, const char *dir, struct update_
         return 0;
 }
 
+void apply_cache_remove(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d)
+                return;
+        fd = -1; /* the DIR owns it now */
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_type == DT_REG)
+                        unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+        rmdir(dir);
+}
+
+/* dir/name replaced by text: whatever was there under that name goes first. */
+static int write_root_file(const char *dir, const char *name, const char *text) {
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+                return -ENAMETOOLONG;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
 int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mount) {
         _cleanup_free_ char *text = NULL;
-        char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/pacman.conf", dir) >= (int)sizeof path)
-                return -ENAMETOOLONG;
         int len =
                 asprintf(&text,
                          "# Release %s of channel %s: its repository only, from the copy verified against\n"
@@ -109,9 +130,7 @@ int apply_pacman_conf(const struct manifest *m, const char *dir, const char *mou
         if (len < 0)
                 return -ENOMEM;
         /* Whatever the download left under that name goes first: the file is root's own. */
-        if (unlink(path) < 0 && errno != ENOENT)
-                return -errno;
-        return write_file_atomic(path, text, (size_t)len, 0644);
+        return write_root_file(dir, "pacman.conf", text);
 }
 
 char *apply_pacman_args(const char *mount, const struct manifest *m) {
@@ -133,6 +152,19 @@ char *apply_pacman_args(const char *mount, const struct manifest *m) {
 char *apply_command(const char *mount, const struct manifest *m) {
         _cleanup_free_ char *args = apply_pacman_args(mount, m);
         return root_pacman_command(args);
+}
+
+int apply_keep_manifest(const char *dir, const char *text, const char *sig) {
+        int r = write_root_file(dir, "manifest.json", text);
+        return r < 0 ? r : write_root_file(dir, "manifest.json.minisig", sig);
+}
+
+char *apply_keep_command(const char *command, const char *mount) {
+        char *s;
+        if (asprintf(&s, "%1$s && mkdir -p /%2$s && cp %3$s/manifest.json %3$s/manifest.json.minisig /%2$s/",
+                     command, APPLY_KEPT_DIR, mount) < 0)
+                abort();
+        return s;
 }
 
 int apply_root_from_output(const char *out, char *buf, size_t size) {

@@ -27,6 +27,9 @@ int apply_cache_prepare(const char *dir, uid_t uid, gid_t gid);
  * anything but a regular file is refused), then each is checked against m (size, SHA-256).
  * 0, -EILSEQ when a file does not match (why says which), or another negative errno. */
 int apply_cache_verify(const struct manifest *m, const char *dir, struct update_refusal *why);
+/* Removes dir's regular files, then dir: the cache goes once its files are in the new root.
+ * Best effort: what cannot be removed stays. */
+void apply_cache_remove(const char *dir);
 /* Writes dir/pacman.conf: only m's repository, its server the folder mount (where the
  * command's sandbox shows dir), the database inside the root (rootpacman.h), no signature required (the files were verified against the
  * signed manifest). 0 or a negative errno. */
@@ -40,6 +43,16 @@ char *apply_pacman_args(const char *mount, const struct manifest *m);
  * the root (rootpacman.h) when the root has none there yet. m passed apply_repo_check(). Free
  * it. */
 char *apply_command(const char *mount, const struct manifest *m);
+/* Where a root made from a release keeps that release's verified manifest.json and
+ * manifest.json.minisig, beside the files they describe: a rollback brings the matching
+ * manifest back with its root, and `koompi install` reads the repository it may take from. */
+#define APPLY_KEPT_DIR "usr/lib/koompi/release"
+/* Writes text as dir/manifest.json and sig as dir/manifest.json.minisig, root's files,
+ * replacing whatever the download left under those names. 0 or a negative errno. */
+int apply_keep_manifest(const char *dir, const char *text, const char *sig);
+/* "COMMAND && ..." copying the two files of apply_keep_manifest() from mount (where the
+ * command's sandbox shows dir) into the new root's /APPLY_KEPT_DIR/. Free it. */
+char *apply_keep_command(const char *command, const char *mount);
 /* The new root's name from what `koompi-boot update` printed ("update: NAME made from ...").
  * 0, or -ENOENT when it says none. */
 int apply_root_from_output(const char *out, char *buf, size_t size);

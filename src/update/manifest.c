@@ -196,22 +196,32 @@ static int parse_release(json_object *root, struct manifest *m, struct update_re
         return r;
 }
 
+/* The member key of o as true or false; absent is false unless required. */
+static int get_bool(json_object *o, const char *key, bool required, bool *ret, struct update_refusal *why) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) && !required) {
+                *ret = false;
+                return 0;
+        }
+        if (!json_object_is_type(v, json_type_boolean))
+                return malformed(why, key, "true or false");
+        *ret = json_object_get_boolean(v);
+        return 0;
+}
+
 static int parse_rollout(json_object *root, struct manifest *m, struct update_refusal *why) {
-        json_object *rollout, *paused;
+        json_object *rollout;
         uint64_t percent;
         int r = get_object(root, "rollout", json_type_object, &rollout, why);
         if (r >= 0)
                 r = get_uint(rollout, "percent", 0, 100, &percent, why);
-        if (r >= 0 &&
-            (!json_object_object_get_ex(rollout, "paused", &paused) ||
-             !json_object_is_type(paused, json_type_boolean)))
-                r = malformed(why, "paused", "true or false");
+        if (r >= 0)
+                r = get_bool(rollout, "paused", true, &m->paused, why);
         if (r >= 0)
                 r = get_time(rollout, "started", false, &m->started, why);
         if (r < 0)
                 return r;
         m->percent = (unsigned)percent;
-        m->paused = json_object_get_boolean(paused);
         return 0;
 }
 
@@ -242,6 +252,8 @@ static int parse_package(json_object *o, struct manifest_package *p, struct upda
                 r = get_string(o, "sha256", true, sha256_valid, "64 lower-case hex digits", &sha, why);
         if (r >= 0)
                 memcpy(p->sha256, sha, sizeof p->sha256);
+        if (r >= 0)
+                r = get_bool(o, "optional", false, &p->optional, why);
         return r;
 }
 
@@ -330,12 +342,15 @@ int manifest_parse(const char *text, size_t len, struct manifest *ret, struct up
         return 0;
 }
 
+static void package_free(struct manifest_package *p) {
+        free(p->name);
+        free(p->version);
+        free(p->file);
+}
+
 void manifest_free(struct manifest *m) {
-        for (size_t i = 0; i < m->n_packages; i++) {
-                free(m->packages[i].name);
-                free(m->packages[i].version);
-                free(m->packages[i].file);
-        }
+        for (size_t i = 0; i < m->n_packages; i++)
+                package_free(&m->packages[i]);
         free(m->packages);
         free(m->channel);
         free(m->version);
@@ -344,6 +359,44 @@ void manifest_free(struct manifest *m) {
         strv_free(m->revoked);
         free(m->notes);
         *m = (struct manifest) { 0 };
+}
+
+/* Keeps the packages keep() says yes to, in their order. */
+static void keep_packages(struct manifest *m, bool (*keep)(const struct manifest_package *p, char *const *v),
+                          char *const *v) {
+        size_t n = 0;
+        for (size_t i = 0; i < m->n_packages; i++)
+                if (keep(&m->packages[i], v))
+                        m->packages[n++] = m->packages[i];
+                else
+                        package_free(&m->packages[i]);
+        m->n_packages = n;
+}
+
+static bool wanted(const struct manifest_package *p, char *const *names) {
+        return !p->optional || strv_contains(names, p->name);
+}
+
+void manifest_drop_optional(struct manifest *m, char *const *names) {
+        keep_packages(m, wanted, names);
+}
+
+static bool listed(const struct manifest_package *p, char *const *files) {
+        return strv_contains(files, p->file);
+}
+
+int manifest_keep_files(struct manifest *m, char *const *files, const char **ret_missing) {
+        for (char *const *f = files; f && *f; f++) {
+                size_t i = 0;
+                while (i < m->n_packages && !streq(m->packages[i].file, *f))
+                        i++;
+                if (i == m->n_packages) {
+                        *ret_missing = *f;
+                        return -ENOENT;
+                }
+        }
+        keep_packages(m, listed, files);
+        return 0;
 }
 
 bool manifest_revokes(const struct manifest *m, const char *v) {

@@ -24,6 +24,7 @@ struct manifest_package {
         char *file; /* a bare file name in the repository's folder */
         uint64_t size;
         char sha256[65]; /* lower-case hex */
+        bool optional; /* "optional": in the repository, verified, but applied only when asked for */
 };
 
 struct manifest {
@@ -49,6 +50,14 @@ struct manifest {
  * -EPROTONOSUPPORT for a format other than MANIFEST_FORMAT. why says which (may be NULL). */
 int manifest_parse(const char *text, size_t len, struct manifest *ret, struct update_refusal *why);
 void manifest_free(struct manifest *m);
+
+/* Drops from m each optional package whose name is not in names (NULL: none), so that what is
+ * downloaded, verified and installed is the release's own packages and the optional ones asked
+ * for. */
+void manifest_drop_optional(struct manifest *m, char *const *names);
+/* Keeps in m only the packages whose file is in files (NULL: none). -ENOENT, m unchanged, when
+ * a file of files is not in m (*ret_missing points at it); 0 otherwise. */
+int manifest_keep_files(struct manifest *m, char *const *files, const char **ret_missing);
 
 /* "security", "critical", "regular", "major"; NULL for anything else. */
 const char *update_tier_name(enum update_tier t);

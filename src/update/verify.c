@@ -107,6 +107,12 @@ int update_verify(const struct update_trust *t, const char *manifest, size_t len
         return 0;
 }
 
+int update_verify_kept(const struct update_trust *t, const char *manifest, size_t len, const char *signature,
+                       struct manifest *ret, struct update_refusal *why) {
+        int r = check_signature(t, manifest, len, signature, why);
+        return r < 0 ? r : manifest_parse(manifest, len, ret, why);
+}
+
 int update_verify_package(const struct manifest_package *p, const char *path, struct update_refusal *why) {
         uint8_t digest[SHA256_DIGEST_SIZE];
         char hex[SHA256_HEX_SIZE];

@@ -33,6 +33,15 @@ int64_t update_trusted_now(const struct update_trust *t);
 int update_verify(const struct update_trust *t, const char *manifest, size_t len, const char *signature,
                   struct manifest *ret, struct update_refusal *why);
 
+/* Checks the manifest a root keeps of the release it was made from (and the signature file's
+ * text, NULL when there was none): its signature by a key t trusts now, then its form. Its
+ * channel, serial and expiry were judged when it was accepted; a release running for a while
+ * is not refused for being old. 0 with *ret filled (manifest_free() it), or the refusal's
+ * negative errno (-ENOENT no signature, -EKEYREJECTED, -ENOKEY, -EBADMSG, -EPROTONOSUPPORT),
+ * the reason in why. */
+int update_verify_kept(const struct update_trust *t, const char *manifest, size_t len, const char *signature,
+                       struct manifest *ret, struct update_refusal *why);
+
 /* The SHA-256 of a manifest's bytes, as channel_state keeps it. */
 void update_manifest_sha256(const char *manifest, size_t len, char hex[65]);
 

@@ -32,6 +32,17 @@ static void check_manifest(const struct manifest *m) {
         FUZZ_CHECK(!manifest_revokes(m, NULL));
 }
 
+/* Without optional packages asked for, exactly the others stay. */
+static void check_drop_optional(struct manifest *m) {
+        size_t n = 0;
+        for (size_t i = 0; i < m->n_packages; i++)
+                n += !m->packages[i].optional;
+        manifest_drop_optional(m, NULL);
+        FUZZ_CHECK(m->n_packages == n);
+        for (size_t i = 0; i < m->n_packages; i++)
+                FUZZ_CHECK(!m->packages[i].optional);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct update_refusal why = { 0 };
         struct manifest m;
@@ -42,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         }
         check_manifest(&m);
+        check_drop_optional(&m);
         manifest_free(&m);
         return 0;
 }

@@ -7,12 +7,16 @@
 #   - what koompi-boot's transaction costs beyond pacman (its own timing line);
 #   - resume: the bytes fetched again after a download cut at half of a package;
 #   - the agent's peak memory (itself and its download child) while downloading a package of
-#     BIG_MIB MiB.
+#     BIG_MIB MiB;
+#   - koompi install of one optional package of the running release (OPT_MIB MiB) from its
+#     pinned copy, against the same by hand (curl, then koompi-boot update --run pacman -S), and
+#     the peak memory of the agent and of the processes it started meanwhile.
 # Usage: sh tests/host/bench-update-apply.sh [KOOMPI_BOOT]   (N=10 BIG_MIB=100 by default)
 set -u
 bin=${1:-build/koompi-boot}
 N=${N:-10}
 BIG_MIB=${BIG_MIB:-100}
+OPT_MIB=${OPT_MIB:-10}
 cd "$(dirname "$0")/../.." || exit 1
 . tests/host/lib-bench.sh
 bench_begin bench-update-apply "$bin"
@@ -56,6 +60,11 @@ make_top || die "no Btrfs top level"
 truncate -s 2G "$T/btrfs.img"
 losetup -c "$(findmnt -no SOURCE "$TOP")" && btrfs -q filesystem resize max "$TOP" >/dev/null || die "resize"
 add_pacman_root @root-current 6.1.0-test || die "no pacman root"
+# The image's pacman.conf names the release's repository: koompi install's plan reads it.
+btrfs property set -ts "$TOP/@root-current" ro false
+printf '[options]\nArchitecture = auto\nSigLevel = Never\n[koompi]\nServer = file:///nowhere\n' \
+	>"$TOP/@root-current/etc/pacman.conf"
+btrfs property set -ts "$TOP/@root-current" ro true
 make_esp_dir
 boot_state @root-current
 "$K" --top "$TOP" --esp "$ESP" --state "$STATE" entries sync >/dev/null || die "entries sync"
@@ -147,4 +156,55 @@ while kill -0 "$apid" 2>/dev/null; do
 done
 wait $apid || die "apply r3: $(cat "$T/r3.json")"
 echo "peak memory downloading $BIG_MIB MiB: agent $peak_agent KiB, its download child $peak_child KiB (VmHWM)"
+
+# ---- koompi install from the running release's pinned copy, against by hand ----
+# peaks PID: the largest VmHWM of PID and of its children and theirs, in KiB, added to
+# peak_agent (PID's own) and peak_kids (the largest of the others).
+peaks() {
+	a=$(awk '/^VmHWM:/ {print $2}' "/proc/$1/status")
+	[ "${a:-0}" -gt "$peak_agent" ] && peak_agent=$a
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		for g in "$c" $(cat /proc/"$c"/task/*/children 2>/dev/null); do
+			v=$(awk '/^VmHWM:/ {print $2}' "/proc/$g/status" 2>/dev/null)
+			[ "${v:-0}" -gt "$peak_kids" ] && peak_kids=$v
+		done
+	done
+}
+build_packages "$T/mirror/stable/r4" 1.0 pkg-base:16 "pkg-opt:$((OPT_MIB * 1024))" || die "makepkg"
+make_repo "$T/mirror/stable/r4" koompi || die "repo-add"
+serve r4 4
+"$R" -m "$T/mirror/stable/manifest.json" -s "$T/release.key" optional pkg-opt >/dev/null || die "optional"
+stop_nginx
+start_nginx "$PORT" || die "nginx"
+"$KOOMPI" --json update apply >"$T/r4.json" 2>/dev/null || die "apply r4: $(cat "$T/r4.json")"
+r4=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["root"])' "$T/r4.json")
+stop_agent
+boot_state "$r4"
+write_agent_conf "[update]" "mirrors = $MIRROR" "channel = stable" "keys_dir = $T/keys" \
+	"machine_id_file = $T/machine-id" "user = nobody" "[packages]" "workers_dir = $(dirname "$K")" \
+	"pacman_root = $TOP/$r4" "flatpak = no" "appimage = no" "order = pacman"
+start_agent "$T/agent.conf" "$STATE" || die "the agent did not start on $r4"
+t0=$(now_ms)
+"$KOOMPI" install pkg-opt >"$T/install.out" 2>&1 &
+ipid=$!
+peak_agent=0 peak_kids=0
+while kill -0 "$ipid" 2>/dev/null; do
+	peaks "$AGENT_PID"
+	sleep 0.05
+done
+wait $ipid || die "koompi install: $(cat "$T/install.out")"
+t_install=$(($(now_ms) - t0))
+opt=$(cd "$T/mirror/stable/r4" && ls pkg-opt-*.pkg.tar.gz)
+mkdir -p "$T/hand-pin"
+printf '[options]\nArchitecture = auto\nCacheDir = /tmp/koompi-update-cache/\nSigLevel = Never\n[koompi]\nServer = file:///tmp/koompi-update-cache\n' \
+	>"$T/hand-pin/pacman.conf"
+t0=$(now_ms)
+curl -s -o "$T/hand-pin/$opt" "$MIRROR/stable/r4/$opt" &&
+	"$K" --top "$TOP" --esp "$ESP" --state "$STATE" update --run \
+		'pacman --dbpath /usr/lib/pacman/db --config /tmp/koompi-update-cache/pacman.conf -S --needed --noconfirm pkg-opt' \
+		--pacman-cache "$T/hand-pin" >/dev/null 2>&1 || die "the install by hand"
+t_by_hand=$(($(now_ms) - t0))
+echo "koompi install of one $OPT_MIB MiB package from the release's pinned copy: $t_install ms;" \
+	"by hand (curl, then koompi-boot update --run pacman -S): $t_by_hand ms"
+echo "  peak memory meanwhile: agent $peak_agent KiB, the largest process it started $peak_kids KiB (VmHWM)"
 stop_agent

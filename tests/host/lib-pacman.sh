@@ -21,9 +21,10 @@ add_pacman_root() {
 	btrfs -q subvolume delete "$w" >/dev/null
 }
 
-# build_packages DIR VERSION NAME[:KIB]...: one makepkg run (a split package) making NAME at
-# VERSION-1 for each NAME, holding /usr/share/NAME/version ("NAME VERSION") and KIB KiB of random
-# bytes when given; the packages land in DIR.
+# build_packages DIR VERSION NAME[:KIB[:DEPENDS]]...: one makepkg run (a split package) making
+# NAME at VERSION-1 for each NAME, holding /usr/share/NAME/version ("NAME VERSION") and KIB KiB
+# of random bytes when given, depending on the package DEPENDS when given; the packages land in
+# DIR.
 build_packages() {
 	dir=$1 ver=$2
 	shift 2
@@ -31,11 +32,13 @@ build_packages() {
 	names="" funcs=""
 	for spec in "$@"; do
 		n=${spec%%:*}
-		kib=0
+		kib=0 dep=""
 		[ "$n" = "$spec" ] || kib=${spec#*:}
+		case $kib in *:*) dep=${kib#*:} kib=${kib%%:*} ;; esac
 		names="$names $n"
 		funcs="$funcs
 package_$n() {
+	${dep:+depends=($dep)}
 	mkdir -p \"\$pkgdir/usr/share/$n\"
 	echo \"$n $ver\" >\"\$pkgdir/usr/share/$n/version\"
 	[ $kib -eq 0 ] || head -c $((kib * 1024)) /dev/urandom >\"\$pkgdir/usr/share/$n/blob\"

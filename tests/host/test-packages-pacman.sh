@@ -92,6 +92,8 @@ check "... finds it in the repository" grep -q "^hello-koompi .*1.0-1 .*pacman .
 expect_rc "koompi info says a restart is needed" 0 "$KOOMPI" info hello-koompi
 check "... from pacman, its size, no risk" sh -c "grep -q 'From:     pacman: the first source' '$T/out' &&
 	grep -q 'Restart:  needed' '$T/out' && grep -q 'Download: .*kB' '$T/out' && grep -q 'Risk:     0.00' '$T/out'"
+check "... from the root's own databases: the root keeps no release manifest" \
+	grep -q "from the root's own databases (\[packages\] pacman_conf): this root keeps no release manifest" "$T/out"
 t0=$(date +%s.%N)
 expect_rc "koompi install of a repository package" 0 "$KOOMPI" install hello-koompi
 t1=$(date +%s.%N)

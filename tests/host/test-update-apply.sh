@@ -157,6 +157,10 @@ check "the cache is removed once applied" test ! -e "$CACHE"
 check "the release is kept as this machine's" grep -qx "2026.12.2" "$T/state/update/current"
 check "and the root it is in, by the root's own record" grep -qx "2026.12.2" "$TOP/$new/etc/koompi/release"
 check "no second record of it in the state folder" test ! -e "$T/state/update/roots"
+check "the verified manifest is kept in the root it made" \
+	cmp "$TOP/$new/usr/lib/koompi/release/manifest.json" "$T/mirror/stable/manifest.json"
+check "with its signature, which still verifies" sh -c "cmp '$TOP/$new/usr/lib/koompi/release/manifest.json.minisig' \
+	'$T/mirror/stable/manifest.json.minisig' && minisign -V -q -m '$TOP/$new/usr/lib/koompi/release/manifest.json' -p '$T/keys/release.pub'"
 check "the agent logged each file" grep -q "update apply: fetching $BIG" "$T/agent.log"
 check "taken and applied are kept as outcomes" \
 	sh -c "grep -q '\"version\":\"2026.12.2\",\"outcome\":\"taken\"' '$T/state/update/outcomes' &&
@@ -181,5 +185,7 @@ check "text: the new root and when it starts" sh -c "grep -q '^Applied: *2026.12
 newer=$(sed -n 's/^Applied: *2026.12.3 in the new root \(@root-[^ ]*\)$/\1/p' "$T/out")
 check "pacman -Q in $newer: pkg-a upgraded" test "$(root_pacman "$newer" -Q pkg-a)" = "pkg-a 2.0-1"
 check "$new still holds pkg-a 1.0" test "$(root_pacman "$new" -Q pkg-a)" = "pkg-a 1.0-1"
+check "each root keeps its own release's manifest" sh -c "grep -q '\"version\": \"2026.12.3\"' '$TOP/$newer/usr/lib/koompi/release/manifest.json' &&
+	grep -q '\"version\": \"2026.12.2\"' '$TOP/$new/usr/lib/koompi/release/manifest.json'"
 stop_agent
 finish

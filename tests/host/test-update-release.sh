@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # koompi-release against the stock minisign: its keys and signatures are minisign's, each way;
-# set, pause, revoke and step make signed new editions; a bad manifest is not signed.
+# set, pause, revoke, optional and step make signed new editions; a bad manifest is not signed.
 . "$(dirname "$0")/lib.sh"
 R=$(dirname "$K")/koompi-release
 [ -x "$R" ] || { not_ok "koompi-release is built" "make all"; finish; exit 1; }
@@ -72,6 +72,17 @@ expect_rc "step with 2 of 20 rolled back: halt" 0 "$R" -s rel.key --reports repo
 check "halted: 0 % and paused" python3 -c "
 import json; j = json.load(open('manifest.json')); assert j['rollout']['percent'] == 0 and j['rollout']['paused'], j"
 check "signed" minisign -V -q -m manifest.json -p rel.pub
+
+# optional: a package in the repository that machines take only when asked for.
+python3 -c "
+import json; j = json.load(open('manifest.json'))
+j['packages'] = [{'name': 'gimp', 'version': '3-1', 'file': 'gimp-3-1-any.pkg.tar.zst', 'size': 5, 'sha256': '0' * 64}]
+json.dump(j, open('manifest.json', 'w'))"
+expect_rc "optional" 0 "$R" -s rel.key optional gimp
+check "the package is marked optional, and signed" sh -c "python3 -c \"
+import json; assert json.load(open('manifest.json'))['packages'][0]['optional'] is True\" && minisign -V -q -m manifest.json -p rel.pub"
+expect_rc "optional names a package the manifest lacks (exit 2)" 2 "$R" -s rel.key optional inkscape
+check "which the refusal names" grep -q "lists no package inkscape" err
 
 # A manifest no machine would accept is not signed.
 rm -f manifest.json.minisig

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "download.h"
 #include "rootpacman.h"
 #include "testlib.h"
 #include "updatedownload.h"
@@ -69,6 +70,64 @@ static void test_pacman_args(void **state) {
         assert_string_equal(
                 args,
                 "--config /tmp/koompi-update-cache/pacman.conf -Syu --noconfirm --needed -- pkg-a libc++");
+}
+
+/* A release with "extra" optional: apply downloads, verifies and installs it only when
+ * pacman.list names it. */
+static void test_optional_applied(void **state) {
+        static const char text[] =
+                "{ \"format\": 1, \"channel\": \"stable\", \"version\": \"2026.12.2\", \"serial\": 1,"
+                " \"issued\": \"2026-12-06T00:00:00Z\", \"expires\": \"2026-12-20T00:00:00Z\","
+                " \"tier\": \"regular\", \"rollout\": { \"percent\": 100, \"paused\": false },"
+                " \"repo\": { \"name\": \"koompi\", \"path\": \"2026.12.2/\" }, \"packages\": ["
+                " { \"name\": \"koompi.db\", \"version\": \"1\", \"file\": \"koompi.db\", \"size\": 5,"
+                " \"sha256\": \"" SHA_HELLO "\" },"
+                " { \"name\": \"pkg-a\", \"version\": \"1\", \"file\": \"pkg-a-1-1-any.pkg.tar.gz\", \"size\": 5,"
+                " \"sha256\": \"" SHA_HELLO "\" },"
+                " { \"name\": \"extra\", \"version\": \"1\", \"file\": \"extra-1-1-any.pkg.tar.gz\", \"size\": 5,"
+                " \"sha256\": \"" SHA_HELLO "\", \"optional\": true } ], \"revoked\": [] }";
+        char *const carried[] = { (char *)"extra", NULL };
+        char dir[TL_TMP_MAX];
+        uint64_t left;
+        struct manifest plain, asked;
+        assert_int_equal(manifest_parse(text, strlen(text), &plain, NULL), 0);
+        assert_int_equal(manifest_parse(text, strlen(text), &asked, NULL), 0);
+        manifest_drop_optional(&plain, NULL);
+        manifest_drop_optional(&asked, carried);
+        _cleanup_free_ char *a = apply_pacman_args("/c", &plain), *b = apply_pacman_args("/c", &asked);
+        assert_string_equal(a, "--config /c/pacman.conf -Syu --noconfirm --needed -- pkg-a");
+        assert_string_equal(b, "--config /c/pacman.conf -Syu --noconfirm --needed -- pkg-a extra");
+        assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "apply"), 0);
+        assert_int_equal(download_remaining(&plain, dir, &left), 0);
+        assert_int_equal(left, 10);
+        assert_int_equal(download_remaining(&asked, dir, &left), 0);
+        assert_int_equal(left, 15);
+        tl_write_text(tl_path(dir, "koompi.db"), "hello");
+        tl_write_text(tl_path(dir, "pkg-a-1-1-any.pkg.tar.gz"), "hello");
+        assert_int_equal(apply_cache_verify(&plain, dir, NULL), 0);
+        assert_int_equal(apply_cache_verify(&asked, dir, NULL), -ENOENT);
+        assert_int_equal(tl_tmpdir_remove(dir), 0);
+        manifest_free(&plain);
+        manifest_free(&asked);
+}
+
+/* The verified manifest and its signature go with the root they made. */
+static void test_keep_manifest(void **state) {
+        char dir[TL_TMP_MAX];
+        struct stat st;
+        assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "apply"), 0);
+        assert_int_equal(symlink("/etc/hostname", tl_path(dir, "manifest.json")), 0);
+        assert_int_equal(apply_keep_manifest(dir, "{}\n", "untrusted comment: x\n"), 0);
+        assert_int_equal(lstat(tl_path(dir, "manifest.json"), &st), 0);
+        assert_true(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
+        _cleanup_free_ char *text =
+                tl_output("cat %s %s", tl_path(dir, "manifest.json"), tl_path(dir, "manifest.json.minisig"));
+        assert_string_equal(text, "{}\nuntrusted comment: x\n");
+        assert_int_equal(tl_tmpdir_remove(dir), 0);
+        _cleanup_free_ char *cmd = apply_keep_command("pacman -Syu", "/tmp/c");
+        assert_string_equal(cmd,
+                            "pacman -Syu && mkdir -p /usr/lib/koompi/release && cp /tmp/c/manifest.json "
+                            "/tmp/c/manifest.json.minisig /usr/lib/koompi/release/");
 }
 
 static void test_command(void **state) {
@@ -193,11 +252,12 @@ static void test_child_lines(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_cache_path),   cmocka_unit_test(test_repo_check),
-                cmocka_unit_test(test_pacman_args),  cmocka_unit_test(test_pacman_conf),
-                cmocka_unit_test(test_cache_verify), cmocka_unit_test(test_root_from_output),
-                cmocka_unit_test(test_record),       cmocka_unit_test(test_child_lines),
-                cmocka_unit_test(test_command),      cmocka_unit_test(test_dbpath),
+                cmocka_unit_test(test_cache_path),    cmocka_unit_test(test_repo_check),
+                cmocka_unit_test(test_pacman_args),   cmocka_unit_test(test_pacman_conf),
+                cmocka_unit_test(test_cache_verify),  cmocka_unit_test(test_root_from_output),
+                cmocka_unit_test(test_record),        cmocka_unit_test(test_child_lines),
+                cmocka_unit_test(test_command),       cmocka_unit_test(test_optional_applied),
+                cmocka_unit_test(test_keep_manifest), cmocka_unit_test(test_dbpath),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

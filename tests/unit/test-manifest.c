@@ -98,9 +98,77 @@ static void test_parse_good(void **state) {
         assert_string_equal(m.packages[0].file, "hello-1.0-1-x86_64.pkg.tar.zst");
         assert_int_equal(m.packages[0].size, 5);
         assert_string_equal(m.packages[0].sha256, SHA_HELLO);
+        assert_false(m.packages[0].optional);
         assert_true(manifest_revokes(&m, "2026.12.1"));
         assert_false(manifest_revokes(&m, "2026.12.2"));
         assert_string_equal(m.notes, "winter");
+        manifest_free(&m);
+}
+
+/* good_text() with a second package, "extra", marked optional as given. */
+static void parse_with_extra(const char *optional, struct manifest *m) {
+        char text[MANIFEST_BUF], edited[MANIFEST_BUF];
+        struct update_refusal why = { 0 };
+        good_text(text);
+        char *at = strstr(text, " ],");
+        assert_non_null(at);
+        snprintf(
+                edited, sizeof edited,
+                "%.*s, { \"name\": \"extra\", \"version\": \"2-1\", \"file\": \"extra-2-1-any.pkg.tar.zst\", "
+                "\"size\": 5, \"sha256\": \"" SHA_HELLO "\"%s }%s",
+                (int)(at - text), text, optional, at);
+        assert_int_equal(manifest_parse(edited, strlen(edited), m, &why), 0);
+}
+
+static void test_parse_optional(void **state) {
+        struct manifest m;
+        parse_with_extra(", \"optional\": true", &m);
+        assert_int_equal(m.n_packages, 2);
+        assert_false(m.packages[0].optional);
+        assert_true(m.packages[1].optional);
+        manifest_free(&m);
+        parse_with_extra(", \"optional\": false", &m);
+        assert_false(m.packages[1].optional);
+        manifest_free(&m);
+}
+
+/* An optional package stays only when asked for; the others always. */
+static void test_drop_optional(void **state) {
+        char *const asked[] = { (char *)"extra", NULL }, *const other[] = { (char *)"hello", NULL };
+        struct manifest m;
+        parse_with_extra(", \"optional\": true", &m);
+        manifest_drop_optional(&m, asked);
+        assert_int_equal(m.n_packages, 2);
+        manifest_drop_optional(&m, other);
+        assert_int_equal(m.n_packages, 1);
+        assert_string_equal(m.packages[0].name, "hello");
+        manifest_free(&m);
+        parse_with_extra(", \"optional\": true", &m);
+        manifest_drop_optional(&m, NULL);
+        assert_int_equal(m.n_packages, 1);
+        assert_string_equal(m.packages[0].name, "hello");
+        manifest_free(&m);
+        parse_with_extra("", &m);
+        manifest_drop_optional(&m, NULL);
+        assert_int_equal(m.n_packages, 2);
+        manifest_free(&m);
+}
+
+static void test_keep_files(void **state) {
+        char *const one[] = { (char *)"extra-2-1-any.pkg.tar.zst", NULL },
+                    *const stranger[] = { (char *)"extra-2-1-any.pkg.tar.zst",
+                                          (char *)"gimp-3-1-any.pkg.tar.zst", NULL };
+        const char *missing = NULL;
+        struct manifest m;
+        parse_with_extra(", \"optional\": true", &m);
+        assert_int_equal(manifest_keep_files(&m, stranger, &missing), -ENOENT);
+        assert_string_equal(missing, "gimp-3-1-any.pkg.tar.zst");
+        assert_int_equal(m.n_packages, 2);
+        assert_int_equal(manifest_keep_files(&m, one, &missing), 0);
+        assert_int_equal(m.n_packages, 1);
+        assert_string_equal(m.packages[0].name, "extra");
+        assert_int_equal(manifest_keep_files(&m, NULL, &missing), 0);
+        assert_int_equal(m.n_packages, 0);
         manifest_free(&m);
 }
 
@@ -188,6 +256,30 @@ static void test_same_manifest_again(void **state) {
         char *p = strstr(text, "winter");
         p[0] = 'W';
         expect_refusal(verify_signed(&t, text, &why), &why, -ESTALE, "serial 17 is not newer than 17");
+}
+
+/* The manifest a root keeps: its signature checked, not its age, serial or channel. */
+static void test_verify_kept(void **state) {
+        char text[MANIFEST_BUF];
+        good_text(text);
+        _cleanup_free_ char *sig = sign(text);
+        struct update_trust t = trust();
+        struct update_refusal why = { 0 };
+        struct manifest m;
+        t.now = EXPIRES + 86400;
+        t.last.serial = 99;
+        t.channel = "beta";
+        assert_int_equal(update_verify_kept(&t, text, strlen(text), sig, &m, &why), 0);
+        assert_string_equal(m.version, "2026.12.2");
+        manifest_free(&m);
+        expect_refusal(update_verify_kept(&t, text, strlen(text), NULL, &m, &why), &why, -ENOENT,
+                       "no signature");
+        strstr(text, "winter")[5] = 'x';
+        expect_refusal(update_verify_kept(&t, text, strlen(text), sig, &m, &why), &why, -EKEYREJECTED,
+                       "bad signature");
+        t.n_keys = 0;
+        expect_refusal(update_verify_kept(&t, text, strlen(text), sig, &m, &why), &why, -ENOKEY,
+                       "unknown key");
 }
 
 static void test_expired(void **state) {
@@ -287,6 +379,9 @@ static void test_bad_fields(void **state) {
                 { "\"revoked\": [ \"2026.12.1\" ]", "\"revoked\": [ 1 ]", "revoked" },
                 { "\"revoked\": [ \"2026.12.1\" ], ", "", "revoked" },
                 { "\"notes\": \"winter\"", "\"notes\": 3", "notes" },
+                { "\"size\": 5", "\"size\": 5, \"optional\": 1", "optional" },
+                { "\"size\": 5", "\"size\": 5, \"optional\": \"true\"", "optional" },
+                { "\"size\": 5", "\"size\": 5, \"optional\": null", "optional" },
         };
         struct update_trust t = trust();
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -405,8 +500,12 @@ static void test_times(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_good),
+                cmocka_unit_test(test_parse_optional),
+                cmocka_unit_test(test_drop_optional),
+                cmocka_unit_test(test_keep_files),
                 cmocka_unit_test(test_verify_good),
                 cmocka_unit_test(test_missing_signature),
+                cmocka_unit_test(test_verify_kept),
                 cmocka_unit_test(test_bad_signature),
                 cmocka_unit_test(test_unknown_key),
                 cmocka_unit_test(test_replayed),

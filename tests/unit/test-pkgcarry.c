@@ -166,11 +166,32 @@ static void test_carry(void **state) {
         tl_tmpdir_remove(dir);
 }
 
+/* The optional packages apply takes: those koompi install asked for, and those installed in
+ * the booted root (a dependency brought along), which pacman -Syu upgrades. */
+static void test_optional_names(void **state) {
+        char dir[TL_TMP_MAX];
+        char **names = NULL;
+        assert_int_equal(tl_tmpdir_new(dir, sizeof dir, "carry"), 0);
+        assert_int_equal(updatecarry_optional_names(tl_path(dir, "state"), tl_path(dir, "root"), &names), 0);
+        assert_null(names);
+        assert_int_equal(mkdir_p(tl_path(dir, "state/packages"), 0755), 0);
+        tl_write_text(tl_path(dir, "state/packages/pacman.list"), "opt-app\n");
+        assert_int_equal(mkdir_p(tl_path(dir, "root/usr/lib/pacman/db/local/opt-lib-1.0-1"), 0755), 0);
+        assert_int_equal(mkdir_p(tl_path(dir, "root/usr/lib/pacman/db/local/lib32-x-2:1.5-3"), 0755), 0);
+        tl_write_text(tl_path(dir, "root/usr/lib/pacman/db/local/ALPM_DB_VERSION"), "9\n");
+        assert_int_equal(updatecarry_optional_names(tl_path(dir, "state"), tl_path(dir, "root"), &names), 0);
+        assert_int_equal(strv_length(names), 3);
+        assert_string_equal(names[0], "opt-app");
+        assert_true(strv_contains(names, "opt-lib") && strv_contains(names, "lib32-x"));
+        strv_free(names);
+        assert_int_equal(tl_tmpdir_remove(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_file_valid), cmocka_unit_test(test_dir),
                 cmocka_unit_test(test_stage_read), cmocka_unit_test(test_stage_refusals),
-                cmocka_unit_test(test_carry),
+                cmocka_unit_test(test_carry),      cmocka_unit_test(test_optional_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
