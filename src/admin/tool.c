@@ -102,3 +102,32 @@ int tool_run_interactive(char *const argv[]) {
                 return -ENOENT;
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
+
+int tool_capture(char *const argv[], size_t max, char **ret) {
+        int fds[2], status;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(fds[1], STDOUT_FILENO);
+                setenv("LC_ALL", "C", 1);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        close(fds[1]);
+        char *out = xmalloc(max + 1);
+        size_t len = 0;
+        for (ssize_t got; len < max && (got = read(fds[0], out + len, max - len)) != 0;)
+                if (got > 0)
+                        len += (size_t)got;
+                else if (errno != EINTR)
+                        break;
+        out[len] = '\0';
+        close(fds[0]);
+        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
+                free(out);
+                return -ECHILD;
+        }
+        *ret = out;
+        return WEXITSTATUS(status);
+}

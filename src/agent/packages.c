@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include "child.h"
 #include "access.h"
 #include "log.h"
 #include "pkgargs.h"
@@ -141,26 +142,15 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 
 /* Forks the request's process. 0 or a negative errno. */
 static int start(struct agent *a, sd_bus_message *m, const char *operation, const struct pkgjob *job) {
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid == 0) {
-                close(fds[0]);
-                if (fds[1] != 3 && dup2(fds[1], 3) < 0)
-                        _exit(1);
-                /* Nothing of the agent's stays open in it: the bus connection is root's. */
-                close_range(4, ~0U, 0);
+        int fd;
+        pid_t pid = child_fork(&fd);
+        if (pid == 0)
                 pkgjob_child(job, 3);
-        }
-        close(fds[1]);
-        if (pid < 0) {
-                close(fds[0]);
-                return -errno;
-        }
+        if (pid < 0)
+                return pid;
         struct pkgcall *c = xmalloc(sizeof *c);
         *c = (struct pkgcall) {
-                .agent = a, .call = sd_bus_message_ref(m), .operation = operation, .pid = pid, .fd = fds[0]
+                .agent = a, .call = sd_bus_message_ref(m), .operation = operation, .pid = pid, .fd = fd
         };
         int r = sd_event_add_io(a->event, &c->io, c->fd, EPOLLIN, on_readable, c);
         if (r < 0) {

@@ -10,29 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "apply.h"
 #include "updatedownload.h"
 #include "util.h"
 
 static pid_t start(const struct download_request *req, int *ret_fd) {
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid == 0) {
-                close(fds[0]);
-                if (fds[1] != 3 && dup2(fds[1], 3) < 0)
-                        _exit(1);
-                close_range(4, ~0U, 0);
+        pid_t pid = child_fork(ret_fd);
+        if (pid == 0)
                 updatedownload_child(3, req);
-        }
-        int r = pid < 0 ? -errno : 0;
-        close(fds[1]);
-        if (r < 0) {
-                close(fds[0]);
-                return r;
-        }
-        *ret_fd = fds[0];
         return pid;
 }
 

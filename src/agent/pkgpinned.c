@@ -7,7 +7,6 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -17,6 +16,7 @@
 #include "rootpacman.h"
 #include "sandbox.h"
 #include "strv.h"
+#include "tool.h"
 #include "util.h"
 #include "verify.h"
 
@@ -122,37 +122,6 @@ static bool has_name(const struct manifest *m, const char *name) {
         return false;
 }
 
-/* Runs argv (argv[0] a path), LC_ALL=C, its output in *ret (free it), at most max bytes. Its
- * exit status (0-255), or a negative errno. */
-static int capture(char *const *argv, size_t max, char **ret) {
-        int fds[2], status;
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fds[1], STDOUT_FILENO);
-                setenv("LC_ALL", "C", 1);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(fds[1]);
-        char *out = xmalloc(max + 1);
-        size_t len = 0;
-        for (ssize_t got; len < max && (got = read(fds[0], out + len, max - len)) != 0;)
-                if (got > 0)
-                        len += (size_t)got;
-                else if (errno != EINTR)
-                        break;
-        out[len] = '\0';
-        close(fds[0]);
-        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
-                free(out);
-                return -ECHILD;
-        }
-        *ret = out;
-        return WEXITSTATUS(status);
-}
-
 /* The file names of pacman's locations, a line each: "file:///srv/koompi/gimp-3-1-any.pkg.tar.zst"
  * (the server is the pinned configuration's; %f, the name alone, is pacman 6.1's). */
 static char **file_names(char *text) {
@@ -181,7 +150,7 @@ static int resolve(const struct pkgjob *j, const char *conf, char *const *names,
                 if (strv_extend(&argv, *n) < 0)
                         abort();
         _cleanup_free_ char *out = NULL;
-        r = capture(argv, RESOLVE_MAX, &out);
+        r = tool_capture(argv, RESOLVE_MAX, &out);
         strv_free(argv);
         if (r != 0)
                 return r;

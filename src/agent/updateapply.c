@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include "child.h"
 #include "apply.h"
 #include "log.h"
 #include "sandbox.h"
@@ -275,25 +276,14 @@ static int start_child(struct updateapply *a) {
                                               .optional = a->optional,
                                               .dir = a->dir,
                                               .max_rate = a->conf->update_max_rate };
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        a->pid = fork();
-        if (a->pid < 0) {
-                int r = -errno;
-                close(fds[0]);
-                close(fds[1]);
-                return r;
-        }
-        if (a->pid == 0) {
-                close(fds[0]);
-                if (fds[1] != 3 && dup2(fds[1], 3) < 0)
-                        _exit(1);
-                close_range(4, ~0U, 0);
+        int fd;
+        pid_t pid = child_fork(&fd);
+        if (pid == 0)
                 updatedownload_child(3, &req);
-        }
-        close(fds[1]);
-        a->fd = fds[0];
+        if (pid < 0)
+                return pid;
+        a->pid = pid;
+        a->fd = fd;
         return sd_event_add_io(a->event, &a->io, a->fd, EPOLLIN, on_readable, a);
 }
 

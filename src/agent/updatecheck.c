@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "child.h"
 #include "fetchanswer.h"
 #include "rollout.h"
 #include "strv.h"
@@ -215,26 +216,14 @@ static int start_child(struct updatecheck *u) {
                                                  .connect_timeout_s = 15,
                                                  .stall_timeout_s = 30,
                                                  .total_timeout_s = 120 };
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        u->pid = fork();
-        if (u->pid < 0) {
-                int r = -errno;
-                close(fds[0]);
-                close(fds[1]);
-                return r;
-        }
-        if (u->pid == 0) {
-                /* Only the pipe is left open: the bus connection is the agent's, as root. */
-                close(fds[0]);
-                if (fds[1] != 3 && dup2(fds[1], 3) < 0)
-                        _exit(1);
-                close_range(4, ~0U, 0);
+        int fd;
+        pid_t pid = child_fork(&fd);
+        if (pid == 0)
                 updatefetch_child(3, u->conf->update_user, u->conf->update_mirrors, &u->trust, &lim);
-        }
-        close(fds[1]);
-        u->fd = fds[0];
+        if (pid < 0)
+                return pid;
+        u->pid = pid;
+        u->fd = fd;
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "child.h"
 #include "agent.h"
 #include "fetch.h"
 #include "log.h"
@@ -92,24 +93,13 @@ static int on_send_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
 }
 
 static int start_send(struct agent *a, const char *queue) {
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(fds[0]);
-                close(fds[1]);
-                return -errno;
-        }
-        if (pid == 0) {
-                /* Only the pipe is left open: the bus connection is the agent's, as root. */
-                if (dup2(fds[1], 3) < 0)
-                        _exit(1);
-                close_range(4, ~0U, 0);
+        int fd;
+        pid_t pid = child_fork(&fd);
+        if (pid == 0)
                 send_child(3, a->config.update_user, a->config.update_report_url, queue);
-        }
-        close(fds[1]);
-        a->report_fd = fds[0];
+        if (pid < 0)
+                return pid;
+        a->report_fd = fd;
         a->report_pid = pid;
         return sd_event_add_child(a->event, &a->report_child, pid, WEXITED, on_send_exit, a);
 }

@@ -7,12 +7,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <sys/wait.h>
 
 #include "pacparse.h"
 #include "pkgargs.h"
 #include "pkgconf.h"
 #include "rootpacman.h"
+#include "tool.h"
 #include "util.h"
 #include "workerline.h"
 #include "workermain.h"
@@ -49,32 +49,7 @@ static int pacman(const struct pkg_config *c, const char *op, const char *arg, c
                 argv[n++] = (char *)"--dbpath";
                 argv[n++] = dbpath;
         }
-        int fds[2], status;
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fds[1], STDOUT_FILENO);
-                setenv("LC_ALL", "C", 1);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(fds[1]);
-        char *out = xmalloc(OUTPUT_MAX + 1);
-        size_t len = 0;
-        for (ssize_t got; len < OUTPUT_MAX && (got = read(fds[0], out + len, OUTPUT_MAX - len)) != 0;)
-                if (got > 0)
-                        len += (size_t)got;
-                else if (errno != EINTR)
-                        break;
-        out[len] = '\0';
-        close(fds[0]);
-        if (pid < 0 || waitpid(pid, &status, 0) < 0) {
-                free(out);
-                return -ECHILD;
-        }
-        *ret = out;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+        return tool_capture(argv, OUTPUT_MAX, ret);
 }
 
 static int info(const struct pkg_config *c, const char *name, json_object **ret, char *why) {
